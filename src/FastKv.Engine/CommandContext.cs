@@ -1,0 +1,86 @@
+using System;
+using System.Runtime.CompilerServices;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// What a command handler sees: its arguments (spans into the request buffer), the shard it runs
+/// on, the database index and the reply writer. <see cref="Client"/> is set only when the command
+/// runs on the connection's own shard; keyed commands must not depend on it.
+/// </summary>
+public unsafe ref struct CommandContext
+{
+    public Shard Shard;
+    public RespWriter W;
+    public Client? Client;
+    public int DbIndex;
+    public ReadOnlySpan<byte> Buffer;
+    public ArgList Args;
+    public CommandSpec Spec;
+    /// <summary>Nonzero while running as one part of a multi-shard transaction.</summary>
+    public long TxId;
+
+    public readonly int Count
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Args.Count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ReadOnlySpan<byte> Arg(int i) => Args.Get(Buffer, i);
+
+    public readonly Database Db
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Shard.Dbs[DbIndex];
+    }
+
+    public readonly long NowMs => Shard.NowMs;
+
+    /// <summary>ASCII case-insensitive comparison of argument i with a lowercase literal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool ArgIs(int i, ReadOnlySpan<byte> lower) => Ascii.EqualsIgnoreCase(Arg(i), lower);
+
+    public readonly string ArgString(int i) => System.Text.Encoding.UTF8.GetString(Arg(i));
+
+    public readonly void Error(string message) => W.Error(message);
+
+    /// <summary>Parses argument i as a Redis integer; writes the standard error and returns false if it is not one.</summary>
+    public readonly bool TryInt(int i, out long value)
+    {
+        if (RespNumber.TryParseInt64(Arg(i), out value)) return true;
+        W.Error(Errors.NotInteger);
+        return false;
+    }
+
+    public readonly void WrongArgs() => W.Error(Errors.WrongArgs(Spec.FullName));
+}
+
+public static class Ascii
+{
+    /// <summary>Compares with a lowercase ASCII literal, ignoring the case of <paramref name="s"/>.</summary>
+    public static bool EqualsIgnoreCase(ReadOnlySpan<byte> s, ReadOnlySpan<byte> lower)
+    {
+        if (s.Length != lower.Length) return false;
+        for (int i = 0; i < s.Length; i++)
+        {
+            int c = s[i];
+            if ((uint)(c - 'A') <= 'Z' - 'A') c |= 0x20;
+            if (c != lower[i]) return false;
+        }
+        return true;
+    }
+
+    public static string Lower(ReadOnlySpan<byte> s)
+    {
+        Span<char> chars = s.Length <= 256 ? stackalloc char[s.Length] : new char[s.Length];
+        for (int i = 0; i < s.Length; i++)
+        {
+            int c = s[i];
+            if ((uint)(c - 'A') <= 'Z' - 'A') c |= 0x20;
+            chars[i] = (char)c;
+        }
+        return new string(chars);
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Engine.Commands;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Every command FastKv knows, built once at startup. Lookup by name is case-insensitive and
+/// allocation-free: an open-addressing array keyed by a hash of the ASCII-lowercased name.
+/// </summary>
+public sealed unsafe class CommandTable
+{
+    readonly List<CommandSpec> all = new();
+    CommandSpec?[] slots = new CommandSpec?[1024];
+    int mask = 1023;
+
+    public int Count => all.Count;
+    public IReadOnlyList<CommandSpec> All => all;
+
+    public static CommandTable CreateDefault()
+    {
+        var t = new CommandTable();
+        StringCommands.Register(t);
+        KeyCommands.Register(t);
+        ConnectionCommands.Register(t);
+        ServerCommands.Register(t);
+        return t;
+    }
+
+    /// <summary>Registers a top-level command. Keys at FirstKey..LastKey (negative: from the end) by KeyStep.</summary>
+    public CommandSpec Add(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int keyStep,
+        string categories, delegate*<ref CommandContext, void> handler, CrossShard? cross = null, Route? route = null)
+    {
+        var spec = new CommandSpec
+        {
+            Name = name,
+            FullName = name,
+            Arity = arity,
+            Flags = flags,
+            FirstKey = firstKey,
+            LastKey = lastKey,
+            KeyStep = keyStep,
+            Categories = categories,
+            Handler = handler,
+            Cross = cross,
+            Route = route ?? (firstKey > 0 ? Route.Keys : Route.Local),
+        };
+        spec.Id = all.Count;
+        all.Add(spec);
+        Insert(spec);
+        return spec;
+    }
+
+    /// <summary>Registers a subcommand (CONFIG GET, CLIENT LIST, ...) under its container.</summary>
+    public CommandSpec AddSub(CommandSpec parent, string name, int arity, CommandFlags flags, string categories,
+        delegate*<ref CommandContext, void> handler, int firstKey = 0, int lastKey = 0, int keyStep = 0)
+    {
+        var spec = new CommandSpec
+        {
+            Name = name,
+            FullName = parent.Name + "|" + name,
+            Arity = arity,
+            Flags = flags,
+            FirstKey = firstKey,
+            LastKey = lastKey,
+            KeyStep = keyStep,
+            Categories = categories,
+            Handler = handler,
+            Parent = parent,
+            Route = firstKey > 0 ? Route.Keys : Route.Local,
+        };
+        spec.Id = all.Count;
+        all.Add(spec);
+        var subs = parent.Subcommands ?? Array.Empty<CommandSpec>();
+        Array.Resize(ref subs, subs.Length + 1);
+        subs[^1] = spec;
+        parent.Subcommands = subs;
+        return spec;
+    }
+
+    static uint HashLower(ReadOnlySpan<byte> s)
+    {
+        uint h = 2166136261;
+        foreach (byte b in s)
+        {
+            int c = b;
+            if ((uint)(c - 'A') <= 'Z' - 'A') c |= 0x20;
+            h = (h ^ (uint)c) * 16777619;
+        }
+        return h;
+    }
+
+    void Insert(CommandSpec spec)
+    {
+        Span<byte> name = stackalloc byte[spec.Name.Length];
+        for (int i = 0; i < name.Length; i++) name[i] = (byte)spec.Name[i];
+        uint i0 = HashLower(name) & (uint)mask;
+        while (slots[i0] != null) i0 = (i0 + 1) & (uint)mask;
+        slots[i0] = spec;
+    }
+
+    /// <summary>The command named by <paramref name="name"/> (any case), or null.</summary>
+    public CommandSpec? Find(ReadOnlySpan<byte> name)
+    {
+        uint i = HashLower(name) & (uint)mask;
+        while (true)
+        {
+            var s = slots[i];
+            if (s == null) return null;
+            if (s.Name.Length == name.Length && NameEquals(s.Name, name)) return s;
+            i = (i + 1) & (uint)mask;
+        }
+    }
+
+    static bool NameEquals(string lower, ReadOnlySpan<byte> name)
+    {
+        for (int i = 0; i < name.Length; i++)
+        {
+            int c = name[i];
+            if ((uint)(c - 'A') <= 'Z' - 'A') c |= 0x20;
+            if (c != lower[i]) return false;
+        }
+        return true;
+    }
+
+    public static CommandSpec? FindSub(CommandSpec parent, ReadOnlySpan<byte> name)
+    {
+        if (parent.Subcommands == null) return null;
+        foreach (var s in parent.Subcommands)
+            if (s.Name.Length == name.Length && NameEquals(s.Name, name)) return s;
+        return null;
+    }
+
+    /// <summary>
+    /// Key argument positions of a command with <paramref name="argc"/> arguments, Redis's
+    /// (first, last, step) rule; writes them to <paramref name="positions"/> and returns the count.
+    /// </summary>
+    public static int KeyPositions(CommandSpec spec, int argc, Span<int> positions)
+    {
+        if (spec.FirstKey <= 0) return 0;
+        int last = spec.LastKey >= 0 ? spec.LastKey : argc + spec.LastKey;
+        if (last >= argc) last = argc - 1;
+        int n = 0;
+        for (int i = spec.FirstKey; i <= last && n < positions.Length; i += spec.KeyStep) positions[n++] = i;
+        return n;
+    }
+}

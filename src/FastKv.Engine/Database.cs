@@ -1,0 +1,218 @@
+using System;
+using System.Runtime.CompilerServices;
+using FastKv.Memory;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// One shard's part of one Redis database (SELECT index): its keyspace table and the
+/// bookkeeping around it. Only the owning shard thread calls into it.
+/// Expiry is lazy here (a lookup of an expired key deletes it); <see cref="ExpiryCycle"/>
+/// removes the rest in slices.
+/// </summary>
+public sealed unsafe class Database : IDisposable
+{
+    readonly Shard shard;
+    readonly Arena arena;
+    KeyTable table;
+    public readonly int Index;
+    /// <summary>Keys in this table that carry an expiry (INFO keyspace "expires=").</summary>
+    public long ExpiresCount;
+    /// <summary>Cursor of the active expiry walk over this table.</summary>
+    internal uint ExpiryCursor;
+
+    public Database(Shard shard, int index)
+    {
+        this.shard = shard;
+        arena = shard.Arena;
+        Index = index;
+        table = new KeyTable(arena);
+    }
+
+    public long Count => table.Count;
+    public KeyTable Table => table;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    bool Expired(byte* e) => KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) <= shard.NowMs;
+
+    /// <summary>The live entry for a key, or null. Deletes it first when it has expired.</summary>
+    public byte* Find(ReadOnlySpan<byte> key)
+    {
+        ulong h = KeyHash.Hash(key);
+        byte* e = table.Find(key, h);
+        if (e == null) return null;
+        if (Expired(e))
+        {
+            ExpireNow(key, h, e);
+            return null;
+        }
+        KeyEntry.SetLru(e, shard.LruClock);
+        return e;
+    }
+
+    /// <summary>The slot of a live entry (for callers that replace the entry), or null.</summary>
+    public byte** FindSlot(ReadOnlySpan<byte> key, ulong h)
+    {
+        byte** slot = table.FindSlot(key, h);
+        if (slot == null) return null;
+        if (Expired(*slot))
+        {
+            ExpireNow(key, h, *slot);
+            return null;
+        }
+        KeyEntry.SetLru(*slot, shard.LruClock);
+        return slot;
+    }
+
+    /// <summary>Whether the key exists, without touching its access time (EXISTS touches; callers decide).</summary>
+    public bool Exists(ReadOnlySpan<byte> key) => Find(key) != null;
+
+    void ExpireNow(ReadOnlySpan<byte> key, ulong h, byte* e)
+    {
+        table.Remove(key, h);
+        FreeEntry(e);
+        shard.Stats.ExpiredKeys++;
+    }
+
+    /// <summary>Frees an entry that is no longer in the table.</summary>
+    internal void FreeEntry(byte* e)
+    {
+        if (KeyEntry.HasExpire(e)) ExpiresCount--;
+        arena.Free(e, (nuint)KeyEntry.AllocSize(e));
+    }
+
+    /// <summary>Allocates a blob for key + value with room for at least <paramref name="valCapacity"/> value bytes.</summary>
+    byte* NewEntry(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, int valCapacity, long expireAt)
+    {
+        int need = KeyEntry.SizeFor(key.Length, Math.Max(valCapacity, value.Length), expireAt >= 0);
+        nuint size = Arena.UsableSize((nuint)need);
+        byte* e = arena.Alloc(size);
+        KeyEntry.Init(e, (int)size, type, encoding, key, value.Length, expireAt);
+        value.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e), value.Length));
+        KeyEntry.SetLru(e, shard.LruClock);
+        if (expireAt >= 0) ExpiresCount++;
+        return e;
+    }
+
+    /// <summary>
+    /// SET semantics: stores a string, replacing any value of any type. <paramref name="expireAt"/>
+    /// is unix ms or -1; with <paramref name="keepTtl"/> an existing expiry survives.
+    /// Rewrites in place when the blob has room and its layout (expiry slot) does not change.
+    /// </summary>
+    public void SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, byte encoding, long expireAt, bool keepTtl)
+    {
+        ulong h = KeyHash.Hash(key);
+        byte** slot = FindSlot(key, h);
+        if (slot == null)
+        {
+            table.Insert(NewEntry(key, ValueKind.String, encoding, value, 0, expireAt), h);
+            return;
+        }
+        byte* e = *slot;
+        if (keepTtl && KeyEntry.HasExpire(e)) expireAt = KeyEntry.ExpireAt(e);
+        bool wantExpire = expireAt >= 0;
+        int cap = KeyEntry.ValueCapacity(e);
+        if (KeyEntry.Type(e) == ValueKind.String && KeyEntry.HasExpire(e) == wantExpire
+            && cap >= value.Length && cap <= 2 * value.Length + 64)
+        {
+            value.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e), value.Length));
+            KeyEntry.SetValueLength(e, value.Length);
+            KeyEntry.SetEncoding(e, encoding);
+            if (wantExpire) KeyEntry.SetExpireAt(e, expireAt);
+            return;
+        }
+        byte* n = NewEntry(key, ValueKind.String, encoding, value, 0, expireAt);
+        FreeEntry(e);
+        *slot = n;
+    }
+
+    /// <summary>Adds a string value for a key known to be absent.</summary>
+    public void AddString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, byte encoding, long expireAt)
+        => table.Insert(NewEntry(key, ValueKind.String, encoding, value, 0, expireAt), KeyHash.Hash(key));
+
+    /// <summary>
+    /// Makes the string at <paramref name="slot"/> able to hold <paramref name="newLength"/> value bytes,
+    /// keeping its bytes; grows geometrically so APPEND loops stay linear. Returns the (maybe new) entry.
+    /// </summary>
+    public byte* GrowString(byte** slot, int newLength)
+    {
+        byte* e = *slot;
+        if (KeyEntry.ValueCapacity(e) >= newLength) return e;
+        int cap = newLength < (1 << 20) ? newLength * 2 : newLength + (1 << 20);
+        long expireAt = KeyEntry.ExpireAt(e);
+        byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), cap, expireAt);
+        KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        FreeEntry(e);
+        *slot = n;
+        return n;
+    }
+
+    /// <summary>Sets or clears (ms &lt; 0) the expiry of the entry at <paramref name="slot"/>.</summary>
+    public void SetExpire(byte** slot, long ms)
+    {
+        byte* e = *slot;
+        bool has = KeyEntry.HasExpire(e);
+        if (has && ms >= 0)
+        {
+            KeyEntry.SetExpireAt(e, ms);
+            return;
+        }
+        if (!has && ms < 0) return;
+        // The expiry slot changes the layout: copy into a blob of the other shape.
+        byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), 0, ms);
+        KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        FreeEntry(e);
+        *slot = n;
+    }
+
+    /// <summary>Inserts a copy of a serialized value (see <see cref="EntryDump"/>); key known absent.</summary>
+    public void AddRaw(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, long expireAt)
+        => table.Insert(NewEntry(key, type, encoding, value, 0, expireAt), KeyHash.Hash(key));
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        ulong h = KeyHash.Hash(key);
+        byte* e = table.Remove(key, h);
+        if (e == null) return false;
+        bool expired = Expired(e);
+        FreeEntry(e);
+        if (expired) { shard.Stats.ExpiredKeys++; return false; }
+        return true;
+    }
+
+    /// <summary>Removes an entry by slot-free lookup of its key (used after FindSlot).</summary>
+    public void Remove(byte* e)
+    {
+        ReadOnlySpan<byte> key = KeyEntry.Key(e);
+        table.Remove(key, KeyHash.Hash(key));
+        FreeEntry(e);
+    }
+
+    struct FreeAll : IEntryVisitor
+    {
+        public Database Db;
+        public bool Visit(byte* entry) { Db.FreeEntry(entry); return true; }
+    }
+
+    public void Clear()
+    {
+        var v = new FreeAll { Db = this };
+        table.Clear(ref v);
+        ExpiresCount = 0;
+        ExpiryCursor = 0;
+    }
+
+    /// <summary>SWAPDB within a shard: the two databases exchange their tables.</summary>
+    public static void Swap(Database a, Database b)
+    {
+        (a.table, b.table) = (b.table, a.table);
+        (a.ExpiresCount, b.ExpiresCount) = (b.ExpiresCount, a.ExpiresCount);
+        a.ExpiryCursor = b.ExpiryCursor = 0;
+    }
+
+    public void Dispose()
+    {
+        Clear();
+        table.Dispose();
+    }
+}

@@ -1,0 +1,22 @@
+namespace FastKv.Engine;
+
+/// <summary>Redis's error replies, word for word (without the leading '-').</summary>
+public static class Errors
+{
+    public const string Syntax = "ERR syntax error";
+    public const string NotInteger = "ERR value is not an integer or out of range";
+    public const string NotFloat = "ERR value is not a valid float";
+    public const string WrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    public const string NoSuchKey = "ERR no such key";
+    public const string Overflow = "ERR increment or decrement would overflow";
+    public const string NanOrInf = "ERR increment would produce NaN or Infinity";
+    public const string InvalidExpire = "ERR invalid expire time in '{0}' command";
+    public const string DbIndexOutOfRange = "ERR DB index is out of range";
+    public const string NoAuth = "NOAUTH Authentication required.";
+    public const string WrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+    public const string StringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    public const string OffsetOutOfRange = "ERR offset is out of range";
+
+    public static string WrongArgs(string command) =>
+        "ERR wrong number of arguments for '" + command + "' command";
+}

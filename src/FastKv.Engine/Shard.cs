@@ -1,0 +1,102 @@
+using System;
+using FastKv.Memory;
+
+namespace FastKv.Engine;
+
+/// <summary>Counters one shard keeps; INFO sums them over shards.</summary>
+public sealed class ShardStats
+{
+    public long ExpiredKeys;
+    public long KeyspaceHits;
+    public long KeyspaceMisses;
+    public long CommandsProcessed;
+    public long ConnectionsReceived;
+    public long RejectedConnections;
+    public long NetInputBytes;
+    public long NetOutputBytes;
+    public long ExpiredStalePerc;
+    public long ExpireCycleCpuMs;
+}
+
+/// <summary>
+/// Everything one shard thread owns: its arena, its part of every database, its clock and
+/// counters, its mailbox and intent locks. Only the owning thread touches it, except the
+/// mailbox (many producers) and read-only counters that INFO samples.
+/// </summary>
+public sealed unsafe class Shard : IDisposable
+{
+    public readonly int Id;
+    public readonly ServerState Server;
+    public readonly Arena Arena = new();
+    public readonly Database[] Dbs;
+    public readonly ShardStats Stats = new();
+    public readonly CommandStats CommandStats;
+    public readonly Mailbox Mailbox;
+    public readonly TxLocks Locks;
+    /// <summary>Wall clock in unix ms, refreshed by the loop before each batch of work.</summary>
+    public long NowMs;
+    /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
+    public uint LruClock;
+    /// <summary>State of the random generator for RANDOMKEY and sampling.</summary>
+    public ulong Rng;
+
+    public Shard(ServerState server, int id, int databases)
+    {
+        Server = server;
+        Id = id;
+        Dbs = new Database[databases];
+        for (int i = 0; i < databases; i++) Dbs[i] = new Database(this, i);
+        CommandStats = new CommandStats(server.Commands.Count);
+        Mailbox = new Mailbox();
+        Locks = new TxLocks(this);
+        Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
+        UpdateClock();
+    }
+
+    public void UpdateClock()
+    {
+        NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        LruClock = (uint)(NowMs / 1000) & 0xFFFFFF;
+    }
+
+    public ulong NextRandom()
+    {
+        ulong x = Rng;
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        Rng = x;
+        return x;
+    }
+
+    public long KeyCount()
+    {
+        long n = 0;
+        foreach (var db in Dbs) n += db.Count;
+        return n;
+    }
+
+    public void Dispose()
+    {
+        foreach (var db in Dbs) db.Dispose();
+        Arena.Dispose();
+    }
+}
+
+/// <summary>Per-command call counts and time (INFO commandstats), indexed by command id.</summary>
+public sealed class CommandStats
+{
+    public readonly long[] Calls;
+    public readonly long[] Microseconds;
+    public readonly long[] RejectedCalls;
+    public readonly long[] FailedCalls;
+    public CommandStats(int n)
+    {
+        Calls = new long[n];
+        Microseconds = new long[n];
+        RejectedCalls = new long[n];
+        FailedCalls = new long[n];
+    }
+    public void Reset()
+    {
+        Array.Clear(Calls); Array.Clear(Microseconds); Array.Clear(RejectedCalls); Array.Clear(FailedCalls);
+    }
+}
