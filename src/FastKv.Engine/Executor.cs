@@ -1,0 +1,138 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using FastKv.Memory;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Looks commands up, checks them the way Redis's processCommand does, and runs them on a shard.
+/// </summary>
+public static class Executor
+{
+    /// <summary>
+    /// The command (or subcommand) the arguments name, with arity checked; null after writing
+    /// Redis's error for an unknown command, unknown subcommand or wrong arity.
+    /// </summary>
+    public static CommandSpec? Resolve(CommandTable table, ReadOnlySpan<byte> buf, ArgList args, RespWriter w)
+    {
+        ReadOnlySpan<byte> name = args.Get(buf, 0);
+        CommandSpec? spec = table.Find(name);
+        if (spec == null)
+        {
+            w.Error(UnknownCommand(buf, args));
+            return null;
+        }
+        if (spec.Subcommands != null)
+        {
+            if (args.Count < 2)
+            {
+                w.Error(Errors.WrongArgs(spec.FullName));
+                return null;
+            }
+            CommandSpec? sub = CommandTable.FindSub(spec, args.Get(buf, 1));
+            if (sub == null)
+            {
+                w.Error("ERR unknown subcommand '" + Sanitize(args.Get(buf, 1), 128) + "'. Try " +
+                        spec.Name.ToUpperInvariant() + " HELP.");
+                return null;
+            }
+            spec = sub;
+        }
+        if (!spec.ArityOk(args.Count))
+        {
+            w.Error(Errors.WrongArgs(spec.FullName));
+            return null;
+        }
+        return spec;
+    }
+
+    static string UnknownCommand(ReadOnlySpan<byte> buf, ArgList args)
+    {
+        var sb = new StringBuilder();
+        for (int i = 1; i < args.Count && sb.Length < 128; i++)
+            sb.Append('\'').Append(Sanitize(args.Get(buf, i), 128 - sb.Length)).Append("' ");
+        return "ERR unknown command '" + Sanitize(args.Get(buf, 0), 128) + "', with args beginning with: " + sb;
+    }
+
+    /// <summary>Bytes as Latin-1 text, cut at <paramref name="max"/>, CR/LF turned to spaces (Redis does the same).</summary>
+    public static string Sanitize(ReadOnlySpan<byte> s, int max)
+    {
+        if (s.Length > max) s = s.Slice(0, Math.Max(0, max));
+        var chars = new char[s.Length];
+        for (int i = 0; i < s.Length; i++)
+        {
+            byte b = s[i];
+            chars[i] = b == '\r' || b == '\n' ? ' ' : (char)b;
+        }
+        return new string(chars);
+    }
+
+    /// <summary>Runs a resolved command: calls its handler and counts it for INFO commandstats.</summary>
+    public static unsafe void Invoke(ref CommandContext c)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        c.Spec.Handler(ref c);
+        long t1 = Stopwatch.GetTimestamp();
+        var stats = c.Shard.CommandStats;
+        int id = c.Spec.Id;
+        stats.Calls[id]++;
+        stats.Microseconds[id] += (t1 - t0) * 1_000_000 / Stopwatch.Frequency;
+        c.Shard.Stats.CommandsProcessed++;
+    }
+
+    /// <summary>Whether a granted intent lock of another transaction covers one of the command's keys.</summary>
+    public static bool Blocked(Shard shard, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db, long txId)
+    {
+        if (!shard.Locks.Active) return false;
+        bool write = (spec.Flags & CommandFlags.Write) != 0;
+        if (spec.Route == Route.AllShards || spec.Route == Route.Custom)
+            return BlockedWhole(shard, txId);
+        Span<int> pos = stackalloc int[64];
+        int n = CommandTable.KeyPositions(spec, args.Count, pos);
+        if (n == pos.Length) return BlockedWhole(shard, txId);
+        for (int i = 0; i < n; i++)
+        {
+            ulong id = TxLock.KeyId(db, KeyHash.Hash(args.Get(buf, pos[i])));
+            if (shard.Locks.Blocks(id, write, txId)) return true;
+        }
+        return false;
+    }
+
+    static bool BlockedWhole(Shard shard, long txId) => shard.Locks.Active && shard.Locks.AnyGrantedOther(txId);
+
+    /// <summary>
+    /// Runs RESP-encoded commands from <paramref name="offset"/> on <paramref name="shard"/>,
+    /// writing replies to <paramref name="w"/>. Returns false, with <paramref name="offset"/> at the
+    /// blocked command, when an intent lock makes it wait.
+    /// </summary>
+    public static bool RunEncoded(Shard shard, ReadOnlySpan<byte> req, ref int offset, RespWriter w, int db, long txId)
+    {
+        ArgList args = shard.ScratchArgs;
+        while (offset < req.Length)
+        {
+            ref RespParser parser = ref shard.ScratchParser;
+            parser.Reset();
+            // The request was encoded by us as RESP arrays: complete and well-formed, and the
+            // parser only writes into the buffer for inline commands, so the cast is safe.
+            Span<byte> span = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(req), req.Length).Slice(offset);
+            RespStatus st = parser.Parse(span, args, out int consumed);
+            Debug.Assert(st == RespStatus.Complete);
+            ReadOnlySpan<byte> buf = span;
+            CommandSpec? spec = Executor.Resolve(shard.Server.Commands, buf, args, w);
+            if (spec != null)
+            {
+                if (Blocked(shard, spec, buf, args, db, txId)) return false;
+                var c = new CommandContext
+                {
+                    Shard = shard, W = w, Client = null, DbIndex = db, Buffer = buf, Args = args, Spec = spec, TxId = txId,
+                };
+                Invoke(ref c);
+            }
+            offset += consumed;
+        }
+        return true;
+    }
+}

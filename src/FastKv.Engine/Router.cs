@@ -1,0 +1,106 @@
+using System;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>Decides which shard runs a command (DESIGN.md section 3).</summary>
+public static class Router
+{
+    /// <summary>
+    /// The one shard that runs the command, or null when it needs several shards
+    /// (keys spread over shards, or a command for every shard).
+    /// </summary>
+    public static Shard? Target(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        switch (spec.Route)
+        {
+            case Route.Local:
+                return home;
+            case Route.AllShards:
+                return null;
+            case Route.Custom:
+                return CustomTarget(server, home, spec, buf, args, db);
+        }
+        int last = spec.LastKey >= 0 ? spec.LastKey : args.Count + spec.LastKey;
+        if (last >= args.Count) last = args.Count - 1;
+        Shard? target = null;
+        for (int i = spec.FirstKey; i <= last; i += spec.KeyStep)
+        {
+            Shard s = server.ShardOf(args.Get(buf, i));
+            if (target == null) target = s;
+            else if (s != target) return null;
+        }
+        return target ?? home;
+    }
+
+    static Shard CustomTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        if (spec.Name == "scan")
+        {
+            // The cursor names its shard: position * shardCount + shard.
+            if (!ulong.TryParse(args.Get(buf, 1), System.Globalization.NumberStyles.None, null, out ulong cursor)) return home;
+            return server.Shards[(int)(cursor % (ulong)server.ShardCount)];
+        }
+        if (spec.Name == "randomkey")
+        {
+            int n = server.ShardCount;
+            int first = (int)(home.NextRandom() % (ulong)n);
+            for (int i = 0; i < n; i++)
+            {
+                Shard s = server.Shards[(first + i) % n];
+                if (s.Dbs[db].Count > 0) return s;
+            }
+        }
+        return home;
+    }
+
+    /// <summary>The transaction that runs a command across shards, or null after replying an error.</summary>
+    public static MultiShardTx? CrossShard(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        if (spec.Route == Route.AllShards) return new AllShardsTx(s, spec, buf, args);
+        switch (spec.Cross)
+        {
+            case Engine.CrossShard.Move:
+                return MoveTx(s, spec, buf, args);
+            case null:
+                s.W.Error("CROSSSLOT Keys in request don't hash to the same slot");
+                return null;
+            default:
+                return new SplitKeysTx(s, spec, buf, args);
+        }
+    }
+
+    static MultiShardTx? MoveTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        int srcDb = s.Client.Db, dstDb = srcDb;
+        bool replace = false;
+        if (spec.Name == "copy")
+        {
+            for (int j = 3; j < args.Count; j++)
+            {
+                if (Ascii.EqualsIgnoreCase(args.Get(buf, j), "replace"u8)) replace = true;
+                else if (Ascii.EqualsIgnoreCase(args.Get(buf, j), "db"u8) && j + 1 < args.Count)
+                {
+                    if (!RespNumber.TryParseInt64(args.Get(buf, j + 1), out long d) || d < int.MinValue || d > int.MaxValue)
+                    {
+                        s.W.Error(Errors.NotInteger);
+                        return null;
+                    }
+                    if (d < 0 || d >= s.Home.Dbs.Length)
+                    {
+                        s.W.Error(Errors.DbIndexOutOfRange);
+                        return null;
+                    }
+                    dstDb = (int)d;
+                    j++;
+                }
+                else
+                {
+                    s.W.Error(Errors.Syntax);
+                    return null;
+                }
+            }
+        }
+        return new MoveKeyTx(s, spec, buf, args, dstDb, replace);
+    }
+}

@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace FastKv.Engine;
+
+/// <summary>One configuration parameter: Redis's name, current text, how to parse and apply it.</summary>
+public sealed class ConfigParam
+{
+    public required string Name;
+    public string Value = "";
+    /// <summary>Parses and applies a value; returns an error text (Redis's wording) or null.</summary>
+    public required Func<string, string?> Apply;
+    public bool Immutable;
+    public string[] Aliases = Array.Empty<string>();
+}
+
+/// <summary>
+/// The server's configuration: Redis's parameter names and value syntax, for the config file,
+/// the command line (--name value) and CONFIG GET/SET. Values the hot path reads are fields.
+/// </summary>
+public sealed class ServerConfig
+{
+    readonly Dictionary<string, ConfigParam> byName = new(StringComparer.OrdinalIgnoreCase);
+    readonly List<ConfigParam> all = new();
+
+    public string[] Bind = { "127.0.0.1", "-::1" };
+    public int Port = 6379;
+    public int Threads = Environment.ProcessorCount;
+    public int MaxClients = 10000;
+    public long Timeout;
+    public int TcpKeepAlive = 300;
+    public int Databases = 16;
+    public string? RequirePass;
+    public long ProtoMaxBulkLen = 512L * 1024 * 1024;
+    public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
+    public long MaxMemory;
+    public int Hz = 10;
+    public long SlowlogSlowerThan = 10000;
+    public int SlowlogMaxLen = 128;
+    public string MaxMemoryPolicy = "noeviction";
+    public bool ThreadAffinity;
+
+    public IReadOnlyList<ConfigParam> All => all;
+
+    public ServerConfig()
+    {
+        Add("bind", "127.0.0.1 -::1", v => { Bind = v.Split(' ', StringSplitOptions.RemoveEmptyEntries); return null; }, immutable: true);
+        Add("port", "6379", v => Int(v, 0, 65535, x => Port = (int)x), immutable: true);
+        Add("threads", Threads.ToString(CultureInfo.InvariantCulture), v => Int(v, 1, 1024, x => Threads = (int)x), immutable: true);
+        Add("thread-affinity", "no", v => Bool(v, b => ThreadAffinity = b), immutable: true);
+        Add("maxclients", "10000", v => Int(v, 1, int.MaxValue, x => MaxClients = (int)x));
+        Add("timeout", "0", v => Int(v, 0, int.MaxValue, x => Timeout = x));
+        Add("tcp-keepalive", "300", v => Int(v, 0, int.MaxValue, x => TcpKeepAlive = (int)x));
+        Add("databases", "16", v => Int(v, 1, int.MaxValue, x => Databases = (int)x), immutable: true);
+        Add("requirepass", "", v => { RequirePass = v.Length == 0 ? null : v; return null; });
+        Add("proto-max-bulk-len", "536870912", v => Memory(v, 1024 * 1024, long.MaxValue, x => ProtoMaxBulkLen = x));
+        Add("client-query-buffer-limit", "1073741824", v => Memory(v, 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x));
+        Add("maxmemory", "0", v => Memory(v, 0, long.MaxValue, x => MaxMemory = x));
+        Add("maxmemory-policy", "noeviction", v => Enum(v, new[] { "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction" }, s => MaxMemoryPolicy = s));
+        Add("maxmemory-samples", "5", v => Int(v, 1, 64, _ => { }));
+        Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
+        Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
+        Add("slowlog-max-len", "128", v => Int(v, 0, int.MaxValue, x => SlowlogMaxLen = (int)x));
+        Add("save", "", v => null);
+        Add("appendonly", "no", v => Bool(v, _ => { }));
+        Add("appendfsync", "everysec", v => Enum(v, new[] { "always", "everysec", "no" }, _ => { }));
+        Add("appendfilename", "appendonly.aof", v => null, immutable: true);
+        Add("dir", ".", v => null);
+        Add("dbfilename", "dump.rdb", v => null);
+        Add("loglevel", "notice", v => Enum(v, new[] { "debug", "verbose", "notice", "warning", "nothing" }, _ => { }));
+        Add("logfile", "", v => null, immutable: true);
+        Add("daemonize", "no", v => v == "no" ? null : "FastKv does not daemonize; run it under a supervisor", immutable: true);
+        Add("supervised", "no", v => null, immutable: true);
+        Add("pidfile", "", v => null);
+        Add("protected-mode", "yes", v => Bool(v, _ => { }));
+        Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, _ => { }), immutable: true);
+        Add("notify-keyspace-events", "", v => null);
+        Add("io-threads", "1", v => Int(v, 1, 128, _ => { }), immutable: true);
+        Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, _ => { }));
+        Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, _ => { }));
+        Add("active-expire-effort", "1", v => Int(v, 1, 10, _ => { }));
+        Add("latency-monitor-threshold", "0", v => Int(v, 0, long.MaxValue, _ => { }));
+        Add("lazyfree-lazy-eviction", "no", v => Bool(v, _ => { }));
+        Add("lazyfree-lazy-expire", "no", v => Bool(v, _ => { }));
+        Add("lazyfree-lazy-server-del", "no", v => Bool(v, _ => { }));
+        Add("lazyfree-lazy-user-del", "no", v => Bool(v, _ => { }));
+        Add("lazyfree-lazy-user-flush", "no", v => Bool(v, _ => { }));
+        Add("cluster-enabled", "no", v => v == "no" ? null : "cluster mode is not supported yet", immutable: true);
+        Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, _ => { }), immutable: true);
+        Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => null);
+        Add("repl-backlog-size", "1048576", v => Memory(v, 1, long.MaxValue, _ => { }));
+        Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, _ => { }));
+        Add("rdbcompression", "yes", v => Bool(v, _ => { }));
+        Add("rdbchecksum", "yes", v => Bool(v, _ => { }));
+    }
+
+    void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
+    {
+        var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable };
+        all.Add(p);
+        byName[name] = p;
+        apply(def);
+    }
+
+    public ConfigParam? Find(string name) => byName.TryGetValue(name, out var p) ? p : null;
+
+    /// <summary>Sets a parameter from the config file, the command line or CONFIG SET; null or an error text.</summary>
+    public string? Set(string name, string value)
+    {
+        var p = Find(name);
+        if (p == null) return "Bad directive or wrong number of arguments";
+        string? err = p.Apply(value);
+        if (err == null) p.Value = Normalize(name, value);
+        return err;
+    }
+
+    static string Normalize(string name, string value) => name switch
+    {
+        "proto-max-bulk-len" or "client-query-buffer-limit" or "maxmemory" or "repl-backlog-size"
+            => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
+        _ => value,
+    };
+
+    static string? Int(string v, long min, long max, Action<long> set)
+    {
+        if (!long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long x))
+            return "argument couldn't be parsed into an integer";
+        if (x < min || x > max) return "argument must be between " + min + " and " + max + " inclusive";
+        set(x);
+        return null;
+    }
+
+    static string? Memory(string v, long min, long max, Action<long> set)
+    {
+        if (!TryMemory(v, out long x)) return "argument must be a memory value";
+        if (x < min || x > max) return "argument must be between " + min + " and " + max + " inclusive";
+        set(x);
+        return null;
+    }
+
+    /// <summary>Redis memory values: 100, 1k (1000), 1kb (1024), m, mb, g, gb; case-insensitive.</summary>
+    public static bool TryMemory(string v, out long value)
+    {
+        value = 0;
+        string s = v.ToLowerInvariant();
+        long mul = 1;
+        string[] units = { "kb", "mb", "gb", "k", "m", "g", "b" };
+        long[] muls = { 1024, 1024 * 1024, 1024L * 1024 * 1024, 1000, 1000 * 1000, 1000L * 1000 * 1000, 1 };
+        for (int i = 0; i < units.Length; i++)
+            if (s.EndsWith(units[i], StringComparison.Ordinal)) { mul = muls[i]; s = s[..^units[i].Length]; break; }
+        if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
+        value = n * mul;
+        return true;
+    }
+
+    static string? Bool(string v, Action<bool> set)
+    {
+        if (v.Equals("yes", StringComparison.OrdinalIgnoreCase)) { set(true); return null; }
+        if (v.Equals("no", StringComparison.OrdinalIgnoreCase)) { set(false); return null; }
+        return "argument must be 'yes' or 'no'";
+    }
+
+    static string? Enum(string v, string[] options, Action<string> set)
+    {
+        foreach (var o in options)
+            if (o.Equals(v, StringComparison.OrdinalIgnoreCase)) { set(o); return null; }
+        return "argument(s) must be one of the following: " + string.Join(", ", options);
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// What the whole server shares: configuration, the command table, the shards and the slot map,
+/// the client registry (for CLIENT LIST/KILL and INFO clients) and lifecycle flags.
+/// Written at startup; afterwards only counters and the registry change, from any thread.
+/// </summary>
+public sealed class ServerState : IDisposable
+{
+    public const string RedisVersion = "7.2.4";
+    public const int SlotCount = 16384;
+
+    public readonly ServerConfig Config;
+    public readonly CommandTable Commands;
+    public readonly Shard[] Shards;
+    public int ShardCount => Shards.Length;
+    readonly Shard[] slotOwner = new Shard[SlotCount];
+    public readonly long StartTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    public readonly string RunId = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant() + "01234567";
+    public readonly ConcurrentDictionary<long, Client> Clients = new();
+    public readonly SlowLog SlowLog = new();
+    long nextClientId;
+    public string ExecutablePath = "";
+    public string ConfigFile = "";
+    public int TcpPort;
+    /// <summary>Set by SHUTDOWN or a signal; every loop exits when it sees it.</summary>
+    public volatile bool ShutdownRequested;
+    public long TotalConnectionsReceived;
+    public long RejectedConnections;
+    public long StatResetMs;
+
+    public ServerState(ServerConfig config, int shards)
+    {
+        Config = config;
+        Commands = CommandTable.CreateDefault();
+        Shards = new Shard[shards];
+        for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
+        // Contiguous slot ranges per shard, like cluster nodes own ranges.
+        for (int s = 0; s < SlotCount; s++) slotOwner[s] = Shards[(int)((long)s * shards / SlotCount)];
+    }
+
+    public Shard ShardOf(ReadOnlySpan<byte> key) => slotOwner[KeySlot.Slot(key)];
+
+    public long NextClientId() => Interlocked.Increment(ref nextClientId);
+
+    public long UsedMemory()
+    {
+        long n = 0;
+        foreach (var s in Shards) n += s.Arena.UsedBytes;
+        return n;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in Shards) s.Dispose();
+    }
+}
+
+/// <summary>SLOWLOG entries (shared by all shards; written rarely, so a lock is fine).</summary>
+public sealed class SlowLog
+{
+    public readonly System.Collections.Generic.LinkedList<(long id, long time, long micros, string[] args, string addr, string name)> Entries = new();
+    public long NextId;
+    public readonly object Gate = new();
+}

@@ -1,0 +1,112 @@
+using System.Threading;
+
+namespace FastKv.Engine;
+
+/// <summary>A unit of work posted to a shard's mailbox and run on that shard's thread.</summary>
+public abstract class ShardMessage
+{
+    internal ShardMessage? Next;
+    /// <summary>Runs on the thread of the shard whose mailbox delivered it.</summary>
+    public abstract void Run(Shard shard);
+}
+
+/// <summary>Wakes a shard's event loop when a message arrives while it sleeps.</summary>
+public abstract class LoopWaker
+{
+    public abstract void Wake();
+}
+
+/// <summary>
+/// Lock-free multi-producer, single-consumer queue of <see cref="ShardMessage"/> (intrusive:
+/// the message carries its own link, so posting allocates nothing; a message sits in at most one
+/// mailbox at a time). Vyukov's algorithm with a stub node. The consumer is the owning shard.
+/// Sleep/wake protocol: the consumer announces <see cref="PrepareSleep"/> and re-checks the queue
+/// before blocking; a producer that sees the announcement wakes it. Both sides use full fences.
+/// </summary>
+public sealed class Mailbox
+{
+    sealed class Stub : ShardMessage { public override void Run(Shard shard) { } }
+
+    readonly Stub stub = new();
+    ShardMessage head;
+    ShardMessage tail;
+    int sleeping;
+    public LoopWaker? Waker;
+
+    public Mailbox()
+    {
+        head = stub;
+        tail = stub;
+    }
+
+    public void Post(ShardMessage m)
+    {
+        Enqueue(m);
+        if (Volatile.Read(ref sleeping) != 0 && Interlocked.Exchange(ref sleeping, 0) != 0)
+            Waker?.Wake();
+    }
+
+    void Enqueue(ShardMessage m)
+    {
+        m.Next = null;
+        ShardMessage prev = Interlocked.Exchange(ref tail, m);
+        Volatile.Write(ref prev.Next, m);
+    }
+
+    /// <summary>Next message or null (also null while a producer is half-way through a push).</summary>
+    public ShardMessage? TryTake()
+    {
+        ShardMessage h = head;
+        ShardMessage? next = Volatile.Read(ref h.Next);
+        if (h == stub)
+        {
+            if (next == null) return null;
+            head = next;
+            h = next;
+            next = Volatile.Read(ref h.Next);
+        }
+        if (next != null)
+        {
+            head = next;
+            return h;
+        }
+        if (h != Volatile.Read(ref tail)) return null;
+        Enqueue(stub);
+        next = Volatile.Read(ref h.Next);
+        if (next != null)
+        {
+            head = next;
+            return h;
+        }
+        return null;
+    }
+
+    public bool IsEmpty => head == stub ? Volatile.Read(ref stub.Next) == null : false;
+
+    /// <summary>Consumer: returns false when work arrived and the loop must not block.</summary>
+    public bool PrepareSleep()
+    {
+        Interlocked.Exchange(ref sleeping, 1);
+        if (!IsEmpty)
+        {
+            Volatile.Write(ref sleeping, 0);
+            return false;
+        }
+        return true;
+    }
+
+    public void AwakeNow() => Volatile.Write(ref sleeping, 0);
+
+    /// <summary>Runs every queued message; returns how many ran.</summary>
+    public int Drain(Shard shard)
+    {
+        int n = 0;
+        ShardMessage? m;
+        while ((m = TryTake()) != null)
+        {
+            m.Run(shard);
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Hands out global transaction ids and posts every lock request of one transaction while
+/// holding one lock, so all shards receive lock requests in the same (id) order. Only
+/// multi-shard work comes here; single-shard commands never touch it.
+/// </summary>
+public static class Sequencer
+{
+    static readonly object gate = new();
+    static long lastId;
+
+    public static void Submit(MultiShardTx tx, List<(Shard shard, TxLock lck)> locks)
+    {
+        lock (gate)
+        {
+            long id = ++lastId;
+            tx.TxId = id;
+            foreach (var (shard, l) in locks)
+            {
+                l.TxId = id;
+                shard.Mailbox.Post(new LockMessage(l, true));
+            }
+        }
+    }
+
+    sealed class LockMessage : ShardMessage
+    {
+        readonly TxLock lck;
+        readonly bool acquire;
+        public LockMessage(TxLock l, bool acquire) { lck = l; this.acquire = acquire; }
+        public override void Run(Shard shard)
+        {
+            if (acquire) shard.Locks.Request(lck);
+            else shard.Locks.Release(lck.TxId);
+        }
+    }
+
+    public static void Release(Shard shard, TxLock l) => shard.Mailbox.Post(new LockMessage(l, false));
+}
+
+/// <summary>
+/// Coordinates one command whose keys live on several shards, from the home shard of the
+/// connection that sent it: (1) intent locks on every involved shard, in global order;
+/// (2) one or more rounds of sub-commands, each round sent to its shards in parallel;
+/// (3) release, then the merged reply. While the locks are held, no other client sees any
+/// involved key, so the command is atomic and isolated.
+/// Subclasses say what the locks are, what each round sends and how replies merge.
+/// Runs off the GET/SET hot path: it may allocate.
+/// </summary>
+public abstract class MultiShardTx : IRemoteOwner
+{
+    protected readonly Session Session;
+    protected readonly Shard Home;
+    protected readonly int Db;
+    public long TxId;
+    readonly List<(Shard shard, TxLock lck)> locks = new();
+    int grantsPending;
+    int partsPending;
+    protected readonly List<RemoteRequest> Parts = new();
+
+    protected MultiShardTx(Session session)
+    {
+        Session = session;
+        Home = session.Home;
+        Db = session.Client.Db;
+    }
+
+    protected ServerState Server => Home.Server;
+
+    /// <summary>Adds an intent lock on a key of a shard (call from <see cref="Start"/> overrides before Begin).</summary>
+    protected void LockKey(Shard shard, int db, ReadOnlySpan<byte> key, bool write)
+    {
+        TxLock? l = null;
+        foreach (var (s, x) in locks) if (s == shard) l = x;
+        if (l == null)
+        {
+            l = new TxLock { Tx = this };
+            locks.Add((shard, l));
+        }
+        ulong id = TxLock.KeyId(db, FastKv.Memory.KeyHash.Hash(key));
+        int n = l.Keys.Length;
+        Array.Resize(ref l.Keys, n + 1);
+        Array.Resize(ref l.Writes, n + 1);
+        l.Keys[n] = id;
+        l.Writes[n] = write;
+    }
+
+    protected void LockShard(Shard shard, bool write)
+    {
+        locks.Add((shard, new TxLock { Tx = this, WholeShard = true, WholeShardWrite = write }));
+    }
+
+    /// <summary>Declares locks (LockKey/LockShard) then calls <see cref="Acquire"/>.</summary>
+    public abstract void Start();
+
+    protected void Acquire()
+    {
+        grantsPending = locks.Count;
+        if (grantsPending == 0) { Begin(); return; }
+        Sequencer.Submit(this, locks);
+    }
+
+    /// <summary>Called on the shard that granted: tell the home shard.</summary>
+    internal void PostGranted(Shard shard) => Home.Mailbox.Post(new GrantedMessage(this));
+
+    sealed class GrantedMessage : ShardMessage
+    {
+        readonly MultiShardTx tx;
+        public GrantedMessage(MultiShardTx tx) => this.tx = tx;
+        public override void Run(Shard shard)
+        {
+            if (--tx.grantsPending == 0) tx.Begin();
+        }
+    }
+
+    /// <summary>All locks held: send the first round.</summary>
+    protected abstract void Begin();
+
+    /// <summary>Starts a sub-request for a shard in the current round; add commands, then <see cref="SendRound"/>.</summary>
+    protected RemoteRequest Part(Shard shard, int db)
+    {
+        var r = new RemoteRequest(this);
+        r.Reset(Home, shard, db, Session.Client.Protocol, TxId);
+        Parts.Add(r);
+        return r;
+    }
+
+    protected void SendRound()
+    {
+        partsPending = Parts.Count;
+        if (partsPending == 0) { RoundDone(); return; }
+        foreach (var p in Parts.ToArray()) p.Send();
+    }
+
+    public void OnRemoteDone(RemoteRequest r)
+    {
+        if (--partsPending == 0) RoundDone();
+    }
+
+    void RoundDone()
+    {
+        var parts = Parts.ToArray();
+        Parts.Clear();
+        OnRound(parts);
+    }
+
+    /// <summary>A round finished; either start another (Part + SendRound) or <see cref="Finish"/>.</summary>
+    protected abstract void OnRound(RemoteRequest[] parts);
+
+    /// <summary>Releases the locks and hands the reply (already written to the session) back.</summary>
+    protected void Finish()
+    {
+        foreach (var (s, l) in locks) Sequencer.Release(s, l);
+        Session.OnTransactionDone();
+    }
+
+    protected RespWriter W => Session.W;
+}

@@ -1,0 +1,123 @@
+using System;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>Whoever waits for a <see cref="RemoteRequest"/> to come back.</summary>
+public interface IRemoteOwner
+{
+    /// <summary>Runs on the home shard's thread with the replies in <see cref="RemoteRequest.Reply"/>.</summary>
+    void OnRemoteDone(RemoteRequest r);
+}
+
+/// <summary>
+/// Commands for one foreign shard, encoded as RESP arrays, travelling there through its mailbox
+/// and coming back to the home shard with the replies. A session owns one and reuses it (a
+/// session waits for at most one at a time), so the steady state allocates nothing.
+/// If a granted intent lock blocks a command, the request parks on that shard and resumes
+/// from the same command when the lock is released.
+/// </summary>
+public sealed class RemoteRequest : ShardMessage, ILockWaiter
+{
+    public readonly OutputBuffer Request = new();
+    public readonly OutputBuffer ReplyBuffer = new();
+    public readonly RespWriter Reply;
+    public IRemoteOwner Owner;
+    public Shard Home = null!;
+    public Shard Target = null!;
+    public int Db;
+    public long TxId;
+    public int Commands;
+    int offset;
+    bool returning;
+
+    public RemoteRequest(IRemoteOwner owner)
+    {
+        Owner = owner;
+        Reply = new RespWriter(ReplyBuffer);
+    }
+
+    public void Reset(Shard home, Shard target, int db, int protocol, long txId)
+    {
+        Home = home;
+        Target = target;
+        Db = db;
+        TxId = txId;
+        Reply.Protocol = protocol;
+        Request.Clear();
+        ReplyBuffer.Clear();
+        Commands = 0;
+        offset = 0;
+        returning = false;
+    }
+
+    /// <summary>Appends one command as a RESP array of its arguments.</summary>
+    public void Add(ReadOnlySpan<byte> buffer, ArgList args)
+    {
+        RespEncode.Command(Request, buffer, args);
+        Commands++;
+    }
+
+    public void Send() => Target.Mailbox.Post(this);
+
+    public override void Run(Shard shard)
+    {
+        if (returning)
+        {
+            returning = false;
+            Owner.OnRemoteDone(this);
+            return;
+        }
+        Continue(shard);
+    }
+
+    public void Resume(Shard shard) => Continue(shard);
+
+    void Continue(Shard shard)
+    {
+        if (!Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId))
+        {
+            shard.Locks.Park(this);
+            return;
+        }
+        returning = true;
+        Home.Mailbox.Post(this);
+    }
+}
+
+/// <summary>Writes commands as RESP arrays.</summary>
+public static class RespEncode
+{
+    public static void Command(OutputBuffer o, ReadOnlySpan<byte> buffer, ArgList args)
+    {
+        Header(o, (byte)'*', args.Count);
+        for (int i = 0; i < args.Count; i++) Bulk(o, args.Get(buffer, i));
+    }
+
+    public static void Header(OutputBuffer o, byte kind, long n)
+    {
+        Span<byte> s = o.GetSpan(24);
+        s[0] = kind;
+        int len = RespNumber.FormatInt64(n, s.Slice(1));
+        s[1 + len] = (byte)'\r';
+        s[2 + len] = (byte)'\n';
+        o.Advance(len + 3);
+    }
+
+    public static void Bulk(OutputBuffer o, ReadOnlySpan<byte> v)
+    {
+        Header(o, (byte)'$', v.Length);
+        Span<byte> s = o.GetSpan(v.Length + 2);
+        v.CopyTo(s);
+        s[v.Length] = (byte)'\r';
+        s[v.Length + 1] = (byte)'\n';
+        o.Advance(v.Length + 2);
+    }
+
+    public static void Bulk(OutputBuffer o, string ascii)
+    {
+        Span<byte> tmp = ascii.Length <= 256 ? stackalloc byte[ascii.Length] : new byte[ascii.Length];
+        for (int i = 0; i < ascii.Length; i++) tmp[i] = (byte)ascii[i];
+        Bulk(o, tmp);
+    }
+}

@@ -1,0 +1,25 @@
+using FastKv.Engine;
+
+namespace FastKv.Server;
+
+/// <summary>A client socket owned by one event loop, and the session that runs its commands.</summary>
+internal sealed class Connection
+{
+    public readonly int Fd;
+    public readonly Session Session;
+    public readonly Client Client;
+    /// <summary>EPOLLOUT is armed: the socket refused part of the output.</summary>
+    public bool WantWrite;
+    /// <summary>EPOLLIN is disarmed: too much output is waiting for a client that does not read.</summary>
+    public bool ReadPaused;
+    public bool Closed;
+    /// <summary>In the loop's list of connections to flush at the end of this iteration.</summary>
+    public bool FlushQueued;
+
+    public Connection(int fd, Session session, Client client)
+    {
+        Fd = fd;
+        Session = session;
+        Client = client;
+    }
+}

@@ -1,0 +1,292 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using FastKv.Engine;
+using FastKv.Protocol;
+
+namespace FastKv.Server;
+
+/// <summary>
+/// One shard's thread: waits on its epoll set, accepts on its own SO_REUSEPORT listeners, reads
+/// every ready socket, runs the complete commands, writes replies, then drains its mailbox and
+/// runs due timers (DESIGN.md section 2). Nothing here blocks except epoll_wait.
+/// </summary>
+internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
+{
+    const ulong ListenerTag = 1UL << 62;
+    const ulong WakeTag = 1UL << 61;
+    const int MaxEvents = 256;
+    const int ReadChunk = 16 * 1024;
+    /// <summary>Stop reading a client whose unsent replies exceed this (it sends but does not read).</summary>
+    const int OutputPauseBytes = 8 * 1024 * 1024;
+
+    readonly ServerState server;
+    readonly Shard shard;
+    readonly int[] listeners;
+    readonly int epfd;
+    readonly int wakeFd;
+    readonly int cpu;
+    Connection?[] byFd = new Connection?[1024];
+    readonly List<Connection> toFlush = new();
+    readonly List<Connection> all = new();
+    public Thread? Thread;
+    long nextExpiryMs, nextCronMs;
+
+    public EventLoop(ServerState server, Shard shard, int[] listeners, int cpu)
+    {
+        this.server = server;
+        this.shard = shard;
+        this.listeners = listeners;
+        this.cpu = cpu;
+        epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+        if (epfd < 0 || wakeFd < 0) throw new InvalidOperationException("epoll/eventfd failed: errno " + Libc.Errno);
+        for (int i = 0; i < listeners.Length; i++) Register(listeners[i], Libc.EPOLLIN, ListenerTag | (ulong)i);
+        Register(wakeFd, Libc.EPOLLIN, WakeTag);
+        shard.Mailbox.Waker = this;
+    }
+
+    void Register(int fd, uint events, ulong data)
+    {
+        var ev = new EpollEvent { Events = events, Data = data };
+        Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_ADD, fd, &ev);
+    }
+
+    void Modify(Connection c)
+    {
+        uint events = (c.ReadPaused ? 0 : Libc.EPOLLIN) | (c.WantWrite ? Libc.EPOLLOUT : 0) | Libc.EPOLLRDHUP;
+        var ev = new EpollEvent { Events = events, Data = (ulong)c.Fd };
+        Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_MOD, c.Fd, &ev);
+    }
+
+    public override void Wake()
+    {
+        ulong one = 1;
+        Libc.write(wakeFd, (byte*)&one, 8);
+    }
+
+    public void Start()
+    {
+        Thread = new Thread(Run) { Name = "fastkv-shard-" + shard.Id, IsBackground = true };
+        Thread.Start();
+    }
+
+    void Run()
+    {
+        if (cpu >= 0)
+        {
+            // Pin this thread only (pid 0 = calling thread); the rest of the process keeps every core.
+            ulong mask = 1UL << cpu;
+            Libc.sched_setaffinity(0, sizeof(ulong), &mask);
+        }
+        EpollEvent* events = (EpollEvent*)NativeMemory.Alloc((nuint)(MaxEvents * sizeof(EpollEvent)));
+        try
+        {
+            while (!server.ShutdownRequested)
+            {
+                int timeout = toFlush.Count > 0 ? 0 : 100;
+                if (timeout != 0 && !shard.Mailbox.PrepareSleep()) timeout = 0;
+                int n = Libc.epoll_wait(epfd, events, MaxEvents, timeout);
+                shard.Mailbox.AwakeNow();
+                shard.UpdateClock();
+                for (int i = 0; i < n; i++) Dispatch(events[i]);
+                shard.Mailbox.Drain(shard);
+                FlushQueued();
+                Timers();
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+            foreach (var c in all.ToArray()) Close(c);
+        }
+    }
+
+    void Dispatch(EpollEvent ev)
+    {
+        if ((ev.Data & ListenerTag) != 0) { Accept(listeners[(int)(ev.Data & 0xFFFF)]); return; }
+        if ((ev.Data & WakeTag) != 0)
+        {
+            ulong v;
+            Libc.read(wakeFd, (byte*)&v, 8);
+            return;
+        }
+        int fd = (int)ev.Data;
+        Connection? c = fd < byFd.Length ? byFd[fd] : null;
+        if (c == null || c.Closed) return;
+        if ((ev.Events & Libc.EPOLLOUT) != 0) Flush(c);
+        if (c.Closed) return;
+        if ((ev.Events & (Libc.EPOLLIN | Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0) Read(c);
+    }
+
+    void Accept(int lfd)
+    {
+        while (true)
+        {
+            int fd = Libc.accept4(lfd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (fd < 0) return;
+            Interlocked.Increment(ref server.TotalConnectionsReceived);
+            if (server.Clients.Count >= server.Config.MaxClients)
+            {
+                ReadOnlySpan<byte> msg = "-ERR max number of clients reached\r\n"u8;
+                fixed (byte* p = msg) Libc.send(fd, p, msg.Length, Libc.MSG_NOSIGNAL);
+                Libc.close(fd);
+                Interlocked.Increment(ref server.RejectedConnections);
+                continue;
+            }
+            Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+            if (server.Config.TcpKeepAlive > 0)
+            {
+                Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
+                Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPIDLE, server.Config.TcpKeepAlive);
+                Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPINTVL, Math.Max(1, server.Config.TcpKeepAlive / 3));
+                Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPCNT, 3);
+            }
+            var client = new Client
+            {
+                Id = server.NextClientId(),
+                Fd = fd,
+                ShardId = shard.Id,
+                CreatedMs = shard.NowMs,
+                LastInteractionMs = shard.NowMs,
+                Address = Listener.Address(fd, true),
+                LocalAddress = Listener.Address(fd, false),
+            };
+            var session = new Session(shard, client) { Host = this };
+            var c = new Connection(fd, session, client);
+            if (fd >= byFd.Length) Array.Resize(ref byFd, Math.Max(byFd.Length * 2, fd + 1));
+            byFd[fd] = c;
+            all.Add(c);
+            server.Clients[client.Id] = client;
+            Register(fd, Libc.EPOLLIN | Libc.EPOLLRDHUP, (ulong)fd);
+        }
+    }
+
+    void Read(Connection c)
+    {
+        for (int round = 0; round < 4; round++)
+        {
+            Span<byte> space = c.Session.ReadSpace(ReadChunk);
+            nint n;
+            fixed (byte* p = space) n = Libc.read(c.Fd, p, space.Length);
+            if (n > 0)
+            {
+                c.Session.Commit((int)n);
+                c.Session.Process();
+                if (c.Session.Output.Length >= OutputPauseBytes || n < space.Length) break;
+                continue;
+            }
+            if (n == 0 || Libc.Errno != Libc.EAGAIN && Libc.Errno != Libc.EINTR)
+            {
+                c.Client.CloseAfterReply = true;
+                c.Session.Output.Clear();
+            }
+            break;
+        }
+        QueueFlush(c);
+    }
+
+    void QueueFlush(Connection c)
+    {
+        if (c.FlushQueued) return;
+        c.FlushQueued = true;
+        toFlush.Add(c);
+    }
+
+    public void OnSessionResumed(Session s)
+    {
+        Connection? c = s.Client.Fd < byFd.Length ? byFd[s.Client.Fd] : null;
+        if (c != null && c.Session == s) QueueFlush(c);
+    }
+
+    void FlushQueued()
+    {
+        // Flushing may run commands (a paused reader resumes), which may queue more.
+        for (int i = 0; i < toFlush.Count; i++)
+        {
+            var c = toFlush[i];
+            c.FlushQueued = false;
+            if (!c.Closed) Flush(c);
+        }
+        toFlush.Clear();
+    }
+
+    void Flush(Connection c)
+    {
+        OutputBuffer o = c.Session.Output;
+        while (o.Length > 0)
+        {
+            nint n;
+            fixed (byte* p = o.Written) n = Libc.send(c.Fd, p, o.Length, Libc.MSG_NOSIGNAL);
+            if (n > 0)
+            {
+                o.Consume((int)n);
+                shard.Stats.NetOutputBytes += n;
+                continue;
+            }
+            if (n < 0 && (Libc.Errno == Libc.EAGAIN || Libc.Errno == Libc.EINTR)) break;
+            Close(c);
+            return;
+        }
+        bool want = o.Length > 0;
+        bool pause = o.Length >= OutputPauseBytes;
+        if (o.Length == 0 && c.Client.CloseAfterReply || c.Client.Killed)
+        {
+            Close(c);
+            return;
+        }
+        if (want != c.WantWrite || pause != c.ReadPaused)
+        {
+            c.WantWrite = want;
+            c.ReadPaused = pause;
+            Modify(c);
+        }
+        // Input left over from a pause, or a resumed session: keep going once the output drained.
+        if (!pause && !c.Session.Waiting && c.Session.BufferedInput > 0 && o.Length == 0)
+        {
+            c.Session.Process();
+            if (o.Length > 0) QueueFlush(c);
+        }
+        else if (o.Length == 0)
+        {
+            o.Shrink(64 * 1024);
+        }
+    }
+
+    void Close(Connection c)
+    {
+        if (c.Closed) return;
+        c.Closed = true;
+        c.Session.Closed = true;
+        Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, c.Fd, null);
+        Libc.close(c.Fd);
+        if (c.Fd < byFd.Length && byFd[c.Fd] == c) byFd[c.Fd] = null;
+        all.Remove(c);
+        server.Clients.TryRemove(c.Client.Id, out _);
+    }
+
+    void Timers()
+    {
+        long now = shard.NowMs;
+        if (now >= nextExpiryMs)
+        {
+            nextExpiryMs = now + 1000 / server.Config.Hz;
+            ExpiryCycle.Run(shard, 1000 / server.Config.Hz / 4);
+        }
+        if (now >= nextCronMs)
+        {
+            nextCronMs = now + 1000;
+            long idle = server.Config.Timeout * 1000;
+            foreach (var c in all.ToArray())
+            {
+                if (c.Client.Killed || idle > 0 && now - c.Client.LastInteractionMs > idle && !c.Session.Waiting) Close(c);
+                else
+                {
+                    c.Client.QueryBufferLength = c.Session.BufferedInput;
+                    c.Client.OutputBufferLength = c.Session.Output.Length;
+                }
+            }
+        }
+    }
+}

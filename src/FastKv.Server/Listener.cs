@@ -1,0 +1,71 @@
+using System;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace FastKv.Server;
+
+/// <summary>Listening sockets: one per bind address per shard thread, all on the same port.</summary>
+internal static unsafe class Listener
+{
+    /// <summary>Writes a sockaddr for the address; returns its length.</summary>
+    public static uint SockAddr(IPAddress ip, int port, byte* sa)
+    {
+        new Span<byte>(sa, 28).Clear();
+        if (ip.AddressFamily == AddressFamily.InterNetwork)
+        {
+            *(ushort*)sa = Libc.AF_INET;
+            BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(sa + 2, 2), (ushort)port);
+            ip.TryWriteBytes(new Span<byte>(sa + 4, 4), out _);
+            return 16;
+        }
+        *(ushort*)sa = Libc.AF_INET6;
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(sa + 2, 2), (ushort)port);
+        ip.TryWriteBytes(new Span<byte>(sa + 8, 16), out _);
+        return 28;
+    }
+
+    /// <summary>A bound, listening, non-blocking socket, or -1 with the errno in <paramref name="errno"/>.</summary>
+    public static int Open(IPAddress ip, int port, bool reusePort, int backlog, out int errno)
+    {
+        errno = 0;
+        int family = ip.AddressFamily == AddressFamily.InterNetwork ? Libc.AF_INET : Libc.AF_INET6;
+        int fd = Libc.socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) { errno = Libc.Errno; return -1; }
+        Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+        if (reusePort) Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
+        if (family == Libc.AF_INET6) Libc.SetInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 1);
+        byte* sa = stackalloc byte[28];
+        uint len = SockAddr(ip, port, sa);
+        if (Libc.bind(fd, sa, len) != 0 || Libc.listen(fd, backlog) != 0)
+        {
+            errno = Libc.Errno;
+            Libc.close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
+    /// <summary>The port a socket is bound to (for port 0).</summary>
+    public static int BoundPort(int fd)
+    {
+        byte* sa = stackalloc byte[28];
+        uint len = 28;
+        if (Libc.getsockname(fd, sa, &len) != 0) return 0;
+        return BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(sa + 2, 2));
+    }
+
+    /// <summary>"ip:port" of a socket's peer (getpeername) or its own address (getsockname).</summary>
+    public static string Address(int fd, bool peer)
+    {
+        byte* sa = stackalloc byte[28];
+        uint len = 28;
+        int rc = peer ? Libc.getpeername(fd, sa, &len) : Libc.getsockname(fd, sa, &len);
+        if (rc != 0) return "?:0";
+        int port = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(sa + 2, 2));
+        ushort fam = *(ushort*)sa;
+        if (fam == Libc.AF_INET) return new IPAddress(new ReadOnlySpan<byte>(sa + 4, 4)) + ":" + port;
+        if (fam == Libc.AF_INET6) return new IPAddress(new ReadOnlySpan<byte>(sa + 8, 16)) + ":" + port;
+        return "?:0";
+    }
+}
