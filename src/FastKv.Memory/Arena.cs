@@ -40,6 +40,9 @@ public sealed unsafe partial class Arena : IDisposable
     /// <summary>Bytes held from the OS: pages (including spares) and large blocks with their headers.</summary>
     public long ReservedBytes => _reservedBytes;
 
+    /// <summary>True after <see cref="Dispose"/>.</summary>
+    public bool IsDisposed => _classes == null;
+
     /// <summary>Pages held, including the per-class spares.</summary>
     public int PagesHeld => _pagesHeld;
 
