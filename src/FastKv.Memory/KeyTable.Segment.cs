@@ -8,9 +8,9 @@ namespace FastKv.Memory;
 
 // A segment: a fixed-size open-addressing table of buckets, the unit that splits.
 //
-//  segment (9232 bytes, one arena block of class 9352)
+//  segment (10816 bytes: 75 buckets fill an arena block of class 10912, six per page, almost exactly)
 //  +--------+------------+------------+-----+-------------+
-//  | header | bucket 0   | bucket 1   | ... | bucket 63   |
+//  | header | bucket 0   | bucket 1   | ... | bucket 74   |
 //  | 16 B   | 144 B      | 144 B      |     | 144 B       |
 //  +--------+------------+------------+-----+-------------+
 //
@@ -40,7 +40,7 @@ public sealed unsafe partial class KeyTable
     const int VersionOffset = 16;
     const int SlotsOffset = 24;
     const int BucketSize = SlotsOffset + SlotsPerBucket * 8;
-    const int BucketsPerSegment = 64;
+    const int BucketsPerSegment = 75; // the most that fit the 10912-byte arena class
     const int SegmentHeaderSize = 16;
     const int SegmentSize = SegmentHeaderSize + BucketsPerSegment * BucketSize;
     const int SlotsPerSegment = BucketsPerSegment * SlotsPerBucket;
