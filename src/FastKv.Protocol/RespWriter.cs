@@ -1,0 +1,304 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace FastKv.Protocol;
+
+/// <summary>
+/// Writes replies into a connection's <see cref="OutputBuffer"/> in RESP2 or RESP3 (after HELLO 3), exactly
+/// as Redis 7 writes them. Every method asks for the exact size it needs, writes, and advances: nothing is
+/// allocated unless the buffer has to grow.
+/// </summary>
+public sealed class RespWriter
+{
+    private const byte ByteCR = (byte)'\r';
+    private const byte ByteLF = (byte)'\n';
+
+    /// <summary>Prefix byte + up to 20 digits + CRLF.</summary>
+    private const int MaxHeaderSize = 1 + RespNumber.MaxInt64Chars + 2;
+
+    private static ReadOnlySpan<byte> OkReply => "+OK\r\n"u8;
+    private static ReadOnlySpan<byte> ZeroReply => ":0\r\n"u8;
+    private static ReadOnlySpan<byte> OneReply => ":1\r\n"u8;
+    private static ReadOnlySpan<byte> NullBulkReply2 => "$-1\r\n"u8;
+    private static ReadOnlySpan<byte> NullArrayReply2 => "*-1\r\n"u8;
+    private static ReadOnlySpan<byte> NullReply3 => "_\r\n"u8;
+    private static ReadOnlySpan<byte> TrueReply3 => "#t\r\n"u8;
+    private static ReadOnlySpan<byte> FalseReply3 => "#f\r\n"u8;
+    private static ReadOnlySpan<byte> EmptyBulkReply => "$0\r\n\r\n"u8;
+
+    private readonly OutputBuffer _output;
+    private int _protocol;
+
+    public RespWriter(OutputBuffer output, int protocol = 2)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+        Protocol = protocol;
+    }
+
+    public OutputBuffer Output => _output;
+
+    /// <summary>2 (RESP2, the default) or 3 (RESP3, after HELLO 3).</summary>
+    public int Protocol
+    {
+        get => _protocol;
+        set
+        {
+            if (value != 2 && value != 3)
+            {
+                ThrowProtocol();
+            }
+
+            _protocol = value;
+        }
+    }
+
+    private bool Resp3 => _protocol == 3;
+
+    /// <summary><c>+OK</c></summary>
+    public void Ok() => Raw(OkReply);
+
+    /// <summary>A status reply: <c>+text</c>. The text must not hold CR or LF.</summary>
+    public void Simple(ReadOnlySpan<byte> text)
+    {
+        Span<byte> span = _output.GetSpan(text.Length + 3);
+        span[0] = (byte)'+';
+        text.CopyTo(span.Slice(1));
+        WriteCrlf(span, text.Length + 1);
+        _output.Advance(text.Length + 3);
+    }
+
+    /// <summary>A status reply from ASCII text (each char written as one byte).</summary>
+    public void Simple(string ascii)
+    {
+        ArgumentNullException.ThrowIfNull(ascii);
+        Span<byte> span = _output.GetSpan(ascii.Length + 3);
+        span[0] = (byte)'+';
+        for (int i = 0; i < ascii.Length; i++)
+        {
+            span[i + 1] = (byte)ascii[i];
+        }
+
+        WriteCrlf(span, ascii.Length + 1);
+        _output.Advance(ascii.Length + 3);
+    }
+
+    /// <summary>
+    /// An error reply: <c>-</c> + message + CRLF, the message holding its code ("ERR syntax error",
+    /// "WRONGTYPE ..."). CR and LF become spaces, as Redis's addReplyErrorFormat does. Chars are written as
+    /// Latin-1 bytes, so a message built from raw bytes with Latin-1 comes out unchanged.
+    /// </summary>
+    public void Error(string messageIncludingPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(messageIncludingPrefix);
+        int n = messageIncludingPrefix.Length;
+        Span<byte> span = _output.GetSpan(n + 3);
+        span[0] = (byte)'-';
+        for (int i = 0; i < n; i++)
+        {
+            char c = messageIncludingPrefix[i];
+            span[i + 1] = c == '\r' || c == '\n' ? (byte)' ' : (byte)c;
+        }
+
+        WriteCrlf(span, n + 1);
+        _output.Advance(n + 3);
+    }
+
+    /// <summary>An error reply from bytes; CR and LF become spaces.</summary>
+    public void Error(ReadOnlySpan<byte> messageIncludingPrefix)
+    {
+        int n = messageIncludingPrefix.Length;
+        Span<byte> span = _output.GetSpan(n + 3);
+        span[0] = (byte)'-';
+        Span<byte> body = span.Slice(1, n);
+        messageIncludingPrefix.CopyTo(body);
+        body.Replace(ByteCR, (byte)' ');
+        body.Replace(ByteLF, (byte)' ');
+        WriteCrlf(span, n + 1);
+        _output.Advance(n + 3);
+    }
+
+    /// <summary><c>:n</c></summary>
+    public void Integer(long value)
+    {
+        if (value == 0)
+        {
+            Raw(ZeroReply);
+        }
+        else if (value == 1)
+        {
+            Raw(OneReply);
+        }
+        else
+        {
+            WriteHeader((byte)':', value);
+        }
+    }
+
+    /// <summary><c>$len</c> CRLF data CRLF: binary safe.</summary>
+    public void Bulk(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            Raw(EmptyBulkReply);
+            return;
+        }
+
+        int total = 1 + RespNumber.Digits(value.Length) + 2 + value.Length + 2;
+        Span<byte> span = _output.GetSpan(total);
+        span[0] = (byte)'$';
+        int at = 1 + RespNumber.FormatInt64(value.Length, span.Slice(1));
+        WriteCrlf(span, at);
+        at += 2;
+        value.CopyTo(span.Slice(at));
+        at += value.Length;
+        WriteCrlf(span, at);
+        _output.Advance(at + 2);
+    }
+
+    /// <summary>The decimal text of <paramref name="value"/> as a bulk string (Redis addReplyBulkLongLong).</summary>
+    public void BulkInteger(long value)
+    {
+        int digits = RespNumber.Digits(value);
+        Span<byte> span = _output.GetSpan(digits + 8);
+        span[0] = (byte)'$';
+        int at = 1 + RespNumber.FormatInt64(digits, span.Slice(1));
+        WriteCrlf(span, at);
+        at += 2;
+        at += RespNumber.FormatInt64(value, span.Slice(at));
+        WriteCrlf(span, at);
+        _output.Advance(at + 2);
+    }
+
+    /// <summary>A missing value: RESP2 <c>$-1</c>, RESP3 <c>_</c>.</summary>
+    public void NullBulk() => Raw(Resp3 ? NullReply3 : NullBulkReply2);
+
+    /// <summary>A missing aggregate: RESP2 <c>*-1</c>, RESP3 <c>_</c>.</summary>
+    public void NullArray() => Raw(Resp3 ? NullReply3 : NullArrayReply2);
+
+    /// <summary><c>*n</c></summary>
+    public void ArrayHeader(int count) => WriteHeader((byte)'*', count);
+
+    /// <summary>RESP3 <c>%pairs</c>; RESP2 a flat array <c>*2n</c> of key, value, ...</summary>
+    public void MapHeader(int pairs)
+    {
+        if (Resp3)
+        {
+            WriteHeader((byte)'%', pairs);
+        }
+        else
+        {
+            WriteHeader((byte)'*', 2L * pairs);
+        }
+    }
+
+    /// <summary>RESP3 <c>~n</c>; RESP2 <c>*n</c>.</summary>
+    public void SetHeader(int count) => WriteHeader(Resp3 ? (byte)'~' : (byte)'*', count);
+
+    /// <summary>RESP3 <c>&gt;n</c>; RESP2 <c>*n</c> (pub/sub messages).</summary>
+    public void PushHeader(int count) => WriteHeader(Resp3 ? (byte)'>' : (byte)'*', count);
+
+    /// <summary>RESP3 <c>#t</c>/<c>#f</c>; RESP2 <c>:1</c>/<c>:0</c>.</summary>
+    public void Bool(bool value)
+    {
+        if (Resp3)
+        {
+            Raw(value ? TrueReply3 : FalseReply3);
+        }
+        else
+        {
+            Raw(value ? OneReply : ZeroReply);
+        }
+    }
+
+    /// <summary>
+    /// Redis 7.0 addReplyDouble: the text is "inf"/"-inf" or <c>%.17g</c>; RESP3 <c>,text</c>, RESP2 a bulk.
+    /// </summary>
+    public void Double(double value)
+    {
+        Span<byte> text = stackalloc byte[RespNumber.MaxDoubleChars];
+        int n = RespNumber.FormatDouble(value, text);
+        if (Resp3)
+        {
+            Span<byte> span = _output.GetSpan(n + 3);
+            span[0] = (byte)',';
+            text.Slice(0, n).CopyTo(span.Slice(1));
+            WriteCrlf(span, n + 1);
+            _output.Advance(n + 3);
+        }
+        else
+        {
+            Bulk(text.Slice(0, n));
+        }
+    }
+
+    /// <summary>
+    /// RESP3 verbatim string <c>=len</c> CRLF <c>fmt:</c>text CRLF, <paramref name="format3"/> being three
+    /// ASCII chars ("txt", "mkd"); RESP2 a plain bulk of the text.
+    /// </summary>
+    public void Verbatim(ReadOnlySpan<byte> text, string format3)
+    {
+        if (!Resp3)
+        {
+            Bulk(text);
+            return;
+        }
+
+        if (format3 is null || format3.Length != 3)
+        {
+            ThrowFormat();
+        }
+
+        int payload = text.Length + 4;
+        int total = 1 + RespNumber.Digits(payload) + 2 + payload + 2;
+        Span<byte> span = _output.GetSpan(total);
+        span[0] = (byte)'=';
+        int at = 1 + RespNumber.FormatInt64(payload, span.Slice(1));
+        WriteCrlf(span, at);
+        at += 2;
+        span[at] = (byte)format3[0];
+        span[at + 1] = (byte)format3[1];
+        span[at + 2] = (byte)format3[2];
+        span[at + 3] = (byte)':';
+        at += 4;
+        text.CopyTo(span.Slice(at));
+        at += text.Length;
+        WriteCrlf(span, at);
+        _output.Advance(at + 2);
+    }
+
+    /// <summary>Bytes that are already RESP.</summary>
+    public void Raw(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        bytes.CopyTo(_output.GetSpan(bytes.Length));
+        _output.Advance(bytes.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteHeader(byte prefix, long value)
+    {
+        Span<byte> span = _output.GetSpan(MaxHeaderSize);
+        span[0] = prefix;
+        int at = 1 + RespNumber.FormatInt64(value, span.Slice(1));
+        WriteCrlf(span, at);
+        _output.Advance(at + 2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteCrlf(Span<byte> span, int at)
+    {
+        span[at] = ByteCR;
+        span[at + 1] = ByteLF;
+    }
+
+    private static void ThrowProtocol() => throw new ArgumentOutOfRangeException("value", "Protocol must be 2 or 3.");
+
+    [DoesNotReturn]
+    private static void ThrowFormat() => throw new ArgumentException("The verbatim format must be 3 characters.", "format3");
+}
