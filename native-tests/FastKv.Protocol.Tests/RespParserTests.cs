@@ -421,6 +421,46 @@ public class RespParserTests
         }
     }
 
+    [Fact]
+    public void ParseDoesNotAllocate()
+    {
+        byte[] source = Bytes("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\nSET \"a\\x41\" 'b'\r\n*0\r\n*1\r\n$4\r\nPING\r\n");
+        byte[] work = new byte[source.Length];
+        var parser = new RespParser();
+        var args = new ArgList(8);
+        int Round()
+        {
+            source.CopyTo(work, 0);
+            int start = 0;
+            int n = 0;
+            for (int len = 1; len <= work.Length; len++)
+            {
+                while (start < len)
+                {
+                    RespStatus st = parser.Parse(work.AsSpan(start, len - start), args, out int consumed);
+                    if (st == RespStatus.NeedMore)
+                    {
+                        break;
+                    }
+
+                    start += consumed;
+                    n++;
+                }
+            }
+
+            return n;
+        }
+
+        Assert.Equal(4, Round());
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            Round();
+        }
+
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
     internal static byte[] Concat(params byte[][] parts)
     {
         byte[] all = new byte[parts.Sum(p => p.Length)];

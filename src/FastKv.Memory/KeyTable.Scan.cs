@@ -17,8 +17,8 @@ public unsafe interface IEntryVisitor
 // The scan cursor is a position in 32-bit hash-prefix space (the top 32 bits of a hash). A segment of
 // local depth d covers the 2^(32-d) positions that share its d-bit prefix. Scan visits the whole segment
 // covering the cursor and returns the first position past it. Splits only narrow the range a segment
-// covers and an entry's prefix never changes, so an entry present for the whole walk lies in some segment
-// the walk reaches after the cursor passes its prefix... or already visited: at least once, never missed.
+// covers and an entry's prefix never changes, so an entry present for the whole walk is in the segment
+// covering its prefix when the cursor reaches that prefix: visited at least once, never missed.
 public sealed unsafe partial class KeyTable
 {
     const int CursorBits = 32;
