@@ -1,6 +1,7 @@
+using FastKv.Engine.Commands;
 using System;
 using System.Collections.Generic;
-using FastKv.Engine.Commands;
+
 
 namespace FastKv.Engine;
 
@@ -24,6 +25,7 @@ public sealed unsafe class CommandTable
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
+        EntryDump.Register(t);
         return t;
     }
 

@@ -10,7 +10,7 @@ namespace FastKv.Engine;
 /// <summary>
 /// Looks commands up, checks them the way Redis's processCommand does, and runs them on a shard.
 /// </summary>
-public static class Executor
+public static unsafe class Executor
 {
     /// <summary>
     /// The command (or subcommand) the arguments name, with arity checked; null after writing
@@ -25,13 +25,8 @@ public static class Executor
             w.Error(UnknownCommand(buf, args));
             return null;
         }
-        if (spec.Subcommands != null)
+        if (spec.Subcommands != null && args.Count >= 2)
         {
-            if (args.Count < 2)
-            {
-                w.Error(Errors.WrongArgs(spec.FullName));
-                return null;
-            }
             CommandSpec? sub = CommandTable.FindSub(spec, args.Get(buf, 1));
             if (sub == null)
             {
@@ -41,7 +36,7 @@ public static class Executor
             }
             spec = sub;
         }
-        if (!spec.ArityOk(args.Count))
+        if (!spec.ArityOk(args.Count) || spec.Handler == null)
         {
             w.Error(Errors.WrongArgs(spec.FullName));
             return null;
@@ -78,9 +73,12 @@ public static class Executor
         long t1 = Stopwatch.GetTimestamp();
         var stats = c.Shard.CommandStats;
         int id = c.Spec.Id;
+        long micros = (t1 - t0) * 1_000_000 / Stopwatch.Frequency;
         stats.Calls[id]++;
-        stats.Microseconds[id] += (t1 - t0) * 1_000_000 / Stopwatch.Frequency;
+        stats.Microseconds[id] += micros;
         c.Shard.Stats.CommandsProcessed++;
+        long slower = c.Shard.Server.Config.SlowlogSlowerThan;
+        if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
     }
 
     /// <summary>Whether a granted intent lock of another transaction covers one of the command's keys.</summary>

@@ -1,5 +1,6 @@
 using System;
 using FastKv.Memory;
+using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
@@ -39,6 +40,9 @@ public sealed unsafe class Shard : IDisposable
     public uint LruClock;
     /// <summary>State of the random generator for RANDOMKEY and sampling.</summary>
     public ulong Rng;
+    /// <summary>Parser and argument list for requests that arrive from other shards.</summary>
+    public RespParser ScratchParser;
+    public readonly ArgList ScratchArgs = new();
 
     public Shard(ServerState server, int id, int databases)
     {

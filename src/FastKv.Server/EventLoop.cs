@@ -42,7 +42,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (epfd < 0 || wakeFd < 0) throw new InvalidOperationException("epoll/eventfd failed: errno " + Libc.Errno);
-        for (int i = 0; i < listeners.Length; i++) Register(listeners[i], Libc.EPOLLIN, ListenerTag | (ulong)i);
+        for (int i = 0; i < listeners.Length; i++) Register(listeners[i], Libc.EPOLLIN, ListenerTag | (uint)i);
         Register(wakeFd, Libc.EPOLLIN, WakeTag);
         shard.Mailbox.Waker = this;
     }

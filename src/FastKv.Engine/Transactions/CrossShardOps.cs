@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using FastKv.Engine.Commands;
 using FastKv.Protocol;
 
 namespace FastKv.Engine;

@@ -1,0 +1,224 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using FastKv.Protocol;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// INFO with Redis's sections and field names. Counters of other shards are read without
+/// synchronization: each is a 64-bit value written by one thread, so a read sees a recent value.
+/// </summary>
+public static class InfoCommand
+{
+    static readonly string[] DefaultSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace" };
+    static readonly string[] AllSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace" };
+    static long peakMemory;
+
+    public static void Info(ref CommandContext c)
+    {
+        var wanted = new System.Collections.Generic.List<string>();
+        if (c.Count == 1) wanted.AddRange(DefaultSections);
+        for (int i = 1; i < c.Count; i++)
+        {
+            string s = Ascii.Lower(c.Arg(i));
+            if (s == "all" || s == "everything") wanted.AddRange(AllSections);
+            else if (s == "default") wanted.AddRange(DefaultSections);
+            else wanted.Add(s);
+        }
+        var sb = new StringBuilder();
+        var done = new System.Collections.Generic.HashSet<string>();
+        foreach (var s in AllSections)
+        {
+            if (!wanted.Contains(s) || !done.Add(s)) continue;
+            if (sb.Length > 0) sb.Append("\r\n");
+            Section(sb, s, c.Shard.Server, c.Shard.NowMs);
+        }
+        c.W.Verbatim(Encoding.UTF8.GetBytes(sb.ToString()), "txt");
+    }
+
+    static string Human(long bytes)
+    {
+        double b = bytes;
+        if (b < 1024) return bytes + "B";
+        if (b < 1024 * 1024) return (b / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "K";
+        if (b < 1024.0 * 1024 * 1024) return (b / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "M";
+        return (b / 1024 / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "G";
+    }
+
+    static long Rss()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { }
+        return 0;
+    }
+
+    static void Section(StringBuilder sb, string name, ServerState s, long now)
+    {
+        void F(string k, object v) => sb.Append(k).Append(':').Append(Convert.ToString(v, CultureInfo.InvariantCulture)).Append("\r\n");
+        long sum(Func<Shard, long> f) { long n = 0; foreach (var sh in s.Shards) n += f(sh); return n; }
+        switch (name)
+        {
+            case "server":
+                sb.Append("# Server\r\n");
+                F("redis_version", ServerState.RedisVersion);
+                F("redis_git_sha1", "00000000");
+                F("redis_git_dirty", 0);
+                F("redis_build_id", "0");
+                F("redis_mode", "standalone");
+                F("os", "Linux " + Environment.OSVersion.Version + " " + System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant());
+                F("arch_bits", 64);
+                F("monotonic_clock", "POSIX clock_gettime");
+                F("multiplexing_api", "epoll");
+                F("atomicvar_api", "c11-builtin");
+                F("gcc_version", "0.0.0");
+                F("process_id", Environment.ProcessId);
+                F("process_supervised", "no");
+                F("run_id", s.RunId);
+                F("tcp_port", s.TcpPort);
+                F("server_time_usec", (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10);
+                F("uptime_in_seconds", (now - s.StartTimeMs) / 1000);
+                F("uptime_in_days", (now - s.StartTimeMs) / 86400000);
+                F("hz", s.Config.Hz);
+                F("configured_hz", s.Config.Hz);
+                F("lru_clock", (now / 1000) & 0xFFFFFF);
+                F("executable", s.ExecutablePath);
+                F("config_file", s.ConfigFile);
+                F("io_threads_active", 0);
+                F("fastkv_shards", s.ShardCount);
+                break;
+            case "clients":
+                sb.Append("# Clients\r\n");
+                F("connected_clients", s.Clients.Count);
+                F("cluster_connections", 0);
+                F("maxclients", s.Config.MaxClients);
+                F("client_recent_max_input_buffer", 0);
+                F("client_recent_max_output_buffer", 0);
+                F("blocked_clients", 0);
+                F("tracking_clients", 0);
+                F("clients_in_timeout_table", 0);
+                F("total_blocking_keys", 0);
+                F("total_blocking_keys_on_nokey", 0);
+                break;
+            case "memory":
+            {
+                sb.Append("# Memory\r\n");
+                long used = s.UsedMemory();
+                long rss = Rss();
+                if (used > peakMemory) peakMemory = used;
+                long heap = GC.GetTotalMemory(false);
+                F("used_memory", used);
+                F("used_memory_human", Human(used));
+                F("used_memory_rss", rss);
+                F("used_memory_rss_human", Human(rss));
+                F("used_memory_peak", peakMemory);
+                F("used_memory_peak_human", Human(peakMemory));
+                F("used_memory_peak_perc", (peakMemory == 0 ? 100.0 : 100.0 * used / peakMemory).ToString("0.00", CultureInfo.InvariantCulture) + "%");
+                F("used_memory_overhead", 0);
+                F("used_memory_startup", 0);
+                F("used_memory_dataset", used);
+                F("used_memory_dataset_perc", "100.00%");
+                F("allocator_allocated", used);
+                F("allocator_active", sum(sh => sh.Arena.ReservedBytes));
+                F("allocator_resident", sum(sh => sh.Arena.ReservedBytes));
+                F("total_system_memory", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+                F("total_system_memory_human", Human(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
+                F("used_memory_lua", 31744);
+                F("used_memory_scripts", 0);
+                F("maxmemory", s.Config.MaxMemory);
+                F("maxmemory_human", Human(s.Config.MaxMemory));
+                F("maxmemory_policy", s.Config.MaxMemoryPolicy);
+                F("mem_fragmentation_ratio", (used == 0 ? 1.0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture));
+                F("mem_allocator", "fastkv-arena");
+                F("fastkv_managed_heap", heap);
+                F("lazyfree_pending_objects", 0);
+                break;
+            }
+            case "persistence":
+                sb.Append("# Persistence\r\n");
+                F("loading", 0);
+                F("async_loading", 0);
+                F("rdb_changes_since_last_save", 0);
+                F("rdb_bgsave_in_progress", 0);
+                F("rdb_last_save_time", s.StartTimeMs / 1000);
+                F("rdb_last_bgsave_status", "ok");
+                F("aof_enabled", 0);
+                F("aof_rewrite_in_progress", 0);
+                F("aof_last_write_status", "ok");
+                break;
+            case "stats":
+                sb.Append("# Stats\r\n");
+                F("total_connections_received", s.TotalConnectionsReceived);
+                F("total_commands_processed", sum(sh => sh.Stats.CommandsProcessed));
+                F("instantaneous_ops_per_sec", 0);
+                F("total_net_input_bytes", sum(sh => sh.Stats.NetInputBytes));
+                F("total_net_output_bytes", sum(sh => sh.Stats.NetOutputBytes));
+                F("rejected_connections", s.RejectedConnections);
+                F("expired_keys", sum(sh => sh.Stats.ExpiredKeys));
+                F("expired_stale_perc", "0.00");
+                F("evicted_keys", 0);
+                F("keyspace_hits", sum(sh => sh.Stats.KeyspaceHits));
+                F("keyspace_misses", sum(sh => sh.Stats.KeyspaceMisses));
+                F("pubsub_channels", 0);
+                F("pubsub_patterns", 0);
+                F("total_error_replies", 0);
+                break;
+            case "replication":
+                sb.Append("# Replication\r\n");
+                F("role", "master");
+                F("connected_slaves", 0);
+                F("master_failover_state", "no-failover");
+                F("master_replid", s.RunId);
+                F("master_repl_offset", 0);
+                break;
+            case "cpu":
+            {
+                sb.Append("# CPU\r\n");
+                var p = Process.GetCurrentProcess();
+                F("used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture));
+                F("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture));
+                F("used_cpu_sys_children", "0.000000");
+                F("used_cpu_user_children", "0.000000");
+                break;
+            }
+            case "modules":
+                sb.Append("# Modules\r\n");
+                break;
+            case "errorstats":
+                sb.Append("# Errorstats\r\n");
+                break;
+            case "cluster":
+                sb.Append("# Cluster\r\n");
+                F("cluster_enabled", 0);
+                break;
+            case "commandstats":
+                sb.Append("# Commandstats\r\n");
+                foreach (var spec in s.Commands.All)
+                {
+                    long calls = 0, us = 0;
+                    foreach (var sh in s.Shards) { calls += sh.CommandStats.Calls[spec.Id]; us += sh.CommandStats.Microseconds[spec.Id]; }
+                    if (calls == 0) continue;
+                    sb.Append("cmdstat_").Append(spec.FullName).Append(":calls=").Append(calls).Append(",usec=").Append(us)
+                      .Append(",usec_per_call=").Append(((double)us / calls).ToString("0.00", CultureInfo.InvariantCulture))
+                      .Append(",rejected_calls=0,failed_calls=0\r\n");
+                }
+                break;
+            case "keyspace":
+                sb.Append("# Keyspace\r\n");
+                for (int db = 0; db < s.Config.Databases; db++)
+                {
+                    long keys = 0, expires = 0;
+                    foreach (var sh in s.Shards) { keys += sh.Dbs[db].Count; expires += sh.Dbs[db].ExpiresCount; }
+                    if (keys > 0) sb.Append("db").Append(db).Append(":keys=").Append(keys).Append(",expires=").Append(expires).Append(",avg_ttl=0\r\n");
+                }
+                break;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+namespace FastKv.Engine.Commands;
+public static class KeyCommands { public static void Register(CommandTable t) { } }

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using FastKv.Memory;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Active expiry: between requests, each shard walks its tables that hold keys with a TTL, a
+/// segment at a time, and frees the keys whose time has passed, so they leave memory without a
+/// client touching them. Bounded per call by time and, like Redis's cycle, it stops early
+/// when few of the keys it sees are expired (the rest wait for the next tick).
+/// </summary>
+public static unsafe class ExpiryCycle
+{
+    const int MinVisits = 4096;
+
+    struct Reaper : IEntryVisitor
+    {
+        public Database Db;
+        public long Now;
+        public long Visited;
+        public long Expired;
+
+        public bool Visit(byte* e)
+        {
+            Visited++;
+            if (!KeyEntry.HasExpire(e) || KeyEntry.ExpireAt(e) > Now) return false;
+            Db.FreeEntry(e);
+            Expired++;
+            return true;
+        }
+    }
+
+    public static void Run(Shard shard, int budgetMs)
+    {
+        long deadline = Stopwatch.GetTimestamp() + budgetMs * Stopwatch.Frequency / 1000;
+        foreach (var db in shard.Dbs)
+        {
+            if (db.ExpiresCount == 0) continue;
+            var r = new Reaper { Db = db, Now = shard.NowMs };
+            do
+            {
+                db.ExpiryCursor = db.Table.Scan(db.ExpiryCursor, ref r);
+                if (db.ExpiryCursor == 0) break;
+                // Enough seen and under 10% expired: the rest can wait for the next tick.
+                if (r.Visited >= MinVisits && r.Expired * 10 < r.Visited) break;
+            } while (Stopwatch.GetTimestamp() < deadline);
+            shard.Stats.ExpiredKeys += r.Expired;
+            if (Stopwatch.GetTimestamp() >= deadline) return;
+        }
+    }
+}
