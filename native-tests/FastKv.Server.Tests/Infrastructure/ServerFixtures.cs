@@ -87,3 +87,16 @@ public sealed class OracleAndTargetsFixture : IDisposable
         Target1.Dispose();
     }
 }
+
+/// <summary>The oracle plus the server under test with --threads 4.</summary>
+public sealed class OracleAndTargetFixture : IDisposable
+{
+    public LazyServer Oracle { get; } = new(ServerKind.Redis);
+    public LazyServer Target { get; } = new(ServerKind.Target, 4);
+
+    public void Dispose()
+    {
+        Oracle.Dispose();
+        Target.Dispose();
+    }
+}

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using FastKv.Server.Tests.Differential;
 using FastKv.Server.Tests.Infrastructure;
-using FastKv.Server.Tests.Robustness;
 using Xunit;
 
 namespace FastKv.Server.Tests.Memtier;

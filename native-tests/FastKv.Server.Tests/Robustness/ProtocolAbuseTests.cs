@@ -10,18 +10,6 @@ using Xunit;
 
 namespace FastKv.Server.Tests.Robustness;
 
-public sealed class OracleAndTargetFixture : IDisposable
-{
-    public LazyServer Oracle { get; } = new(ServerKind.Redis);
-    public LazyServer Target { get; } = new(ServerKind.Target, 4);
-
-    public void Dispose()
-    {
-        Oracle.Dispose();
-        Target.Dispose();
-    }
-}
-
 /// <summary>
 /// Bad input: every case is first checked against redis-server (the oracle), then against the server
 /// under test, which must send the same bytes and close (or keep) the connection the same way, and stay up.
