@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+namespace FastKv.Server.Tests.Infrastructure;
+
+/// <summary>
+/// One server process (FastKv or redis-server) on a free loopback port. Start waits until it answers
+/// PING; its stdout and stderr are kept so a failing test can show them; Dispose kills it.
+/// </summary>
+public sealed class ServerProcess : IDisposable
+{
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly string _workDir;
+    private bool _disposed;
+
+    public int Port { get; }
+    public bool IsRedis { get; }
+    public string Description { get; }
+
+    private ServerProcess(Process process, int port, bool isRedis, string description, string workDir)
+    {
+        _process = process;
+        Port = port;
+        IsRedis = isRedis;
+        Description = description;
+        _workDir = workDir;
+    }
+
+    /// <summary>
+    /// Starts a server. <paramref name="threads"/> is FastKv's --threads; redis-server has no such option
+    /// and ignores it. <paramref name="extraArgs"/> are config names and values both servers understand,
+    /// e.g. ["--requirepass", "secret"].
+    /// </summary>
+    public static ServerProcess Start(ServerKind kind, int? threads = null, params string[] extraArgs)
+    {
+        LaunchCommand launch = ServerLocator.Resolve(kind);
+        int port = PortAllocator.Next();
+        string workDir = Directory.CreateTempSubdirectory("fastkv-test-").FullName;
+
+        var args = new List<string>(launch.PrefixArgs)
+        {
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+        };
+        if (launch.IsRedis)
+        {
+            // Accepted by redis-server 7.0: DEBUG is off by default since 7.0.
+            args.AddRange(["--enable-debug-command", "yes", "--dir", workDir]);
+        }
+        else
+        {
+            args.AddRange(["--dir", workDir]);
+            if (threads is int n)
+                args.AddRange(["--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+        args.AddRange(extraArgs);
+
+        var psi = new ProcessStartInfo(launch.FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workDir,
+        };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+
+        var process = new Process { StartInfo = psi };
+        string description = launch.Describe() + (threads is int t && !launch.IsRedis ? $" --threads {t}" : "") + $" on port {port}";
+        var server = new ServerProcess(process, port, launch.IsRedis, description, workDir);
+        process.OutputDataReceived += (_, e) => server.Append("out", e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append("err", e.Data);
+        if (!process.Start())
+            throw new InvalidOperationException("could not start " + description);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            server.WaitUntilReady(password: PasswordFrom(extraArgs));
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+        return server;
+    }
+
+    private static string? PasswordFrom(string[] extraArgs)
+    {
+        int i = Array.IndexOf(extraArgs, "--requirepass");
+        return i >= 0 && i + 1 < extraArgs.Length ? extraArgs[i + 1] : null;
+    }
+
+    private void Append(string stream, string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+        {
+            if (_output.Length < 64 * 1024)
+                _output.Append('[').Append(stream).Append("] ").Append(line).Append('\n');
+        }
+    }
+
+    /// <summary>What the server printed so far, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    private void WaitUntilReady(string? password)
+    {
+        var deadline = Stopwatch.StartNew();
+        Exception? last = null;
+        while (deadline.Elapsed < s_startTimeout)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"{Description} exited with code {_process.ExitCode} before answering PING.\n{Output}");
+            try
+            {
+                using var c = RespConnection.Connect(Port, TimeSpan.FromSeconds(2));
+                if (password is not null)
+                    c.Call("AUTH", password);
+                byte[] reply = c.Call("PING");
+                if (Resp.AsString(reply) == "+PONG\r\n")
+                    return;
+                last = new InvalidOperationException("PING answered " + Resp.Escape(reply));
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException or RespConnectionClosedException)
+            {
+                last = e;
+            }
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"{Description} did not answer PING within {s_startTimeout.TotalSeconds} s (last: {last?.Message}).\n{Output}");
+    }
+
+    public RespConnection Connect() => RespConnection.Connect(Port);
+
+    /// <summary>Throws with the server's output if the process has died.</summary>
+    public void AssertAlive()
+    {
+        if (_process.HasExited)
+            throw new InvalidOperationException($"{Description} died with exit code {_process.ExitCode}.\n{Output}");
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already gone.
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_workDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
