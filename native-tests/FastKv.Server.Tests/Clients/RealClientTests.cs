@@ -12,6 +12,7 @@ namespace FastKv.Server.Tests.Clients;
 /// Real clients against the server under test: redis-cli (one-shot, --raw, commands on stdin, --pipe),
 /// redis-py (a script under the system python), redis-benchmark (every test reported, no errors).
 /// </summary>
+[Trait("Category", "Smoke")]
 public class RealClientTests(TargetFixture target) : IClassFixture<TargetFixture>
 {
     private static readonly TimeSpan s_toolTimeout = TimeSpan.FromSeconds(60);

@@ -12,6 +12,7 @@ namespace FastKv.Server.Tests.Memtier;
 /// SET ... EX and SETEX; pipelines of 1, 2, 16 and 64), plus the connection setup clients do (HELLO 2/3,
 /// AUTH, SELECT 0..15). Every reply is compared byte for byte with redis-server's.
 /// </summary>
+[Trait("Category", "Smoke")]
 public class MemtierStyleTests(OracleAndTargetFixture servers) : IClassFixture<OracleAndTargetFixture>
 {
     private static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
