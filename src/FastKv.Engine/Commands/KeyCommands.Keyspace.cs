@@ -1,0 +1,302 @@
+using System;
+using System.Buffers;
+using System.Globalization;
+using FastKv.Memory;
+using FastKv.Protocol;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// Commands over a whole keyspace: KEYS, SCAN, RANDOMKEY, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.
+/// The router runs them on every shard (or, for SCAN and RANDOMKEY, picks the shard) and merges
+/// the replies; each handler here answers for the shard it runs on only.
+/// </summary>
+public static unsafe partial class KeyCommands
+{
+    static void RegisterKeyspace(CommandTable t)
+    {
+        t.Add("keys", 2, R, 0, 0, 0, "@keyspace @read @slow @dangerous", &Keys, route: Route.AllShards);
+        t.Add("scan", -2, R, 0, 0, 0, "@keyspace @read @slow", &Scan, route: Route.Custom);
+        t.Add("randomkey", 1, R, 0, 0, 0, "@keyspace @read @slow", &RandomKey, route: Route.Custom);
+        t.Add("dbsize", 1, R | F, 0, 0, 0, "@keyspace @read @fast", &DbSize, route: Route.AllShards);
+        t.Add("flushdb", -1, W, 0, 0, 0, "@keyspace @write @slow @dangerous", &FlushDb, route: Route.AllShards);
+        t.Add("flushall", -1, W, 0, 0, 0, "@keyspace @write @slow @dangerous", &FlushAll, route: Route.AllShards);
+        t.Add("swapdb", 3, W | F, 0, 0, 0, "@keyspace @write @fast @dangerous", &SwapDb, route: Route.AllShards);
+    }
+
+    // ---- KEYS ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Collects the live keys of one table that match a pattern. Holds raw pointers because a
+    /// visitor cannot hold a span; the pattern is pinned by the caller for the visitor's lifetime.
+    /// </summary>
+    struct KeysVisitor : IEntryVisitor
+    {
+        public Shard Shard;
+        public byte* Pattern;
+        public int PatternLength;
+        public bool All;
+        public nint[] Found;
+        public int Count;
+
+        public bool Visit(byte* e)
+        {
+            // KEYS skips expired keys without deleting them, as Redis's keysCommand does.
+            if (KeyLookup.IsExpired(Shard, e)) return false;
+            if (!All && !Glob.Match(new ReadOnlySpan<byte>(Pattern, PatternLength), KeyEntry.Key(e), false)) return false;
+            if (Count == Found.Length)
+            {
+                nint[] bigger = ArrayPool<nint>.Shared.Rent(Found.Length * 2);
+                Array.Copy(Found, bigger, Count);
+                ArrayPool<nint>.Shared.Return(Found);
+                Found = bigger;
+            }
+            Found[Count++] = (nint)e;
+            return false;
+        }
+    }
+
+    static void Keys(ref CommandContext c)
+    {
+        ReadOnlySpan<byte> pattern = c.Arg(1);
+        KeyTable table = c.Db.Table;
+        // The pattern lives in the request buffer, pinned here for the whole walk.
+        fixed (byte* p = pattern)
+        {
+            var v = new KeysVisitor
+            {
+                Shard = c.Shard,
+                Pattern = p,
+                PatternLength = pattern.Length,
+                All = pattern.Length == 1 && pattern[0] == '*',
+                Found = ArrayPool<nint>.Shared.Rent(64),
+            };
+            uint cursor = 0;
+            do cursor = table.Scan(cursor, ref v);
+            while (cursor != 0);
+
+            // Found holds live entries of this table; nothing was freed since they were collected.
+            c.W.ArrayHeader(v.Count);
+            for (int i = 0; i < v.Count; i++) c.W.Bulk(KeyEntry.Key((byte*)v.Found[i]));
+            ArrayPool<nint>.Shared.Return(v.Found);
+        }
+    }
+
+    // ---- SCAN ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One SCAN step over a table: deletes expired entries it meets (as Redis's scan does), counts
+    /// the live ones toward COUNT, and keeps those that pass MATCH and TYPE.
+    /// </summary>
+    struct ScanVisitor : IEntryVisitor
+    {
+        public Shard Shard;
+        public Database Db;
+        public byte* Pattern;
+        public int PatternLength; // -1: no MATCH filter
+        public int Type;          // -1: no TYPE filter; -2: a type name no value has
+        public nint[] Found;
+        public int Count;
+        public long Visited;
+
+        public bool Visit(byte* e)
+        {
+            if (KeyLookup.IsExpired(Shard, e))
+            {
+                // Returning true removes it from the table; the visitor frees it.
+                Db.FreeEntry(e);
+                Shard.Stats.ExpiredKeys++;
+                return true;
+            }
+            Visited++;
+            if (PatternLength >= 0 && !Glob.Match(new ReadOnlySpan<byte>(Pattern, PatternLength), KeyEntry.Key(e), false))
+                return false;
+            if (Type != -1 && KeyEntry.Type(e) != Type) return false;
+            if (Count == Found.Length)
+            {
+                nint[] bigger = ArrayPool<nint>.Shared.Rent(Found.Length * 2);
+                Array.Copy(Found, bigger, Count);
+                ArrayPool<nint>.Shared.Return(Found);
+                Found = bigger;
+            }
+            Found[Count++] = (nint)e;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// SCAN cursor [MATCH p] [COUNT n] [TYPE t]. The cursor interleaves shards:
+    /// cursor = tablePosition * shardCount + shardIndex, so the router sends it to
+    /// cursor % shardCount. When this shard's walk ends the next cursor names the next shard at
+    /// position 0, or is 0 after the last shard.
+    /// </summary>
+    static void Scan(ref CommandContext c)
+    {
+        if (!TryParseCursor(c.Arg(1), out ulong cursor)) { c.W.Error("ERR invalid cursor"); return; }
+        long count = 10;
+        int patternArg = -1, type = -1;
+        for (int i = 2; i < c.Count; i++)
+        {
+            bool more = i + 1 < c.Count;
+            if (c.ArgIs(i, "count"u8) && more)
+            {
+                if (!c.TryInt(i + 1, out count)) return;
+                if (count < 1) { c.W.Error(Errors.Syntax); return; }
+                i++;
+            }
+            else if (c.ArgIs(i, "match"u8) && more)
+            {
+                ReadOnlySpan<byte> p = c.Arg(i + 1);
+                patternArg = p.Length == 1 && p[0] == '*' ? -1 : i + 1;
+                i++;
+            }
+            else if (c.ArgIs(i, "type"u8) && more)
+            {
+                type = TypeByName(c.Arg(i + 1));
+                i++;
+            }
+            else { c.W.Error(Errors.Syntax); return; }
+        }
+
+        int shards = Math.Max(1, c.Shard.Server.ShardCount);
+        int self = c.Shard.Id;
+        uint pos = (uint)(cursor / (ulong)shards);
+        Database db = c.Db;
+        ReadOnlySpan<byte> pattern = patternArg >= 0 ? c.Arg(patternArg) : ReadOnlySpan<byte>.Empty;
+        // The pattern lives in the request buffer, pinned here for the whole walk.
+        fixed (byte* p = pattern)
+        {
+            var v = new ScanVisitor
+            {
+                Shard = c.Shard,
+                Db = db,
+                Pattern = p,
+                PatternLength = patternArg >= 0 ? pattern.Length : -1,
+                Type = type,
+                Found = ArrayPool<nint>.Shared.Rent((int)Math.Min(count, 1024)),
+            };
+            // COUNT is a hint: whole segments until COUNT live keys were seen, bounded like Redis (10x).
+            long iterations = count * 10;
+            do pos = db.Table.Scan(pos, ref v);
+            while (pos != 0 && v.Visited < count && --iterations > 0);
+
+            ulong next = pos != 0 ? (ulong)pos * (ulong)shards + (ulong)self
+                : (self + 1 < shards ? (ulong)(self + 1) : 0);
+            Span<byte> text = stackalloc byte[20];
+            next.TryFormat(text, out int n, default, CultureInfo.InvariantCulture);
+            c.W.ArrayHeader(2);
+            c.W.Bulk(text.Slice(0, n));
+            // Found holds live entries; the visitor freed only entries it did not keep.
+            c.W.ArrayHeader(v.Count);
+            for (int i = 0; i < v.Count; i++) c.W.Bulk(KeyEntry.Key((byte*)v.Found[i]));
+            ArrayPool<nint>.Shared.Return(v.Found);
+        }
+    }
+
+    /// <summary>
+    /// parseScanCursorOrReply uses strtoul: optional sign, decimal digits, no surrounding space,
+    /// no overflow; a negative number wraps; an empty cursor is 0.
+    /// </summary>
+    static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
+    {
+        cursor = 0;
+        if (s.Length == 0) return true;
+        int i = 0;
+        bool neg = false;
+        if (s[0] == '+' || s[0] == '-') { neg = s[0] == '-'; i = 1; }
+        if (i == s.Length) return false;
+        for (; i < s.Length; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9) return false;
+            if (cursor > (ulong.MaxValue - d) / 10) return false;
+            cursor = cursor * 10 + d;
+        }
+        if (neg) cursor = unchecked(0 - cursor);
+        return true;
+    }
+
+    /// <summary>SCAN TYPE: Redis compares type names case-insensitively; an unknown name matches nothing.</summary>
+    static int TypeByName(ReadOnlySpan<byte> name)
+    {
+        if (Ascii.EqualsIgnoreCase(name, "string"u8)) return ValueKind.String;
+        if (Ascii.EqualsIgnoreCase(name, "list"u8)) return ValueKind.List;
+        if (Ascii.EqualsIgnoreCase(name, "set"u8)) return ValueKind.Set;
+        if (Ascii.EqualsIgnoreCase(name, "zset"u8)) return ValueKind.ZSet;
+        if (Ascii.EqualsIgnoreCase(name, "hash"u8)) return ValueKind.Hash;
+        return -2;
+    }
+
+    // ---- RANDOMKEY / DBSIZE --------------------------------------------------------------------
+
+    /// <summary>A random live key of this shard's table, or null. Expired picks are deleted and retried.</summary>
+    static void RandomKey(ref CommandContext c)
+    {
+        Database db = c.Db;
+        for (int tries = 0; tries < 100; tries++)
+        {
+            byte* e = db.Table.RandomEntry(ref c.Shard.Rng);
+            if (e == null) break;
+            if (KeyLookup.IsExpired(c.Shard, e))
+            {
+                db.Remove(e);
+                c.Shard.Stats.ExpiredKeys++;
+                continue;
+            }
+            c.W.Bulk(KeyEntry.Key(e));
+            return;
+        }
+        c.W.NullBulk();
+    }
+
+    static void DbSize(ref CommandContext c) => c.W.Integer(c.Db.Count);
+
+    // ---- FLUSHDB / FLUSHALL / SWAPDB -----------------------------------------------------------
+
+    /// <summary>getFlushCommandFlags: no argument, SYNC or ASYNC (both flush inline here).</summary>
+    static bool FlushArgsOk(ref CommandContext c)
+    {
+        if (c.Count > 2 || (c.Count == 2 && !c.ArgIs(1, "sync"u8) && !c.ArgIs(1, "async"u8)))
+        {
+            c.W.Error(Errors.Syntax);
+            return false;
+        }
+        return true;
+    }
+
+    static void FlushDb(ref CommandContext c)
+    {
+        if (!FlushArgsOk(ref c)) return;
+        c.Db.Clear();
+        c.W.Ok();
+    }
+
+    static void FlushAll(ref CommandContext c)
+    {
+        if (!FlushArgsOk(ref c)) return;
+        foreach (Database db in c.Shard.Dbs) db.Clear();
+        c.W.Ok();
+    }
+
+    static void SwapDb(ref CommandContext c)
+    {
+        if (!RespNumber.TryParseInt64(c.Arg(1), out long a) || a < int.MinValue || a > int.MaxValue)
+        {
+            c.W.Error("ERR invalid first DB index");
+            return;
+        }
+        if (!RespNumber.TryParseInt64(c.Arg(2), out long b) || b < int.MinValue || b > int.MaxValue)
+        {
+            c.W.Error("ERR invalid second DB index");
+            return;
+        }
+        Database[] dbs = c.Shard.Dbs;
+        if (a < 0 || a >= dbs.Length || b < 0 || b >= dbs.Length)
+        {
+            c.W.Error(Errors.DbIndexOutOfRange);
+            return;
+        }
+        if (a != b) Database.Swap(dbs[a], dbs[b]);
+        c.W.Ok();
+    }
+}

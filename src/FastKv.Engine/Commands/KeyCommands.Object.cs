@@ -1,0 +1,91 @@
+using System;
+using FastKv.Memory;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT | HELP. Lookups do not touch the access time
+/// (LOOKUP_NOTOUCH), so asking for IDLETIME does not reset it. A missing key answers null.
+/// </summary>
+public static unsafe partial class KeyCommands
+{
+    static void RegisterObject(CommandTable t)
+    {
+        CommandSpec obj = t.Add("object", -2, CommandFlags.None, 0, 0, 0, "@slow", &ObjectContainer);
+        const string Cats = "@keyspace @read @slow";
+        t.AddSub(obj, "encoding", 3, R, Cats, &ObjectEncoding, 2, 2, 1);
+        t.AddSub(obj, "freq", 3, R, Cats, &ObjectFreq, 2, 2, 1);
+        t.AddSub(obj, "idletime", 3, R, Cats, &ObjectIdleTime, 2, 2, 1);
+        t.AddSub(obj, "refcount", 3, R, Cats, &ObjectRefCount, 2, 2, 1);
+        t.AddSub(obj, "help", 2, CommandFlags.Loading | CommandFlags.Stale, "@keyspace @slow", &ObjectHelp);
+    }
+
+    /// <summary>Reached only when the dispatcher found no subcommand by that name.</summary>
+    static void ObjectContainer(ref CommandContext c)
+    {
+        string sub = c.ArgString(1);
+        if (sub.Length > 128) sub = sub.Substring(0, 128);
+        c.W.Error("ERR unknown subcommand '" + sub + "'. Try OBJECT HELP.");
+    }
+
+    static void ObjectEncoding(ref CommandContext c)
+    {
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        if (e == null) { c.W.NullBulk(); return; }
+        c.W.Bulk(System.Text.Encoding.ASCII.GetBytes(ValueEncoding.Name(KeyEntry.Encoding(e))));
+    }
+
+    /// <summary>
+    /// FastKv has no LFU policy yet (KeyEntry.Lru holds the LRU clock), so this is always Redis's
+    /// error for a server without an LFU maxmemory-policy.
+    /// </summary>
+    static void ObjectFreq(ref CommandContext c)
+    {
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        if (e == null) { c.W.NullBulk(); return; }
+        c.W.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    }
+
+    /// <summary>Redis's LRU clock is 24 bits of seconds; it wraps, hence estimateObjectIdleTime's two cases.</summary>
+    static void ObjectIdleTime(ref CommandContext c)
+    {
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        if (e == null) { c.W.NullBulk(); return; }
+        const uint LruClockMax = (1 << 24) - 1;
+        uint now = c.Shard.LruClock & LruClockMax, lru = KeyEntry.Lru(e) & LruClockMax;
+        long idle = now >= lru ? now - lru : now + (LruClockMax - lru);
+        c.W.Integer(idle);
+    }
+
+    static void ObjectRefCount(ref CommandContext c)
+    {
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        if (e == null) { c.W.NullBulk(); return; }
+        c.W.Integer(KeyEntry.Type(e) == ValueKind.String ? StringValue.RefCount(KeyEntry.Encoding(e), KeyEntry.Value(e)) : 1);
+    }
+
+    static readonly string[] ObjectHelpLines =
+    {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    };
+
+    static void ObjectHelp(ref CommandContext c)
+    {
+        c.W.ArrayHeader(ObjectHelpLines.Length);
+        foreach (string line in ObjectHelpLines) c.W.Simple(line);
+    }
+}

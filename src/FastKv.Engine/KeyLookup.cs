@@ -1,0 +1,76 @@
+using System;
+using System.Runtime.CompilerServices;
+using FastKv.Memory;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// The lookup flavours of Redis's db.c that <see cref="Database"/> does not spell out:
+/// read lookups that count keyspace hits and misses (lookupKeyRead), lookups that leave the access
+/// time alone (LOOKUP_NOTOUCH: TTL, TYPE, EXISTS, OBJECT), and moving an entry between keys or
+/// databases without freeing what its value points to.
+/// </summary>
+public static unsafe class KeyLookup
+{
+    /// <summary>lookupKeyRead: the live entry or null, counting a hit or a miss; touches the LRU clock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte* Read(Shard shard, Database db, ReadOnlySpan<byte> key)
+    {
+        byte* e = db.Find(key);
+        if (e == null) shard.Stats.KeyspaceMisses++;
+        else shard.Stats.KeyspaceHits++;
+        return e;
+    }
+
+    /// <summary>lookupKeyReadWithFlags(LOOKUP_NOTOUCH): like <see cref="Read"/> but keeps the access time.</summary>
+    public static byte* ReadNoTouch(Shard shard, Database db, ReadOnlySpan<byte> key)
+    {
+        byte* e = PeekLive(shard, db, key);
+        if (e == null) shard.Stats.KeyspaceMisses++;
+        else shard.Stats.KeyspaceHits++;
+        return e;
+    }
+
+    /// <summary>The live entry or null, deleting it when expired; no stats, no LRU update.</summary>
+    public static byte* PeekLive(Shard shard, Database db, ReadOnlySpan<byte> key)
+    {
+        byte* e = db.Table.Find(key, KeyHash.Hash(key));
+        if (e == null) return null;
+        if (IsExpired(shard, e))
+        {
+            db.Delete(key); // counts expired_keys
+            return null;
+        }
+        return e;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsExpired(Shard shard, byte* e) => KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) <= shard.NowMs;
+
+    /// <summary>
+    /// Takes a live entry out of its table and returns its blob to the arena without releasing what
+    /// its value owns: the value's bytes (pointers included) were already copied to a new entry
+    /// (RENAME), so ownership moved with them.
+    /// </summary>
+    public static void DetachAndFreeBlob(Shard shard, Database db, byte* e)
+    {
+        ReadOnlySpan<byte> key = KeyEntry.Key(e);
+        db.Table.Remove(key, KeyHash.Hash(key));
+        if (KeyEntry.HasExpire(e)) db.ExpiresCount--;
+        shard.Arena.Free(e, (nuint)KeyEntry.AllocSize(e));
+    }
+
+    /// <summary>MOVE: relinks the same blob into another database of this shard; nothing is copied.</summary>
+    public static void MoveEntry(Database from, Database to, byte* e)
+    {
+        ReadOnlySpan<byte> key = KeyEntry.Key(e);
+        ulong h = KeyHash.Hash(key);
+        from.Table.Remove(key, h);
+        to.Table.Insert(e, h);
+        if (KeyEntry.HasExpire(e))
+        {
+            from.ExpiresCount--;
+            to.ExpiresCount++;
+        }
+    }
+}
