@@ -11,6 +11,7 @@ public static class Errors
     public const string Overflow = "ERR increment or decrement would overflow";
     public const string NanOrInf = "ERR increment would produce NaN or Infinity";
     public const string InvalidExpire = "ERR invalid expire time in '{0}' command";
+    public const string IntOutOfRange = "ERR value is out of range, value must between -2147483648 and 2147483647";
     public const string DbIndexOutOfRange = "ERR DB index is out of range";
     public const string NoAuth = "NOAUTH Authentication required.";
     public const string WrongPass = "WRONGPASS invalid username-password pair or user is disabled.";

@@ -48,7 +48,10 @@ public static unsafe class Executor
     {
         var sb = new StringBuilder();
         for (int i = 1; i < args.Count && sb.Length < 128; i++)
-            sb.Append('\'').Append(Sanitize(args.Get(buf, i), 128 - sb.Length)).Append("' ");
+        {
+            int room = 128 - sb.Length;
+            sb.Append('\'').Append(Sanitize(args.Get(buf, i), room)).Append("' ");
+        }
         return "ERR unknown command '" + Sanitize(args.Get(buf, 0), 128) + "', with args beginning with: " + sb;
     }
 

@@ -65,6 +65,15 @@ public static class Router
             case null:
                 s.W.Error("CROSSSLOT Keys in request don't hash to the same slot");
                 return null;
+            case Engine.CrossShard.MSet:
+            case Engine.CrossShard.MSetNx:
+                // The handler checks key/value pairing; split commands never reach it, so check here.
+                if ((args.Count & 1) == 0)
+                {
+                    s.W.Error(Errors.WrongArgs(spec.FullName));
+                    return null;
+                }
+                return new SplitKeysTx(s, spec, buf, args);
             default:
                 return new SplitKeysTx(s, spec, buf, args);
         }
@@ -81,9 +90,14 @@ public static class Router
                 if (Ascii.EqualsIgnoreCase(args.Get(buf, j), "replace"u8)) replace = true;
                 else if (Ascii.EqualsIgnoreCase(args.Get(buf, j), "db"u8) && j + 1 < args.Count)
                 {
-                    if (!RespNumber.TryParseInt64(args.Get(buf, j + 1), out long d) || d < int.MinValue || d > int.MaxValue)
+                    if (!RespNumber.TryParseInt64(args.Get(buf, j + 1), out long d))
                     {
                         s.W.Error(Errors.NotInteger);
+                        return null;
+                    }
+                    if (d < int.MinValue || d > int.MaxValue)
+                    {
+                        s.W.Error(Errors.IntOutOfRange);
                         return null;
                     }
                     if (d < 0 || d >= s.Home.Dbs.Length)

@@ -90,7 +90,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 int n = Libc.epoll_wait(epfd, events, MaxEvents, timeout);
                 shard.Mailbox.AwakeNow();
                 shard.UpdateClock();
-                for (int i = 0; i < n; i++) Dispatch(events[i]);
+                for (int i = 0; i < n; i++)
+                {
+                    try { Dispatch(events[i]); }
+                    catch (Exception ex) { Fault(events[i].Data, ex); }
+                }
                 shard.Mailbox.Drain(shard);
                 FlushQueued();
                 Timers();
@@ -118,6 +122,18 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         if ((ev.Events & Libc.EPOLLOUT) != 0) Flush(c);
         if (c.Closed) return;
         if ((ev.Events & (Libc.EPOLLIN | Libc.EPOLLERR | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0) Read(c);
+    }
+
+    /// <summary>
+    /// A bug surfaced as an exception while serving one connection: log it and drop that
+    /// connection (its state may be half-updated), keep serving everyone else.
+    /// </summary>
+    void Fault(ulong data, Exception ex)
+    {
+        Console.Error.WriteLine("error: shard " + shard.Id + ": " + ex);
+        if ((data & (ListenerTag | WakeTag)) != 0) return;
+        int fd = (int)data;
+        if (fd < byFd.Length && byFd[fd] is { } c) Close(c);
     }
 
     void Accept(int lfd)

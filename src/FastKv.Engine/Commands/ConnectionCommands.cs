@@ -46,9 +46,14 @@ public static unsafe class ConnectionCommands
 
     static void Select(ref CommandContext c)
     {
-        if (!RespNumber.TryParseInt64(c.Arg(1), out long db) || db < int.MinValue || db > int.MaxValue)
+        if (!RespNumber.TryParseInt64(c.Arg(1), out long db))
         {
             c.Error(Errors.NotInteger);
+            return;
+        }
+        if (db < int.MinValue || db > int.MaxValue)
+        {
+            c.Error(Errors.IntOutOfRange);
             return;
         }
         if (db < 0 || db >= c.Shard.Dbs.Length)

@@ -286,7 +286,7 @@ public static unsafe partial class KeyCommands
         if (!c.TryInt(arg, out long id)) return false;
         if (id < int.MinValue || id > int.MaxValue)
         {
-            c.W.Error(Errors.NotInteger);
+            c.W.Error(Errors.IntOutOfRange);
             return false;
         }
         Database[] dbs = c.Shard.Dbs;

@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 
 namespace FastKv.Engine;
@@ -104,7 +105,15 @@ public sealed class Mailbox
         ShardMessage? m;
         while ((m = TryTake()) != null)
         {
-            m.Run(shard);
+            try
+            {
+                m.Run(shard);
+            }
+            catch (Exception ex)
+            {
+                // A bug in one message must not take the shard (and every client on it) down.
+                Console.Error.WriteLine("error: shard " + shard.Id + " message " + m.GetType().Name + ": " + ex);
+            }
             n++;
         }
         return n;
