@@ -60,6 +60,21 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_MOD, c.Fd, &ev);
     }
 
+    sealed class KillMessage : ShardMessage
+    {
+        readonly EventLoop loop;
+        readonly Client client;
+        public KillMessage(EventLoop loop, Client client) { this.loop = loop; this.client = client; }
+        public override void Run(Shard shard)
+        {
+            Connection? c = client.Fd < loop.byFd.Length ? loop.byFd[client.Fd] : null;
+            if (c != null && c.Client == client) loop.Close(c);
+        }
+    }
+
+    /// <summary>CLIENT KILL from any thread: the connection closes on its own loop, right away.</summary>
+    public void Kill(Client client) => shard.Mailbox.Post(new KillMessage(this, client));
+
     public override void Wake()
     {
         ulong one = 1;

@@ -74,6 +74,8 @@ public static unsafe class Program
             int cpu = config.ThreadAffinity && cpus.Length > 0 ? cpus[t % cpus.Length] : -1;
             loops[t] = new EventLoop(server, server.Shards[t], perShard[t].ToArray(), cpu);
         }
+        server.RequestKill = cl => { if (cl.ShardId < loops.Length && !cl.CloseAfterReply) loops[cl.ShardId].Kill(cl); };
+        server.RequestShutdown = () => { foreach (var l in loops) l.Wake(); };
         void Stop(PosixSignalContext ctx)
         {
             ctx.Cancel = true;
