@@ -1,5 +1,5 @@
 using System;
-using System.Globalization;
+using System.Buffers;
 using FastKv.Memory;
 using FastKv.Protocol;
 
@@ -79,15 +79,10 @@ public static unsafe partial class StringCommands
     const int MaxLongDoubleChars = 5 * 1024;
 
     /// <summary>
-    /// INCRBYFLOAT. Redis adds in C long double (x87, 64-bit mantissa) and prints "%.17Lf" with
-    /// trailing zeros and the dot removed. We add in <see cref="decimal"/> when both operands are
-    /// exact decimals of at most 27 digits and below 1e27: then the sum is exact and, rounded to 17
-    /// places, equals Redis's text whenever long double's ~19 significant digits cover the integer
-    /// part plus 17 decimals' worth of what is printed (10.5 + 0.1 = "10.6", 0.1 + 0.2 = "0.3",
-    /// 3.0e3 + 0 = "3000"). Otherwise we add in double and print its exact expansion.
-    /// Residual difference: where long double itself shows rounding noise, we do not reproduce it:
-    /// 12345678.1 + 0.1 is "12345678.2" here, "12345678.2000000000007276" in Redis; and beyond the
-    /// decimal range (1e300 + ...) our digits are double's, Redis's long double's.
+    /// INCRBYFLOAT, as Redis does it in C long double: both texts parsed like strtold, one
+    /// x87-extended addition, NaN/inf refused, then "%.17Lf" with trailing zeros and the dot removed
+    /// (ld2string's human form). <see cref="LongDouble"/> emulates all three exactly, so
+    /// 123557.5 + 0.1 is "123557.60000000000000142" here too, while 10.5 + 0.1 is "10.6".
     /// </summary>
     static void IncrByFloat(ref CommandContext c)
     {
@@ -101,26 +96,23 @@ public static unsafe partial class StringCommands
             if (KeyEntry.Type(e) != ValueKind.String) { c.W.Error(Errors.WrongType); return; }
             current = KeyEntry.Value(e);
         }
-        ReadOnlySpan<byte> incrText = c.Arg(2);
-        if (!TryParseLongDouble(current, out double a) || !TryParseLongDouble(incrText, out double b))
+        if (!TryParseLongDouble(current, out LongDouble a) || !TryParseLongDouble(c.Arg(2), out LongDouble b))
         {
             c.W.Error(Errors.NotFloat);
             return;
         }
+        LongDouble sum = LongDouble.Add(a, b);
+        if (!sum.IsFinite) { c.W.Error(Errors.NanOrInf); return; }
 
-        Span<byte> text = stackalloc byte[512];
-        int n;
-        if (TryExactDecimal(current, out decimal da) && TryExactDecimal(incrText, out decimal db2))
+        // Values up to ~1e100 fit the stack buffer; longer expansions (up to ~1.19e4932) rent one.
+        byte[]? rented = null;
+        Span<byte> text = stackalloc byte[128];
+        int n = sum.FormatFixed17(text);
+        if (n < 0)
         {
-            decimal sum = Math.Round(da + db2, 17);
-            sum.TryFormat(text, out n, "F17", CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            double sum = a + b;
-            if (double.IsNaN(sum) || double.IsInfinity(sum)) { c.W.Error(Errors.NanOrInf); return; }
-            // 512 bytes hold double.MaxValue's 309 integer digits plus sign, dot and 17 decimals.
-            sum.TryFormat(text, out n, "F17", CultureInfo.InvariantCulture);
+            rented = ArrayPool<byte>.Shared.Rent(LongDouble.MaxFixed17Chars);
+            text = rented;
+            n = sum.FormatFixed17(text);
         }
         n = TrimFraction(text, n);
         ReadOnlySpan<byte> result = text.Slice(0, n);
@@ -128,36 +120,22 @@ public static unsafe partial class StringCommands
         // No write happened since FindSlot, so the slot still points at this key's entry.
         StoreText(db, key, slot, result, StringValue.EncodingOfText(n));
         c.W.Bulk(result);
+        if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }
 
-    /// <summary>string2ld's acceptance: no surrounding whitespace, bounded length, no NaN.</summary>
-    static bool TryParseLongDouble(ReadOnlySpan<byte> s, out double v)
+    /// <summary>
+    /// string2ld: no surrounding whitespace, bounded length, the whole text a strtold number, not
+    /// NaN, and not out of range (overflow to inf or underflow to zero).
+    /// </summary>
+    static bool TryParseLongDouble(ReadOnlySpan<byte> s, out LongDouble v)
     {
-        v = 0;
+        v = default;
         if (s.Length == 0 || s.Length >= MaxLongDoubleChars) return false;
         if (IsSpace(s[0]) || IsSpace(s[^1])) return false;
-        return RespNumber.TryParseDouble(s, out v) && !double.IsNaN(v);
+        return LongDouble.TryParse(s, out v, out bool rangeError) && !rangeError && !v.IsNaN;
     }
 
     static bool IsSpace(byte b) => b == ' ' || (uint)(b - '\t') <= '\r' - '\t';
-
-    /// <summary>Parses plain decimal text (sign, digits, dot, exponent) that decimal holds exactly.</summary>
-    static bool TryExactDecimal(ReadOnlySpan<byte> s, out decimal v)
-    {
-        v = 0;
-        int digits = 0;
-        foreach (byte b in s)
-        {
-            if ((uint)(b - '0') <= 9) digits++;
-            else if (b == 'e' || b == 'E') break;
-            else if (b != '.' && b != '-' && b != '+') return false; // hex, "inf": leave to double
-        }
-        if (digits > 27) return false;
-        const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
-        if (!decimal.TryParse(s, style, CultureInfo.InvariantCulture, out v)) return false;
-        // Keeps the sum far from decimal's 7.9e28 ceiling, so the addition cannot throw.
-        return Math.Abs(v) < 1e27m;
-    }
 
     /// <summary>ld2string's human form: drop trailing zeros of the fraction, then a bare dot; "-0" is "0".</summary>
     static int TrimFraction(Span<byte> s, int n)
