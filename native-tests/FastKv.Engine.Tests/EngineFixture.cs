@@ -1,0 +1,40 @@
+using System;
+using System.Text;
+using FastKv.Engine;
+
+namespace FastKv.Engine.Tests;
+
+/// <summary>A one-shard server state and a session on it: the engine without sockets.</summary>
+public sealed class EngineHarness : IDisposable
+{
+    public readonly ServerState Server;
+    public readonly Session Session;
+
+    public EngineHarness(int shards = 1)
+    {
+        var config = new ServerConfig();
+        config.Set("threads", shards.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Server = new ServerState(config, shards);
+        var client = new Client { Id = 1 };
+        Session = new Session(Server.Shards[0], client);
+    }
+
+    public static byte[] Command(params string[] args)
+    {
+        var sb = new StringBuilder();
+        sb.Append('*').Append(args.Length).Append("\r\n");
+        foreach (var a in args) sb.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Runs raw request bytes and returns the replies as text.</summary>
+    public string Run(byte[] request)
+    {
+        Session.Feed(request);
+        string reply = Encoding.UTF8.GetString(Session.Output.Written);
+        Session.Output.Clear();
+        return reply;
+    }
+
+    public void Dispose() => Server.Dispose();
+}

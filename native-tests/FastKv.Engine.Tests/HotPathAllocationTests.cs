@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using Xunit;
+
+namespace FastKv.Engine.Tests;
+
+/// <summary>
+/// DESIGN.md principle 5: a steady-state GET/SET loop allocates no managed memory. The requests go
+/// through the real session (parser, command lookup, routing, handler, reply writer, stats).
+/// </summary>
+public class HotPathAllocationTests
+{
+    static byte[] Pipeline(int keys, int round)
+    {
+        var parts = new List<byte[]>();
+        for (int i = 0; i < keys; i++)
+        {
+            string key = "memtier-" + (i * 7919 % 100_000);
+            parts.Add(EngineHarness.Command("SET", key, "value-" + round + "-0123456789abcdef0123456789"));
+            parts.Add(EngineHarness.Command("GET", key));
+            parts.Add(EngineHarness.Command("SETEX", key, "1000", "v" + round));
+            parts.Add(EngineHarness.Command("GET", "missing-" + i));
+            parts.Add(EngineHarness.Command("INCR", "counter-" + (i % 10)));
+        }
+        int len = 0;
+        foreach (var p in parts) len += p.Length;
+        var all = new byte[len];
+        int o = 0;
+        foreach (var p in parts) { p.CopyTo(all, o); o += p.Length; }
+        return all;
+    }
+
+    [Fact]
+    public void SteadyGetSetLoop_AllocatesNothing()
+    {
+        using var h = new EngineHarness();
+        byte[][] rounds = { Pipeline(200, 0), Pipeline(200, 1) };
+        // Warm up: tiered JIT, buffers grown to their steady size, keys present.
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(rounds[i & 1]);
+            h.Session.Output.Clear();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+        {
+            h.Session.Feed(rounds[i & 1]);
+            h.Session.Output.Clear();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Contains("$", h.Run(EngineHarness.Command("GET", "memtier-0")));
+    }
+
+    [Fact]
+    public void Replies_AreWhatRedisSends()
+    {
+        using var h = new EngineHarness();
+        Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("SET", "k", "v")));
+        Assert.Equal("$1\r\nv\r\n", h.Run(EngineHarness.Command("GET", "k")));
+        Assert.Equal("$-1\r\n", h.Run(EngineHarness.Command("GET", "nope")));
+        Assert.Equal(":1\r\n", h.Run(EngineHarness.Command("INCR", "n")));
+        Assert.Equal("-ERR wrong number of arguments for 'get' command\r\n", h.Run(EngineHarness.Command("GET")));
+    }
+}
