@@ -23,7 +23,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
 {
     public readonly Client Client;
     public readonly Shard Home;
-    public readonly OutputBuffer Output = new();
+    public readonly OutputBuffer Output;
     public readonly RespWriter W;
     public ISessionHost? Host;
     readonly ServerState server;
@@ -32,7 +32,6 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     RemoteRequest? remote;
     byte[] input;
     int start, end;
-    const int InitialInput = 16 * 1024;
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
@@ -43,8 +42,9 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         Home = home;
         server = home.Server;
         Client = client;
-        W = new RespWriter(Output);
-        input = new byte[InitialInput];
+        W = home.Buffers.RentWriter();
+        Output = W.Output;
+        input = home.Buffers.RentInput();
         parser = new RespParser();
         parser.Reset();
         parser.MaxBulkLength = server.Config.ProtoMaxBulkLen;
@@ -199,8 +199,27 @@ public sealed class Session : IRemoteOwner, ILockWaiter
 
     public void OnRemoteDone(RemoteRequest r)
     {
-        W.Raw(r.ReplyBuffer.Written);
+        if (!Closed) W.Raw(r.ReplyBuffer.Written);
         Resume();
+    }
+
+    /// <summary>
+    /// The connection closed: give the buffers back to the shard's pool, unless work for this
+    /// session is still in flight (a remote request or transaction would write into them later).
+    /// </summary>
+    public void Close()
+    {
+        Closed = true;
+        if (!Waiting) ReleaseBuffers();
+    }
+
+    void ReleaseBuffers()
+    {
+        if (input.Length == 0) return;
+        Home.Buffers.Return(input);
+        Home.Buffers.Return(W);
+        input = System.Array.Empty<byte>();
+        start = end = 0;
     }
 
     public void OnTransactionDone() => Resume();
@@ -210,7 +229,11 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     void Resume()
     {
         Waiting = false;
-        if (Closed) return;
+        if (Closed)
+        {
+            ReleaseBuffers();
+            return;
+        }
         Process();
         Host?.OnSessionResumed(this);
     }

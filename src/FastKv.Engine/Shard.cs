@@ -43,6 +43,8 @@ public sealed unsafe class Shard : IDisposable
     /// <summary>Parser and argument list for requests that arrive from other shards.</summary>
     public RespParser ScratchParser;
     public readonly ArgList ScratchArgs = new();
+    /// <summary>Connection buffers kept for reuse.</summary>
+    public readonly BufferPool Buffers = new();
 
     public Shard(ServerState server, int id, int databases)
     {

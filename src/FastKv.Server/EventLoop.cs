@@ -289,7 +289,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     {
         if (c.Closed) return;
         c.Closed = true;
-        c.Session.Closed = true;
+        c.Session.Close();
         Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, c.Fd, null);
         Libc.close(c.Fd);
         if (c.Fd < byFd.Length && byFd[c.Fd] == c) byFd[c.Fd] = null;
