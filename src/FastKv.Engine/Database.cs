@@ -4,6 +4,11 @@ using FastKv.Memory;
 
 namespace FastKv.Engine;
 
+/// <remarks>
+/// Unsafe invariant for the whole class: every entry pointer comes from this table and stays
+/// valid until this thread frees it; a slot pointer from FindSlot stays valid until the next
+/// insert or remove on the table, so callers replace <c>*slot</c> before touching the table again.
+/// </remarks>
 /// <summary>
 /// One shard's part of one Redis database (SELECT index): its keyspace table and the
 /// bookkeeping around it. Only the owning shard thread calls into it.

@@ -95,6 +95,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             ulong mask = 1UL << cpu;
             Libc.sched_setaffinity(0, sizeof(ulong), &mask);
         }
+        // Invariant: MaxEvents entries, owned by this thread, freed when the loop exits.
         EpollEvent* events = (EpollEvent*)NativeMemory.Alloc((nuint)(MaxEvents * sizeof(EpollEvent)));
         try
         {
@@ -200,6 +201,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         {
             Span<byte> space = c.Session.ReadSpace(ReadChunk);
             nint n;
+            // Invariant: the kernel writes at most space.Length bytes into the pinned span.
             fixed (byte* p = space) n = Libc.read(c.Fd, p, space.Length);
             if (n > 0)
             {
@@ -249,6 +251,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         while (o.Length > 0)
         {
             nint n;
+            // Invariant: the kernel reads at most o.Length bytes of the pinned, written span.
             fixed (byte* p = o.Written) n = Libc.send(c.Fd, p, o.Length, Libc.MSG_NOSIGNAL);
             if (n > 0)
             {

@@ -8,7 +8,7 @@ namespace FastKv.Server;
 /// <summary>Listening sockets: one per bind address per shard thread, all on the same port.</summary>
 internal static unsafe class Listener
 {
-    /// <summary>Writes a sockaddr for the address; returns its length.</summary>
+    /// <summary>Writes a sockaddr for the address; returns its length. Invariant: sa points at 28 writable bytes.</summary>
     public static uint SockAddr(IPAddress ip, int port, byte* sa)
     {
         new Span<byte>(sa, 28).Clear();

@@ -36,7 +36,7 @@ public static unsafe class EntryDump
         return true;
     }
 
-    /// <summary>__fkv-take db key: the serialized value, or null.</summary>
+    /// <summary>__fkv-take db key: the serialized value, or null. The entry pointer is read before any other table access.</summary>
     static void Take(ref CommandContext c)
     {
         if (!Db(ref c, out var db)) return;
