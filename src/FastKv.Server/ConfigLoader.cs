@@ -62,7 +62,12 @@ internal static class ConfigLoader
 
     static bool IsEmptyAllowed(string name) => name is "save" or "requirepass" or "notify-keyspace-events" or "logfile" or "pidfile";
 
-    static string Quote(string a) => a.Length == 0 ? "\"\"" : a.IndexOfAny(new[] { ' ', '"', '\'' }) >= 0 ? "\"" + a.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"" : a;
+    /// <summary>
+    /// Like redis-server's sdscatrepr of an option value: always in double quotes, so an error shows
+    /// the line as Redis does (<c>port "abc"</c>); Split reads the escapes back.
+    /// </summary>
+    static string Quote(string a) =>
+        "\"" + a.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t") + "\"";
 
     /// <summary>Splits a line like Redis's sdssplitargs: spaces separate, "..." with escapes, '...'.</summary>
     static List<string>? Split(string line)
