@@ -38,7 +38,7 @@ public static class Router
         if (spec.Name == "scan")
         {
             // The cursor names its shard: position * shardCount + shard.
-            if (!ulong.TryParse(args.Get(buf, 1), System.Globalization.NumberStyles.None, null, out ulong cursor)) return home;
+            if (!Commands.KeyCommands.TryParseCursor(args.Get(buf, 1), out ulong cursor)) return home;
             return server.Shards[(int)(cursor % (ulong)server.ShardCount)];
         }
         if (spec.Name == "randomkey")

@@ -160,8 +160,17 @@ public static unsafe partial class KeyCommands
 
         int shards = Math.Max(1, c.Shard.Server.ShardCount);
         int self = c.Shard.Id;
-        uint pos = (uint)(cursor / (ulong)shards);
+        ulong wide = cursor / (ulong)shards;
         Database db = c.Db;
+        if (wide > uint.MaxValue)
+        {
+            // Not a cursor we issue (e.g. "-1" read as strtoul does): this shard's walk is over.
+            c.W.ArrayHeader(2);
+            c.W.Bulk(self + 1 < shards ? RespNumberText(self + 1) : "0"u8);
+            c.W.ArrayHeader(0);
+            return;
+        }
+        uint pos = (uint)wide;
         ReadOnlySpan<byte> pattern = patternArg >= 0 ? c.Arg(patternArg) : ReadOnlySpan<byte>.Empty;
         // The pattern lives in the request buffer, pinned here for the whole walk.
         fixed (byte* p = pattern)
@@ -197,7 +206,7 @@ public static unsafe partial class KeyCommands
     /// parseScanCursorOrReply uses strtoul: optional sign, decimal digits, no surrounding space,
     /// no overflow; a negative number wraps; an empty cursor is 0.
     /// </summary>
-    static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
+    internal static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
     {
         cursor = 0;
         if (s.Length == 0) return true;
@@ -215,6 +224,8 @@ public static unsafe partial class KeyCommands
         if (neg) cursor = unchecked(0 - cursor);
         return true;
     }
+
+    static byte[] RespNumberText(int n) => System.Text.Encoding.ASCII.GetBytes(n.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>SCAN TYPE: Redis compares type names case-insensitively; an unknown name matches nothing.</summary>
     static int TypeByName(ReadOnlySpan<byte> name)
