@@ -312,8 +312,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         {
             nextCronMs = now + 1000;
             long idle = server.Config.Timeout * 1000;
-            foreach (var c in all.ToArray())
+            // Backwards, because Close removes from the list; no copy, so the cron allocates nothing.
+            for (int i = all.Count - 1; i >= 0; i--)
             {
+                if (i >= all.Count) continue;
+                Connection c = all[i];
                 if (c.Client.Killed || idle > 0 && now - c.Client.LastInteractionMs > idle && !c.Session.Waiting) Close(c);
                 else
                 {
