@@ -7,7 +7,7 @@ record throughput, p50/p99/p99.9 latency and the server's CPU time (utime+stime 
 report medians and the ratio FastKv/Redis. A row whose server used under 90% of a core is marked
 client-bound: its throughput ratio says nothing about the server.
 
-Usage: scripts/bench [--quick] [--rounds N] [--jit] [--requests N] [--record]
+Usage: scripts/bench [--quick] [--rounds N] [--jit] [--requests N] [--only TEXT] [--no-memory] [--record]
 """
 import argparse, datetime, os, re, socket, statistics, subprocess, sys, time
 
@@ -168,11 +168,12 @@ def main():
     ap.add_argument("--jit", action="store_true", help="benchmark the JIT build instead of the NativeAOT binary")
     ap.add_argument("--record", action="store_true", help="append the tables to perf/RESULTS.md")
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--only", default="", help="run only workloads whose name matches this regular expression (e.g. 'P1$')")
     a = ap.parse_args()
     requests = a.requests or (100_000 if a.quick else 500_000)
     ncpu = os.cpu_count() or 1
     server_cpu, client_cpu = 0, 1 if ncpu > 1 else 0
-    wls = workloads(a.quick)
+    wls = [w for w in workloads(a.quick) if re.search(a.only, w["name"])]
     results = {(w["name"], s): [] for w in wls for s in ("fastkv", "redis")}
     fk, _ = start_fastkv(a.jit, server_cpu)
     rd = start_redis(server_cpu)
