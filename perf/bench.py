@@ -138,6 +138,15 @@ def workloads(quick):
     return w
 
 
+def memtier_stream(n):
+    value = b"x" * 32
+    parts = []
+    for i in range(n):
+        k = b"memtier-%d" % i
+        parts.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$32\r\n%s\r\n" % (len(k), k, value))
+    return b"".join(parts)
+
+
 def memory_rows(make_fastkv, make_redis, counts):
     rows = []
     for n in counts:
@@ -147,9 +156,9 @@ def memory_rows(make_fastkv, make_redis, counts):
             try:
                 base_rss = rss_bytes(s.proc.pid)
                 base_used = s.info_field("used_memory")
-                subprocess.run(["redis-benchmark", "-p", str(s.port), "-n", str(n), "-r", str(n * 1000), "-d", "32",
-                                "-P", "64", "-t", "set", "-q"], capture_output=True)
-                # -r draws keys at random: count what actually landed.
+                # memtier_benchmark's key names (memtier-N) with 32-byte values, loaded by redis-cli --pipe.
+                subprocess.run(["redis-cli", "-p", str(s.port), "--pipe"], input=memtier_stream(n),
+                               capture_output=True)
                 keys = int(s.cli("dbsize").strip() or 0)
                 time.sleep(0.5)
                 res[name] = {"keys": keys, "rss": (rss_bytes(s.proc.pid) - base_rss) / max(keys, 1),
