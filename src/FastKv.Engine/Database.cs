@@ -69,9 +69,6 @@ public sealed unsafe class Database : IDisposable
         return slot;
     }
 
-    /// <summary>Whether the key exists, without touching its access time (EXISTS touches; callers decide).</summary>
-    public bool Exists(ReadOnlySpan<byte> key) => Find(key) != null;
-
     void ExpireNow(ReadOnlySpan<byte> key, ulong h, byte* e)
     {
         table.Remove(key, h);

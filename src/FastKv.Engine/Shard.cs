@@ -15,8 +15,6 @@ public sealed class ShardStats
     public long RejectedConnections;
     public long NetInputBytes;
     public long NetOutputBytes;
-    public long ExpiredStalePerc;
-    public long ExpireCycleCpuMs;
 }
 
 /// <summary>
@@ -92,17 +90,14 @@ public sealed class CommandStats
 {
     public readonly long[] Calls;
     public readonly long[] Microseconds;
-    public readonly long[] RejectedCalls;
-    public readonly long[] FailedCalls;
     public CommandStats(int n)
     {
         Calls = new long[n];
         Microseconds = new long[n];
-        RejectedCalls = new long[n];
-        FailedCalls = new long[n];
     }
     public void Reset()
     {
-        Array.Clear(Calls); Array.Clear(Microseconds); Array.Clear(RejectedCalls); Array.Clear(FailedCalls);
+        Array.Clear(Calls);
+        Array.Clear(Microseconds);
     }
 }
