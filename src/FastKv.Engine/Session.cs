@@ -29,7 +29,6 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     readonly ServerState server;
     readonly ArgList args = new();
     RespParser parser;
-    RemoteRequest? remote;
     byte[] input;
     int start, end;
 
@@ -89,6 +88,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     {
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
+            if (slotCount >= MaxBatch || (stage != null && stage.Output.Length > MaxStagedBytes)) break;
             Span<byte> span = input.AsSpan(start, end - start);
             RespStatus st = parser.Parse(span, args, out int consumed);
             if (st == RespStatus.NeedMore)
@@ -104,11 +104,13 @@ public sealed class Session : IRemoteOwner, ILockWaiter
                     // Keep the partial command at offset 0 with room for what it still needs.
                     ReadSpace((int)Math.Min(Math.Max(need - (end - start), 0) + 1, int.MaxValue - 64));
                 }
-                return;
+                break;
             }
             if (st == RespStatus.Error)
             {
-                W.Error("ERR " + parser.ErrorMessage);
+                int before = BeginReply();
+                Writer.Error("ERR " + parser.ErrorMessage);
+                EndReply(before);
                 Client.CloseAfterReply = true;
                 start = end;
                 break;
@@ -120,30 +122,87 @@ public sealed class Session : IRemoteOwner, ILockWaiter
                 continue;
             }
             parser.Reset();
-            if (!Dispatch(span.Slice(0, consumed), consumed)) return;
+            if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
+        // Commands for other shards gathered in this pass leave now, one request per shard.
+        if (!Waiting && slotCount > 0) SendBatch();
         if (start == end) start = end = 0;
     }
 
-    /// <summary>Runs or sends one parsed command. False when the session is now waiting.</summary>
+    // ---- Reply ordering while commands are out on other shards --------------------------------
+    //
+    // Until the first command for a foreign shard, replies go straight to Output. From then on,
+    // for the rest of this pass, every command gets a reply slot in request order: commands for
+    // a foreign shard join that shard's request; commands for this shard run now but their replies
+    // wait in the stage. When every request is back, the slots are copied to Output in order.
+    // Commands that change the connection (SELECT, HELLO, QUIT...), need several shards or wait
+    // for a lock end the pass: they run after the batch, in order.
+
+    struct ReplySlot
+    {
+        /// <summary>-1: bytes in the stage at Offset/Length; otherwise the shard whose reply holds it.</summary>
+        public int Shard;
+        public int Offset;
+        public int Length;
+    }
+
+    const int MaxBatch = 1024;
+    const int MaxStagedBytes = 1 << 20;
+    ReplySlot[] slots = new ReplySlot[16];
+    int slotCount;
+    RemoteRequest?[]? remotes;
+    int[] replyPos = Array.Empty<int>();
+    int remotesPending;
+    RespWriter? stage;
+
+    /// <summary>Where the current command's reply goes: Output, or the stage while a batch is open.</summary>
+    RespWriter Writer => slotCount > 0 ? stage! : W;
+
+    int BeginReply() => slotCount > 0 ? stage!.Output.Length : 0;
+
+    void EndReply(int before)
+    {
+        if (slotCount == 0) return;
+        AddSlot(-1, before, stage!.Output.Length - before);
+    }
+
+    void AddSlot(int shard, int offset, int length)
+    {
+        if (slotCount == slots.Length) Array.Resize(ref slots, slots.Length * 2);
+        slots[slotCount++] = new ReplySlot { Shard = shard, Offset = offset, Length = length };
+    }
+
+    /// <summary>Runs or routes one parsed command. False when this pass must stop before it.</summary>
     bool Dispatch(ReadOnlySpan<byte> buf, int consumed)
     {
         Client.LastInteractionMs = Home.NowMs;
-        CommandSpec? spec = Executor.Resolve(server.Commands, buf, args, W);
+        int before = BeginReply();
+        CommandSpec? spec = Executor.Resolve(server.Commands, buf, args, Writer);
         if (spec == null)
         {
+            EndReply(before);
             start += consumed;
             return true;
         }
         Client.LastCommand = spec.FullName;
         if (!Client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
-            W.Error(Errors.NoAuth);
+            Writer.Error(Errors.NoAuth);
+            EndReply(before);
             start += consumed;
             return true;
         }
         Shard? target = Home;
         if (server.ShardCount > 1) target = Router.Target(server, Home, spec, buf, args, Client.Db);
+        if (target != null && target != Home)
+        {
+            AddRemote(target, buf);
+            start += consumed;
+            return true;
+        }
+        // Everything below runs in order after what is already out: end the pass first.
+        if (slotCount > 0 && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
+            return false;
         if (target == Home)
         {
             if (Executor.Blocked(Home, spec, buf, args, Client.Db, 0))
@@ -155,52 +214,93 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             }
             var c = new CommandContext
             {
-                Shard = Home, W = W, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
+                Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
             };
             Executor.Invoke(ref c);
+            EndReply(before);
             parser.Authenticated = Client.Authenticated;
             start += consumed;
             return true;
         }
         start += consumed;
         Waiting = true;
-        if (target == null)
+        MultiShardTx? tx = Router.CrossShard(this, spec, buf, args);
+        if (tx == null)
         {
-            MultiShardTx? tx = Router.CrossShard(this, spec, buf, args);
-            if (tx == null) { Waiting = false; return true; }
-            tx.Start();
-            return false;
+            Waiting = false;
+            return true;
         }
-        SendRemote(target, buf);
+        tx.Start();
         return false;
     }
 
-    /// <summary>Sends this command and the following ones for the same shard in one request.</summary>
-    void SendRemote(Shard target, ReadOnlySpan<byte> first)
+    /// <summary>Adds a command to this pass's request for <paramref name="target"/>, reserving its reply slot.</summary>
+    void AddRemote(Shard target, ReadOnlySpan<byte> buf)
     {
-        remote ??= new RemoteRequest(this);
-        remote.Reset(Home, target, Client.Db, Client.Protocol, 0);
-        remote.Add(first, args);
-        while (start < end && remote.Commands < 256)
+        remotes ??= new RemoteRequest?[server.ShardCount];
+        if (replyPos.Length != server.ShardCount) replyPos = new int[server.ShardCount];
+        if (slotCount == 0)
         {
-            Span<byte> span = input.AsSpan(start, end - start);
-            if (parser.Parse(span, args, out int consumed) != RespStatus.Complete) { parser.Reset(); break; }
-            parser.Reset();
-            ReadOnlySpan<byte> buf = span.Slice(0, consumed);
-            CommandSpec? spec = server.Commands.Find(args.Get(buf, 0));
-            if (spec == null || spec.Subcommands != null || spec.Route != Route.Keys || !spec.ArityOk(args.Count)
-                || !Client.Authenticated || Router.Target(server, Home, spec, buf, args, Client.Db) != target)
-                break;
-            remote.Add(buf, args);
-            start += consumed;
+            stage ??= new RespWriter(new OutputBuffer());
+            stage.Protocol = Client.Protocol;
+            stage.Output.Clear();
         }
-        remote.Send();
+        RemoteRequest r = remotes[target.Id] ??= new RemoteRequest(this);
+        if (!r.InBatch)
+        {
+            r.Reset(Home, target, Client.Db, Client.Protocol, 0);
+            r.InBatch = true;
+        }
+        r.Add(buf, args);
+        AddSlot(target.Id, 0, 0);
+    }
+
+    void SendBatch()
+    {
+        Waiting = true;
+        remotesPending = 0;
+        foreach (RemoteRequest? r in remotes!)
+            if (r != null && r.InBatch) remotesPending++;
+        foreach (RemoteRequest? r in remotes)
+            if (r != null && r.InBatch) r.Send();
     }
 
     public void OnRemoteDone(RemoteRequest r)
     {
-        if (!Closed) W.Raw(r.ReplyBuffer.Written);
+        if (--remotesPending > 0) return;
+        if (!Closed) AssembleReplies();
+        else EndBatch();
         Resume();
+    }
+
+    /// <summary>Copies every slot's reply to Output in request order.</summary>
+    void AssembleReplies()
+    {
+        Array.Clear(replyPos);
+        ReadOnlySpan<byte> staged = stage!.Output.Written;
+        for (int i = 0; i < slotCount; i++)
+        {
+            ReplySlot s = slots[i];
+            if (s.Shard < 0)
+            {
+                W.Raw(staged.Slice(s.Offset, s.Length));
+                continue;
+            }
+            ReadOnlySpan<byte> replies = remotes![s.Shard]!.ReplyBuffer.Written;
+            int pos = replyPos[s.Shard];
+            int len = ReplyFrames.Length(replies, pos);
+            W.Raw(replies.Slice(pos, len));
+            replyPos[s.Shard] = pos + len;
+        }
+        EndBatch();
+    }
+
+    void EndBatch()
+    {
+        slotCount = 0;
+        stage?.Output.Clear();
+        foreach (RemoteRequest? r in remotes!)
+            if (r != null) r.InBatch = false;
     }
 
     /// <summary>

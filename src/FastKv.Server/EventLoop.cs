@@ -265,7 +265,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         }
         bool want = o.Length > 0;
         bool pause = o.Length >= OutputPauseBytes;
-        if (o.Length == 0 && c.Client.CloseAfterReply || c.Client.Killed)
+        if (o.Length == 0 && c.Client.CloseAfterReply && !c.Session.Waiting || c.Client.Killed)
         {
             Close(c);
             return;

@@ -28,6 +28,8 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     public int Db;
     public long TxId;
     public int Commands;
+    /// <summary>Owned by a session: part of the batch it is gathering or waiting for.</summary>
+    public bool InBatch;
     int offset;
     bool returning;
 
