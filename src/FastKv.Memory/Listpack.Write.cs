@@ -23,16 +23,16 @@ public static unsafe partial class Listpack
     const int MaxEncodingHeader = 9;
 
     public static byte* Append(Arena arena, byte* lp, ReadOnlySpan<byte> value)
-        => Splice(arena, lp, TotalBytes(lp) - 1, 0, value, true, out _);
+        => Splice(arena, lp, TotalBytes(lp) - 1, 0, value, 1, out _);
 
     public static byte* Prepend(Arena arena, byte* lp, ReadOnlySpan<byte> value)
-        => Splice(arena, lp, HeaderSize, 0, value, true, out _);
+        => Splice(arena, lp, HeaderSize, 0, value, 1, out _);
 
     public static byte* AppendInteger(Arena arena, byte* lp, long value)
-        => SpliceInteger(arena, lp, TotalBytes(lp) - 1, 0, value, out _);
+        => SpliceInteger(arena, lp, TotalBytes(lp) - 1, 0, value, 1, out _);
 
     public static byte* PrependInteger(Arena arena, byte* lp, long value)
-        => SpliceInteger(arena, lp, HeaderSize, 0, value, out _);
+        => SpliceInteger(arena, lp, HeaderSize, 0, value, 1, out _);
 
     public static byte* Insert(Arena arena, byte* lp, byte* p, ListpackWhere where, ReadOnlySpan<byte> value)
         => Insert(arena, lp, p, where, value, out _);
@@ -40,10 +40,10 @@ public static unsafe partial class Listpack
     /// <summary>Inserts <paramref name="value"/> before or after the entry <paramref name="p"/> (before the
     /// terminator appends); <paramref name="entry"/> is the new entry in the returned blob.</summary>
     public static byte* Insert(Arena arena, byte* lp, byte* p, ListpackWhere where, ReadOnlySpan<byte> value, out byte* entry)
-        => Splice(arena, lp, InsertOffset(lp, p, where), 0, value, true, out entry);
+        => Splice(arena, lp, InsertOffset(lp, p, where), 0, value, 1, out entry);
 
     public static byte* InsertInteger(Arena arena, byte* lp, byte* p, ListpackWhere where, long value, out byte* entry)
-        => SpliceInteger(arena, lp, InsertOffset(lp, p, where), 0, value, out entry);
+        => SpliceInteger(arena, lp, InsertOffset(lp, p, where), 0, value, 1, out entry);
 
     public static byte* Replace(Arena arena, byte* lp, byte* p, ReadOnlySpan<byte> value)
         => Replace(arena, lp, p, value, out _);
@@ -52,13 +52,13 @@ public static unsafe partial class Listpack
     public static byte* Replace(Arena arena, byte* lp, byte* p, ReadOnlySpan<byte> value, out byte* entry)
     {
         Debug.Assert(*p != Eof);
-        return Splice(arena, lp, (int)(p - lp), EntrySize(p), value, true, out entry);
+        return Splice(arena, lp, (int)(p - lp), EntrySize(p), value, 0, out entry);
     }
 
     public static byte* ReplaceInteger(Arena arena, byte* lp, byte* p, long value, out byte* entry)
     {
         Debug.Assert(*p != Eof);
-        return SpliceInteger(arena, lp, (int)(p - lp), EntrySize(p), value, out entry);
+        return SpliceInteger(arena, lp, (int)(p - lp), EntrySize(p), value, 0, out entry);
     }
 
     public static byte* Delete(Arena arena, byte* lp, byte* p) => Delete(arena, lp, p, out _);
@@ -68,7 +68,7 @@ public static unsafe partial class Listpack
     public static byte* Delete(Arena arena, byte* lp, byte* p, out byte* next)
     {
         Debug.Assert(*p != Eof);
-        lp = Splice(arena, lp, (int)(p - lp), EntrySize(p), default, false, out next, -1);
+        lp = SpliceEncoded(arena, lp, (int)(p - lp), EntrySize(p), default, default, false, -1, out next);
         if (*next == Eof) next = null;
         return lp;
     }
@@ -86,7 +86,7 @@ public static unsafe partial class Listpack
             p += EntrySize(p);
             n++;
         }
-        return Splice(arena, lp, (int)(start - lp), (int)(p - start), default, false, out _, -n);
+        return SpliceEncoded(arena, lp, (int)(start - lp), (int)(p - start), default, default, false, -n, out _);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -97,41 +97,41 @@ public static unsafe partial class Listpack
         return (int)(p - lp) + (where == ListpackWhere.Before ? 0 : EntrySize(p));
     }
 
-    static byte* SpliceInteger(Arena arena, byte* lp, int offset, int removeBytes, long value, out byte* entry)
+    static byte* SpliceInteger(Arena arena, byte* lp, int offset, int removeBytes, long value, int countDelta, out byte* entry)
     {
+        // head holds MaxEncodingHeader bytes: EncodeInteger writes at most 9, EncodeStringHeader at most 5.
         byte* head = stackalloc byte[MaxEncodingHeader];
         int headLen = EncodeInteger(value, head);
-        return SpliceEncoded(arena, lp, offset, removeBytes, new ReadOnlySpan<byte>(head, headLen), default, true, out entry, 0);
+        return SpliceEncoded(arena, lp, offset, removeBytes, new ReadOnlySpan<byte>(head, headLen), default, true, countDelta, out entry);
     }
 
     /// <summary>Encodes <paramref name="value"/> (as an integer when it is a canonical one) and splices it in.</summary>
-    static byte* Splice(Arena arena, byte* lp, int offset, int removeBytes, ReadOnlySpan<byte> value, bool insert, out byte* entry, int countDelta = 0)
+    static byte* Splice(Arena arena, byte* lp, int offset, int removeBytes, ReadOnlySpan<byte> value, int countDelta, out byte* entry)
     {
+        // head holds MaxEncodingHeader bytes: EncodeInteger writes at most 9, EncodeStringHeader at most 5.
         byte* head = stackalloc byte[MaxEncodingHeader];
-        int headLen = 0;
+        int headLen;
         ReadOnlySpan<byte> data = default;
-        if (insert)
+        if (TryParseInteger(value, out long v))
         {
-            if (TryParseInteger(value, out long v))
-            {
-                headLen = EncodeInteger(v, head);
-            }
-            else
-            {
-                headLen = EncodeStringHeader(value.Length, head);
-                data = value;
-            }
+            headLen = EncodeInteger(v, head);
         }
-        return SpliceEncoded(arena, lp, offset, removeBytes, new ReadOnlySpan<byte>(head, headLen), data, insert, out entry, countDelta);
+        else
+        {
+            headLen = EncodeStringHeader(value.Length, head);
+            data = value;
+        }
+        return SpliceEncoded(arena, lp, offset, removeBytes, new ReadOnlySpan<byte>(head, headLen), data, true, countDelta, out entry);
     }
 
     /// <summary>
     /// The one writer: replaces <paramref name="removeBytes"/> bytes at <paramref name="offset"/> with the entry
     /// <paramref name="head"/> + <paramref name="data"/> + backlen (when <paramref name="insert"/>), updates the
-    /// header and returns the (maybe moved) blob. <paramref name="entry"/> is the byte at the offset afterwards.
+    /// header (count += <paramref name="countDelta"/> unless unknown; reaching 65535 makes it unknown, as
+    /// Redis) and returns the (maybe moved) blob. <paramref name="entry"/> is the byte at the offset afterwards.
     /// </summary>
     static byte* SpliceEncoded(Arena arena, byte* lp, int offset, int removeBytes, ReadOnlySpan<byte> head, ReadOnlySpan<byte> data,
-        bool insert, out byte* entry, int countDelta)
+        bool insert, int countDelta, out byte* entry)
     {
         int total = TotalBytes(lp);
         Debug.Assert(offset >= HeaderSize && offset + removeBytes <= total - 1);
@@ -140,13 +140,13 @@ public static unsafe partial class Listpack
         long newTotalLong = total - removeBytes + add;
         if (newTotalLong > MaxTotalBytes) ThrowTooLarge();
         int newTotal = (int)newTotalLong;
-        if (insert) countDelta = removeBytes == 0 ? 1 : 0;
 
         // A value read from this very blob would move under the splice: copy it first (rare, allocates).
         if (!data.IsEmpty)
         {
             fixed (byte* d = data)
             {
+                // d is only compared with the blob's bounds, never dereferenced.
                 if (d + data.Length > lp && d < lp + total) data = data.ToArray();
             }
         }
