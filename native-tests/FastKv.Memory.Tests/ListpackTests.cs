@@ -263,6 +263,52 @@ public unsafe class ListpackTests
     }
 
     [Fact]
+    public void MatchesRedis7Bytes_ForAHashOfEveryEncoding()
+    {
+        // Captured from redis-server 7.0.15 (rdbcompression no): HSET h with the pairs below, then DUMP h;
+        // the payload is RDB type 16 (hash listpack) and the RDB string inside it is this listpack. Long runs
+        // of one byte are spelled out in code rather than in hex.
+        byte[][] pairs =
+        {
+            Ascii("hello"), Ascii("1024"), Ascii("f"), Ascii("-1"), Ascii("007"), Ascii("127"), Ascii("128"), Ascii("-4096"),
+            Ascii("4096"), Ascii("-4097"), Ascii("x"), Ascii("32768"), Ascii("y"), Ascii("8388608"), Ascii("z"), Ascii("-2147483649"),
+            Ascii("w"), Ascii("9223372036854775807"), Ascii("-9223372036854775808"), Ascii("+1"), Ascii(""), Ascii("-0"),
+            Ascii("s63"), Ascii(new string('c', 63)), Ascii("s64"), Ascii(new string('a', 64)),
+            Ascii("s4095"), Ascii(new string('d', 4095)), Ascii("s4096"), Ascii(new string('b', 4096)),
+            Ascii("bin"), Range256(),
+        };
+        var expected = new List<byte>();
+        expected.AddRange(Convert.FromHexString(
+            "1a22000020008568656c6c6f06c40002816602dfff0283303037047f01c08002d00002f1001003f1ffef03817802f200800004817902f30000800005817a02"
+            + "f4ffffff7fffffffff09817702f4ffffffffffffff7f09f4000000000000008009822b31038001822d30038373363304bf"));
+        expected.AddRange(pairs[23]);
+        expected.AddRange(Convert.FromHexString("408373363404e040"));
+        expected.AddRange(pairs[25]);
+        expected.AddRange(Convert.FromHexString("4285733430393506efff"));
+        expected.AddRange(pairs[27]);
+        expected.AddRange(Convert.FromHexString("208185733430393606f000100000"));
+        expected.AddRange(pairs[29]);
+        expected.AddRange(Convert.FromHexString("20858362696e04e100"));
+        expected.AddRange(pairs[31]);
+        expected.AddRange(Convert.FromHexString("0282ff"));
+
+        using var arena = new Arena();
+        byte* lp = Listpack.Create(arena);
+        foreach (byte[] v in pairs) lp = Listpack.Append(arena, lp, v);
+        Assert.Equal(expected.ToArray(), new ReadOnlySpan<byte>(lp, Listpack.TotalBytes(lp)).ToArray());
+        fixed (byte* e = expected.ToArray()) Assert.True(Listpack.Validate(e, expected.Count));
+        Listpack.Free(arena, lp);
+        Assert.Equal(0, arena.UsedBytes);
+    }
+
+    static byte[] Range256()
+    {
+        var b = new byte[256];
+        for (int i = 0; i < b.Length; i++) b[i] = (byte)i;
+        return b;
+    }
+
+    [Fact]
     public void Empty_IsSevenBytes()
     {
         using var arena = new Arena();
