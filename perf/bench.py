@@ -74,14 +74,14 @@ class Server:
             self.proc.kill()
 
 
-def start_fastkv(jit, server_cpu):
+def start_fastkv(jit, server_cpu, extra=()):
     if jit:
         dll = os.path.join(ROOT, "src/FastKv.Server/bin/Release/net10.0/fastkv-server.dll")
         argv = ["dotnet", dll]
     else:
         argv = [os.path.join(ROOT, "artifacts/publish/net9-aot/fastkv-server")]
     # Per-thread affinity: the shard thread pins itself to the first allowed core.
-    return Server("fastkv", argv + ["--threads", "1", "--thread-affinity", "yes", "--save", ""]), server_cpu
+    return Server("fastkv", argv + ["--threads", "1", "--thread-affinity", "yes", "--save", ""] + list(extra)), server_cpu
 
 
 def start_redis(server_cpu):
@@ -177,6 +177,8 @@ def main():
     ap.add_argument("--jit", action="store_true", help="benchmark the JIT build instead of the NativeAOT binary")
     ap.add_argument("--record", action="store_true", help="append the tables to perf/RESULTS.md")
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--fastkv-arg", action="append", default=[],
+                    help="extra server argument, repeatable (e.g. --fastkv-arg=--io-engine --fastkv-arg=uring)")
     ap.add_argument("--only", default="", help="run only workloads whose name matches this regular expression (e.g. 'P1$')")
     a = ap.parse_args()
     requests = a.requests or (100_000 if a.quick else 500_000)
@@ -184,7 +186,7 @@ def main():
     server_cpu, client_cpu = 0, 1 if ncpu > 1 else 0
     wls = [w for w in workloads(a.quick) if re.search(a.only, w["name"])]
     results = {(w["name"], s): [] for w in wls for s in ("fastkv", "redis")}
-    fk, _ = start_fastkv(a.jit, server_cpu)
+    fk, _ = start_fastkv(a.jit, server_cpu, a.fastkv_arg)
     rd = start_redis(server_cpu)
     try:
         for rnd in range(a.rounds):
@@ -216,7 +218,7 @@ def main():
     mem = []
     if not a.no_memory:
         counts = [100_000] if a.quick else [100_000, 1_000_000]
-        rows = memory_rows(lambda: start_fastkv(a.jit, server_cpu)[0], lambda: start_redis(server_cpu), counts)
+        rows = memory_rows(lambda: start_fastkv(a.jit, server_cpu, a.fastkv_arg)[0], lambda: start_redis(server_cpu), counts)
         mem.append("| keys (32-byte values) | FastKv RSS B/key | Redis RSS B/key | ratio | FastKv used_memory B/key | Redis used_memory B/key | ratio |")
         mem.append("|---|---|---|---|---|---|---|")
         for n, res in rows:
