@@ -17,12 +17,16 @@ namespace FastKv.Memory;
 ///          [fp 39..32]                      fingerprint byte: bits 32..39 (0 maps to 1)
 /// </code>
 /// </para>
-/// The seed is a fixed constant, so hashes are stable across runs (snapshots do not store them).
+/// The keyspace seed is drawn at random when the process starts (snapshots do not store hashes),
+/// so a client cannot precompute keys that crowd one segment of the table (hash flooding).
 /// </summary>
 public static class KeyHash
 {
-    /// <summary>Seed of the keyspace hash.</summary>
+    /// <summary>A fixed seed, for tests that need reproducible hashes.</summary>
     public const ulong Seed = 0x46_61_73_74_4B_76_31_00; // "FastKv1\0"
+
+    /// <summary>Seed of the keyspace hash: random per process.</summary>
+    public static readonly ulong ProcessSeed = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
     const ulong Prime1 = 0x9E3779B185EBCA87;
     const ulong Prime2 = 0xC2B2AE3D27D4EB4F;
@@ -33,7 +37,7 @@ public static class KeyHash
 
     /// <summary>Hash of a key with the keyspace seed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Hash(ReadOnlySpan<byte> key) => Hash(key, Seed);
+    public static ulong Hash(ReadOnlySpan<byte> key) => Hash(key, ProcessSeed);
 
     /// <summary>XXH64 of <paramref name="data"/> with <paramref name="seed"/>.</summary>
     public static ulong Hash(ReadOnlySpan<byte> data, ulong seed)
