@@ -33,22 +33,9 @@ public sealed unsafe class CommandTable
     public CommandSpec Add(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int keyStep,
         string categories, delegate*<ref CommandContext, void> handler, CrossShard? cross = null, Route? route = null)
     {
-        var spec = new CommandSpec
-        {
-            Name = name,
-            FullName = name,
-            Arity = arity,
-            Flags = flags,
-            FirstKey = firstKey,
-            LastKey = lastKey,
-            KeyStep = keyStep,
-            Categories = categories,
-            Handler = handler,
-            Cross = cross,
-            Route = route ?? (firstKey > 0 ? Route.Keys : Route.Local),
-        };
-        spec.Id = all.Count;
-        all.Add(spec);
+        CommandSpec spec = NewSpec(name, name, arity, flags, firstKey, lastKey, keyStep, categories, handler);
+        spec.Cross = cross;
+        spec.Route = route ?? spec.Route;
         Insert(spec);
         return spec;
     }
@@ -57,10 +44,22 @@ public sealed unsafe class CommandTable
     public CommandSpec AddSub(CommandSpec parent, string name, int arity, CommandFlags flags, string categories,
         delegate*<ref CommandContext, void> handler, int firstKey = 0, int lastKey = 0, int keyStep = 0)
     {
+        CommandSpec spec = NewSpec(name, parent.Name + "|" + name, arity, flags, firstKey, lastKey, keyStep, categories, handler);
+        spec.Parent = parent;
+        var subs = parent.Subcommands ?? Array.Empty<CommandSpec>();
+        Array.Resize(ref subs, subs.Length + 1);
+        subs[^1] = spec;
+        parent.Subcommands = subs;
+        return spec;
+    }
+
+    CommandSpec NewSpec(string name, string fullName, int arity, CommandFlags flags, int firstKey, int lastKey, int keyStep,
+        string categories, delegate*<ref CommandContext, void> handler)
+    {
         var spec = new CommandSpec
         {
             Name = name,
-            FullName = parent.Name + "|" + name,
+            FullName = fullName,
             Arity = arity,
             Flags = flags,
             FirstKey = firstKey,
@@ -68,15 +67,10 @@ public sealed unsafe class CommandTable
             KeyStep = keyStep,
             Categories = categories,
             Handler = handler,
-            Parent = parent,
             Route = firstKey > 0 ? Route.Keys : Route.Local,
+            Id = all.Count,
         };
-        spec.Id = all.Count;
         all.Add(spec);
-        var subs = parent.Subcommands ?? Array.Empty<CommandSpec>();
-        Array.Resize(ref subs, subs.Length + 1);
-        subs[^1] = spec;
-        parent.Subcommands = subs;
         return spec;
     }
 

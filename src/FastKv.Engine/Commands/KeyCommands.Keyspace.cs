@@ -26,6 +26,19 @@ public static unsafe partial class KeyCommands
 
     // ---- KEYS ----------------------------------------------------------------------------------
 
+    /// <summary>Appends an entry pointer to a pooled array, growing it when full (KEYS and SCAN collect this way).</summary>
+    static void Keep(ref nint[] found, ref int count, byte* e)
+    {
+        if (count == found.Length)
+        {
+            nint[] bigger = ArrayPool<nint>.Shared.Rent(found.Length * 2);
+            Array.Copy(found, bigger, count);
+            ArrayPool<nint>.Shared.Return(found);
+            found = bigger;
+        }
+        found[count++] = (nint)e;
+    }
+
     /// <summary>
     /// Collects the live keys of one table that match a pattern. Holds raw pointers because a
     /// visitor cannot hold a span; the pattern is pinned by the caller for the visitor's lifetime.
@@ -44,14 +57,7 @@ public static unsafe partial class KeyCommands
             // KEYS skips expired keys without deleting them, as Redis's keysCommand does.
             if (KeyLookup.IsExpired(Shard, e)) return false;
             if (!All && !Glob.Match(new ReadOnlySpan<byte>(Pattern, PatternLength), KeyEntry.Key(e), false)) return false;
-            if (Count == Found.Length)
-            {
-                nint[] bigger = ArrayPool<nint>.Shared.Rent(Found.Length * 2);
-                Array.Copy(Found, bigger, Count);
-                ArrayPool<nint>.Shared.Return(Found);
-                Found = bigger;
-            }
-            Found[Count++] = (nint)e;
+            Keep(ref Found, ref Count, e);
             return false;
         }
     }
@@ -112,14 +118,7 @@ public static unsafe partial class KeyCommands
             if (PatternLength >= 0 && !Glob.Match(new ReadOnlySpan<byte>(Pattern, PatternLength), KeyEntry.Key(e), false))
                 return false;
             if (Type != -1 && KeyEntry.Type(e) != Type) return false;
-            if (Count == Found.Length)
-            {
-                nint[] bigger = ArrayPool<nint>.Shared.Rent(Found.Length * 2);
-                Array.Copy(Found, bigger, Count);
-                ArrayPool<nint>.Shared.Return(Found);
-                Found = bigger;
-            }
-            Found[Count++] = (nint)e;
+            Keep(ref Found, ref Count, e);
             return false;
         }
     }
