@@ -229,4 +229,33 @@ public unsafe class FieldTableTests
         FieldTable.Free(arena, t);
         Assert.Equal(0, arena.UsedBytes);
     }
+
+    [Fact]
+    public void HotPathsDoNotAllocateAndWritesBumpTheVersion()
+    {
+        using var arena = new Arena();
+        byte* t = FieldTable.Create(arena, 0, 12);
+        var fields = new byte[4096][];
+        for (int i = 0; i < fields.Length; i++) fields[i] = Bytes("h" + i);
+        byte[] v1 = new byte[10], v2 = new byte[300];
+        // Warm up: JIT, arena pages, directory growth.
+        for (int round = 0; round < 2; round++)
+            foreach (byte[] f in fields) { FieldTable.Set(arena, ref t, f, v2); FieldTable.Remove(arena, ref t, f); }
+        ulong version = FieldTable.Version(t);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ulong rng = 1;
+        foreach (byte[] f in fields)
+        {
+            FieldTable.Set(arena, ref t, f, v1);
+            FieldTable.Set(arena, ref t, f, v2);
+            FieldTable.Find(t, f);
+            FieldTable.Random(t, ref rng);
+            FieldTable.Add(arena, ref t, f);
+        }
+        foreach (byte[] f in fields) FieldTable.Remove(arena, ref t, f);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(version + 3UL * (ulong)fields.Length, FieldTable.Version(t));
+        FieldTable.Free(arena, t);
+        Assert.Equal(0, arena.UsedBytes);
+    }
 }

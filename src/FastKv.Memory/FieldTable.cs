@@ -56,6 +56,7 @@ public static unsafe partial class FieldTable
 
     /// <summary>Per-process secret mixed into every table's seed, so fields cannot be chosen to collide.</summary>
     static readonly ulong ProcessSecret = (ulong)System.Random.Shared.NextInt64() ^ ((ulong)System.Random.Shared.NextInt64() << 1);
+    /// <summary>Shard threads race on this unlocked counter; a lost increment only gives two tables one seed.</summary>
     static ulong _seedCounter;
 
     // ---- header ----
