@@ -16,143 +16,139 @@ public interface ISortedIndexVisitor
 /// <summary>Score and lex ranges and the range deletes, with the semantics of Redis's zrangespec and zlexrangespec.</summary>
 public static unsafe partial class SortedIndex
 {
-    static bool GteMin(double value, double min, bool minExclusive) => minExclusive ? value > min : value >= min;
-    static bool LteMax(double value, double max, bool maxExclusive) => maxExclusive ? value < max : value <= max;
-
-    /// <summary>Whether some node can be in the score range (zslIsInRange): false for empty ranges too.</summary>
-    static bool InScoreRange(byte* zsl, double min, bool minExclusive, double max, bool maxExclusive)
+    /// <summary>
+    /// A score or lex range as a predicate over nodes, so every range walk is written once.
+    /// Struct (or ref struct) type parameters: the calls are devirtualized and inlined.
+    /// </summary>
+    interface INodeRange
     {
-        if (min > max || (min == max && (minExclusive || maxExclusive))) return false;
+        /// <summary>The node is not before the range's start.</summary>
+        bool AtOrAfterMin(byte* node);
+        /// <summary>The node is not past the range's end.</summary>
+        bool AtOrBeforeMax(byte* node);
+        /// <summary>The bounds themselves admit something (min below max, or equal and both inclusive).</summary>
+        bool BoundsNonEmpty();
+    }
+
+    readonly struct ScoreRange(double min, bool minExclusive, double max, bool maxExclusive) : INodeRange
+    {
+        public bool AtOrAfterMin(byte* n) => minExclusive ? Score(n) > min : Score(n) >= min;
+        public bool AtOrBeforeMax(byte* n) => maxExclusive ? Score(n) < max : Score(n) <= max;
+        public bool BoundsNonEmpty() => !(min > max || (min == max && (minExclusive || maxExclusive)));
+    }
+
+    readonly ref struct LexRange(LexBound min, LexBound max) : INodeRange
+    {
+        readonly LexBound min = min, max = max;
+        public bool AtOrAfterMin(byte* n) => min.IsExclusive ? min.CompareMember(Member(n)) > 0 : min.CompareMember(Member(n)) >= 0;
+        public bool AtOrBeforeMax(byte* n) => max.IsExclusive ? max.CompareMember(Member(n)) < 0 : max.CompareMember(Member(n)) <= 0;
+        public bool BoundsNonEmpty()
+        {
+            int c = LexBound.Compare(min, max);
+            return !(c > 0 || (c == 0 && (min.IsExclusive || max.IsExclusive)));
+        }
+    }
+
+    /// <summary>Whether some node can be in the range (zslIsInRange / zslIsInLexRange).</summary>
+    static bool InRange<TRange>(byte* zsl, in TRange r) where TRange : INodeRange, allows ref struct
+    {
+        if (!r.BoundsNonEmpty()) return false;
         byte* last = Last(zsl);
-        if (last == null || !GteMin(Score(last), min, minExclusive)) return false;
-        return LteMax(Score(First(zsl)), max, maxExclusive);
+        return last != null && r.AtOrAfterMin(last) && r.AtOrBeforeMax(First(zsl));
+    }
+
+    /// <summary>Descends to the last node before the range; fills <paramref name="update"/> when given.</summary>
+    static byte* BeforeRange<TRange>(byte* zsl, in TRange r, byte** update) where TRange : INodeRange, allows ref struct
+    {
+        byte* x = Head(zsl);
+        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
+        {
+            byte* f;
+            while ((f = Forward(x)[i]) != null && !r.AtOrAfterMin(f)) x = f;
+            if (update != null) update[i] = x;
+        }
+        return x;
+    }
+
+    static byte* FirstInRange<TRange>(byte* zsl, in TRange r) where TRange : INodeRange, allows ref struct
+    {
+        if (!InRange(zsl, r)) return null;
+        // The range check found a node at or after min, so there is a successor.
+        byte* x = Next(BeforeRange(zsl, r, null));
+        Debug.Assert(x != null);
+        return r.AtOrBeforeMax(x) ? x : null;
+    }
+
+    static byte* LastInRange<TRange>(byte* zsl, in TRange r) where TRange : INodeRange, allows ref struct
+    {
+        if (!InRange(zsl, r)) return null;
+        byte* x = Head(zsl);
+        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
+        {
+            byte* f;
+            while ((f = Forward(x)[i]) != null && r.AtOrBeforeMax(f)) x = f;
+        }
+        Debug.Assert(x != Head(zsl));
+        return r.AtOrAfterMin(x) ? x : null;
+    }
+
+    static long DeleteRange<TRange, TVisitor>(Arena arena, byte* zsl, in TRange r, ref TVisitor visitor)
+        where TRange : INodeRange, allows ref struct
+        where TVisitor : struct, ISortedIndexVisitor
+    {
+        byte** update = stackalloc byte*[MaxLevel];
+        byte* x = Next(BeforeRange(zsl, r, update));
+        return DeleteFrom(arena, zsl, x, update, long.MaxValue, r, ref visitor);
+    }
+
+    /// <summary>Unlinks and frees nodes from <paramref name="x"/> while they are in range, at most <paramref name="limit"/>.</summary>
+    static long DeleteFrom<TRange, TVisitor>(Arena arena, byte* zsl, byte* x, byte** update, long limit, in TRange r, ref TVisitor visitor)
+        where TRange : INodeRange, allows ref struct
+        where TVisitor : struct, ISortedIndexVisitor
+    {
+        long removed = 0;
+        while (x != null && removed < limit && r.AtOrBeforeMax(x))
+        {
+            byte* next = Next(x);
+            Unlink(zsl, x, update);
+            visitor.Removed(Score(x), Member(x));
+            FreeNode(arena, zsl, x);
+            removed++;
+            x = next;
+        }
+        return removed;
     }
 
     /// <summary>The first node whose score is in the range, or null.</summary>
     public static byte* FirstInScoreRange(byte* zsl, double min, bool minExclusive, double max, bool maxExclusive)
-    {
-        if (!InScoreRange(zsl, min, minExclusive, max, maxExclusive)) return null;
-        byte* x = Head(zsl);
-        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
-        {
-            byte* f;
-            while ((f = Forward(x)[i]) != null && !GteMin(Score(f), min, minExclusive)) x = f;
-        }
-        // The range check found a node >= min, so x has a successor.
-        x = Next(x);
-        Debug.Assert(x != null);
-        return LteMax(Score(x), max, maxExclusive) ? x : null;
-    }
+        => FirstInRange(zsl, new ScoreRange(min, minExclusive, max, maxExclusive));
 
     /// <summary>The last node whose score is in the range, or null.</summary>
     public static byte* LastInScoreRange(byte* zsl, double min, bool minExclusive, double max, bool maxExclusive)
-    {
-        if (!InScoreRange(zsl, min, minExclusive, max, maxExclusive)) return null;
-        byte* x = Head(zsl);
-        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
-        {
-            byte* f;
-            while ((f = Forward(x)[i]) != null && LteMax(Score(f), max, maxExclusive)) x = f;
-        }
-        Debug.Assert(x != Head(zsl));
-        return GteMin(Score(x), min, minExclusive) ? x : null;
-    }
+        => LastInRange(zsl, new ScoreRange(min, minExclusive, max, maxExclusive));
 
-    static bool LexGteMin(ReadOnlySpan<byte> member, LexBound min) =>
-        min.IsExclusive ? min.CompareMember(member) > 0 : min.CompareMember(member) >= 0;
-
-    static bool LexLteMax(ReadOnlySpan<byte> member, LexBound max) =>
-        max.IsExclusive ? max.CompareMember(member) < 0 : max.CompareMember(member) <= 0;
-
-    /// <summary>zslIsInLexRange. Lex ranges only mean something when every score is equal (ZRANGEBYLEX's rule).</summary>
-    static bool InLexRange(byte* zsl, LexBound min, LexBound max)
-    {
-        int c = LexBound.Compare(min, max);
-        if (c > 0 || (c == 0 && (min.IsExclusive || max.IsExclusive))) return false;
-        byte* last = Last(zsl);
-        if (last == null || !LexGteMin(Member(last), min)) return false;
-        return LexLteMax(Member(First(zsl)), max);
-    }
-
-    /// <summary>The first node whose member is in the lex range, or null.</summary>
-    public static byte* FirstInLexRange(byte* zsl, LexBound min, LexBound max)
-    {
-        if (!InLexRange(zsl, min, max)) return null;
-        byte* x = Head(zsl);
-        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
-        {
-            byte* f;
-            while ((f = Forward(x)[i]) != null && !LexGteMin(Member(f), min)) x = f;
-        }
-        x = Next(x);
-        Debug.Assert(x != null);
-        return LexLteMax(Member(x), max) ? x : null;
-    }
+    /// <summary>The first node whose member is in the lex range, or null. Lex ranges mean something only when every score is equal (ZRANGEBYLEX's rule).</summary>
+    public static byte* FirstInLexRange(byte* zsl, LexBound min, LexBound max) => FirstInRange(zsl, new LexRange(min, max));
 
     /// <summary>The last node whose member is in the lex range, or null.</summary>
-    public static byte* LastInLexRange(byte* zsl, LexBound min, LexBound max)
-    {
-        if (!InLexRange(zsl, min, max)) return null;
-        byte* x = Head(zsl);
-        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
-        {
-            byte* f;
-            while ((f = Forward(x)[i]) != null && LexLteMax(Member(f), max)) x = f;
-        }
-        Debug.Assert(x != Head(zsl));
-        return LexGteMin(Member(x), min) ? x : null;
-    }
+    public static byte* LastInLexRange(byte* zsl, LexBound min, LexBound max) => LastInRange(zsl, new LexRange(min, max));
 
     /// <summary>Removes every node whose score is in the range; returns how many, telling the visitor about each.</summary>
     public static long DeleteRangeByScore<TVisitor>(Arena arena, byte* zsl, double min, bool minExclusive, double max, bool maxExclusive, ref TVisitor visitor)
         where TVisitor : struct, ISortedIndexVisitor
-    {
-        byte** update = stackalloc byte*[MaxLevel];
-        byte* x = Head(zsl);
-        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
-        {
-            byte* f;
-            while ((f = Forward(x)[i]) != null && !GteMin(Score(f), min, minExclusive)) x = f;
-            update[i] = x;
-        }
-        x = Next(x);
-        long removed = 0;
-        while (x != null && LteMax(Score(x), max, maxExclusive))
-        {
-            byte* next = Next(x);
-            Unlink(zsl, x, update);
-            visitor.Removed(Score(x), Member(x));
-            FreeNode(arena, zsl, x);
-            removed++;
-            x = next;
-        }
-        return removed;
-    }
+        => DeleteRange(arena, zsl, new ScoreRange(min, minExclusive, max, maxExclusive), ref visitor);
 
     /// <summary>Removes every node whose member is in the lex range; returns how many, telling the visitor about each.</summary>
     public static long DeleteRangeByLex<TVisitor>(Arena arena, byte* zsl, LexBound min, LexBound max, ref TVisitor visitor)
         where TVisitor : struct, ISortedIndexVisitor
+        => DeleteRange(arena, zsl, new LexRange(min, max), ref visitor);
+
+    /// <summary>Every node is in this range: rank deletes bound the walk by count instead.</summary>
+    readonly struct AllNodes : INodeRange
     {
-        byte** update = stackalloc byte*[MaxLevel];
-        byte* x = Head(zsl);
-        for (int i = LevelsInUse(zsl) - 1; i >= 0; i--)
-        {
-            byte* f;
-            while ((f = Forward(x)[i]) != null && !LexGteMin(Member(f), min)) x = f;
-            update[i] = x;
-        }
-        x = Next(x);
-        long removed = 0;
-        while (x != null && LexLteMax(Member(x), max))
-        {
-            byte* next = Next(x);
-            Unlink(zsl, x, update);
-            visitor.Removed(Score(x), Member(x));
-            FreeNode(arena, zsl, x);
-            removed++;
-            x = next;
-        }
-        return removed;
+        public bool AtOrAfterMin(byte* n) => true;
+        public bool AtOrBeforeMax(byte* n) => true;
+        public bool BoundsNonEmpty() => true;
     }
 
     /// <summary>
@@ -179,17 +175,6 @@ public static unsafe partial class SortedIndex
             }
             update[i] = x;
         }
-        x = Next(x);
-        long removed = 0, count = end - start + 1;
-        while (x != null && removed < count)
-        {
-            byte* next = Next(x);
-            Unlink(zsl, x, update);
-            visitor.Removed(Score(x), Member(x));
-            FreeNode(arena, zsl, x);
-            removed++;
-            x = next;
-        }
-        return removed;
+        return DeleteFrom(arena, zsl, Next(x), update, end - start + 1, new AllNodes(), ref visitor);
     }
 }
