@@ -393,8 +393,12 @@ public static unsafe class ServerCommands
         if (c.Count == 5 && !c.TryInt(4, out _)) return;
         byte* e = c.Db.Find(c.Arg(2));
         if (e == null) { c.W.NullBulk(); return; }
-        // The entry blob plus its share of the table (one slot and fingerprint at ~85% load).
-        c.W.Integer(KeyEntry.AllocSize(e) + 12);
+        // The entry blob plus its share of the table (one slot and fingerprint at ~85% load), plus
+        // everything a collection's value points at (all of it: SAMPLES changes nothing here).
+        long bytes = KeyEntry.AllocSize(e) + 12;
+        byte type = KeyEntry.Type(e);
+        if (type != ValueKind.String) bytes += Collection.BytesUsed(type, KeyEntry.Encoding(e), Collection.Ptr(e));
+        c.W.Integer(bytes);
     }
 
     static void MemoryDoctor(ref CommandContext c) =>
