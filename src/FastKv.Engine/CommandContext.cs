@@ -20,6 +20,11 @@ public unsafe ref struct CommandContext
     public CommandSpec Spec;
     /// <summary>Nonzero while running as one part of a multi-shard transaction.</summary>
     public long TxId;
+    /// <summary>
+    /// Set while a multi-key command runs over copies of keys gathered from several shards
+    /// (<see cref="GatherTx"/>): the handler's database is then this scratch one.
+    /// </summary>
+    public Database? DbOverride;
 
     public readonly int Count
     {
@@ -33,7 +38,31 @@ public unsafe ref struct CommandContext
     public readonly Database Db
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Shard.Dbs[DbIndex];
+        get => DbOverride ?? Shard.Dbs[DbIndex];
+    }
+
+    /// <summary>
+    /// lookupKeyRead plus checkType for argument <paramref name="keyArg"/>: false after writing
+    /// WRONGTYPE when the key holds another type; otherwise <paramref name="e"/> is the live entry or
+    /// null when the key is missing. Counts a keyspace hit or miss.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool ReadTyped(int keyArg, byte type, out byte* e)
+    {
+        e = KeyLookup.Read(Shard, Db, Arg(keyArg));
+        if (e == null || FastKv.Memory.KeyEntry.Type(e) == type) return true;
+        W.Error(Errors.WrongType);
+        return false;
+    }
+
+    /// <summary>lookupKeyWrite plus checkType: as <see cref="ReadTyped"/> without hit/miss counting.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool WriteTyped(int keyArg, byte type, out byte* e)
+    {
+        e = Db.Find(Arg(keyArg));
+        if (e == null || FastKv.Memory.KeyEntry.Type(e) == type) return true;
+        W.Error(Errors.WrongType);
+        return false;
     }
 
     public readonly long NowMs => Shard.NowMs;

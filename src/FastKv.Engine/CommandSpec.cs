@@ -58,6 +58,13 @@ public sealed unsafe class CommandSpec
     public string Categories = "";
     public Route Route;
     public delegate*<ref CommandContext, void> Handler;
+    /// <summary>
+    /// Key positions of a command whose keys are not FirstKey..LastKey by KeyStep (Redis's getkeys_proc:
+    /// ZUNIONSTORE, SINTERCARD, LMPOP, SORT...). Writes argument indexes into the span (as many as fit)
+    /// and returns how many keys there are, or -1 when the arguments are malformed (the handler then
+    /// replies the error). Null: FirstKey/LastKey/KeyStep say it all.
+    /// </summary>
+    public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, Span<int>, int> KeysProc;
     /// <summary>How the command is split when its keys live on several shards; null: it cannot be.</summary>
     public CrossShard? Cross;
     public CommandSpec[]? Subcommands;
@@ -82,4 +89,9 @@ public enum CrossShard
     SumIntegers,
     /// <summary>RENAME, RENAMENX, COPY: value moved through a serialized copy.</summary>
     Move,
+    /// <summary>
+    /// Any multi-key command (SUNIONSTORE, SMOVE, LMOVE, ZINTERSTORE...): every key is copied to one
+    /// shard, the handler runs there over the copies, changed keys are written back (<see cref="GatherTx"/>).
+    /// </summary>
+    Gather,
 }

@@ -128,16 +128,61 @@ public sealed unsafe class CommandTable
     }
 
     /// <summary>
-    /// Key argument positions of a command with <paramref name="argc"/> arguments, Redis's
-    /// (first, last, step) rule; writes them to <paramref name="positions"/> and returns the count.
+    /// Key argument positions of a command: its <see cref="CommandSpec.KeysProc"/>, or Redis's
+    /// (first, last, step) rule. Writes as many as fit to <paramref name="positions"/> and returns the
+    /// number of keys (which may exceed the span), or -1 when the arguments are malformed.
     /// </summary>
-    public static int KeyPositions(CommandSpec spec, int argc, Span<int> positions)
+    public static int GetKeys(CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, Span<int> positions)
     {
+        if (spec.KeysProc != null) return spec.KeysProc(buf, args, positions);
         if (spec.FirstKey <= 0) return 0;
+        int argc = args.Count;
         int last = spec.LastKey >= 0 ? spec.LastKey : argc + spec.LastKey;
         if (last >= argc) last = argc - 1;
         int n = 0;
-        for (int i = spec.FirstKey; i <= last && n < positions.Length; i += spec.KeyStep) positions[n++] = i;
+        for (int i = spec.FirstKey; i <= last; i += spec.KeyStep)
+        {
+            if (n < positions.Length) positions[n] = i;
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>Key positions in a fresh array (off the hot path: cross-shard planning, COMMAND GETKEYS); null when malformed.</summary>
+    public static int[]? GetKeys(CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+    {
+        Span<int> small = stackalloc int[16];
+        int n = GetKeys(spec, buf, args, small);
+        if (n <= 0) return n < 0 ? null : Array.Empty<int>();
+        if (n <= small.Length) return small.Slice(0, n).ToArray();
+        var all = new int[n];
+        GetKeys(spec, buf, args, all);
+        return all;
+    }
+
+    /// <summary>
+    /// Reads the numkeys argument at <paramref name="numkeysArg"/> and lists the keys after it
+    /// (ZUNIONSTORE dest numkeys k..., SINTERCARD numkeys k..., LMPOP numkeys k...). Keys before numkeys
+    /// (a destination) are given by <paramref name="leadingKey"/> (0: none). -1 when numkeys is not a
+    /// positive integer or exceeds the arguments.
+    /// </summary>
+    public static int NumKeysPositions(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, Span<int> positions,
+        int numkeysArg, int leadingKey)
+    {
+        if (numkeysArg >= args.Count) return -1;
+        if (!FastKv.Protocol.RespNumber.TryParseInt64(args.Get(buf, numkeysArg), out long nk)) return -1;
+        if (nk <= 0 || nk > args.Count - numkeysArg - 1) return -1;
+        int n = 0;
+        if (leadingKey > 0)
+        {
+            if (n < positions.Length) positions[n] = leadingKey;
+            n++;
+        }
+        for (int i = 0; i < nk; i++)
+        {
+            if (n < positions.Length) positions[n] = numkeysArg + 1 + i;
+            n++;
+        }
         return n;
     }
 }

@@ -76,8 +76,16 @@ public sealed unsafe class Database : IDisposable
         shard.Stats.ExpiredKeys++;
     }
 
-    /// <summary>Frees an entry that is no longer in the table.</summary>
+    /// <summary>Frees an entry that is no longer in the table, and the collection its value points at.</summary>
     internal void FreeEntry(byte* e)
+    {
+        byte type = KeyEntry.Type(e);
+        if (type != ValueKind.String) Collection.Free(arena, type, KeyEntry.Encoding(e), Collection.Ptr(e));
+        FreeBlob(e);
+    }
+
+    /// <summary>Frees the entry blob only: its value bytes (a collection's pointer) were copied to a new blob.</summary>
+    void FreeBlob(byte* e)
     {
         if (KeyEntry.HasExpire(e)) ExpiresCount--;
         arena.Free(e, (nuint)KeyEntry.AllocSize(e));
@@ -144,7 +152,7 @@ public sealed unsafe class Database : IDisposable
         long expireAt = KeyEntry.ExpireAt(e);
         byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), cap, expireAt);
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
-        FreeEntry(e);
+        FreeBlob(e);
         *slot = n;
         return n;
     }
@@ -163,8 +171,20 @@ public sealed unsafe class Database : IDisposable
         // The expiry slot changes the layout: copy into a blob of the other shape.
         byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), 0, ms);
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
-        FreeEntry(e);
+        FreeBlob(e);
         *slot = n;
+    }
+
+    /// <summary>
+    /// Adds a collection for a key known to be absent: the entry's value is the pointer
+    /// <paramref name="p"/> (see <see cref="Collection"/>), which the entry owns from now on.
+    /// Returns the new entry.
+    /// </summary>
+    public byte* AddCollection(ReadOnlySpan<byte> key, byte type, byte encoding, byte* p, long expireAt = -1)
+    {
+        byte* e = NewEntry(key, type, encoding, new ReadOnlySpan<byte>(&p, Collection.ValueSize), 0, expireAt);
+        table.Insert(e, KeyHash.Hash(key));
+        return e;
     }
 
     /// <summary>Inserts a copy of a serialized value (see <see cref="EntryDump"/>); key known absent.</summary>

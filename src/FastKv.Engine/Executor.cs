@@ -92,8 +92,8 @@ public static unsafe class Executor
         if (spec.Route == Route.AllShards || spec.Route == Route.Custom)
             return BlockedWhole(shard, txId);
         Span<int> pos = stackalloc int[64];
-        int n = CommandTable.KeyPositions(spec, args.Count, pos);
-        if (n == pos.Length) return BlockedWhole(shard, txId);
+        int n = CommandTable.GetKeys(spec, buf, args, pos);
+        if (n > pos.Length) return BlockedWhole(shard, txId);
         for (int i = 0; i < n; i++)
         {
             ulong id = TxLock.KeyId(db, KeyHash.Hash(args.Get(buf, pos[i])));

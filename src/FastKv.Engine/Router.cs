@@ -4,7 +4,7 @@ using FastKv.Protocol;
 namespace FastKv.Engine;
 
 /// <summary>Decides which shard runs a command (DESIGN.md section 3).</summary>
-public static class Router
+public static unsafe class Router
 {
     /// <summary>
     /// The one shard that runs the command, or null when it needs several shards
@@ -21,16 +21,34 @@ public static class Router
             case Route.Custom:
                 return CustomTarget(server, home, spec, buf, args, db);
         }
-        int last = spec.LastKey >= 0 ? spec.LastKey : args.Count + spec.LastKey;
-        if (last >= args.Count) last = args.Count - 1;
-        Shard? target = null;
-        for (int i = spec.FirstKey; i <= last; i += spec.KeyStep)
+        if (spec.KeysProc == null)
         {
-            Shard s = server.ShardOf(args.Get(buf, i));
-            if (target == null) target = s;
-            else if (s != target) return null;
+            int last = spec.LastKey >= 0 ? spec.LastKey : args.Count + spec.LastKey;
+            if (last >= args.Count) last = args.Count - 1;
+            Shard? target = null;
+            for (int i = spec.FirstKey; i <= last; i += spec.KeyStep)
+            {
+                Shard s = server.ShardOf(args.Get(buf, i));
+                if (target == null) target = s;
+                else if (s != target) return null;
+            }
+            return target ?? home;
         }
-        return target ?? home;
+        return KeysProcTarget(server, home, spec, buf, args);
+    }
+
+    /// <summary>Target of a command with a key procedure; malformed arguments run at home (the handler replies the error).</summary>
+    static Shard? KeysProcTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        Span<int> small = stackalloc int[32];
+        int n = CommandTable.GetKeys(spec, buf, args, small);
+        if (n <= 0) return home;
+        int[]? all = n <= small.Length ? null : CommandTable.GetKeys(spec, buf, args);
+        ReadOnlySpan<int> pos = all ?? small.Slice(0, n);
+        Shard first = server.ShardOf(args.Get(buf, pos[0]));
+        for (int i = 1; i < pos.Length; i++)
+            if (server.ShardOf(args.Get(buf, pos[i])) != first) return null;
+        return first;
     }
 
     static Shard CustomTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
@@ -62,6 +80,8 @@ public static class Router
         {
             case Engine.CrossShard.Move:
                 return MoveTx(s, spec, buf, args);
+            case Engine.CrossShard.Gather:
+                return new GatherTx(s, spec, buf, args);
             case null:
                 s.W.Error("CROSSSLOT Keys in request don't hash to the same slot");
                 return null;

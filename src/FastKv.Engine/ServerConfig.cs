@@ -12,7 +12,8 @@ public sealed class ConfigParam
     /// <summary>Parses and applies a value; returns an error text (Redis's wording) or null.</summary>
     public required Func<string, string?> Apply;
     public bool Immutable;
-    public string[] Aliases = Array.Empty<string>();
+    /// <summary>For an old name (hash-max-ziplist-entries): the parameter it stands for.</summary>
+    public ConfigParam? AliasOf;
 }
 
 /// <summary>
@@ -40,6 +41,15 @@ public sealed class ServerConfig
     public int SlowlogMaxLen = 128;
     public string MaxMemoryPolicy = "noeviction";
     public bool ThreadAffinity;
+    // Encoding thresholds of the collection types (DESIGN.md section 5).
+    public long HashMaxListpackEntries = 512;
+    public long HashMaxListpackValue = 64;
+    public long SetMaxIntsetEntries = 512;
+    public long SetMaxListpackEntries = 128;
+    public long SetMaxListpackValue = 64;
+    public long ZSetMaxListpackEntries = 128;
+    public long ZSetMaxListpackValue = 64;
+    public int ListMaxListpackSize = -2;
 
     public IReadOnlyList<ConfigParam> All => all;
 
@@ -76,6 +86,20 @@ public sealed class ServerConfig
         Add("protected-mode", "yes", v => Bool(v, _ => { }));
         Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, _ => { }), immutable: true);
         Add("notify-keyspace-events", "", v => null);
+        Add("hash-max-listpack-entries", "512", v => Int(v, 0, long.MaxValue, x => HashMaxListpackEntries = x));
+        Alias("hash-max-ziplist-entries", "hash-max-listpack-entries");
+        Add("hash-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => HashMaxListpackValue = x));
+        Alias("hash-max-ziplist-value", "hash-max-listpack-value");
+        Add("set-max-intset-entries", "512", v => Int(v, 0, long.MaxValue, x => SetMaxIntsetEntries = x));
+        Add("set-max-listpack-entries", "128", v => Int(v, 0, long.MaxValue, x => SetMaxListpackEntries = x));
+        Add("set-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => SetMaxListpackValue = x));
+        Add("zset-max-listpack-entries", "128", v => Int(v, 0, long.MaxValue, x => ZSetMaxListpackEntries = x));
+        Alias("zset-max-ziplist-entries", "zset-max-listpack-entries");
+        Add("zset-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => ZSetMaxListpackValue = x));
+        Alias("zset-max-ziplist-value", "zset-max-listpack-value");
+        Add("list-max-listpack-size", "-2", v => Int(v, int.MinValue, int.MaxValue, x => ListMaxListpackSize = (int)x));
+        Alias("list-max-ziplist-size", "list-max-listpack-size");
+        Add("list-compress-depth", "0", v => Int(v, 0, int.MaxValue, _ => { }));
         Add("io-threads", "1", v => Int(v, 1, 128, _ => { }), immutable: true);
         Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, _ => { }));
         Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, _ => { }));
@@ -103,7 +127,19 @@ public sealed class ServerConfig
         apply(def);
     }
 
+    /// <summary>An old name that reads and writes another parameter (Redis 7 keeps the *-ziplist-* names).</summary>
+    void Alias(string alias, string of)
+    {
+        var target = byName[of];
+        var p = new ConfigParam { Name = alias, Apply = target.Apply, Immutable = target.Immutable, AliasOf = target };
+        all.Add(p);
+        byName[alias] = p;
+    }
+
     public ConfigParam? Find(string name) => byName.TryGetValue(name, out var p) ? p : null;
+
+    /// <summary>The current text of a parameter (an alias shows its target's).</summary>
+    public static string ValueOf(ConfigParam p) => (p.AliasOf ?? p).Value;
 
     /// <summary>Sets a parameter from the config file, the command line or CONFIG SET; null or an error text.</summary>
     public string? Set(string name, string value)
@@ -111,7 +147,8 @@ public sealed class ServerConfig
         var p = Find(name);
         if (p == null) return "Bad directive or wrong number of arguments";
         string? err = p.Apply(value);
-        if (err == null) p.Value = Normalize(name, value);
+        p = p.AliasOf ?? p;
+        if (err == null) p.Value = Normalize(p.Name, value);
         return err;
     }
 

@@ -41,6 +41,9 @@ public sealed unsafe class Shard : IDisposable
     /// <summary>Parser and argument list for requests that arrive from other shards.</summary>
     public RespParser ScratchParser;
     public readonly ArgList ScratchArgs = new();
+    Database? scratchDb;
+    /// <summary>Where a cross-shard multi-key command runs over gathered copies (<see cref="GatherTx"/>); empty between uses.</summary>
+    public Database ScratchDb => scratchDb ??= new Database(this, -1);
     /// <summary>Connection buffers kept for reuse.</summary>
     public readonly BufferPool Buffers = new();
 

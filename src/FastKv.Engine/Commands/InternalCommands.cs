@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using FastKv.Memory;
 using FastKv.Protocol;
@@ -8,8 +9,8 @@ namespace FastKv.Engine.Commands;
 /// <summary>
 /// Serialized copies of one key, used by cross-shard RENAME/RENAMENX/COPY to carry a value
 /// from one shard to another while both keys are locked. Layout: [type u8][encoding u8]
-/// [expireAt i64 little-endian, -1 = none][value bytes]. Strings only until the collection
-/// types arrive (they will serialize their encodings here, as RDB does).
+/// [expireAt i64 little-endian, -1 = none][value bytes: a string's bytes, or the collection's
+/// serialized form (see <see cref="Collection"/>)].
 /// The commands are internal: their names start with "__" and COMMAND does not list them.
 /// </summary>
 public static unsafe class EntryDump
@@ -17,11 +18,14 @@ public static unsafe class EntryDump
     public const string TakeCommand = "__fkv-take";
     public const string PutCommand = "__fkv-put";
     const int HeaderSize = 10;
+    public const string BadPayload = "ERR DUMP payload version or checksum are wrong";
 
     public static void Register(CommandTable t)
     {
         t.Add(TakeCommand, 3, CommandFlags.ReadOnly, 2, 2, 1, "", &Take);
         t.Add(PutCommand, 5, CommandFlags.Write, 2, 2, 1, "", &Put);
+        // Keys are in the arguments, but the locks of the GatherTx that sends it already cover them.
+        t.Add(GatherTx.ExecCommand, -5, CommandFlags.Write, 0, 0, 0, "", &Exec);
     }
 
     static bool Db(ref CommandContext c, out Database db)
@@ -46,13 +50,38 @@ public static unsafe class EntryDump
             c.W.NullBulk();
             return;
         }
-        int len = KeyEntry.ValueLength(e);
-        byte[] buf = new byte[HeaderSize + len];
-        buf[0] = KeyEntry.Type(e);
-        buf[1] = KeyEntry.Encoding(e);
-        BinaryPrimitives.WriteInt64LittleEndian(buf.AsSpan(2), KeyEntry.ExpireAt(e));
-        KeyEntry.Value(e).CopyTo(buf.AsSpan(HeaderSize));
-        c.W.Bulk(buf);
+        c.W.Bulk(Serialize(e));
+    }
+
+    /// <summary>The serialized copy of an entry (header, then the string bytes or the collection's serialized form).</summary>
+    public static byte[] Serialize(byte* e)
+    {
+        var w = new ArrayBufferWriter<byte>();
+        Span<byte> head = w.GetSpan(HeaderSize);
+        head[0] = KeyEntry.Type(e);
+        head[1] = KeyEntry.Encoding(e);
+        BinaryPrimitives.WriteInt64LittleEndian(head.Slice(2), KeyEntry.ExpireAt(e));
+        w.Advance(HeaderSize);
+        if (head[0] == ValueKind.String) w.Write(KeyEntry.Value(e));
+        else Collection.Serialize(KeyEntry.Type(e), KeyEntry.Encoding(e), Collection.Ptr(e), w);
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Adds a key from its serialized copy (key known absent); false when the payload is not a valid one.</summary>
+    public static bool Deserialize(Shard shard, Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> dump)
+    {
+        if (dump.Length < HeaderSize || dump[0] > ValueKind.Hash || dump[1] > 15) return false;
+        long expireAt = BinaryPrimitives.ReadInt64LittleEndian(dump.Slice(2));
+        if (expireAt < -1) return false;
+        if (dump[0] == ValueKind.String)
+        {
+            db.AddRaw(key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt);
+            return true;
+        }
+        byte* p = Collection.Deserialize(shard.Arena, dump[0], dump[1], dump.Slice(HeaderSize));
+        if (p == null) return false;
+        db.AddCollection(key, dump[0], dump[1], p, expireAt);
+        return true;
     }
 
     /// <summary>__fkv-put db key replace(0|1) dump: 1 when written, 0 when the key exists and replace is 0.</summary>
@@ -62,11 +91,6 @@ public static unsafe class EntryDump
         ReadOnlySpan<byte> key = c.Arg(2);
         bool replace = c.Arg(3).SequenceEqual("1"u8);
         ReadOnlySpan<byte> dump = c.Arg(4);
-        if (dump.Length < HeaderSize || dump[0] != ValueKind.String)
-        {
-            c.Error("ERR DUMP payload version or checksum are wrong");
-            return;
-        }
         if (db.Find(key) != null)
         {
             if (!replace)
@@ -76,8 +100,61 @@ public static unsafe class EntryDump
             }
             db.Delete(key);
         }
-        long expireAt = BinaryPrimitives.ReadInt64LittleEndian(dump.Slice(2));
-        db.AddRaw(key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt);
+        if (!Deserialize(c.Shard, db, key, dump))
+        {
+            c.Error(BadPayload);
+            return;
+        }
         c.W.Integer(1);
+    }
+
+    /// <summary>
+    /// __fkv-exec db nkeys (key present(0|1) dump){nkeys} command args...: loads the copies into the
+    /// shard's scratch database, runs the command over it, and answers <c>:1</c>, the command's reply,
+    /// then each key's new serialized copy (null when absent). <c>:0</c> and an error when a copy is bad.
+    /// </summary>
+    static void Exec(ref CommandContext c)
+    {
+        if (!Db(ref c, out Database target)) return;
+        int db = target.Index;
+        if (!RespNumber.TryParseInt64(c.Arg(2), out long nk) || nk < 0 || 3 + 3 * nk >= c.Count)
+        {
+            c.Error(Errors.Syntax);
+            return;
+        }
+        int n = (int)nk, cmd = 3 + 3 * n;
+        Database scratch = c.Shard.ScratchDb;
+        scratch.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            int k = 3 + 3 * i;
+            if (c.Arg(k + 1).SequenceEqual("1"u8) && (scratch.Find(c.Arg(k)) != null || !Deserialize(c.Shard, scratch, c.Arg(k), c.Arg(k + 2))))
+            {
+                scratch.Clear();
+                c.W.Integer(0);
+                c.Error(BadPayload);
+                return;
+            }
+        }
+        var sub = new ArgList(c.Count - cmd);
+        for (int i = cmd; i < c.Count; i++) sub.Add(c.Args.Offsets[i], c.Args.Lengths[i]);
+        c.W.Integer(1);
+        CommandSpec? spec = Executor.Resolve(c.Shard.Server.Commands, c.Buffer, sub, c.W);
+        if (spec != null)
+        {
+            var inner = new CommandContext
+            {
+                Shard = c.Shard, W = c.W, Client = null, DbIndex = db, Buffer = c.Buffer, Args = sub, Spec = spec,
+                TxId = c.TxId, DbOverride = scratch,
+            };
+            Executor.Invoke(ref inner);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            byte* e = scratch.Find(c.Arg(3 + 3 * i));
+            if (e == null) c.W.NullBulk();
+            else c.W.Bulk(Serialize(e));
+        }
+        scratch.Clear();
     }
 }

@@ -221,13 +221,6 @@ public static unsafe partial class KeyCommands
         if (n != null) KeyEntry.SetLru(n, KeyEntry.Lru(e));
     }
 
-    /// <summary>
-    /// Whether a value can be duplicated by copying its bytes. Strings live entirely inside the
-    /// entry. Other types may point at arena structures that a byte copy would share (and later
-    /// free twice), so COPY refuses them until their family provides a deep copy.
-    /// </summary>
-    static bool IsSelfContained(byte* e) => KeyEntry.Type(e) == ValueKind.String;
-
     /// <summary>COPY source destination [DB n] [REPLACE], both databases on this shard.</summary>
     static void Copy(ref CommandContext c)
     {
@@ -255,13 +248,16 @@ public static unsafe partial class KeyCommands
         {
             if (!replace) { c.W.Integer(0); return; }
         }
-        if (!IsSelfContained(e))
-        {
-            c.W.Error("ERR COPY is not supported yet for values of type " + ValueKind.Name(KeyEntry.Type(e)));
-            return;
-        }
         if (replace) dstDb.Delete(dst); // a different key or database: e stays valid
-        dstDb.AddRaw(dst, KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e));
+        byte type = KeyEntry.Type(e);
+        if (type == ValueKind.String)
+            dstDb.AddRaw(dst, type, KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e));
+        else
+        {
+            // A collection's value is a pointer: the copy gets its own structure.
+            byte enc = KeyEntry.Encoding(e);
+            dstDb.AddCollection(dst, type, enc, Collection.Clone(c.Shard.Arena, type, enc, Collection.Ptr(e)), KeyEntry.ExpireAt(e));
+        }
         c.W.Integer(1);
     }
 

@@ -200,11 +200,14 @@ public static unsafe class ServerCommands
             if (s == null) { c.Error("ERR Invalid command specified"); return; }
         }
         if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return; }
-        Span<int> pos = stackalloc int[256];
-        int n = CommandTable.KeyPositions(s, argc, pos);
-        if (n == 0) { c.Error("ERR The command has no key arguments"); return; }
-        c.W.ArrayHeader(n);
-        for (int i = 0; i < n; i++) c.W.Bulk(c.Arg(pos[i] + 2));
+        // The target command's arguments start at argument 2 of COMMAND GETKEYS.
+        var sub = new ArgList(argc);
+        for (int i = 0; i < argc; i++) sub.Add(c.Args.Offsets[i + 2], c.Args.Lengths[i + 2]);
+        int[]? pos = CommandTable.GetKeys(s, c.Buffer, sub);
+        if (pos == null) { c.Error("ERR Invalid arguments specified for command"); return; }
+        if (pos.Length == 0) { c.Error("ERR The command has no key arguments"); return; }
+        c.W.ArrayHeader(pos.Length);
+        foreach (int p in pos) c.W.Bulk(c.Arg(p + 2));
     }
 
     static void Help(RespWriter w, string[] lines)
@@ -241,7 +244,7 @@ public static unsafe class ServerCommands
         foreach (var p in found)
         {
             c.W.Bulk(Encoding.ASCII.GetBytes(p.Name));
-            c.W.Bulk(Encoding.UTF8.GetBytes(p.Value));
+            c.W.Bulk(Encoding.UTF8.GetBytes(ServerConfig.ValueOf(p)));
         }
     }
 
@@ -390,8 +393,12 @@ public static unsafe class ServerCommands
         if (c.Count == 5 && !c.TryInt(4, out _)) return;
         byte* e = c.Db.Find(c.Arg(2));
         if (e == null) { c.W.NullBulk(); return; }
-        // The entry blob plus its share of the table (one slot and fingerprint at ~85% load).
-        c.W.Integer(KeyEntry.AllocSize(e) + 12);
+        // The entry blob plus its share of the table (one slot and fingerprint at ~85% load), plus
+        // everything a collection's value points at (all of it: SAMPLES changes nothing here).
+        long bytes = KeyEntry.AllocSize(e) + 12;
+        byte type = KeyEntry.Type(e);
+        if (type != ValueKind.String) bytes += Collection.BytesUsed(type, KeyEntry.Encoding(e), Collection.Ptr(e));
+        c.W.Integer(bytes);
     }
 
     static void MemoryDoctor(ref CommandContext c) =>

@@ -42,7 +42,7 @@ public static unsafe partial class StringCommands
         G(t.Add("getrange", 4, R, 1, 1, 1, "@read @string @slow", &GetRange));
         G(t.Add("substr", 4, R, 1, 1, 1, "@read @string @slow", &GetRange));
         G(t.Add("setrange", 4, W | M, 1, 1, 1, "@write @string @slow", &SetRange));
-        G(t.Add("lcs", -3, R, 1, 2, 1, "@read @string @slow", &Lcs));
+        G(t.Add("lcs", -3, R, 1, 2, 1, "@read @string @slow", &Lcs, CrossShard.Gather));
     }
 
     static void G(CommandSpec s) => s.Group = "string";

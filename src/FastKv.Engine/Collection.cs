@@ -1,0 +1,196 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using FastKv.Memory;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// The value of a collection key (list, set, sorted set, hash): the entry's value is exactly one
+/// pointer to the native structure in the shard's arena, and this class dispatches the operations
+/// every type must offer on that structure by (type, encoding):
+/// <code>
+///  type  encoding   structure
+///  hash  listpack   Listpack: field, value, field, value ...
+///  hash  hashtable  FieldTable (element = field + value)
+///  set   intset     Intset
+///  set   listpack   Listpack: member, member ...
+///  set   hashtable  FieldTable (element = member, empty value)
+/// </code>
+/// Lists (quicklist) and large sorted sets (skiplist) add their rows where they are built.
+///
+/// Serialized form (<see cref="Serialize"/>): what <see cref="EntryDump"/> carries between shards.
+/// Blob encodings (listpack, intset) travel as their bytes; a FieldTable travels as
+/// <c>[count i64] ([fieldLen u32][valueLen u32][field][value])*</c>, little-endian.
+/// <see cref="Deserialize"/> checks everything it reads: the internal commands that carry these bytes
+/// are reachable by any client, so a forged payload must give an error, never a crash.
+///
+/// Unsafe invariant for the whole class: <c>p</c> is the live structure a key of the given type and
+/// encoding points at, owned by the calling shard's arena.
+/// </summary>
+public static unsafe class Collection
+{
+    /// <summary>Bytes of a collection entry's value: one pointer.</summary>
+    public const int ValueSize = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte* Ptr(byte* e) => *(byte**)KeyEntry.ValuePtr(e);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SetPtr(byte* e, byte* p) => *(byte**)KeyEntry.ValuePtr(e) = p;
+
+    /// <summary>Frees what the value of a collection points at.</summary>
+    public static void Free(Arena arena, byte type, byte enc, byte* p)
+    {
+        switch (enc)
+        {
+            case ValueEncoding.ListPack: Listpack.Free(arena, p); return;
+            case ValueEncoding.IntSet: Intset.Free(arena, p); return;
+            case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set: FieldTable.Free(arena, p); return;
+        }
+        throw new InvalidOperationException($"no free for type {type} encoding {enc}");
+    }
+
+    /// <summary>Arena bytes the structure holds (MEMORY USAGE).</summary>
+    public static long BytesUsed(byte type, byte enc, byte* p)
+    {
+        switch (enc)
+        {
+            case ValueEncoding.ListPack: return (long)Arena.UsableSize((nuint)Listpack.TotalBytes(p));
+            case ValueEncoding.IntSet: return (long)Arena.UsableSize((nuint)Intset.BlobSize(p));
+            case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set: return FieldTable.BytesUsed(p);
+        }
+        throw new InvalidOperationException($"no size for type {type} encoding {enc}");
+    }
+
+    /// <summary>A deep copy in the same arena (COPY within a shard).</summary>
+    public static byte* Clone(Arena arena, byte type, byte enc, byte* p)
+    {
+        var w = new ArrayBufferWriter<byte>();
+        Serialize(type, enc, p, w);
+        byte* copy = Deserialize(arena, type, enc, w.WrittenSpan);
+        if (copy == null) throw new InvalidOperationException("a serialized collection did not read back");
+        return copy;
+    }
+
+    /// <summary>Appends the serialized form of the structure to <paramref name="w"/>.</summary>
+    public static void Serialize(byte type, byte enc, byte* p, IBufferWriter<byte> w)
+    {
+        switch (enc)
+        {
+            case ValueEncoding.ListPack: w.Write(new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p))); return;
+            case ValueEncoding.IntSet: w.Write(new ReadOnlySpan<byte>(p, Intset.BlobSize(p))); return;
+            case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set: SerializeFieldTable(p, w); return;
+        }
+        throw new InvalidOperationException($"no serializer for type {type} encoding {enc}");
+    }
+
+    /// <summary>Builds the structure from its serialized form; null when the bytes are not a valid one.</summary>
+    public static byte* Deserialize(Arena arena, byte type, byte enc, ReadOnlySpan<byte> data)
+    {
+        switch (enc)
+        {
+            case ValueEncoding.ListPack when type is ValueKind.Hash or ValueKind.Set:
+                return CopyBlob(arena, data, ValidListpack(data, pairs: type == ValueKind.Hash));
+            case ValueEncoding.IntSet when type == ValueKind.Set:
+                return CopyBlob(arena, data, ValidIntset(data));
+            case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set:
+                return DeserializeFieldTable(arena, data, type == ValueKind.Set);
+        }
+        return null;
+    }
+
+    static byte* CopyBlob(Arena arena, ReadOnlySpan<byte> data, bool valid)
+    {
+        if (!valid) return null;
+        byte* p = arena.Alloc((nuint)data.Length);
+        data.CopyTo(new Span<byte>(p, data.Length));
+        return p;
+    }
+
+    /// <summary>A valid listpack blob, non-empty (empty collections do not exist), of field/value pairs when asked.</summary>
+    static bool ValidListpack(ReadOnlySpan<byte> data, bool pairs)
+    {
+        if (data.Length < Listpack.EmptySize) return false;
+        fixed (byte* d = data)
+        {
+            if (!Listpack.Validate(d, data.Length)) return false;
+            int n = Listpack.Count(d);
+            return n > 0 && (!pairs || (n & 1) == 0);
+        }
+    }
+
+    /// <summary>An intset blob: encoding 2/4/8, length matching the bytes, members strictly ascending and each needing at most the encoding.</summary>
+    static bool ValidIntset(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < Intset.HeaderSize) return false;
+        int enc = BinaryPrimitives.ReadInt32LittleEndian(data);
+        int len = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(4));
+        if (enc is not (2 or 4 or 8) || len < 0 || (long)len * enc != data.Length - Intset.HeaderSize) return false;
+        long prev = 0;
+        for (int i = 0; i < len; i++)
+        {
+            ReadOnlySpan<byte> at = data.Slice(Intset.HeaderSize + i * enc);
+            long v = enc == 2 ? BinaryPrimitives.ReadInt16LittleEndian(at)
+                : enc == 4 ? BinaryPrimitives.ReadInt32LittleEndian(at)
+                : BinaryPrimitives.ReadInt64LittleEndian(at);
+            if (i > 0 && v <= prev) return false;
+            prev = v;
+        }
+        return true;
+    }
+
+    struct FieldWriter : IFieldVisitor
+    {
+        public IBufferWriter<byte> W;
+        public void Visit(byte* element)
+        {
+            int fl = FieldTable.ElementFieldLength(element), vl = FieldTable.ElementValueLength(element);
+            Span<byte> head = W.GetSpan(8);
+            BinaryPrimitives.WriteInt32LittleEndian(head, fl);
+            BinaryPrimitives.WriteInt32LittleEndian(head.Slice(4), vl);
+            W.Advance(8);
+            W.Write(FieldTable.ElementField(element));
+            W.Write(FieldTable.ElementValue(element));
+        }
+    }
+
+    static void SerializeFieldTable(byte* t, IBufferWriter<byte> w)
+    {
+        Span<byte> head = w.GetSpan(8);
+        BinaryPrimitives.WriteInt64LittleEndian(head, FieldTable.Count(t));
+        w.Advance(8);
+        var v = new FieldWriter { W = w };
+        FieldTable.Enumerate(t, ref v);
+    }
+
+    static byte* DeserializeFieldTable(Arena arena, ReadOnlySpan<byte> data, bool isSet)
+    {
+        if (data.Length < 8) return null;
+        long count = BinaryPrimitives.ReadInt64LittleEndian(data);
+        // Every element takes at least its 8-byte header, so a count beyond that is forged.
+        if (count <= 0 || count > (data.Length - 8) / 8) return null;
+        byte* t = FieldTable.Create(arena, (int)count);
+        int pos = 8;
+        for (long i = 0; i < count; i++)
+        {
+            if (data.Length - pos < 8) break;
+            uint fl = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(pos));
+            uint vl = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(pos + 4));
+            pos += 8;
+            if (fl > (uint)(data.Length - pos) || vl > (uint)(data.Length - pos) - fl || (isSet && vl != 0)) break;
+            ReadOnlySpan<byte> field = data.Slice(pos, (int)fl);
+            ReadOnlySpan<byte> value = data.Slice(pos + (int)fl, (int)vl);
+            pos += (int)(fl + vl);
+            bool added = isSet ? FieldTable.Add(arena, ref t, field) : FieldTable.Set(arena, ref t, field, value);
+            if (!added) break; // a repeated field
+        }
+        if (pos != data.Length || FieldTable.Count(t) != count)
+        {
+            FieldTable.Free(arena, t);
+            return null;
+        }
+        return t;
+    }
+}

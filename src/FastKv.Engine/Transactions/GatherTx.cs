@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Engine.Commands;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Any multi-key command whose keys live on several shards (SUNIONSTORE, SMOVE, LMOVE, ZINTERSTORE,
+/// SORT ... STORE): one generic plan instead of a split per command.
+/// <list type="number">
+/// <item>Write intent locks on every key, in global order (the command is atomic and isolated).</item>
+/// <item>Round 1: a serialized copy of every key from its shard (<c>__fkv-take</c>).</item>
+/// <item>Round 2: on the first key's shard, <c>__fkv-exec</c> loads the copies into a scratch database,
+/// runs the command's own handler over it, and answers the reply followed by every key's new copy.</item>
+/// <item>Round 3: every key whose copy changed is written back to its shard (<c>__fkv-put</c> or DEL).</item>
+/// </list>
+/// Copies cost time proportional to the values, so this is for the cross-shard case only; commands whose
+/// keys share a shard run directly. A large hash or set source that the command only read can still
+/// come back as "changed" (its table is rebuilt with another seed, so its serialized order differs) and
+/// is then rewritten with the same content.
+/// </summary>
+public sealed class GatherTx : MultiShardTx
+{
+    public const string ExecCommand = "__fkv-exec";
+    readonly CopiedArgs a;
+    readonly List<byte[]> keys = new();
+    readonly List<Shard> owners = new();
+    readonly List<byte[]?> before = new();
+    Shard exec = null!;
+    int round;
+    byte[] reply = Array.Empty<byte>();
+
+    public GatherTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s)
+    {
+        a = new CopiedArgs(buf, args);
+        int[] pos = CommandTable.GetKeys(spec, buf, args) ?? Array.Empty<int>();
+        foreach (int p in pos)
+        {
+            byte[] k = a[p];
+            bool seen = false;
+            foreach (var x in keys) if (x.AsSpan().SequenceEqual(k)) { seen = true; break; }
+            if (!seen) keys.Add(k);
+        }
+    }
+
+    public override void Start()
+    {
+        foreach (var k in keys)
+        {
+            Shard sh = Server.ShardOf(k);
+            owners.Add(sh);
+            LockKey(sh, Db, k, true);
+        }
+        exec = owners.Count > 0 ? owners[0] : Home;
+        Acquire();
+    }
+
+    static byte[] Num(long n) => SubCommand.Text(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    protected override void Begin()
+    {
+        round = 1;
+        for (int i = 0; i < keys.Count; i++)
+            SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.TakeCommand), Num(Db), keys[i]);
+        SendRound();
+    }
+
+    protected override void OnRound(RemoteRequest[] parts)
+    {
+        switch (round)
+        {
+            case 1:
+                // Parts come back in the order they were created: one per key.
+                foreach (var p in parts)
+                    before.Add(ReplyFrames.TryBulk(p.ReplyBuffer.Written, out var d) ? d.ToArray() : null);
+                round = 2;
+                var items = new List<byte[]> { SubCommand.Text(ExecCommand), Num(Db), Num(keys.Count) };
+                for (int i = 0; i < keys.Count; i++)
+                {
+                    items.Add(keys[i]);
+                    items.Add(Num(before[i] == null ? 0 : 1));
+                    items.Add(before[i] ?? Array.Empty<byte>());
+                }
+                items.AddRange(a.Items);
+                SubCommand.Add(Part(exec, Db), items);
+                SendRound();
+                return;
+            case 2:
+                if (WriteBack(parts[0].ReplyBuffer.Written)) return;
+                break;
+        }
+        W.Raw(reply);
+        Finish();
+    }
+
+    /// <summary>Reads the exec reply; starts round 3 and returns true when some key changed.</summary>
+    bool WriteBack(ReadOnlySpan<byte> r)
+    {
+        int pos = 0;
+        int len = ReplyFrames.Length(r, pos);
+        bool loaded = ReplyFrames.Integer(r.Slice(pos, len)) == 1;
+        pos += len;
+        len = ReplyFrames.Length(r, pos);
+        reply = r.Slice(pos, len).ToArray();
+        pos += len;
+        if (!loaded) return false;
+        round = 3;
+        for (int i = 0; i < keys.Count; i++)
+        {
+            len = ReplyFrames.Length(r, pos);
+            ReadOnlySpan<byte> frame = r.Slice(pos, len);
+            pos += len;
+            bool present = ReplyFrames.TryBulk(frame, out var after);
+            byte[]? old = before[i];
+            if (present && old != null && after.SequenceEqual(old)) continue;
+            if (!present && old == null) continue;
+            if (present) SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.PutCommand), Num(Db), keys[i], Num(1), after.ToArray());
+            else SubCommand.Add(Part(owners[i], Db), SubCommand.Text("DEL"), keys[i]);
+        }
+        if (Parts.Count == 0) return false;
+        SendRound();
+        return true;
+    }
+}
