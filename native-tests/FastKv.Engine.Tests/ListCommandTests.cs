@@ -258,4 +258,60 @@ public class ListCommandTests
         Assert.Equal("*1\r\n$3\r\ntwo\r\n", RunPumped(h, "LRANGE", b, "0", "-1"));
         Assert.Equal("$8\r\nlistpack\r\n", RunPumped(h, "OBJECT", "ENCODING", b));
     }
+
+    static byte[] ListRound(int keys)
+    {
+        var parts = new List<byte[]>();
+        string medium = new string('m', 300);
+        for (int i = 0; i < keys; i++)
+        {
+            string k = "list-" + i, d = "dest-" + i;
+            parts.Add(EngineHarness.Command("RPUSH", k, "a", "1", "hello", medium));
+            parts.Add(EngineHarness.Command("LPUSH", k, "-42"));
+            parts.Add(EngineHarness.Command("LRANGE", k, "0", "-1"));
+            parts.Add(EngineHarness.Command("LINDEX", k, "-1"));
+            parts.Add(EngineHarness.Command("LLEN", k));
+            parts.Add(EngineHarness.Command("LPOS", k, "hello"));
+            parts.Add(EngineHarness.Command("LPOS", k, "a", "COUNT", "0"));
+            parts.Add(EngineHarness.Command("LINSERT", k, "BEFORE", "hello", "y"));
+            parts.Add(EngineHarness.Command("LSET", k, "0", "z"));
+            parts.Add(EngineHarness.Command("LREM", k, "1", "y"));
+            parts.Add(EngineHarness.Command("LMOVE", k, k, "LEFT", "RIGHT"));
+            parts.Add(EngineHarness.Command("RPOPLPUSH", k, d));
+            parts.Add(EngineHarness.Command("LMOVE", k, d, "RIGHT", "LEFT"));
+            parts.Add(EngineHarness.Command("LPOP", k, "1"));
+            parts.Add(EngineHarness.Command("RPOP", k));
+            parts.Add(EngineHarness.Command("LMPOP", "2", "missing", d, "LEFT", "COUNT", "1"));
+            parts.Add(EngineHarness.Command("LTRIM", k, "0", "9"));
+            parts.Add(EngineHarness.Command("LTRIM", d, "0", "3"));
+        }
+        int len = 0;
+        foreach (var p in parts) len += p.Length;
+        var all = new byte[len];
+        int o = 0;
+        foreach (var p in parts) { p.CopyTo(all, o); o += p.Length; }
+        return all;
+    }
+
+    [Fact]
+    public void SteadyListLoop_AllocatesNothing()
+    {
+        using var h = new EngineHarness(slowlog: false);
+        byte[] round = ListRound(50);
+        // Warm up: tiered JIT, pools and buffers at their steady size, lists at their steady length.
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(round);
+            h.Session.Output.Clear();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(round);
+            h.Session.Output.Clear();
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(":10\r\n", h.Run(EngineHarness.Command("LLEN", "list-0")));
+        Assert.Equal(":4\r\n", h.Run(EngineHarness.Command("LLEN", "dest-0")));
+    }
 }
