@@ -27,6 +27,7 @@ public sealed unsafe class CommandTable
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
         EntryDump.Register(t);
+        Blocking.Register(t);
         return t;
     }
 

@@ -127,7 +127,7 @@ public static unsafe partial class StringCommands
     /// string2ld: no surrounding whitespace, bounded length, the whole text a strtold number, not
     /// NaN, and not out of range (overflow to inf or underflow to zero).
     /// </summary>
-    static bool TryParseLongDouble(ReadOnlySpan<byte> s, out LongDouble v)
+    internal static bool TryParseLongDouble(ReadOnlySpan<byte> s, out LongDouble v)
     {
         v = default;
         if (s.Length == 0 || s.Length >= MaxLongDoubleChars) return false;

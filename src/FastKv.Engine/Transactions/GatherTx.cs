@@ -20,10 +20,10 @@ namespace FastKv.Engine;
 /// come back as "changed" (its table is rebuilt with another seed, so its serialized order differs) and
 /// is then rewritten with the same content.
 /// </summary>
-public sealed class GatherTx : MultiShardTx
+public class GatherTx : MultiShardTx
 {
     public const string ExecCommand = "__fkv-exec";
-    readonly CopiedArgs a;
+    readonly byte[][] command;
     readonly List<byte[]> keys = new();
     readonly List<Shard> owners = new();
     readonly List<byte[]?> before = new();
@@ -33,15 +33,21 @@ public sealed class GatherTx : MultiShardTx
 
     public GatherTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s)
     {
-        a = new CopiedArgs(buf, args);
-        int[] pos = CommandTable.GetKeys(spec, buf, args) ?? Array.Empty<int>();
-        foreach (int p in pos)
-        {
-            byte[] k = a[p];
-            bool seen = false;
-            foreach (var x in keys) if (x.AsSpan().SequenceEqual(k)) { seen = true; break; }
-            if (!seen) keys.Add(k);
-        }
+        command = new CopiedArgs(buf, args).Items;
+        foreach (int p in CommandTable.GetKeys(spec, buf, args) ?? Array.Empty<int>()) AddKey(command[p]);
+    }
+
+    /// <summary>A command given as its arguments, with its keys already known.</summary>
+    protected GatherTx(Session s, byte[][] command, List<byte[]> keys) : base(s)
+    {
+        this.command = command;
+        foreach (var k in keys) AddKey(k);
+    }
+
+    void AddKey(byte[] k)
+    {
+        foreach (var x in keys) if (x.AsSpan().SequenceEqual(k)) return;
+        keys.Add(k);
     }
 
     public override void Start()
@@ -68,6 +74,11 @@ public sealed class GatherTx : MultiShardTx
 
     protected override void OnRound(RemoteRequest[] parts)
     {
+        if (round == 4)
+        {
+            if (!OnLaterRound(parts)) throw new InvalidOperationException("a gather round nobody asked for");
+            return;
+        }
         switch (round)
         {
             case 1:
@@ -82,7 +93,7 @@ public sealed class GatherTx : MultiShardTx
                     items.Add(Num(before[i] == null ? 0 : 1));
                     items.Add(before[i] ?? Array.Empty<byte>());
                 }
-                items.AddRange(a.Items);
+                items.AddRange(command);
                 SubCommand.Add(Part(exec, Db), items);
                 SendRound();
                 return;
@@ -90,9 +101,19 @@ public sealed class GatherTx : MultiShardTx
                 if (WriteBack(parts[0].ReplyBuffer.Written)) return;
                 break;
         }
+        round = 4;
+        Reply(reply);
+    }
+
+    /// <summary>The command's reply, once every changed key is back on its shard: send it and finish.</summary>
+    protected virtual void Reply(byte[] reply)
+    {
         W.Raw(reply);
         Finish();
     }
+
+    /// <summary>A round a subclass started from <see cref="Reply"/> finished; true when it handled it.</summary>
+    protected virtual bool OnLaterRound(RemoteRequest[] parts) => false;
 
     /// <summary>Reads the exec reply; starts round 3 and returns true when some key changed.</summary>
     bool WriteBack(ReadOnlySpan<byte> r)
