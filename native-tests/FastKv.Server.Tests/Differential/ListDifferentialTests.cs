@@ -12,7 +12,7 @@ namespace FastKv.Server.Tests.Differential;
 /// </summary>
 public class ListDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
-    private const int CommandsPerSeed = 1200;
+    private const int CommandsPerSeed = 2000;
 
     public static IEnumerable<TheoryDataRow<int, int, int, bool>> Cases()
     {
@@ -23,6 +23,8 @@ public class ListDifferentialTests(OracleAndTargetsFixture servers) : IClassFixt
         yield return new(4, 4, 32, true);
         yield return new(1, 101, 1, false);
         yield return new(1, 102, 32, true);
+        yield return new(4, 5, 1, false);
+        yield return new(4, 6, 32, true);
     }
 
     [Theory]
