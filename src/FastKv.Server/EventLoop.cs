@@ -214,6 +214,12 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             }
             if (n == 0 || Libc.Errno != Libc.EAGAIN && Libc.Errno != Libc.EINTR)
             {
+                if (c.Session.Blocked != null)
+                {
+                    // A client gone while blocked stops waiting now (nothing is served to it), as in Redis.
+                    Close(c);
+                    return;
+                }
                 c.Client.CloseAfterReply = true;
                 c.Session.Output.Clear();
             }
