@@ -22,10 +22,12 @@ public static class UnorderedReplies
         /// <summary>Field/value pairs, a flat array in RESP2 or a map in RESP3 (HGETALL): the same set of pairs.</summary>
         Pairs,
         /// <summary>
-        /// <c>[cursor, [field, value, ...]]</c> (HSCAN): when the oracle's walk ended in one call (cursor 0)
-        /// the target's must too, with the same pairs; a partial walk's cursor and slice are the table's
+        /// <c>[cursor, [element, ...]]</c> (SSCAN): when the oracle's walk ended in one call (cursor 0) the
+        /// target's must too, with the same elements; a partial walk's cursor and slice are the table's
         /// business, so only its shape is compared.
         /// </summary>
+        ScanElements,
+        /// <summary><c>[cursor, [field, value, ...]]</c> (HSCAN, ZSCAN): as <see cref="ScanElements"/>, by pairs.</summary>
         ScanPairs,
         /// <summary>
         /// <c>key [count [WITH...]]</c> random picks (HRANDFIELD): no count, both null or both one element;
@@ -68,7 +70,8 @@ public static class UnorderedReplies
         {
             Shape.Elements => SameMultiset(Units(a.Items, 1), Units(b.Items, 1)),
             Shape.Pairs => SameMultiset(Units(a.Items, 2), Units(b.Items, 2)),
-            Shape.ScanPairs => CompareScan(a, b),
+            Shape.ScanElements => CompareScan(a, b, 1),
+            Shape.ScanPairs => CompareScan(a, b, 2),
             Shape.RandomPicks => ComparePicks(command, a, b),
             _ => "replies differ",
         };
@@ -98,18 +101,18 @@ public static class UnorderedReplies
         return null;
     }
 
-    private static string? CompareScan(RespValue a, RespValue b)
+    private static string? CompareScan(RespValue a, RespValue b, int width)
     {
         if (a.Items!.Count != 2 || b.Items!.Count != 2 || b.Items[1].Items is null || a.Items[1].Items is null)
             return "replies differ (not [cursor, elements])";
-        if (b.Items[1].Items!.Count % 2 != 0)
+        if (b.Items[1].Items!.Count % width != 0)
             return "an odd number of scan elements";
         bool oracleDone = a.Items[0].Text == "0";
         if (!oracleDone)
             return null;
         if (b.Items[0].Text != "0")
             return "the oracle's walk ended in this call but the target's did not";
-        return SameMultiset(Units(a.Items[1].Items!, 2), Units(b.Items[1].Items!, 2));
+        return SameMultiset(Units(a.Items[1].Items!, width), Units(b.Items[1].Items!, width));
     }
 
     private static string? ComparePicks(byte[][] command, RespValue a, RespValue b)
