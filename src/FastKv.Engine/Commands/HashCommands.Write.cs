@@ -91,13 +91,7 @@ public static unsafe partial class HashCommands
             if (old.IsInteger) value = old.Integer;
             else if (!RespNumber.TryParseInt64(old.Bytes, out value)) { c.W.Error("ERR hash value is not an integer"); return; }
         }
-        if ((by < 0 && value < 0 && by < long.MinValue - value) ||
-            (by > 0 && value > 0 && by > long.MaxValue - value))
-        {
-            c.W.Error(Errors.Overflow);
-            return;
-        }
-        value += by;
+        if (!StringCommands.TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
         Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
         int n = RespNumber.FormatInt64(value, text);
         HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), text.Slice(0, n));

@@ -43,18 +43,22 @@ public static unsafe partial class StringCommands
             if (KeyEntry.Type(e) != ValueKind.String) { c.W.Error(Errors.WrongType); return; }
             if (!RespNumber.TryParseInt64(KeyEntry.Value(e), out value)) { c.W.Error(Errors.NotInteger); return; }
         }
-        if ((by < 0 && value < 0 && by < long.MinValue - value) ||
-            (by > 0 && value > 0 && by > long.MaxValue - value))
-        {
-            c.W.Error(Errors.Overflow);
-            return;
-        }
-        value += by;
+        if (!TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
 
         Span<byte> text = stackalloc byte[StringValue.MaxInt64Chars];
         int n = RespNumber.FormatInt64(value, text);
         StoreText(db, key, slot, text.Slice(0, n), ValueEncoding.Int);
         c.W.Integer(value);
+    }
+
+    /// <summary>value += by, or false when the sum leaves int64 (Redis's overflow test, before adding).</summary>
+    internal static bool TryAdd(ref long value, long by)
+    {
+        if ((by < 0 && value < 0 && by < long.MinValue - value) ||
+            (by > 0 && value > 0 && by > long.MaxValue - value))
+            return false;
+        value += by;
+        return true;
     }
 
     /// <summary>
