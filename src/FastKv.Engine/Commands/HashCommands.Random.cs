@@ -77,7 +77,7 @@ public static unsafe partial class HashCommands
         }
         if (l < 0)
         {
-            for (long i = 0; i < count; i++) pick.Element(FieldTable.Random(p, ref c.Shard.Rng));
+            for (long i = 0; i < count; i++) pick.FromTable(FieldTable.Random(p, ref c.Shard.Rng));
             return;
         }
         RandomDistinctFromTable(c.Shard, p, size, count, pick);
@@ -90,14 +90,14 @@ public static unsafe partial class HashCommands
         public bool WithValues;
         public bool Nested;
 
-        public void Listpack(byte* lp, byte* f)
+        public void FromListpack(byte* lp, byte* f)
         {
             if (Nested) W.ArrayHeader(2);
             HashValue.ReplyEntry(W, f);
-            if (WithValues) HashValue.ReplyEntry(W, FastKv.Memory.Listpack.Next(lp, f));
+            if (WithValues) HashValue.ReplyEntry(W, Listpack.Next(lp, f));
         }
 
-        public void Element(byte* element)
+        public void FromTable(byte* element)
         {
             if (Nested) W.ArrayHeader(2);
             W.Bulk(FieldTable.ElementField(element));
@@ -110,7 +110,7 @@ public static unsafe partial class HashCommands
         byte* p = Collection.Ptr(e);
         if (HashValue.IsListpack(e))
         {
-            for (byte* f = Listpack.First(p); f != null; f = Listpack.Next(p, Listpack.Next(p, f))) pick.Listpack(p, f);
+            for (byte* f = Listpack.First(p); f != null; f = Listpack.Next(p, Listpack.Next(p, f))) pick.FromListpack(p, f);
             return;
         }
         var v = new ElementWriter { W = w, What = pick.WithValues ? WithFields | WithValues : WithFields, Nested = pick.Nested };
@@ -135,14 +135,14 @@ public static unsafe partial class HashCommands
             {
                 if ((long)(shard.NextRandom() % (ulong)(n - i)) < need)
                 {
-                    pick.Listpack(lp, lp + offsets[i]);
+                    pick.FromListpack(lp, lp + offsets[i]);
                     need--;
                 }
             }
         }
         else
         {
-            for (long i = 0; i < count; i++) pick.Listpack(lp, lp + offsets[(int)(shard.NextRandom() % (ulong)n)]);
+            for (long i = 0; i < count; i++) pick.FromListpack(lp, lp + offsets[(int)(shard.NextRandom() % (ulong)n)]);
         }
         if (rented != null) ArrayPool<int>.Shared.Return(rented);
     }
@@ -171,7 +171,7 @@ public static unsafe partial class HashCommands
             {
                 int j = i + (int)(shard.NextRandom() % (ulong)(all.Count - i));
                 (all.Found[i], all.Found[j]) = (all.Found[j], all.Found[i]);
-                pick.Element((byte*)all.Found[i]);
+                pick.FromTable((byte*)all.Found[i]);
             }
             ArrayPool<nint>.Shared.Return(all.Found);
             return;
@@ -180,7 +180,7 @@ public static unsafe partial class HashCommands
         while (seen.Count < count)
         {
             byte* el = FieldTable.Random(t, ref shard.Rng);
-            if (seen.Add((nint)el)) pick.Element(el);
+            if (seen.Add((nint)el)) pick.FromTable(el);
         }
     }
 }
