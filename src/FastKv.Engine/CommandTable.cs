@@ -23,6 +23,7 @@ public sealed unsafe class CommandTable
         var t = new CommandTable();
         StringCommands.Register(t);
         ListCommands.Register(t);
+        HashCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
