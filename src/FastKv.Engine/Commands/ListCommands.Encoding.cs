@@ -80,4 +80,18 @@ public static unsafe partial class ListCommands
         AfterShrink(ref c, e, ql);
         return false;
     }
+
+    /// <summary>
+    /// SORT ... STORE: a new list under <paramref name="key"/> (known absent) holding <paramref name="items"/>
+    /// in order. As 7.2's sort.c: built as a quicklist with the configured fill, then converted to a listpack
+    /// when it is one node within half the limits (listTypeTryConversion, shrinking).
+    /// </summary>
+    internal static void StoreList(ref CommandContext c, ReadOnlySpan<byte> key, System.Collections.Generic.List<byte[]> items)
+    {
+        Arena arena = c.Shard.Arena;
+        byte* ql = QuickList.Create(arena, ConfigFill(ref c));
+        foreach (var item in items) QuickList.PushTail(arena, ql, item);
+        byte* e = c.Db.AddCollection(key, ValueKind.List, ValueEncoding.QuickList, ql);
+        AfterShrink(ref c, e, ql);
+    }
 }

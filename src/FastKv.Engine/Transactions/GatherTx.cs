@@ -25,6 +25,7 @@ public class GatherTx : MultiShardTx
     public const string ExecCommand = "__fkv-exec";
     readonly byte[][] command;
     readonly List<byte[]> keys = new();
+    readonly HashSet<string> keySet = new(StringComparer.Ordinal);
     readonly List<Shard> owners = new();
     readonly List<byte[]?> before = new();
     Shard exec = null!;
@@ -44,21 +45,23 @@ public class GatherTx : MultiShardTx
         foreach (var k in keys) AddKey(k);
     }
 
-    void AddKey(byte[] k)
+    /// <summary>Adds a key to gather (once); call <see cref="PlanOwners"/> after adding.</summary>
+    protected void AddKey(byte[] k)
     {
-        foreach (var x in keys) if (x.AsSpan().SequenceEqual(k)) return;
-        keys.Add(k);
+        if (keySet.Add(System.Text.Encoding.Latin1.GetString(k))) keys.Add(k);
+    }
+
+    /// <summary>Finds the shard of every key added since the last call; the first key's shard runs the command.</summary>
+    protected void PlanOwners()
+    {
+        for (int i = owners.Count; i < keys.Count; i++) owners.Add(Server.ShardOf(keys[i]));
+        exec = owners.Count > 0 ? owners[0] : Home;
     }
 
     public override void Start()
     {
-        foreach (var k in keys)
-        {
-            Shard sh = Server.ShardOf(k);
-            owners.Add(sh);
-            LockKey(sh, Db, k, true);
-        }
-        exec = owners.Count > 0 ? owners[0] : Home;
+        PlanOwners();
+        for (int i = 0; i < keys.Count; i++) LockKey(owners[i], Db, keys[i], true);
         Acquire();
     }
 
