@@ -16,9 +16,8 @@ namespace FastKv.Engine;
 /// <item>Round 3: every key whose copy changed is written back to its shard (<c>__fkv-put</c> or DEL).</item>
 /// </list>
 /// Copies cost time proportional to the values, so this is for the cross-shard case only; commands whose
-/// keys share a shard run directly. A large hash or set source that the command only read can still
-/// come back as "changed" (its table is rebuilt with another seed, so its serialized order differs) and
-/// is then rewritten with the same content.
+/// keys share a shard run directly. Only keys the command changed are written back: a source it only
+/// read keeps its original structure (and the positions a running SSCAN/HSCAN relies on).
 /// </summary>
 public class GatherTx : MultiShardTx
 {
@@ -135,12 +134,11 @@ public class GatherTx : MultiShardTx
             len = ReplyFrames.Length(r, pos);
             ReadOnlySpan<byte> frame = r.Slice(pos, len);
             pos += len;
-            bool present = ReplyFrames.TryBulk(frame, out var after);
-            byte[]? old = before[i];
-            if (present && old != null && after.SequenceEqual(old)) continue;
-            if (!present && old == null) continue;
-            if (present) SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.PutCommand), Num(Db), keys[i], Num(1), after.ToArray());
-            else SubCommand.Add(Part(owners[i], Db), SubCommand.Text("DEL"), keys[i]);
+            if (frame.Length > 0 && frame[0] == (byte)':') continue; // the command left this key alone
+            if (ReplyFrames.TryBulk(frame, out var after))
+                SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.PutCommand), Num(Db), keys[i], Num(1), after.ToArray());
+            else if (before[i] != null)
+                SubCommand.Add(Part(owners[i], Db), SubCommand.Text("DEL"), keys[i]);
         }
         if (Parts.Count == 0) return false;
         SendRound();
