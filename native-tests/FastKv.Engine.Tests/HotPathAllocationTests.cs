@@ -5,8 +5,9 @@ using Xunit;
 namespace FastKv.Engine.Tests;
 
 /// <summary>
-/// DESIGN.md principle 5: a steady-state GET/SET loop allocates no managed memory. The requests go
-/// through the real session (parser, command lookup, routing, handler, reply writer, stats).
+/// DESIGN.md principle 5: a steady-state GET/SET loop, with HSET/HGET/HINCRBY on small hashes, allocates
+/// no managed memory. The requests go through the real session (parser, command lookup, routing,
+/// handler, reply writer, stats).
 /// </summary>
 public class HotPathAllocationTests
 {
@@ -21,6 +22,13 @@ public class HotPathAllocationTests
             parts.Add(EngineHarness.Command("SETEX", key, "1000", "v" + round));
             parts.Add(EngineHarness.Command("GET", "missing-" + i));
             parts.Add(EngineHarness.Command("INCR", "counter-" + (i % 10)));
+            // Small hashes (listpack): overwrite, read, read a missing field, count.
+            string hash = "hash-" + (i % 50);
+            parts.Add(EngineHarness.Command("HSET", hash, "field-" + (i % 10), "value-" + round + "-" + i, "n", (i + round).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            parts.Add(EngineHarness.Command("HGET", hash, "field-" + (i % 10)));
+            parts.Add(EngineHarness.Command("HGET", hash, "n"));
+            parts.Add(EngineHarness.Command("HGET", hash, "missing"));
+            parts.Add(EngineHarness.Command("HINCRBY", hash, "counter", "1"));
         }
         int len = 0;
         foreach (var p in parts) len += p.Length;
