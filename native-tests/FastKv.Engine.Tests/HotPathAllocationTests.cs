@@ -60,6 +60,58 @@ public class HotPathAllocationTests
         Assert.Contains("$", h.Run(EngineHarness.Command("GET", "memtier-0")));
     }
 
+    /// <summary>SADD, SISMEMBER (and SREM to stay steady) on small intset and listpack sets.</summary>
+    static byte[] SetPipeline(int keys)
+    {
+        var parts = new List<byte[]>();
+        for (int i = 0; i < keys; i++)
+        {
+            string ints = "set-int-" + i, strs = "set-str-" + i;
+            parts.Add(EngineHarness.Command("SADD", ints, "1", "2", "3", "40000", "-7"));
+            parts.Add(EngineHarness.Command("SADD", ints, "123456"));
+            parts.Add(EngineHarness.Command("SISMEMBER", ints, "123456"));
+            parts.Add(EngineHarness.Command("SISMEMBER", ints, "not-an-int"));
+            parts.Add(EngineHarness.Command("SREM", ints, "123456"));
+            parts.Add(EngineHarness.Command("SADD", strs, "alpha", "beta", "gamma", "17"));
+            parts.Add(EngineHarness.Command("SADD", strs, "delta-" + (i % 3)));
+            parts.Add(EngineHarness.Command("SISMEMBER", strs, "beta"));
+            parts.Add(EngineHarness.Command("SISMEMBER", strs, "17"));
+            parts.Add(EngineHarness.Command("SISMEMBER", strs, "missing"));
+            parts.Add(EngineHarness.Command("SREM", strs, "delta-" + (i % 3)));
+            parts.Add(EngineHarness.Command("SISMEMBER", "no-such-set-" + i, "x"));
+        }
+        int len = 0;
+        foreach (var p in parts) len += p.Length;
+        var all = new byte[len];
+        int o = 0;
+        foreach (var p in parts) { p.CopyTo(all, o); o += p.Length; }
+        return all;
+    }
+
+    [Fact]
+    public void SteadySmallSetLoop_AllocatesNothing()
+    {
+        using var h = new EngineHarness(slowlog: false);
+        byte[] round = SetPipeline(100);
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(round);
+            h.Session.Output.Clear();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+        {
+            h.Session.Feed(round);
+            h.Session.Output.Clear();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal("$6\r\nintset\r\n", h.Run(EngineHarness.Command("OBJECT", "ENCODING", "set-int-7")));
+        Assert.Equal("$8\r\nlistpack\r\n", h.Run(EngineHarness.Command("OBJECT", "ENCODING", "set-str-7")));
+        Assert.Equal(":5\r\n", h.Run(EngineHarness.Command("SCARD", "set-int-7")));
+        Assert.Equal(":4\r\n", h.Run(EngineHarness.Command("SCARD", "set-str-7")));
+    }
+
     [Fact]
     public void Replies_AreWhatRedisSends()
     {

@@ -24,6 +24,7 @@ public sealed unsafe class CommandTable
         StringCommands.Register(t);
         ListCommands.Register(t);
         HashCommands.Register(t);
+        SetCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);

@@ -45,6 +45,12 @@ public static class UnorderedReplies
         ["HGETALL"] = Shape.Pairs,
         ["HSCAN"] = Shape.ScanPairs,
         ["HRANDFIELD"] = Shape.RandomPicks,
+        ["SMEMBERS"] = Shape.Elements,
+        ["SINTER"] = Shape.Elements,
+        ["SUNION"] = Shape.Elements,
+        ["SDIFF"] = Shape.Elements,
+        ["SSCAN"] = Shape.ScanElements,
+        ["SRANDMEMBER"] = Shape.RandomPicks,
     };
 
     /// <summary>
