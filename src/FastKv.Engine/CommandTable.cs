@@ -22,6 +22,7 @@ public sealed unsafe class CommandTable
     {
         var t = new CommandTable();
         StringCommands.Register(t);
+        ZSetCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
