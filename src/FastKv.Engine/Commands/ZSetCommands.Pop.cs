@@ -299,8 +299,8 @@ public static unsafe partial class ZSetCommands
         do cursor = FieldTable.Scan(dict, cursor, ref v);
         while (cursor != 0 && v.Found.Count < count && --iterations > 0);
         int keep = 0;
-        foreach (nint el in v.Found)
-            if (patternArg < 0 || Glob.Match(pattern, FieldTable.ElementField((byte*)el), false)) v.Found[keep++] = el;
+        for (int i = 0; i < v.Found.Count; i++)
+            if (patternArg < 0 || Glob.Match(pattern, FieldTable.ElementField((byte*)v.Found[i]), false)) v.Found[keep++] = v.Found[i];
         c.W.ArrayHeader(2);
         Span<byte> cur = stackalloc byte[20];
         cursor.TryFormat(cur, out int cn, default, CultureInfo.InvariantCulture);

@@ -62,7 +62,7 @@ public static unsafe partial class ZSetCommands
         }
     }
 
-    /// <summary>ZRANGESTORE's destination, built as Redis 7.0 builds it: a listpack, converted on growth.</summary>
+    /// <summary>ZRANGESTORE's destination, built as Redis 7.0 builds it: zsetAdd after zsetAdd, converting on growth.</summary>
     struct StoreSink : IRangeSink
     {
         public Shard Shard;
@@ -184,7 +184,8 @@ public static unsafe partial class ZSetCommands
             long count = start > end || start >= len ? 0 : Math.Min(end, len - 1) - start + 1;
             if (store)
             {
-                var st = new StoreSink { Shard = c.Shard, Dst = ZSetValue.NewListpack(ArenaOf(ref c)) };
+                // Redis 7.0.15 sizes a rank destination by its known length; score and lex ones start small.
+                var st = new StoreSink { Shard = c.Shard, Dst = ZSetValue.NewFor(c.Shard, count, 0) };
                 WalkRank(z, start, count, reverse, ref st);
                 c.W.Integer(ReplaceKey(ref c, c.Arg(1), st.Dst));
                 return;
