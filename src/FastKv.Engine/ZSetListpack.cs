@@ -13,9 +13,9 @@ namespace FastKv.Engine;
 /// <code>
 ///  [header] member0 score0 member1 score1 ... [0xFF]      score0 &lt;= score1 ...; ties by member
 /// </code>
-/// A score is written as Redis 7.0's d2string writes it: zero (either sign) as the integer 0, otherwise
-/// <c>%.17g</c> ("inf", "-inf", "1.5", "1e+20"); the listpack then stores canonical integers as integers.
-/// So a listpack never keeps -0.0 (Redis 7.0 neither), and the bytes match Redis's for RDB.
+/// A score is written as Redis 7.0.15's d2string writes it: an integral value within ±2^62 as its integer
+/// (so -0.0 becomes 0), otherwise <c>%.17g</c> ("inf", "1.5", "1e+300"); the listpack then stores canonical
+/// integers as integers. So a listpack never keeps -0.0 (Redis 7.0 neither), and the bytes match Redis's.
 /// Entry pointers: <c>eptr</c> is a member entry, its score is the entry after it.
 /// Unsafe invariant for the whole class: <c>lp</c> is a live zset listpack (even count, ordered) in the
 /// calling shard's arena and <c>eptr</c> a member entry of it.
@@ -95,15 +95,26 @@ public static unsafe class ZSetListpack
 
     // ---- writes ----
 
-    /// <summary>d2string as Redis 7.0 stores a score: 0 for either zero, else %.17g.</summary>
+    /// <summary>
+    /// d2string as Redis 7.0.15 stores a score: an integral value within ±2^62 (double2ll's range) as its
+    /// integer decimal, so either zero is "0"; anything else as %.17g ("inf", "1.5", "4.6116860184273889e+18").
+    /// </summary>
     public static int FormatScore(double score, Span<byte> text)
     {
-        if (score == 0)
+        const double IntegerRange = 4611686018427387904.0; // (double)(LLONG_MAX / 2)
+        if (score >= -IntegerRange && score <= IntegerRange)
         {
-            text[0] = (byte)'0';
-            return 1;
+            long l = (long)score;
+            if (l == score) return RespNumber.FormatInt64(l, text);
         }
         return RespNumber.FormatDouble(score, text);
+    }
+
+    /// <summary>The score entry's stored text (ZSCAN of a listpack shows it as is): an integer's decimal or the string.</summary>
+    public static ReadOnlySpan<byte> ScoreText(byte* sptr, Span<byte> scratch)
+    {
+        if (!Listpack.Get(sptr, out long v, out ReadOnlySpan<byte> s)) return s;
+        return scratch.Slice(0, RespNumber.FormatInt64(v, scratch));
     }
 
     /// <summary>zzlInsertAt: the pair goes before <paramref name="eptr"/> (null: at the end). Returns the blob.</summary>

@@ -201,15 +201,10 @@ public static unsafe partial class ZSetCommands
         }
         long n = Math.Min(count, size);
         c.W.ArrayHeader((int)(withScores && c.W.Protocol == 2 ? 2 * n : n));
-        // Asking for the whole set (or more): all of it, in order, as Redis's zuiNext walk.
-        if (count >= size)
-        {
-            for (ZCursor at = ZSetValue.First(z); at.Valid; at.Next()) WriteRandom(ref c, at.Member(scratch), at.Score, withScores);
-            return;
-        }
         if (z.IsListpack || count * 3 > size)
         {
-            // A large share of the set: a partial Fisher-Yates shuffle over every position.
+            // A large share of the set (or all of it, in random order as Redis 7.0.15 answers it):
+            // a partial Fisher-Yates shuffle over every position.
             nint[] all = ArrayPool<nint>.Shared.Rent((int)size);
             int k = 0;
             for (ZCursor at = ZSetValue.First(z); at.Valid; at.Next()) all[k++] = (nint)at.At;
@@ -246,7 +241,8 @@ public static unsafe partial class ZSetCommands
     /// <summary>
     /// ZSCAN key cursor [MATCH pattern] [COUNT count] (scanGenericCommand): a listpack answers whole with
     /// cursor 0; a skiplist walks its dict from the cursor (a position in the dict's hash space) until
-    /// COUNT elements were seen or 10×COUNT segments. Scores are the %.17g text, as bulk strings.
+    /// COUNT elements were seen or 10×COUNT segments. Scores are bulk strings: a listpack's stored text,
+    /// a skiplist's %.17g (so 1e17 reads "100000000000000000" from one and "1e+17" from the other, as in Redis).
     /// </summary>
     static void ZScan(ref CommandContext c)
     {
@@ -289,7 +285,8 @@ public static unsafe partial class ZSetCommands
                 ReadOnlySpan<byte> m = at.Member(scratch);
                 if (patternArg >= 0 && !Glob.Match(pattern, m, false)) continue;
                 c.W.Bulk(m);
-                c.W.Bulk(text.Slice(0, RespNumber.FormatDouble(at.Score, text)));
+                // The listpack's own score text (d2string's), not the double reformatted.
+                c.W.Bulk(ZSetListpack.ScoreText(Listpack.Next(z.Ptr, at.At), text));
             }
             return;
         }
