@@ -152,7 +152,8 @@ public sealed class ZSetCommandGenerator
             case 85: Grow(); break;
             case 86: Thresholds(); break;
             case 87: Emit("EXISTS", AnyKey(), AnyKey()); break;
-            case < 91: Errors(); break;
+            case < 90: Errors(); break;
+            case 90: MoveOrCopy(); break;
             default: ZAdd(); break;
         }
     }
@@ -365,6 +366,19 @@ public sealed class ZSetCommandGenerator
         if (P(0.4))
             args.AddRange(["COUNT", S(1 + R(5))]);
         Emit(args.ToArray());
+    }
+
+    /// <summary>RENAME and COPY carry a set to another key (often on another shard) in its encoding.</summary>
+    private void MoveOrCopy()
+    {
+        bool lex = P(0.3);
+        string src = lex ? LexKey() : ScoreKey(), dst = lex ? LexKey() : ScoreKey();
+        if (P(0.5))
+            Emit(P(0.7) ? "RENAME" : "RENAMENX", src, dst);
+        else
+            Emit(P(0.7) ? ["COPY", src, dst, "REPLACE"] : ["COPY", src, dst]);
+        Emit("OBJECT", "ENCODING", dst);
+        Emit("ZRANGE", dst, "0", "-1", "WITHSCORES");
     }
 
     /// <summary>Takes "big" well past the thresholds, then shrinks it below them again (it stays a skiplist).</summary>
