@@ -14,6 +14,7 @@ namespace FastKv.Engine.Tests;
 /// sets of every encoding as algebra inputs (expected replies from redis-server 7.0.15 with SADD),
 /// ZSCAN over a skiplist, ZRANDMEMBER's guarantees, and a random walk against a sorted-list model
 /// in both encodings.
+/// Unsafe invariant: structures built here live in the harness shard's arena and are handed to a key at once.
 /// </summary>
 public unsafe class ZSetBehaviourTests
 {
@@ -214,6 +215,11 @@ public unsafe class ZSetBehaviourTests
             for (int i = 0; i < 400; i++) hit.Add(Assert.IsType<string>(Parse(h.Run(EngineHarness.Command("ZRANDMEMBER", "z")))));
             Assert.Equal(10, hit.Count);
         }
+
+        // Intended difference: Redis would start a reply of billions of elements; a count whose reply
+        // length does not fit an int is refused.
+        Is(h, "-ERR value is out of range\r\n", "ZRANDMEMBER", "z", "-3000000000");
+        Is(h, "-ERR value is out of range\r\n", "ZRANDMEMBER", "z", "-1500000000", "WITHSCORES");
 
         h.Run(EngineHarness.Command("HELLO", "3"));
         var pairs = Array(h, "ZRANDMEMBER", "z", "2", "WITHSCORES");

@@ -16,6 +16,7 @@ namespace FastKv.Engine.Tests;
 /// How sorted sets live in the arena: the serialized forms that carry them between shards (and reject
 /// forged bytes), every byte returned when keys go, and a random walk of writes in both encodings
 /// checked against a sorted-list model after every step.
+/// Unsafe invariant: every structure here lives in the harness shard's arena, on this thread, until it is freed.
 /// </summary>
 public unsafe class ZSetStorageTests
 {

@@ -191,6 +191,13 @@ public static unsafe partial class ZSetCommands
         // Repetition allowed (or a single member): independent draws.
         if (!unique || count == 1)
         {
+            // Redis would try to build a reply of billions of elements (and run out of memory); a reply
+            // length must fit the protocol writer's int, so such counts are refused instead.
+            if (count > (withScores && c.W.Protocol == 2 ? int.MaxValue / 2 : int.MaxValue))
+            {
+                c.W.Error("ERR value is out of range");
+                return;
+            }
             c.W.ArrayHeader((int)(withScores && c.W.Protocol == 2 ? 2 * count : count));
             for (long i = 0; i < count; i++)
             {
@@ -292,7 +299,7 @@ public static unsafe partial class ZSetCommands
         }
         byte* dict = ZSetSkipList.Dict(z.Ptr);
         var v = new ScanCollector { Found = new List<nint>() };
-        long iterations = count * 10;
+        long iterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
         do cursor = FieldTable.Scan(dict, cursor, ref v);
         while (cursor != 0 && v.Found.Count < count && --iterations > 0);
         int keep = 0;
