@@ -111,7 +111,7 @@ def run_workload(server, wl, client_cpu, requests):
         cmd += ["-d", str(wl["size"])]
     if wl.get("prefill"):
         subprocess.run(["redis-benchmark", "-p", str(server.port), "-n", str(min(requests, wl["keyspace"] or requests)),
-                        "-r", str(wl["keyspace"]), "-d", str(wl.get("size", 3)), "-P", "64", "-t", "set", "-q"],
+                        "-r", str(wl["keyspace"]), "-d", str(wl.get("size", 3)), "-P", "64", "-t", wl.get("prefill_test", "set"), "-q"],
                        capture_output=True)
     cmd += wl["args"]
     c0, t0 = cpu_seconds(server.proc.pid), time.time()
@@ -135,6 +135,15 @@ def workloads(quick):
     w.append({"name": "MSET 10 keys P1", "clients": 50, "pipeline": 1, "keyspace": K, "args": ["-t", "mset"]})
     w.append({"name": "MGET 10 keys P1", "clients": 50, "pipeline": 1, "keyspace": K, "prefill": True,
               "args": ["mget"] + ["key:__rand_int__"] * 10})
+    # Collections: redis-benchmark's own tests, one collection per test (LPUSH/RPOP on one list,
+    # HSET/SADD/ZADD with random fields, so the collection grows into its large encoding).
+    for p in ([16] if quick else [1, 16]):
+        w.append({"name": f"LPUSH P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "lpush"]})
+        w.append({"name": f"RPOP P{p}", "clients": 50, "pipeline": p, "keyspace": K, "prefill": True, "prefill_test": "lpush",
+                  "args": ["-t", "rpop"]})
+        w.append({"name": f"HSET P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "hset"]})
+        w.append({"name": f"SADD P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "sadd"]})
+        w.append({"name": f"ZADD P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "zadd"]})
     return w
 
 
@@ -147,7 +156,19 @@ def memtier_stream(n):
     return b"".join(parts)
 
 
-def memory_rows(make_fastkv, make_redis, counts):
+def small_hash_stream(n):
+    """n hashes of 10 small fields (field1..field10, 8-byte values): the listpack encoding."""
+    parts = []
+    for i in range(n):
+        k = b"hash:%d" % i
+        args = [b"HSET", k]
+        for f in range(10):
+            args += [b"field%d" % f, b"val%05d" % (i % 100000)]
+        parts.append(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in args))
+    return b"".join(parts)
+
+
+def memory_rows(make_fastkv, make_redis, counts, stream=memtier_stream):
     rows = []
     for n in counts:
         res = {}
@@ -157,7 +178,7 @@ def memory_rows(make_fastkv, make_redis, counts):
                 base_rss = rss_bytes(s.proc.pid)
                 base_used = s.info_field("used_memory")
                 # memtier_benchmark's key names (memtier-N) with 32-byte values, loaded by redis-cli --pipe.
-                subprocess.run(["redis-cli", "-p", str(s.port), "--pipe"], input=memtier_stream(n),
+                subprocess.run(["redis-cli", "-p", str(s.port), "--pipe"], input=stream(n),
                                capture_output=True)
                 keys = int(s.cli("dbsize").strip() or 0)
                 time.sleep(0.5)
@@ -224,6 +245,11 @@ def main():
         for n, res in rows:
             f, r = res["fastkv"], res["redis"]
             mem.append(f"| {f['keys']} / {r['keys']} | {f['rss']:.1f} | {r['rss']:.1f} | {f['rss']/r['rss']:.2f} | {f['used']:.1f} | {r['used']:.1f} | {f['used']/r['used']:.2f} |")
+        rows = memory_rows(lambda: start_fastkv(a.jit, server_cpu, a.fastkv_arg)[0], lambda: start_redis(server_cpu), [100_000],
+                           stream=small_hash_stream)
+        for n, res in rows:
+            f, r = res["fastkv"], res["redis"]
+            mem.append(f"| {f['keys']} / {r['keys']} hashes of 10 small fields | {f['rss']:.1f} | {r['rss']:.1f} | {f['rss']/r['rss']:.2f} | {f['used']:.1f} | {r['used']:.1f} | {f['used']/r['used']:.2f} |")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     header = (f"### {datetime.date.today().isoformat()} commit {commit} ({'JIT' if a.jit else 'NativeAOT net9.0'})\n\n"
               f"`scripts/bench {' '.join(sys.argv[1:])}` — {a.rounds} rounds A/B alternating, {requests} requests per run, "

@@ -5,8 +5,9 @@ using Xunit;
 namespace FastKv.Engine.Tests;
 
 /// <summary>
-/// DESIGN.md principle 5: a steady-state GET/SET loop allocates no managed memory. The requests go
-/// through the real session (parser, command lookup, routing, handler, reply writer, stats).
+/// DESIGN.md principle 5: a steady-state GET/SET loop, with HSET/HGET/HINCRBY on small hashes, allocates
+/// no managed memory. The requests go through the real session (parser, command lookup, routing,
+/// handler, reply writer, stats).
 /// </summary>
 public class HotPathAllocationTests
 {
@@ -21,6 +22,13 @@ public class HotPathAllocationTests
             parts.Add(EngineHarness.Command("SETEX", key, "1000", "v" + round));
             parts.Add(EngineHarness.Command("GET", "missing-" + i));
             parts.Add(EngineHarness.Command("INCR", "counter-" + (i % 10)));
+            // Small hashes (listpack): overwrite, read, read a missing field, count.
+            string hash = "hash-" + (i % 50);
+            parts.Add(EngineHarness.Command("HSET", hash, "field-" + (i % 10), "value-" + round + "-" + i, "n", (i + round).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            parts.Add(EngineHarness.Command("HGET", hash, "field-" + (i % 10)));
+            parts.Add(EngineHarness.Command("HGET", hash, "n"));
+            parts.Add(EngineHarness.Command("HGET", hash, "missing"));
+            parts.Add(EngineHarness.Command("HINCRBY", hash, "counter", "1"));
         }
         int len = 0;
         foreach (var p in parts) len += p.Length;
@@ -50,6 +58,58 @@ public class HotPathAllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
         Assert.Contains("$", h.Run(EngineHarness.Command("GET", "memtier-0")));
+    }
+
+    /// <summary>SADD, SISMEMBER (and SREM to stay steady) on small intset and listpack sets.</summary>
+    static byte[] SetPipeline(int keys)
+    {
+        var parts = new List<byte[]>();
+        for (int i = 0; i < keys; i++)
+        {
+            string ints = "set-int-" + i, strs = "set-str-" + i;
+            parts.Add(EngineHarness.Command("SADD", ints, "1", "2", "3", "40000", "-7"));
+            parts.Add(EngineHarness.Command("SADD", ints, "123456"));
+            parts.Add(EngineHarness.Command("SISMEMBER", ints, "123456"));
+            parts.Add(EngineHarness.Command("SISMEMBER", ints, "not-an-int"));
+            parts.Add(EngineHarness.Command("SREM", ints, "123456"));
+            parts.Add(EngineHarness.Command("SADD", strs, "alpha", "beta", "gamma", "17"));
+            parts.Add(EngineHarness.Command("SADD", strs, "delta-" + (i % 3)));
+            parts.Add(EngineHarness.Command("SISMEMBER", strs, "beta"));
+            parts.Add(EngineHarness.Command("SISMEMBER", strs, "17"));
+            parts.Add(EngineHarness.Command("SISMEMBER", strs, "missing"));
+            parts.Add(EngineHarness.Command("SREM", strs, "delta-" + (i % 3)));
+            parts.Add(EngineHarness.Command("SISMEMBER", "no-such-set-" + i, "x"));
+        }
+        int len = 0;
+        foreach (var p in parts) len += p.Length;
+        var all = new byte[len];
+        int o = 0;
+        foreach (var p in parts) { p.CopyTo(all, o); o += p.Length; }
+        return all;
+    }
+
+    [Fact]
+    public void SteadySmallSetLoop_AllocatesNothing()
+    {
+        using var h = new EngineHarness(slowlog: false);
+        byte[] round = SetPipeline(100);
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(round);
+            h.Session.Output.Clear();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+        {
+            h.Session.Feed(round);
+            h.Session.Output.Clear();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal("$6\r\nintset\r\n", h.Run(EngineHarness.Command("OBJECT", "ENCODING", "set-int-7")));
+        Assert.Equal("$8\r\nlistpack\r\n", h.Run(EngineHarness.Command("OBJECT", "ENCODING", "set-str-7")));
+        Assert.Equal(":5\r\n", h.Run(EngineHarness.Command("SCARD", "set-int-7")));
+        Assert.Equal(":4\r\n", h.Run(EngineHarness.Command("SCARD", "set-str-7")));
     }
 
     /// <summary>Small sorted sets (listpack): member updates, inserts and deletes, score and rank lookups.</summary>

@@ -17,15 +17,18 @@ namespace FastKv.Engine;
 ///  set   intset     Intset
 ///  set   listpack   Listpack: member, member ...
 ///  set   hashtable  FieldTable (element = member, empty value)
+///  list  listpack   QuickList with the Unlimited fill: one node (see ListEncoding)
+///  list  quicklist  QuickList
 ///  zset  listpack   Listpack: member, score, member, score ... in order (ZSetListpack)
 ///  zset  skiplist   ZSetSkipList: FieldTable member→score plus SortedIndex
 /// </code>
-/// Lists (quicklist) add their rows where they are built.
+/// A list is a QuickList whatever its encoding nibble says, so lists dispatch on the type before the encoding.
 ///
 /// Serialized form (<see cref="Serialize"/>): what <see cref="EntryDump"/> carries between shards.
 /// Blob encodings (listpack, intset) travel as their bytes; a FieldTable travels as
-/// <c>[count i64] ([fieldLen u32][valueLen u32][field][value])*</c>, little-endian; a zset skiplist as
-/// <see cref="ZSetSkipList.Serialize"/> writes it.
+/// <c>[count i64] ([fieldLen u32][valueLen u32][field][value])*</c>, little-endian. A list travels as
+/// <c>[fill i32]</c> followed by its nodes' listpacks, each as its bytes (a listpack starts with its size).
+/// A zset skiplist travels as <see cref="ZSetSkipList.Serialize"/> writes it.
 /// <see cref="Deserialize"/> checks everything it reads: the internal commands that carry these bytes
 /// are reachable by any client, so a forged payload must give an error, never a crash.
 ///
@@ -46,6 +49,7 @@ public static unsafe class Collection
     /// <summary>Frees what the value of a collection points at.</summary>
     public static void Free(Arena arena, byte type, byte enc, byte* p)
     {
+        if (type == ValueKind.List) { QuickList.Free(arena, p); return; }
         switch (enc)
         {
             case ValueEncoding.ListPack: Listpack.Free(arena, p); return;
@@ -59,6 +63,7 @@ public static unsafe class Collection
     /// <summary>Arena bytes the structure holds (MEMORY USAGE).</summary>
     public static long BytesUsed(byte type, byte enc, byte* p)
     {
+        if (type == ValueKind.List) return QuickList.BytesUsed(p);
         switch (enc)
         {
             case ValueEncoding.ListPack: return (long)Arena.UsableSize((nuint)Listpack.TotalBytes(p));
@@ -72,6 +77,7 @@ public static unsafe class Collection
     /// <summary>A deep copy in the same arena (COPY within a shard).</summary>
     public static byte* Clone(Arena arena, byte type, byte enc, byte* p)
     {
+        if (type == ValueKind.List) return QuickList.Clone(arena, p);
         var w = new ArrayBufferWriter<byte>();
         Serialize(type, enc, p, w);
         byte* copy = Deserialize(arena, type, enc, w.WrittenSpan);
@@ -82,6 +88,7 @@ public static unsafe class Collection
     /// <summary>Appends the serialized form of the structure to <paramref name="w"/>.</summary>
     public static void Serialize(byte type, byte enc, byte* p, IBufferWriter<byte> w)
     {
+        if (type == ValueKind.List) { SerializeQuickList(p, w); return; }
         switch (enc)
         {
             case ValueEncoding.ListPack: w.Write(new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p))); return;
@@ -95,6 +102,7 @@ public static unsafe class Collection
     /// <summary>Builds the structure from its serialized form; null when the bytes are not a valid one.</summary>
     public static byte* Deserialize(Arena arena, byte type, byte enc, ReadOnlySpan<byte> data)
     {
+        if (type == ValueKind.List) return DeserializeQuickList(arena, enc, data);
         switch (enc)
         {
             case ValueEncoding.ListPack when type is ValueKind.Hash or ValueKind.Set:
@@ -236,5 +244,43 @@ public static unsafe class Collection
             return null;
         }
         return t;
+    }
+
+    static void SerializeQuickList(byte* ql, IBufferWriter<byte> w)
+    {
+        Span<byte> head = w.GetSpan(4);
+        BinaryPrimitives.WriteInt32LittleEndian(head, QuickList.Fill(ql));
+        w.Advance(4);
+        for (byte* node = QuickList.HeadNode(ql); node != null; node = QuickList.NextNode(node))
+            w.Write(new ReadOnlySpan<byte>(QuickList.NodeListpack(node), QuickList.NodeBytes(node)));
+    }
+
+    /// <summary>A list from its serialized form: a fill that fits the encoding (listpack: Unlimited and one
+    /// node; quicklist: a real fill), then at least one valid, non-empty listpack.</summary>
+    static byte* DeserializeQuickList(Arena arena, byte enc, ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 4 || enc is not (ValueEncoding.ListPack or ValueEncoding.QuickList)) return null;
+        int fill = BinaryPrimitives.ReadInt32LittleEndian(data);
+        bool unlimited = fill == QuickList.Unlimited;
+        if (unlimited != (enc == ValueEncoding.ListPack)) return null;
+        if (!unlimited && (fill < QuickList.MinFill || fill > QuickList.MaxFill)) return null;
+        byte* ql = QuickList.Create(arena, fill);
+        int pos = 4;
+        while (pos < data.Length)
+        {
+            if (data.Length - pos < Listpack.EmptySize) break;
+            uint size = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(pos));
+            if (size < Listpack.EmptySize || size > (uint)(data.Length - pos)) break;
+            ReadOnlySpan<byte> lp = data.Slice(pos, (int)size);
+            if (!ValidListpack(lp, pairs: false)) break;
+            QuickList.AppendListpack(arena, ql, lp);
+            pos += (int)size;
+        }
+        if (pos != data.Length || QuickList.Count(ql) == 0 || (unlimited && QuickList.NodeCount(ql) != 1))
+        {
+            QuickList.Free(arena, ql);
+            return null;
+        }
+        return ql;
     }
 }

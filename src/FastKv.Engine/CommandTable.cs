@@ -22,11 +22,15 @@ public sealed unsafe class CommandTable
     {
         var t = new CommandTable();
         StringCommands.Register(t);
+        ListCommands.Register(t);
+        HashCommands.Register(t);
+        SetCommands.Register(t);
         ZSetCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
         EntryDump.Register(t);
+        Blocking.Register(t);
         return t;
     }
 

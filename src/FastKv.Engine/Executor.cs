@@ -82,6 +82,9 @@ public static unsafe class Executor
         c.Shard.Stats.CommandsProcessed++;
         long slower = c.Shard.Server.Config.SlowlogSlowerThan;
         if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
+        // Clients blocked on a key this write touched get served now, in arrival order.
+        if (c.Shard.Blocking.WatchedKeys != 0 && (c.Spec.Flags & CommandFlags.Write) != 0 && c.DbOverride == null)
+            c.Shard.Blocking.AfterWrite(ref c);
     }
 
     /// <summary>Whether a granted intent lock of another transaction covers one of the command's keys.</summary>

@@ -35,6 +35,10 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
     public bool Closed;
+    /// <summary>Closed, read from another shard's thread (a blocked client's key shard).</summary>
+    public bool IsClosed => System.Threading.Volatile.Read(ref Closed);
+    /// <summary>The blocking command this session waits in, if any.</summary>
+    public BlockedClient? Blocked;
 
     public Session(Shard home, Client client)
     {
@@ -192,6 +196,16 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             start += consumed;
             return true;
         }
+        if ((spec.Flags & CommandFlags.Blocking) != 0)
+        {
+            // Runs after everything before it, and the session waits until it is served or times out.
+            if (slotCount > 0) return false;
+            start += consumed;
+            Waiting = true;
+            if (Blocking.Begin(this, spec, buf, args)) return false;
+            Waiting = false;
+            return true;
+        }
         Shard? target = Home;
         if (server.ShardCount > 1) target = Router.Target(server, Home, spec, buf, args, Client.Db);
         if (target != null && target != Home)
@@ -309,7 +323,14 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     /// </summary>
     public void Close()
     {
-        Closed = true;
+        System.Threading.Volatile.Write(ref Closed, true);
+        // A blocked client that nobody is serving right now leaves no trace; one being served
+        // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
+        if (Blocked != null && Blocked.Cancel())
+        {
+            Blocked = null;
+            Waiting = false;
+        }
         if (!Waiting) ReleaseBuffers();
     }
 
@@ -323,6 +344,13 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     }
 
     public void OnTransactionDone() => Resume();
+
+    /// <summary>The blocking command ended (its reply, if any, is in Output).</summary>
+    public void OnBlockedDone()
+    {
+        Blocked = null;
+        Resume();
+    }
 
     void ILockWaiter.Resume(Shard shard) => Resume();
 

@@ -32,6 +32,8 @@ public sealed unsafe class Shard : IDisposable
     public readonly CommandStats CommandStats;
     public readonly Mailbox Mailbox;
     public readonly TxLocks Locks;
+    /// <summary>Clients blocked on this shard's keys, and the timeouts of this shard's blocked clients.</summary>
+    public readonly ShardBlocking Blocking;
     /// <summary>Wall clock in unix ms, refreshed by the loop before each batch of work.</summary>
     public long NowMs;
     /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
@@ -56,6 +58,7 @@ public sealed unsafe class Shard : IDisposable
         CommandStats = new CommandStats(server.Commands.Count);
         Mailbox = new Mailbox();
         Locks = new TxLocks(this);
+        Blocking = new ShardBlocking(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
     }

@@ -102,6 +102,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             while (!server.ShutdownRequested)
             {
                 int timeout = toFlush.Count > 0 ? 0 : 100;
+                if (timeout > 0 && shard.Blocking.HomeWaiters > 0)
+                    timeout = Math.Min(timeout, shard.Blocking.MillisUntilNextTimeout(shard.NowMs));
                 if (timeout != 0 && !shard.Mailbox.PrepareSleep()) timeout = 0;
                 int n = Libc.epoll_wait(epfd, events, MaxEvents, timeout);
                 shard.Mailbox.AwakeNow();
@@ -212,6 +214,12 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             }
             if (n == 0 || Libc.Errno != Libc.EAGAIN && Libc.Errno != Libc.EINTR)
             {
+                if (c.Session.Blocked != null)
+                {
+                    // A client gone while blocked stops waiting now (nothing is served to it), as in Redis.
+                    Close(c);
+                    return;
+                }
                 c.Client.CloseAfterReply = true;
                 c.Session.Output.Clear();
             }
@@ -303,6 +311,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     void Timers()
     {
         long now = shard.NowMs;
+        if (shard.Blocking.HomeWaiters > 0)
+        {
+            shard.Blocking.CheckTimeouts(now);
+            FlushQueued();
+        }
         if (now >= nextExpiryMs)
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;

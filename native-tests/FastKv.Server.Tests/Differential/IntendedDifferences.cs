@@ -21,6 +21,9 @@ public static class IntendedDifferences
         if (oracle.AsSpan().SequenceEqual(target))
             return null;
         string name = command.Length == 0 ? "" : Resp.AsString(command[0]).ToUpperInvariant();
+        // Collections listed in table order or picked at random: compared by content (UnorderedReplies.cs).
+        if (UnorderedReplies.TryCompare(name, command, oracle, target, out string? unordered))
+            return unordered;
         switch (name)
         {
             // The two servers run the command a few microseconds apart, so a remaining or absolute

@@ -111,7 +111,8 @@ public static unsafe class EntryDump
     /// <summary>
     /// __fkv-exec db nkeys (key present(0|1) dump){nkeys} command args...: loads the copies into the
     /// shard's scratch database, runs the command over it, and answers <c>:1</c>, the command's reply,
-    /// then each key's new serialized copy (null when absent). <c>:0</c> and an error when a copy is bad.
+    /// then per key <c>:0</c> when the command left it alone, null when it is now absent, or its new
+    /// serialized copy. <c>:0</c> and an error when a copy is bad.
     /// </summary>
     static void Exec(ref CommandContext c)
     {
@@ -136,6 +137,15 @@ public static unsafe class EntryDump
                 return;
             }
         }
+        // Each key as loaded, serialized again from the scratch copy: a key the command leaves alone
+        // serializes the same way afterwards (a copy's table order differs from the original's, so the
+        // incoming bytes are no baseline).
+        var baseline = new byte[]?[n];
+        for (int i = 0; i < n; i++)
+        {
+            byte* e0 = scratch.Find(c.Arg(3 + 3 * i));
+            baseline[i] = e0 == null ? null : Serialize(e0);
+        }
         var sub = new ArgList(c.Count - cmd);
         for (int i = cmd; i < c.Count; i++) sub.Add(c.Args.Offsets[i], c.Args.Lengths[i]);
         c.W.Integer(1);
@@ -152,8 +162,11 @@ public static unsafe class EntryDump
         for (int i = 0; i < n; i++)
         {
             byte* e = scratch.Find(c.Arg(3 + 3 * i));
-            if (e == null) c.W.NullBulk();
-            else c.W.Bulk(Serialize(e));
+            byte[]? after = e == null ? null : Serialize(e);
+            if (after == null ? baseline[i] == null : baseline[i] != null && after.AsSpan().SequenceEqual(baseline[i]))
+                c.W.Integer(0); // unchanged: nothing to write back
+            else if (after == null) c.W.NullBulk();
+            else c.W.Bulk(after);
         }
         scratch.Clear();
     }

@@ -80,8 +80,10 @@ public static unsafe class ServerCommands
         w.Bulk(Encoding.ASCII.GetBytes(s.FullName));
         w.Integer(s.Arity);
         var flags = FlagNames(s.Flags);
-        w.SetHeader(flags.Length);
+        bool movable = s.KeysProc != null;
+        w.SetHeader(flags.Length + (movable ? 1 : 0));
         foreach (var f in flags) w.Simple(f);
+        if (movable) w.Simple("movablekeys");
         w.Integer(s.FirstKey);
         w.Integer(s.LastKey);
         w.Integer(s.KeyStep);
@@ -92,7 +94,7 @@ public static unsafe class ServerCommands
         if (s.FirstKey > 0)
         {
             w.ArrayHeader(1);
-            w.MapHeader(4);
+            w.MapHeader(3);
             w.Bulk("flags"u8);
             bool write = (s.Flags & CommandFlags.Write) != 0;
             w.SetHeader(2); w.Simple(write ? "RW" : "RO"); w.Simple(write ? "UPDATE" : "ACCESS");

@@ -43,18 +43,22 @@ public static unsafe partial class StringCommands
             if (KeyEntry.Type(e) != ValueKind.String) { c.W.Error(Errors.WrongType); return; }
             if (!RespNumber.TryParseInt64(KeyEntry.Value(e), out value)) { c.W.Error(Errors.NotInteger); return; }
         }
-        if ((by < 0 && value < 0 && by < long.MinValue - value) ||
-            (by > 0 && value > 0 && by > long.MaxValue - value))
-        {
-            c.W.Error(Errors.Overflow);
-            return;
-        }
-        value += by;
+        if (!TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
 
         Span<byte> text = stackalloc byte[StringValue.MaxInt64Chars];
         int n = RespNumber.FormatInt64(value, text);
         StoreText(db, key, slot, text.Slice(0, n), ValueEncoding.Int);
         c.W.Integer(value);
+    }
+
+    /// <summary>value += by, or false when the sum leaves int64 (Redis's overflow test, before adding).</summary>
+    internal static bool TryAdd(ref long value, long by)
+    {
+        if ((by < 0 && value < 0 && by < long.MinValue - value) ||
+            (by > 0 && value > 0 && by > long.MaxValue - value))
+            return false;
+        value += by;
+        return true;
     }
 
     /// <summary>
@@ -104,17 +108,9 @@ public static unsafe partial class StringCommands
         LongDouble sum = LongDouble.Add(a, b);
         if (!sum.IsFinite) { c.W.Error(Errors.NanOrInf); return; }
 
-        // Values up to ~1e100 fit the stack buffer; longer expansions (up to ~1.19e4932) rent one.
         byte[]? rented = null;
-        Span<byte> text = stackalloc byte[128];
-        int n = sum.FormatFixed17(text);
-        if (n < 0)
-        {
-            rented = ArrayPool<byte>.Shared.Rent(LongDouble.MaxFixed17Chars);
-            text = rented;
-            n = sum.FormatFixed17(text);
-        }
-        n = TrimFraction(text, n);
+        Span<byte> text = stackalloc byte[HumanStackChars];
+        int n = FormatHuman(sum, ref text, ref rented);
         ReadOnlySpan<byte> result = text.Slice(0, n);
 
         // No write happened since FindSlot, so the slot still points at this key's entry.
@@ -123,11 +119,32 @@ public static unsafe partial class StringCommands
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }
 
+    /// <summary>Stack room for <see cref="FormatHuman"/>: values up to ~1e100 fit it.</summary>
+    internal const int HumanStackChars = 128;
+
+    /// <summary>
+    /// ld2string(LD_STR_HUMAN) of a finite value into <paramref name="text"/> (give it
+    /// <see cref="HumanStackChars"/> bytes of stack); returns the length. Longer expansions (up to
+    /// ~1.19e4932) switch <paramref name="text"/> to a rented buffer, which the caller returns to
+    /// ArrayPool&lt;byte&gt;.Shared when <paramref name="rented"/> is set.
+    /// </summary>
+    internal static int FormatHuman(LongDouble v, ref Span<byte> text, ref byte[]? rented)
+    {
+        int n = v.FormatFixed17(text);
+        if (n < 0)
+        {
+            rented = ArrayPool<byte>.Shared.Rent(LongDouble.MaxFixed17Chars);
+            text = rented;
+            n = v.FormatFixed17(text);
+        }
+        return TrimFraction(text, n);
+    }
+
     /// <summary>
     /// string2ld: no surrounding whitespace, bounded length, the whole text a strtold number, not
     /// NaN, and not out of range (overflow to inf or underflow to zero).
     /// </summary>
-    static bool TryParseLongDouble(ReadOnlySpan<byte> s, out LongDouble v)
+    internal static bool TryParseLongDouble(ReadOnlySpan<byte> s, out LongDouble v)
     {
         v = default;
         if (s.Length == 0 || s.Length >= MaxLongDoubleChars) return false;

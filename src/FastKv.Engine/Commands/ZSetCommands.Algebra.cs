@@ -65,10 +65,9 @@ public static unsafe partial class ZSetCommands
         s.Type = KeyEntry.Type(e);
         s.Encoding = KeyEntry.Encoding(e);
         s.P = Collection.Ptr(e);
-        if (s.Type == ValueKind.ZSet) s.Length = ZSetValue.Length(new ZSet { Encoding = s.Encoding, Ptr = s.P });
-        else if (s.Encoding == ValueEncoding.IntSet) s.Length = Intset.Length(s.P);
-        else if (s.Encoding == ValueEncoding.ListPack) s.Length = Listpack.Count(s.P);
-        else s.Length = FieldTable.Count(s.P);
+        s.Length = s.Type == ValueKind.ZSet
+            ? ZSetValue.Length(new ZSet { Encoding = s.Encoding, Ptr = s.P })
+            : SetValue.Count(new SetRef(s.Encoding, s.P));
         return s;
     }
 
@@ -78,21 +77,10 @@ public static unsafe partial class ZSetCommands
         score = 1;
         if (s.P == null) return false;
         if (s.Type == ValueKind.ZSet) return ZSetValue.TryGetScore(new ZSet { Encoding = s.Encoding, Ptr = s.P }, member, out score);
-        switch (s.Encoding)
-        {
-            case ValueEncoding.IntSet: return Listpack.TryParseInteger(member, out long v) && Intset.Contains(s.P, v);
-            case ValueEncoding.ListPack: return Listpack.Find(s.P, Listpack.First(s.P), member, 0) != null;
-            default: return FieldTable.Find(s.P, member) != null;
-        }
+        return SetValue.Contains(new SetRef(s.Encoding, s.P), member);
     }
 
-    struct SetTableWalker<TVisitor> : IFieldVisitor where TVisitor : struct, IElementVisitor
-    {
-        public TVisitor Inner;
-        public void Visit(byte* element) => Inner.Visit(FieldTable.ElementField(element), 1);
-    }
-
-    /// <summary>zuiNext over the whole source.</summary>
+    /// <summary>zuiNext over the whole source: a sorted set in order, a set in its encoding's order.</summary>
     static void ForEach<TVisitor>(in Source s, ref TVisitor v) where TVisitor : struct, IElementVisitor
     {
         if (s.P == null) return;
@@ -103,22 +91,10 @@ public static unsafe partial class ZSetCommands
                 v.Visit(at.Member(scratch), at.Score);
             return;
         }
-        switch (s.Encoding)
-        {
-            case ValueEncoding.IntSet:
-                for (int i = 0; i < Intset.Length(s.P); i++)
-                    v.Visit(scratch.Slice(0, RespNumber.FormatInt64(Intset.Get(s.P, i), scratch)), 1);
-                return;
-            case ValueEncoding.ListPack:
-                for (byte* p = Listpack.First(s.P); p != null; p = Listpack.Next(s.P, p))
-                    v.Visit(ZSetListpack.Member(p, scratch), 1);
-                return;
-            default:
-                var w = new SetTableWalker<TVisitor> { Inner = v };
-                FieldTable.Enumerate(s.P, ref w);
-                v = w.Inner;
-                return;
-        }
+        nint* buffer = stackalloc nint[SetIterator.BufferLength];
+        var it = new SetIterator(new SetRef(s.Encoding, s.P), buffer);
+        while (it.Next(out ListpackValue m))
+            v.Visit(m.IsInteger ? scratch.Slice(0, RespNumber.FormatInt64(m.Integer, scratch)) : m.Bytes, 1);
     }
 
     /// <summary>zunionInterAggregate: a SUM that gives NaN (inf + -inf) is 0.</summary>

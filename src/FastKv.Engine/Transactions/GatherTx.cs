@@ -16,15 +16,15 @@ namespace FastKv.Engine;
 /// <item>Round 3: every key whose copy changed is written back to its shard (<c>__fkv-put</c> or DEL).</item>
 /// </list>
 /// Copies cost time proportional to the values, so this is for the cross-shard case only; commands whose
-/// keys share a shard run directly. A large hash or set source that the command only read can still
-/// come back as "changed" (its table is rebuilt with another seed, so its serialized order differs) and
-/// is then rewritten with the same content.
+/// keys share a shard run directly. Only keys the command changed are written back: a source it only
+/// read keeps its original structure (and the positions a running SSCAN/HSCAN relies on).
 /// </summary>
-public sealed class GatherTx : MultiShardTx
+public class GatherTx : MultiShardTx
 {
     public const string ExecCommand = "__fkv-exec";
-    readonly CopiedArgs a;
+    readonly byte[][] command;
     readonly List<byte[]> keys = new();
+    readonly HashSet<string> keySet = new(StringComparer.Ordinal);
     readonly List<Shard> owners = new();
     readonly List<byte[]?> before = new();
     Shard exec = null!;
@@ -33,26 +33,34 @@ public sealed class GatherTx : MultiShardTx
 
     public GatherTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s)
     {
-        a = new CopiedArgs(buf, args);
-        int[] pos = CommandTable.GetKeys(spec, buf, args) ?? Array.Empty<int>();
-        foreach (int p in pos)
-        {
-            byte[] k = a[p];
-            bool seen = false;
-            foreach (var x in keys) if (x.AsSpan().SequenceEqual(k)) { seen = true; break; }
-            if (!seen) keys.Add(k);
-        }
+        command = new CopiedArgs(buf, args).Items;
+        foreach (int p in CommandTable.GetKeys(spec, buf, args) ?? Array.Empty<int>()) AddKey(command[p]);
+    }
+
+    /// <summary>A command given as its arguments, with its keys already known.</summary>
+    protected GatherTx(Session s, byte[][] command, List<byte[]> keys) : base(s)
+    {
+        this.command = command;
+        foreach (var k in keys) AddKey(k);
+    }
+
+    /// <summary>Adds a key to gather (once); call <see cref="PlanOwners"/> after adding.</summary>
+    protected void AddKey(byte[] k)
+    {
+        if (keySet.Add(System.Text.Encoding.Latin1.GetString(k))) keys.Add(k);
+    }
+
+    /// <summary>Finds the shard of every key added since the last call; the first key's shard runs the command.</summary>
+    protected void PlanOwners()
+    {
+        for (int i = owners.Count; i < keys.Count; i++) owners.Add(Server.ShardOf(keys[i]));
+        exec = owners.Count > 0 ? owners[0] : Home;
     }
 
     public override void Start()
     {
-        foreach (var k in keys)
-        {
-            Shard sh = Server.ShardOf(k);
-            owners.Add(sh);
-            LockKey(sh, Db, k, true);
-        }
-        exec = owners.Count > 0 ? owners[0] : Home;
+        PlanOwners();
+        for (int i = 0; i < keys.Count; i++) LockKey(owners[i], Db, keys[i], true);
         Acquire();
     }
 
@@ -68,6 +76,11 @@ public sealed class GatherTx : MultiShardTx
 
     protected override void OnRound(RemoteRequest[] parts)
     {
+        if (round == 4)
+        {
+            if (!OnLaterRound(parts)) throw new InvalidOperationException("a gather round nobody asked for");
+            return;
+        }
         switch (round)
         {
             case 1:
@@ -82,7 +95,7 @@ public sealed class GatherTx : MultiShardTx
                     items.Add(Num(before[i] == null ? 0 : 1));
                     items.Add(before[i] ?? Array.Empty<byte>());
                 }
-                items.AddRange(a.Items);
+                items.AddRange(command);
                 SubCommand.Add(Part(exec, Db), items);
                 SendRound();
                 return;
@@ -90,9 +103,19 @@ public sealed class GatherTx : MultiShardTx
                 if (WriteBack(parts[0].ReplyBuffer.Written)) return;
                 break;
         }
+        round = 4;
+        Reply(reply);
+    }
+
+    /// <summary>The command's reply, once every changed key is back on its shard: send it and finish.</summary>
+    protected virtual void Reply(byte[] reply)
+    {
         W.Raw(reply);
         Finish();
     }
+
+    /// <summary>A round a subclass started from <see cref="Reply"/> finished; true when it handled it.</summary>
+    protected virtual bool OnLaterRound(RemoteRequest[] parts) => false;
 
     /// <summary>Reads the exec reply; starts round 3 and returns true when some key changed.</summary>
     bool WriteBack(ReadOnlySpan<byte> r)
@@ -111,12 +134,11 @@ public sealed class GatherTx : MultiShardTx
             len = ReplyFrames.Length(r, pos);
             ReadOnlySpan<byte> frame = r.Slice(pos, len);
             pos += len;
-            bool present = ReplyFrames.TryBulk(frame, out var after);
-            byte[]? old = before[i];
-            if (present && old != null && after.SequenceEqual(old)) continue;
-            if (!present && old == null) continue;
-            if (present) SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.PutCommand), Num(Db), keys[i], Num(1), after.ToArray());
-            else SubCommand.Add(Part(owners[i], Db), SubCommand.Text("DEL"), keys[i]);
+            if (frame.Length > 0 && frame[0] == (byte)':') continue; // the command left this key alone
+            if (ReplyFrames.TryBulk(frame, out var after))
+                SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.PutCommand), Num(Db), keys[i], Num(1), after.ToArray());
+            else if (before[i] != null)
+                SubCommand.Add(Part(owners[i], Db), SubCommand.Text("DEL"), keys[i]);
         }
         if (Parts.Count == 0) return false;
         SendRound();

@@ -122,6 +122,7 @@ public abstract class MultiShardTx : IRemoteOwner
     /// <summary>All locks held: send the first round.</summary>
     protected abstract void Begin();
 
+
     /// <summary>Starts a sub-request for a shard in the current round; add commands, then <see cref="SendRound"/>.</summary>
     protected RemoteRequest Part(Shard shard, int db)
     {
@@ -156,8 +157,15 @@ public abstract class MultiShardTx : IRemoteOwner
     /// <summary>Releases the locks and hands the reply (already written to the session) back.</summary>
     protected void Finish()
     {
-        foreach (var (s, l) in locks) Sequencer.Release(s, l);
+        ReleaseLocks();
         Session.OnTransactionDone();
+    }
+
+    /// <summary>Releases the locks without resuming the session (a blocking command that keeps waiting).</summary>
+    protected void ReleaseLocks()
+    {
+        foreach (var (s, l) in locks) Sequencer.Release(s, l);
+        locks.Clear();
     }
 
     protected RespWriter W => Session.W;

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// One client waiting in a blocking command. It lives on the client's home shard and is registered
+/// on every shard holding one of its keys; whichever of them first has data for it claims it, serves
+/// it there (the pop runs on the key's own shard) and posts the reply home. A timeout or a disconnect
+/// on the home shard ends it instead. The state word makes exactly one of them win:
+/// <code>
+///   Waiting --claim (a key's shard)--> Claimed --served--> Done
+///      |                                  '--nothing after all--> Waiting
+///      '--timeout / disconnect (home)--> Done
+/// </code>
+/// The home shard never finishes a Claimed waiter; it retries the timeout on its next tick, by when the
+/// claimer has served it or let it go.
+/// </summary>
+public sealed class BlockedClient : IRemoteOwner
+{
+    const int Waiting = 0, Claimed = 1, Done = 2;
+
+    static long lastId;
+    /// <summary>Waiters by id, for the internal command that registers them on a key's shard.</summary>
+    static readonly ConcurrentDictionary<long, BlockedClient> registry = new();
+
+    public readonly long Id;
+    public readonly Session Session;
+    public readonly Shard Home;
+    public readonly BlockingPlan Plan;
+    public readonly List<Shard> Shards;
+    /// <summary>Absolute unix ms; long.MaxValue waits forever.</summary>
+    public long Deadline;
+    /// <summary>The reply written by the shard that served it.</summary>
+    public readonly RespWriter Reply;
+    int state;
+
+    public BlockedClient(Session session, BlockingPlan plan)
+    {
+        Id = Interlocked.Increment(ref lastId);
+        Session = session;
+        Home = session.Home;
+        Plan = plan;
+        Shards = plan.Shards(Home.Server);
+        Reply = new RespWriter(new OutputBuffer()) { Protocol = session.Client.Protocol };
+        registry[Id] = this;
+    }
+
+    public static BlockedClient? Find(long id) => registry.TryGetValue(id, out var w) ? w : null;
+
+    public bool IsDone => Volatile.Read(ref state) == Done;
+
+    /// <summary>A key's shard takes the waiter to serve it; false when someone else has it.</summary>
+    public bool TryClaim() => Interlocked.CompareExchange(ref state, Claimed, Waiting) == Waiting;
+
+    /// <summary>The claimer found nothing to give after all: back to waiting.</summary>
+    public void Unclaim() => Volatile.Write(ref state, Waiting);
+
+    /// <summary>Back to waiting for a new attempt (a cross-shard BLMOVE that was woken).</summary>
+    internal void Reset() => Volatile.Write(ref state, Waiting);
+
+    /// <summary>The claimer answers in the reply of the request that claimed it (a first attempt).</summary>
+    public void MarkDone() => Volatile.Write(ref state, Done);
+
+    /// <summary>A key's shard ends a waiter whose client is gone; true when nobody else had it.</summary>
+    public bool CancelHere() => TryEnd();
+
+    /// <summary>The claimer wrote <see cref="Reply"/>: hand it to the home shard.</summary>
+    public void Served()
+    {
+        Volatile.Write(ref state, Done);
+        Home.Mailbox.Post(new ServedMessage(this));
+    }
+
+    /// <summary>The claimer cannot serve here (BLMOVE to another shard): the home shard runs the command again.</summary>
+    public void Wake() => Home.Mailbox.Post(new WakeMessage(this));
+
+    /// <summary>Home shard: ends a waiter nobody holds (timeout, disconnect); false while a shard has it claimed.</summary>
+    bool TryEnd() => Interlocked.CompareExchange(ref state, Done, Waiting) == Waiting;
+
+    // ---- home shard side ----------------------------------------------------------------------
+
+    /// <summary>The first attempt came back from the key's shard: a reply, or the marker that it waits now.</summary>
+    public void OnRemoteDone(RemoteRequest r)
+    {
+        ReadOnlySpan<byte> reply = r.ReplyBuffer.Written;
+        if (reply.SequenceEqual(ShardBlocking.WaitingMarker)) return;
+        Complete(reply);
+    }
+
+    /// <summary>Ends the command with a reply (served, error or timeout): forget the waiter everywhere, resume the client.</summary>
+    internal void Complete(ReadOnlySpan<byte> reply)
+    {
+        Volatile.Write(ref state, Done);
+        Forget();
+        if (!Session.Closed) Session.W.Raw(reply);
+        Session.OnBlockedDone();
+    }
+
+    void Forget()
+    {
+        registry.TryRemove(Id, out _);
+        Home.Blocking.RemoveTimeout(this);
+        foreach (var s in Shards)
+            if (s == Home) s.Blocking.Unregister(this);
+            else s.Mailbox.Post(new UnregisterMessage(this));
+    }
+
+    /// <summary>Home shard tick: ends the wait with a null reply when the deadline passed and no shard holds it.</summary>
+    internal bool TimeOut()
+    {
+        if (!TryEnd()) return IsDone;
+        Forget();
+        if (!Session.Closed) Session.W.NullArray();
+        Session.OnBlockedDone();
+        return true;
+    }
+
+    /// <summary>The client disconnected: true when the waiter ended here (nothing was or will be served to it).</summary>
+    internal bool Cancel()
+    {
+        if (!TryEnd()) return IsDone;
+        Forget();
+        return true;
+    }
+
+    sealed class ServedMessage(BlockedClient w) : ShardMessage
+    {
+        public override void Run(Shard shard) => w.Complete(w.Reply.Output.Written);
+    }
+
+    sealed class WakeMessage(BlockedClient w) : ShardMessage
+    {
+        public override void Run(Shard shard)
+        {
+            foreach (var s in w.Shards)
+                if (s == shard) s.Blocking.Unregister(w);
+                else s.Mailbox.Post(new UnregisterMessage(w));
+            if (w.Session.Closed)
+            {
+                Volatile.Write(ref w.state, Done);
+                w.Forget();
+                w.Session.OnBlockedDone();
+                return;
+            }
+            w.Reset();
+            Blocking.Attempt(w);
+        }
+    }
+
+    sealed class UnregisterMessage(BlockedClient w) : ShardMessage
+    {
+        public override void Run(Shard shard) => shard.Blocking.Unregister(w);
+    }
+}

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP BZPOPMIN BZPOPMAX BZMPOP.
+/// <para>
+/// A blocking command stands for a non-blocking one per key (BLPOP k → LPOP k, see
+/// <see cref="BlockingPlan"/>). The session hands it to <see cref="Begin"/>, which tries it and, when
+/// no key has data, leaves a <see cref="BlockedClient"/> registered on the keys' shards:
+/// </para>
+/// <list type="bullet">
+/// <item>All keys on one shard: one internal request (<c>__fkv-block</c>) tries the keys in order on
+/// that shard and registers the waiter there when none has data, in one step, so no push can slip
+/// between the try and the registration.</item>
+/// <item>Keys on several shards: a <see cref="GatherTx"/> runs the command under the transaction locks
+/// (non-blocking), then registers the waiter on every shard before the locks go.</item>
+/// </list>
+/// Run any other way (inside a cross-shard gather, later inside MULTI) the handlers behave as Redis's
+/// do there: they try once and answer null when nothing is ready.
+/// </summary>
+public static unsafe class Blocking
+{
+    public const string BlockCommand = "__fkv-block";
+    const CommandFlags W = CommandFlags.Write, B = CommandFlags.Blocking;
+
+    public static void Register(CommandTable t)
+    {
+        L(t.Add("blpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
+        L(t.Add("brpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
+        L(t.Add("brpoplpush", 4, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
+        L(t.Add("blmove", 6, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
+        var blmpop = t.Add("blmpop", -5, W | B, 0, 0, 0, "@write @list @slow @blocking", &Handler);
+        blmpop.KeysProc = &MPopKeys;
+        L(blmpop);
+        Z(t.Add("bzpopmin", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
+        Z(t.Add("bzpopmax", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
+        var bzmpop = t.Add("bzmpop", -5, W | B, 0, 0, 0, "@write @sortedset @slow @blocking", &Handler);
+        bzmpop.KeysProc = &MPopKeys;
+        Z(bzmpop);
+        // __fkv-block id try|wait key...: first attempt plus registration, or registration only.
+        t.Add(BlockCommand, -4, W, 3, -1, 1, "", &BlockHandler);
+    }
+
+    static void L(CommandSpec s) => s.Group = "list";
+    static void Z(CommandSpec s) => s.Group = "sorted-set";
+
+    static int MPopKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
+        => CommandTable.NumKeysPositions(buf, args, positions, 2, 0);
+
+    // ---- the session's side ---------------------------------------------------------------------
+
+    /// <summary>
+    /// Starts a blocking command for a session. False after writing an error (the session goes on);
+    /// true when the session must wait for <see cref="Session.OnBlockedDone"/>.
+    /// </summary>
+    public static bool Begin(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        BlockingPlan? plan = BlockingPlan.Parse(spec, buf, args, out string? error);
+        if (plan == null)
+        {
+            s.W.Error(error!);
+            return false;
+        }
+        long now = s.Home.NowMs;
+        if (plan.TimeoutMs > 0 && plan.TimeoutMs > long.MaxValue - now)
+        {
+            s.W.Error("ERR timeout is out of range");
+            return false;
+        }
+        plan.Db = s.Client.Db;
+        var w = new BlockedClient(s, plan) { Deadline = plan.TimeoutMs == 0 ? long.MaxValue : now + plan.TimeoutMs };
+        s.Blocked = w;
+        if (w.Deadline != long.MaxValue) s.Home.Blocking.AddTimeout(w);
+        Attempt(w);
+        return true;
+    }
+
+    /// <summary>Tries the command for a waiter (first time, or again after a cross-shard BLMOVE woke it).</summary>
+    internal static void Attempt(BlockedClient w)
+    {
+        if (w.Shards.Count == 1)
+        {
+            var r = new RemoteRequest(w);
+            r.Reset(w.Home, w.Shards[0], w.Plan.Db, w.Session.Client.Protocol, 0);
+            var items = new List<byte[]> { SubCommand.Text(BlockCommand), Id(w), SubCommand.Text("try") };
+            items.AddRange(w.Plan.Keys);
+            SubCommand.Add(r, items);
+            r.Send();
+            return;
+        }
+        new BlockingGatherTx(w).Start();
+    }
+
+    static byte[] Id(BlockedClient w) => SubCommand.Text(w.Id.ToString(CultureInfo.InvariantCulture));
+
+    // ---- on a key's shard ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// __fkv-block id try|wait key...: "try" claims the waiter, tries its keys in order and answers the
+    /// reply, or registers the waiter and answers the waiting marker; "wait" only registers it (the
+    /// cross-shard transaction already tried). A waiter that ended meanwhile is left alone.
+    /// </summary>
+    static void BlockHandler(ref CommandContext c)
+    {
+        BlockedClient? w = RespNumber.TryParseInt64(c.Arg(1), out long id) ? BlockedClient.Find(id) : null;
+        if (w == null || w.IsDone)
+        {
+            c.W.Raw(ShardBlocking.WaitingMarker);
+            return;
+        }
+        if (!c.ArgIs(2, "try"u8))
+        {
+            // The transaction that sent this holds the waiter claimed and the keys locked.
+            c.Shard.Blocking.Register(w);
+            c.W.Raw(ShardBlocking.WaitingMarker);
+            return;
+        }
+        if (!w.TryClaim())
+        {
+            c.W.Raw(ShardBlocking.WaitingMarker);
+            return;
+        }
+        for (int i = 0; i < w.Plan.Keys.Length; i++)
+        {
+            if (TryServe(c.Shard, null, c.DbIndex, w.Plan, i, c.W))
+            {
+                // Served (or an error such as WRONGTYPE): the reply goes home with this request.
+                w.MarkDone();
+                return;
+            }
+        }
+        c.Shard.Blocking.Register(w);
+        w.Unclaim();
+        // A client that disconnected while this shard held it must not stay registered.
+        if (w.Session.IsClosed && w.CancelHere()) c.Shard.Blocking.Unregister(w);
+        c.W.Raw(ShardBlocking.WaitingMarker);
+    }
+
+    /// <summary>The handler as a command: try each key once, null when none has data.</summary>
+    static void Handler(ref CommandContext c)
+    {
+        BlockingPlan? plan = BlockingPlan.Parse(c.Spec, c.Buffer, c.Args, out string? error);
+        if (plan == null)
+        {
+            c.Error(error!);
+            return;
+        }
+        for (int i = 0; i < plan.Keys.Length; i++)
+            if (TryServe(c.Shard, c.DbOverride, c.DbIndex, plan, i, c.W)) return;
+        c.W.NullArray();
+    }
+
+    /// <summary>
+    /// Runs the non-blocking command for key <paramref name="i"/> of the plan on this shard and, when it
+    /// produced something (data or an error), writes the blocking command's reply to <paramref name="w"/>.
+    /// False, with nothing written, when the key had no data.
+    /// </summary>
+    internal static bool TryServe(Shard shard, Database? dbOverride, int db, BlockingPlan plan, int i, RespWriter w)
+    {
+        ShardBlocking b = shard.Blocking;
+        RespWriter scratch = b.Scratch;
+        scratch.Output.Clear();
+        scratch.Protocol = w.Protocol;
+        byte[] attempt = plan.Attempts[i];
+        b.AttemptParser.Reset();
+        b.AttemptArgs.Reset();
+        b.AttemptParser.Parse(attempt, b.AttemptArgs, out _);
+        CommandSpec? spec = Executor.Resolve(shard.Server.Commands, attempt, b.AttemptArgs, scratch);
+        if (spec != null)
+        {
+            var c = new CommandContext
+            {
+                Shard = shard, W = scratch, Client = null, DbIndex = db, Buffer = attempt, Args = b.AttemptArgs,
+                Spec = spec, DbOverride = dbOverride,
+            };
+            Executor.Invoke(ref c);
+        }
+        ReadOnlySpan<byte> reply = scratch.Output.Written;
+        if (IsNothing(reply)) return false;
+        if (ReplyFrames.IsError(reply) || plan.Kind is BlockKind.ListMPop or BlockKind.ZMPop or BlockKind.ListMove)
+        {
+            w.Raw(reply);
+            return true;
+        }
+        if (plan.Kind == BlockKind.ListPop)
+        {
+            // [key, element]
+            w.ArrayHeader(2);
+            w.Bulk(plan.Keys[i]);
+            w.Raw(reply);
+            return true;
+        }
+        // ZPOPMIN's [member, score] becomes [key, member, score].
+        int pos = ReplyFrames.Elements(reply, out _);
+        w.ArrayHeader(3);
+        w.Bulk(plan.Keys[i]);
+        w.Raw(reply.Slice(pos));
+        return true;
+    }
+
+    /// <summary>A null or empty-array reply: the key had nothing to give.</summary>
+    static bool IsNothing(ReadOnlySpan<byte> r)
+        => r.SequenceEqual("$-1\r\n"u8) || r.SequenceEqual("*-1\r\n"u8) || r.SequenceEqual("_\r\n"u8) || r.SequenceEqual("*0\r\n"u8);
+}
+
+/// <summary>
+/// A blocking command whose keys live on several shards: the command runs once over gathered copies
+/// under the locks (<see cref="GatherTx"/>); when it found nothing, the waiter is registered on every
+/// shard of its keys before the locks are released.
+/// </summary>
+public sealed class BlockingGatherTx : GatherTx
+{
+    readonly BlockedClient w;
+    bool registering;
+
+    public BlockingGatherTx(BlockedClient w) : base(w.Session, w.Plan.Command, Keys(w.Plan)) => this.w = w;
+
+    static List<byte[]> Keys(BlockingPlan p)
+    {
+        var keys = new List<byte[]>(p.Keys);
+        if (p.Destination != null) keys.Add(p.Destination);
+        return keys;
+    }
+
+    /// <summary>Claims the waiter before anything runs: a timeout or disconnect meanwhile must not lose a pop.</summary>
+    protected override void Begin()
+    {
+        if (!w.TryClaim())
+        {
+            ReleaseLocks();
+            return;
+        }
+        base.Begin();
+    }
+
+    protected override void Reply(byte[] reply)
+    {
+        bool nothing = reply.AsSpan().SequenceEqual("*-1\r\n"u8) || reply.AsSpan().SequenceEqual("_\r\n"u8);
+        if (!nothing || Session.Closed)
+        {
+            ReleaseLocks();
+            w.Complete(reply);
+            return;
+        }
+        registering = true;
+        foreach (var s in w.Shards)
+        {
+            var items = new List<byte[]> { SubCommand.Text(Blocking.BlockCommand), SubCommand.Text(w.Id.ToString(CultureInfo.InvariantCulture)), SubCommand.Text("wait") };
+            foreach (var k in w.Plan.Keys) if (Server.ShardOf(k) == s) items.Add(k);
+            if (items.Count > 3) SubCommand.Add(Part(s, Db), items);
+        }
+        SendRound();
+    }
+
+    protected override bool OnLaterRound(RemoteRequest[] parts)
+    {
+        if (!registering) return false;
+        ReleaseLocks();
+        w.Unclaim();
+        return true;
+    }
+}

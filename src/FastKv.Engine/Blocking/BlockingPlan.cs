@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>What a blocking command pops, and how its reply is built from the non-blocking command it stands for.</summary>
+public enum BlockKind : byte
+{
+    /// <summary>BLPOP/BRPOP: LPOP/RPOP one key; reply [key, element].</summary>
+    ListPop,
+    /// <summary>BLMPOP: LMPOP 1 key ...; reply as LMPOP's.</summary>
+    ListMPop,
+    /// <summary>BZPOPMIN/BZPOPMAX: ZPOPMIN/ZPOPMAX one key; reply [key, member, score].</summary>
+    ZPop,
+    /// <summary>BZMPOP: ZMPOP 1 key ...; reply as ZMPOP's.</summary>
+    ZMPop,
+    /// <summary>BLMOVE/BRPOPLPUSH: LMOVE/RPOPLPUSH; reply as theirs.</summary>
+    ListMove,
+}
+
+/// <summary>
+/// One blocking command, parsed: the keys it waits on (in argument order), its timeout, and for each
+/// key the non-blocking command that serves it (the "attempt", RESP-encoded, run on the key's shard).
+/// Parsing checks arguments in Redis's order and with its error texts, before any key is looked at.
+/// Built per blocking command: off the GET/SET hot path, so it allocates.
+/// </summary>
+public sealed class BlockingPlan
+{
+    public BlockKind Kind;
+    public int Db;
+    public byte[][] Keys = Array.Empty<byte[]>();
+    /// <summary>BLMOVE/BRPOPLPUSH destination.</summary>
+    public byte[]? Destination;
+    /// <summary>Relative timeout in ms; 0 waits forever.</summary>
+    public long TimeoutMs;
+    public byte[][] Attempts = Array.Empty<byte[]>();
+    /// <summary>The command as sent (for the cross-shard path, which runs it whole).</summary>
+    public byte[][] Command = Array.Empty<byte[]>();
+
+    /// <summary>The type a watched key must hold to serve this command.</summary>
+    public byte WaitsFor => Kind is BlockKind.ZPop or BlockKind.ZMPop ? ValueKind.ZSet : ValueKind.List;
+
+    /// <summary>Parses a blocking command; null after setting Redis's error text.</summary>
+    public static BlockingPlan? Parse(CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, out string? error)
+    {
+        int n = args.Count;
+        var a = new byte[n][];
+        for (int i = 0; i < n; i++) a[i] = args.Get(buf, i).ToArray();
+        var p = new BlockingPlan { Command = a };
+        error = null;
+        switch (spec.Name)
+        {
+            case "blpop":
+            case "brpop":
+            case "bzpopmin":
+            case "bzpopmax":
+            {
+                if (!TryTimeout(a[n - 1], out p.TimeoutMs, out error)) return null;
+                p.Kind = spec.Name[1] == 'z' ? BlockKind.ZPop : BlockKind.ListPop;
+                byte[] pop = Ascii(spec.Name.Substring(1)); // lpop, rpop, zpopmin, zpopmax
+                p.Keys = a[1..(n - 1)];
+                p.Attempts = new byte[p.Keys.Length][];
+                for (int i = 0; i < p.Keys.Length; i++) p.Attempts[i] = Encode(pop, p.Keys[i]);
+                return p;
+            }
+            case "brpoplpush":
+                if (!TryTimeout(a[3], out p.TimeoutMs, out error)) return null;
+                p.Kind = BlockKind.ListMove;
+                p.Keys = new[] { a[1] };
+                p.Destination = a[2];
+                p.Attempts = new[] { Encode(Ascii("rpoplpush"), a[1], a[2]) };
+                return p;
+            case "blmove":
+                if (!IsSide(a[3]) || !IsSide(a[4])) { error = Errors.Syntax; return null; }
+                if (!TryTimeout(a[5], out p.TimeoutMs, out error)) return null;
+                p.Kind = BlockKind.ListMove;
+                p.Keys = new[] { a[1] };
+                p.Destination = a[2];
+                p.Attempts = new[] { Encode(Ascii("lmove"), a[1], a[2], a[3], a[4]) };
+                return p;
+            case "blmpop":
+            case "bzmpop":
+                return ParseMPop(p, a, spec.Name == "blmpop", out error);
+        }
+        error = "ERR unknown blocking command";
+        return null;
+    }
+
+    /// <summary>BLMPOP/BZMPOP timeout numkeys key... LEFT|RIGHT (MIN|MAX) [COUNT n], as lmpopGenericCommand checks them.</summary>
+    static BlockingPlan? ParseMPop(BlockingPlan p, byte[][] a, bool list, out string? error)
+    {
+        if (!TryTimeout(a[1], out p.TimeoutMs, out error)) return null;
+        int n = a.Length;
+        if (!RespNumber.TryParseInt64(a[2], out long numkeys) || numkeys <= 0 || numkeys > int.MaxValue)
+        {
+            error = "ERR numkeys should be greater than 0";
+            return null;
+        }
+        int where = 3 + (int)numkeys;
+        if (numkeys > n - 3 || where >= n)
+        {
+            error = Errors.Syntax;
+            return null;
+        }
+        bool sideOk = list ? IsSide(a[where]) : (EqualsLower(a[where], "min") || EqualsLower(a[where], "max"));
+        if (!sideOk) { error = Errors.Syntax; return null; }
+        byte[] count = Ascii("1");
+        bool hasCount = false;
+        for (int j = where + 1; j < n; j++)
+        {
+            if (!hasCount && EqualsLower(a[j], "count") && j + 1 < n)
+            {
+                if (!RespNumber.TryParseInt64(a[j + 1], out long c) || c < 1)
+                {
+                    error = "ERR count should be greater than 0";
+                    return null;
+                }
+                count = a[j + 1];
+                hasCount = true;
+                j++;
+            }
+            else
+            {
+                error = Errors.Syntax;
+                return null;
+            }
+        }
+        p.Kind = list ? BlockKind.ListMPop : BlockKind.ZMPop;
+        p.Keys = a[3..where];
+        p.Attempts = new byte[p.Keys.Length][];
+        byte[] name = Ascii(list ? "lmpop" : "zmpop");
+        for (int i = 0; i < p.Keys.Length; i++)
+            p.Attempts[i] = Encode(name, Ascii("1"), p.Keys[i], a[where], Ascii("COUNT"), count);
+        return p;
+    }
+
+    /// <summary>
+    /// getTimeoutFromObjectOrReply in seconds: a long double (string2ld rules), times 1000, truncated to
+    /// a long long; what C's conversion makes of values beyond the long long range (LLONG_MIN) reads as
+    /// negative, as Redis reports it.
+    /// </summary>
+    static bool TryTimeout(byte[] text, out long ms, out string? error)
+    {
+        ms = 0;
+        error = null;
+        if (!Commands.StringCommands.TryParseLongDouble(text, out _))
+        {
+            error = "ERR timeout is not a float or out of range";
+            return false;
+        }
+        // Valid as a long double; beyond the double range it can only be huge (the parse rejects underflow).
+        double seconds = RespNumber.TryParseDouble(text, out double d) ? d : double.PositiveInfinity;
+        if (text[0] == '-' && double.IsInfinity(seconds)) seconds = double.NegativeInfinity;
+        double scaled = seconds * 1000.0;
+        if (!(scaled < 9.2233720368547758e18) || scaled <= -9.2233720368547758e18)
+        {
+            error = "ERR timeout is negative";
+            return false;
+        }
+        ms = (long)scaled;
+        if (ms < 0)
+        {
+            error = "ERR timeout is negative";
+            return false;
+        }
+        return true;
+    }
+
+    static bool IsSide(byte[] s) => EqualsLower(s, "left") || EqualsLower(s, "right");
+
+    static bool EqualsLower(byte[] s, string lower)
+    {
+        Span<byte> l = stackalloc byte[lower.Length];
+        for (int i = 0; i < lower.Length; i++) l[i] = (byte)lower[i];
+        return Engine.Ascii.EqualsIgnoreCase(s, l);
+    }
+
+    static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);
+
+    /// <summary>A command as one RESP array.</summary>
+    static byte[] Encode(params byte[][] items)
+    {
+        var o = new OutputBuffer();
+        RespEncode.Header(o, (byte)'*', items.Length);
+        foreach (var it in items) RespEncode.Bulk(o, it);
+        return o.Written.ToArray();
+    }
+
+    /// <summary>The shards holding the watched keys and the destination, without repeats.</summary>
+    public List<Shard> Shards(ServerState server)
+    {
+        var list = new List<Shard>();
+        foreach (var k in Keys) Add(list, server.ShardOf(k));
+        if (Destination != null) Add(list, server.ShardOf(Destination));
+        return list;
+    }
+
+    static void Add(List<Shard> list, Shard s)
+    {
+        if (!list.Contains(s)) list.Add(s);
+    }
+}

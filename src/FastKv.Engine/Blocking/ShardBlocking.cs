@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Memory;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// One shard's blocked clients: per key of this shard, the waiters in arrival order (Redis serves the
+/// longest-waiting client first), and the waiters whose home is this shard, for their timeouts.
+/// After every write command that touches a key with waiters, the key is "ready": the waiters are served
+/// in order while the key holds data of their type (a push of three elements serves three clients). A
+/// serve that writes another watched key (BLMOVE's destination) makes that key ready in turn, as Redis's
+/// handleClientsBlockedOnKeys does. Only this shard's thread uses it.
+/// </summary>
+public sealed class ShardBlocking
+{
+    /// <summary>The reply of a first attempt that found nothing and now waits.</summary>
+    public static ReadOnlySpan<byte> WaitingMarker => "+__fkv-waiting\r\n"u8;
+
+    readonly Shard shard;
+    readonly Dictionary<WaitKey, LinkedList<BlockedClient>> byKey = new();
+    readonly List<WaitKey> ready = new();
+    readonly List<BlockedClient> timeouts = new();
+    bool serving;
+    /// <summary>Writer for attempts whose reply must be reshaped (BLPOP wraps LPOP's reply).</summary>
+    internal readonly RespWriter Scratch = new(new OutputBuffer());
+    internal readonly ArgList AttemptArgs = new();
+    internal RespParser AttemptParser;
+
+    public ShardBlocking(Shard shard)
+    {
+        this.shard = shard;
+        AttemptParser.Reset();
+    }
+
+    /// <summary>Keys of this shard with at least one waiter: the write path checks this one field.</summary>
+    public int WatchedKeys => byKey.Count;
+
+    /// <summary>Waiters whose home is this shard.</summary>
+    public int HomeWaiters => timeouts.Count;
+
+    readonly struct WaitKey : IEquatable<WaitKey>
+    {
+        public readonly int Db;
+        public readonly byte[] Key;
+        readonly int hash;
+        public WaitKey(int db, byte[] key)
+        {
+            Db = db;
+            Key = key;
+            hash = (int)KeyHash.Hash(key, KeyHash.Seed) ^ db;
+        }
+        public bool Equals(WaitKey o) => Db == o.Db && Key.AsSpan().SequenceEqual(o.Key);
+        public override bool Equals(object? o) => o is WaitKey k && Equals(k);
+        public override int GetHashCode() => hash;
+    }
+
+    /// <summary>Adds the waiter behind the others on each of its keys that this shard holds.</summary>
+    public void Register(BlockedClient w)
+    {
+        foreach (var k in w.Plan.Keys)
+        {
+            if (shard.Server.ShardOf(k) != shard) continue;
+            var key = new WaitKey(w.Plan.Db, k);
+            if (!byKey.TryGetValue(key, out var q)) byKey[key] = q = new LinkedList<BlockedClient>();
+            if (!q.Contains(w)) q.AddLast(w);
+        }
+    }
+
+    public void Unregister(BlockedClient w)
+    {
+        foreach (var k in w.Plan.Keys)
+        {
+            var key = new WaitKey(w.Plan.Db, k);
+            if (!byKey.TryGetValue(key, out var q)) continue;
+            q.Remove(w);
+            if (q.Count == 0) byKey.Remove(key);
+        }
+    }
+
+    /// <summary>Called after a write command on this shard while keys are watched: serves waiters of the keys it touched.</summary>
+    public void AfterWrite(ref CommandContext c)
+    {
+        Span<int> small = stackalloc int[16];
+        int n = CommandTable.GetKeys(c.Spec, c.Buffer, c.Args, small);
+        if (n <= 0) return;
+        int[]? all = n > small.Length ? CommandTable.GetKeys(c.Spec, c.Buffer, c.Args) : null;
+        ReadOnlySpan<int> pos = all ?? small.Slice(0, n);
+        foreach (int p in pos) Signal(c.DbIndex, c.Arg(p));
+        if (!serving) ServeReady();
+    }
+
+    /// <summary>Marks a key ready when someone waits on it.</summary>
+    void Signal(int db, ReadOnlySpan<byte> key)
+    {
+        var k = new WaitKey(db, key.ToArray());
+        if (byKey.ContainsKey(k) && !ready.Contains(k)) ready.Add(k);
+    }
+
+    void ServeReady()
+    {
+        serving = true;
+        try
+        {
+            while (ready.Count > 0)
+            {
+                WaitKey k = ready[0];
+                ready.RemoveAt(0);
+                ServeKey(k);
+            }
+        }
+        finally { serving = false; }
+    }
+
+    /// <summary>Serves the key's waiters in arrival order while it holds data of their type.</summary>
+    void ServeKey(WaitKey k)
+    {
+        if (!byKey.TryGetValue(k, out var q)) return;
+        Database db = shard.Dbs[k.Db];
+        for (var node = q.First; node != null;)
+        {
+            var next = node.Next;
+            BlockedClient w = node.Value;
+            if (w.IsDone)
+            {
+                q.Remove(node);
+                node = next;
+                continue;
+            }
+            unsafe
+            {
+                // A lookup only: the entry pointer is not kept past this test.
+                byte* e = db.Find(k.Key);
+                if (e == null || KeyEntry.Type(e) != w.Plan.WaitsFor) break;
+            }
+            if (!w.TryClaim())
+            {
+                node = next;
+                continue;
+            }
+            if (w.Plan.Destination != null && shard.Server.ShardOf(w.Plan.Destination) != shard)
+            {
+                // BLMOVE into another shard's key: the home shard runs it again as a transaction.
+                Unregister(w);
+                w.Wake();
+                node = next;
+                continue;
+            }
+            int i = Array.FindIndex(w.Plan.Keys, x => x.AsSpan().SequenceEqual(k.Key));
+            w.Reply.Output.Clear();
+            if (Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
+            {
+                Unregister(w);
+                w.Served();
+            }
+            else
+            {
+                w.Unclaim();
+                break;
+            }
+            node = next;
+        }
+        if (q.Count == 0) byKey.Remove(k);
+    }
+
+    // ---- timeouts of this shard's own clients ---------------------------------------------------
+
+    public void AddTimeout(BlockedClient w) => timeouts.Add(w);
+
+    public void RemoveTimeout(BlockedClient w) => timeouts.Remove(w);
+
+    /// <summary>Milliseconds until the nearest deadline (int.MaxValue when none).</summary>
+    public int MillisUntilNextTimeout(long now)
+    {
+        long min = long.MaxValue;
+        foreach (var w in timeouts) min = Math.Min(min, w.Deadline);
+        if (min == long.MaxValue) return int.MaxValue;
+        return (int)Math.Clamp(min - now, 0, int.MaxValue);
+    }
+
+    /// <summary>Ends the waits whose deadline has passed.</summary>
+    public void CheckTimeouts(long now)
+    {
+        for (int i = timeouts.Count - 1; i >= 0; i--)
+        {
+            if (i >= timeouts.Count) continue;
+            BlockedClient w = timeouts[i];
+            if (w.Deadline <= now) w.TimeOut();
+        }
+    }
+}

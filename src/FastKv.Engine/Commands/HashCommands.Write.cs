@@ -1,0 +1,134 @@
+using System;
+using System.Buffers;
+using FastKv.Memory;
+using FastKv.Protocol;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// Hash writers: HSET/HMSET, HSETNX, HDEL and the counters HINCRBY, HINCRBYFLOAT. A missing key is
+/// created as an empty listpack first (hashTypeLookupWriteOrCreate) and is never left empty: every error
+/// after creation needs an existing field, and HDEL deletes the key with its last field.
+/// </summary>
+public static unsafe partial class HashCommands
+{
+    static void HSet(ref CommandContext c)
+    {
+        long added = SetPairs(ref c);
+        if (added >= 0) c.W.Integer(added);
+    }
+
+    /// <summary>HMSET: HSET replying +OK (deprecated in Redis, kept for old clients).</summary>
+    static void HMSet(ref CommandContext c)
+    {
+        if (SetPairs(ref c) >= 0) c.W.Ok();
+    }
+
+    /// <summary>The body of HSET/HMSET: the number of new fields, or -1 after writing an error.</summary>
+    static long SetPairs(ref CommandContext c)
+    {
+        // The table says "at least 4"; pairs are checked here, as hsetCommand does.
+        if ((c.Count & 1) == 1) { c.WrongArgs(); return -1; }
+        if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return -1;
+        Arena arena = c.Shard.Arena;
+        ServerConfig config = c.Shard.Server.Config;
+        if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
+        HashValue.ConvertForArguments(arena, config, e, ref c, 2);
+        long added = 0;
+        for (int i = 2; i < c.Count; i += 2)
+            if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1))) added++;
+        return added;
+    }
+
+    static void HSetNx(ref CommandContext c)
+    {
+        if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return;
+        Arena arena = c.Shard.Arena;
+        ServerConfig config = c.Shard.Server.Config;
+        if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
+        if (HashValue.TryGet(e, c.Arg(2), out _)) { c.W.Integer(0); return; }
+        // Only a field that will be written can convert the hash.
+        HashValue.ConvertForArguments(arena, config, e, ref c, 2);
+        HashValue.Set(arena, config, e, c.Arg(2), c.Arg(3));
+        c.W.Integer(1);
+    }
+
+    /// <summary>HDEL: stops at the field that empties the hash, deleting the key (as hdelCommand).</summary>
+    static void HDel(ref CommandContext c)
+    {
+        if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return;
+        if (e == null) { c.W.Integer(0); return; }
+        Arena arena = c.Shard.Arena;
+        long deleted = 0;
+        for (int i = 2; i < c.Count; i++)
+        {
+            if (!HashValue.Delete(arena, e, c.Arg(i))) continue;
+            deleted++;
+            if (HashValue.Length(e) == 0)
+            {
+                c.Db.Remove(e);
+                break;
+            }
+        }
+        c.W.Integer(deleted);
+    }
+
+    // ---- counters ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// HINCRBY: the increment is checked before the key is looked up (so a bad increment beats
+    /// WRONGTYPE); an absent field counts from 0; the stored text is parsed with string2ll's rules.
+    /// </summary>
+    static void HIncrBy(ref CommandContext c)
+    {
+        if (!c.TryInt(3, out long by)) return;
+        if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return;
+        Arena arena = c.Shard.Arena;
+        if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
+        long value = 0;
+        if (HashValue.TryGet(e, c.Arg(2), out ListpackValue old))
+        {
+            if (old.IsInteger) value = old.Integer;
+            else if (!RespNumber.TryParseInt64(old.Bytes, out value)) { c.W.Error("ERR hash value is not an integer"); return; }
+        }
+        if (!StringCommands.TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
+        Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
+        int n = RespNumber.FormatInt64(value, text);
+        HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), text.Slice(0, n));
+        c.W.Integer(value);
+    }
+
+    /// <summary>
+    /// HINCRBYFLOAT, in C long double exactly as INCRBYFLOAT (<see cref="LongDouble"/>): the increment
+    /// must parse and be finite before the key is looked up, the stored text must parse (an integer
+    /// entry reads as its decimal), the sum must be finite, and the result is ld2string's human form.
+    /// </summary>
+    static void HIncrByFloat(ref CommandContext c)
+    {
+        if (!StringCommands.TryParseLongDouble(c.Arg(3), out LongDouble by)) { c.W.Error(Errors.NotFloat); return; }
+        if (by.IsInfinity) { c.W.Error("ERR value is NaN or Infinity"); return; }
+        if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return;
+        Arena arena = c.Shard.Arena;
+        if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
+        LongDouble value = LongDouble.Zero();
+        if (HashValue.TryGet(e, c.Arg(2), out ListpackValue old))
+        {
+            Span<byte> scratch = stackalloc byte[Listpack.MaxIntegerChars];
+            if (!StringCommands.TryParseLongDouble(HashValue.Text(old, scratch), out value))
+            {
+                c.W.Error("ERR hash value is not a float");
+                return;
+            }
+        }
+        LongDouble sum = LongDouble.Add(value, by);
+        if (!sum.IsFinite) { c.W.Error(Errors.NanOrInf); return; }
+
+        byte[]? rented = null;
+        Span<byte> text = stackalloc byte[StringCommands.HumanStackChars];
+        int n = StringCommands.FormatHuman(sum, ref text, ref rented);
+        ReadOnlySpan<byte> result = text.Slice(0, n);
+        HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), result);
+        c.W.Bulk(result);
+        if (rented != null) ArrayPool<byte>.Shared.Return(rented);
+    }
+}

@@ -1,0 +1,175 @@
+using System;
+using FastKv.Memory;
+using FastKv.Protocol;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// The set family (Redis t_set.c). A set key's value points at an intset, a listpack or a table
+/// (<see cref="SetValue"/> holds the encodings and their conversions). This file holds registration,
+/// the single-key reads and writes and SMOVE; SetCommands.Random.cs SPOP and SRANDMEMBER;
+/// SetCommands.Algebra.cs SINTER, SUNION, SDIFF, their STORE forms and SINTERCARD; SetCommands.Scan.cs SSCAN.
+/// Every write path that can empty a set deletes the key, as Redis does.
+///
+/// Multi-key commands register <see cref="CrossShard.Gather"/>: when their keys live on several shards
+/// the engine runs the same handler over copies gathered on one shard.
+///
+/// Unsafe invariant for the whole family: an entry pointer is valid until the entry is removed; the
+/// structure it points at is valid until the next write to that set, after which the handler stores
+/// the <see cref="SetRef"/> it changed back into the entry (or removes the entry) before anything else.
+/// </summary>
+public static unsafe partial class SetCommands
+{
+    const CommandFlags W = CommandFlags.Write;
+    const CommandFlags R = CommandFlags.ReadOnly;
+    const CommandFlags F = CommandFlags.Fast;
+    const CommandFlags M = CommandFlags.DenyOom;
+
+    public static void Register(CommandTable t)
+    {
+        G(t.Add("sadd", -3, W | M | F, 1, 1, 1, "@write @set @fast", &SAdd));
+        G(t.Add("srem", -3, W | F, 1, 1, 1, "@write @set @fast", &SRem));
+        G(t.Add("smembers", 2, R, 1, 1, 1, "@read @set @slow", &SMembers));
+        G(t.Add("sismember", 3, R | F, 1, 1, 1, "@read @set @fast", &SIsMember));
+        G(t.Add("smismember", -3, R | F, 1, 1, 1, "@read @set @fast", &SMIsMember));
+        G(t.Add("scard", 2, R | F, 1, 1, 1, "@read @set @fast", &SCard));
+        G(t.Add("spop", -2, W | F, 1, 1, 1, "@write @set @fast", &SPop));
+        G(t.Add("srandmember", -2, R, 1, 1, 1, "@read @set @slow", &SRandMember));
+        G(t.Add("smove", 4, W | F, 1, 2, 1, "@write @set @fast", &SMove, CrossShard.Gather));
+        G(t.Add("sinter", -2, R, 1, -1, 1, "@read @set @slow", &SInter, CrossShard.Gather));
+        CommandSpec card = t.Add("sintercard", -3, R, 0, 0, 0, "@read @set @slow", &SInterCard, CrossShard.Gather, Route.Keys);
+        card.KeysProc = &SInterCardKeys;
+        G(card);
+        G(t.Add("sunion", -2, R, 1, -1, 1, "@read @set @slow", &SUnion, CrossShard.Gather));
+        G(t.Add("sdiff", -2, R, 1, -1, 1, "@read @set @slow", &SDiff, CrossShard.Gather));
+        G(t.Add("sinterstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SInterStore, CrossShard.Gather));
+        G(t.Add("sunionstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SUnionStore, CrossShard.Gather));
+        G(t.Add("sdiffstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SDiffStore, CrossShard.Gather));
+        G(t.Add("sscan", -3, R, 1, 1, 1, "@read @set @slow", &SScan));
+    }
+
+    static void G(CommandSpec s) => s.Group = "set";
+
+    /// <summary>SINTERCARD numkeys key [key ...] [LIMIT n]: the keys follow numkeys.</summary>
+    static int SInterCardKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
+        => CommandTable.NumKeysPositions(buf, args, positions, 1, 0);
+
+    // ---- single-key writes ---------------------------------------------------------------------
+
+    /// <summary>SADD key member [member ...]: a new set's encoding comes from its first member and the member count.</summary>
+    static void SAdd(ref CommandContext c)
+    {
+        if (!c.WriteTyped(1, ValueKind.Set, out byte* e)) return;
+        Arena arena = c.Shard.Arena;
+        ServerConfig cfg = c.Shard.Server.Config;
+        int members = c.Count - 2;
+        SetRef s;
+        if (e == null)
+        {
+            s = SetValue.Create(arena, cfg, c.Arg(2), members);
+        }
+        else
+        {
+            s = SetValue.Load(e);
+            SetValue.MaybeConvert(arena, cfg, ref s, members);
+        }
+        long added = 0;
+        for (int i = 2; i < c.Count; i++)
+            if (SetValue.Add(arena, cfg, ref s, c.Arg(i))) added++;
+        if (e == null) c.Db.AddCollection(c.Arg(1), ValueKind.Set, s.Encoding, s.Ptr);
+        else SetValue.Store(e, s);
+        c.W.Integer(added);
+    }
+
+    /// <summary>SREM key member [member ...]: stops at the member that empties the set, and deletes the key.</summary>
+    static void SRem(ref CommandContext c)
+    {
+        if (!c.WriteTyped(1, ValueKind.Set, out byte* e)) return;
+        if (e == null) { c.W.Integer(0); return; }
+        Arena arena = c.Shard.Arena;
+        SetRef s = SetValue.Load(e);
+        long removed = 0;
+        for (int i = 2; i < c.Count; i++)
+        {
+            if (!SetValue.Remove(arena, ref s, c.Arg(i))) continue;
+            removed++;
+            if (SetValue.Count(s) == 0) break;
+        }
+        SetValue.Store(e, s);
+        if (SetValue.Count(s) == 0) c.Db.Remove(e);
+        c.W.Integer(removed);
+    }
+
+    /// <summary>
+    /// SMOVE source destination member. A missing source answers 0 before any type check of the
+    /// destination; the same key on both sides only answers membership.
+    /// </summary>
+    static void SMove(ref CommandContext c)
+    {
+        byte* src = c.Db.Find(c.Arg(1));
+        byte* dst = c.Db.Find(c.Arg(2));
+        if (src == null) { c.W.Integer(0); return; }
+        if (KeyEntry.Type(src) != ValueKind.Set || (dst != null && KeyEntry.Type(dst) != ValueKind.Set))
+        {
+            c.W.Error(Errors.WrongType);
+            return;
+        }
+        ReadOnlySpan<byte> member = c.Arg(3);
+        if (src == dst)
+        {
+            c.W.Integer(SetValue.Contains(SetValue.Load(src), member) ? 1 : 0);
+            return;
+        }
+        Arena arena = c.Shard.Arena;
+        ServerConfig cfg = c.Shard.Server.Config;
+        SetRef from = SetValue.Load(src);
+        if (!SetValue.Remove(arena, ref from, member)) { c.W.Integer(0); return; }
+        SetValue.Store(src, from);
+        if (SetValue.Count(from) == 0) c.Db.Remove(src);
+        if (dst == null)
+        {
+            SetRef to = SetValue.Create(arena, cfg, member, 1);
+            SetValue.Add(arena, cfg, ref to, member);
+            c.Db.AddCollection(c.Arg(2), ValueKind.Set, to.Encoding, to.Ptr);
+        }
+        else
+        {
+            SetRef to = SetValue.Load(dst);
+            SetValue.Add(arena, cfg, ref to, member);
+            SetValue.Store(dst, to);
+        }
+        c.W.Integer(1);
+    }
+
+    // ---- single-key reads ----------------------------------------------------------------------
+
+    static void SMembers(ref CommandContext c)
+    {
+        if (!c.ReadTyped(1, ValueKind.Set, out byte* e)) return;
+        if (e == null) { c.W.SetHeader(0); return; }
+        SetRef s = SetValue.Load(e);
+        c.W.SetHeader((int)SetValue.Count(s));
+        SetValue.WriteMembers(c.W, s);
+    }
+
+    static void SIsMember(ref CommandContext c)
+    {
+        if (!c.ReadTyped(1, ValueKind.Set, out byte* e)) return;
+        c.W.Integer(e != null && SetValue.Contains(SetValue.Load(e), c.Arg(2)) ? 1 : 0);
+    }
+
+    /// <summary>SMISMEMBER: a missing key is an empty set, so every answer is 0.</summary>
+    static void SMIsMember(ref CommandContext c)
+    {
+        if (!c.ReadTyped(1, ValueKind.Set, out byte* e)) return;
+        c.W.ArrayHeader(c.Count - 2);
+        for (int i = 2; i < c.Count; i++)
+            c.W.Integer(e != null && SetValue.Contains(SetValue.Load(e), c.Arg(i)) ? 1 : 0);
+    }
+
+    static void SCard(ref CommandContext c)
+    {
+        if (!c.ReadTyped(1, ValueKind.Set, out byte* e)) return;
+        c.W.Integer(e == null ? 0 : SetValue.Count(SetValue.Load(e)));
+    }
+}
