@@ -7,8 +7,8 @@ namespace FastKv.Server.Tests.Differential;
 
 /// <summary>
 /// Seeded random sorted-set command streams for differential runs: writes with every ZADD option,
-/// reads by rank, score and lex, stores, set algebra with WEIGHTS and AGGREGATE over keys on several
-/// shards, pops, and the errors around them. Small listpack thresholds (changed mid-stream) make keys
+/// reads by rank, score and lex, stores, set algebra with WEIGHTS and AGGREGATE over sorted sets and
+/// plain sets on several shards, pops, and the errors around them. Small listpack thresholds (changed mid-stream) make keys
 /// cross into the skiplist encoding and shrink back below the thresholds (they stay skiplists).
 ///
 /// What keeps the replies comparable byte for byte:
@@ -27,6 +27,9 @@ public sealed class ZSetCommandGenerator
     public static readonly string[] LexKeys = ["lex1", "lex2", "{z}lex"];
 
     private const string StringKey = "str";
+
+    /// <summary>Plain sets, inputs of the algebra (members score 1) and WRONGTYPE for everything else.</summary>
+    public static readonly string[] SetKeys = ["set1", "{z}set", "set2"];
 
     private static readonly string[] s_scores =
     [
@@ -84,7 +87,9 @@ public sealed class ZSetCommandGenerator
     private static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
     private string ScoreKey() => ScoreKeys[R(ScoreKeys.Length)];
     private string LexKey() => LexKeys[R(LexKeys.Length)];
-    private string AnyKey() => R(12) == 0 ? StringKey : R(4) == 0 ? LexKey() : ScoreKey();
+    private string AnyKey() => R(12) == 0 ? StringKey : R(15) == 0 ? SetKey() : R(4) == 0 ? LexKey() : ScoreKey();
+    private string SetKey() => SetKeys[R(SetKeys.Length)];
+    private string AlgebraSource() => R(5) == 0 ? LexKey() : R(5) == 0 ? SetKey() : R(20) == 0 ? StringKey : ScoreKey();
     private string Score() => P(0.03) ? s_badScores[R(s_badScores.Length)] : s_scores[R(s_scores.Length)];
     private string Member() => s_members[R(s_members.Length)];
     private string Index() => S(R(14) - 7);
@@ -154,6 +159,7 @@ public sealed class ZSetCommandGenerator
             case 87: Emit("EXISTS", AnyKey(), AnyKey()); break;
             case < 90: Errors(); break;
             case 90: MoveOrCopy(); break;
+            case < 94: SetWrite(); break;
             default: ZAdd(); break;
         }
     }
@@ -320,7 +326,7 @@ public sealed class ZSetCommandGenerator
             args.Add(ScoreKey());
         args.Add(S(n));
         for (int i = 0; i < n; i++)
-            args.Add(R(5) == 0 ? LexKey() : R(15) == 0 ? StringKey : ScoreKey());
+            args.Add(AlgebraSource());
         if (op != "DIFF" && P(0.4))
         {
             args.Add("WEIGHTS");
@@ -340,7 +346,7 @@ public sealed class ZSetCommandGenerator
         int n = 1 + R(3);
         var args = new List<string> { "ZINTERCARD", S(n) };
         for (int i = 0; i < n; i++)
-            args.Add(R(4) == 0 ? LexKey() : ScoreKey());
+            args.Add(AlgebraSource());
         if (P(0.5))
             args.AddRange(["LIMIT", S(R(4))]);
         Emit(args.ToArray());
@@ -365,6 +371,15 @@ public sealed class ZSetCommandGenerator
             args.AddRange(["MATCH", new[] { "*", "a*", "?", "*-*", "[a-c]" }[R(5)]]);
         if (P(0.4))
             args.AddRange(["COUNT", S(1 + R(5))]);
+        Emit(args.ToArray());
+    }
+
+    /// <summary>SADD or SREM on a plain set: integers and strings, so its encoding varies.</summary>
+    private void SetWrite()
+    {
+        var args = new List<string> { P(0.8) ? "SADD" : "SREM", SetKey() };
+        for (int i = 0, n = 1 + R(5); i < n; i++)
+            args.Add(P(0.5) ? S(R(20) - 5) : Member());
         Emit(args.ToArray());
     }
 
