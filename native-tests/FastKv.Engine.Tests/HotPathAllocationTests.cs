@@ -112,6 +112,54 @@ public class HotPathAllocationTests
         Assert.Equal(":4\r\n", h.Run(EngineHarness.Command("SCARD", "set-str-7")));
     }
 
+    /// <summary>Small sorted sets (listpack): member updates, inserts and deletes, score and rank lookups.</summary>
+    static byte[] ZSetPipeline(int keys, int round)
+    {
+        var parts = new List<byte[]>();
+        for (int i = 0; i < keys; i++)
+        {
+            string key = "zset-" + (i % 20);
+            string member = "member-" + (i % 16);
+            parts.Add(EngineHarness.Command("ZADD", key, (round * 10 + i % 7) + ".5", member));
+            parts.Add(EngineHarness.Command("ZADD", key, "GT", "CH", (i % 5).ToString(), member, "3", "other"));
+            parts.Add(EngineHarness.Command("ZSCORE", key, member));
+            parts.Add(EngineHarness.Command("ZRANK", key, member));
+            parts.Add(EngineHarness.Command("ZREVRANK", key, "missing"));
+            parts.Add(EngineHarness.Command("ZADD", key, "7", "transient"));
+            parts.Add(EngineHarness.Command("ZREM", key, "transient"));
+            parts.Add(EngineHarness.Command("ZCARD", key));
+        }
+        int len = 0;
+        foreach (var p in parts) len += p.Length;
+        var all = new byte[len];
+        int o = 0;
+        foreach (var p in parts) { p.CopyTo(all, o); o += p.Length; }
+        return all;
+    }
+
+    [Fact]
+    public void SteadySmallZSetLoop_AllocatesNothing()
+    {
+        using var h = new EngineHarness(slowlog: false);
+        byte[][] rounds = { ZSetPipeline(200, 0), ZSetPipeline(200, 1) };
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(rounds[i & 1]);
+            h.Session.Output.Clear();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+        {
+            h.Session.Feed(rounds[i & 1]);
+            h.Session.Output.Clear();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal("$8\r\nlistpack\r\n", h.Run(EngineHarness.Command("OBJECT", "ENCODING", "zset-0")));
+        // zset-0 gets i = 0, 20, 40 ...: members 0, 4, 8, 12 (i % 16) and "other"; "transient" comes and goes.
+        Assert.Equal(":5\r\n", h.Run(EngineHarness.Command("ZCARD", "zset-0")));
+    }
+
     [Fact]
     public void Replies_AreWhatRedisSends()
     {

@@ -19,14 +19,16 @@ namespace FastKv.Engine;
 ///  set   hashtable  FieldTable (element = member, empty value)
 ///  list  listpack   QuickList with the Unlimited fill: one node (see ListEncoding)
 ///  list  quicklist  QuickList
+///  zset  listpack   Listpack: member, score, member, score ... in order (ZSetListpack)
+///  zset  skiplist   ZSetSkipList: FieldTable member→score plus SortedIndex
 /// </code>
-/// Large sorted sets (skiplist) add their rows where they are built. A list is a QuickList whatever
-/// its encoding nibble says, so lists dispatch on the type before the encoding.
+/// A list is a QuickList whatever its encoding nibble says, so lists dispatch on the type before the encoding.
 ///
 /// Serialized form (<see cref="Serialize"/>): what <see cref="EntryDump"/> carries between shards.
 /// Blob encodings (listpack, intset) travel as their bytes; a FieldTable travels as
 /// <c>[count i64] ([fieldLen u32][valueLen u32][field][value])*</c>, little-endian. A list travels as
 /// <c>[fill i32]</c> followed by its nodes' listpacks, each as its bytes (a listpack starts with its size).
+/// A zset skiplist travels as <see cref="ZSetSkipList.Serialize"/> writes it.
 /// <see cref="Deserialize"/> checks everything it reads: the internal commands that carry these bytes
 /// are reachable by any client, so a forged payload must give an error, never a crash.
 ///
@@ -53,6 +55,7 @@ public static unsafe class Collection
             case ValueEncoding.ListPack: Listpack.Free(arena, p); return;
             case ValueEncoding.IntSet: Intset.Free(arena, p); return;
             case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set: FieldTable.Free(arena, p); return;
+            case ValueEncoding.SkipList when type == ValueKind.ZSet: ZSetSkipList.Free(arena, p); return;
         }
         throw new InvalidOperationException($"no free for type {type} encoding {enc}");
     }
@@ -66,6 +69,7 @@ public static unsafe class Collection
             case ValueEncoding.ListPack: return (long)Arena.UsableSize((nuint)Listpack.TotalBytes(p));
             case ValueEncoding.IntSet: return (long)Arena.UsableSize((nuint)Intset.BlobSize(p));
             case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set: return FieldTable.BytesUsed(p);
+            case ValueEncoding.SkipList when type == ValueKind.ZSet: return ZSetSkipList.BytesUsed(p);
         }
         throw new InvalidOperationException($"no size for type {type} encoding {enc}");
     }
@@ -90,6 +94,7 @@ public static unsafe class Collection
             case ValueEncoding.ListPack: w.Write(new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p))); return;
             case ValueEncoding.IntSet: w.Write(new ReadOnlySpan<byte>(p, Intset.BlobSize(p))); return;
             case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set: SerializeFieldTable(p, w); return;
+            case ValueEncoding.SkipList when type == ValueKind.ZSet: ZSetSkipList.Serialize(p, w); return;
         }
         throw new InvalidOperationException($"no serializer for type {type} encoding {enc}");
     }
@@ -102,6 +107,10 @@ public static unsafe class Collection
         {
             case ValueEncoding.ListPack when type is ValueKind.Hash or ValueKind.Set:
                 return CopyBlob(arena, data, ValidListpack(data, pairs: type == ValueKind.Hash));
+            case ValueEncoding.ListPack when type == ValueKind.ZSet:
+                return CopyBlob(arena, data, ValidListpack(data, pairs: true) && ValidZSetListpack(data));
+            case ValueEncoding.SkipList when type == ValueKind.ZSet:
+                return ZSetSkipList.Deserialize(arena, data, NextSeed());
             case ValueEncoding.IntSet when type == ValueKind.Set:
                 return CopyBlob(arena, data, ValidIntset(data));
             case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set:
@@ -128,6 +137,40 @@ public static unsafe class Collection
             int n = Listpack.Count(d);
             return n > 0 && (!pairs || (n & 1) == 0);
         }
+    }
+
+    static ulong seedCounter;
+
+    /// <summary>Level-generator seed for an index built from bytes (no shard at hand): a counter mixed with the clock.</summary>
+    static ulong NextSeed() =>
+        (ulong)System.Diagnostics.Stopwatch.GetTimestamp() ^ (System.Threading.Interlocked.Increment(ref seedCounter) * 0x9E3779B97F4A7C15UL);
+
+    /// <summary>
+    /// A zset listpack (already a valid listpack of pairs): every score is an integer or a float text
+    /// that is not NaN, pairs strictly ascend by (score, member), and no member repeats.
+    /// </summary>
+    static bool ValidZSetListpack(ReadOnlySpan<byte> data)
+    {
+        var seen = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+        Span<byte> scratch = stackalloc byte[ZSetListpack.IntegerScratch];
+        fixed (byte* lp = data)
+        {
+            double prevScore = 0;
+            byte[]? prevMember = null;
+            for (byte* e = Listpack.First(lp); e != null; e = ZSetListpack.NextPair(lp, e))
+            {
+                byte* sp = Listpack.Next(lp, e);
+                double score;
+                if (!Listpack.Get(sp, out long iv, out ReadOnlySpan<byte> text)) { if (!FastKv.Protocol.RespNumber.TryParseDouble(text, out score)) return false; }
+                else score = iv;
+                ReadOnlySpan<byte> m = ZSetListpack.Member(e, scratch);
+                if (prevMember != null && (score < prevScore || (score == prevScore && m.SequenceCompareTo(prevMember) <= 0))) return false;
+                if (!seen.Add(System.Text.Encoding.Latin1.GetString(m))) return false;
+                prevScore = score;
+                prevMember = m.ToArray();
+            }
+        }
+        return true;
     }
 
     /// <summary>An intset blob: encoding 2/4/8, length matching the bytes, members strictly ascending and each needing at most the encoding.</summary>

@@ -25,6 +25,7 @@ public sealed unsafe class CommandTable
         ListCommands.Register(t);
         HashCommands.Register(t);
         SetCommands.Register(t);
+        ZSetCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);

@@ -25,7 +25,7 @@ public readonly ref struct LexBound
     public bool IsExclusive => Kind != BoundKind.Inclusive;
 
     /// <summary>Redis's sdscmplex of a member against this bound: the infinities beat every member.</summary>
-    internal int CompareMember(ReadOnlySpan<byte> member) => Kind switch
+    public int CompareMember(ReadOnlySpan<byte> member) => Kind switch
     {
         BoundKind.NegativeInfinity => 1,
         BoundKind.PositiveInfinity => -1,
@@ -33,7 +33,7 @@ public readonly ref struct LexBound
     };
 
     /// <summary>sdscmplex of two bounds (min against max): equal infinities compare equal.</summary>
-    internal static int Compare(LexBound a, LexBound b)
+    public static int Compare(LexBound a, LexBound b)
     {
         bool aInf = a.Kind <= BoundKind.PositiveInfinity, bInf = b.Kind <= BoundKind.PositiveInfinity;
         if (aInf && bInf) return a.Kind == b.Kind ? 0 : a.Kind == BoundKind.NegativeInfinity ? -1 : 1;
