@@ -31,6 +31,7 @@ public sealed unsafe class CommandTable
         ServerCommands.Register(t);
         EntryDump.Register(t);
         Blocking.Register(t);
+        SortCommand.Register(t);
         return t;
     }
 

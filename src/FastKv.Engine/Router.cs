@@ -51,8 +51,14 @@ public static unsafe class Router
         return first;
     }
 
-    static Shard CustomTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    static Shard? CustomTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
     {
+        if (spec.Name is "sort" or "sort_ro")
+        {
+            // BY/GET patterns name keys anywhere: with several shards that is a transaction (SortTx).
+            if (Commands.SortCommand.HasKeyPatterns(buf, args, spec.Name == "sort_ro")) return null;
+            return spec.KeysProc != null ? KeysProcTarget(server, home, spec, buf, args) : server.ShardOf(args.Get(buf, 1));
+        }
         if (spec.Name == "scan")
         {
             // The cursor names its shard: position * shardCount + shard.
@@ -76,6 +82,8 @@ public static unsafe class Router
     public static MultiShardTx? CrossShard(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
     {
         if (spec.Route == Route.AllShards) return new AllShardsTx(s, spec, buf, args);
+        if (spec.Name is "sort" or "sort_ro" && Commands.SortCommand.HasKeyPatterns(buf, args, spec.Name == "sort_ro"))
+            return new SortTx(s, spec, buf, args);
         switch (spec.Cross)
         {
             case Engine.CrossShard.Move:

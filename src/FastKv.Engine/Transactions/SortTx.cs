@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Engine.Commands;
+using FastKv.Memory;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// SORT / SORT_RO with BY or GET patterns on a server with several shards: the keys the patterns name
+/// depend on the elements, so they are only known after reading the source. The transaction locks every
+/// shard whole (writes when it may STORE), reads the source, derives every key its patterns name from the
+/// elements, and then runs as a <see cref="GatherTx"/> over the source, the destination and those keys.
+/// </summary>
+public sealed unsafe class SortTx : GatherTx
+{
+    readonly SortCommand.Options options;
+    readonly byte[] source;
+    readonly bool write;
+    bool readingSource;
+
+    public SortTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s, spec, buf, args)
+    {
+        options = SortCommand.Parse(buf, args, spec.Name == "sort_ro", null)!;
+        source = args.Get(buf, 1).ToArray();
+        write = options.Store != null;
+    }
+
+    public override void Start()
+    {
+        PlanOwners();
+        foreach (var sh in Server.Shards) LockShard(sh, write);
+        Acquire();
+    }
+
+    protected override void Begin()
+    {
+        readingSource = true;
+        SubCommand.Add(Part(Server.ShardOf(source), Db), SubCommand.Text(EntryDump.TakeCommand),
+            SubCommand.Text(Db.ToString(System.Globalization.CultureInfo.InvariantCulture)), source);
+        SendRound();
+    }
+
+    protected override void OnRound(RemoteRequest[] parts)
+    {
+        if (!readingSource)
+        {
+            base.OnRound(parts);
+            return;
+        }
+        readingSource = false;
+        if (ReplyFrames.TryBulk(parts[0].ReplyBuffer.Written, out var dump))
+        {
+            // The elements are read from a copy in this shard's scratch database, then the copy goes.
+            Database scratch = Home.ScratchDb;
+            scratch.Clear();
+            if (EntryDump.Deserialize(Home, scratch, source, dump))
+            {
+                byte* e = scratch.Find(source);
+                if (e != null && KeyEntry.Type(e) is ValueKind.List or ValueKind.Set or ValueKind.ZSet)
+                    foreach (var element in SortCommand.Elements(e))
+                        foreach (var pattern in options.KeyPatterns())
+                            if (SortCommand.TryKeyOf(pattern, element, out byte[] key, out _)) AddKey(key);
+            }
+            scratch.Clear();
+        }
+        PlanOwners();
+        base.Begin();
+    }
+}
