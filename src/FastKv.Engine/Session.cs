@@ -329,6 +329,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         if (Blocked != null && Blocked.Cancel())
         {
             Blocked = null;
+            Home.Blocking.BlockedClients--;
             Waiting = false;
         }
         if (!Waiting) ReleaseBuffers();
@@ -348,6 +349,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     /// <summary>The blocking command ended (its reply, if any, is in Output).</summary>
     public void OnBlockedDone()
     {
+        if (Blocked != null) Home.Blocking.BlockedClients--;
         Blocked = null;
         Resume();
     }

@@ -74,6 +74,7 @@ public static unsafe class Blocking
         plan.Db = s.Client.Db;
         var w = new BlockedClient(s, plan) { Deadline = plan.TimeoutMs == 0 ? long.MaxValue : now + plan.TimeoutMs };
         s.Blocked = w;
+        s.Home.Blocking.BlockedClients++;
         if (w.Deadline != long.MaxValue) s.Home.Blocking.AddTimeout(w);
         Attempt(w);
         return true;

@@ -37,8 +37,11 @@ public sealed class ShardBlocking
     /// <summary>Keys of this shard with at least one waiter: the write path checks this one field.</summary>
     public int WatchedKeys => byKey.Count;
 
-    /// <summary>Waiters whose home is this shard.</summary>
+    /// <summary>Waiters with a timeout whose home is this shard.</summary>
     public int HomeWaiters => timeouts.Count;
+
+    /// <summary>Clients of this shard waiting in a blocking command (INFO blocked_clients).</summary>
+    public int BlockedClients;
 
     readonly struct WaitKey : IEquatable<WaitKey>
     {

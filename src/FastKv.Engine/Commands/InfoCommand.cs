@@ -101,10 +101,10 @@ public static class InfoCommand
                 F("maxclients", s.Config.MaxClients);
                 F("client_recent_max_input_buffer", 0);
                 F("client_recent_max_output_buffer", 0);
-                F("blocked_clients", 0);
+                F("blocked_clients", sum(sh => sh.Blocking.BlockedClients));
                 F("tracking_clients", 0);
-                F("clients_in_timeout_table", 0);
-                F("total_blocking_keys", 0);
+                F("clients_in_timeout_table", sum(sh => sh.Blocking.HomeWaiters));
+                F("total_blocking_keys", sum(sh => sh.Blocking.WatchedKeys));
                 F("total_blocking_keys_on_nokey", 0);
                 break;
             case "memory":
