@@ -25,23 +25,9 @@ public static unsafe partial class HashCommands
             c.W.ArrayHeader(0);
             return;
         }
-        long count = 10;
-        int patternArg = -1;
-        for (int i = 3; i < c.Count; i += 2)
-        {
-            bool more = i + 1 < c.Count;
-            if (more && c.ArgIs(i, "count"u8))
-            {
-                if (!c.TryInt(i + 1, out count)) return;
-                if (count < 1) { c.W.Error(Errors.Syntax); return; }
-            }
-            else if (more && c.ArgIs(i, "match"u8))
-            {
-                ReadOnlySpan<byte> pat = c.Arg(i + 1);
-                patternArg = pat.Length == 1 && pat[0] == '*' ? -1 : i + 1;
-            }
-            else { c.W.Error(Errors.Syntax); return; }
-        }
+        if (!ScanOptions.TryParse(ref c, 3, false, out ScanOptions o)) return;
+        long count = o.Count;
+        int patternArg = o.PatternArg;
         ReadOnlySpan<byte> pattern = patternArg >= 0 ? c.Arg(patternArg) : default;
         bool filter = patternArg >= 0;
         byte* p = Collection.Ptr(e);

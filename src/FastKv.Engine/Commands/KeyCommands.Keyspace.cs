@@ -132,30 +132,10 @@ public static unsafe partial class KeyCommands
     static void Scan(ref CommandContext c)
     {
         if (!TryParseCursor(c.Arg(1), out ulong cursor)) { c.W.Error("ERR invalid cursor"); return; }
-        long count = 10;
-        int patternArg = -1, type = -1;
-        for (int i = 2; i < c.Count; i++)
-        {
-            bool more = i + 1 < c.Count;
-            if (c.ArgIs(i, "count"u8) && more)
-            {
-                if (!c.TryInt(i + 1, out count)) return;
-                if (count < 1) { c.W.Error(Errors.Syntax); return; }
-                i++;
-            }
-            else if (c.ArgIs(i, "match"u8) && more)
-            {
-                ReadOnlySpan<byte> p = c.Arg(i + 1);
-                patternArg = p.Length == 1 && p[0] == '*' ? -1 : i + 1;
-                i++;
-            }
-            else if (c.ArgIs(i, "type"u8) && more)
-            {
-                type = TypeByName(c.Arg(i + 1));
-                i++;
-            }
-            else { c.W.Error(Errors.Syntax); return; }
-        }
+        if (!ScanOptions.TryParse(ref c, 2, true, out ScanOptions o)) return;
+        long count = o.Count;
+        int patternArg = o.PatternArg;
+        int type = o.TypeArg >= 0 ? TypeByName(c.Arg(o.TypeArg)) : -1;
 
         int shards = Math.Max(1, c.Shard.Server.ShardCount);
         int self = c.Shard.Id;

@@ -25,25 +25,9 @@ public static unsafe partial class SetCommands
             c.W.ArrayHeader(0);
             return;
         }
-        long count = 10;
-        int patternArg = -1;
-        for (int i = 3; i < c.Count; i++)
-        {
-            bool more = i + 1 < c.Count;
-            if (c.ArgIs(i, "count"u8) && more)
-            {
-                if (!c.TryInt(i + 1, out count)) return;
-                if (count < 1) { c.W.Error(Errors.Syntax); return; }
-                i++;
-            }
-            else if (c.ArgIs(i, "match"u8) && more)
-            {
-                ReadOnlySpan<byte> p = c.Arg(i + 1);
-                patternArg = p.Length == 1 && p[0] == '*' ? -1 : i + 1;
-                i++;
-            }
-            else { c.W.Error(Errors.Syntax); return; }
-        }
+        if (!ScanOptions.TryParse(ref c, 3, false, out ScanOptions o)) return;
+        long count = o.Count;
+        int patternArg = o.PatternArg;
         ReadOnlySpan<byte> pattern = patternArg >= 0 ? c.Arg(patternArg) : default;
         SetRef s = SetValue.Load(e);
         if (s.Encoding != ValueEncoding.HashTable)

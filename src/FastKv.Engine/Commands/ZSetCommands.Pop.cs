@@ -256,25 +256,9 @@ public static unsafe partial class ZSetCommands
         if (!KeyCommands.TryParseCursor(c.Arg(2), out ulong cursor)) { c.W.Error("ERR invalid cursor"); return; }
         if (!c.ReadTyped(1, ValueKind.ZSet, out byte* e)) return;
         if (e == null) { c.W.Raw(EmptyScan); return; }
-        long count = 10;
-        int patternArg = -1;
-        for (int i = 3; i < c.Count;)
-        {
-            bool pair = c.Count - i >= 2;
-            if (pair && c.ArgIs(i, "count"u8))
-            {
-                if (!c.TryInt(i + 1, out count)) return;
-                if (count < 1) { c.W.Error(Errors.Syntax); return; }
-                i += 2;
-            }
-            else if (pair && c.ArgIs(i, "match"u8))
-            {
-                ReadOnlySpan<byte> p = c.Arg(i + 1);
-                patternArg = p.Length == 1 && p[0] == (byte)'*' ? -1 : i + 1;
-                i += 2;
-            }
-            else { c.W.Error(Errors.Syntax); return; }
-        }
+        if (!ScanOptions.TryParse(ref c, 3, false, out ScanOptions o)) return;
+        long count = o.Count;
+        int patternArg = o.PatternArg;
         ZSet z = ZSet.Of(e);
         ReadOnlySpan<byte> pattern = patternArg >= 0 ? c.Arg(patternArg) : default;
         Span<byte> scratch = stackalloc byte[ZSetListpack.IntegerScratch];
