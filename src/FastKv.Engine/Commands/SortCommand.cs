@@ -25,7 +25,15 @@ public static unsafe class SortCommand
         sort.Group = "generic";
         var ro = t.Add("sort_ro", -2, CommandFlags.ReadOnly, 1, 1, 1,
             "@read @set @sortedset @list @slow @dangerous", &SortRo, CrossShard.Gather, Route.Custom);
+        // Redis marks SORT_RO movablekeys too (its BY/GET key spec is "unknown"); its only key is the source.
+        ro.KeysProc = &SortRoKeys;
         ro.Group = "generic";
+    }
+
+    static int SortRoKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
+    {
+        if (positions.Length > 0) positions[0] = 1;
+        return 1;
     }
 
     /// <summary>sortGetKeys: the key, and the STORE destination (the last one given).</summary>
