@@ -9,9 +9,10 @@ namespace FastKv.Server.Tests.Differential;
 /// <summary>
 /// Seeded random SORT / SORT_RO streams: lists, sets (an intset, small and large string sets) and sorted
 /// sets (listpack and skiplist) over a pool of numeric and word elements; per element a string weight
-/// <c>w_&lt;elem&gt;</c> (numbers with ties, some missing, some that strtod rejects), an object
-/// <c>o_&lt;elem&gt;</c> and a hash <c>h_&lt;elem&gt;</c> with fields f and g. Each SORT takes options in
-/// random order: ASC/DESC, ALPHA, LIMIT (negative, huge, zero), BY (weights, hash fields, "nosort", patterns
+/// <c>w_&lt;elem&gt;</c> (numbers with ties, some missing, some that strtod rejects), a string
+/// <c>a_&lt;elem&gt;</c> whose value no other a_ key holds (so ALPHA sorts BY a_* are mostly free of ties and
+/// compared exactly), an object <c>o_&lt;elem&gt;</c> and a hash <c>h_&lt;elem&gt;</c> with fields f and g.
+/// Each SORT takes options in random order: ASC/DESC, ALPHA, LIMIT (negative, huge, zero), BY (weights, hash fields, "nosort", patterns
 /// naming wrong types), GET (#, objects, fields, a pattern without '*'), STORE into a destination that is then
 /// read back, repeated options, syntax errors, wrong types and missing keys. Data and weights change between
 /// sorts, and COMMAND GETKEYS is asked of well-formed sorts.
@@ -22,7 +23,8 @@ namespace FastKv.Server.Tests.Differential;
 ///   oracle); SortCommandTests asserts those values;
 /// - NUL bytes in any value: a weight read by GET and stored becomes an element of a later sort, and 7.0
 ///   compares elements and ALPHA values with strcoll, which stops at NUL (the scripted test has a NUL weight);
-/// - OBJECT ENCODING: 7.0 calls small lists quicklist and converts every sorted set it sorts to a skiplist;
+/// - OBJECT ENCODING: 7.0 calls small lists quicklist, and Redis (7.0 and 7.2 alike) converts every sorted
+///   set it sorts to a skiplist, which FastKv does not do (a sorted set's encoding is not changed by a read);
 /// - STORE into a set key, so that set keys stay sets (their walk order is unordered, see
 ///   <see cref="SortDifferentialTests"/>).
 /// Before every ALPHA sort BY a pattern the stream has a probe, <c>SORT_RO key BY nosort GET # GET pattern</c>,
