@@ -84,14 +84,20 @@ public static unsafe partial class ListCommands
     /// <summary>
     /// SORT ... STORE: a new list under <paramref name="key"/> (known absent) holding <paramref name="items"/>
     /// in order. As 7.2's sort.c: built as a quicklist with the configured fill, then converted to a listpack
-    /// when it is one node within half the limits (listTypeTryConversion, shrinking).
+    /// when it is one node within the limits (listTypeTryConversion with LIST_CONV_AUTO: the full limits, not
+    /// the halved ones of shrinking).
     /// </summary>
     internal static void StoreList(ref CommandContext c, ReadOnlySpan<byte> key, System.Collections.Generic.List<byte[]> items)
     {
         Arena arena = c.Shard.Arena;
-        byte* ql = QuickList.Create(arena, ConfigFill(ref c));
+        int fill = ConfigFill(ref c);
+        byte* ql = QuickList.Create(arena, fill);
         foreach (var item in items) QuickList.PushTail(arena, ql, item);
         byte* e = c.Db.AddCollection(key, ValueKind.List, ValueEncoding.QuickList, ql);
-        AfterShrink(ref c, e, ql);
+        if (QuickList.NodeCount(ql) != 1) return;
+        QuickList.NodeLimit(fill, out long bytes, out long entries);
+        if (QuickList.NodeBytes(QuickList.HeadNode(ql)) > bytes || QuickList.Count(ql) > entries) return;
+        QuickList.SetFill(ql, QuickList.Unlimited);
+        KeyEntry.SetEncoding(e, ValueEncoding.ListPack);
     }
 }

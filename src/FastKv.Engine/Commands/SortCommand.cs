@@ -25,7 +25,15 @@ public static unsafe class SortCommand
         sort.Group = "generic";
         var ro = t.Add("sort_ro", -2, CommandFlags.ReadOnly, 1, 1, 1,
             "@read @set @sortedset @list @slow @dangerous", &SortRo, CrossShard.Gather, Route.Custom);
+        // Redis marks SORT_RO movablekeys too (its BY/GET key spec is "unknown"); its only key is the source.
+        ro.KeysProc = &SortRoKeys;
         ro.Group = "generic";
+    }
+
+    static int SortRoKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
+    {
+        if (positions.Length > 0) positions[0] = 1;
+        return 1;
     }
 
     /// <summary>sortGetKeys: the key, and the STORE destination (the last one given).</summary>
@@ -93,7 +101,8 @@ public static unsafe class SortCommand
             else if (Ascii.EqualsIgnoreCase(a, "by"u8) && left >= 1)
             {
                 o.By = args.Get(buf, ++j).ToArray();
-                o.DontSort = o.By.AsSpan().IndexOf((byte)'*') < 0;
+                // Sticky, as in sort.c: once a BY without '*' was given, a later BY pattern does not sort either.
+                if (o.By.AsSpan().IndexOf((byte)'*') < 0) o.DontSort = true;
             }
             else if (Ascii.EqualsIgnoreCase(a, "get"u8) && left >= 1) o.Gets.Add(args.Get(buf, ++j).ToArray());
             else
@@ -308,15 +317,68 @@ public static unsafe class SortCommand
         return true;
     }
 
-    /// <summary>strtod as SORT uses it: leading spaces skipped, the rest (up to a NUL) must be the number, no NaN, no range error.</summary>
-    static bool TryStrtod(byte[] s, out double v)
+    /// <summary>
+    /// strtod as sortCommandGeneric checks it: leading white space skipped, the number must end the text (or
+    /// stop at a NUL byte), no NaN, and no ERANGE. Text with no number converts only when it is empty or starts
+    /// with NUL (strtod then leaves the end at the very start), so "   " is an error.
+    /// </summary>
+    static bool TryStrtod(byte[] s, out double v) => ScoreRange.TryStrtod(s, out v) && !RangeError(s, v);
+
+    /// <summary>
+    /// glibc's ERANGE: an overflow to infinity (not an "inf" literal), a non-zero number rounded to zero, or a
+    /// result below the normal range that is inexact. Decimal text of a subnormal is taken as inexact (an exact
+    /// one needs hundreds of digits); hexadecimal text is exact when its lowest set bit is at least 2^-1074.
+    /// </summary>
+    static bool RangeError(byte[] s, double v)
     {
-        int from = 0;
-        while (from < s.Length && (s[from] == ' ' || (uint)(s[from] - '\t') <= '\r' - '\t')) from++;
-        int to = Array.IndexOf(s, (byte)0, from);
-        ReadOnlySpan<byte> t = s.AsSpan(from, (to < 0 ? s.Length : to) - from);
-        if (t.IsEmpty) { v = 0; return from == s.Length || to >= 0 ? t.IsEmpty : false; }
-        return RespNumber.TryParseDouble(t, out v);
+        if (v != 0 && double.IsFinite(v) && Math.Abs(v) >= 2.2250738585072014E-308) return false; // DBL_MIN
+        int i = 0;
+        while (i < s.Length && (s[i] == ' ' || (uint)(s[i] - '\t') <= '\r' - '\t')) i++;
+        if (i < s.Length && (s[i] == '+' || s[i] == '-')) i++;
+        if (double.IsInfinity(v)) return i >= s.Length || (s[i] | 0x20) != 'i';
+        bool hex = i + 1 < s.Length && s[i] == '0' && (s[i + 1] | 0x20) == 'x';
+        if (!hex)
+        {
+            bool nonZero = false;
+            for (; i < s.Length && (s[i] == '.' || (uint)(s[i] - '0') <= 9); i++) nonZero |= s[i] > '0';
+            return nonZero;
+        }
+        // Hexadecimal: m * 2^(p - 4 * fraction digits); the lowest set bit of m decides exactness.
+        long lowBit = 0, fraction = 0;
+        bool point = false;
+        int lastNonZero = -1, digits = 0;
+        for (i += 2; i < s.Length; i++)
+        {
+            int d = HexDigit(s[i]);
+            if (d < 0)
+            {
+                if (s[i] == '.' && !point) { point = true; continue; }
+                break;
+            }
+            if (point) fraction++;
+            if (d != 0) { lastNonZero = digits; lowBit = System.Numerics.BitOperations.TrailingZeroCount(d); }
+            digits++;
+        }
+        if (lastNonZero < 0) return false; // exactly zero
+        lowBit += 4L * (digits - 1 - lastNonZero);
+        long exponent = 0;
+        if (i < s.Length && (s[i] | 0x20) == 'p')
+        {
+            int j = i + 1;
+            bool negative = j < s.Length && s[j] == '-';
+            if (j < s.Length && (s[j] == '+' || s[j] == '-')) j++;
+            for (; j < s.Length && (uint)(s[j] - '0') <= 9; j++)
+                if (exponent < 1_000_000) exponent = exponent * 10 + (s[j] - '0');
+            if (negative) exponent = -exponent;
+        }
+        return v == 0 || lowBit + exponent - 4 * fraction < -1074;
+    }
+
+    static int HexDigit(byte c)
+    {
+        if ((uint)(c - '0') <= 9) return c - '0';
+        uint lower = (uint)((c | 0x20) - 'a');
+        return lower <= 5 ? (int)lower + 10 : -1;
     }
 
     sealed class ItemComparer(bool desc, bool alpha, bool byPattern) : IComparer<Item>
