@@ -19,8 +19,12 @@ namespace FastKv.Engine;
 /// many pairs first check every argument's length (<see cref="ConvertForArguments"/>, as
 /// hashTypeTryConversion), so one long value converts before any pair is written.
 ///
-/// The entry's value is the pointer to the listpack or table (<see cref="Collection"/>); writers store the
-/// moved pointer back and switch the entry's encoding nibble on conversion. The entry itself never moves.
+/// The entry's value is the pointer to the listpack or table (<see cref="Collection"/>), or a small listpack
+/// itself (inline, Collection.Inline.cs). The readers here take either form. The writers (<see cref="Set"/>,
+/// <see cref="Delete"/>, the conversions) need the pointer form: a command calls
+/// <see cref="Collection.Detach"/> before its first write and <see cref="Collection.Settle"/> after its
+/// last, and in between the writers store the moved pointer back and switch the entry's encoding nibble on
+/// conversion; the entry moves only in Settle.
 /// Unsafe invariant for the whole class: <c>e</c> is a live hash entry of the calling shard, and the arena
 /// passed in is that shard's arena, which owns the structure the entry points at.
 /// </summary>
@@ -39,7 +43,10 @@ public static unsafe class HashValue
         return IsListpack(e) ? Listpack.Count(p) / 2 : FieldTable.Count(p);
     }
 
-    /// <summary>A new, empty listpack-encoded hash for a key known to be absent (hashTypeLookupWriteOrCreate).</summary>
+    /// <summary>
+    /// A new, empty listpack-encoded hash for a key known to be absent (hashTypeLookupWriteOrCreate), in the
+    /// pointer form, ready for writes; the command settles it after them.
+    /// </summary>
     public static byte* Create(Database db, Arena arena, ReadOnlySpan<byte> key)
         => db.AddCollection(key, ValueKind.Hash, ValueEncoding.ListPack, Listpack.Create(arena));
 
@@ -96,6 +103,7 @@ public static unsafe class HashValue
     /// </summary>
     public static void ConvertForArguments(Arena arena, ServerConfig config, byte* e, ref CommandContext c, int first)
     {
+        Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         if (!IsListpack(e)) return;
         long max = config.HashMaxListpackValue, sum = 0;
         for (int i = first; i < c.Count; i++)
@@ -120,6 +128,7 @@ public static unsafe class HashValue
     /// </summary>
     public static bool Set(Arena arena, ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
+        Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         if (IsListpack(e))
         {
             long max = config.HashMaxListpackValue;
@@ -148,6 +157,7 @@ public static unsafe class HashValue
     /// <summary>Removes <paramref name="field"/>; true when it was there. The caller deletes an emptied key.</summary>
     public static bool Delete(Arena arena, byte* e, ReadOnlySpan<byte> field)
     {
+        Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         byte* p = Collection.Ptr(e);
         if (IsListpack(e))
         {
@@ -166,7 +176,7 @@ public static unsafe class HashValue
     /// <summary>hashTypeConvert(OBJ_ENCODING_HT): rebuilds the listpack as a FieldTable, one way.</summary>
     public static void ConvertToTable(Arena arena, byte* e)
     {
-        Debug.Assert(IsListpack(e));
+        Debug.Assert(IsListpack(e) && !KeyEntry.IsInline(e));
         byte* lp = Collection.Ptr(e);
         byte* t = FieldTable.Create(arena, Listpack.Count(lp) / 2);
         Span<byte> fieldText = stackalloc byte[Listpack.MaxIntegerChars];

@@ -9,6 +9,8 @@ namespace FastKv.Engine.Commands;
 /// Hash writers: HSET/HMSET, HSETNX, HDEL and the counters HINCRBY, HINCRBYFLOAT. A missing key is
 /// created as an empty listpack first (hashTypeLookupWriteOrCreate) and is never left empty: every error
 /// after creation needs an existing field, and HDEL deletes the key with its last field.
+/// Each writer brackets its writes with Collection.Detach and Collection.Settle (a small hash lives inline
+/// in its entry, see Collection.Inline.cs); replies use nothing that points into the hash after Settle.
 /// </summary>
 public static unsafe partial class HashCommands
 {
@@ -33,10 +35,12 @@ public static unsafe partial class HashCommands
         Arena arena = c.Shard.Arena;
         ServerConfig config = c.Shard.Server.Config;
         if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
+        else Collection.Detach(arena, e);
         HashValue.ConvertForArguments(arena, config, e, ref c, 2);
         long added = 0;
         for (int i = 2; i < c.Count; i += 2)
             if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1))) added++;
+        Collection.Settle(c.Db, arena, e);
         return added;
     }
 
@@ -46,10 +50,12 @@ public static unsafe partial class HashCommands
         Arena arena = c.Shard.Arena;
         ServerConfig config = c.Shard.Server.Config;
         if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
-        if (HashValue.TryGet(e, c.Arg(2), out _)) { c.W.Integer(0); return; }
+        else if (HashValue.TryGet(e, c.Arg(2), out _)) { c.W.Integer(0); return; }
+        else Collection.Detach(arena, e);
         // Only a field that will be written can convert the hash.
         HashValue.ConvertForArguments(arena, config, e, ref c, 2);
         HashValue.Set(arena, config, e, c.Arg(2), c.Arg(3));
+        Collection.Settle(c.Db, arena, e);
         c.W.Integer(1);
     }
 
@@ -59,6 +65,7 @@ public static unsafe partial class HashCommands
         if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return;
         if (e == null) { c.W.Integer(0); return; }
         Arena arena = c.Shard.Arena;
+        Collection.Detach(arena, e);
         long deleted = 0;
         for (int i = 2; i < c.Count; i++)
         {
@@ -67,9 +74,11 @@ public static unsafe partial class HashCommands
             if (HashValue.Length(e) == 0)
             {
                 c.Db.Remove(e);
+                e = null;
                 break;
             }
         }
+        if (e != null) Collection.Settle(c.Db, arena, e);
         c.W.Integer(deleted);
     }
 
@@ -94,7 +103,9 @@ public static unsafe partial class HashCommands
         if (!StringCommands.TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
         Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
         int n = RespNumber.FormatInt64(value, text);
+        Collection.Detach(arena, e);
         HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), text.Slice(0, n));
+        Collection.Settle(c.Db, arena, e);
         c.W.Integer(value);
     }
 
@@ -127,7 +138,9 @@ public static unsafe partial class HashCommands
         Span<byte> text = stackalloc byte[StringCommands.HumanStackChars];
         int n = StringCommands.FormatHuman(sum, ref text, ref rented);
         ReadOnlySpan<byte> result = text.Slice(0, n);
+        Collection.Detach(arena, e);
         HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), result);
+        Collection.Settle(c.Db, arena, e);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }
