@@ -154,6 +154,23 @@ public static unsafe class HashValue
         return added;
     }
 
+    /// <summary>
+    /// Overwrites an existing field of a listpack hash, inline or not, when the new value encodes to the size of
+    /// the old one (a counter's next value, an update of the same length): nothing moves, so no
+    /// <see cref="Collection.Detach"/> is needed. False, with nothing written, when the hash is a table, the field
+    /// is absent, the sizes differ, or the field or value is long enough to convert the hash (as hashTypeSet).
+    /// <paramref name="value"/> must not point into this hash.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryOverwriteInPlace(ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        long max = config.HashMaxListpackValue;
+        if (!IsListpack(e) || field.Length > max || value.Length > max) return false;
+        byte* p = Collection.Ptr(e);
+        byte* f = Listpack.Find(p, Listpack.First(p), field, 1);
+        return f != null && Listpack.TryReplaceSameSize(p, Listpack.Next(p, f), value);
+    }
+
     /// <summary>Removes <paramref name="field"/>; true when it was there. The caller deletes an emptied key.</summary>
     public static bool Delete(Arena arena, byte* e, ReadOnlySpan<byte> field)
     {

@@ -11,6 +11,8 @@ namespace FastKv.Engine.Commands;
 /// after creation needs an existing field, and HDEL deletes the key with its last field.
 /// Each writer brackets its writes with Collection.Detach and Collection.Settle (a small hash lives inline
 /// in its entry, see Collection.Inline.cs); replies use nothing that points into the hash after Settle.
+/// Overwrites that keep a listpack entry's size (counters, same-length updates) skip both
+/// (HashValue.TryOverwriteInPlace).
 /// </summary>
 public static unsafe partial class HashCommands
 {
@@ -34,11 +36,18 @@ public static unsafe partial class HashCommands
         if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return -1;
         Arena arena = c.Shard.Arena;
         ServerConfig config = c.Shard.Server.Config;
+        int i = 2;
         if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
-        else Collection.Detach(arena, e);
-        HashValue.ConvertForArguments(arena, config, e, ref c, 2);
+        else
+        {
+            // Leading pairs that overwrite fields in place are done (none is long enough to convert the hash).
+            while (i < c.Count && HashValue.TryOverwriteInPlace(config, e, c.Arg(i), c.Arg(i + 1))) i += 2;
+            if (i == c.Count) return 0;
+            Collection.Detach(arena, e);
+        }
+        HashValue.ConvertForArguments(arena, config, e, ref c, i);
         long added = 0;
-        for (int i = 2; i < c.Count; i += 2)
+        for (; i < c.Count; i += 2)
             if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1))) added++;
         Collection.Settle(c.Db, arena, e);
         return added;
@@ -84,6 +93,17 @@ public static unsafe partial class HashCommands
 
     // ---- counters ------------------------------------------------------------------------------
 
+    /// <summary>A counter's write: field argument 2 of hash <paramref name="e"/> to <paramref name="value"/>.</summary>
+    static void SetOne(ref CommandContext c, byte* e, scoped ReadOnlySpan<byte> value)
+    {
+        ServerConfig config = c.Shard.Server.Config;
+        if (HashValue.TryOverwriteInPlace(config, e, c.Arg(2), value)) return;
+        Arena arena = c.Shard.Arena;
+        Collection.Detach(arena, e);
+        HashValue.Set(arena, config, e, c.Arg(2), value);
+        Collection.Settle(c.Db, arena, e);
+    }
+
     /// <summary>
     /// HINCRBY: the increment is checked before the key is looked up (so a bad increment beats
     /// WRONGTYPE); an absent field counts from 0; the stored text is parsed with string2ll's rules.
@@ -103,9 +123,7 @@ public static unsafe partial class HashCommands
         if (!StringCommands.TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
         Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
         int n = RespNumber.FormatInt64(value, text);
-        Collection.Detach(arena, e);
-        HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), text.Slice(0, n));
-        Collection.Settle(c.Db, arena, e);
+        SetOne(ref c, e, text.Slice(0, n));
         c.W.Integer(value);
     }
 
@@ -138,9 +156,7 @@ public static unsafe partial class HashCommands
         Span<byte> text = stackalloc byte[StringCommands.HumanStackChars];
         int n = StringCommands.FormatHuman(sum, ref text, ref rented);
         ReadOnlySpan<byte> result = text.Slice(0, n);
-        Collection.Detach(arena, e);
-        HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), result);
-        Collection.Settle(c.Db, arena, e);
+        SetOne(ref c, e, result);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }
