@@ -124,9 +124,11 @@ public static unsafe class HashValue
     /// A listpack converts first when either is longer than hash-max-listpack-value (HINCRBY and
     /// HINCRBYFLOAT reach here without <see cref="ConvertForArguments"/>), and after an insert that
     /// makes the field count exceed hash-max-listpack-entries. <paramref name="value"/> must not point
-    /// into this hash.
+    /// into this hash. <paramref name="fieldAt"/>: where <see cref="TryOverwriteInPlace"/> found the field in
+    /// this listpack's layout (or <see cref="FieldAbsent"/>), so it is not searched again.
     /// </summary>
-    public static bool Set(Arena arena, ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    public static bool Set(Arena arena, ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value,
+        int fieldAt = FieldUnknown)
     {
         Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         if (IsListpack(e))
@@ -137,7 +139,7 @@ public static unsafe class HashValue
         byte* p = Collection.Ptr(e);
         if (IsListpack(e))
         {
-            byte* f = Listpack.Find(p, Listpack.First(p), field, 1);
+            byte* f = fieldAt == FieldUnknown ? Listpack.Find(p, Listpack.First(p), field, 1) : fieldAt == FieldAbsent ? null : p + fieldAt;
             if (f != null)
             {
                 Collection.SetPtr(e, Listpack.Replace(arena, p, Listpack.Next(p, f), value));
@@ -158,18 +160,25 @@ public static unsafe class HashValue
     /// Overwrites an existing field of a listpack hash, inline or not, when the new value encodes to the size of
     /// the old one (a counter's next value, an update of the same length): nothing moves, so no
     /// <see cref="Collection.Detach"/> is needed. False, with nothing written, when the hash is a table, the field
-    /// is absent, the sizes differ, or the field or value is long enough to convert the hash (as hashTypeSet).
+    /// is absent, the sizes differ, or the field or value is long enough to convert the hash (as hashTypeSet);
+    /// then <paramref name="fieldAt"/> tells <see cref="Set"/> what the search found: the field's offset in the
+    /// listpack (Detach copies the layout as it is), <see cref="FieldAbsent"/>, or <see cref="FieldUnknown"/>.
     /// <paramref name="value"/> must not point into this hash.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryOverwriteInPlace(ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    public static bool TryOverwriteInPlace(ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, out int fieldAt)
     {
+        fieldAt = FieldUnknown;
         long max = config.HashMaxListpackValue;
         if (!IsListpack(e) || field.Length > max || value.Length > max) return false;
         byte* p = Collection.Ptr(e);
         byte* f = Listpack.Find(p, Listpack.First(p), field, 1);
+        fieldAt = f == null ? FieldAbsent : (int)(f - p);
         return f != null && Listpack.TryReplaceSameSize(p, Listpack.Next(p, f), value);
     }
+
+    /// <summary>Values of <see cref="Set"/>'s fieldAt besides an offset.</summary>
+    public const int FieldUnknown = -2, FieldAbsent = -1;
 
     /// <summary>Removes <paramref name="field"/>; true when it was there. The caller deletes an emptied key.</summary>
     public static bool Delete(Arena arena, byte* e, ReadOnlySpan<byte> field)

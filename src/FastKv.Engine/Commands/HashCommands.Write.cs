@@ -36,19 +36,19 @@ public static unsafe partial class HashCommands
         if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return -1;
         Arena arena = c.Shard.Arena;
         ServerConfig config = c.Shard.Server.Config;
-        int i = 2;
+        int i = 2, fieldAt = HashValue.FieldUnknown;
         if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
         else
         {
             // Leading pairs that overwrite fields in place are done (none is long enough to convert the hash).
-            while (i < c.Count && HashValue.TryOverwriteInPlace(config, e, c.Arg(i), c.Arg(i + 1))) i += 2;
+            while (i < c.Count && HashValue.TryOverwriteInPlace(config, e, c.Arg(i), c.Arg(i + 1), out fieldAt)) i += 2;
             if (i == c.Count) return 0;
             Collection.Detach(arena, e);
         }
         HashValue.ConvertForArguments(arena, config, e, ref c, i);
         long added = 0;
-        for (; i < c.Count; i += 2)
-            if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1))) added++;
+        for (; i < c.Count; i += 2, fieldAt = HashValue.FieldUnknown)
+            if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1), fieldAt)) added++;
         Collection.Settle(c.Db, arena, e);
         return added;
     }
@@ -97,10 +97,10 @@ public static unsafe partial class HashCommands
     static void SetOne(ref CommandContext c, byte* e, scoped ReadOnlySpan<byte> value)
     {
         ServerConfig config = c.Shard.Server.Config;
-        if (HashValue.TryOverwriteInPlace(config, e, c.Arg(2), value)) return;
+        if (HashValue.TryOverwriteInPlace(config, e, c.Arg(2), value, out int fieldAt)) return;
         Arena arena = c.Shard.Arena;
         Collection.Detach(arena, e);
-        HashValue.Set(arena, config, e, c.Arg(2), value);
+        HashValue.Set(arena, config, e, c.Arg(2), value, fieldAt);
         Collection.Settle(c.Db, arena, e);
     }
 
