@@ -44,6 +44,7 @@ public sealed unsafe partial class Arena
     /// <summary>A 64 KiB-aligned page of <see cref="PageSize"/> bytes, contents undefined.</summary>
     byte* TakePage()
     {
+        // _freePages[0.._freePageCount) are pages of our runs; [_runNext, _runEnd) is untaken space of the newest run.
         if (_freePageCount > 0) return _freePages[--_freePageCount];
         if (_runNext == _runEnd) MapRun();
         byte* page = _runNext;
@@ -58,8 +59,11 @@ public sealed unsafe partial class Arena
         SysMadvise(page, PageSize, MadvDontNeed);
         if (_freePageCount == _freePageCapacity)
         {
-            _freePageCapacity = Math.Max(64, _freePageCapacity * 2);
-            _freePages = (byte**)NativeMemory.Realloc(_freePages, (nuint)_freePageCapacity * (nuint)sizeof(byte*));
+            int capacity = Math.Max(64, _freePageCapacity * 2);
+            var grown = (byte**)NativeMemory.Realloc(_freePages, (nuint)capacity * (nuint)sizeof(byte*));
+            if (grown == null) ThrowOutOfMemory(); // the page stays advised and unlisted: only its address is lost
+            _freePages = grown;
+            _freePageCapacity = capacity;
         }
         _freePages[_freePageCount++] = page;
     }
@@ -79,8 +83,15 @@ public sealed unsafe partial class Arena
         SysMadvise(start, bytes, MadvNoHugePage);
         if (_runCount == _runCapacity)
         {
-            _runCapacity = Math.Max(8, _runCapacity * 2);
-            _runs = (nuint*)NativeMemory.Realloc(_runs, (nuint)_runCapacity * 2 * (nuint)sizeof(nuint));
+            int capacity = Math.Max(8, _runCapacity * 2);
+            var grown = (nuint*)NativeMemory.Realloc(_runs, (nuint)capacity * 2 * (nuint)sizeof(nuint));
+            if (grown == null)
+            {
+                SysMunmap(start, bytes); // start..start+bytes is the mapping just made
+                ThrowOutOfMemory();
+            }
+            _runs = grown;
+            _runCapacity = capacity;
         }
         _runs[2 * _runCount] = (nuint)start;
         _runs[2 * _runCount + 1] = bytes;
