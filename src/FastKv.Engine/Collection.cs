@@ -32,19 +32,33 @@ namespace FastKv.Engine;
 /// <see cref="Deserialize"/> checks everything it reads: the internal commands that carry these bytes
 /// are reachable by any client, so a forged payload must give an error, never a crash.
 ///
+/// Small hash listpacks may live inside the entry instead (Collection.Inline.cs): <see cref="Ptr"/> gives
+/// their bytes, so readers need not care, but the structure-level calls here (Free, BytesUsed, Clone)
+/// are only for pointed-to structures; entry-level callers go through the Collection.Inline.cs methods.
+///
 /// Unsafe invariant for the whole class: <c>p</c> is the live structure a key of the given type and
 /// encoding points at, owned by the calling shard's arena.
 /// </summary>
-public static unsafe class Collection
+public static unsafe partial class Collection
 {
     /// <summary>Bytes of a collection entry's value: one pointer.</summary>
     public const int ValueSize = 8;
 
+    /// <summary>The structure of a collection entry: what its value points at, or the value itself when inline.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte* Ptr(byte* e) => *(byte**)KeyEntry.ValuePtr(e);
+    public static byte* Ptr(byte* e)
+    {
+        byte* v = KeyEntry.ValuePtr(e);
+        return KeyEntry.IsInline(e) ? v : *(byte**)v;
+    }
 
+    /// <summary>Stores a moved structure's pointer; never for an inline entry (see <see cref="Detach"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SetPtr(byte* e, byte* p) => *(byte**)KeyEntry.ValuePtr(e) = p;
+    public static void SetPtr(byte* e, byte* p)
+    {
+        System.Diagnostics.Debug.Assert(!KeyEntry.IsInline(e), "an inline collection is written through Detach/Settle");
+        *(byte**)KeyEntry.ValuePtr(e) = p;
+    }
 
     /// <summary>Frees what the value of a collection points at.</summary>
     public static void Free(Arena arena, byte type, byte enc, byte* p)

@@ -79,8 +79,7 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Frees an entry that is no longer in the table, and the collection its value points at.</summary>
     internal void FreeEntry(byte* e)
     {
-        byte type = KeyEntry.Type(e);
-        if (type != ValueKind.String) Collection.Free(arena, type, KeyEntry.Encoding(e), Collection.Ptr(e));
+        Collection.FreeValue(arena, e);
         FreeBlob(e);
     }
 
@@ -91,13 +90,17 @@ public sealed unsafe class Database : IDisposable
         arena.Free(e, (nuint)KeyEntry.AllocSize(e));
     }
 
-    /// <summary>Allocates a blob for key + value with room for at least <paramref name="valCapacity"/> value bytes.</summary>
-    byte* NewEntry(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, int valCapacity, long expireAt)
+    /// <summary>
+    /// Allocates a blob for key + value with room for at least <paramref name="valCapacity"/> value bytes;
+    /// <paramref name="inlineValue"/>: the value is a collection's structure itself (see <see cref="Collection"/>).
+    /// </summary>
+    byte* NewEntry(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, int valCapacity, long expireAt,
+        bool inlineValue = false)
     {
         int need = KeyEntry.SizeFor(key.Length, Math.Max(valCapacity, value.Length), expireAt >= 0);
         nuint size = Arena.UsableSize((nuint)need);
         byte* e = arena.Alloc(size);
-        KeyEntry.Init(e, (int)size, type, encoding, key, value.Length, expireAt);
+        KeyEntry.Init(e, (int)size, type, encoding, key, value.Length, expireAt, inlineValue);
         value.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e), value.Length));
         KeyEntry.SetLru(e, shard.LruClock);
         if (expireAt >= 0) ExpiresCount++;
@@ -150,7 +153,7 @@ public sealed unsafe class Database : IDisposable
         if (KeyEntry.ValueCapacity(e) >= newLength) return e;
         int cap = newLength < (1 << 20) ? newLength * 2 : newLength + (1 << 20);
         long expireAt = KeyEntry.ExpireAt(e);
-        byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), cap, expireAt);
+        byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), cap, expireAt, KeyEntry.IsInline(e));
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
         FreeBlob(e);
         *slot = n;
@@ -169,7 +172,7 @@ public sealed unsafe class Database : IDisposable
         }
         if (!has && ms < 0) return;
         // The expiry slot changes the layout: copy into a blob of the other shape.
-        byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), 0, ms);
+        byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), 0, ms, KeyEntry.IsInline(e));
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
         FreeBlob(e);
         *slot = n;
@@ -187,9 +190,44 @@ public sealed unsafe class Database : IDisposable
         return e;
     }
 
-    /// <summary>Inserts a copy of a serialized value (see <see cref="EntryDump"/>); key known absent.</summary>
-    public void AddRaw(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, long expireAt)
-        => table.Insert(NewEntry(key, type, encoding, value, 0, expireAt), KeyHash.Hash(key));
+    /// <summary>
+    /// Inserts an entry holding a copy of <paramref name="value"/> (a string, a collection's pointer whose
+    /// ownership moves with it, or an inline collection's bytes); key known absent. Returns the new entry.
+    /// </summary>
+    public byte* AddRaw(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, long expireAt,
+        bool inlineValue = false)
+    {
+        byte* e = NewEntry(key, type, encoding, value, 0, expireAt, inlineValue);
+        table.Insert(e, KeyHash.Hash(key));
+        return e;
+    }
+
+    /// <summary>
+    /// Gives the live entry <paramref name="e"/> a new value (same key, type, encoding, expiry and LRU):
+    /// rewritten in place when the blob's size class does not change, else copied into a new blob that
+    /// takes e's table slot (same key, so the slot's fingerprint stays valid) while e's blob is freed
+    /// without its value. Returns the entry, which may have moved. <paramref name="value"/> must not
+    /// point into e.
+    /// </summary>
+    public byte* ReplaceValue(byte* e, ReadOnlySpan<byte> value, bool inlineValue)
+    {
+        ReadOnlySpan<byte> key = KeyEntry.Key(e);
+        bool hasExpire = KeyEntry.HasExpire(e);
+        if (Arena.UsableSize((nuint)KeyEntry.SizeFor(key.Length, value.Length, hasExpire)) == (nuint)KeyEntry.AllocSize(e))
+        {
+            value.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e), value.Length));
+            KeyEntry.SetValueLength(e, value.Length);
+            KeyEntry.SetInline(e, inlineValue);
+            return e;
+        }
+        byte* n = NewEntry(key, KeyEntry.Type(e), KeyEntry.Encoding(e), value, 0, KeyEntry.ExpireAt(e), inlineValue);
+        KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        byte** slot = table.FindSlot(key, KeyHash.Hash(key));
+        System.Diagnostics.Debug.Assert(slot != null && *slot == e, "ReplaceValue on an entry that is not in this table");
+        *slot = n;
+        FreeBlob(e);
+        return n;
+    }
 
     public bool Delete(ReadOnlySpan<byte> key)
     {

@@ -19,8 +19,12 @@ namespace FastKv.Engine;
 /// many pairs first check every argument's length (<see cref="ConvertForArguments"/>, as
 /// hashTypeTryConversion), so one long value converts before any pair is written.
 ///
-/// The entry's value is the pointer to the listpack or table (<see cref="Collection"/>); writers store the
-/// moved pointer back and switch the entry's encoding nibble on conversion. The entry itself never moves.
+/// The entry's value is the pointer to the listpack or table (<see cref="Collection"/>), or a small listpack
+/// itself (inline, Collection.Inline.cs). The readers here take either form. The writers (<see cref="Set"/>,
+/// <see cref="Delete"/>, the conversions) need the pointer form: a command calls
+/// <see cref="Collection.Detach"/> before its first write and <see cref="Collection.Settle"/> after its
+/// last, and in between the writers store the moved pointer back and switch the entry's encoding nibble on
+/// conversion; the entry moves only in Settle.
 /// Unsafe invariant for the whole class: <c>e</c> is a live hash entry of the calling shard, and the arena
 /// passed in is that shard's arena, which owns the structure the entry points at.
 /// </summary>
@@ -39,7 +43,10 @@ public static unsafe class HashValue
         return IsListpack(e) ? Listpack.Count(p) / 2 : FieldTable.Count(p);
     }
 
-    /// <summary>A new, empty listpack-encoded hash for a key known to be absent (hashTypeLookupWriteOrCreate).</summary>
+    /// <summary>
+    /// A new, empty listpack-encoded hash for a key known to be absent (hashTypeLookupWriteOrCreate), in the
+    /// pointer form, ready for writes; the command settles it after them.
+    /// </summary>
     public static byte* Create(Database db, Arena arena, ReadOnlySpan<byte> key)
         => db.AddCollection(key, ValueKind.Hash, ValueEncoding.ListPack, Listpack.Create(arena));
 
@@ -96,6 +103,7 @@ public static unsafe class HashValue
     /// </summary>
     public static void ConvertForArguments(Arena arena, ServerConfig config, byte* e, ref CommandContext c, int first)
     {
+        Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         if (!IsListpack(e)) return;
         long max = config.HashMaxListpackValue, sum = 0;
         for (int i = first; i < c.Count; i++)
@@ -116,10 +124,13 @@ public static unsafe class HashValue
     /// A listpack converts first when either is longer than hash-max-listpack-value (HINCRBY and
     /// HINCRBYFLOAT reach here without <see cref="ConvertForArguments"/>), and after an insert that
     /// makes the field count exceed hash-max-listpack-entries. <paramref name="value"/> must not point
-    /// into this hash.
+    /// into this hash. <paramref name="fieldAt"/>: where <see cref="TryOverwriteInPlace"/> found the field in
+    /// this listpack's layout (or <see cref="FieldAbsent"/>), so it is not searched again.
     /// </summary>
-    public static bool Set(Arena arena, ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    public static bool Set(Arena arena, ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value,
+        int fieldAt = FieldUnknown)
     {
+        Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         if (IsListpack(e))
         {
             long max = config.HashMaxListpackValue;
@@ -128,7 +139,7 @@ public static unsafe class HashValue
         byte* p = Collection.Ptr(e);
         if (IsListpack(e))
         {
-            byte* f = Listpack.Find(p, Listpack.First(p), field, 1);
+            byte* f = fieldAt == FieldUnknown ? Listpack.Find(p, Listpack.First(p), field, 1) : fieldAt == FieldAbsent ? null : p + fieldAt;
             if (f != null)
             {
                 Collection.SetPtr(e, Listpack.Replace(arena, p, Listpack.Next(p, f), value));
@@ -145,9 +156,34 @@ public static unsafe class HashValue
         return added;
     }
 
+    /// <summary>
+    /// Overwrites an existing field of a listpack hash, inline or not, when the new value encodes to the size of
+    /// the old one (a counter's next value, an update of the same length): nothing moves, so no
+    /// <see cref="Collection.Detach"/> is needed. False, with nothing written, when the hash is a table, the field
+    /// is absent, the sizes differ, or the field or value is long enough to convert the hash (as hashTypeSet);
+    /// then <paramref name="fieldAt"/> tells <see cref="Set"/> what the search found: the field's offset in the
+    /// listpack (Detach copies the layout as it is), <see cref="FieldAbsent"/>, or <see cref="FieldUnknown"/>.
+    /// <paramref name="value"/> must not point into this hash.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryOverwriteInPlace(ServerConfig config, byte* e, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, out int fieldAt)
+    {
+        fieldAt = FieldUnknown;
+        long max = config.HashMaxListpackValue;
+        if (!IsListpack(e) || field.Length > max || value.Length > max) return false;
+        byte* p = Collection.Ptr(e);
+        byte* f = Listpack.Find(p, Listpack.First(p), field, 1);
+        fieldAt = f == null ? FieldAbsent : (int)(f - p);
+        return f != null && Listpack.TryReplaceSameSize(p, Listpack.Next(p, f), value);
+    }
+
+    /// <summary>Values of <see cref="Set"/>'s fieldAt besides an offset.</summary>
+    public const int FieldUnknown = -2, FieldAbsent = -1;
+
     /// <summary>Removes <paramref name="field"/>; true when it was there. The caller deletes an emptied key.</summary>
     public static bool Delete(Arena arena, byte* e, ReadOnlySpan<byte> field)
     {
+        Debug.Assert(!KeyEntry.IsInline(e), "hash writers run between Detach and Settle");
         byte* p = Collection.Ptr(e);
         if (IsListpack(e))
         {
@@ -166,7 +202,7 @@ public static unsafe class HashValue
     /// <summary>hashTypeConvert(OBJ_ENCODING_HT): rebuilds the listpack as a FieldTable, one way.</summary>
     public static void ConvertToTable(Arena arena, byte* e)
     {
-        Debug.Assert(IsListpack(e));
+        Debug.Assert(IsListpack(e) && !KeyEntry.IsInline(e));
         byte* lp = Collection.Ptr(e);
         byte* t = FieldTable.Create(arena, Listpack.Count(lp) / 2);
         Span<byte> fieldText = stackalloc byte[Listpack.MaxIntegerChars];

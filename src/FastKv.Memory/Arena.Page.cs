@@ -30,7 +30,7 @@ public sealed unsafe partial class Arena
     ///  41      u8    InPartial    1 while linked in its class's partial list
     ///  42      u16   reserved
     ///  44      u32   Magic        PageMagic
-    ///  48      ptr   AllNext      list of every page held (Dispose walks it)
+    ///  48      ptr   AllNext      list of every page held
     ///  56      ptr   AllPrev
     /// </code>
     /// Invariant: InPartial == (Live &lt; Capacity) for pages in use; the spare page is in no list.

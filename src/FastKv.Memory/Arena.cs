@@ -7,8 +7,8 @@ using System.Runtime.InteropServices;
 namespace FastKv.Memory;
 
 /// <summary>
-/// A shard's allocator: a slab allocator over 64 KiB native pages aligned to 64 KiB, so the page
-/// header of any small block is found by masking its address. Requests up to <see cref="MaxSmallSize"/>
+/// A shard's allocator: a slab allocator over 64 KiB native pages aligned to 64 KiB (mapped in runs,
+/// Arena.PageSource.cs), so the page header of any small block is found by masking its address. Requests up to <see cref="MaxSmallSize"/>
 /// are rounded to a size class (Arena.SizeClasses.cs) and served from a page of that class; larger
 /// requests get their own malloc block, linked so <see cref="Dispose"/> frees everything.
 /// <para>
@@ -152,8 +152,7 @@ public sealed unsafe partial class Arena : IDisposable
         }
         else
         {
-            page = (PageHeader*)NativeMemory.AlignedAlloc(PageSize, PageSize);
-            if (page == null) ThrowOutOfMemory();
+            page = (PageHeader*)TakePage();
             page->AllPrev = null;
             page->AllNext = _allPages;
             if (_allPages != null) _allPages->AllPrev = page;
@@ -192,8 +191,8 @@ public sealed unsafe partial class Arena : IDisposable
     {
         if (page->AllPrev != null) page->AllPrev->AllNext = page->AllNext; else _allPages = page->AllNext;
         if (page->AllNext != null) page->AllNext->AllPrev = page->AllPrev;
-        page->Magic = 0; // a stale pointer into a freed page trips the Debug.Assert in Free
-        NativeMemory.AlignedFree(page);
+        page->Magic = 0; // a stale pointer into a freed page trips the Debug.Assert in Free (it reads back as 0)
+        ReturnPage((byte*)page);
         _pagesHeld--;
         _reservedBytes -= PageSize;
     }
@@ -277,12 +276,8 @@ public sealed unsafe partial class Arena : IDisposable
     public void Dispose()
     {
         if (_classes == null) return;
-        while (_allPages != null)
-        {
-            PageHeader* next = _allPages->AllNext;
-            NativeMemory.AlignedFree(_allPages);
-            _allPages = next;
-        }
+        UnmapRuns();
+        _allPages = null;
         while (_large != null)
         {
             LargeHeader* next = _large->Next;

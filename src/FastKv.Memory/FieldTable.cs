@@ -55,7 +55,7 @@ public static unsafe partial class FieldTable
     const byte Empty = 0, Tombstone = 1;
 
     /// <summary>Per-process secret mixed into every table's seed, so fields cannot be chosen to collide.</summary>
-    static readonly ulong ProcessSecret = (ulong)System.Random.Shared.NextInt64() ^ ((ulong)System.Random.Shared.NextInt64() << 1);
+    static readonly ulong ProcessSecret = OsRandom.NextUInt64();
     /// <summary>Shard threads race on this unlocked counter; a lost increment only gives two tables one seed.</summary>
     static ulong _seedCounter;
 

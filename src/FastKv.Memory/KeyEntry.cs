@@ -9,7 +9,7 @@ namespace FastKv.Memory;
 /// <code>
 ///  offset  size  field
 ///   0      u8    [encoding:4][type:4]   ValueEncoding (what OBJECT ENCODING reports), ValueType
-///   1      u8    flags        bit0 HasExpire, bit1 LongKey
+///   1      u8    flags        bit0 HasExpire, bit1 LongKey, bit2 InlineValue
 ///   2      u16   keyLen       when !LongKey (keys shorter than 65535 bytes)
 ///   4      u32   lru          LRU clock (seconds, 24 bits used) or LFU counter
 ///   8      u32   valLen
@@ -20,6 +20,8 @@ namespace FastKv.Memory;
 /// </code>
 /// Sixteen bytes of header keep a memtier-style key with a 32-byte value in the 64-byte size
 /// class (perf/RESULTS.md, bytes per key).
+/// InlineValue marks a collection whose structure (a small listpack) is the value bytes themselves
+/// instead of a pointer to it; the engine's <c>Collection</c> class says when and how.
 /// </summary>
 public static unsafe class KeyEntry
 {
@@ -27,6 +29,7 @@ public static unsafe class KeyEntry
     public const int ExpireSize = 8;
     public const byte FlagHasExpire = 1;
     public const byte FlagLongKey = 2;
+    public const byte FlagInlineValue = 4;
     /// <summary>Keys this long or longer store their length as a u32 after the header.</summary>
     public const int LongKeyThreshold = ushort.MaxValue;
 
@@ -42,6 +45,11 @@ public static unsafe class KeyEntry
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasExpire(byte* e) => (e[1] & FlagHasExpire) != 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsInline(byte* e) => (e[1] & FlagInlineValue) != 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SetInline(byte* e, bool inline)
+        => e[1] = inline ? (byte)(e[1] | FlagInlineValue) : (byte)(e[1] & ~FlagInlineValue);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Lru(byte* e) => *(uint*)(e + 4);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -85,13 +93,13 @@ public static unsafe class KeyEntry
     /// The caller copies the value to <see cref="ValuePtr"/>.
     /// </summary>
     public static void Init(byte* e, int allocSize, byte type, byte encoding, ReadOnlySpan<byte> key,
-        int valLen, long expireAtMs)
+        int valLen, long expireAtMs, bool inlineValue = false)
     {
         Debug.Assert(type < 16 && encoding < 16);
         bool longKey = key.Length >= LongKeyThreshold;
         Debug.Assert(allocSize >= SizeFor(key.Length, valLen, expireAtMs >= 0));
         e[0] = (byte)(type | (encoding << 4));
-        e[1] = (byte)((expireAtMs >= 0 ? FlagHasExpire : 0) | (longKey ? FlagLongKey : 0));
+        e[1] = (byte)((expireAtMs >= 0 ? FlagHasExpire : 0) | (longKey ? FlagLongKey : 0) | (inlineValue ? FlagInlineValue : 0));
         *(ushort*)(e + 2) = longKey ? ushort.MaxValue : (ushort)key.Length;
         *(uint*)(e + 4) = 0;
         *(int*)(e + 8) = valLen;

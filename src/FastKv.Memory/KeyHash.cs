@@ -26,7 +26,7 @@ public static class KeyHash
     public const ulong Seed = 0x46_61_73_74_4B_76_31_00; // "FastKv1\0"
 
     /// <summary>Seed of the keyspace hash: random per process.</summary>
-    public static readonly ulong ProcessSeed = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    public static readonly ulong ProcessSeed = OsRandom.NextUInt64();
 
     const ulong Prime1 = 0x9E3779B185EBCA87;
     const ulong Prime2 = 0xC2B2AE3D27D4EB4F;

@@ -55,6 +55,32 @@ public static unsafe partial class Listpack
         return Splice(arena, lp, (int)(p - lp), EntrySize(p), value, 0, out entry);
     }
 
+    /// <summary>
+    /// Replaces the entry <paramref name="p"/> only if <paramref name="value"/> encodes to exactly its size: then
+    /// no byte moves and the block is not touched, so this also works on a listpack that is not an arena blob of
+    /// its own (a small hash kept inline in its key entry). False, with nothing written, when the sizes differ.
+    /// </summary>
+    public static bool TryReplaceSameSize(byte* lp, byte* p, ReadOnlySpan<byte> value)
+    {
+        Debug.Assert(*p != Eof);
+        // head holds MaxEncodingHeader bytes: EncodeInteger writes at most 9, EncodeStringHeader at most 5.
+        byte* head = stackalloc byte[MaxEncodingHeader];
+        int headLen;
+        ReadOnlySpan<byte> data = default;
+        if (TryParseInteger(value, out long v)) headLen = EncodeInteger(v, head);
+        else
+        {
+            headLen = EncodeStringHeader(value.Length, head);
+            data = value;
+        }
+        long encLen = (long)headLen + data.Length;
+        int size = EntrySize(p);
+        if (encLen + BacklenSize(encLen) != size) return false;
+        // Same total: SpliceEncoded neither grows nor shrinks, so it never calls the arena.
+        SpliceEncoded(null!, lp, (int)(p - lp), size, new ReadOnlySpan<byte>(head, headLen), data, true, 0, out _);
+        return true;
+    }
+
     public static byte* ReplaceInteger(Arena arena, byte* lp, byte* p, long value, out byte* entry)
     {
         Debug.Assert(*p != Eof);

@@ -9,6 +9,10 @@ namespace FastKv.Engine.Commands;
 /// Hash writers: HSET/HMSET, HSETNX, HDEL and the counters HINCRBY, HINCRBYFLOAT. A missing key is
 /// created as an empty listpack first (hashTypeLookupWriteOrCreate) and is never left empty: every error
 /// after creation needs an existing field, and HDEL deletes the key with its last field.
+/// Each writer brackets its writes with Collection.Detach and Collection.Settle (a small hash lives inline
+/// in its entry, see Collection.Inline.cs); replies use nothing that points into the hash after Settle.
+/// Overwrites that keep a listpack entry's size (counters, same-length updates) skip both
+/// (HashValue.TryOverwriteInPlace).
 /// </summary>
 public static unsafe partial class HashCommands
 {
@@ -32,11 +36,20 @@ public static unsafe partial class HashCommands
         if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return -1;
         Arena arena = c.Shard.Arena;
         ServerConfig config = c.Shard.Server.Config;
+        int i = 2, fieldAt = HashValue.FieldUnknown;
         if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
-        HashValue.ConvertForArguments(arena, config, e, ref c, 2);
+        else
+        {
+            // Leading pairs that overwrite fields in place are done (none is long enough to convert the hash).
+            while (i < c.Count && HashValue.TryOverwriteInPlace(config, e, c.Arg(i), c.Arg(i + 1), out fieldAt)) i += 2;
+            if (i == c.Count) return 0;
+            Collection.Detach(arena, e);
+        }
+        HashValue.ConvertForArguments(arena, config, e, ref c, i);
         long added = 0;
-        for (int i = 2; i < c.Count; i += 2)
-            if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1))) added++;
+        for (; i < c.Count; i += 2, fieldAt = HashValue.FieldUnknown)
+            if (HashValue.Set(arena, config, e, c.Arg(i), c.Arg(i + 1), fieldAt)) added++;
+        Collection.Settle(c.Db, arena, e);
         return added;
     }
 
@@ -46,10 +59,12 @@ public static unsafe partial class HashCommands
         Arena arena = c.Shard.Arena;
         ServerConfig config = c.Shard.Server.Config;
         if (e == null) e = HashValue.Create(c.Db, arena, c.Arg(1));
-        if (HashValue.TryGet(e, c.Arg(2), out _)) { c.W.Integer(0); return; }
+        else if (HashValue.TryGet(e, c.Arg(2), out _)) { c.W.Integer(0); return; }
+        else Collection.Detach(arena, e);
         // Only a field that will be written can convert the hash.
         HashValue.ConvertForArguments(arena, config, e, ref c, 2);
         HashValue.Set(arena, config, e, c.Arg(2), c.Arg(3));
+        Collection.Settle(c.Db, arena, e);
         c.W.Integer(1);
     }
 
@@ -59,6 +74,7 @@ public static unsafe partial class HashCommands
         if (!c.WriteTyped(1, ValueKind.Hash, out byte* e)) return;
         if (e == null) { c.W.Integer(0); return; }
         Arena arena = c.Shard.Arena;
+        Collection.Detach(arena, e);
         long deleted = 0;
         for (int i = 2; i < c.Count; i++)
         {
@@ -67,13 +83,26 @@ public static unsafe partial class HashCommands
             if (HashValue.Length(e) == 0)
             {
                 c.Db.Remove(e);
+                e = null;
                 break;
             }
         }
+        if (e != null) Collection.Settle(c.Db, arena, e);
         c.W.Integer(deleted);
     }
 
     // ---- counters ------------------------------------------------------------------------------
+
+    /// <summary>A counter's write: field argument 2 of hash <paramref name="e"/> to <paramref name="value"/>.</summary>
+    static void SetOne(ref CommandContext c, byte* e, scoped ReadOnlySpan<byte> value)
+    {
+        ServerConfig config = c.Shard.Server.Config;
+        if (HashValue.TryOverwriteInPlace(config, e, c.Arg(2), value, out int fieldAt)) return;
+        Arena arena = c.Shard.Arena;
+        Collection.Detach(arena, e);
+        HashValue.Set(arena, config, e, c.Arg(2), value, fieldAt);
+        Collection.Settle(c.Db, arena, e);
+    }
 
     /// <summary>
     /// HINCRBY: the increment is checked before the key is looked up (so a bad increment beats
@@ -94,7 +123,7 @@ public static unsafe partial class HashCommands
         if (!StringCommands.TryAdd(ref value, by)) { c.W.Error(Errors.Overflow); return; }
         Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
         int n = RespNumber.FormatInt64(value, text);
-        HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), text.Slice(0, n));
+        SetOne(ref c, e, text.Slice(0, n));
         c.W.Integer(value);
     }
 
@@ -127,7 +156,7 @@ public static unsafe partial class HashCommands
         Span<byte> text = stackalloc byte[StringCommands.HumanStackChars];
         int n = StringCommands.FormatHuman(sum, ref text, ref rented);
         ReadOnlySpan<byte> result = text.Slice(0, n);
-        HashValue.Set(arena, c.Shard.Server.Config, e, c.Arg(2), result);
+        SetOne(ref c, e, result);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }

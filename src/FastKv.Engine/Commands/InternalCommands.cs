@@ -78,10 +78,7 @@ public static unsafe class EntryDump
             db.AddRaw(key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt);
             return true;
         }
-        byte* p = Collection.Deserialize(shard.Arena, dump[0], dump[1], dump.Slice(HeaderSize));
-        if (p == null) return false;
-        db.AddCollection(key, dump[0], dump[1], p, expireAt);
-        return true;
+        return Collection.AddSerialized(db, shard.Arena, key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt);
     }
 
     /// <summary>__fkv-put db key replace(0|1) dump: 1 when written, 0 when the key exists and replace is 0.</summary>

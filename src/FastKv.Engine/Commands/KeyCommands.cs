@@ -207,18 +207,22 @@ public static unsafe partial class KeyCommands
             if (nx) { c.W.Integer(0); return; }
             db.Delete(dst); // a different key: e stays valid
         }
-        InsertCopy(db, dst, e);
+        InsertCopy(db, c.Shard.Arena, dst, e);
         KeyLookup.DetachAndFreeBlob(c.Shard, db, e);
         if (nx) c.W.Integer(1);
         else c.W.Ok();
     }
 
-    /// <summary>Adds an entry under <paramref name="key"/> with e's type, encoding, value bytes, TTL and LRU.</summary>
-    static void InsertCopy(Database db, ReadOnlySpan<byte> key, byte* e)
+    /// <summary>
+    /// Adds an entry under <paramref name="key"/> with e's type, encoding, value bytes (a pointer moves its
+    /// ownership; an inline collection's bytes keep their flag, then take the form the new key calls for),
+    /// TTL and LRU.
+    /// </summary>
+    static void InsertCopy(Database db, Arena arena, ReadOnlySpan<byte> key, byte* e)
     {
-        db.AddRaw(key, KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e));
-        byte* n = db.Table.Find(key, KeyHash.Hash(key));
-        if (n != null) KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        byte* n = db.AddRaw(key, KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e), KeyEntry.IsInline(e));
+        KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        Collection.Rehome(db, arena, n);
     }
 
     /// <summary>COPY source destination [DB n] [REPLACE], both databases on this shard.</summary>
@@ -252,12 +256,7 @@ public static unsafe partial class KeyCommands
         byte type = KeyEntry.Type(e);
         if (type == ValueKind.String)
             dstDb.AddRaw(dst, type, KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e));
-        else
-        {
-            // A collection's value is a pointer: the copy gets its own structure.
-            byte enc = KeyEntry.Encoding(e);
-            dstDb.AddCollection(dst, type, enc, Collection.Clone(c.Shard.Arena, type, enc, Collection.Ptr(e)), KeyEntry.ExpireAt(e));
-        }
+        else Collection.AddCopy(dstDb, c.Shard.Arena, dst, e, KeyEntry.ExpireAt(e)); // the copy gets its own structure
         c.W.Integer(1);
     }
 

@@ -397,10 +397,7 @@ public static unsafe class ServerCommands
         if (e == null) { c.W.NullBulk(); return; }
         // The entry blob plus its share of the table (one slot and fingerprint at ~85% load), plus
         // everything a collection's value points at (all of it: SAMPLES changes nothing here).
-        long bytes = KeyEntry.AllocSize(e) + 12;
-        byte type = KeyEntry.Type(e);
-        if (type != ValueKind.String) bytes += Collection.BytesUsed(type, KeyEntry.Encoding(e), Collection.Ptr(e));
-        c.W.Integer(bytes);
+        c.W.Integer(KeyEntry.AllocSize(e) + 12 + Collection.ValueBytesUsed(e));
     }
 
     static void MemoryDoctor(ref CommandContext c) =>

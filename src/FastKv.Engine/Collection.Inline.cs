@@ -1,0 +1,174 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using FastKv.Memory;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Inline collections: a small listpack stored as the entry's value itself instead of behind a pointer.
+/// <code>
+///  pointer form  [header][key][ptr] ──► [listpack]   two arena blocks, flag clear, valLen 8
+///  inline form   [header][key][listpack]             one block, KeyEntry.FlagInlineValue, valLen = listpack size
+/// </code>
+/// A hash of ten small fields is a ~190-byte listpack: inline it saves the pointer, the second block's
+/// size-class slack and one cache miss per read (perf/RESULTS.md, hashes of 10 small fields).
+///
+/// Readers need not care: <see cref="Ptr"/> returns the listpack in both forms. Writers do: a listpack
+/// writer reallocates and frees its blob, and an inline listpack is not a blob of its own. So a command
+/// that writes calls <see cref="Detach"/> first (the listpack is copied into its own blob and the entry
+/// takes the pointer form in place: the entry does not move), writes with the ordinary listpack code, and
+/// calls <see cref="Settle"/> last, which puts a listpack that <see cref="CanInline"/> back inline or
+/// shrinks the entry to the pointer form's size; Settle may move the entry
+/// (<see cref="Database.ReplaceValue"/>). Both forms are valid states, so a writer that stops early
+/// (an error, a deleted key) leaves a correct, only less compact, entry.
+///
+/// Everything that handles whole entries goes through here: <see cref="FreeValue"/> (delete, expiry,
+/// FLUSH), <see cref="ValueBytesUsed"/> (MEMORY USAGE), <see cref="AddCopy"/> (COPY),
+/// <see cref="AddSerialized"/> (cross-shard RENAME/COPY and gathered keys; the serialized form is the same
+/// for both forms). Entry copies that keep the value bytes (Database.SetExpire, RENAME within a shard) carry
+/// the flag with them, and MOVE relinks the blob.
+///
+/// Which collections: <see cref="CanInline"/>. Only hashes so far; a set or sorted-set listpack can join by
+/// adding its type there and wrapping its writers in Detach/Settle.
+/// Unsafe invariant for the whole file: <c>e</c> is a live entry of the calling shard, whose arena is passed in.
+/// </summary>
+public static unsafe partial class Collection
+{
+    /// <summary>
+    /// Largest key plus listpack kept inline. Every write to an inline collection copies its listpack out and
+    /// back, so the limit keeps that copy small; above it the pointer form's overhead is relatively small anyway.
+    /// </summary>
+    public const int InlineMaxBytes = 512;
+
+    /// <summary>Whether collections of this type and encoding may be stored inline (their structure is a listpack).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool InlineKind(byte type, byte enc) => type == ValueKind.Hash && enc == ValueEncoding.ListPack;
+
+    /// <summary>
+    /// Whether a collection of this type and encoding, with these key and listpack sizes, is stored inline.
+    /// At least 8 bytes, so that <see cref="Detach"/> finds room for the pointer (a non-empty hash
+    /// listpack has at least 11).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool CanInline(byte type, byte enc, int keyLength, int structureBytes)
+        => InlineKind(type, enc) && structureBytes >= ValueSize && keyLength + structureBytes <= InlineMaxBytes;
+
+    /// <summary>Frees what the entry's value owns: nothing for a string or an inline collection.</summary>
+    public static void FreeValue(Arena arena, byte* e)
+    {
+        byte type = KeyEntry.Type(e);
+        if (type == ValueKind.String || KeyEntry.IsInline(e)) return;
+        Free(arena, type, KeyEntry.Encoding(e), Ptr(e));
+    }
+
+    /// <summary>Arena bytes the value owns outside the entry blob (MEMORY USAGE adds the blob itself).</summary>
+    public static long ValueBytesUsed(byte* e)
+    {
+        byte type = KeyEntry.Type(e);
+        if (type == ValueKind.String || KeyEntry.IsInline(e)) return 0;
+        return BytesUsed(type, KeyEntry.Encoding(e), Ptr(e));
+    }
+
+    /// <summary>
+    /// COPY: adds a deep copy of the collection entry <paramref name="e"/> under <paramref name="key"/> (known
+    /// absent), in the form the new key calls for.
+    /// </summary>
+    public static void AddCopy(Database db, Arena arena, ReadOnlySpan<byte> key, byte* e, long expireAt)
+    {
+        byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
+        Debug.Assert(type != ValueKind.String);
+        byte* p = Ptr(e);
+        if (InlineKind(type, enc) && CanInline(type, enc, key.Length, Listpack.TotalBytes(p)))
+        {
+            db.AddRaw(key, type, enc, new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p)), expireAt, inlineValue: true);
+            return;
+        }
+        db.AddCollection(key, type, enc, Clone(arena, type, enc, p), expireAt);
+    }
+
+    /// <summary>
+    /// RENAME within a shard copied the value bytes (and the flag) under a new key, whose length may call for
+    /// the other form: puts the entry into that form. Returns the entry, which may have moved.
+    /// </summary>
+    public static byte* Rehome(Database db, Arena arena, byte* e)
+    {
+        byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
+        if (!InlineKind(type, enc)) return e;
+        if (KeyEntry.IsInline(e) == CanInline(type, enc, KeyEntry.KeyLength(e), Listpack.TotalBytes(Ptr(e)))) return e;
+        Detach(arena, e);
+        return Settle(db, arena, e);
+    }
+
+    /// <summary>
+    /// Adds a collection from its serialized form (key known absent), inline when it qualifies; false when
+    /// the bytes are not a valid structure of that type and encoding (nothing is added then).
+    /// </summary>
+    public static bool AddSerialized(Database db, Arena arena, ReadOnlySpan<byte> key, byte type, byte enc,
+        ReadOnlySpan<byte> data, long expireAt)
+    {
+        byte* p = Deserialize(arena, type, enc, data);
+        if (p == null) return false;
+        if (CanInline(type, enc, key.Length, data.Length))
+        {
+            // Deserialize validated the bytes (and they are the listpack's): copy them inline.
+            Debug.Assert(Listpack.TotalBytes(p) == data.Length);
+            db.AddRaw(key, type, enc, data, expireAt, inlineValue: true);
+            Listpack.Free(arena, p);
+            return true;
+        }
+        db.AddCollection(key, type, enc, p, expireAt);
+        return true;
+    }
+
+    /// <summary>
+    /// Before a command writes a collection: an inline listpack moves to a blob of its own and the entry
+    /// takes the pointer form in place (an inline value has room for the pointer, see <see cref="CanInline"/>),
+    /// so <paramref name="e"/> stays valid. Nothing to do in the pointer form.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Detach(Arena arena, byte* e)
+    {
+        if (KeyEntry.IsInline(e)) DetachInline(arena, e);
+    }
+
+    static void DetachInline(Arena arena, byte* e)
+    {
+        int size = KeyEntry.ValueLength(e);
+        Debug.Assert(KeyEntry.Encoding(e) == ValueEncoding.ListPack && size == Listpack.TotalBytes(KeyEntry.ValuePtr(e)));
+        Debug.Assert(KeyEntry.ValueCapacity(e) >= ValueSize);
+        // The blob of a listpack is the block of its size (FastKv.Memory/README.md, Listpack).
+        byte* lp = arena.Alloc((nuint)size);
+        Buffer.MemoryCopy(KeyEntry.ValuePtr(e), lp, size, size);
+        KeyEntry.SetInline(e, false);
+        KeyEntry.SetValueLength(e, ValueSize);
+        *(byte**)KeyEntry.ValuePtr(e) = lp;
+    }
+
+    /// <summary>
+    /// After a command's last write to a collection (undoes <see cref="Detach"/>): a listpack that
+    /// <see cref="CanInline"/> goes back into the entry and its blob is freed; otherwise the entry keeps
+    /// the pointer form in a block of that form's size. Returns the entry, which may have moved: the caller's
+    /// pointers to the old entry and into its structure are invalid afterwards.
+    /// </summary>
+    public static byte* Settle(Database db, Arena arena, byte* e)
+    {
+        if (KeyEntry.IsInline(e)) return e; // not detached: nothing was written
+        byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
+        byte* p = Ptr(e);
+        int keyLength = KeyEntry.KeyLength(e);
+        if (InlineKind(type, enc))
+        {
+            int size = Listpack.TotalBytes(p);
+            if (CanInline(type, enc, keyLength, size))
+            {
+                byte* n = db.ReplaceValue(e, new ReadOnlySpan<byte>(p, size), inlineValue: true);
+                Listpack.Free(arena, p);
+                return n;
+            }
+        }
+        if ((nuint)KeyEntry.AllocSize(e) == Arena.UsableSize((nuint)KeyEntry.SizeFor(keyLength, ValueSize, KeyEntry.HasExpire(e))))
+            return e;
+        return db.ReplaceValue(e, new ReadOnlySpan<byte>(&p, ValueSize), inlineValue: false);
+    }
+}
