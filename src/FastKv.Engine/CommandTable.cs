@@ -35,13 +35,18 @@ public sealed unsafe class CommandTable
         return t;
     }
 
-    /// <summary>Registers a top-level command. Keys at FirstKey..LastKey (negative: from the end) by KeyStep.</summary>
+    /// <summary>
+    /// Registers a top-level command. Keys at FirstKey..LastKey (negative: from the end) by KeyStep, or
+    /// wherever <paramref name="keys"/> finds them (a command with a key procedure routes by its keys).
+    /// </summary>
     public CommandSpec Add(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int keyStep,
-        string categories, delegate*<ref CommandContext, void> handler, CrossShard? cross = null, Route? route = null)
+        string categories, delegate*<ref CommandContext, void> handler, CrossShard? cross = null, Route? route = null,
+        delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, Span<int>, int> keys = null)
     {
         CommandSpec spec = NewSpec(name, name, arity, flags, firstKey, lastKey, keyStep, categories, handler);
         spec.Cross = cross;
-        spec.Route = route ?? spec.Route;
+        spec.KeysProc = keys;
+        spec.Route = route ?? (keys != null ? Route.Keys : spec.Route);
         Insert(spec);
         return spec;
     }
@@ -165,6 +170,18 @@ public sealed unsafe class CommandTable
         GetKeys(spec, buf, args, all);
         return all;
     }
+
+    /// <summary>Key procedure: numkeys at argument 1, keys after it (LMPOP, ZMPOP, SINTERCARD, ZUNION...).</summary>
+    public static int NumKeysAt1(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, Span<int> positions)
+        => NumKeysPositions(buf, args, positions, 1, 0);
+
+    /// <summary>Key procedure: numkeys at argument 2, keys after it (BLMPOP, BZMPOP: the timeout comes first).</summary>
+    public static int NumKeysAt2(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, Span<int> positions)
+        => NumKeysPositions(buf, args, positions, 2, 0);
+
+    /// <summary>Key procedure: a destination at 1, numkeys at 2, keys after it (ZUNIONSTORE and friends).</summary>
+    public static int DestinationThenNumKeys(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, Span<int> positions)
+        => NumKeysPositions(buf, args, positions, 2, 1);
 
     /// <summary>
     /// Reads the numkeys argument at <paramref name="numkeysArg"/> and lists the keys after it

@@ -56,11 +56,8 @@ public sealed class BlockedClient : IRemoteOwner
     /// <summary>A key's shard takes the waiter to serve it; false when someone else has it.</summary>
     public bool TryClaim() => Interlocked.CompareExchange(ref state, Claimed, Waiting) == Waiting;
 
-    /// <summary>The claimer found nothing to give after all: back to waiting.</summary>
+    /// <summary>The claimer found nothing to give after all (or woke it for a new attempt): back to waiting.</summary>
     public void Unclaim() => Volatile.Write(ref state, Waiting);
-
-    /// <summary>Back to waiting for a new attempt (a cross-shard BLMOVE that was woken).</summary>
-    internal void Reset() => Volatile.Write(ref state, Waiting);
 
     /// <summary>The claimer answers in the reply of the request that claimed it (a first attempt).</summary>
     public void MarkDone() => Volatile.Write(ref state, Done);
@@ -146,7 +143,8 @@ public sealed class BlockedClient : IRemoteOwner
                 w.Session.OnBlockedDone();
                 return;
             }
-            w.Reset();
+            // Back to waiting (the waking shard held it claimed) for a new attempt.
+            w.Unclaim();
             Blocking.Attempt(w);
         }
     }

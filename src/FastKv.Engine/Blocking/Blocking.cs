@@ -33,23 +33,16 @@ public static unsafe class Blocking
         L(t.Add("brpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
         L(t.Add("brpoplpush", 4, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
         L(t.Add("blmove", 6, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
-        var blmpop = t.Add("blmpop", -5, W | B, 0, 0, 0, "@write @list @slow @blocking", &Handler);
-        blmpop.KeysProc = &MPopKeys;
-        L(blmpop);
+        L(t.Add("blmpop", -5, W | B, 0, 0, 0, "@write @list @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
         Z(t.Add("bzpopmin", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
         Z(t.Add("bzpopmax", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
-        var bzmpop = t.Add("bzmpop", -5, W | B, 0, 0, 0, "@write @sortedset @slow @blocking", &Handler);
-        bzmpop.KeysProc = &MPopKeys;
-        Z(bzmpop);
+        Z(t.Add("bzmpop", -5, W | B, 0, 0, 0, "@write @sortedset @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
         // __fkv-block id try|wait key...: first attempt plus registration, or registration only.
         t.Add(BlockCommand, -4, W, 3, -1, 1, "", &BlockHandler);
     }
 
     static void L(CommandSpec s) => s.Group = "list";
     static void Z(CommandSpec s) => s.Group = "sorted-set";
-
-    static int MPopKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
-        => CommandTable.NumKeysPositions(buf, args, positions, 2, 0);
 
     // ---- the session's side ---------------------------------------------------------------------
 

@@ -103,13 +103,13 @@ public sealed class BlockingPlan
             error = Errors.Syntax;
             return null;
         }
-        bool sideOk = list ? IsSide(a[where]) : (EqualsLower(a[where], "min") || EqualsLower(a[where], "max"));
+        bool sideOk = list ? IsSide(a[where]) : (Engine.Ascii.EqualsIgnoreCase(a[where], "min"u8) || Engine.Ascii.EqualsIgnoreCase(a[where], "max"u8));
         if (!sideOk) { error = Errors.Syntax; return null; }
         byte[] count = Ascii("1");
         bool hasCount = false;
         for (int j = where + 1; j < n; j++)
         {
-            if (!hasCount && EqualsLower(a[j], "count") && j + 1 < n)
+            if (!hasCount && Engine.Ascii.EqualsIgnoreCase(a[j], "count"u8) && j + 1 < n)
             {
                 if (!RespNumber.TryParseInt64(a[j + 1], out long c) || c < 1)
                 {
@@ -167,14 +167,7 @@ public sealed class BlockingPlan
         return true;
     }
 
-    static bool IsSide(byte[] s) => EqualsLower(s, "left") || EqualsLower(s, "right");
-
-    static bool EqualsLower(byte[] s, string lower)
-    {
-        Span<byte> l = stackalloc byte[lower.Length];
-        for (int i = 0; i < lower.Length; i++) l[i] = (byte)lower[i];
-        return Engine.Ascii.EqualsIgnoreCase(s, l);
-    }
+    static bool IsSide(byte[] s) => Engine.Ascii.EqualsIgnoreCase(s, "left"u8) || Engine.Ascii.EqualsIgnoreCase(s, "right"u8);
 
     static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);
 

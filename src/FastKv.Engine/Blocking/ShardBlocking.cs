@@ -19,7 +19,8 @@ public sealed class ShardBlocking
     public static ReadOnlySpan<byte> WaitingMarker => "+__fkv-waiting\r\n"u8;
 
     readonly Shard shard;
-    readonly Dictionary<WaitKey, LinkedList<BlockedClient>> byKey = new();
+    readonly Dictionary<WaitKey, LinkedList<BlockedClient>> byKey = new(new WaitKeyComparer());
+    readonly Dictionary<WaitKey, LinkedList<BlockedClient>>.AlternateLookup<KeyProbe> byProbe;
     readonly List<WaitKey> ready = new();
     readonly List<BlockedClient> timeouts = new();
     bool serving;
@@ -31,6 +32,7 @@ public sealed class ShardBlocking
     public ShardBlocking(Shard shard)
     {
         this.shard = shard;
+        byProbe = byKey.GetAlternateLookup<KeyProbe>();
         AttemptParser.Reset();
     }
 
@@ -43,20 +45,28 @@ public sealed class ShardBlocking
     /// <summary>Clients of this shard waiting in a blocking command (INFO blocked_clients).</summary>
     public int BlockedClients;
 
-    readonly struct WaitKey : IEquatable<WaitKey>
+    readonly struct WaitKey(int db, byte[] key)
     {
-        public readonly int Db;
-        public readonly byte[] Key;
-        readonly int hash;
-        public WaitKey(int db, byte[] key)
-        {
-            Db = db;
-            Key = key;
-            hash = (int)KeyHash.Hash(key, KeyHash.Seed) ^ db;
-        }
-        public bool Equals(WaitKey o) => Db == o.Db && Key.AsSpan().SequenceEqual(o.Key);
-        public override bool Equals(object? o) => o is WaitKey k && Equals(k);
-        public override int GetHashCode() => hash;
+        public readonly int Db = db;
+        public readonly byte[] Key = key;
+    }
+
+    /// <summary>A key as a write sees it (database and the bytes in the request), probed without a copy.</summary>
+    readonly ref struct KeyProbe(int db, ReadOnlySpan<byte> key)
+    {
+        public readonly int Db = db;
+        public readonly ReadOnlySpan<byte> Key = key;
+    }
+
+    /// <summary>Compares waited-on keys with each other and with a probe, so <see cref="Signal"/> allocates only for a watched key.</summary>
+    sealed class WaitKeyComparer : IEqualityComparer<WaitKey>, IAlternateEqualityComparer<KeyProbe, WaitKey>
+    {
+        static int Hash(int db, ReadOnlySpan<byte> key) => (int)KeyHash.Hash(key, KeyHash.Seed) ^ db;
+        public bool Equals(WaitKey a, WaitKey b) => a.Db == b.Db && a.Key.AsSpan().SequenceEqual(b.Key);
+        public int GetHashCode(WaitKey k) => Hash(k.Db, k.Key);
+        public bool Equals(KeyProbe p, WaitKey k) => p.Db == k.Db && p.Key.SequenceEqual(k.Key);
+        public int GetHashCode(KeyProbe p) => Hash(p.Db, p.Key);
+        public WaitKey Create(KeyProbe p) => new(p.Db, p.Key.ToArray());
     }
 
     /// <summary>Adds the waiter behind the others on each of its keys that this shard holds.</summary>
@@ -94,11 +104,13 @@ public sealed class ShardBlocking
         if (!serving) ServeReady();
     }
 
-    /// <summary>Marks a key ready when someone waits on it.</summary>
+    /// <summary>Marks a key ready when someone waits on it (a lookup without a copy of the key otherwise).</summary>
     void Signal(int db, ReadOnlySpan<byte> key)
     {
-        var k = new WaitKey(db, key.ToArray());
-        if (byKey.ContainsKey(k) && !ready.Contains(k)) ready.Add(k);
+        if (!byProbe.TryGetValue(new KeyProbe(db, key), out WaitKey k, out _)) return;
+        foreach (var r in ready)
+            if (r.Db == k.Db && ReferenceEquals(r.Key, k.Key)) return;
+        ready.Add(k);
     }
 
     void ServeReady()

@@ -16,16 +16,7 @@ public static unsafe partial class HashCommands
 {
     static void HScan(ref CommandContext c)
     {
-        if (!KeyCommands.TryParseCursor(c.Arg(2), out ulong cursor)) { c.W.Error("ERR invalid cursor"); return; }
-        if (!c.ReadTyped(1, ValueKind.Hash, out byte* e)) return;
-        if (e == null)
-        {
-            c.W.ArrayHeader(2);
-            c.W.Bulk("0"u8);
-            c.W.ArrayHeader(0);
-            return;
-        }
-        if (!ScanOptions.TryParse(ref c, 3, false, out ScanOptions o)) return;
+        if (!ScanOptions.TryBeginKeyScan(ref c, ValueKind.Hash, out ulong cursor, out byte* e, out ScanOptions o)) return;
         long count = o.Count;
         int patternArg = o.PatternArg;
         ReadOnlySpan<byte> pattern = patternArg >= 0 ? c.Arg(patternArg) : default;

@@ -42,17 +42,13 @@ public static unsafe partial class ListCommands
         G(t.Add("ltrim", 4, W, 1, 1, 1, "@write @list @slow", &LTrim));
         G(t.Add("lmove", 5, W | M, 1, 2, 1, "@write @list @slow", &LMove, CrossShard.Gather));
         G(t.Add("rpoplpush", 3, W | M, 1, 2, 1, "@write @list @slow", &RPopLPush, CrossShard.Gather));
-        CommandSpec lmpop = t.Add("lmpop", -4, W, 0, 0, 0, "@write @list @slow", &LMPop, CrossShard.Gather, Route.Keys);
-        lmpop.KeysProc = &LMPopKeys;
+        CommandSpec lmpop = t.Add("lmpop", -4, W, 0, 0, 0, "@write @list @slow", &LMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
         G(lmpop);
     }
 
     static void G(CommandSpec s) => s.Group = "list";
 
     /// <summary>LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT n]: the keys after numkeys.</summary>
-    static int LMPopKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
-        => CommandTable.NumKeysPositions(buf, args, positions, 1, 0);
-
     // ---- replies ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

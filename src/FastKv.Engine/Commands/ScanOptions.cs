@@ -7,7 +7,7 @@ namespace FastKv.Engine.Commands;
 /// positive integer) and, for SCAN only, TYPE name, in any order; a repeated option's last value wins;
 /// anything else, or an option without its value, is a syntax error. MATCH * filters nothing.
 /// </summary>
-public ref struct ScanOptions
+public unsafe ref struct ScanOptions
 {
     public long Count;
     /// <summary>Argument index of the MATCH pattern, or -1 when nothing is filtered.</summary>
@@ -16,6 +16,28 @@ public ref struct ScanOptions
     public int TypeArg;
 
     public readonly bool Filter => PatternArg >= 0;
+
+    /// <summary>
+    /// The start of SSCAN/HSCAN/ZSCAN key cursor [options], in scanGenericCommand's order: the cursor,
+    /// then the key (missing: an empty scan, before any option is read), its type, then the options.
+    /// False when the reply is already written (an error, or the empty scan); otherwise <paramref name="e"/>
+    /// is the live entry.
+    /// </summary>
+    public static bool TryBeginKeyScan(ref CommandContext c, byte type, out ulong cursor, out byte* e, out ScanOptions o)
+    {
+        o = default;
+        e = null;
+        if (!KeyCommands.TryParseCursor(c.Arg(2), out cursor)) { c.W.Error("ERR invalid cursor"); return false; }
+        if (!c.ReadTyped(1, type, out e)) return false;
+        if (e == null)
+        {
+            c.W.ArrayHeader(2);
+            c.W.Bulk("0"u8);
+            c.W.ArrayHeader(0);
+            return false;
+        }
+        return TryParse(ref c, 3, false, out o);
+    }
 
     /// <summary>Parses from argument <paramref name="first"/>; false after writing the error.</summary>
     public static bool TryParse(ref CommandContext c, int first, bool allowType, out ScanOptions o)

@@ -37,9 +37,7 @@ public static unsafe partial class SetCommands
         G(t.Add("srandmember", -2, R, 1, 1, 1, "@read @set @slow", &SRandMember));
         G(t.Add("smove", 4, W | F, 1, 2, 1, "@write @set @fast", &SMove, CrossShard.Gather));
         G(t.Add("sinter", -2, R, 1, -1, 1, "@read @set @slow", &SInter, CrossShard.Gather));
-        CommandSpec card = t.Add("sintercard", -3, R, 0, 0, 0, "@read @set @slow", &SInterCard, CrossShard.Gather, Route.Keys);
-        card.KeysProc = &SInterCardKeys;
-        G(card);
+        G(t.Add("sintercard", -3, R, 0, 0, 0, "@read @set @slow", &SInterCard, CrossShard.Gather, keys: &CommandTable.NumKeysAt1));
         G(t.Add("sunion", -2, R, 1, -1, 1, "@read @set @slow", &SUnion, CrossShard.Gather));
         G(t.Add("sdiff", -2, R, 1, -1, 1, "@read @set @slow", &SDiff, CrossShard.Gather));
         G(t.Add("sinterstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SInterStore, CrossShard.Gather));
@@ -51,9 +49,6 @@ public static unsafe partial class SetCommands
     static void G(CommandSpec s) => s.Group = "set";
 
     /// <summary>SINTERCARD numkeys key [key ...] [LIMIT n]: the keys follow numkeys.</summary>
-    static int SInterCardKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
-        => CommandTable.NumKeysPositions(buf, args, positions, 1, 0);
-
     // ---- single-key writes ---------------------------------------------------------------------
 
     /// <summary>SADD key member [member ...]: a new set's encoding comes from its first member and the member count.</summary>

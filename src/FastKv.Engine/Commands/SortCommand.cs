@@ -20,13 +20,11 @@ public static unsafe class SortCommand
     public static void Register(CommandTable t)
     {
         var sort = t.Add("sort", -2, CommandFlags.Write | CommandFlags.DenyOom, 1, 1, 1,
-            "@write @set @sortedset @list @slow @dangerous", &Sort, CrossShard.Gather, Route.Custom);
-        sort.KeysProc = &SortKeys;
+            "@write @set @sortedset @list @slow @dangerous", &Sort, CrossShard.Gather, Route.Custom, &SortKeys);
         sort.Group = "generic";
         var ro = t.Add("sort_ro", -2, CommandFlags.ReadOnly, 1, 1, 1,
-            "@read @set @sortedset @list @slow @dangerous", &SortRo, CrossShard.Gather, Route.Custom);
+            "@read @set @sortedset @list @slow @dangerous", &SortRo, CrossShard.Gather, Route.Custom, &SortRoKeys);
         // Redis marks SORT_RO movablekeys too (its BY/GET key spec is "unknown"); its only key is the source.
-        ro.KeysProc = &SortRoKeys;
         ro.Group = "generic";
     }
 

@@ -26,9 +26,8 @@ public static unsafe partial class ZSetCommands
     /// <summary>A command whose keys follow a numkeys argument (and a destination at 1 for the STORE forms).</summary>
     static void AddNumKeys(CommandTable t, string name, int arity, CommandFlags flags, int dest, string cats, delegate*<ref CommandContext, void> h)
     {
-        CommandSpec s = t.Add(name, arity, flags, dest, dest, dest, cats, h, CrossShard.Gather, Route.Keys);
-        s.KeysProc = dest == 1 ? &NumKeysAt2 : &NumKeysAt1;
-        G(s);
+        G(t.Add(name, arity, flags, dest, dest, dest, cats, h, CrossShard.Gather,
+            keys: dest == 1 ? &CommandTable.DestinationThenNumKeys : &CommandTable.NumKeysAt1));
     }
 
     enum SetOp : byte { Union, Inter, Diff }

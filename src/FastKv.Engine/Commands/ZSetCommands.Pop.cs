@@ -14,9 +14,7 @@ public static unsafe partial class ZSetCommands
     {
         G(t.Add("zpopmin", -2, W | F, 1, 1, 1, "@write @sortedset @fast", &ZPopMin));
         G(t.Add("zpopmax", -2, W | F, 1, 1, 1, "@write @sortedset @fast", &ZPopMax));
-        var zmpop = t.Add("zmpop", -4, W, 0, 0, 0, "@write @sortedset @slow", &ZMPop, CrossShard.Gather, Route.Keys);
-        zmpop.KeysProc = &NumKeysAt1;
-        G(zmpop);
+        G(t.Add("zmpop", -4, W, 0, 0, 0, "@write @sortedset @slow", &ZMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1));
         G(t.Add("zrandmember", -2, R, 1, 1, 1, "@read @sortedset @slow", &ZRandMember));
         G(t.Add("zscan", -3, R, 1, 1, 1, "@read @sortedset @slow", &ZScan));
     }
@@ -237,8 +235,6 @@ public static unsafe partial class ZSetCommands
 
     // ---- ZSCAN --------------------------------------------------------------------------------------
 
-    static ReadOnlySpan<byte> EmptyScan => "*2\r\n$1\r\n0\r\n*0\r\n"u8;
-
     struct ScanCollector : IFieldVisitor
     {
         public List<nint> Found;
@@ -253,10 +249,7 @@ public static unsafe partial class ZSetCommands
     /// </summary>
     static void ZScan(ref CommandContext c)
     {
-        if (!KeyCommands.TryParseCursor(c.Arg(2), out ulong cursor)) { c.W.Error("ERR invalid cursor"); return; }
-        if (!c.ReadTyped(1, ValueKind.ZSet, out byte* e)) return;
-        if (e == null) { c.W.Raw(EmptyScan); return; }
-        if (!ScanOptions.TryParse(ref c, 3, false, out ScanOptions o)) return;
+        if (!ScanOptions.TryBeginKeyScan(ref c, ValueKind.ZSet, out ulong cursor, out byte* e, out ScanOptions o)) return;
         long count = o.Count;
         int patternArg = o.PatternArg;
         ZSet z = ZSet.Of(e);

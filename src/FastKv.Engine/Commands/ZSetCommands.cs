@@ -41,14 +41,6 @@ public static unsafe partial class ZSetCommands
 
     static void G(CommandSpec s) => s.Group = "sorted-set";
 
-    /// <summary>Key procedure of ZUNION/ZINTER/ZDIFF/ZINTERCARD/ZMPOP: numkeys at 1, keys after it.</summary>
-    static int NumKeysAt1(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions) =>
-        CommandTable.NumKeysPositions(buf, args, positions, 1, 0);
-
-    /// <summary>Key procedure of Z*STORE: destination at 1, numkeys at 2, keys after it.</summary>
-    static int NumKeysAt2(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions) =>
-        CommandTable.NumKeysPositions(buf, args, positions, 2, 1);
-
     static Arena ArenaOf(ref CommandContext c) => c.Shard.Arena;
 
     /// <summary>Writes the set back, or deletes the key when the set is empty (Redis deletes empty sets).</summary>
