@@ -111,7 +111,8 @@ def run_workload(server, wl, client_cpu, requests):
         cmd += ["-d", str(wl["size"])]
     if wl.get("prefill"):
         subprocess.run(["redis-benchmark", "-p", str(server.port), "-n", str(min(requests, wl["keyspace"] or requests)),
-                        "-r", str(wl["keyspace"]), "-d", str(wl.get("size", 3)), "-P", "64", "-t", wl.get("prefill_test", "set"), "-q"],
+                        "-r", str(wl["keyspace"]), "-d", str(wl.get("size", 3)), "-P", "64", "-q"]
+                       + (wl["prefill_args"] if wl.get("prefill_args") else ["-t", wl.get("prefill_test", "set")]),
                        capture_output=True)
     cmd += wl["args"]
     c0, t0 = cpu_seconds(server.proc.pid), time.time()
@@ -144,6 +145,14 @@ def workloads(quick):
         w.append({"name": f"HSET P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "hset"]})
         w.append({"name": f"SADD P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "sadd"]})
         w.append({"name": f"ZADD P{p}", "clients": 50, "pipeline": p, "keyspace": K, "args": ["-t", "zadd"]})
+    # Small hashes (listpack, stored inline in the key entry): HGET and a same-size HSET overwrite on 100k
+    # hashes of 10 fields, random key per command.
+    small = ["hset", "hash:__rand_int__"] + [x for f in range(10) for x in (f"field{f}", "value-%d" % f)]
+    for p in ([16] if quick else [1, 16]):
+        w.append({"name": f"HGET small hash P{p}", "clients": 50, "pipeline": p, "keyspace": 100_000, "prefill": True,
+                  "prefill_args": small, "args": ["hget", "hash:__rand_int__", "field3"]})
+        w.append({"name": f"HSET small hash P{p}", "clients": 50, "pipeline": p, "keyspace": 100_000, "prefill": True,
+                  "prefill_args": small, "args": ["hset", "hash:__rand_int__", "field3", "__rand_int__"]})
     return w
 
 

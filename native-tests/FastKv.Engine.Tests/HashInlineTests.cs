@@ -32,6 +32,9 @@ public unsafe class HashInlineTests
 
     static int LpBytes(byte* e) => Listpack.TotalBytes(Collection.Ptr(e));
 
+    /// <summary>Bytes of the entry's listpack in the packed form an inline entry holds.</summary>
+    static int PackedBytes(byte* e) => Listpack.PackedSize(Collection.Ptr(e));
+
     /// <summary>Forms seen by <see cref="CheckForm"/>: inline, pointer to a listpack, hashtable (so a test knows it covered them).</summary>
     static readonly int[] Seen = new int[3];
 
@@ -43,11 +46,11 @@ public unsafe class HashInlineTests
         int keyLength = KeyEntry.KeyLength(e);
         bool inline = KeyEntry.IsInline(e);
         if (Collection.InlineKind(type, enc))
-            Assert.Equal(Collection.CanInline(type, enc, keyLength, LpBytes(e)), inline);
+            Assert.Equal(Collection.CanInline(type, enc, keyLength, PackedBytes(e)), inline);
         else Assert.False(inline);
         Seen[inline ? 0 : enc == ValueEncoding.ListPack ? 1 : 2]++;
         int valLen = KeyEntry.ValueLength(e);
-        if (inline) Assert.Equal(LpBytes(e), valLen);
+        if (inline) Assert.Equal(PackedBytes(e), valLen);
         else Assert.Equal(Collection.ValueSize, valLen);
         Assert.Equal((int)Arena.UsableSize((nuint)KeyEntry.SizeFor(keyLength, valLen, KeyEntry.HasExpire(e))), KeyEntry.AllocSize(e));
     }
@@ -268,19 +271,22 @@ public unsafe class HashInlineTests
         => long.Parse(h.Run(EngineHarness.Command("MEMORY", "USAGE", key)).AsSpan(1).TrimEnd("\r\n"), CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The limit is on key plus listpack bytes, inclusive. One pair "f" → 60 x's is a 72-byte listpack
-    /// (7 header and end bytes, 3 for "f", 62 for the value), so a 440-byte key is exactly at 512; an empty
-    /// field "g" adds 5 bytes and takes it over; deleting it brings the hash back inline.
+    /// The limit is on key plus packed listpack bytes, inclusive. One pair "f" → 60 x's is a 72-byte listpack
+    /// (7 header and end bytes, 3 for "f", 62 for the value) and 63 packed bytes (no header, end or backlens),
+    /// so a 449-byte key is exactly at 512; an empty field "g" adds 3 packed bytes and takes it over;
+    /// deleting it brings the hash back inline.
     /// </summary>
     [Fact]
     public void InlineLimit_IsExact_BothWays()
     {
         using var h = new EngineHarness();
-        string key = new string('k', 440);
+        string key = new string('k', 449);
         Is(h, ":1\r\n", "HSET", key, "f", new string('x', 60));
         byte* e = Entry(h, 0, key);
         Assert.Equal(72, LpBytes(e));
-        Assert.Equal(Collection.InlineMaxBytes, 440 + LpBytes(e));
+        Assert.Equal(63, PackedBytes(e));
+        Assert.Equal(63, KeyEntry.ValueLength(e));
+        Assert.Equal(Collection.InlineMaxBytes, 449 + PackedBytes(e));
         Assert.True(KeyEntry.IsInline(e));
         CheckForm(e);
         Assert.Equal(KeyEntry.AllocSize(e) + 12, MemoryUsage(h, key));
@@ -288,6 +294,7 @@ public unsafe class HashInlineTests
         Is(h, ":1\r\n", "HSET", key, "g", "");
         e = Entry(h, 0, key);
         Assert.Equal(77, LpBytes(e));
+        Assert.Equal(66, PackedBytes(e));
         Assert.False(KeyEntry.IsInline(e));
         CheckForm(e);
         Assert.Equal(KeyEntry.AllocSize(e) + 12 + (long)Arena.UsableSize(77), MemoryUsage(h, key));
@@ -310,7 +317,8 @@ public unsafe class HashInlineTests
     /// <summary>
     /// hash-max-listpack-entries 4 and -value 8 (lowered on both sides; replies as redis-server 7.0): an inline
     /// hash converts to a hashtable by count, by an HSET/HSETNX argument, and by an HINCRBYFLOAT result, and the
-    /// hashtable entry holds just its pointer.
+    /// hashtable entry holds just its pointer. Fields are long enough for the packed listpack to reach the 8 bytes
+    /// an inline value needs (<see cref="Collection.CanInline"/>).
     /// </summary>
     [Fact]
     public void InlineHash_ConvertsToHashtable_AtTheThresholds()
@@ -330,23 +338,23 @@ public unsafe class HashInlineTests
         Is(h, "$1\r\n5\r\n", "HGET", "count", "e");
 
         keys.Add((0, "arg"));
-        Is(h, ":1\r\n", "HSET", "arg", "a", "12345678");
+        Is(h, ":1\r\n", "HSET", "arg", "fielda", "12345678");
         Listpack("arg");
         Is(h, ":1\r\n", "HSETNX", "arg", "b", "123456789");
         Table("arg");
         Is(h, "$9\r\n123456789\r\n", "HGET", "arg", "b");
 
         keys.Add((0, "float"));
-        Is(h, ":1\r\n", "HSET", "float", "x", "1");
+        Is(h, ":1\r\n", "HSET", "float", "fieldx", "1");
         Listpack("float");
-        Is(h, "$4\r\n1.25\r\n", "HINCRBYFLOAT", "float", "x", "0.25");
+        Is(h, "$4\r\n1.25\r\n", "HINCRBYFLOAT", "float", "fieldx", "0.25");
         Listpack("float");
-        Is(h, "$10\r\n1.25000001\r\n", "HINCRBYFLOAT", "float", "x", "0.00000001");
+        Is(h, "$10\r\n1.25000001\r\n", "HINCRBYFLOAT", "float", "fieldx", "0.00000001");
         Table("float");
 
         keys.Add((0, "nx"));
-        Is(h, ":1\r\n", "HSET", "nx", "a", "1");
-        Is(h, ":0\r\n", "HSETNX", "nx", "a", "123456789"); // an existing field writes nothing, converts nothing
+        Is(h, ":1\r\n", "HSET", "nx", "fielda", "1");
+        Is(h, ":0\r\n", "HSETNX", "nx", "fielda", "123456789"); // an existing field writes nothing, converts nothing
         Listpack("nx");
         CheckArena(h, keys);
         Is(h, "+OK\r\n", "FLUSHALL");
@@ -436,7 +444,7 @@ public unsafe class HashInlineTests
     {
         using var h = new EngineHarness(shards: 2);
         string a = KeyOn(h.Server, 0, "a"), b = KeyOn(h.Server, 1, "b"), c = KeyOn(h.Server, 0, "c");
-        Assert.Equal(":2\r\n", RunPumped(h, "HSET", a, "f", "v", "n", "7"));
+        Assert.Equal(":2\r\n", RunPumped(h, "HSET", a, "f", "value", "n", "7"));
         Assert.True(KeyEntry.IsInline(Entry(h, 0, a, shard: 0)));
         Assert.Equal("+OK\r\n", RunPumped(h, "RENAME", a, b));
         Assert.True(Entry(h, 0, a, shard: 0) == null);
@@ -446,7 +454,7 @@ public unsafe class HashInlineTests
         Assert.Equal(":1\r\n", RunPumped(h, "COPY", b, c));
         Assert.True(KeyEntry.IsInline(Entry(h, 0, c, shard: 0)));
         Assert.Equal(":8\r\n", RunPumped(h, "HINCRBY", c, "n", "1"));
-        Assert.Equal("*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nn\r\n$1\r\n7\r\n", RunPumped(h, "HGETALL", b));
+        Assert.Equal("*4\r\n$1\r\nf\r\n$5\r\nvalue\r\n$1\r\nn\r\n$1\r\n7\r\n", RunPumped(h, "HGETALL", b));
         CheckArena(h, new[] { (0, c) }, shard: 0);
         CheckArena(h, new[] { (0, b) }, shard: 1);
     }

@@ -47,7 +47,7 @@ public unsafe class ListpackSameSizeTests
             byte[] buffer = (byte[])original.Clone();
             fixed (byte* b = buffer)
             {
-                bool ok = Listpack.TryReplaceSameSize(b, Listpack.Seek(b, 1), Encoding.ASCII.GetBytes(after));
+                bool ok = Listpack.TryReplaceSameSize(Listpack.Seek(b, 1), Encoding.ASCII.GetBytes(after));
                 Assert.Equal(expected.Length == size, ok);
                 if (ok)
                 {

@@ -124,6 +124,79 @@ public unsafe class ListpackTests
             p = Listpack.Prev(lp, p);
         }
         Assert.True(p == null);
+        AssertPackRoundTrip(lp, model.Count);
+    }
+
+    /// <summary>The packed form (Listpack.Packed.cs) drops exactly the header, terminator and backlens, and
+    /// unpacking rebuilds the listpack byte for byte.</summary>
+    static void AssertPackRoundTrip(byte* lp, int count)
+    {
+        int total = Listpack.TotalBytes(lp);
+        int framing = Listpack.EmptySize;
+        for (byte* p = Listpack.First(lp); p != null; p = Listpack.Next(lp, p))
+        {
+            byte* n = Listpack.Next(lp, p);
+            int next = n != null ? (int)(n - p) : (int)(lp + total - 1 - p);
+            int encLen = PackedEntryLength(p);
+            framing += next - encLen; // the backlen
+        }
+        int packedSize = Listpack.PackedSize(lp);
+        Assert.Equal(total - framing, packedSize);
+        byte[] packed = new byte[packedSize + 1];
+        byte[] rebuilt = new byte[total + 1];
+        fixed (byte* pk = packed)
+        fixed (byte* rb = rebuilt)
+        {
+            Assert.Equal(packedSize, Listpack.Pack(lp, pk));
+            Assert.Equal(total, Listpack.UnpackedSize(pk, packedSize));
+            Assert.Equal(total, Listpack.Unpack(pk, packedSize, rb));
+            Assert.True(new ReadOnlySpan<byte>(lp, total).SequenceEqual(rebuilt.AsSpan(0, total)), "unpacked bytes differ");
+            Assert.Equal(count, Listpack.Count(rb));
+            Assert.Equal(count, Listpack.PackedCount(pk, packedSize));
+            // Walking and searching the packed bytes agrees with the listpack, entry by entry and for skip 0 and 1.
+            byte* q = pk;
+            int i = 0;
+            byte[] digits = new byte[Listpack.MaxIntegerChars];
+            for (byte* p = Listpack.First(lp); p != null; p = Listpack.Next(lp, p), q = Listpack.PackedNext(q), i++)
+            {
+                int len = PackedEntryLength(p);
+                Assert.True(new ReadOnlySpan<byte>(p, len).SequenceEqual(new ReadOnlySpan<byte>(q, len)));
+                if (i % 7 != 0) continue; // a sample keeps the search quadratic cost down
+                ListpackValue v = Listpack.Get(p);
+                ReadOnlySpan<byte> text = v.Bytes;
+                if (v.IsInteger)
+                {
+                    Assert.True(v.Integer.TryFormat(digits, out int n, default, CultureInfo.InvariantCulture));
+                    text = digits[..n];
+                }
+                foreach (int skip in new[] { 0, 1 })
+                {
+                    byte* inLp = Listpack.Find(lp, Listpack.First(lp), text, skip);
+                    byte* inPacked = Listpack.PackedFind(pk, packedSize, text, skip);
+                    Assert.Equal(inLp == null, inPacked == null);
+                    if (inLp != null) Assert.Equal(IndexOf(lp, inLp), PackedIndexOf(pk, inPacked));
+                }
+            }
+            Assert.True(q == pk + packedSize);
+        }
+    }
+
+    static int PackedIndexOf(byte* packed, byte* p)
+    {
+        int i = 0;
+        for (byte* q = packed; q < p; q = Listpack.PackedNext(q)) i++;
+        return i;
+    }
+
+    /// <summary>Encoding plus data bytes of one entry, by the listpack format's rules (independent of the code under test).</summary>
+    static int PackedEntryLength(byte* p)
+    {
+        byte b = *p;
+        if ((b & 0x80) == 0) return 1;
+        if ((b & 0xC0) == 0x80) return 1 + (b & 0x3F);
+        if ((b & 0xE0) == 0xC0) return 2;
+        if ((b & 0xF0) == 0xE0) return 2 + (((b & 0x0F) << 8) | p[1]);
+        return b switch { 0xF1 => 3, 0xF2 => 4, 0xF3 => 5, 0xF4 => 9, 0xF0 => 5 + *(int*)(p + 1), _ => throw new InvalidOperationException() };
     }
 
     static int IndexOf(byte* lp, byte* p)

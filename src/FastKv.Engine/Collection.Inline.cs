@@ -6,37 +6,42 @@ using FastKv.Memory;
 namespace FastKv.Engine;
 
 /// <summary>
-/// Inline collections: a small listpack stored as the entry's value itself instead of behind a pointer.
+/// Inline collections: a small listpack stored, packed, as the entry's value itself instead of behind a pointer.
 /// <code>
 ///  pointer form  [header][key][ptr] ──► [listpack]   two arena blocks, flag clear, valLen 8
-///  inline form   [header][key][listpack]             one block, KeyEntry.FlagInlineValue, valLen = listpack size
+///  inline form   [header][key][packed listpack]      one block, KeyEntry.FlagInlineValue, valLen = packed size
 /// </code>
-/// A hash of ten small fields is a ~190-byte listpack: inline it saves the pointer, the second block's
-/// size-class slack and one cache miss per read (perf/RESULTS.md, hashes of 10 small fields).
+/// The packed form (FastKv.Memory Listpack.Packed.cs) drops the listpack's header, terminator and backlens.
+/// A hash of ten small fields is a 187-byte listpack and 160 packed bytes: inline it saves the pointer, the
+/// second block's size-class slack, 27 bytes of listpack framing and one cache miss per read (perf/RESULTS.md,
+/// hashes of 10 small fields).
 ///
-/// Readers need not care: <see cref="Ptr"/> returns the listpack in both forms. Writers do: a listpack
-/// writer reallocates and frees its blob, and an inline listpack is not a blob of its own. So a command
-/// that writes calls <see cref="Detach"/> first (the listpack is copied into its own blob and the entry
-/// takes the pointer form in place: the entry does not move), writes with the ordinary listpack code, and
-/// calls <see cref="Settle"/> last, which puts a listpack that <see cref="CanInline"/> back inline or
-/// shrinks the entry to the pointer form's size; Settle may move the entry
-/// (<see cref="Database.ReplaceValue"/>). Both forms are valid states, so a writer that stops early
-/// (an error, a deleted key) leaves a correct, only less compact, entry.
+/// Readers need not care: <see cref="Ptr"/> returns a listpack in both forms; for an inline entry it is the
+/// listpack rebuilt in this thread's scratch buffer, valid until the next <see cref="Ptr"/> of an inline
+/// entry on this thread, so a reader finishes with one inline collection before it reads another (hash
+/// commands read one key; SORT reads a hash field and copies it out). Writers call <see cref="Detach"/>
+/// first (the listpack is rebuilt into a blob of its own and the entry takes the pointer form in place: the
+/// entry does not move), write with the ordinary listpack code, and call <see cref="Settle"/> last, which
+/// packs a listpack that <see cref="CanInline"/> back into the entry and frees its blob, or shrinks the
+/// entry to the pointer form's size; Settle may move the entry (<see cref="Database.ReplaceValue"/>). Both
+/// forms are valid states, so a writer that stops early (an error, a deleted key) leaves a correct, only
+/// less compact, entry.
 ///
 /// Everything that handles whole entries goes through here: <see cref="FreeValue"/> (delete, expiry,
 /// FLUSH), <see cref="ValueBytesUsed"/> (MEMORY USAGE), <see cref="AddCopy"/> (COPY),
-/// <see cref="AddSerialized"/> (cross-shard RENAME/COPY and gathered keys; the serialized form is the same
-/// for both forms). Entry copies that keep the value bytes (Database.SetExpire, RENAME within a shard) carry
-/// the flag with them, and MOVE relinks the blob.
+/// <see cref="AddSerialized"/> (cross-shard RENAME/COPY and gathered keys; the serialized form is the
+/// listpack in both forms). Entry copies that keep the value bytes (Database.SetExpire, RENAME within a
+/// shard) carry the flag with them, and MOVE relinks the blob.
 ///
 /// Which collections: <see cref="CanInline"/>. Only hashes so far; a set or sorted-set listpack can join by
 /// adding its type there and wrapping its writers in Detach/Settle.
-/// Unsafe invariant for the whole file: <c>e</c> is a live entry of the calling shard, whose arena is passed in.
+/// Unsafe invariant for the whole file: <c>e</c> is a live entry of the calling shard, whose arena is passed
+/// in; an inline value holds bytes <see cref="Listpack.Pack"/> wrote.
 /// </summary>
 public static unsafe partial class Collection
 {
     /// <summary>
-    /// Largest key plus listpack kept inline. Every write to an inline collection copies its listpack out and
+    /// Largest key plus packed listpack kept inline. Every write to an inline collection copies its listpack out and
     /// back, so the limit keeps that copy small; above it the pointer form's overhead is relatively small anyway.
     /// </summary>
     public const int InlineMaxBytes = 512;
@@ -46,13 +51,43 @@ public static unsafe partial class Collection
     public static bool InlineKind(byte type, byte enc) => type == ValueKind.Hash && enc == ValueEncoding.ListPack;
 
     /// <summary>
-    /// Whether a collection of this type and encoding, with these key and listpack sizes, is stored inline.
-    /// At least 8 bytes, so that <see cref="Detach"/> finds room for the pointer (a non-empty hash
-    /// listpack has at least 11).
+    /// Whether a collection of this type and encoding, with this key size and <see cref="Listpack.PackedSize"/>,
+    /// is stored inline. At least 8 bytes, so that <see cref="Detach"/> finds room for the pointer (the
+    /// smallest hashes stay in the pointer form).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool CanInline(byte type, byte enc, int keyLength, int structureBytes)
-        => InlineKind(type, enc) && structureBytes >= ValueSize && keyLength + structureBytes <= InlineMaxBytes;
+    public static bool CanInline(byte type, byte enc, int keyLength, int packedBytes)
+        => InlineKind(type, enc) && packedBytes >= ValueSize && keyLength + packedBytes <= InlineMaxBytes;
+
+    /// <summary>Size of the scratch buffer <see cref="Ptr"/> rebuilds inline listpacks in: a packed listpack of at
+    /// most <see cref="InlineMaxBytes"/> has at most that many entries, each of which gains at most a 2-byte
+    /// backlen (entries are shorter than 16383 bytes), plus the 7 bytes of header and terminator.</summary>
+    const int ScratchBytes = 3 * InlineMaxBytes + Listpack.EmptySize;
+
+    /// <summary>This thread's scratch buffer for rebuilt inline listpacks (allocated once per thread, never freed:
+    /// shard threads live as long as the process).</summary>
+    [ThreadStatic] static byte* t_scratch;
+
+    /// <summary>The listpack of an inline entry, rebuilt in this thread's scratch buffer.</summary>
+    static byte* Unpacked(byte* e)
+    {
+        byte* buf = t_scratch;
+        if (buf == null) t_scratch = buf = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(ScratchBytes);
+        int size = KeyEntry.ValueLength(e);
+        Debug.Assert(size <= InlineMaxBytes);
+        // size <= InlineMaxBytes, so the rebuilt listpack fits ScratchBytes (see there).
+        Listpack.Unpack(KeyEntry.ValuePtr(e), size, buf);
+        return buf;
+    }
+
+    /// <summary>Adds <paramref name="lp"/> packed under <paramref name="key"/> (known absent), as an inline entry.</summary>
+    static byte* AddPacked(Database db, ReadOnlySpan<byte> key, byte type, byte enc, byte* lp, int packedSize, long expireAt)
+    {
+        Debug.Assert(packedSize <= InlineMaxBytes);
+        byte* buf = stackalloc byte[InlineMaxBytes];
+        Listpack.Pack(lp, buf);
+        return db.AddRaw(key, type, enc, new ReadOnlySpan<byte>(buf, packedSize), expireAt, inlineValue: true);
+    }
 
     /// <summary>Frees what the entry's value owns: nothing for a string or an inline collection.</summary>
     public static void FreeValue(Arena arena, byte* e)
@@ -78,11 +113,16 @@ public static unsafe partial class Collection
     {
         byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
         Debug.Assert(type != ValueKind.String);
-        byte* p = Ptr(e);
-        if (InlineKind(type, enc) && CanInline(type, enc, key.Length, Listpack.TotalBytes(p)))
+        if (KeyEntry.IsInline(e) && CanInline(type, enc, key.Length, KeyEntry.ValueLength(e)))
         {
-            db.AddRaw(key, type, enc, new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p)), expireAt, inlineValue: true);
+            db.AddRaw(key, type, enc, KeyEntry.Value(e), expireAt, inlineValue: true);
             return;
+        }
+        byte* p = Ptr(e);
+        if (InlineKind(type, enc))
+        {
+            int packed = Listpack.PackedSize(p);
+            if (CanInline(type, enc, key.Length, packed)) { AddPacked(db, key, type, enc, p, packed, expireAt); return; }
         }
         db.AddCollection(key, type, enc, Clone(arena, type, enc, p), expireAt);
     }
@@ -95,7 +135,8 @@ public static unsafe partial class Collection
     {
         byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
         if (!InlineKind(type, enc)) return e;
-        if (KeyEntry.IsInline(e) == CanInline(type, enc, KeyEntry.KeyLength(e), Listpack.TotalBytes(Ptr(e)))) return e;
+        int packed = KeyEntry.IsInline(e) ? KeyEntry.ValueLength(e) : Listpack.PackedSize(Ptr(e));
+        if (KeyEntry.IsInline(e) == CanInline(type, enc, KeyEntry.KeyLength(e), packed)) return e;
         Detach(arena, e);
         return Settle(db, arena, e);
     }
@@ -109,13 +150,15 @@ public static unsafe partial class Collection
     {
         byte* p = Deserialize(arena, type, enc, data);
         if (p == null) return false;
-        if (CanInline(type, enc, key.Length, data.Length))
+        if (InlineKind(type, enc))
         {
-            // Deserialize validated the bytes (and they are the listpack's): copy them inline.
-            Debug.Assert(Listpack.TotalBytes(p) == data.Length);
-            db.AddRaw(key, type, enc, data, expireAt, inlineValue: true);
-            Listpack.Free(arena, p);
-            return true;
+            int packed = Listpack.PackedSize(p);
+            if (CanInline(type, enc, key.Length, packed))
+            {
+                AddPacked(db, key, type, enc, p, packed, expireAt);
+                Listpack.Free(arena, p);
+                return true;
+            }
         }
         db.AddCollection(key, type, enc, p, expireAt);
         return true;
@@ -134,12 +177,13 @@ public static unsafe partial class Collection
 
     static void DetachInline(Arena arena, byte* e)
     {
-        int size = KeyEntry.ValueLength(e);
-        Debug.Assert(KeyEntry.Encoding(e) == ValueEncoding.ListPack && size == Listpack.TotalBytes(KeyEntry.ValuePtr(e)));
+        int packed = KeyEntry.ValueLength(e);
+        Debug.Assert(KeyEntry.Encoding(e) == ValueEncoding.ListPack);
         Debug.Assert(KeyEntry.ValueCapacity(e) >= ValueSize);
         // The blob of a listpack is the block of its size (FastKv.Memory/README.md, Listpack).
+        int size = Listpack.UnpackedSize(KeyEntry.ValuePtr(e), packed);
         byte* lp = arena.Alloc((nuint)size);
-        Buffer.MemoryCopy(KeyEntry.ValuePtr(e), lp, size, size);
+        Listpack.Unpack(KeyEntry.ValuePtr(e), packed, lp);
         KeyEntry.SetInline(e, false);
         KeyEntry.SetValueLength(e, ValueSize);
         *(byte**)KeyEntry.ValuePtr(e) = lp;
@@ -159,10 +203,12 @@ public static unsafe partial class Collection
         int keyLength = KeyEntry.KeyLength(e);
         if (InlineKind(type, enc))
         {
-            int size = Listpack.TotalBytes(p);
-            if (CanInline(type, enc, keyLength, size))
+            int packed = Listpack.PackedSize(p);
+            if (CanInline(type, enc, keyLength, packed))
             {
-                byte* n = db.ReplaceValue(e, new ReadOnlySpan<byte>(p, size), inlineValue: true);
+                byte* buf = stackalloc byte[InlineMaxBytes];
+                Listpack.Pack(p, buf);
+                byte* n = db.ReplaceValue(e, new ReadOnlySpan<byte>(buf, packed), inlineValue: true);
                 Listpack.Free(arena, p);
                 return n;
             }

@@ -44,13 +44,11 @@ public static unsafe partial class Collection
     /// <summary>Bytes of a collection entry's value: one pointer.</summary>
     public const int ValueSize = 8;
 
-    /// <summary>The structure of a collection entry: what its value points at, or the value itself when inline.</summary>
+    /// <summary>The structure of a collection entry: what its value points at, or, when inline, its listpack
+    /// rebuilt in this thread's scratch buffer (read-only, valid until the next inline Ptr; Collection.Inline.cs).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* Ptr(byte* e)
-    {
-        byte* v = KeyEntry.ValuePtr(e);
-        return KeyEntry.IsInline(e) ? v : *(byte**)v;
-    }
+        => KeyEntry.IsInline(e) ? Unpacked(e) : *(byte**)KeyEntry.ValuePtr(e);
 
     /// <summary>Stores a moved structure's pointer; never for an inline entry (see <see cref="Detach"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

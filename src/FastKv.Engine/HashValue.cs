@@ -39,6 +39,7 @@ public static unsafe class HashValue
     /// <summary>The number of fields.</summary>
     public static long Length(byte* e)
     {
+        if (KeyEntry.IsInline(e)) return Listpack.PackedCount(KeyEntry.ValuePtr(e), KeyEntry.ValueLength(e)) / 2;
         byte* p = Collection.Ptr(e);
         return IsListpack(e) ? Listpack.Count(p) / 2 : FieldTable.Count(p);
     }
@@ -57,6 +58,14 @@ public static unsafe class HashValue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryGet(byte* e, ReadOnlySpan<byte> field, out ListpackValue value)
     {
+        if (KeyEntry.IsInline(e))
+        {
+            // The packed listpack (Collection.Inline.cs) is searched where it lies, without rebuilding it.
+            byte* pf = Listpack.PackedFind(KeyEntry.ValuePtr(e), KeyEntry.ValueLength(e), field, 1);
+            if (pf == null) { value = default; return false; }
+            value = Listpack.Get(Listpack.PackedNext(pf));
+            return true;
+        }
         byte* p = Collection.Ptr(e);
         if (IsListpack(e))
         {
@@ -162,7 +171,8 @@ public static unsafe class HashValue
     /// <see cref="Collection.Detach"/> is needed. False, with nothing written, when the hash is a table, the field
     /// is absent, the sizes differ, or the field or value is long enough to convert the hash (as hashTypeSet);
     /// then <paramref name="fieldAt"/> tells <see cref="Set"/> what the search found: the field's offset in the
-    /// listpack (Detach copies the layout as it is), <see cref="FieldAbsent"/>, or <see cref="FieldUnknown"/>.
+    /// listpack (pointer form; Detach keeps that listpack), <see cref="FieldAbsent"/>, or <see cref="FieldUnknown"/>
+    /// (also for a field found in an inline hash: it has another offset once Detach rebuilds the listpack).
     /// <paramref name="value"/> must not point into this hash.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -171,10 +181,18 @@ public static unsafe class HashValue
         fieldAt = FieldUnknown;
         long max = config.HashMaxListpackValue;
         if (!IsListpack(e) || field.Length > max || value.Length > max) return false;
+        if (KeyEntry.IsInline(e))
+        {
+            // Written where it lies in the packed bytes (same length, so the packed size stays). A field found
+            // here has another offset in the rebuilt listpack, so Set searches again then.
+            byte* pf = Listpack.PackedFind(KeyEntry.ValuePtr(e), KeyEntry.ValueLength(e), field, 1);
+            if (pf == null) { fieldAt = FieldAbsent; return false; }
+            return Listpack.TryReplaceSameSize(Listpack.PackedNext(pf), value);
+        }
         byte* p = Collection.Ptr(e);
         byte* f = Listpack.Find(p, Listpack.First(p), field, 1);
         fieldAt = f == null ? FieldAbsent : (int)(f - p);
-        return f != null && Listpack.TryReplaceSameSize(p, Listpack.Next(p, f), value);
+        return f != null && Listpack.TryReplaceSameSize(Listpack.Next(p, f), value);
     }
 
     /// <summary>Values of <see cref="Set"/>'s fieldAt besides an offset.</summary>

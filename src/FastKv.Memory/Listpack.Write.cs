@@ -56,11 +56,12 @@ public static unsafe partial class Listpack
     }
 
     /// <summary>
-    /// Replaces the entry <paramref name="p"/> only if <paramref name="value"/> encodes to exactly its size: then
-    /// no byte moves and the block is not touched, so this also works on a listpack that is not an arena blob of
-    /// its own (a small hash kept inline in its key entry). False, with nothing written, when the sizes differ.
+    /// Replaces the entry <paramref name="p"/> only if <paramref name="value"/> encodes to exactly its encoding and
+    /// data length: then its backlen, the header and every other byte stay as they are, so this also works on a
+    /// listpack that is not an arena blob of its own and on packed entries (Listpack.Packed.cs: a small hash kept
+    /// inline in its key entry). False, with nothing written, when the lengths differ.
     /// </summary>
-    public static bool TryReplaceSameSize(byte* lp, byte* p, ReadOnlySpan<byte> value)
+    public static bool TryReplaceSameSize(byte* p, ReadOnlySpan<byte> value)
     {
         Debug.Assert(*p != Eof);
         // head holds MaxEncodingHeader bytes: EncodeInteger writes at most 9, EncodeStringHeader at most 5.
@@ -73,11 +74,11 @@ public static unsafe partial class Listpack
             headLen = EncodeStringHeader(value.Length, head);
             data = value;
         }
-        long encLen = (long)headLen + data.Length;
-        int size = EntrySize(p);
-        if (encLen + BacklenSize(encLen) != size) return false;
-        // Same total: SpliceEncoded neither grows nor shrinks, so it never calls the arena.
-        SpliceEncoded(null!, lp, (int)(p - lp), size, new ReadOnlySpan<byte>(head, headLen), data, true, 0, out _);
+        if ((long)headLen + data.Length != EncodedLength(p)) return false;
+        // Same length: the new encoding and data cover exactly the old ones. The caller guarantees value does not
+        // point into this entry (HashValue.Set's rule), so the copy reads nothing it has overwritten.
+        Buffer.MemoryCopy(head, p, headLen, headLen);
+        data.CopyTo(new Span<byte>(p + headLen, data.Length));
         return true;
     }
 

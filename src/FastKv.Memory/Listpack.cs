@@ -260,8 +260,7 @@ public static unsafe partial class Listpack
         {
             if (skipLeft == 0)
             {
-                bool match = Get(p, out long v, out ReadOnlySpan<byte> s) ? queryIsInt && v == q : s.SequenceEqual(value);
-                if (match) return p;
+                if (Matches(p, value, queryIsInt, q)) return p;
                 skipLeft = skip;
             }
             else
@@ -272,6 +271,12 @@ public static unsafe partial class Listpack
         }
         return null;
     }
+
+    /// <summary>Whether the entry at <paramref name="p"/> equals <paramref name="value"/>, whose integer parse
+    /// (<see cref="TryParseInteger"/>) the caller did once: <paramref name="queryIsInt"/>, <paramref name="q"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Matches(byte* p, ReadOnlySpan<byte> value, bool queryIsInt, long q)
+        => Get(p, out long v, out ReadOnlySpan<byte> s) ? queryIsInt && v == q : s.SequenceEqual(value);
 
     /// <summary>
     /// Redis's string2ll rules: an optional '-', then digits with no leading zero ("0" alone is fine, "-0"
