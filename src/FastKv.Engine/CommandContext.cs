@@ -83,6 +83,24 @@ public unsafe ref struct CommandContext
         return false;
     }
 
+    /// <summary>
+    /// Redis's signalModifiedKey + notifyKeyspaceEvent for the key in argument <paramref name="keyArg"/>: call
+    /// where Redis calls them, with its class (<see cref="NotifyClass"/>) and event name ("set", "hset", ...).
+    /// One test when nobody watches and notifications are off.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Modified(int keyArg, int cls, ReadOnlySpan<byte> evt)
+    {
+        if (Shard.Events.Active) Shard.Events.Modified(DbIndex, Arg(keyArg), cls, evt);
+    }
+
+    /// <summary><see cref="Modified(int, int, ReadOnlySpan{byte})"/> for a key that is not an argument.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Modified(ReadOnlySpan<byte> key, int cls, ReadOnlySpan<byte> evt)
+    {
+        if (Shard.Events.Active) Shard.Events.Modified(DbIndex, key, cls, evt);
+    }
+
     public readonly void WrongArgs() => W.Error(Errors.WrongArgs(Spec.FullName));
 }
 

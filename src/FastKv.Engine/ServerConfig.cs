@@ -50,6 +50,8 @@ public sealed class ServerConfig
     public long ZSetMaxListpackEntries = 128;
     public long ZSetMaxListpackValue = 64;
     public int ListMaxListpackSize = -2;
+    /// <summary>notify-keyspace-events as <see cref="NotifyClass"/> bits; 0 = off (read by every shard).</summary>
+    public int NotifyKeyspaceEvents;
 
     public IReadOnlyList<ConfigParam> All => all;
 

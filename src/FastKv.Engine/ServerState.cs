@@ -24,6 +24,8 @@ public sealed class ServerState : IDisposable
     public readonly string RunId = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant() + "01234567";
     public readonly ConcurrentDictionary<long, Client> Clients = new();
     public readonly SlowLog SlowLog = new();
+    /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>
+    public readonly PubSubHub PubSub;
     long nextClientId;
     public string ExecutablePath = "";
     public string ConfigFile = "";
@@ -42,6 +44,7 @@ public sealed class ServerState : IDisposable
     {
         Config = config;
         Commands = CommandTable.CreateDefault();
+        PubSub = new PubSubHub(this);
         Shards = new Shard[shards];
         for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
         // Contiguous slot ranges per shard, like cluster nodes own ranges.

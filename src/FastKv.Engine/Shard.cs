@@ -34,6 +34,10 @@ public sealed unsafe class Shard : IDisposable
     public readonly TxLocks Locks;
     /// <summary>Clients blocked on this shard's keys, and the timeouts of this shard's blocked clients.</summary>
     public readonly ShardBlocking Blocking;
+    /// <summary>Keys of this shard that clients WATCH.</summary>
+    public readonly WatchRegistry Watches;
+    /// <summary>Modified-key signal: WATCH invalidation and keyspace notifications.</summary>
+    public readonly KeyEvents Events;
     /// <summary>Wall clock in unix ms, refreshed by the loop before each batch of work.</summary>
     public long NowMs;
     /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
@@ -59,6 +63,8 @@ public sealed unsafe class Shard : IDisposable
         Mailbox = new Mailbox();
         Locks = new TxLocks(this);
         Blocking = new ShardBlocking(this);
+        Watches = new WatchRegistry(this);
+        Events = new KeyEvents(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
     }
