@@ -27,4 +27,6 @@ public sealed class Client
     public volatile bool Killed;
     public long QueryBufferLength;
     public long OutputBufferLength;
+    /// <summary>MULTI/WATCH state, created when the client first uses them (null on the fast path).</summary>
+    public MultiState? Multi;
 }

@@ -184,6 +184,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         CommandSpec? spec = Executor.Resolve(server.Commands, buf, args, Writer);
         if (spec == null)
         {
+            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
             EndReply(before);
             start += consumed;
             return true;
@@ -192,9 +193,16 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         if (!Client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
             Writer.Error(Errors.NoAuth);
+            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
             EndReply(before);
             start += consumed;
             return true;
+        }
+        // A client in MULTI queues its commands; one that used MULTI/WATCH also has RESET clean up.
+        if (Client.Multi != null)
+        {
+            Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, slotCount > 0);
+            if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
         }
         if ((spec.Flags & CommandFlags.Blocking) != 0)
         {
@@ -246,6 +254,30 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         }
         tx.Start();
         return false;
+    }
+
+    /// <summary>Continues after the transaction hook took a command (see <see cref="Commands.MultiStep"/>).</summary>
+    bool AfterMulti(Commands.MultiStep step, int before, int consumed)
+    {
+        switch (step)
+        {
+            case Commands.MultiStep.Handled:
+                EndReply(before);
+                parser.Authenticated = Client.Authenticated;
+                start += consumed;
+                return true;
+            case Commands.MultiStep.EndPass:
+                return false;
+            case Commands.MultiStep.Park:
+                Waiting = true;
+                Home.Locks.Park(this);
+                return false;
+            default:
+                // EXEC's transaction is out waiting for its locks (always asynchronous): wait for it.
+                start += consumed;
+                Waiting = true;
+                return false;
+        }
     }
 
     /// <summary>Adds a command to this pass's request for <paramref name="target"/>, reserving its reply slot.</summary>
@@ -332,6 +364,8 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             Home.Blocking.BlockedClients--;
             Waiting = false;
         }
+        // Watched keys leave their shards' registries (a running EXEC does it when it ends).
+        if (Client.Multi != null && !Client.Multi.Executing) Client.Multi.Discard(Home);
         if (!Waiting) ReleaseBuffers();
     }
 

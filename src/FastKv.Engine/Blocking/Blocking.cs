@@ -145,7 +145,9 @@ public static unsafe class Blocking
         }
         for (int i = 0; i < plan.Keys.Length; i++)
             if (TryServe(c.Shard, c.DbOverride, c.DbIndex, plan, i, c.W)) return;
-        c.W.NullArray();
+        // Redis answers a null bulk for the list moves run without blocking (inside MULTI), a null array otherwise.
+        if (c.Spec.Name is "blmove" or "brpoplpush") c.W.NullBulk();
+        else c.W.NullArray();
     }
 
     /// <summary>
@@ -233,7 +235,8 @@ public sealed class BlockingGatherTx : GatherTx
 
     protected override void Reply(byte[] reply)
     {
-        bool nothing = reply.AsSpan().SequenceEqual("*-1\r\n"u8) || reply.AsSpan().SequenceEqual("_\r\n"u8);
+        bool nothing = reply.AsSpan().SequenceEqual("*-1\r\n"u8) || reply.AsSpan().SequenceEqual("_\r\n"u8)
+            || reply.AsSpan().SequenceEqual("$-1\r\n"u8);
         if (!nothing || Session.Closed)
         {
             ReleaseLocks();

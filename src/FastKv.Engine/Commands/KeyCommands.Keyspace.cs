@@ -257,6 +257,7 @@ public static unsafe partial class KeyCommands
     static void FlushDb(ref CommandContext c)
     {
         if (!FlushArgsOk(ref c)) return;
+        c.Shard.Watches.TouchAll(c.DbIndex);
         c.Db.Clear();
         c.W.Ok();
     }
@@ -264,6 +265,7 @@ public static unsafe partial class KeyCommands
     static void FlushAll(ref CommandContext c)
     {
         if (!FlushArgsOk(ref c)) return;
+        c.Shard.Watches.TouchAll(-1);
         foreach (Database db in c.Shard.Dbs) db.Clear();
         c.W.Ok();
     }
@@ -286,7 +288,11 @@ public static unsafe partial class KeyCommands
             c.W.Error(Errors.DbIndexOutOfRange);
             return;
         }
-        if (a != b) Database.Swap(dbs[a], dbs[b]);
+        if (a != b)
+        {
+            c.Shard.Watches.TouchSwap((int)a, (int)b);
+            Database.Swap(dbs[a], dbs[b]);
+        }
         c.W.Ok();
     }
 }

@@ -1,23 +1,96 @@
 using System;
+using System.Collections.Generic;
+using FastKv.Memory;
 
 namespace FastKv.Engine;
 
 /// <summary>
-/// The keys of one shard that clients WATCH, and who watches each; <see cref="Touch"/> marks the watchers of a
-/// modified key so their EXEC fails. Placeholder: the transactions work fills it in.
+/// The keys of one shard that clients WATCH, and who watches each (Redis's db->watched_keys, per shard).
+/// Keyed by <see cref="TxLock.KeyId"/> (database and key hash mixed); a bucket holds the
+/// <see cref="WatchedKey"/> entries of every client watching a key with that id, compared byte for byte.
+/// Only the owning shard's thread reads or changes it: WATCH and UNWATCH reach it through the mailbox
+/// (<see cref="WatchSet"/>). <see cref="Touch"/> marks the watchers of a modified key so their EXEC fails;
+/// the mark is the only thing that crosses threads (<see cref="WatchSet.MarkDirty"/>).
 /// </summary>
-public sealed class WatchRegistry
+public sealed unsafe class WatchRegistry
 {
     readonly Shard shard;
+    readonly Dictionary<ulong, List<WatchedKey>> byId = new();
 
     public WatchRegistry(Shard shard) => this.shard = shard;
 
-    /// <summary>Number of watched keys on this shard (0 on the fast path).</summary>
+    /// <summary>Number of watched keys on this shard (0 on the fast path: one test per write).</summary>
     public int Count;
 
-    /// <summary>signalModifiedKey: every client watching <paramref name="key"/> of <paramref name="db"/> fails its next EXEC.</summary>
-    public void Touch(int db, ReadOnlySpan<byte> key) { }
+    /// <summary>
+    /// watchForKey: registers <paramref name="k"/> (already not watched by its set) and records whether the key
+    /// exists already expired and its expire time, for EXEC's isWatchedKeyExpired.
+    /// </summary>
+    public void Add(WatchedKey k)
+    {
+        ulong id = TxLock.KeyId(k.Db, KeyHash.Hash(k.Key));
+        if (!byId.TryGetValue(id, out var list)) byId[id] = list = new List<WatchedKey>(1);
+        // Raw lookup: an expired entry still in the table is what "expired at WATCH" means.
+        byte* e = shard.Dbs[k.Db].Table.Find(k.Key, KeyHash.Hash(k.Key));
+        k.ExpireAt = e != null && KeyEntry.HasExpire(e) ? KeyEntry.ExpireAt(e) : -1;
+        k.ExpiredAtWatch = e != null && KeyLookup.IsExpired(shard, e);
+        list.Add(k);
+        Count++;
+    }
 
-    /// <summary>FLUSHDB/FLUSHALL/SWAPDB: touches every watched key of <paramref name="db"/> (-1: every db) that exists.</summary>
-    public void TouchAll(int db) { }
+    /// <summary>Unregisters one entry (UNWATCH, EXEC, DISCARD, RESET, disconnect).</summary>
+    public void Remove(WatchedKey k)
+    {
+        ulong id = TxLock.KeyId(k.Db, KeyHash.Hash(k.Key));
+        if (!byId.TryGetValue(id, out var list)) return;
+        if (!list.Remove(k)) return;
+        Count--;
+        if (list.Count == 0) byId.Remove(id);
+    }
+
+    /// <summary>signalModifiedKey: every client watching <paramref name="key"/> of <paramref name="db"/> fails its next EXEC.</summary>
+    public void Touch(int db, ReadOnlySpan<byte> key)
+    {
+        if (!byId.TryGetValue(TxLock.KeyId(db, KeyHash.Hash(key)), out var list)) return;
+        for (int i = 0; i < list.Count; i++)
+        {
+            WatchedKey k = list[i];
+            if (k.Db != db || !key.SequenceEqual(k.Key)) continue;
+            if (k.ExpiredAtWatch)
+            {
+                // Redis 7.0: a key already expired at WATCH that is now gone (deleted on expiry) is no
+                // logical change; either way the key no longer counts as expired at WATCH.
+                k.ExpiredAtWatch = false;
+                if (shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) == null) continue;
+            }
+            k.Set.MarkDirty();
+        }
+    }
+
+    /// <summary>
+    /// FLUSHDB/FLUSHALL (call before the flush): touches every watched key of <paramref name="db"/>
+    /// (-1: every db) that exists, as Redis's touchAllWatchedKeysInDb.
+    /// </summary>
+    public void TouchAll(int db)
+    {
+        if (Count == 0) return;
+        foreach (var list in byId.Values)
+            foreach (WatchedKey k in list)
+                if ((db < 0 || k.Db == db) && Exists(k.Db, k.Key)) k.Set.MarkDirty();
+    }
+
+    /// <summary>SWAPDB (call before the swap): touches watched keys of either db that exist in one of them.</summary>
+    public void TouchSwap(int a, int b)
+    {
+        if (Count == 0) return;
+        foreach (var list in byId.Values)
+            foreach (WatchedKey k in list)
+            {
+                if (k.Db != a && k.Db != b) continue;
+                int other = k.Db == a ? b : a;
+                if (Exists(k.Db, k.Key) || Exists(other, k.Key)) k.Set.MarkDirty();
+            }
+    }
+
+    bool Exists(int db, byte[] key) => shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) != null;
 }

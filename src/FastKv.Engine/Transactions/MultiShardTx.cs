@@ -63,6 +63,8 @@ public abstract class MultiShardTx : IRemoteOwner
     int grantsPending;
     int partsPending;
     protected readonly List<RemoteRequest> Parts = new();
+    /// <summary>Set when this runs as one command of an EXEC (<see cref="ExecTx"/>) under the parent's locks.</summary>
+    MultiShardTx? parent;
 
     protected MultiShardTx(Session session)
     {
@@ -99,8 +101,23 @@ public abstract class MultiShardTx : IRemoteOwner
     /// <summary>Declares locks (LockKey/LockShard) then calls <see cref="Acquire"/>.</summary>
     public abstract void Start();
 
+    /// <summary>
+    /// Child mode: run under <paramref name="of"/>'s locks, which cover every key this touches: its id (so
+    /// its parts pass those locks), no lock requests, and on finishing call the parent back instead of the
+    /// session, keeping the locks. The reply goes to the session's writer like the parent's.
+    /// </summary>
+    public void RunAsChild(MultiShardTx of)
+    {
+        parent = of;
+        TxId = of.TxId;
+    }
+
+    /// <summary>A child transaction finished (its reply is written); the parent goes on.</summary>
+    protected virtual void OnChildDone(MultiShardTx child) { }
+
     protected void Acquire()
     {
+        if (parent != null) { Begin(); return; }
         grantsPending = locks.Count;
         if (grantsPending == 0) { Begin(); return; }
         Sequencer.Submit(this, locks);
@@ -157,6 +174,11 @@ public abstract class MultiShardTx : IRemoteOwner
     /// <summary>Releases the locks and hands the reply (already written to the session) back.</summary>
     protected void Finish()
     {
+        if (parent != null)
+        {
+            parent.OnChildDone(this);
+            return;
+        }
         ReleaseLocks();
         Session.OnTransactionDone();
     }
@@ -164,6 +186,7 @@ public abstract class MultiShardTx : IRemoteOwner
     /// <summary>Releases the locks without resuming the session (a blocking command that keeps waiting).</summary>
     protected void ReleaseLocks()
     {
+        if (parent != null) return;
         foreach (var (s, l) in locks) Sequencer.Release(s, l);
         locks.Clear();
     }

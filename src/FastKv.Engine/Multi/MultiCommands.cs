@@ -1,0 +1,128 @@
+using System;
+using FastKv.Protocol;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>What the session does with a command after <see cref="MultiCommands.Intercept"/>.</summary>
+public enum MultiStep
+{
+    /// <summary>Not a transaction matter: run it as usual.</summary>
+    None,
+    /// <summary>Answered (QUEUED, an error, EXEC done inline): consume it and go on.</summary>
+    Handled,
+    /// <summary>EXEC waits for replies still out on other shards: end the pass, parse it again after.</summary>
+    EndPass,
+    /// <summary>EXEC found a key under another transaction's lock: park on the home shard, parse it again after.</summary>
+    Park,
+    /// <summary>EXEC runs as a transaction across shards: consume it and wait for it.</summary>
+    Started,
+}
+
+/// <summary>
+/// MULTI EXEC DISCARD WATCH UNWATCH (Redis's multi.c). Outside MULTI the five run as ordinary connection
+/// commands on the home shard. Inside MULTI the session hands every command to <see cref="Intercept"/>,
+/// which queues it (+QUEUED), rejects it (the error, and EXEC will answer EXECABORT), or runs the
+/// transaction commands themselves; EXEC is <see cref="ExecRunner"/>.
+/// </summary>
+public static unsafe class MultiCommands
+{
+    public const string ExecAbort = "EXECABORT Transaction discarded because of previous errors.";
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags f = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
+        const CommandFlags fast = f | CommandFlags.Fast | CommandFlags.AllowBusy;
+        t.Add("multi", 1, fast, 0, 0, 0, "@fast @transaction", &Multi).Group = "transactions";
+        t.Add("exec", 1, f | CommandFlags.SkipSlowlog, 0, 0, 0, "@slow @transaction", &Exec).Group = "transactions";
+        t.Add("discard", 1, fast, 0, 0, 0, "@fast @transaction", &Discard).Group = "transactions";
+        // WATCH names keys (COMMAND INFO says 1 -1 1) but runs at home: it registers them on their shards.
+        t.Add("watch", -2, fast, 1, -1, 1, "@fast @transaction", &Watch, route: Route.Local).Group = "transactions";
+        t.Add("unwatch", 1, fast, 0, 0, 0, "@fast @transaction", &Unwatch).Group = "transactions";
+        // Redis 7.0's no-multi commands that FastKv has.
+        foreach (string name in new[] { "save", "shutdown", "sync", "psync" })
+        {
+            CommandSpec? s = t.Find(System.Text.Encoding.ASCII.GetBytes(name));
+            if (s != null) s.Flags |= CommandFlags.NoMulti;
+        }
+    }
+
+    static void Multi(ref CommandContext c)
+    {
+        (c.Client!.Multi ??= new MultiState()).Begin();
+        c.W.Ok();
+    }
+
+    static void Exec(ref CommandContext c) => c.Error("ERR EXEC without MULTI");
+
+    static void Discard(ref CommandContext c) => c.Error("ERR DISCARD without MULTI");
+
+    static void Watch(ref CommandContext c)
+    {
+        Client cl = c.Client!;
+        MultiState m = cl.Multi ??= new MultiState();
+        WatchSet set = m.Watches ??= new WatchSet();
+        ServerState server = c.Shard.Server;
+        for (int i = 1; i < c.Count; i++)
+        {
+            ReadOnlySpan<byte> key = c.Arg(i);
+            set.Watch(c.Shard, server.ShardOf(key), cl.Db, key);
+        }
+        c.W.Ok();
+    }
+
+    static void Unwatch(ref CommandContext c)
+    {
+        c.Client!.Multi?.Unwatch(c.Shard);
+        c.W.Ok();
+    }
+
+    /// <summary>
+    /// The session's hook for a client with transaction state (<see cref="Client.Multi"/> set): queues or
+    /// answers commands while MULTI is open; RESET also drops MULTI and the watched keys.
+    /// <paramref name="batchOpen"/>: replies of earlier commands are still out on other shards.
+    /// </summary>
+    public static MultiStep Intercept(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, bool batchOpen)
+    {
+        MultiState m = s.Client.Multi!;
+        if (!m.Queuing)
+        {
+            if (spec.Name == "reset") m.Discard(s.Home);
+            return MultiStep.None;
+        }
+        switch (spec.Name)
+        {
+            case "exec":
+                return batchOpen ? MultiStep.EndPass : ExecRunner.Run(s, m);
+            case "discard":
+                m.Discard(s.Home);
+                w.Ok();
+                return MultiStep.Handled;
+            case "multi":
+                w.Error("ERR MULTI calls can not be nested");
+                return MultiStep.Handled;
+            case "watch":
+                w.Error("ERR WATCH inside MULTI is not allowed");
+                return MultiStep.Handled;
+            case "quit":
+                return MultiStep.None;
+            case "reset":
+                m.Discard(s.Home);
+                return MultiStep.None;
+        }
+        if ((spec.Flags & CommandFlags.NoMulti) != 0)
+        {
+            w.Error("ERR Command not allowed inside a transaction");
+            m.Aborted = true;
+            return MultiStep.Handled;
+        }
+        m.Enqueue(spec, buf, args);
+        w.Simple("QUEUED"u8);
+        return MultiStep.Handled;
+    }
+
+    /// <summary>A command was rejected before it could be queued (unknown, wrong arity, NOAUTH): EXEC will abort.</summary>
+    public static void Rejected(Client c)
+    {
+        if (c.Multi is { Queuing: true } m) m.Aborted = true;
+    }
+}
