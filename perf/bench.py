@@ -9,7 +9,7 @@ client-bound: its throughput ratio says nothing about the server.
 
 Usage: scripts/bench [--quick] [--rounds N] [--jit] [--requests N] [--only TEXT] [--no-memory] [--record]
 """
-import argparse, datetime, os, re, socket, statistics, subprocess, sys, time
+import argparse, datetime, json, os, re, socket, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -103,6 +103,19 @@ def parse_benchmark(out):
 
 def run_workload(server, wl, client_cpu, requests):
     server.cli("flushall")
+    if wl.get("multi"):
+        # MULTI/EXEC: redis-benchmark cannot send a transaction (see perf/multi_load.py); ops = transactions.
+        n = max(requests // 10, 1000)
+        c0, t0 = cpu_seconds(server.proc.pid), time.time()
+        out = subprocess.run(["taskset", "-c", str(client_cpu), sys.executable, os.path.join(ROOT, "perf", "multi_load.py"),
+                              str(server.port), str(wl["clients"]), str(n), str(wl["keyspace"])],
+                             capture_output=True, text=True).stdout
+        c1, t1 = cpu_seconds(server.proc.pid), time.time()
+        r = json.loads(out)
+        r["cpu"] = c1 - c0
+        r["util"] = (c1 - c0) / max(t1 - t0, 1e-9)
+        r["ops_per_cpu"] = n / max(c1 - c0, 1e-9)
+        return r
     cmd = ["taskset", "-c", str(client_cpu), "redis-benchmark", "-p", str(server.port), "-n", str(requests),
            "-c", str(wl["clients"]), "-P", str(wl["pipeline"]), "--precision", "3"]
     if wl.get("keyspace"):
@@ -153,6 +166,9 @@ def workloads(quick):
                   "prefill_args": small, "args": ["hget", "hash:__rand_int__", "field3"]})
         w.append({"name": f"HSET small hash P{p}", "clients": 50, "pipeline": p, "keyspace": 100_000, "prefill": True,
                   "prefill_args": small, "args": ["hset", "hash:__rand_int__", "field3", "__rand_int__"]})
+    # MULTI + 5 commands (SET, INCR, GET, SET, GET on random keys, so over every shard) + EXEC, one
+    # transaction in flight per connection; a row counts transactions.
+    w.append({"name": "MULTI/EXEC 5 commands", "clients": 50, "pipeline": 1, "keyspace": K, "multi": True, "args": []})
     return w
 
 
