@@ -31,6 +31,7 @@ public sealed unsafe class WatchRegistry
         ulong id = TxLock.KeyId(k.Db, KeyHash.Hash(k.Key));
         if (!byId.TryGetValue(id, out var list)) byId[id] = list = new List<WatchedKey>(1);
         // Raw lookup: an expired entry still in the table is what "expired at WATCH" means.
+        // Invariant: runs on this shard's thread, so the entry stays valid while its header is read here.
         byte* e = shard.Dbs[k.Db].Table.Find(k.Key, KeyHash.Hash(k.Key));
         k.ExpireAt = e != null && KeyEntry.HasExpire(e) ? KeyEntry.ExpireAt(e) : -1;
         k.ExpiredAtWatch = e != null && KeyLookup.IsExpired(shard, e);
@@ -61,6 +62,7 @@ public sealed unsafe class WatchRegistry
                 // Redis 7.0: a key already expired at WATCH that is now gone (deleted on expiry) is no
                 // logical change; either way the key no longer counts as expired at WATCH.
                 k.ExpiredAtWatch = false;
+                // Invariant: on this shard's thread; only the pointer's nullness is used.
                 if (shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) == null) continue;
             }
             k.Set.MarkDirty();
@@ -92,5 +94,6 @@ public sealed unsafe class WatchRegistry
             }
     }
 
+    // Invariant: on this shard's thread; only the pointer's nullness is used.
     bool Exists(int db, byte[] key) => shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) != null;
 }
