@@ -32,6 +32,7 @@ public sealed unsafe class CommandTable
         EntryDump.Register(t);
         Blocking.Register(t);
         SortCommand.Register(t);
+        PubSubCommands.Register(t);
         return t;
     }
 

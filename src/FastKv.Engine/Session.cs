@@ -45,6 +45,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         Home = home;
         server = home.Server;
         Client = client;
+        client.Session = this;
         W = home.Buffers.RentWriter();
         Output = W.Output;
         input = home.Buffers.RentInput();
@@ -196,6 +197,14 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             start += consumed;
             return true;
         }
+        if (Client.PubSub != null && Client.Protocol == 2 && Client.PubSub.Any && !Commands.PubSubCommands.AllowedWhileSubscribed(spec))
+        {
+            // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions.
+            Writer.Error(Commands.PubSubCommands.SubscriberModeError(spec));
+            EndReply(before);
+            start += consumed;
+            return true;
+        }
         if ((spec.Flags & CommandFlags.Blocking) != 0)
         {
             // Runs after everything before it, and the session waits until it is served or times out.
@@ -324,6 +333,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     public void Close()
     {
         System.Threading.Volatile.Write(ref Closed, true);
+        server.PubSub.UnsubscribeAll(this);
         // A blocked client that nobody is serving right now leaves no trace; one being served
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())
