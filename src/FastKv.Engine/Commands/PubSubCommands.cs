@@ -108,14 +108,15 @@ public static unsafe class PubSubCommands
 
     static void SPublish(ref CommandContext c) => c.W.Integer(c.Shard.Server.PubSub.PublishShard(c.Shard, c.Arg(1), c.Arg(2)));
 
-    static void Channels(ref CommandContext c) => ListChannels(ref c, false, "channels");
-    static void ShardChannels(ref CommandContext c) => ListChannels(ref c, true, "shardchannels");
+    static void Channels(ref CommandContext c) => ListChannels(ref c, false);
+    static void ShardChannels(ref CommandContext c) => ListChannels(ref c, true);
 
-    static void ListChannels(ref CommandContext c, bool shard, string sub)
+    static void ListChannels(ref CommandContext c, bool shard)
     {
         if (c.Count > 3)
         {
-            c.Error("ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try PUBSUB HELP.");
+            // Redis names the subcommand as it was typed.
+            c.Error("ERR unknown subcommand or wrong number of arguments for '" + Executor.Sanitize(c.Arg(1), 128) + "'. Try PUBSUB HELP.");
             return;
         }
         List<byte[]> names = c.Shard.Server.PubSub.ActiveChannels(shard, c.Count == 3 ? c.Arg(2) : default, c.Count == 2);
