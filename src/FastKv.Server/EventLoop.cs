@@ -320,11 +320,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         all.Remove(c);
         server.Clients.TryRemove(c.Client.Id, out _);
         // The output array of a client that fell behind (a slow subscriber) is not pooled; collect it now so the
-        // process gives the memory back instead of keeping it until the next natural full collection.
+        // process gives the memory back (Aggressive decommits the freed regions) instead of keeping it for reuse.
         if (large && shard.NowMs - Volatile.Read(ref lastLargeCollectMs) >= 1000)
         {
             Volatile.Write(ref lastLargeCollectMs, shard.NowMs);
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 
