@@ -101,6 +101,36 @@ def parse_benchmark(out):
     return {"rps": float(rps.group(1)) if rps else 0.0, "p50": at(50), "p99": at(99), "p999": at(99.9), "errors": errors}
 
 
+# Subscribers for the PUBLISH rows: one process holding N connections subscribed to "ch", draining all of them.
+DRAIN = r"""
+import selectors, socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+sel = selectors.DefaultSelector()
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"SUBSCRIBE ch\r\n")
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("ready", flush=True)
+while True:
+    for key, _ in sel.select():
+        if not key.fileobj.recv(1 << 20):
+            sys.exit(0)
+"""
+
+
+def start_subscribers(server, n):
+    proc = subprocess.Popen([sys.executable, "-c", DRAIN, str(server.port), str(n)], stdout=subprocess.PIPE, text=True)
+    proc.stdout.readline()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        out = server.cli("pubsub", "numsub", "ch")
+        if out.split()[-1:] == [str(n)]:
+            break
+        time.sleep(0.05)
+    return proc
+
+
 def run_workload(server, wl, client_cpu, requests):
     server.cli("flushall")
     if wl.get("multi"):
@@ -128,9 +158,13 @@ def run_workload(server, wl, client_cpu, requests):
                        + (wl["prefill_args"] if wl.get("prefill_args") else ["-t", wl.get("prefill_test", "set")]),
                        capture_output=True)
     cmd += wl["args"]
+    drain = start_subscribers(server, wl["subscribers"]) if wl.get("subscribers") else None
     c0, t0 = cpu_seconds(server.proc.pid), time.time()
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     c1, t1 = cpu_seconds(server.proc.pid), time.time()
+    if drain:
+        drain.kill()
+        drain.wait()
     r = parse_benchmark(out.replace("\r", "\n"))
     r["cpu"] = c1 - c0
     r["util"] = (c1 - c0) / max(t1 - t0, 1e-9)
@@ -169,6 +203,10 @@ def workloads(quick):
     # MULTI + 5 commands (SET, INCR, GET, SET, GET on random keys, so over every shard) + EXEC, one
     # transaction in flight per connection; a row counts transactions.
     w.append({"name": "MULTI/EXEC 5 commands", "clients": 50, "pipeline": 1, "keyspace": K, "multi": True, "args": []})
+    # Pub/Sub: PUBLISH to a channel with 1 and with 50 subscribers that drain continuously.
+    for subs in (1, 50):
+        w.append({"name": f"PUBLISH {subs} subscriber{'s' if subs > 1 else ''} P1", "clients": 50, "pipeline": 1,
+                  "subscribers": subs, "args": ["publish", "ch", "__rand_int__"], "keyspace": K})
     return w
 
 

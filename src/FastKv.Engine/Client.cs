@@ -26,6 +26,12 @@ public sealed class Client
     /// <summary>Set by CLIENT KILL from another connection; checked by the owning loop.</summary>
     public volatile bool Killed;
     public long QueryBufferLength;
+    /// <summary>The connection's session (set by it); subscriptions deliver through it.</summary>
+    public Session? Session;
+    /// <summary>This connection's subscriptions, null until its first (P|S)SUBSCRIBE; owned by its home shard.</summary>
+    public Subscriptions? PubSub;
+    /// <summary>When the unsent output first reached its class's soft limit (client-output-buffer-limit); 0: below it.</summary>
+    public long OutputSoftLimitSinceMs;
     public long OutputBufferLength;
     /// <summary>MULTI/WATCH state, created when the client first uses them (null on the fast path).</summary>
     public MultiState? Multi;

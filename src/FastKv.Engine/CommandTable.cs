@@ -33,6 +33,7 @@ public sealed unsafe class CommandTable
         Blocking.Register(t);
         SortCommand.Register(t);
         MultiCommands.Register(t);
+        PubSubCommands.Register(t);
         return t;
     }
 

@@ -52,6 +52,8 @@ public sealed class ServerConfig
     public int ListMaxListpackSize = -2;
     /// <summary>notify-keyspace-events as <see cref="NotifyClass"/> bits; 0 = off (read by every shard).</summary>
     public int NotifyKeyspaceEvents;
+    /// <summary>client-output-buffer-limit, per client class (read by every shard when output grows).</summary>
+    public readonly OutputBufferLimits OutputBufferLimits = new();
 
     public IReadOnlyList<ConfigParam> All => all;
 
@@ -114,7 +116,7 @@ public sealed class ServerConfig
         Add("lazyfree-lazy-user-flush", "no", v => Bool(v, _ => { }));
         Add("cluster-enabled", "no", v => v == "no" ? null : "cluster mode is not supported yet", immutable: true);
         Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, _ => { }), immutable: true);
-        Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => null);
+        Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => OutputBufferLimits.Parse(v));
         Add("repl-backlog-size", "1048576", v => Memory(v, 1, long.MaxValue, _ => { }));
         Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, _ => { }));
         Add("rdbcompression", "yes", v => Bool(v, _ => { }));
@@ -150,7 +152,7 @@ public sealed class ServerConfig
         if (p == null) return "Bad directive or wrong number of arguments";
         string? err = p.Apply(value);
         p = p.AliasOf ?? p;
-        if (err == null) p.Value = Normalize(p.Name, value);
+        if (err == null) p.Value = p.Name == "client-output-buffer-limit" ? OutputBufferLimits.Format() : Normalize(p.Name, value);
         return err;
     }
 

@@ -45,6 +45,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         Home = home;
         server = home.Server;
         Client = client;
+        client.Session = this;
         W = home.Buffers.RentWriter();
         Output = W.Output;
         input = home.Buffers.RentInput();
@@ -193,6 +194,16 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         if (!Client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
             Writer.Error(Errors.NoAuth);
+            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
+            EndReply(before);
+            start += consumed;
+            return true;
+        }
+        if (Client.PubSub != null && Client.Protocol == 2 && Client.PubSub.Any && !Commands.PubSubCommands.AllowedWhileSubscribed(spec))
+        {
+            // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As Redis's
+            // processCommand, this check comes before queuing, and a rejection inside MULTI aborts the EXEC.
+            Writer.Error(Commands.PubSubCommands.SubscriberModeError(spec));
             if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
             EndReply(before);
             start += consumed;
@@ -356,6 +367,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     public void Close()
     {
         System.Threading.Volatile.Write(ref Closed, true);
+        server.PubSub.UnsubscribeAll(this);
         // A blocked client that nobody is serving right now leaves no trace; one being served
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())

@@ -255,6 +255,12 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
 
     void Flush(Connection c)
     {
+        // Condemned (CLIENT KILL, output buffer limit): close without sending the rest, as Redis frees it.
+        if (c.Client.Killed)
+        {
+            Close(c);
+            return;
+        }
         OutputBuffer o = c.Session.Output;
         while (o.Length > 0)
         {
@@ -268,6 +274,12 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 continue;
             }
             if (n < 0 && (Libc.Errno == Libc.EAGAIN || Libc.Errno == Libc.EINTR)) break;
+            Close(c);
+            return;
+        }
+        if ((o.Length > 0 || c.Client.OutputSoftLimitSinceMs != 0) &&
+            server.Config.OutputBufferLimits.Exceeded(c.Client, o.Length, shard.NowMs))
+        {
             Close(c);
             return;
         }
@@ -300,13 +312,24 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     {
         if (c.Closed) return;
         c.Closed = true;
+        bool large = c.Session.Output.Capacity >= LargeOutputBytes;
         c.Session.Close();
         Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, c.Fd, null);
         Libc.close(c.Fd);
         if (c.Fd < byFd.Length && byFd[c.Fd] == c) byFd[c.Fd] = null;
         all.Remove(c);
         server.Clients.TryRemove(c.Client.Id, out _);
+        // The output array of a client that fell behind (a slow subscriber) is not pooled; collect it now so the
+        // process gives the memory back (Aggressive decommits the freed regions) instead of keeping it for reuse.
+        if (large && shard.NowMs - Volatile.Read(ref lastLargeCollectMs) >= 1000)
+        {
+            Volatile.Write(ref lastLargeCollectMs, shard.NowMs);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
     }
+
+    const int LargeOutputBytes = 4 * 1024 * 1024;
+    static long lastLargeCollectMs;
 
     void Timers()
     {

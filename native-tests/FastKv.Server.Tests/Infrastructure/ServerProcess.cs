@@ -125,6 +125,9 @@ public sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The server's process id (memory checks read /proc/&lt;id&gt;/status).</summary>
+    public int ProcessId => _process.Id;
+
     private void WaitUntilReady(string? password)
     {
         var deadline = Stopwatch.StartNew();

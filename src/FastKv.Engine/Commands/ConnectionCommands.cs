@@ -38,6 +38,13 @@ public static unsafe class ConnectionCommands
     static void Ping(ref CommandContext c)
     {
         if (c.Count > 2) { c.WrongArgs(); return; }
+        if (PubSubCommands.InSubscriberMode(c.Client))
+        {
+            c.W.ArrayHeader(2);
+            c.W.Bulk("pong"u8);
+            c.W.Bulk(c.Count == 2 ? c.Arg(1) : default);
+            return;
+        }
         if (c.Count == 1) c.W.Simple("PONG"u8);
         else c.W.Bulk(c.Arg(1));
     }
@@ -74,6 +81,7 @@ public static unsafe class ConnectionCommands
     static void Reset(ref CommandContext c)
     {
         Client cl = c.Client!;
+        if (cl.Session != null) c.Shard.Server.PubSub.UnsubscribeAll(cl.Session);
         cl.Db = 0;
         cl.Protocol = 2;
         c.W.Protocol = 2;
@@ -239,9 +247,11 @@ public static unsafe class ConnectionCommands
     /// <summary>One CLIENT LIST line, with Redis 7.2's fields.</summary>
     public static string Describe(Client cl, long now)
     {
+        Subscriptions? ps = cl.PubSub;
         return "id=" + cl.Id + " addr=" + cl.Address + " laddr=" + cl.LocalAddress + " fd=" + cl.Fd +
                " name=" + (cl.Name ?? "") + " age=" + (now - cl.CreatedMs) / 1000 + " idle=" + (now - cl.LastInteractionMs) / 1000 +
-               " flags=N db=" + cl.Db + " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + cl.QueryBufferLength + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0" +
+               " flags=" + (ps is { Any: true } ? "P" : "N") + " db=" + cl.Db + " sub=" + (ps?.Channels.Count ?? 0) + " psub=" + (ps?.Patterns.Count ?? 0) +
+               " ssub=" + (ps?.ShardChannels.Count ?? 0) + " multi=-1 qbuf=" + cl.QueryBufferLength + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0" +
                " obl=0 oll=0 omem=" + cl.OutputBufferLength + " tot-mem=0 events=r cmd=" + cl.LastCommand + " user=default redir=-1 resp=" + cl.Protocol +
                " lib-name=" + (cl.LibName ?? "") + " lib-ver=" + (cl.LibVersion ?? "") + "\n";
     }

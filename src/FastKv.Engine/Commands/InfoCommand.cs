@@ -166,8 +166,9 @@ public static class InfoCommand
                 F("evicted_keys", 0);
                 F("keyspace_hits", sum(sh => sh.Stats.KeyspaceHits));
                 F("keyspace_misses", sum(sh => sh.Stats.KeyspaceMisses));
-                F("pubsub_channels", 0);
-                F("pubsub_patterns", 0);
+                F("pubsub_channels", s.PubSub.ChannelCount);
+                F("pubsub_patterns", s.PubSub.PatternCount);
+                F("pubsubshard_channels", s.PubSub.ShardChannelCount);
                 F("total_error_replies", 0);
                 break;
             case "replication":

@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// The subscribers one shard hosts: its sessions by channel, by pattern and by shard channel. Only that shard's
+/// thread reads or changes it; <see cref="PubSubHub"/> calls <see cref="Deliver"/> there, directly for a message
+/// published on this shard, or from a <see cref="PublishMessage"/> for one published elsewhere. Each delivery
+/// appends the push frame to the subscriber's output and asks its event loop to flush it.
+/// </summary>
+public sealed class ShardSubscribers
+{
+    sealed class PatternEntry
+    {
+        public required byte[] Pattern;
+        public readonly List<Session> Sessions = new();
+    }
+
+    readonly Shard shard;
+    readonly Dictionary<byte[], List<Session>> channels = new(ChannelComparer.Instance);
+    readonly Dictionary<byte[], List<Session>> shardChannels = new(ChannelComparer.Instance);
+    readonly Dictionary<byte[], List<Session>>.AlternateLookup<ReadOnlySpan<byte>> channelLookup;
+    readonly Dictionary<byte[], List<Session>>.AlternateLookup<ReadOnlySpan<byte>> shardChannelLookup;
+    readonly List<PatternEntry> patterns = new();
+
+    public ShardSubscribers(Shard shard)
+    {
+        this.shard = shard;
+        channelLookup = channels.GetAlternateLookup<ReadOnlySpan<byte>>();
+        shardChannelLookup = shardChannels.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public void Add(SubscriptionKind kind, byte[] name, Session s)
+    {
+        if (kind == SubscriptionKind.Pattern)
+        {
+            PatternEntry? e = FindPattern(name);
+            if (e == null) patterns.Add(e = new PatternEntry { Pattern = name });
+            e.Sessions.Add(s);
+            return;
+        }
+        Dictionary<byte[], List<Session>> map = kind == SubscriptionKind.Channel ? channels : shardChannels;
+        if (!map.TryGetValue(name, out List<Session>? list)) map[name] = list = new List<Session>();
+        list.Add(s);
+    }
+
+    public void Remove(SubscriptionKind kind, byte[] name, Session s)
+    {
+        if (kind == SubscriptionKind.Pattern)
+        {
+            PatternEntry? e = FindPattern(name);
+            if (e == null) return;
+            e.Sessions.Remove(s);
+            if (e.Sessions.Count == 0) patterns.Remove(e);
+            return;
+        }
+        Dictionary<byte[], List<Session>> map = kind == SubscriptionKind.Channel ? channels : shardChannels;
+        if (!map.TryGetValue(name, out List<Session>? list)) return;
+        list.Remove(s);
+        if (list.Count == 0) map.Remove(name);
+    }
+
+    PatternEntry? FindPattern(ReadOnlySpan<byte> pattern)
+    {
+        foreach (PatternEntry e in patterns)
+            if (pattern.SequenceEqual(e.Pattern)) return e;
+        return null;
+    }
+
+    /// <summary>
+    /// Writes the message to every local subscriber of <paramref name="channel"/> (a channel subscriber gets
+    /// "message" before the "pmessage" of each of its matching patterns, as Redis orders them) and returns how
+    /// many receivers there were. Allocates nothing.
+    /// </summary>
+    public int Deliver(bool shardChannel, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
+    {
+        int n = 0;
+        if (shardChannel)
+        {
+            if (shardChannelLookup.TryGetValue(channel, out List<Session>? subs))
+                foreach (Session s in subs) n += Write(s, "smessage"u8, default, channel, message, false);
+            return n;
+        }
+        if (channelLookup.TryGetValue(channel, out List<Session>? list))
+            foreach (Session s in list) n += Write(s, "message"u8, default, channel, message, false);
+        foreach (PatternEntry e in patterns)
+        {
+            if (!Glob.Match(e.Pattern, channel, false)) continue;
+            foreach (Session s in e.Sessions) n += Write(s, "pmessage"u8, e.Pattern, channel, message, true);
+        }
+        return n;
+    }
+
+    int Write(Session s, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel,
+        ReadOnlySpan<byte> message, bool withPattern)
+    {
+        // A client already condemned by its output limit receives nothing more; Redis counts it still.
+        if (s.Client.Killed || s.Closed) return 1;
+        RespWriter w = s.W;
+        w.PushHeader(withPattern ? 4 : 3);
+        w.Bulk(kind);
+        if (withPattern) w.Bulk(pattern);
+        w.Bulk(channel);
+        w.Bulk(message);
+        if (shard.Server.Config.OutputBufferLimits.Exceeded(s.Client, s.Output.Length, shard.NowMs))
+        {
+            // Redis frees such a client asynchronously and says nothing to it; its loop closes it on the next flush.
+            s.Client.Killed = true;
+        }
+        s.Host?.OnSessionResumed(s);
+        return 1;
+    }
+
+    /// <summary>Local subscriber count of a channel (tests and diagnostics).</summary>
+    public int LocalCount(SubscriptionKind kind, ReadOnlySpan<byte> name)
+    {
+        if (kind == SubscriptionKind.Pattern) return FindPattern(name)?.Sessions.Count ?? 0;
+        var lookup = kind == SubscriptionKind.Channel ? channelLookup : shardChannelLookup;
+        return lookup.TryGetValue(name, out List<Session>? l) ? l.Count : 0;
+    }
+}
