@@ -67,6 +67,7 @@ public static unsafe class KeyLookup
         ulong h = KeyHash.Hash(key);
         from.Table.Remove(key, h);
         to.Table.Insert(e, h);
+        to.SignalNew(key);
         if (KeyEntry.HasExpire(e))
         {
             from.ExpiresCount--;
