@@ -229,6 +229,7 @@ public static unsafe partial class KeyCommands
             if (e == null) break;
             if (KeyLookup.IsExpired(c.Shard, e))
             {
+                db.SignalExpired(KeyEntry.Key(e));
                 db.Remove(e);
                 c.Shard.Stats.ExpiredKeys++;
                 continue;
