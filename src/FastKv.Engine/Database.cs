@@ -205,11 +205,13 @@ public sealed unsafe class Database : IDisposable
     /// <paramref name="p"/> (see <see cref="Collection"/>), which the entry owns from now on.
     /// Returns the new entry.
     /// </summary>
-    public byte* AddCollection(ReadOnlySpan<byte> key, byte type, byte encoding, byte* p, long expireAt = -1)
+    /// <paramref name="overwrite"/>: the command just deleted this key's old value (Redis's setKey on an existing
+    /// key overwrites it), so the key is not announced as "new".
+    public byte* AddCollection(ReadOnlySpan<byte> key, byte type, byte encoding, byte* p, long expireAt = -1, bool overwrite = false)
     {
         byte* e = NewEntry(key, type, encoding, new ReadOnlySpan<byte>(&p, Collection.ValueSize), 0, expireAt);
         table.Insert(e, KeyHash.Hash(key));
-        SignalNew(key);
+        if (!overwrite) SignalNew(key);
         return e;
     }
 
@@ -218,11 +220,11 @@ public sealed unsafe class Database : IDisposable
     /// ownership moves with it, or an inline collection's bytes); key known absent. Returns the new entry.
     /// </summary>
     public byte* AddRaw(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, long expireAt,
-        bool inlineValue = false)
+        bool inlineValue = false, bool overwrite = false)
     {
         byte* e = NewEntry(key, type, encoding, value, 0, expireAt, inlineValue);
         table.Insert(e, KeyHash.Hash(key));
-        SignalNew(key);
+        if (!overwrite) SignalNew(key);
         return e;
     }
 
