@@ -97,13 +97,13 @@ public static unsafe partial class ListCommands
     /// when it is one node within the limits (listTypeTryConversion with LIST_CONV_AUTO: the full limits, not
     /// the halved ones of shrinking).
     /// </summary>
-    internal static void StoreList(ref CommandContext c, ReadOnlySpan<byte> key, System.Collections.Generic.List<byte[]> items)
+    internal static void StoreList(ref CommandContext c, ReadOnlySpan<byte> key, System.Collections.Generic.List<byte[]> items, bool overwrite)
     {
         Arena arena = c.Shard.Arena;
         int fill = ConfigFill(ref c);
         byte* ql = QuickList.Create(arena, fill);
         foreach (var item in items) QuickList.PushTail(arena, ql, item);
-        byte* e = c.Db.AddCollection(key, ValueKind.List, ValueEncoding.QuickList, ql);
+        byte* e = c.Db.AddCollection(key, ValueKind.List, ValueEncoding.QuickList, ql, overwrite: overwrite);
         if (QuickList.NodeCount(ql) != 1) return;
         QuickList.NodeLimit(fill, out long bytes, out long entries);
         if (QuickList.NodeBytes(QuickList.HeadNode(ql)) > bytes || QuickList.Count(ql) > entries) return;
