@@ -75,7 +75,78 @@ public class NotificationDifferentialTests(OracleAndTargetsFixture servers) : IC
         RunAndCompare(target, protocol, steps, $"cross-shard, RESP{protocol}", ordered: false);
     }
 
-    private void RunAndCompare(ServerProcess target, int protocol, List<string[]> steps, string context, bool ordered)
+    /// <summary>Blocked BLPOP, BLMOVE, BZPOPMIN and BLMPOP clients served by pushes: the push's event, then the pop's.</summary>
+    [Theory]
+    [InlineData(4, 2)]
+    [InlineData(4, 3)]
+    [InlineData(1, 2)]
+    public void BlockedClientsServed_SameNotifications(int threads, int protocol)
+    {
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        string[] g = Groups(4);
+        string[][] blocking =
+        {
+            new[] { "BLPOP", g[0] + "l", "0" },
+            new[] { "BLMOVE", g[1] + "m", g[1] + "d", "RIGHT", "LEFT", "0" },
+            new[] { "BZPOPMIN", g[2] + "z", "0" },
+            new[] { "BLMPOP", "0", "2", g[3] + "x", g[3] + "y", "RIGHT", "COUNT", "5" },
+        };
+        var steps = new List<string[]>
+        {
+            new[] { "RPUSH", g[0] + "l", "a" }, new[] { "RPUSH", g[1] + "m", "x", "y" },
+            new[] { "ZADD", g[2] + "z", "1", "a", "2", "b" }, new[] { "LPUSH", g[3] + "y", "p", "q" },
+        };
+        var servedOracle = new List<RespConnection>();
+        var servedTarget = new List<RespConnection>();
+        try
+        {
+            foreach (var (server, list) in new[] { (servers.Oracle.Server, servedOracle), (target, servedTarget) })
+            {
+                using (RespConnection flush = server.Connect())
+                    Assert.Equal("+OK\r\n", Resp.AsString(flush.Call("FLUSHALL")));
+                foreach (var command in blocking)
+                {
+                    RespConnection conn = server.Connect();
+                    list.Add(conn);
+                    conn.SendCommand(command);
+                }
+            }
+            RunAndCompare(target, protocol, steps, $"blocked clients, --threads {threads}, RESP{protocol}", ordered: true,
+                beforeSteps: () =>
+                {
+                    // Each blocked command must be waiting before the pushes run.
+                    foreach (var (server, list) in new[] { (servers.Oracle.Server, servedOracle), (target, servedTarget) })
+                        WaitBlocked(server, list.Count);
+                },
+                afterSteps: () =>
+                {
+                    foreach (var conn in servedOracle) conn.ReadReply();
+                    foreach (var conn in servedTarget) conn.ReadReply();
+                });
+        }
+        finally
+        {
+            foreach (var conn in servedOracle) conn.Dispose();
+            foreach (var conn in servedTarget) conn.Dispose();
+        }
+    }
+
+    private static void WaitBlocked(ServerProcess server, int count)
+    {
+        using RespConnection probe = server.Connect();
+        for (int i = 0; i < 500; i++)
+        {
+            string info = Resp.AsString(probe.Call("INFO", "clients"));
+            int at = info.IndexOf("blocked_clients:", StringComparison.Ordinal);
+            if (at >= 0 && int.Parse(info.AsSpan(at + 16, info.IndexOf('\r', at) - at - 16), CultureInfo.InvariantCulture) >= count)
+                return;
+            System.Threading.Thread.Sleep(10);
+        }
+        Assert.Fail($"{server.Description}: the {count} blocking commands did not block");
+    }
+
+    private void RunAndCompare(ServerProcess target, int protocol, List<string[]> steps, string context, bool ordered,
+        Action? beforeSteps = null, Action? afterSteps = null)
     {
         using var session = new DualSession(servers.Oracle.Server, target) { Context = context };
         foreach (var conn in new[] { session.Oracle, session.Target })
@@ -89,6 +160,7 @@ public class NotificationDifferentialTests(OracleAndTargetsFixture servers) : IC
         {
             if (protocol == 3)
                 session.Check("HELLO", "3");
+            beforeSteps?.Invoke();
             for (int i = 0; i < steps.Count; i++)
             {
                 byte[][] command = DualSession.Command(steps[i]);
@@ -102,6 +174,7 @@ public class NotificationDifferentialTests(OracleAndTargetsFixture servers) : IC
                 }
                 session.Check(command, i);
             }
+            afterSteps?.Invoke();
             session.Oracle.Call("PUBLISH", Fence, "end");
             session.Target.Call("PUBLISH", Fence, "end");
             List<string> expected = Drain(oracleSub), actual = Drain(targetSub);
