@@ -192,6 +192,9 @@ public static unsafe class EntryDump
         CommandSpec? spec = Executor.Resolve(c.Shard.Server.Commands, c.Buffer, sub, c.W);
         if (spec != null)
         {
+            // The handler runs over the scratch copies but with the real database index, so its keyspace
+            // events (c.Modified) are published from this, the executing, shard, in the command's order; the
+            // owner shards' write-backs (__fkv-put, __fkv-del) only touch their watchers (and announce "new").
             var inner = new CommandContext
             {
                 Shard = c.Shard, W = c.W, Client = null, DbIndex = db, Buffer = c.Buffer, Args = sub, Spec = spec,
