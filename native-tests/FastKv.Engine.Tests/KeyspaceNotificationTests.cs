@@ -843,6 +843,23 @@ public class KeyspaceNotificationTests
         Assert.Equal(new[] { "__keyspace@0__:active|expired", "__keyevent@0__:expired|active" }, seen.ToArray());
     }
 
+    /// <summary>SCAN deletes the expired keys it walks over, announcing each (as redis-server 7.0.15 does).</summary>
+    [Fact]
+    public void Expired_BySCAN()
+    {
+        using var h = new EngineHarness();
+        var seen = Capture(h);
+        h.Run(EngineHarness.Command("CONFIG", "SET", "notify-keyspace-events", "KEA"));
+        h.Run(EngineHarness.Command("SET", "k", "v", "PXAT", "1"));
+        h.Run(EngineHarness.Command("SCAN", "0"));
+        h.Run(EngineHarness.Command("KEYS", "*"));
+        Assert.Equal(new[]
+        {
+            "__keyspace@0__:k|set", "__keyevent@0__:set|k", "__keyspace@0__:k|expire", "__keyevent@0__:expire|k",
+            "__keyspace@0__:k|expired", "__keyevent@0__:expired|k",
+        }, seen.ToArray());
+    }
+
     /// <summary>A long key does not fit the first scratch buffer: the channel is still built whole.</summary>
     [Fact]
     public void LongKey_ChannelIsWhole()
