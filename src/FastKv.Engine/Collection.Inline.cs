@@ -81,12 +81,13 @@ public static unsafe partial class Collection
     }
 
     /// <summary>Adds <paramref name="lp"/> packed under <paramref name="key"/> (known absent), as an inline entry.</summary>
-    static byte* AddPacked(Database db, ReadOnlySpan<byte> key, byte type, byte enc, byte* lp, int packedSize, long expireAt)
+    static byte* AddPacked(Database db, ReadOnlySpan<byte> key, byte type, byte enc, byte* lp, int packedSize, long expireAt,
+        bool overwrite = false)
     {
         Debug.Assert(packedSize <= InlineMaxBytes);
         byte* buf = stackalloc byte[InlineMaxBytes];
         Listpack.Pack(lp, buf);
-        return db.AddRaw(key, type, enc, new ReadOnlySpan<byte>(buf, packedSize), expireAt, inlineValue: true);
+        return db.AddRaw(key, type, enc, new ReadOnlySpan<byte>(buf, packedSize), expireAt, inlineValue: true, overwrite: overwrite);
     }
 
     /// <summary>Frees what the entry's value owns: nothing for a string or an inline collection.</summary>
@@ -144,9 +145,10 @@ public static unsafe partial class Collection
     /// <summary>
     /// Adds a collection from its serialized form (key known absent), inline when it qualifies; false when
     /// the bytes are not a valid structure of that type and encoding (nothing is added then).
+    /// <paramref name="overwrite"/> as in <see cref="Database.AddCollection"/>.
     /// </summary>
     public static bool AddSerialized(Database db, Arena arena, ReadOnlySpan<byte> key, byte type, byte enc,
-        ReadOnlySpan<byte> data, long expireAt)
+        ReadOnlySpan<byte> data, long expireAt, bool overwrite = false)
     {
         byte* p = Deserialize(arena, type, enc, data);
         if (p == null) return false;
@@ -155,12 +157,12 @@ public static unsafe partial class Collection
             int packed = Listpack.PackedSize(p);
             if (CanInline(type, enc, key.Length, packed))
             {
-                AddPacked(db, key, type, enc, p, packed, expireAt);
+                AddPacked(db, key, type, enc, p, packed, expireAt, overwrite);
                 Listpack.Free(arena, p);
                 return true;
             }
         }
-        db.AddCollection(key, type, enc, p, expireAt);
+        db.AddCollection(key, type, enc, p, expireAt, overwrite);
         return true;
     }
 

@@ -72,8 +72,26 @@ public sealed unsafe class Database : IDisposable
     void ExpireNow(ReadOnlySpan<byte> key, ulong h, byte* e)
     {
         table.Remove(key, h);
+        SignalExpired(key);
         FreeEntry(e);
         shard.Stats.ExpiredKeys++;
+    }
+
+    /// <summary>
+    /// Redis's deleteExpiredKeyAndPropagate: an expired key was removed (lazily or by the active cycle),
+    /// so watchers are touched and "expired" is announced; call before the key's bytes are freed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SignalExpired(ReadOnlySpan<byte> key)
+    {
+        if (shard.Events.Active) shard.Events.Modified(Index, key, NotifyClass.Expired, "expired"u8);
+    }
+
+    /// <summary>Redis's dbAdd announces every key it creates with the "new" event (class n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SignalNew(ReadOnlySpan<byte> key)
+    {
+        if ((shard.Server.Config.NotifyKeyspaceEvents & NotifyClass.New) != 0) shard.Events.Notify(Index, key, NotifyClass.New, "new"u8);
     }
 
     /// <summary>Frees an entry that is no longer in the table, and the collection its value points at.</summary>
@@ -119,6 +137,7 @@ public sealed unsafe class Database : IDisposable
         if (slot == null)
         {
             table.Insert(NewEntry(key, ValueKind.String, encoding, value, 0, expireAt), h);
+            SignalNew(key);
             return;
         }
         byte* e = *slot;
@@ -141,7 +160,10 @@ public sealed unsafe class Database : IDisposable
 
     /// <summary>Adds a string value for a key known to be absent.</summary>
     public void AddString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, byte encoding, long expireAt)
-        => table.Insert(NewEntry(key, ValueKind.String, encoding, value, 0, expireAt), KeyHash.Hash(key));
+    {
+        table.Insert(NewEntry(key, ValueKind.String, encoding, value, 0, expireAt), KeyHash.Hash(key));
+        SignalNew(key);
+    }
 
     /// <summary>
     /// Makes the string at <paramref name="slot"/> able to hold <paramref name="newLength"/> value bytes,
@@ -183,10 +205,13 @@ public sealed unsafe class Database : IDisposable
     /// <paramref name="p"/> (see <see cref="Collection"/>), which the entry owns from now on.
     /// Returns the new entry.
     /// </summary>
-    public byte* AddCollection(ReadOnlySpan<byte> key, byte type, byte encoding, byte* p, long expireAt = -1)
+    /// <paramref name="overwrite"/>: the command just deleted this key's old value (Redis's setKey on an existing
+    /// key overwrites it), so the key is not announced as "new".
+    public byte* AddCollection(ReadOnlySpan<byte> key, byte type, byte encoding, byte* p, long expireAt = -1, bool overwrite = false)
     {
         byte* e = NewEntry(key, type, encoding, new ReadOnlySpan<byte>(&p, Collection.ValueSize), 0, expireAt);
         table.Insert(e, KeyHash.Hash(key));
+        if (!overwrite) SignalNew(key);
         return e;
     }
 
@@ -195,10 +220,11 @@ public sealed unsafe class Database : IDisposable
     /// ownership moves with it, or an inline collection's bytes); key known absent. Returns the new entry.
     /// </summary>
     public byte* AddRaw(ReadOnlySpan<byte> key, byte type, byte encoding, ReadOnlySpan<byte> value, long expireAt,
-        bool inlineValue = false)
+        bool inlineValue = false, bool overwrite = false)
     {
         byte* e = NewEntry(key, type, encoding, value, 0, expireAt, inlineValue);
         table.Insert(e, KeyHash.Hash(key));
+        if (!overwrite) SignalNew(key);
         return e;
     }
 
@@ -235,6 +261,7 @@ public sealed unsafe class Database : IDisposable
         byte* e = table.Remove(key, h);
         if (e == null) return false;
         bool expired = Expired(e);
+        if (expired) SignalExpired(key);
         FreeEntry(e);
         if (expired) { shard.Stats.ExpiredKeys++; return false; }
         return true;

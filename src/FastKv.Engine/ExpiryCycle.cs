@@ -24,6 +24,7 @@ public static unsafe class ExpiryCycle
         {
             Visited++;
             if (!KeyEntry.HasExpire(e) || KeyEntry.ExpireAt(e) > Now) return false;
+            Db.SignalExpired(KeyEntry.Key(e));
             Db.FreeEntry(e);
             Expired++;
             return true;

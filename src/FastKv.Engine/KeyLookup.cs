@@ -12,23 +12,39 @@ namespace FastKv.Engine;
 /// </summary>
 public static unsafe class KeyLookup
 {
-    /// <summary>lookupKeyRead: the live entry or null, counting a hit or a miss; touches the LRU clock.</summary>
+    /// <summary>lookupKeyRead: the live entry or null, counting a hit or a miss (announced as "keymiss");
+    /// touches the LRU clock.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* Read(Shard shard, Database db, ReadOnlySpan<byte> key)
     {
         byte* e = db.Find(key);
-        if (e == null) shard.Stats.KeyspaceMisses++;
+        if (e == null) Miss(shard, db, key);
         else shard.Stats.KeyspaceHits++;
         return e;
     }
 
-    /// <summary>lookupKeyReadWithFlags(LOOKUP_NOTOUCH): like <see cref="Read"/> but keeps the access time.</summary>
-    public static byte* ReadNoTouch(Shard shard, Database db, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// lookupKeyReadWithFlags(LOOKUP_NOTOUCH): like <see cref="Read"/> but keeps the access time;
+    /// <paramref name="notify"/> false is LOOKUP_NONOTIFY (OBJECT): a miss is counted but not announced.
+    /// </summary>
+    public static byte* ReadNoTouch(Shard shard, Database db, ReadOnlySpan<byte> key, bool notify = true)
     {
         byte* e = PeekLive(shard, db, key);
-        if (e == null) shard.Stats.KeyspaceMisses++;
+        if (e == null)
+        {
+            if (notify) Miss(shard, db, key);
+            else shard.Stats.KeyspaceMisses++;
+        }
         else shard.Stats.KeyspaceHits++;
         return e;
+    }
+
+    /// <summary>A read lookup missed: counted, and announced as "keymiss" (class m) when that is enabled.</summary>
+    static void Miss(Shard shard, Database db, ReadOnlySpan<byte> key)
+    {
+        shard.Stats.KeyspaceMisses++;
+        if ((shard.Server.Config.NotifyKeyspaceEvents & NotifyClass.KeyMiss) != 0)
+            shard.Events.Notify(db.Index, key, NotifyClass.KeyMiss, "keymiss"u8);
     }
 
     /// <summary>The live entry or null, deleting it when expired; no stats, no LRU update.</summary>
@@ -67,6 +83,7 @@ public static unsafe class KeyLookup
         ulong h = KeyHash.Hash(key);
         from.Table.Remove(key, h);
         to.Table.Insert(e, h);
+        to.SignalNew(key);
         if (KeyEntry.HasExpire(e))
         {
             from.ExpiresCount--;

@@ -89,7 +89,7 @@ public sealed class ServerConfig
         Add("pidfile", "", v => null);
         Add("protected-mode", "yes", v => Bool(v, _ => { }));
         Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, _ => { }), immutable: true);
-        Add("notify-keyspace-events", "", v => null);
+        Add("notify-keyspace-events", "", v => KeyspaceEventFlags.Parse(v, x => NotifyKeyspaceEvents = x));
         Add("hash-max-listpack-entries", "512", v => Int(v, 0, long.MaxValue, x => HashMaxListpackEntries = x));
         Alias("hash-max-ziplist-entries", "hash-max-listpack-entries");
         Add("hash-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => HashMaxListpackValue = x));
@@ -160,6 +160,7 @@ public sealed class ServerConfig
     {
         "proto-max-bulk-len" or "client-query-buffer-limit" or "maxmemory" or "repl-backlog-size"
             => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
+        "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,
         _ => value,
     };
 

@@ -19,13 +19,17 @@ public static unsafe partial class HashCommands
     static void HSet(ref CommandContext c)
     {
         long added = SetPairs(ref c);
-        if (added >= 0) c.W.Integer(added);
+        if (added < 0) return;
+        c.Modified(1, NotifyClass.Hash, "hset"u8);
+        c.W.Integer(added);
     }
 
     /// <summary>HMSET: HSET replying +OK (deprecated in Redis, kept for old clients).</summary>
     static void HMSet(ref CommandContext c)
     {
-        if (SetPairs(ref c) >= 0) c.W.Ok();
+        if (SetPairs(ref c) < 0) return;
+        c.Modified(1, NotifyClass.Hash, "hset"u8);
+        c.W.Ok();
     }
 
     /// <summary>The body of HSET/HMSET: the number of new fields, or -1 after writing an error.</summary>
@@ -65,6 +69,7 @@ public static unsafe partial class HashCommands
         HashValue.ConvertForArguments(arena, config, e, ref c, 2);
         HashValue.Set(arena, config, e, c.Arg(2), c.Arg(3));
         Collection.Settle(c.Db, arena, e);
+        c.Modified(1, NotifyClass.Hash, "hset"u8);
         c.W.Integer(1);
     }
 
@@ -88,6 +93,11 @@ public static unsafe partial class HashCommands
             }
         }
         if (e != null) Collection.Settle(c.Db, arena, e);
+        if (deleted > 0)
+        {
+            c.Modified(1, NotifyClass.Hash, "hdel"u8);
+            if (e == null) c.Modified(1, NotifyClass.Generic, "del"u8);
+        }
         c.W.Integer(deleted);
     }
 
@@ -124,6 +134,7 @@ public static unsafe partial class HashCommands
         Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
         int n = RespNumber.FormatInt64(value, text);
         SetOne(ref c, e, text.Slice(0, n));
+        c.Modified(1, NotifyClass.Hash, "hincrby"u8);
         c.W.Integer(value);
     }
 
@@ -157,6 +168,7 @@ public static unsafe partial class HashCommands
         int n = StringCommands.FormatHuman(sum, ref text, ref rented);
         ReadOnlySpan<byte> result = text.Slice(0, n);
         SetOne(ref c, e, result);
+        c.Modified(1, NotifyClass.Hash, "hincrbyfloat"u8);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }

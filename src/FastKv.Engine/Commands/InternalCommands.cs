@@ -17,13 +17,15 @@ public static unsafe class EntryDump
 {
     public const string TakeCommand = "__fkv-take";
     public const string PutCommand = "__fkv-put";
+    public const string DelCommand = "__fkv-del";
     const int HeaderSize = 10;
     public const string BadPayload = "ERR DUMP payload version or checksum are wrong";
 
     public static void Register(CommandTable t)
     {
         t.Add(TakeCommand, 3, CommandFlags.ReadOnly, 2, 2, 1, "", &Take);
-        t.Add(PutCommand, 5, CommandFlags.Write, 2, 2, 1, "", &Put);
+        t.Add(PutCommand, -5, CommandFlags.Write, 2, 2, 1, "", &Put);
+        t.Add(DelCommand, -3, CommandFlags.Write, 2, 2, 1, "", &Del);
         // Keys are in the arguments, but the locks of the GatherTx that sends it already cover them.
         t.Add(GatherTx.ExecCommand, -5, CommandFlags.Write, 0, 0, 0, "", &Exec);
     }
@@ -67,27 +69,38 @@ public static unsafe class EntryDump
         return w.WrittenSpan.ToArray();
     }
 
-    /// <summary>Adds a key from its serialized copy (key known absent); false when the payload is not a valid one.</summary>
-    public static bool Deserialize(Shard shard, Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> dump)
+    /// <summary>
+    /// Adds a key from its serialized copy (key known absent); false when the payload is not a valid one.
+    /// <paramref name="overwrite"/>: the key's old value was just deleted, so it is not announced as "new".
+    /// </summary>
+    public static bool Deserialize(Shard shard, Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> dump, bool overwrite = false)
     {
         if (dump.Length < HeaderSize || dump[0] > ValueKind.Hash || dump[1] > 15) return false;
         long expireAt = BinaryPrimitives.ReadInt64LittleEndian(dump.Slice(2));
         if (expireAt < -1) return false;
         if (dump[0] == ValueKind.String)
         {
-            db.AddRaw(key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt);
+            db.AddRaw(key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt, overwrite: overwrite);
             return true;
         }
-        return Collection.AddSerialized(db, shard.Arena, key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt);
+        return Collection.AddSerialized(db, shard.Arena, key, dump[0], dump[1], dump.Slice(HeaderSize), expireAt, overwrite);
     }
 
-    /// <summary>__fkv-put db key replace(0|1) dump: 1 when written, 0 when the key exists and replace is 0.</summary>
+    /// <summary>
+    /// __fkv-put db key replace(0|1) dump [event]: 1 when written, 0 when the key exists and replace is 0.
+    /// With an event (cross-shard RENAME's rename_to, COPY's copy_to) the key is announced as Redis's dbAdd and
+    /// the command do: "new", then the event. Without one it is the write-back of a cross-shard command whose
+    /// events the executing shard already sent: watchers are touched and only a key that did not exist before
+    /// is announced ("new"), as Redis's setKey does.
+    /// </summary>
     static void Put(ref CommandContext c)
     {
         if (!Db(ref c, out var db)) return;
         ReadOnlySpan<byte> key = c.Arg(2);
         bool replace = c.Arg(3).SequenceEqual("1"u8);
         ReadOnlySpan<byte> dump = c.Arg(4);
+        bool announce = c.Count > 5;
+        bool existed = false;
         if (db.Find(key) != null)
         {
             if (!replace)
@@ -96,11 +109,41 @@ public static unsafe class EntryDump
                 return;
             }
             db.Delete(key);
+            existed = true;
         }
-        if (!Deserialize(c.Shard, db, key, dump))
+        if (!Deserialize(c.Shard, db, key, dump, overwrite: existed && !announce))
         {
             c.Error(BadPayload);
             return;
+        }
+        KeyEvents events = c.Shard.Events;
+        if (events.Active)
+        {
+            if (announce) events.Modified(db.Index, key, NotifyClass.Generic, c.Arg(5));
+            else events.Touched(db.Index, key);
+        }
+        c.W.Integer(1);
+    }
+
+    /// <summary>
+    /// __fkv-del db key [event]: deletes the key (1 when it existed). With an event (cross-shard RENAME's
+    /// rename_from) that is announced; without one it is a cross-shard command's write-back, which only touches
+    /// watchers (the executing shard sent the command's events, "del" included).
+    /// </summary>
+    static void Del(ref CommandContext c)
+    {
+        if (!Db(ref c, out var db)) return;
+        ReadOnlySpan<byte> key = c.Arg(2);
+        if (!db.Delete(key))
+        {
+            c.W.Integer(0);
+            return;
+        }
+        KeyEvents events = c.Shard.Events;
+        if (events.Active)
+        {
+            if (c.Count > 3) events.Modified(db.Index, key, NotifyClass.Generic, c.Arg(3));
+            else events.Touched(db.Index, key);
         }
         c.W.Integer(1);
     }
@@ -149,6 +192,9 @@ public static unsafe class EntryDump
         CommandSpec? spec = Executor.Resolve(c.Shard.Server.Commands, c.Buffer, sub, c.W);
         if (spec != null)
         {
+            // The handler runs over the scratch copies but with the real database index, so its keyspace
+            // events (c.Modified) are published from this, the executing, shard, in the command's order; the
+            // owner shards' write-backs (__fkv-put, __fkv-del) only touch their watchers (and announce "new").
             var inner = new CommandContext
             {
                 Shard = c.Shard, W = c.W, Client = null, DbIndex = db, Buffer = c.Buffer, Args = sub, Spec = spec,

@@ -110,6 +110,7 @@ public static unsafe partial class KeyCommands
             if (KeyLookup.IsExpired(Shard, e))
             {
                 // Returning true removes it from the table; the visitor frees it.
+                Db.SignalExpired(KeyEntry.Key(e));
                 Db.FreeEntry(e);
                 Shard.Stats.ExpiredKeys++;
                 return true;
@@ -229,6 +230,7 @@ public static unsafe partial class KeyCommands
             if (e == null) break;
             if (KeyLookup.IsExpired(c.Shard, e))
             {
+                db.SignalExpired(KeyEntry.Key(e));
                 db.Remove(e);
                 c.Shard.Stats.ExpiredKeys++;
                 continue;

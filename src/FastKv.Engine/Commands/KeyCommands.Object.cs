@@ -30,7 +30,7 @@ public static unsafe partial class KeyCommands
 
     static void ObjectEncoding(ref CommandContext c)
     {
-        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2), notify: false);
         if (e == null) { c.W.NullBulk(); return; }
         c.W.Bulk(System.Text.Encoding.ASCII.GetBytes(ValueEncoding.Name(KeyEntry.Encoding(e))));
     }
@@ -41,7 +41,7 @@ public static unsafe partial class KeyCommands
     /// </summary>
     static void ObjectFreq(ref CommandContext c)
     {
-        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2), notify: false);
         if (e == null) { c.W.NullBulk(); return; }
         c.W.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
@@ -49,7 +49,7 @@ public static unsafe partial class KeyCommands
     /// <summary>Redis's LRU clock is 24 bits of seconds; it wraps, hence estimateObjectIdleTime's two cases.</summary>
     static void ObjectIdleTime(ref CommandContext c)
     {
-        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2), notify: false);
         if (e == null) { c.W.NullBulk(); return; }
         const uint LruClockMax = (1 << 24) - 1;
         uint now = c.Shard.LruClock & LruClockMax, lru = KeyEntry.Lru(e) & LruClockMax;
@@ -59,7 +59,7 @@ public static unsafe partial class KeyCommands
 
     static void ObjectRefCount(ref CommandContext c)
     {
-        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2));
+        byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2), notify: false);
         if (e == null) { c.W.NullBulk(); return; }
         c.W.Integer(KeyEntry.Type(e) == ValueKind.String ? StringValue.RefCount(KeyEntry.Encoding(e), KeyEntry.Value(e)) : 1);
     }

@@ -51,7 +51,11 @@ public static unsafe partial class KeyCommands
         Database db = c.Db;
         long n = 0;
         for (int i = 1; i < c.Count; i++)
-            if (db.Delete(c.Arg(i))) n++;
+            if (db.Delete(c.Arg(i)))
+            {
+                n++;
+                c.Modified(i, NotifyClass.Generic, "del"u8);
+            }
         c.W.Integer(n);
     }
 
@@ -142,8 +146,16 @@ public static unsafe partial class KeyCommands
             if ((flags & ExpLt) != 0 && current != -1 && when >= current) { c.W.Integer(0); return; }
         }
 
-        if (when <= c.NowMs) db.Remove(*slot);
-        else db.SetExpire(slot, when);
+        if (when <= c.NowMs)
+        {
+            db.Remove(*slot);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
+        }
+        else
+        {
+            db.SetExpire(slot, when);
+            c.Modified(1, NotifyClass.Generic, "expire"u8);
+        }
         c.W.Integer(1);
     }
 
@@ -154,6 +166,7 @@ public static unsafe partial class KeyCommands
         byte** slot = db.FindSlot(key, KeyHash.Hash(key));
         if (slot == null || !KeyEntry.HasExpire(*slot)) { c.W.Integer(0); return; }
         db.SetExpire(slot, -1);
+        c.Modified(1, NotifyClass.Generic, "persist"u8);
         c.W.Integer(1);
     }
 
@@ -209,6 +222,8 @@ public static unsafe partial class KeyCommands
         }
         InsertCopy(db, c.Shard.Arena, dst, e);
         KeyLookup.DetachAndFreeBlob(c.Shard, db, e);
+        c.Modified(1, NotifyClass.Generic, "rename_from"u8);
+        c.Modified(2, NotifyClass.Generic, "rename_to"u8);
         if (nx) c.W.Integer(1);
         else c.W.Ok();
     }
@@ -257,6 +272,7 @@ public static unsafe partial class KeyCommands
         if (type == ValueKind.String)
             dstDb.AddRaw(dst, type, KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e));
         else Collection.AddCopy(dstDb, c.Shard.Arena, dst, e, KeyEntry.ExpireAt(e)); // the copy gets its own structure
+        if (c.Shard.Events.Active) c.Shard.Events.Modified(dstDb.Index, dst, NotifyClass.Generic, "copy_to"u8);
         c.W.Integer(1);
     }
 
@@ -271,6 +287,8 @@ public static unsafe partial class KeyCommands
         if (e == null) { c.W.Integer(0); return; }
         if (dst.Find(key) != null) { c.W.Integer(0); return; }
         KeyLookup.MoveEntry(src, dst, e);
+        c.Modified(1, NotifyClass.Generic, "move_from"u8);
+        if (c.Shard.Events.Active) c.Shard.Events.Modified(dst.Index, key, NotifyClass.Generic, "move_to"u8);
         c.W.Integer(1);
     }
 

@@ -82,18 +82,28 @@ public static unsafe partial class ListCommands
     }
 
     /// <summary>
+    /// After elements were removed from the list in argument <paramref name="keyArg"/>: the command's event
+    /// <paramref name="evt"/>, then listElementsRemoved, with "del" when that emptied and deleted the key.
+    /// </summary>
+    static void Removed(ref CommandContext c, int keyArg, byte* e, byte* ql, ReadOnlySpan<byte> evt)
+    {
+        c.Modified(keyArg, NotifyClass.List, evt);
+        if (AfterRemove(ref c, e, ql)) c.Modified(keyArg, NotifyClass.Generic, "del"u8);
+    }
+
+    /// <summary>
     /// SORT ... STORE: a new list under <paramref name="key"/> (known absent) holding <paramref name="items"/>
     /// in order. As 7.2's sort.c: built as a quicklist with the configured fill, then converted to a listpack
     /// when it is one node within the limits (listTypeTryConversion with LIST_CONV_AUTO: the full limits, not
     /// the halved ones of shrinking).
     /// </summary>
-    internal static void StoreList(ref CommandContext c, ReadOnlySpan<byte> key, System.Collections.Generic.List<byte[]> items)
+    internal static void StoreList(ref CommandContext c, ReadOnlySpan<byte> key, System.Collections.Generic.List<byte[]> items, bool overwrite)
     {
         Arena arena = c.Shard.Arena;
         int fill = ConfigFill(ref c);
         byte* ql = QuickList.Create(arena, fill);
         foreach (var item in items) QuickList.PushTail(arena, ql, item);
-        byte* e = c.Db.AddCollection(key, ValueKind.List, ValueEncoding.QuickList, ql);
+        byte* e = c.Db.AddCollection(key, ValueKind.List, ValueEncoding.QuickList, ql, overwrite: overwrite);
         if (QuickList.NodeCount(ql) != 1) return;
         QuickList.NodeLimit(fill, out long bytes, out long entries);
         if (QuickList.NodeBytes(QuickList.HeadNode(ql)) > bytes || QuickList.Count(ql) > entries) return;

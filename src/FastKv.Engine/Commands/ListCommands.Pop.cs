@@ -46,21 +46,21 @@ public static unsafe partial class ListCommands
                 WriteValue(c.W, QuickList.Tail(ql));
                 QuickList.DeleteTail(arena, ql);
             }
-            AfterRemove(ref c, e, ql);
+            Removed(ref c, 1, e, ql, head ? "lpop"u8 : "rpop"u8);
             return;
         }
-        PopRange(ref c, e, ql, head, count);
+        PopRange(ref c, 1, e, ql, head, count);
     }
 
     /// <summary>Replies with up to <paramref name="count"/> elements from one end (the tail's in reverse) and
     /// deletes them, then the key if emptied.</summary>
-    static void PopRange(ref CommandContext c, byte* e, byte* ql, bool head, long count)
+    static void PopRange(ref CommandContext c, int keyArg, byte* e, byte* ql, bool head, long count)
     {
         long llen = QuickList.Count(ql);
         long n = Math.Min(count, llen);
         WriteRange(c.W, ql, head ? 0 : llen - 1, n, reverse: !head);
         QuickList.DeleteRange(c.Shard.Arena, ql, head ? 0 : -n, n);
-        AfterRemove(ref c, e, ql);
+        Removed(ref c, keyArg, e, ql, head ? "lpop"u8 : "rpop"u8);
     }
 
     /// <summary>LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list.</summary>
@@ -92,7 +92,7 @@ public static unsafe partial class ListCommands
             byte* ql = Collection.Ptr(e);
             c.W.ArrayHeader(2);
             c.W.Bulk(c.Arg(k));
-            PopRange(ref c, e, ql, head, count);
+            PopRange(ref c, k, e, ql, head, count);
             return;
         }
         c.W.NullArray();
@@ -162,7 +162,9 @@ public static unsafe partial class ListCommands
         QuickList.Push(arena, dql, value, toHead);
         c.W.Bulk(value);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
-        AfterRemove(ref c, src, sql);
+        // As lmoveGenericCommand: the destination's push event, then the source's pop (and del).
+        c.Modified(2, NotifyClass.List, toHead ? "lpush"u8 : "rpush"u8);
+        Removed(ref c, 1, src, sql, fromHead ? "lpop"u8 : "rpop"u8);
     }
 
     /// <summary>LREM key count element: count &gt; 0 from the head, &lt; 0 from the tail, 0 all.</summary>
@@ -189,7 +191,12 @@ public static unsafe partial class ListCommands
             removed++;
             if (toRemove != 0 && removed == toRemove) break;
         }
-        if (QuickList.Count(ql) == 0) c.Db.Remove(e);
+        if (removed > 0) c.Modified(1, NotifyClass.List, "lrem"u8);
+        if (QuickList.Count(ql) == 0)
+        {
+            c.Db.Remove(e);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
+        }
         else if (removed > 0) AfterShrink(ref c, e, ql);
         c.W.Integer(removed);
     }
@@ -220,7 +227,7 @@ public static unsafe partial class ListCommands
         Arena arena = c.Shard.Arena;
         QuickList.DeleteRange(arena, ql, 0, ltrim);
         QuickList.DeleteRange(arena, ql, -rtrim, rtrim);
-        AfterRemove(ref c, e, ql);
+        Removed(ref c, 1, e, ql, "ltrim"u8);
         c.W.Ok();
     }
 }

@@ -28,6 +28,7 @@ public static unsafe partial class ListCommands
         BeforeGrow(ref c, e, ql, ArgBytes(ref c, 2, c.Count - 1), c.Count - 2);
         Arena arena = c.Shard.Arena;
         for (int i = 2; i < c.Count; i++) QuickList.Push(arena, ql, c.Arg(i), head);
+        c.Modified(1, NotifyClass.List, head ? "lpush"u8 : "rpush"u8);
         c.W.Integer(QuickList.Count(ql));
     }
 
@@ -50,6 +51,7 @@ public static unsafe partial class ListCommands
         {
             if (!it.CurrentEquals(pivot)) continue;
             it.Insert(c.Shard.Arena, c.Arg(4), after);
+            c.Modified(1, NotifyClass.List, "linsert"u8);
             c.W.Integer(QuickList.Count(ql));
             return;
         }
@@ -68,6 +70,7 @@ public static unsafe partial class ListCommands
         QuickListIterator it = QuickList.IteratorAt(ql, index, forward: true);
         if (!it.Valid) { c.Error("ERR index out of range"); return; }
         it.ReplaceCurrent(c.Shard.Arena, c.Arg(3));
+        c.Modified(1, NotifyClass.List, "lset"u8);
         c.W.Ok();
         AfterShrink(ref c, e, ql);
     }

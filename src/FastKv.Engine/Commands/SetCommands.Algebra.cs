@@ -47,11 +47,27 @@ public static unsafe partial class SetCommands
     static void StoreResult(ref CommandContext c, int dstArg, SetRef result)
     {
         long n = SetValue.Count(result);
-        c.Db.Delete(c.Arg(dstArg));
-        if (n > 0) c.Db.AddCollection(c.Arg(dstArg), ValueKind.Set, result.Encoding, result.Ptr);
-        else SetValue.Free(c.Shard.Arena, result);
+        bool existed = c.Db.Delete(c.Arg(dstArg));
+        if (n > 0)
+        {
+            c.Db.AddCollection(c.Arg(dstArg), ValueKind.Set, result.Encoding, result.Ptr, overwrite: existed);
+            c.Modified(dstArg, NotifyClass.Set, StoreEvent(c.Spec));
+        }
+        else
+        {
+            SetValue.Free(c.Shard.Arena, result);
+            if (existed) c.Modified(dstArg, NotifyClass.Generic, "del"u8);
+        }
         c.W.Integer(n);
     }
+
+    /// <summary>The event of a STORE variant: its own name.</summary>
+    static ReadOnlySpan<byte> StoreEvent(CommandSpec spec) => spec.Name switch
+    {
+        "sinterstore" => "sinterstore"u8,
+        "sunionstore" => "sunionstore"u8,
+        _ => "sdiffstore"u8,
+    };
 
     // ---- intersection --------------------------------------------------------------------------
 
@@ -107,7 +123,7 @@ public static unsafe partial class SetCommands
         {
             if (dstArg > 0)
             {
-                c.Db.Delete(c.Arg(dstArg));
+                if (c.Db.Delete(c.Arg(dstArg))) c.Modified(dstArg, NotifyClass.Generic, "del"u8);
                 c.W.Integer(0);
             }
             else if (cardinalityOnly) c.W.Integer(0);

@@ -29,7 +29,12 @@ public static unsafe partial class SetCommands
         ulong rng = c.Shard.NextRandom();
         PopOne(ref c, ref s, ref rng);
         SetValue.Store(e, s);
-        if (SetValue.Count(s) == 0) c.Db.Remove(e);
+        c.Modified(1, NotifyClass.Set, "spop"u8);
+        if (SetValue.Count(s) == 0)
+        {
+            c.Db.Remove(e);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
+        }
     }
 
     /// <summary>Replies one random member and removes it (setTypePopRandom). The reply is written before
@@ -56,6 +61,8 @@ public static unsafe partial class SetCommands
             c.W.SetHeader((int)size);
             SetValue.WriteMembers(c.W, s);
             c.Db.Remove(e);
+            c.Modified(1, NotifyClass.Set, "spop"u8);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
             return;
         }
         ulong rng = c.Shard.NextRandom();
@@ -66,6 +73,7 @@ public static unsafe partial class SetCommands
         {
             for (long i = 0; i < count; i++) PopOne(ref c, ref s, ref rng);
             SetValue.Store(e, s);
+            c.Modified(1, NotifyClass.Set, "spop"u8);
             return;
         }
         // CASE 3: most members go: move the survivors into a new set, reply what is left of the old one,
@@ -83,6 +91,7 @@ public static unsafe partial class SetCommands
         SetValue.WriteMembers(c.W, s);
         SetValue.Free(arena, s);
         SetValue.Store(e, kept);
+        c.Modified(1, NotifyClass.Set, "spop"u8);
     }
 
     /// <summary>SRANDMEMBER key [count]</summary>

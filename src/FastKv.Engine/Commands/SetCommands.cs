@@ -73,6 +73,7 @@ public static unsafe partial class SetCommands
             if (SetValue.Add(arena, cfg, ref s, c.Arg(i))) added++;
         if (e == null) c.Db.AddCollection(c.Arg(1), ValueKind.Set, s.Encoding, s.Ptr);
         else SetValue.Store(e, s);
+        if (added > 0) c.Modified(1, NotifyClass.Set, "sadd"u8);
         c.W.Integer(added);
     }
 
@@ -91,7 +92,12 @@ public static unsafe partial class SetCommands
             if (SetValue.Count(s) == 0) break;
         }
         SetValue.Store(e, s);
-        if (SetValue.Count(s) == 0) c.Db.Remove(e);
+        if (removed > 0) c.Modified(1, NotifyClass.Set, "srem"u8);
+        if (SetValue.Count(s) == 0)
+        {
+            c.Db.Remove(e);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
+        }
         c.W.Integer(removed);
     }
 
@@ -120,7 +126,13 @@ public static unsafe partial class SetCommands
         SetRef from = SetValue.Load(src);
         if (!SetValue.Remove(arena, ref from, member)) { c.W.Integer(0); return; }
         SetValue.Store(src, from);
-        if (SetValue.Count(from) == 0) c.Db.Remove(src);
+        c.Modified(1, NotifyClass.Set, "srem"u8);
+        if (SetValue.Count(from) == 0)
+        {
+            c.Db.Remove(src);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
+        }
+        bool added = true;
         if (dst == null)
         {
             SetRef to = SetValue.Create(arena, cfg, member, 1);
@@ -130,9 +142,10 @@ public static unsafe partial class SetCommands
         else
         {
             SetRef to = SetValue.Load(dst);
-            SetValue.Add(arena, cfg, ref to, member);
+            added = SetValue.Add(arena, cfg, ref to, member);
             SetValue.Store(dst, to);
         }
+        if (added) c.Modified(2, NotifyClass.Set, "sadd"u8);
         c.W.Integer(1);
     }
 

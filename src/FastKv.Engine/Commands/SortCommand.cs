@@ -228,8 +228,13 @@ public static unsafe class SortCommand
             if (o.Gets.Count == 0) stored.Add(items[j].Element);
             foreach (var g in o.Gets) stored.Add(Lookup(c.Shard, db, g, items[j].Element) ?? Array.Empty<byte>());
         }
-        db.Delete(o.Store);
-        if (stored.Count > 0) ListCommands.StoreList(ref c, o.Store, stored);
+        bool existed = db.Delete(o.Store);
+        if (stored.Count > 0)
+        {
+            ListCommands.StoreList(ref c, o.Store, stored, overwrite: existed);
+            c.Modified(o.Store, NotifyClass.List, "sortstore"u8);
+        }
+        else if (existed) c.Modified(o.Store, NotifyClass.Generic, "del"u8);
         c.W.Integer(outputLength);
     }
 

@@ -183,6 +183,7 @@ public static unsafe partial class StringCommands
             // Plain SET / SETEX / PSETEX: one lookup, inside SetString.
             ReadOnlySpan<byte> value = c.Arg(valueArg);
             db.SetString(key, value, StringValue.EncodingOf(value), expireAt, false);
+            NotifySet(ref c, expireAt);
             c.W.Ok();
             return;
         }
@@ -214,9 +215,17 @@ public static unsafe partial class StringCommands
 
         ReadOnlySpan<byte> v = c.Arg(valueArg);
         db.SetString(key, v, StringValue.EncodingOf(v), expireAt, (flags & OptKeepTtl) != 0);
+        NotifySet(ref c, expireAt);
         if ((flags & OptGet) != 0) return;
         if (integerReply) c.W.Integer(1);
         else c.W.Ok();
+    }
+
+    /// <summary>setGenericCommand's signal: "set", then "expire" when the command gave a TTL.</summary>
+    static void NotifySet(ref CommandContext c, long expireAt)
+    {
+        c.Modified(1, NotifyClass.String, "set"u8);
+        if (expireAt >= 0) c.Modified(1, NotifyClass.Generic, "expire"u8);
     }
 
     static void SetNx(ref CommandContext c) => SetGeneric(ref c, OptNx, 0, 2, true);
@@ -235,6 +244,7 @@ public static unsafe partial class StringCommands
         else c.W.Bulk(KeyEntry.Value(e));
         ReadOnlySpan<byte> v = c.Arg(2);
         c.Db.SetString(key, v, StringValue.EncodingOf(v), -1, false);
+        c.Modified(1, NotifyClass.String, "set"u8);
     }
 
     static void GetDel(ref CommandContext c)
@@ -245,6 +255,7 @@ public static unsafe partial class StringCommands
         if (KeyEntry.Type(e) != ValueKind.String) { c.W.Error(Errors.WrongType); return; }
         c.W.Bulk(KeyEntry.Value(e));
         db.Remove(e);
+        c.Modified(1, NotifyClass.Generic, "del"u8);
     }
 
     /// <summary>
@@ -268,11 +279,22 @@ public static unsafe partial class StringCommands
         if (expireArg != 0 && (flags & (OptExAt | OptPxAt)) != 0 && at <= c.NowMs)
         {
             db.Remove(e);
+            c.Modified(1, NotifyClass.Generic, "del"u8);
         }
-        else if (expireArg != 0 || (flags & OptPersist) != 0)
+        else if (expireArg != 0)
         {
             byte** slot = db.FindSlot(key, KeyHash.Hash(key));
-            if (slot != null) db.SetExpire(slot, expireArg != 0 ? at : -1);
+            if (slot != null) db.SetExpire(slot, at);
+            c.Modified(1, NotifyClass.Generic, "expire"u8);
+        }
+        else if ((flags & OptPersist) != 0)
+        {
+            byte** slot = db.FindSlot(key, KeyHash.Hash(key));
+            if (slot != null && KeyEntry.HasExpire(*slot))
+            {
+                db.SetExpire(slot, -1);
+                c.Modified(1, NotifyClass.Generic, "persist"u8);
+            }
         }
     }
 
@@ -287,6 +309,7 @@ public static unsafe partial class StringCommands
         {
             ReadOnlySpan<byte> v = c.Arg(i + 1);
             db.SetString(c.Arg(i), v, StringValue.EncodingOf(v), -1, false);
+            c.Modified(i, NotifyClass.String, "set"u8);
         }
         c.W.Ok();
     }
@@ -304,6 +327,7 @@ public static unsafe partial class StringCommands
         {
             ReadOnlySpan<byte> v = c.Arg(i + 1);
             db.SetString(c.Arg(i), v, StringValue.EncodingOf(v), -1, false);
+            c.Modified(i, NotifyClass.String, "set"u8);
         }
         c.W.Integer(1);
     }

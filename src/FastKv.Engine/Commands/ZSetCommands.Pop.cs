@@ -101,7 +101,7 @@ public static unsafe partial class ZSetCommands
             c.W.Double(at.Score);
             ZSetValue.DeleteAt(arena, ref z, at);
         }
-        StoreOrDelete(ref c, e, z);
+        StoreAfterRemove(ref c, e, z, key, n, max ? "zpopmax"u8 : "zpopmin"u8);
     }
 
     /// <summary>zmpopGenericCommand: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].</summary>

@@ -248,7 +248,7 @@ public static unsafe partial class ZSetCommands
         if (start > end || start >= len) { c.W.Integer(0); return; }
         if (end >= len) end = len - 1;
         long deleted = ZSetValue.DeleteRangeByRank(ArenaOf(ref c), ref z, start, end);
-        StoreOrDelete(ref c, e, z);
+        StoreAfterRemove(ref c, e, z, c.Arg(1), deleted, "zremrangebyrank"u8);
         c.W.Integer(deleted);
     }
 
@@ -259,7 +259,7 @@ public static unsafe partial class ZSetCommands
         if (e == null) { c.W.Integer(0); return; }
         ZSet z = ZSet.Of(e);
         long deleted = ZSetValue.DeleteRangeByScore(ArenaOf(ref c), ref z, r);
-        StoreOrDelete(ref c, e, z);
+        StoreAfterRemove(ref c, e, z, c.Arg(1), deleted, "zremrangebyscore"u8);
         c.W.Integer(deleted);
     }
 
@@ -270,7 +270,7 @@ public static unsafe partial class ZSetCommands
         if (e == null) { c.W.Integer(0); return; }
         ZSet z = ZSet.Of(e);
         long deleted = ZSetValue.DeleteRangeByLex(ArenaOf(ref c), ref z, r);
-        StoreOrDelete(ref c, e, z);
+        StoreAfterRemove(ref c, e, z, c.Arg(1), deleted, "zremrangebylex"u8);
         c.W.Integer(deleted);
     }
 }

@@ -43,18 +43,24 @@ public static unsafe partial class ZSetCommands
 
     static Arena ArenaOf(ref CommandContext c) => c.Shard.Arena;
 
-    /// <summary>Writes the set back, or deletes the key when the set is empty (Redis deletes empty sets).</summary>
-    static void StoreOrDelete(ref CommandContext c, byte* e, in ZSet z)
+    /// <summary>Writes the set back, or deletes the key when the set is empty (Redis deletes empty sets);
+    /// true when it deleted the key.</summary>
+    static bool StoreOrDelete(ref CommandContext c, byte* e, in ZSet z)
     {
-        if (ZSetValue.Length(z) == 0)
-        {
-            z.StoreTo(e);
-            c.Db.Remove(e);
-        }
-        else
-        {
-            z.StoreTo(e);
-        }
+        z.StoreTo(e);
+        if (ZSetValue.Length(z) != 0) return false;
+        c.Db.Remove(e);
+        return true;
+    }
+
+    /// <summary>
+    /// After members were removed from the set in <paramref name="key"/>: the command's event when something
+    /// went (<paramref name="removed"/>), then StoreOrDelete, with "del" when that deleted the key.
+    /// </summary>
+    static void StoreAfterRemove(ref CommandContext c, byte* e, in ZSet z, ReadOnlySpan<byte> key, long removed, ReadOnlySpan<byte> evt)
+    {
+        if (removed > 0) c.Modified(key, NotifyClass.ZSet, evt);
+        if (StoreOrDelete(ref c, e, z)) c.Modified(key, NotifyClass.Generic, "del"u8);
     }
 
     /// <summary>
@@ -64,9 +70,23 @@ public static unsafe partial class ZSetCommands
     static long ReplaceKey(ref CommandContext c, ReadOnlySpan<byte> key, in ZSet z)
     {
         long n = ZSetValue.Length(z);
-        c.Db.Delete(key);
-        if (n == 0) ZSetValue.Free(ArenaOf(ref c), z);
-        else c.Db.AddCollection(key, ValueKind.ZSet, z.Encoding, z.Ptr);
+        bool existed = c.Db.Delete(key);
+        if (n == 0)
+        {
+            ZSetValue.Free(ArenaOf(ref c), z);
+            if (existed) c.Modified(key, NotifyClass.Generic, "del"u8);
+        }
+        else
+        {
+            c.Db.AddCollection(key, ValueKind.ZSet, z.Encoding, z.Ptr, overwrite: existed);
+            c.Modified(key, NotifyClass.ZSet, c.Spec.Name switch
+            {
+                "zunionstore" => "zunionstore"u8,
+                "zinterstore" => "zinterstore"u8,
+                "zdiffstore" => "zdiffstore"u8,
+                _ => "zrangestore"u8,
+            });
+        }
         return n;
     }
 
@@ -146,6 +166,7 @@ public static unsafe partial class ZSetCommands
             if (r == ZAddResult.Nan)
             {
                 StoreOrDelete(ref c, e, z);
+                NotifyAdd(ref c, incr, added, updated);
                 c.W.Error(NanScore);
                 return;
             }
@@ -155,7 +176,14 @@ public static unsafe partial class ZSetCommands
             score = newScore;
         }
         StoreOrDelete(ref c, e, z);
+        NotifyAdd(ref c, incr, added, updated);
         ReplyAdd(ref c, incr, ch, added, updated, processed, score);
+    }
+
+    /// <summary>zaddGenericCommand's cleanup: "zadd" or "zincr" only when some member was added or changed.</summary>
+    static void NotifyAdd(ref CommandContext c, bool incr, long added, long updated)
+    {
+        if (added + updated > 0) c.Modified(1, NotifyClass.ZSet, incr ? "zincr"u8 : "zadd"u8);
     }
 
     static void ReplyAdd(ref CommandContext c, bool incr, bool ch, long added, long updated, long processed, double score)
@@ -185,7 +213,7 @@ public static unsafe partial class ZSetCommands
             if (ZSetValue.Remove(arena, ref z, c.Arg(j))) deleted++;
             if (ZSetValue.Length(z) == 0) break;
         }
-        StoreOrDelete(ref c, e, z);
+        StoreAfterRemove(ref c, e, z, c.Arg(1), deleted, "zrem"u8);
         c.W.Integer(deleted);
     }
 

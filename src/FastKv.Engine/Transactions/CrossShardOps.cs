@@ -213,8 +213,11 @@ public sealed class MoveKeyTx : MultiShardTx
             }
             round = 2;
             bool overwrite = name == "rename" || replace;
-            SubCommand.Add(Part(dst, dstDb), SubCommand.Text(EntryDump.PutCommand), Num(dstDb), a[2], Num(overwrite ? 1 : 0), dump.ToArray());
-            if (name != "copy") SubCommand.Add(Part(src, Db), SubCommand.Text("DEL"), a[1]);
+            // Each shard announces its own key (rename_from on the source's, rename_to / copy_to on the
+            // destination's, after "new"); the two shards' events may reach a subscriber in either order.
+            SubCommand.Add(Part(dst, dstDb), SubCommand.Text(EntryDump.PutCommand), Num(dstDb), a[2], Num(overwrite ? 1 : 0), dump.ToArray(),
+                SubCommand.Text(name == "copy" ? "copy_to" : "rename_to"));
+            if (name != "copy") SubCommand.Add(Part(src, Db), SubCommand.Text(EntryDump.DelCommand), Num(Db), a[1], SubCommand.Text("rename_from"));
             SendRound();
             return;
         }

@@ -138,7 +138,7 @@ public class GatherTx : MultiShardTx
             if (ReplyFrames.TryBulk(frame, out var after))
                 SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.PutCommand), Num(Db), keys[i], Num(1), after.ToArray());
             else if (before[i] != null)
-                SubCommand.Add(Part(owners[i], Db), SubCommand.Text("DEL"), keys[i]);
+                SubCommand.Add(Part(owners[i], Db), SubCommand.Text(EntryDump.DelCommand), Num(Db), keys[i]);
         }
         if (Parts.Count == 0) return false;
         SendRound();
