@@ -24,6 +24,9 @@ public enum CommandFlags
     NoMandatoryKeys = 1 << 15,
     NoMulti = 1 << 16,
     AllowBusy = 1 << 17,
+    /// <summary>Internal, never shown: the session hands the command to MultiCommands.Intercept even outside
+    /// MULTI (WATCH, whose reply waits until its keys' shards registered them).</summary>
+    SessionHook = 1 << 30,
 }
 
 /// <summary>Where a command runs.</summary>

@@ -210,7 +210,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             return true;
         }
         // A client in MULTI queues its commands; one that used MULTI/WATCH also has RESET clean up.
-        if (Client.Multi != null)
+        if (Client.Multi != null || (spec.Flags & CommandFlags.SessionHook) != 0)
         {
             Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, slotCount > 0);
             if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);

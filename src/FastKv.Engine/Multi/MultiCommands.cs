@@ -36,7 +36,9 @@ public static unsafe class MultiCommands
         t.Add("exec", 1, f | CommandFlags.SkipSlowlog, 0, 0, 0, "@slow @transaction", &Exec).Group = "transactions";
         t.Add("discard", 1, fast, 0, 0, 0, "@fast @transaction", &Discard).Group = "transactions";
         // WATCH names keys (COMMAND INFO says 1 -1 1) but runs at home: it registers them on their shards.
-        t.Add("watch", -2, fast, 1, -1, 1, "@fast @transaction", &Watch, route: Route.Local).Group = "transactions";
+        CommandSpec watch = t.Add("watch", -2, fast, 1, -1, 1, "@fast @transaction", &Watch, route: Route.Local);
+        watch.Group = "transactions";
+        watch.Flags |= CommandFlags.SessionHook;
         t.Add("unwatch", 1, fast, 0, 0, 0, "@fast @transaction", &Unwatch).Group = "transactions";
         // Redis 7.0's no-multi commands that FastKv has.
         foreach (string name in new[] { "save", "shutdown", "sync", "psync" })
@@ -56,18 +58,34 @@ public static unsafe class MultiCommands
 
     static void Discard(ref CommandContext c) => c.Error("ERR DISCARD without MULTI");
 
-    static void Watch(ref CommandContext c)
+    /// <summary>The session runs WATCH through <see cref="Intercept"/> (<see cref="WatchKeys"/>); this handler is not reached.</summary>
+    static void Watch(ref CommandContext c) => c.Error("ERR WATCH must run from its connection");
+
+    /// <summary>
+    /// WATCH outside MULTI: registers every key on the shard that owns it and answers +OK once all are in place.
+    /// A key of another shard is registered through that shard's mailbox, and that shard may run a command of
+    /// another connection inline before it reads its mailbox; so the reply waits for the registrations' acks,
+    /// and a write that reaches the key after the client saw +OK is sure to find the watch.
+    /// </summary>
+    static MultiStep WatchKeys(Session s, ReadOnlySpan<byte> buf, ArgList args, RespWriter w)
     {
-        Client cl = c.Client!;
+        Client cl = s.Client;
         MultiState m = cl.Multi ??= new MultiState();
         WatchSet set = m.Watches ??= new WatchSet();
-        ServerState server = c.Shard.Server;
-        for (int i = 1; i < c.Count; i++)
+        ServerState server = s.Home.Server;
+        WatchSet.Acks? acks = null;
+        for (int i = 1; i < args.Count; i++)
         {
-            ReadOnlySpan<byte> key = c.Arg(i);
-            set.Watch(c.Shard, server.ShardOf(key), cl.Db, key);
+            ReadOnlySpan<byte> key = args.Get(buf, i);
+            set.Watch(s.Home, server.ShardOf(key), cl.Db, key, s, ref acks);
         }
-        c.W.Ok();
+        if (acks == null)
+        {
+            w.Ok();
+            return MultiStep.Handled;
+        }
+        acks.Sent();
+        return MultiStep.Started;
     }
 
     static void Unwatch(ref CommandContext c)
@@ -83,10 +101,11 @@ public static unsafe class MultiCommands
     /// </summary>
     public static MultiStep Intercept(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, bool batchOpen)
     {
-        MultiState m = s.Client.Multi!;
-        if (!m.Queuing)
+        MultiState? m = s.Client.Multi;
+        if (m == null || !m.Queuing)
         {
-            if (spec.Name == "reset") m.Discard(s.Home);
+            if (spec.Name == "watch") return batchOpen ? MultiStep.EndPass : WatchKeys(s, buf, args, w);
+            if (spec.Name == "reset") m?.Discard(s.Home);
             return MultiStep.None;
         }
         switch (spec.Name)

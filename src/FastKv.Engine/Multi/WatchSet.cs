@@ -61,15 +61,51 @@ public sealed class WatchSet
     /// <summary>Called by a key's shard (any thread) when a watched key was modified.</summary>
     public void MarkDirty() => Volatile.Write(ref dirty, 1);
 
-    /// <summary>watchForKey: adds the key unless this set watches it already.</summary>
-    public void Watch(Shard home, Shard owner, int db, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// watchForKey: adds the key unless this set watches it already. A key of another shard is registered
+    /// through its mailbox and acknowledged to <paramref name="session"/> through <paramref name="acks"/>
+    /// (created on the first such key; the caller calls <see cref="Acks.Sent"/> after the last).
+    /// </summary>
+    public void Watch(Shard home, Shard owner, int db, ReadOnlySpan<byte> key, Session session, ref Acks? acks)
     {
         foreach (WatchedKey k in keys)
             if (k.Db == db && key.SequenceEqual(k.Key)) return;
         var w = new WatchedKey(this, owner, db, key.ToArray());
         keys.Add(w);
-        if (owner == home) owner.Watches.Add(w);
-        else owner.Mailbox.Post(new Registration(w, true));
+        if (owner == home)
+        {
+            owner.Watches.Add(w);
+            return;
+        }
+        acks ??= new Acks(session);
+        acks.Pending++;
+        owner.Mailbox.Post(new Registration(w, true, acks));
+    }
+
+    /// <summary>
+    /// The registrations one WATCH sent to other shards: each shard acknowledges on the home shard, and the last
+    /// acknowledgement answers +OK and resumes the session. <see cref="Pending"/> counts one extra until
+    /// <see cref="Sent"/>, so no acknowledgement can finish before every registration is out. Home thread only.
+    /// </summary>
+    public sealed class Acks
+    {
+        readonly Session session;
+        public int Pending = 1;
+
+        public Acks(Session session) => this.session = session;
+
+        public Shard Home => session.Home;
+
+        /// <summary>Every registration is posted: drop the extra count (finishes if all were acknowledged).</summary>
+        public void Sent() => One();
+
+        /// <summary>One acknowledgement, on the home shard.</summary>
+        public void One()
+        {
+            if (--Pending > 0) return;
+            if (!session.IsClosed) session.W.Ok();
+            session.OnTransactionDone();
+        }
     }
 
     /// <summary>unwatchAllKeys: unregisters every key on its shard. The set is not used afterwards.</summary>
@@ -94,11 +130,20 @@ public sealed class WatchSet
     {
         readonly WatchedKey key;
         readonly bool add;
-        public Registration(WatchedKey k, bool add) { key = k; this.add = add; }
+        readonly Acks? acks;
+        public Registration(WatchedKey k, bool add, Acks? acks = null) { key = k; this.add = add; this.acks = acks; }
         public override void Run(Shard shard)
         {
             if (add) shard.Watches.Add(key);
             else shard.Watches.Remove(key);
+            if (acks != null) acks.Home.Mailbox.Post(new Ack(acks));
         }
+    }
+
+    sealed class Ack : ShardMessage
+    {
+        readonly Acks acks;
+        public Ack(Acks acks) => this.acks = acks;
+        public override void Run(Shard shard) => acks.One();
     }
 }
