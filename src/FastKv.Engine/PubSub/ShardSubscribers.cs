@@ -80,30 +80,53 @@ public sealed class ShardSubscribers
         if (shardChannel)
         {
             if (shardChannelLookup.TryGetValue(channel, out List<Session>? subs))
-                foreach (Session s in subs) n += Write(s, "smessage"u8, default, channel, message, false);
+            {
+                ReadOnlySpan<byte> frame = Frame("smessage"u8, default, channel, message, false);
+                foreach (Session s in subs) n += Write(s, frame);
+            }
             return n;
         }
         if (channelLookup.TryGetValue(channel, out List<Session>? list))
-            foreach (Session s in list) n += Write(s, "message"u8, default, channel, message, false);
+        {
+            ReadOnlySpan<byte> frame = Frame("message"u8, default, channel, message, false);
+            foreach (Session s in list) n += Write(s, frame);
+        }
         foreach (PatternEntry e in patterns)
         {
             if (!Glob.Match(e.Pattern, channel, false)) continue;
-            foreach (Session s in e.Sessions) n += Write(s, "pmessage"u8, e.Pattern, channel, message, true);
+            ReadOnlySpan<byte> frame = Frame("pmessage"u8, e.Pattern, channel, message, true);
+            foreach (Session s in e.Sessions) n += Write(s, frame);
         }
         return n;
     }
 
-    int Write(Session s, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel,
+    /// <summary>Encodes a message push once for every subscriber: RESP2's array form (RESP3 differs only in its first byte).</summary>
+    readonly RespWriter frameWriter = new(new OutputBuffer(256));
+
+    ReadOnlySpan<byte> Frame(ReadOnlySpan<byte> kind, ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel,
         ReadOnlySpan<byte> message, bool withPattern)
     {
-        // A client already condemned by its output limit receives nothing more; Redis counts it still.
-        if (s.Client.Killed || s.Closed) return 1;
-        RespWriter w = s.W;
+        RespWriter w = frameWriter;
+        w.Output.Clear();
         w.PushHeader(withPattern ? 4 : 3);
         w.Bulk(kind);
         if (withPattern) w.Bulk(pattern);
         w.Bulk(channel);
         w.Bulk(message);
+        return w.Output.Written;
+    }
+
+    int Write(Session s, ReadOnlySpan<byte> frame)
+    {
+        // A client already condemned by its output limit receives nothing more; Redis counts it still.
+        if (s.Client.Killed || s.Closed) return 1;
+        RespWriter w = s.W;
+        if (w.Protocol == 3)
+        {
+            w.Raw(">"u8); // a push instead of RESP2's array; the rest of the frame is the same
+            w.Raw(frame.Slice(1));
+        }
+        else w.Raw(frame);
         if (shard.Server.Config.OutputBufferLimits.Exceeded(s.Client, s.Output.Length, shard.NowMs))
         {
             // Redis frees such a client asynchronously and says nothing to it; its loop closes it on the next flush.
