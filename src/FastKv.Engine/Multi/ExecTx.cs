@@ -59,10 +59,19 @@ public sealed class ExecTx : MultiShardTx
             ReadOnlySpan<byte> buf = m.Load(i);
             int[]? pos = CommandTable.GetKeys(spec, buf, m.Args);
             if (pos == null) continue; // malformed: the handler replies the error without touching keys
+            // MOVE and COPY ... DB also write the key in another database, which the key locks (per database)
+            // do not cover: their key's shard is locked whole, so nobody sees that write before EXEC ends.
+            bool otherDb = spec.Name is "move" or "copy";
             foreach (int p in pos)
             {
                 ReadOnlySpan<byte> key = m.Args.Get(buf, p);
-                keys.Add((server.ShardOf(key), steps[i].Db, key.ToArray(), write));
+                Shard owner = server.ShardOf(key);
+                if (otherDb)
+                {
+                    whole[owner.Id] = true;
+                    wholeWrite[owner.Id] = true;
+                }
+                keys.Add((owner, steps[i].Db, key.ToArray(), write));
             }
         }
         if (m.Watches != null)
