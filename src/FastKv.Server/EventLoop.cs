@@ -319,21 +319,32 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         if (c.Fd < byFd.Length && byFd[c.Fd] == c) byFd[c.Fd] = null;
         all.Remove(c);
         server.Clients.TryRemove(c.Client.Id, out _);
-        // The output array of a client that fell behind (a slow subscriber) is not pooled; collect it now so the
-        // process gives the memory back (Aggressive decommits the freed regions) instead of keeping it for reuse.
-        if (large && shard.NowMs - Volatile.Read(ref lastLargeCollectMs) >= 1000)
-        {
-            Volatile.Write(ref lastLargeCollectMs, shard.NowMs);
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
+        // The output array of a client that fell behind (a slow subscriber) is not pooled. The process gives that
+        // memory back with one aggressive collection (it decommits the freed regions), run by the timers once no
+        // such client has closed for a second: after the burst that filled it, not in the middle of it.
+        if (large) Volatile.Write(ref lastLargeCloseMs, shard.NowMs);
     }
 
     const int LargeOutputBytes = 4 * 1024 * 1024;
-    static long lastLargeCollectMs;
+    /// <summary>When a client with a large output last closed, on any shard (0: collected since).</summary>
+    static long lastLargeCloseMs;
+
+    /// <summary>
+    /// Runs the collection <see cref="Close"/> asked for. A blocking collection pauses every shard for as long as
+    /// the GC heap takes to compact, which holds connections' buffers only (keys and values are off-heap).
+    /// </summary>
+    void CollectAfterLargeClose(long now)
+    {
+        long last = Volatile.Read(ref lastLargeCloseMs);
+        if (last == 0 || now - last < 1000) return;
+        if (Interlocked.CompareExchange(ref lastLargeCloseMs, 0, last) != last) return; // another shard took it
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
 
     void Timers()
     {
         long now = shard.NowMs;
+        CollectAfterLargeClose(now);
         if (shard.Blocking.HomeWaiters > 0)
         {
             shard.Blocking.CheckTimeouts(now);
