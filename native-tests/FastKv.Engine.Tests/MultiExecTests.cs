@@ -45,6 +45,22 @@ public class MultiExecTests
 
     static string[] C(params string[] a) => a;
 
+    /// <summary>Every queued key on the other shard and nothing watched: the EXEC travels there as one atomic request
+    /// (RemoteExec) and answers like any EXEC, runtime errors and WRONGTYPE per command.</summary>
+    [Fact]
+    public void AllKeysOnOneForeignShard_RunThereInOneRequest()
+    {
+        using var h = new EngineHarness(shards: 2);
+        string a = KeyOn(h.Server, 1, "a"), b = KeyOn(h.Server, 1, "b");
+        Assert.Equal("+OK\r\n", Send(h, C("SET", b, "text")));
+        Assert.Equal("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n",
+            Send(h, C("MULTI"), C("INCR", a), C("INCRBY", a, "10"), C("INCR", b), C("LPUSH", b, "x"), C("GET", a)));
+        Assert.Equal("*5\r\n:1\r\n:11\r\n-ERR value is not an integer or out of range\r\n" +
+                     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n$2\r\n11\r\n", Send(h, C("EXEC")));
+        Assert.Equal("$2\r\n11\r\n", Send(h, C("GET", a)));
+        Assert.Equal("-ERR EXEC without MULTI\r\n", Send(h, C("EXEC")));
+    }
+
     [Fact]
     public void Queued_ThenExecutedInOrder_WithRuntimeErrorsPerCommand()
     {

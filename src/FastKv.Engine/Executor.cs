@@ -108,6 +108,30 @@ public static unsafe class Executor
     static bool BlockedWhole(Shard shard, long txId) => shard.Locks.Active && shard.Locks.AnyGrantedOther(txId);
 
     /// <summary>
+    /// Whether a granted intent lock of another transaction covers a key of any of the RESP-encoded commands
+    /// (checked before an atomic request runs any of them). The commands were resolved when they were queued.
+    /// </summary>
+    public static bool AnyBlocked(Shard shard, ReadOnlySpan<byte> req, int db, long txId)
+    {
+        if (!shard.Locks.Active) return false;
+        ArgList args = shard.ScratchArgs;
+        for (int offset = 0; offset < req.Length;)
+        {
+            ref RespParser parser = ref shard.ScratchParser;
+            parser.Reset();
+            // As in RunEncoded: our own complete RESP arrays, which the parser does not write into.
+            Span<byte> span = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(req), req.Length).Slice(offset);
+            RespStatus st = parser.Parse(span, args, out int consumed);
+            Debug.Assert(st == RespStatus.Complete);
+            CommandSpec? spec = shard.Server.Commands.Find(args.Get(span, 0));
+            if (spec != null && spec.Subcommands != null && args.Count >= 2) spec = CommandTable.FindSub(spec, args.Get(span, 1)) ?? spec;
+            if (spec != null && Blocked(shard, spec, span, args, db, txId)) return true;
+            offset += consumed;
+        }
+        return false;
+    }
+
+    /// <summary>
     /// Runs RESP-encoded commands from <paramref name="offset"/> on <paramref name="shard"/>,
     /// writing replies to <paramref name="w"/>. Returns false, with <paramref name="offset"/> at the
     /// blocked command, when an intent lock makes it wait.

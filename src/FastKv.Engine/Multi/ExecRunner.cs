@@ -51,7 +51,9 @@ public static class ExecRunner
         ExecStep[] steps = Plan(s, m, out bool allHome);
         if (!allHome)
         {
-            new ExecTx(s, m, steps).Start();
+            Shard? single = RemoteExec.SingleTarget(s, m, steps);
+            if (single != null) RemoteExec.Start(s, m, single);
+            else new ExecTx(s, m, steps).Start();
             return MultiStep.Started;
         }
         if (home.Locks.Active)

@@ -30,6 +30,11 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     public int Commands;
     /// <summary>Owned by a session: part of the batch it is gathering or waiting for.</summary>
     public bool InBatch;
+    /// <summary>
+    /// All or nothing with respect to intent locks (a whole EXEC, <see cref="RemoteExec"/>): waits until no lock
+    /// covers any of its commands' keys, then runs them all without parking in between.
+    /// </summary>
+    public bool Atomic;
     int offset;
     bool returning;
 
@@ -77,6 +82,11 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
 
     void Continue(Shard shard)
     {
+        if (Atomic && offset == 0 && Executor.AnyBlocked(shard, Request.Written, Db, TxId))
+        {
+            shard.Locks.Park(this);
+            return;
+        }
         if (!Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId))
         {
             shard.Locks.Park(this);
