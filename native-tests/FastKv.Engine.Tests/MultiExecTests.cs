@@ -45,6 +45,30 @@ public class MultiExecTests
 
     static string[] C(params string[] a) => a;
 
+    /// <summary>
+    /// A client blocked on a key an EXEC pushes to is served after the whole EXEC, as in Redis (checked on
+    /// redis-server 7.0: LLEN inside the EXEC sees the pushed element, the waiter gets it afterwards). Once with
+    /// the key on the home shard (inline EXEC), once on the other shard (the EXEC travels there as one request).
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void BlockedClients_AreServedAfterTheWholeExec(int keyShard)
+    {
+        using var h = new EngineHarness(shards: 2);
+        string q = KeyOn(h.Server, keyShard, "q");
+        var waiter = new Session(h.Server.Shards[0], new Client { Id = 2 });
+        waiter.Feed(EngineHarness.Command("BLPOP", q, "0"));
+        Pump(h);
+        Assert.True(waiter.Waiting);
+        Assert.Equal("+OK\r\n+QUEUED\r\n+QUEUED\r\n", Send(h, C("MULTI"), C("LPUSH", q, "a"), C("LLEN", q)));
+        Assert.Equal("*2\r\n:1\r\n:1\r\n", Send(h, C("EXEC")));
+        Pump(h);
+        Assert.False(waiter.Waiting);
+        Assert.Equal($"*2\r\n${q.Length}\r\n{q}\r\n$1\r\na\r\n", Encoding.UTF8.GetString(waiter.Output.Written));
+        Assert.Equal(":0\r\n", Send(h, C("LLEN", q)));
+    }
+
     /// <summary>Every queued key on the other shard and nothing watched: the EXEC travels there as one atomic request
     /// (RemoteExec) and answers like any EXEC, runtime errors and WRONGTYPE per command.</summary>
     [Fact]

@@ -101,7 +101,21 @@ public sealed class ShardBlocking
         int[]? all = n > small.Length ? CommandTable.GetKeys(c.Spec, c.Buffer, c.Args) : null;
         ReadOnlySpan<int> pos = all ?? small.Slice(0, n);
         foreach (int p in pos) Signal(c.DbIndex, c.Arg(p));
-        if (!serving) ServeReady();
+        if (!serving && holds == 0) ServeReady();
+    }
+
+    int holds;
+
+    /// <summary>
+    /// Defers serving until <see cref="Release"/>: the commands of one EXEC (or of its part on this shard) act as
+    /// one command, and Redis serves the clients blocked on their keys after the whole EXEC.
+    /// </summary>
+    public void Hold() => holds++;
+
+    /// <summary>Ends a <see cref="Hold"/>: serves the keys made ready meanwhile.</summary>
+    public void Release()
+    {
+        if (--holds == 0 && !serving && ready.Count > 0) ServeReady();
     }
 
     /// <summary>Marks a key ready when someone waits on it (a lookup without a copy of the key otherwise).</summary>

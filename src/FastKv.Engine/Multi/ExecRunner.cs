@@ -74,7 +74,12 @@ public static class ExecRunner
             return MultiStep.Handled;
         }
         w.ArrayHeader(steps.Length);
-        for (int i = 0; i < steps.Length; i++) RunAtHome(s, m, i, 0);
+        home.Blocking.Hold();
+        try
+        {
+            for (int i = 0; i < steps.Length; i++) RunAtHome(s, m, i, 0);
+        }
+        finally { home.Blocking.Release(); }
         m.Discard(home);
         return MultiStep.Handled;
     }

@@ -87,7 +87,14 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
             shard.Locks.Park(this);
             return;
         }
-        if (!Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId))
+        // Part of a transaction (an EXEC, or a multi-shard command's share): clients blocked on its keys are
+        // served after all of its commands here, as Redis serves them after the command (or EXEC) that fed them.
+        bool hold = Atomic || TxId != 0;
+        if (hold) shard.Blocking.Hold();
+        bool done;
+        try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId); }
+        finally { if (hold) shard.Blocking.Release(); }
+        if (!done)
         {
             shard.Locks.Park(this);
             return;
