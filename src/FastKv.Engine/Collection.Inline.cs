@@ -59,6 +59,19 @@ public static unsafe partial class Collection
     public static bool CanInline(byte type, byte enc, int keyLength, int packedBytes)
         => InlineKind(type, enc) && packedBytes >= ValueSize && keyLength + packedBytes <= InlineMaxBytes;
 
+    /// <summary>
+    /// The packed size of the pointed-to listpack <paramref name="lp"/> of a collection of this type and encoding when
+    /// it <see cref="CanInline"/> under a key of <paramref name="keyLength"/> bytes, else -1. A backlen is never longer
+    /// than its entry, so packing at most halves the entries' bytes: a listpack that cannot get under the limit that
+    /// way is not walked (Settle runs after every write to a listpack hash, whatever its size).
+    /// </summary>
+    static int InlineSize(byte type, byte enc, int keyLength, byte* lp)
+    {
+        if (!InlineKind(type, enc) || keyLength + (Listpack.TotalBytes(lp) - Listpack.EmptySize) / 2 > InlineMaxBytes) return -1;
+        int packed = Listpack.PackedSize(lp);
+        return CanInline(type, enc, keyLength, packed) ? packed : -1;
+    }
+
     /// <summary>Size of the scratch buffer <see cref="Ptr"/> rebuilds inline listpacks in: a packed listpack of at
     /// most <see cref="InlineMaxBytes"/> has at most that many entries, each of which gains at most a 2-byte
     /// backlen (entries are shorter than 16383 bytes), plus the 7 bytes of header and terminator.</summary>
@@ -120,12 +133,9 @@ public static unsafe partial class Collection
             return;
         }
         byte* p = Ptr(e);
-        if (InlineKind(type, enc))
-        {
-            int packed = Listpack.PackedSize(p);
-            if (CanInline(type, enc, key.Length, packed)) { AddPacked(db, key, type, enc, p, packed, expireAt); return; }
-        }
-        db.AddCollection(key, type, enc, Clone(arena, type, enc, p), expireAt);
+        int packed = InlineSize(type, enc, key.Length, p);
+        if (packed >= 0) AddPacked(db, key, type, enc, p, packed, expireAt);
+        else db.AddCollection(key, type, enc, Clone(arena, type, enc, p), expireAt);
     }
 
     /// <summary>
@@ -136,8 +146,9 @@ public static unsafe partial class Collection
     {
         byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
         if (!InlineKind(type, enc)) return e;
-        int packed = KeyEntry.IsInline(e) ? KeyEntry.ValueLength(e) : Listpack.PackedSize(Ptr(e));
-        if (KeyEntry.IsInline(e) == CanInline(type, enc, KeyEntry.KeyLength(e), packed)) return e;
+        int keyLength = KeyEntry.KeyLength(e);
+        bool fits = KeyEntry.IsInline(e) ? CanInline(type, enc, keyLength, KeyEntry.ValueLength(e)) : InlineSize(type, enc, keyLength, Ptr(e)) >= 0;
+        if (KeyEntry.IsInline(e) == fits) return e;
         Detach(arena, e);
         return Settle(db, arena, e);
     }
@@ -152,15 +163,12 @@ public static unsafe partial class Collection
     {
         byte* p = Deserialize(arena, type, enc, data);
         if (p == null) return false;
-        if (InlineKind(type, enc))
+        int packed = InlineSize(type, enc, key.Length, p);
+        if (packed >= 0)
         {
-            int packed = Listpack.PackedSize(p);
-            if (CanInline(type, enc, key.Length, packed))
-            {
-                AddPacked(db, key, type, enc, p, packed, expireAt, overwrite);
-                Listpack.Free(arena, p);
-                return true;
-            }
+            AddPacked(db, key, type, enc, p, packed, expireAt, overwrite);
+            Listpack.Free(arena, p);
+            return true;
         }
         db.AddCollection(key, type, enc, p, expireAt, overwrite);
         return true;
@@ -203,17 +211,14 @@ public static unsafe partial class Collection
         byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
         byte* p = Ptr(e);
         int keyLength = KeyEntry.KeyLength(e);
-        if (InlineKind(type, enc))
+        int packed = InlineSize(type, enc, keyLength, p);
+        if (packed >= 0)
         {
-            int packed = Listpack.PackedSize(p);
-            if (CanInline(type, enc, keyLength, packed))
-            {
-                byte* buf = stackalloc byte[InlineMaxBytes];
-                Listpack.Pack(p, buf);
-                byte* n = db.ReplaceValue(e, new ReadOnlySpan<byte>(buf, packed), inlineValue: true);
-                Listpack.Free(arena, p);
-                return n;
-            }
+            byte* buf = stackalloc byte[InlineMaxBytes];
+            Listpack.Pack(p, buf);
+            byte* n = db.ReplaceValue(e, new ReadOnlySpan<byte>(buf, packed), inlineValue: true);
+            Listpack.Free(arena, p);
+            return n;
         }
         if ((nuint)KeyEntry.AllocSize(e) == Arena.UsableSize((nuint)KeyEntry.SizeFor(keyLength, ValueSize, KeyEntry.HasExpire(e))))
             return e;
