@@ -280,6 +280,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         if ((o.Length > 0 || c.Client.OutputSoftLimitSinceMs != 0) &&
             server.Config.OutputBufferLimits.Exceeded(c.Client, o.Length, shard.NowMs))
         {
+            c.Client.Killed = true; // condemned by its output limit (Close gives its memory back)
             Close(c);
             return;
         }
@@ -312,7 +313,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     {
         if (c.Closed) return;
         c.Closed = true;
-        bool large = c.Session.Output.Capacity >= LargeOutputBytes;
+        // Only a client the output limit condemned: one that merely had a large reply leaves its memory to the GC.
+        bool large = c.Client.Killed && c.Session.Output.Capacity >= LargeOutputBytes;
         c.Session.Close();
         Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, c.Fd, null);
         Libc.close(c.Fd);

@@ -24,9 +24,6 @@ public sealed class OutputBufferLimits
     public Limit Replica = new() { Hard = 256L << 20, Soft = 64L << 20, SoftSeconds = 60 };
     public Limit PubSub = new() { Hard = 32L << 20, Soft = 8L << 20, SoftSeconds = 60 };
 
-    /// <summary>True when no class has a limit a client could reach (the common "normal 0 0 0" check is one test).</summary>
-    public bool NormalUnlimited => Normal.Hard == 0 && Normal.Soft == 0;
-
     /// <summary>Applies "class hard soft seconds ..." (any number of classes); Redis's error text or null.</summary>
     public string? Parse(string value)
     {

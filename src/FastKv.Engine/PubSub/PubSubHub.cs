@@ -121,7 +121,7 @@ public sealed class PubSubHub
     /// <summary>Adds a subscription of <paramref name="session"/>; false when it already had it.</summary>
     public bool Subscribe(Session session, SubscriptionKind kind, ReadOnlySpan<byte> name)
     {
-        Subscriptions subs = session.Client.PubSub ??= new Subscriptions(session);
+        Subscriptions subs = session.Client.PubSub ??= new Subscriptions();
         HashSet<byte[]> set = subs.Of(kind);
         if (set.GetAlternateLookup<ReadOnlySpan<byte>>().Contains(name)) return false;
         byte[] key = name.ToArray();

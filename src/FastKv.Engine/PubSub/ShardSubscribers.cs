@@ -135,12 +135,4 @@ public sealed class ShardSubscribers
         s.Host?.OnSessionResumed(s);
         return 1;
     }
-
-    /// <summary>Local subscriber count of a channel (tests and diagnostics).</summary>
-    public int LocalCount(SubscriptionKind kind, ReadOnlySpan<byte> name)
-    {
-        if (kind == SubscriptionKind.Pattern) return FindPattern(name)?.Sessions.Count ?? 0;
-        var lookup = kind == SubscriptionKind.Channel ? channelLookup : shardChannelLookup;
-        return lookup.TryGetValue(name, out List<Session>? l) ? l.Count : 0;
-    }
 }

@@ -16,12 +16,9 @@ public enum SubscriptionKind
 /// </summary>
 public sealed class Subscriptions
 {
-    public readonly Session Session;
     public readonly HashSet<byte[]> Channels = new(ChannelComparer.Instance);
     public readonly HashSet<byte[]> Patterns = new(ChannelComparer.Instance);
     public readonly HashSet<byte[]> ShardChannels = new(ChannelComparer.Instance);
-
-    public Subscriptions(Session session) => Session = session;
 
     public HashSet<byte[]> Of(SubscriptionKind kind) => kind switch
     {
