@@ -199,7 +199,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             start += consumed;
             return true;
         }
-        if (Client.PubSub != null && Client.Protocol == 2 && Client.PubSub.Any && !Commands.PubSubCommands.AllowedWhileSubscribed(spec))
+        if (Client.PubSub != null && Commands.PubSubCommands.InSubscriberMode(Client) && !Commands.PubSubCommands.AllowedWhileSubscribed(spec))
         {
             // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As Redis's
             // processCommand, this check comes before queuing, and a rejection inside MULTI aborts the EXEC.
@@ -209,8 +209,8 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             start += consumed;
             return true;
         }
-        // A client in MULTI queues its commands; one that used MULTI/WATCH also has RESET clean up.
-        if (Client.Multi != null || (spec.Flags & CommandFlags.SessionHook) != 0)
+        // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
+        if (Client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0)
         {
             Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, slotCount > 0);
             if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);

@@ -146,7 +146,7 @@ public static unsafe class Blocking
         for (int i = 0; i < plan.Keys.Length; i++)
             if (TryServe(c.Shard, c.DbOverride, c.DbIndex, plan, i, c.W)) return;
         // Redis answers a null bulk for the list moves run without blocking (inside MULTI), a null array otherwise.
-        if (c.Spec.Name is "blmove" or "brpoplpush") c.W.NullBulk();
+        if (plan.Kind == BlockKind.ListMove) c.W.NullBulk();
         else c.W.NullArray();
     }
 

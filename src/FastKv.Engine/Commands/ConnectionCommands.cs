@@ -82,6 +82,7 @@ public static unsafe class ConnectionCommands
     {
         Client cl = c.Client!;
         if (cl.Session != null) c.Shard.Server.PubSub.UnsubscribeAll(cl.Session);
+        cl.Multi?.Discard(c.Shard); // leaves MULTI, unwatches every key
         cl.Db = 0;
         cl.Protocol = 2;
         c.W.Protocol = 2;

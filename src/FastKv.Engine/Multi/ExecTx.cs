@@ -146,7 +146,8 @@ public sealed class ExecTx : MultiShardTx
             Shard target = steps[next].Target!;
             if (!runParts.TryGetValue(target, out RemoteRequest? r))
             {
-                runParts[target] = r = Part(target, Session.Client.Db);
+                // The database Plan followed through the queued SELECTs, which is what the locks were taken in.
+                runParts[target] = r = Part(target, steps[next].Db);
                 runPos[target] = 0;
             }
             ReadOnlySpan<byte> buf = m.Load(next);

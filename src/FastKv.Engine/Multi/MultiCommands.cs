@@ -104,9 +104,8 @@ public static unsafe class MultiCommands
         MultiState? m = s.Client.Multi;
         if (m == null || !m.Queuing)
         {
-            if (spec.Name == "watch") return batchOpen ? MultiStep.EndPass : WatchKeys(s, buf, args, w);
-            if (spec.Name == "reset") m?.Discard(s.Home);
-            return MultiStep.None;
+            // Only WATCH comes here outside MULTI (CommandFlags.SessionHook).
+            return batchOpen ? MultiStep.EndPass : WatchKeys(s, buf, args, w);
         }
         switch (spec.Name)
         {
@@ -124,8 +123,7 @@ public static unsafe class MultiCommands
                 return MultiStep.Handled;
             case "quit":
                 return MultiStep.None;
-            case "reset":
-                m.Discard(s.Home);
+            case "reset": // its handler leaves MULTI and unwatches (ConnectionCommands.Reset)
                 return MultiStep.None;
         }
         if ((spec.Flags & CommandFlags.NoMulti) != 0)
