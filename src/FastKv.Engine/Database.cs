@@ -72,7 +72,13 @@ public sealed unsafe class Database : IDisposable
     void ExpireNow(ReadOnlySpan<byte> key, ulong h, byte* e)
     {
         table.Remove(key, h);
-        SignalExpired(key);
+        DropExpired(e);
+    }
+
+    /// <summary>An expired entry just taken out of the table: announced ("expired", watchers), freed and counted.</summary>
+    internal void DropExpired(byte* e)
+    {
+        SignalExpired(KeyEntry.Key(e));
         FreeEntry(e);
         shard.Stats.ExpiredKeys++;
     }
@@ -260,10 +266,12 @@ public sealed unsafe class Database : IDisposable
         ulong h = KeyHash.Hash(key);
         byte* e = table.Remove(key, h);
         if (e == null) return false;
-        bool expired = Expired(e);
-        if (expired) SignalExpired(key);
+        if (Expired(e))
+        {
+            DropExpired(e);
+            return false;
+        }
         FreeEntry(e);
-        if (expired) { shard.Stats.ExpiredKeys++; return false; }
         return true;
     }
 

@@ -110,9 +110,7 @@ public static unsafe partial class KeyCommands
             if (KeyLookup.IsExpired(Shard, e))
             {
                 // Returning true removes it from the table; the visitor frees it.
-                Db.SignalExpired(KeyEntry.Key(e));
-                Db.FreeEntry(e);
-                Shard.Stats.ExpiredKeys++;
+                Db.DropExpired(e);
                 return true;
             }
             Visited++;

@@ -276,25 +276,26 @@ public static unsafe partial class StringCommands
         if (expireArg != 0 && !TryExpireAt(ref c, expireArg, flags, out at)) return;
         c.W.Bulk(KeyEntry.Value(e));
 
+        if (expireArg == 0 && (flags & OptPersist) == 0) return;
         if (expireArg != 0 && (flags & (OptExAt | OptPxAt)) != 0 && at <= c.NowMs)
         {
             db.Remove(e);
             c.Modified(1, NotifyClass.Generic, "del"u8);
+            return;
         }
-        else if (expireArg != 0)
+        // Read gave the entry, not the table slot that SetExpire rewrites (the entry moves when it gains or
+        // loses its expire field).
+        byte** slot = db.FindSlot(key, KeyHash.Hash(key));
+        if (slot == null) return;
+        if (expireArg != 0)
         {
-            byte** slot = db.FindSlot(key, KeyHash.Hash(key));
-            if (slot != null) db.SetExpire(slot, at);
+            db.SetExpire(slot, at);
             c.Modified(1, NotifyClass.Generic, "expire"u8);
         }
-        else if ((flags & OptPersist) != 0)
+        else if (KeyEntry.HasExpire(*slot))
         {
-            byte** slot = db.FindSlot(key, KeyHash.Hash(key));
-            if (slot != null && KeyEntry.HasExpire(*slot))
-            {
-                db.SetExpire(slot, -1);
-                c.Modified(1, NotifyClass.Generic, "persist"u8);
-            }
+            db.SetExpire(slot, -1);
+            c.Modified(1, NotifyClass.Generic, "persist"u8);
         }
     }
 
