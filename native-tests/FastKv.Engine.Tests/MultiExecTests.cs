@@ -48,12 +48,14 @@ public class MultiExecTests
     /// <summary>
     /// A client blocked on a key an EXEC pushes to is served after the whole EXEC, as in Redis (checked on
     /// redis-server 7.0: LLEN inside the EXEC sees the pushed element, the waiter gets it afterwards). Once with
-    /// the key on the home shard (inline EXEC), once on the other shard (the EXEC travels there as one request).
+    /// the key on the home shard (inline EXEC), on the other shard (the EXEC travels there as one request), and on
+    /// the other shard with a PING between the writes, which splits the EXEC into rounds under intent locks.
     /// </summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    public void BlockedClients_AreServedAfterTheWholeExec(int keyShard)
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    public void BlockedClients_AreServedAfterTheWholeExec(int keyShard, bool rounds)
     {
         using var h = new EngineHarness(shards: 2);
         string q = KeyOn(h.Server, keyShard, "q");
@@ -61,8 +63,16 @@ public class MultiExecTests
         waiter.Feed(EngineHarness.Command("BLPOP", q, "0"));
         Pump(h);
         Assert.True(waiter.Waiting);
-        Assert.Equal("+OK\r\n+QUEUED\r\n+QUEUED\r\n", Send(h, C("MULTI"), C("LPUSH", q, "a"), C("LLEN", q)));
-        Assert.Equal("*2\r\n:1\r\n:1\r\n", Send(h, C("EXEC")));
+        if (rounds)
+        {
+            Assert.Equal("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n", Send(h, C("MULTI"), C("LPUSH", q, "a"), C("PING"), C("LLEN", q)));
+            Assert.Equal("*3\r\n:1\r\n+PONG\r\n:1\r\n", Send(h, C("EXEC")));
+        }
+        else
+        {
+            Assert.Equal("+OK\r\n+QUEUED\r\n+QUEUED\r\n", Send(h, C("MULTI"), C("LPUSH", q, "a"), C("LLEN", q)));
+            Assert.Equal("*2\r\n:1\r\n:1\r\n", Send(h, C("EXEC")));
+        }
         Pump(h);
         Assert.False(waiter.Waiting);
         Assert.Equal($"*2\r\n${q.Length}\r\n{q}\r\n$1\r\na\r\n", Encoding.UTF8.GetString(waiter.Output.Written));

@@ -132,14 +132,27 @@ public sealed class ShardBlocking
         serving = true;
         try
         {
-            while (ready.Count > 0)
+            // A key under a granted intent lock waits: the transaction holding it (a multi-round EXEC, say) is
+            // not over, and its waiters are served once the lock goes (AfterLocksReleased).
+            for (int i = 0; i < ready.Count;)
             {
-                WaitKey k = ready[0];
-                ready.RemoveAt(0);
+                WaitKey k = ready[i];
+                if (shard.Locks.Active && shard.Locks.Blocks(TxLock.KeyId(k.Db, KeyHash.Hash(k.Key)), true, 0))
+                {
+                    i++;
+                    continue;
+                }
+                ready.RemoveAt(i);
                 ServeKey(k);
             }
         }
         finally { serving = false; }
+    }
+
+    /// <summary>TxLocks released a transaction's locks: serves the keys that waited for it.</summary>
+    public void AfterLocksReleased()
+    {
+        if (ready.Count > 0 && !serving && holds == 0) ServeReady();
     }
 
     /// <summary>Serves the key's waiters in arrival order while it holds data of their type.</summary>

@@ -87,6 +87,7 @@ public sealed class TxLocks
             parked.Clear();
             foreach (var w in wake) w.Resume(shard);
         }
+        shard.Blocking.AfterLocksReleased();
     }
 
     void GrantReady()
