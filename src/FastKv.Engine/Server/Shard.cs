@@ -4,19 +4,6 @@ using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
-/// <summary>Counters one shard keeps; INFO sums them over shards.</summary>
-public sealed class ShardStats
-{
-    public long ExpiredKeys;
-    public long KeyspaceHits;
-    public long KeyspaceMisses;
-    public long CommandsProcessed;
-    public long ConnectionsReceived;
-    public long RejectedConnections;
-    public long NetInputBytes;
-    public long NetOutputBytes;
-}
-
 /// <summary>
 /// Everything one shard thread owns: its arena, its part of every database, its clock and
 /// counters, its mailbox and intent locks. Only the owning thread touches it, except the
@@ -94,22 +81,5 @@ public sealed unsafe class Shard : IDisposable
     {
         foreach (var db in Dbs) db.Dispose();
         Arena.Dispose();
-    }
-}
-
-/// <summary>Per-command call counts and time (INFO commandstats), indexed by command id.</summary>
-public sealed class CommandStats
-{
-    public readonly long[] Calls;
-    public readonly long[] Microseconds;
-    public CommandStats(int n)
-    {
-        Calls = new long[n];
-        Microseconds = new long[n];
-    }
-    public void Reset()
-    {
-        Array.Clear(Calls);
-        Array.Clear(Microseconds);
     }
 }

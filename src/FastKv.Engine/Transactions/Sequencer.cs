@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// Hands out global transaction ids and posts every lock request of one transaction while
+/// holding one lock, so all shards receive lock requests in the same (id) order. Only
+/// multi-shard work comes here; single-shard commands never touch it.
+/// </summary>
+public static class Sequencer
+{
+    static readonly object gate = new();
+    static long lastId;
+
+    public static void Submit(MultiShardTx tx, List<(Shard shard, TxLock lck)> locks)
+    {
+        lock (gate)
+        {
+            long id = ++lastId;
+            tx.TxId = id;
+            foreach (var (shard, l) in locks)
+            {
+                l.TxId = id;
+                shard.Mailbox.Post(new LockMessage(l, true));
+            }
+        }
+    }
+
+    sealed class LockMessage : ShardMessage
+    {
+        readonly TxLock lck;
+        readonly bool acquire;
+        public LockMessage(TxLock l, bool acquire) { lck = l; this.acquire = acquire; }
+        public override void Run(Shard shard)
+        {
+            if (acquire) shard.Locks.Request(lck);
+            else shard.Locks.Release(lck.TxId);
+        }
+    }
+
+    public static void Release(Shard shard, TxLock l) => shard.Mailbox.Post(new LockMessage(l, false));
+}
