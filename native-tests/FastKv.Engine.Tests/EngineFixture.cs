@@ -39,5 +39,26 @@ public sealed class EngineHarness : IDisposable
         return reply;
     }
 
+    /// <summary>A key name starting with <paramref name="prefix"/> that lives on shard <paramref name="shard"/>.</summary>
+    public static string KeyOn(ServerState s, int shard, string prefix)
+    {
+        for (int i = 0; ; i++)
+        {
+            string k = prefix + i;
+            if (s.ShardOf(Encoding.ASCII.GetBytes(k)).Id == shard) return k;
+        }
+    }
+
+    /// <summary>Runs every shard's mailbox until no message is left (the shard loops' part, without threads).</summary>
+    public static void Pump(ServerState server)
+    {
+        for (int round = 0; round < 1000; round++)
+        {
+            int n = 0;
+            foreach (Shard s in server.Shards) n += s.Mailbox.Drain(s);
+            if (n == 0) return;
+        }
+    }
+
     public void Dispose() => Server.Dispose();
 }

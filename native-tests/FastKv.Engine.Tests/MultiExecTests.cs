@@ -12,14 +12,7 @@ namespace FastKv.Engine.Tests;
 /// </summary>
 public class MultiExecTests
 {
-    static string KeyOn(ServerState s, int shard, string prefix)
-    {
-        for (int i = 0; ; i++)
-        {
-            string k = prefix + i;
-            if (s.ShardOf(Encoding.ASCII.GetBytes(k)).Id == shard) return k;
-        }
-    }
+    static string KeyOn(ServerState s, int shard, string prefix) => EngineHarness.KeyOn(s, shard, prefix);
 
     static void Pump(EngineHarness h)
     {

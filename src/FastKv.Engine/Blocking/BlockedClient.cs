@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using FastKv.Protocol;
@@ -19,16 +18,13 @@ namespace FastKv.Engine;
 /// The home shard never finishes a Claimed waiter; it retries the timeout on its next tick, by when the
 /// claimer has served it or let it go.
 /// </summary>
-public sealed class BlockedClient : IRemoteOwner
+public sealed class BlockedClient : IShardOpOwner
 {
     const int Waiting = 0, Claimed = 1, Done = 2;
 
-    static long lastId;
-    /// <summary>Waiters by id, for the internal command that registers them on a key's shard.</summary>
-    static readonly ConcurrentDictionary<long, BlockedClient> registry = new();
-
-    public readonly long Id;
     public readonly Session Session;
+    /// <summary>The blocking command, counted in INFO commandstats once, when it ends.</summary>
+    public readonly CommandSpec Spec;
     public readonly Shard Home;
     public readonly BlockingPlan Plan;
     public readonly List<Shard> Shards;
@@ -38,18 +34,15 @@ public sealed class BlockedClient : IRemoteOwner
     public readonly RespWriter Reply;
     int state;
 
-    public BlockedClient(Session session, BlockingPlan plan)
+    public BlockedClient(Session session, BlockingPlan plan, CommandSpec spec)
     {
-        Id = Interlocked.Increment(ref lastId);
         Session = session;
+        Spec = spec;
         Home = session.Home;
         Plan = plan;
         Shards = plan.Shards(Home.Server);
         Reply = new RespWriter(new OutputBuffer()) { Protocol = session.Client.Protocol };
-        registry[Id] = this;
     }
-
-    public static BlockedClient? Find(long id) => registry.TryGetValue(id, out var w) ? w : null;
 
     public bool IsDone => Volatile.Read(ref state) == Done;
 
@@ -80,12 +73,10 @@ public sealed class BlockedClient : IRemoteOwner
 
     // ---- home shard side ----------------------------------------------------------------------
 
-    /// <summary>The first attempt came back from the key's shard: a reply, or the marker that it waits now.</summary>
-    public void OnRemoteDone(RemoteRequest r)
+    /// <summary>The first attempt came back from the key's shard: served there, or waiting now.</summary>
+    public void OnOpDone(ShardOp op)
     {
-        ReadOnlySpan<byte> reply = r.ReplyBuffer.Written;
-        if (reply.SequenceEqual(ShardBlocking.WaitingMarker)) return;
-        Complete(reply);
+        if (op is BlockAttempt { Served: true }) Complete(Reply.Output.Written);
     }
 
     /// <summary>Ends the command with a reply (served, error or timeout): forget the waiter everywhere, resume the client.</summary>
@@ -93,13 +84,13 @@ public sealed class BlockedClient : IRemoteOwner
     {
         Volatile.Write(ref state, Done);
         Forget();
+        Executor.Count(Home, Spec, 0);
         if (!Session.Closed) Session.W.Raw(reply);
         Session.OnBlockedDone();
     }
 
     void Forget()
     {
-        registry.TryRemove(Id, out _);
         Home.Blocking.RemoveTimeout(this);
         foreach (var s in Shards)
             if (s == Home) s.Blocking.Unregister(this);
@@ -111,6 +102,7 @@ public sealed class BlockedClient : IRemoteOwner
     {
         if (!TryEnd()) return IsDone;
         Forget();
+        Executor.Count(Home, Spec, 0);
         if (!Session.Closed) Session.W.NullArray();
         Session.OnBlockedDone();
         return true;

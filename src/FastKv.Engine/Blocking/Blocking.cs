@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using FastKv.Protocol;
 
 namespace FastKv.Engine;
@@ -13,8 +12,8 @@ namespace FastKv.Engine;
 /// no key has data, leaves a <see cref="BlockedClient"/> registered on the keys' shards:
 /// </para>
 /// <list type="bullet">
-/// <item>All keys on one shard: one internal request (<c>__fkv-block</c>) tries the keys in order on
-/// that shard and registers the waiter there when none has data, in one step, so no push can slip
+/// <item>All keys on one shard: one typed operation (<see cref="BlockAttempt"/>) tries the keys in order
+/// on that shard and registers the waiter there when none has data, in one step, so no push can slip
 /// between the try and the registration.</item>
 /// <item>Keys on several shards: a <see cref="GatherTx"/> runs the command under the transaction locks
 /// (non-blocking), then registers the waiter on every shard before the locks go.</item>
@@ -24,7 +23,6 @@ namespace FastKv.Engine;
 /// </summary>
 public static unsafe class Blocking
 {
-    public const string BlockCommand = "__fkv-block";
     const CommandFlags W = CommandFlags.Write, B = CommandFlags.Blocking;
 
     public static void Register(CommandTable t)
@@ -37,8 +35,6 @@ public static unsafe class Blocking
         Z(t.Add("bzpopmin", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
         Z(t.Add("bzpopmax", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
         Z(t.Add("bzmpop", -5, W | B, 0, 0, 0, "@write @sortedset @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
-        // __fkv-block id try|wait key...: first attempt plus registration, or registration only.
-        t.Add(BlockCommand, -4, W, 3, -1, 1, "", &BlockHandler);
     }
 
     static void L(CommandSpec s) => s.Group = "list";
@@ -55,17 +51,19 @@ public static unsafe class Blocking
         BlockingPlan? plan = BlockingPlan.Parse(spec, buf, args, out string? error);
         if (plan == null)
         {
+            Executor.Count(s.Home, spec, 0);
             s.W.Error(error!);
             return false;
         }
         long now = s.Home.NowMs;
         if (plan.TimeoutMs > 0 && plan.TimeoutMs > long.MaxValue - now)
         {
+            Executor.Count(s.Home, spec, 0);
             s.W.Error("ERR timeout is out of range");
             return false;
         }
         plan.Db = s.Client.Db;
-        var w = new BlockedClient(s, plan) { Deadline = plan.TimeoutMs == 0 ? long.MaxValue : now + plan.TimeoutMs };
+        var w = new BlockedClient(s, plan, spec) { Deadline = plan.TimeoutMs == 0 ? long.MaxValue : now + plan.TimeoutMs };
         s.Blocked = w;
         s.Home.Blocking.BlockedClients++;
         if (w.Deadline != long.MaxValue) s.Home.Blocking.AddTimeout(w);
@@ -78,60 +76,12 @@ public static unsafe class Blocking
     {
         if (w.Shards.Count == 1)
         {
-            var r = new RemoteRequest(w);
-            r.Reset(w.Home, w.Shards[0], w.Plan.Db, w.Session.Client.Protocol, 0);
-            var items = new List<byte[]> { SubCommand.Text(BlockCommand), Id(w), SubCommand.Text("try") };
-            items.AddRange(w.Plan.Keys);
-            SubCommand.Add(r, items);
-            r.Send();
+            var op = new BlockAttempt(w, tryFirst: true);
+            op.Prepare(w.Home, w.Shards[0], w, 0);
+            op.Send();
             return;
         }
         new BlockingGatherTx(w).Start();
-    }
-
-    static byte[] Id(BlockedClient w) => SubCommand.Text(w.Id.ToString(CultureInfo.InvariantCulture));
-
-    // ---- on a key's shard ---------------------------------------------------------------------------
-
-    /// <summary>
-    /// __fkv-block id try|wait key...: "try" claims the waiter, tries its keys in order and answers the
-    /// reply, or registers the waiter and answers the waiting marker; "wait" only registers it (the
-    /// cross-shard transaction already tried). A waiter that ended meanwhile is left alone.
-    /// </summary>
-    static void BlockHandler(ref CommandContext c)
-    {
-        BlockedClient? w = RespNumber.TryParseInt64(c.Arg(1), out long id) ? BlockedClient.Find(id) : null;
-        if (w == null || w.IsDone)
-        {
-            c.W.Raw(ShardBlocking.WaitingMarker);
-            return;
-        }
-        if (!c.ArgIs(2, "try"u8))
-        {
-            // The transaction that sent this holds the waiter claimed and the keys locked.
-            c.Shard.Blocking.Register(w);
-            c.W.Raw(ShardBlocking.WaitingMarker);
-            return;
-        }
-        if (!w.TryClaim())
-        {
-            c.W.Raw(ShardBlocking.WaitingMarker);
-            return;
-        }
-        for (int i = 0; i < w.Plan.Keys.Length; i++)
-        {
-            if (TryServe(c.Shard, null, c.DbIndex, w.Plan, i, c.W))
-            {
-                // Served (or an error such as WRONGTYPE): the reply goes home with this request.
-                w.MarkDone();
-                return;
-            }
-        }
-        c.Shard.Blocking.Register(w);
-        w.Unclaim();
-        // A client that disconnected while this shard held it must not stay registered.
-        if (w.Session.IsClosed && w.CancelHere()) c.Shard.Blocking.Unregister(w);
-        c.W.Raw(ShardBlocking.WaitingMarker);
     }
 
     /// <summary>The handler as a command: try each key once, null when none has data.</summary>
@@ -173,7 +123,8 @@ public static unsafe class Blocking
                 Shard = shard, W = scratch, Client = null, DbIndex = db, Buffer = attempt, Args = b.AttemptArgs,
                 Spec = spec, DbOverride = dbOverride,
             };
-            Executor.Invoke(ref c);
+            // Counted as the blocking command, once, when it ends (BlockedClient), as Redis counts a BLPOP.
+            Executor.Invoke(ref c, count: false);
         }
         ReadOnlySpan<byte> reply = scratch.Output.Written;
         if (IsNothing(reply)) return false;
@@ -245,11 +196,12 @@ public sealed class BlockingGatherTx : GatherTx
         }
         registering = true;
         foreach (var s in w.Shards)
-        {
-            var items = new List<byte[]> { SubCommand.Text(Blocking.BlockCommand), SubCommand.Text(w.Id.ToString(CultureInfo.InvariantCulture)), SubCommand.Text("wait") };
-            foreach (var k in w.Plan.Keys) if (Server.ShardOf(k) == s) items.Add(k);
-            if (items.Count > 3) SubCommand.Add(Part(s, Db), items);
-        }
+            foreach (var k in w.Plan.Keys)
+                if (Server.ShardOf(k) == s)
+                {
+                    Op(s, new BlockAttempt(w, tryFirst: false));
+                    break;
+                }
         SendRound();
     }
 

@@ -15,9 +15,6 @@ namespace FastKv.Engine;
 /// </summary>
 public sealed class ShardBlocking
 {
-    /// <summary>The reply of a first attempt that found nothing and now waits.</summary>
-    public static ReadOnlySpan<byte> WaitingMarker => "+__fkv-waiting\r\n"u8;
-
     readonly Shard shard;
     readonly Dictionary<WaitKey, LinkedList<BlockedClient>> byKey = new(new WaitKeyComparer());
     readonly Dictionary<WaitKey, LinkedList<BlockedClient>>.AlternateLookup<KeyProbe> byProbe;
@@ -105,6 +102,14 @@ public sealed class ShardBlocking
     }
 
     int holds;
+
+    /// <summary>A key was written outside a command (a transaction's write-back): serves its waiters as after a write.</summary>
+    public void KeyWritten(int db, ReadOnlySpan<byte> key)
+    {
+        if (byKey.Count == 0) return;
+        Signal(db, key);
+        if (!serving && holds == 0) ServeReady();
+    }
 
     /// <summary>
     /// Defers serving until <see cref="Release"/>: the commands of one EXEC (or of its part on this shard) act as

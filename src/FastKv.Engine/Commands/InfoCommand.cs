@@ -15,7 +15,6 @@ public static class InfoCommand
 {
     static readonly string[] DefaultSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace" };
     static readonly string[] AllSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace" };
-    static long peakMemory;
 
     public static void Info(ref CommandContext c)
     {
@@ -112,15 +111,15 @@ public static class InfoCommand
                 sb.Append("# Memory\r\n");
                 long used = s.UsedMemory();
                 long rss = Rss();
-                if (used > peakMemory) peakMemory = used;
+                if (used > s.PeakMemory) s.PeakMemory = used;
                 long heap = GC.GetTotalMemory(false);
                 F("used_memory", used);
                 F("used_memory_human", Human(used));
                 F("used_memory_rss", rss);
                 F("used_memory_rss_human", Human(rss));
-                F("used_memory_peak", peakMemory);
-                F("used_memory_peak_human", Human(peakMemory));
-                F("used_memory_peak_perc", (peakMemory == 0 ? 100.0 : 100.0 * used / peakMemory).ToString("0.00", CultureInfo.InvariantCulture) + "%");
+                F("used_memory_peak", s.PeakMemory);
+                F("used_memory_peak_human", Human(s.PeakMemory));
+                F("used_memory_peak_perc", (s.PeakMemory == 0 ? 100.0 : 100.0 * used / s.PeakMemory).ToString("0.00", CultureInfo.InvariantCulture) + "%");
                 F("used_memory_overhead", 0);
                 F("used_memory_startup", 0);
                 F("used_memory_dataset", used);

@@ -35,9 +35,9 @@ public static unsafe partial class KeyCommands
         t.Add("expiretime", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &ExpireTime);
         t.Add("pexpiretime", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &PExpireTime);
         t.Add("persist", 2, W | F, 1, 1, 1, "@keyspace @write @fast", &Persist);
-        t.Add("rename", 3, W, 1, 2, 1, "@keyspace @write @slow", &Rename, CrossShard.Move);
-        t.Add("renamenx", 3, W | F, 1, 2, 1, "@keyspace @write @fast", &RenameNx, CrossShard.Move);
-        t.Add("copy", -3, W | M, 1, 2, 1, "@keyspace @write @slow", &Copy, CrossShard.Move);
+        t.Add("rename", 3, W, 1, 2, 1, "@keyspace @write @slow", &Rename, CrossShard.Rename);
+        t.Add("renamenx", 3, W | F, 1, 2, 1, "@keyspace @write @fast", &RenameNx, CrossShard.RenameNx);
+        t.Add("copy", -3, W | M, 1, 2, 1, "@keyspace @write @slow", &Copy, CrossShard.Copy);
         t.Add("move", 3, W | F, 1, 1, 1, "@keyspace @write @fast", &Move);
         RegisterKeyspace(t);
         RegisterObject(t);

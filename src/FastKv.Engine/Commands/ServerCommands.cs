@@ -43,21 +43,19 @@ public static unsafe class ServerCommands
 
     // ---- COMMAND ----
 
-    static bool Hidden(CommandSpec s) => s.Name.StartsWith("__", StringComparison.Ordinal);
-
     static void CommandAll(ref CommandContext c)
     {
         var all = c.Shard.Server.Commands.All;
         int n = 0;
-        foreach (var s in all) if (s.Parent == null && !Hidden(s)) n++;
+        foreach (var s in all) if (s.Parent == null) n++;
         c.W.ArrayHeader(n);
-        foreach (var s in all) if (s.Parent == null && !Hidden(s)) WriteInfo(c.W, s);
+        foreach (var s in all) if (s.Parent == null) WriteInfo(c.W, s);
     }
 
     static void CommandCount(ref CommandContext c)
     {
         int n = 0;
-        foreach (var s in c.Shard.Server.Commands.All) if (s.Parent == null && !Hidden(s)) n++;
+        foreach (var s in c.Shard.Server.Commands.All) if (s.Parent == null) n++;
         c.W.Integer(n);
     }
 
@@ -117,7 +115,7 @@ public static unsafe class ServerCommands
     static CommandSpec? Lookup(CommandTable t, ReadOnlySpan<byte> name)
     {
         int bar = name.IndexOf((byte)'|');
-        if (bar < 0) return t.Find(name) is { } s && !Hidden(s) ? s : null;
+        if (bar < 0) return t.Find(name) is { } s ? s : null;
         var parent = t.Find(name.Slice(0, bar));
         return parent == null ? null : CommandTable.FindSub(parent, name.Slice(bar + 1));
     }
@@ -158,7 +156,7 @@ public static unsafe class ServerCommands
     {
         var t = c.Shard.Server.Commands;
         var list = new List<CommandSpec>();
-        if (c.Count == 2) { foreach (var s in t.All) if (s.Parent == null && !Hidden(s)) list.Add(s); }
+        if (c.Count == 2) { foreach (var s in t.All) if (s.Parent == null) list.Add(s); }
         else for (int i = 2; i < c.Count; i++) if (Lookup(t, c.Arg(i)) is { } s) list.Add(s);
         c.W.MapHeader(list.Count);
         foreach (var s in list)
@@ -181,7 +179,6 @@ public static unsafe class ServerCommands
         }
         foreach (var s in c.Shard.Server.Commands.All)
         {
-            if (Hidden(s)) continue;
             if (c.Count == 5 && c.ArgIs(3, "aclcat"u8) && !s.Categories.Contains("@" + c.ArgString(4).ToLowerInvariant(), StringComparison.Ordinal)) continue;
             if (pattern != null && !Glob.Match(Encoding.UTF8.GetBytes(pattern), Encoding.UTF8.GetBytes(s.FullName), true)) continue;
             names.Add(s.FullName);
@@ -194,7 +191,7 @@ public static unsafe class ServerCommands
     {
         var t = c.Shard.Server.Commands;
         CommandSpec? s = t.Find(c.Arg(2));
-        if (s == null || Hidden(s)) { c.Error("ERR Invalid command specified"); return; }
+        if (s == null) { c.Error("ERR Invalid command specified"); return; }
         int argc = c.Count - 2;
         if (s.Subcommands != null && argc >= 2)
         {

@@ -90,8 +90,12 @@ public enum CrossShard
     MGet,
     /// <summary>DEL, UNLINK, EXISTS, TOUCH: keys split per shard, integer replies summed.</summary>
     SumIntegers,
-    /// <summary>RENAME, RENAMENX, COPY: value moved through a serialized copy.</summary>
-    Move,
+    /// <summary>RENAME: the value moves through a serialized copy (<see cref="MoveKeyTx"/>).</summary>
+    Rename,
+    /// <summary>RENAMENX: as RENAME when the destination does not exist.</summary>
+    RenameNx,
+    /// <summary>COPY: the value is copied through a serialized copy, the source stays.</summary>
+    Copy,
     /// <summary>
     /// Any multi-key command (SUNIONSTORE, SMOVE, LMOVE, ZINTERSTORE...): every key is copied to one
     /// shard, the handler runs there over the copies, changed keys are written back (<see cref="GatherTx"/>).

@@ -29,7 +29,6 @@ public sealed unsafe class CommandTable
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
-        EntryDump.Register(t);
         Blocking.Register(t);
         SortCommand.Register(t);
         MultiCommands.Register(t);

@@ -68,23 +68,34 @@ public static unsafe class Executor
         return new string(chars);
     }
 
-    /// <summary>Runs a resolved command: calls its handler and counts it for INFO commandstats.</summary>
-    public static unsafe void Invoke(ref CommandContext c)
+    /// <summary>
+    /// Runs a resolved command: calls its handler and counts it for INFO commandstats. <paramref name="count"/> is
+    /// false for a part of a command that runs whole elsewhere (a multi-shard command's share on one shard, the
+    /// non-blocking attempt of a blocking command): the command is counted once, by whoever runs it whole.
+    /// </summary>
+    public static unsafe void Invoke(ref CommandContext c, bool count = true)
     {
         long t0 = Stopwatch.GetTimestamp();
         c.Spec.Handler(ref c);
-        long t1 = Stopwatch.GetTimestamp();
-        var stats = c.Shard.CommandStats;
-        int id = c.Spec.Id;
-        long micros = (t1 - t0) * 1_000_000 / Stopwatch.Frequency;
-        stats.Calls[id]++;
-        stats.Microseconds[id] += micros;
-        c.Shard.Stats.CommandsProcessed++;
-        long slower = c.Shard.Server.Config.SlowlogSlowerThan;
-        if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
+        if (count)
+        {
+            long micros = (Stopwatch.GetTimestamp() - t0) * 1_000_000 / Stopwatch.Frequency;
+            Count(c.Shard, c.Spec, micros);
+            long slower = c.Shard.Server.Config.SlowlogSlowerThan;
+            if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
+        }
         // Clients blocked on a key this write touched get served now, in arrival order.
         if (c.Shard.Blocking.WatchedKeys != 0 && (c.Spec.Flags & CommandFlags.Write) != 0 && c.DbOverride == null)
             c.Shard.Blocking.AfterWrite(ref c);
+    }
+
+    /// <summary>Counts one call of <paramref name="spec"/> on <paramref name="shard"/> (INFO commandstats, total_commands_processed).</summary>
+    public static void Count(Shard shard, CommandSpec spec, long micros)
+    {
+        var stats = shard.CommandStats;
+        stats.Calls[spec.Id]++;
+        stats.Microseconds[spec.Id] += micros;
+        shard.Stats.CommandsProcessed++;
     }
 
     /// <summary>Whether a granted intent lock of another transaction covers one of the command's keys.</summary>
@@ -136,7 +147,7 @@ public static unsafe class Executor
     /// writing replies to <paramref name="w"/>. Returns false, with <paramref name="offset"/> at the
     /// blocked command, when an intent lock makes it wait.
     /// </summary>
-    public static bool RunEncoded(Shard shard, ReadOnlySpan<byte> req, ref int offset, RespWriter w, int db, long txId)
+    public static bool RunEncoded(Shard shard, ReadOnlySpan<byte> req, ref int offset, RespWriter w, int db, long txId, bool count = true)
     {
         ArgList args = shard.ScratchArgs;
         while (offset < req.Length)
@@ -157,7 +168,7 @@ public static unsafe class Executor
                 {
                     Shard = shard, W = w, Client = null, DbIndex = db, Buffer = buf, Args = args, Spec = spec, TxId = txId,
                 };
-                Invoke(ref c);
+                Invoke(ref c, count);
             }
             offset += consumed;
         }

@@ -86,7 +86,9 @@ public static unsafe class Router
             return new SortTx(s, spec, buf, args);
         switch (spec.Cross)
         {
-            case Engine.CrossShard.Move:
+            case Engine.CrossShard.Rename:
+            case Engine.CrossShard.RenameNx:
+            case Engine.CrossShard.Copy:
                 return MoveTx(s, spec, buf, args);
             case Engine.CrossShard.Gather:
                 return new GatherTx(s, spec, buf, args);
@@ -111,7 +113,7 @@ public static unsafe class Router
     {
         int srcDb = s.Client.Db, dstDb = srcDb;
         bool replace = false;
-        if (spec.Name == "copy")
+        if (spec.Cross == Engine.CrossShard.Copy)
         {
             for (int j = 3; j < args.Count; j++)
             {

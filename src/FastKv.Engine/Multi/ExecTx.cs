@@ -33,6 +33,8 @@ public sealed class ExecTx : MultiShardTx
     {
         this.m = m;
         this.steps = steps;
+        // Each queued command is a command of its own, counted where it runs.
+        PartsAreShares = false;
     }
 
     public override void Start()

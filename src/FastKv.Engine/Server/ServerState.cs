@@ -24,6 +24,10 @@ public sealed class ServerState : IDisposable
     public readonly string RunId = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant() + "01234567";
     public readonly ConcurrentDictionary<long, Client> Clients = new();
     public readonly SlowLog SlowLog = new();
+    /// <summary>The global order of multi-shard transactions.</summary>
+    public readonly Sequencer Sequencer = new();
+    /// <summary>The highest <see cref="UsedMemory"/> INFO has seen (used_memory_peak).</summary>
+    public long PeakMemory;
     /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>
     public readonly PubSubHub PubSub;
     long nextClientId;

@@ -17,6 +17,7 @@ public sealed class AllShardsTx : MultiShardTx
     public AllShardsTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s)
     {
         a = new CopiedArgs(buf, args);
+        Counted = spec;
         write = (spec.Flags & CommandFlags.Write) != 0;
     }
 

@@ -1,47 +1,52 @@
 using System;
-using System.Collections.Generic;
-using FastKv.Engine.Commands;
 using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
 /// <summary>
-/// RENAME, RENAMENX and COPY when source and destination live on different shards: the value
-/// travels as a serialized copy (<see cref="EntryDump"/>) while both keys are locked.
+/// RENAME, RENAMENX and COPY when source and destination live on different shards: the value travels as a
+/// serialized copy (<see cref="EntryDump"/>) while both keys are locked. Round 1 takes the source's copy
+/// (and, for RENAMENX, whether the destination exists); round 2 writes the destination and, for the renames,
+/// deletes the source. Each shard announces its own key (rename_from on the source's, rename_to / copy_to on
+/// the destination's, after "new"); the two shards' events may reach a subscriber in either order.
 /// </summary>
 public sealed class MoveKeyTx : MultiShardTx
 {
-    readonly CopiedArgs a;
-    readonly string name;
+    static readonly byte[] RenameFrom = "rename_from"u8.ToArray(), RenameTo = "rename_to"u8.ToArray(), CopyTo = "copy_to"u8.ToArray();
+    readonly byte[] source, destination;
+    readonly CrossShard kind;
     readonly int dstDb;
     readonly bool replace;
     Shard src = null!, dst = null!;
+    TakeCopy? take;
+    TakeCopy? destinationProbe;
+    PutCopy? put;
     int round;
 
     public MoveKeyTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int dstDb, bool replace) : base(s)
     {
-        a = new CopiedArgs(buf, args);
-        name = spec.Name;
+        source = args.Get(buf, 1).ToArray();
+        destination = args.Get(buf, 2).ToArray();
+        kind = spec.Cross!.Value;
+        Counted = spec;
         this.dstDb = dstDb;
         this.replace = replace;
     }
 
     public override void Start()
     {
-        src = Server.ShardOf(a[1]);
-        dst = Server.ShardOf(a[2]);
-        LockKey(src, Db, a[1], name != "copy");
-        LockKey(dst, dstDb, a[2], true);
+        src = Server.ShardOf(source);
+        dst = Server.ShardOf(destination);
+        LockKey(src, Db, source, kind != CrossShard.Copy);
+        LockKey(dst, dstDb, destination, true);
         Acquire();
     }
-
-    static byte[] Num(long n) => SubCommand.Text(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     protected override void Begin()
     {
         round = 1;
-        SubCommand.Add(Part(src, Db), SubCommand.Text(EntryDump.TakeCommand), Num(Db), a[1]);
-        if (name == "renamenx") SubCommand.Add(Part(dst, dstDb), SubCommand.Text("EXISTS"), a[2]);
+        take = Op(src, new TakeCopy(Db, source));
+        if (kind == CrossShard.RenameNx) destinationProbe = Op(dst, new TakeCopy(dstDb, destination, existsOnly: true));
         SendRound();
     }
 
@@ -49,45 +54,30 @@ public sealed class MoveKeyTx : MultiShardTx
     {
         if (round == 1)
         {
-            ReadOnlySpan<byte> dump = default;
-            bool found = false;
-            bool dstExists = false;
-            foreach (var p in parts)
+            if (take!.Copy == null)
             {
-                if (p.Target == src && p.Commands == 1 && ReplyFrames.TryBulk(p.ReplyBuffer.Written, out var d)) { found = true; dump = d; }
-                else if (p.Target == dst && name == "renamenx") dstExists = ReplyFrames.Integer(p.ReplyBuffer.Written) > 0;
-            }
-            if (!found)
-            {
-                if (name == "copy") W.Integer(0); else W.Error(Errors.NoSuchKey);
+                if (kind == CrossShard.Copy) W.Integer(0); else W.Error(Errors.NoSuchKey);
                 Finish();
                 return;
             }
-            if (dstExists)
+            if (destinationProbe is { Exists: true })
             {
                 W.Integer(0);
                 Finish();
                 return;
             }
             round = 2;
-            bool overwrite = name == "rename" || replace;
-            // Each shard announces its own key (rename_from on the source's, rename_to / copy_to on the
-            // destination's, after "new"); the two shards' events may reach a subscriber in either order.
-            SubCommand.Add(Part(dst, dstDb), SubCommand.Text(EntryDump.PutCommand), Num(dstDb), a[2], Num(overwrite ? 1 : 0), dump.ToArray(),
-                SubCommand.Text(name == "copy" ? "copy_to" : "rename_to"));
-            if (name != "copy") SubCommand.Add(Part(src, Db), SubCommand.Text(EntryDump.DelCommand), Num(Db), a[1], SubCommand.Text("rename_from"));
+            bool overwrite = kind == CrossShard.Rename || replace;
+            put = Op(dst, new PutCopy(dstDb, destination, overwrite, take.Copy, kind == CrossShard.Copy ? CopyTo : RenameTo));
+            if (kind != CrossShard.Copy) Op(src, new DeleteKey(Db, source, RenameFrom));
             SendRound();
             return;
         }
-        switch (name)
+        switch (kind)
         {
-            case "rename": W.Ok(); break;
-            case "renamenx": W.Integer(1); break;
-            default:
-                foreach (var p in parts)
-                    if (p.Target == dst && p.Request.Written.IndexOf(SubCommand.Text(EntryDump.PutCommand)) >= 0)
-                        W.Integer(ReplyFrames.Integer(p.ReplyBuffer.Written));
-                break;
+            case CrossShard.Rename: W.Ok(); break;
+            case CrossShard.RenameNx: W.Integer(1); break;
+            default: W.Integer(put!.Written ? 1 : 0); break;
         }
         Finish();
     }

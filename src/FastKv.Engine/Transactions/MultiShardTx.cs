@@ -14,7 +14,7 @@ namespace FastKv.Engine;
 /// Subclasses say what the locks are, what each round sends and how replies merge.
 /// Runs off the GET/SET hot path: it may allocate.
 /// </summary>
-public abstract class MultiShardTx : IRemoteOwner
+public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
 {
     protected readonly Session Session;
     protected readonly Shard Home;
@@ -24,6 +24,14 @@ public abstract class MultiShardTx : IRemoteOwner
     int grantsPending;
     int partsPending;
     protected readonly List<RemoteRequest> Parts = new();
+    readonly List<ShardOp> ops = new();
+    /// <summary>
+    /// The client command this transaction runs whole, counted once in INFO commandstats when it finishes (its
+    /// parts run uncounted); null when it is counted elsewhere (a blocking command counts when it is served).
+    /// </summary>
+    protected CommandSpec? Counted;
+    /// <summary>Whether the parts' commands are shares of <see cref="Counted"/> (false: each is a command of its own, as EXEC's).</summary>
+    protected bool PartsAreShares = true;
     /// <summary>Set when this runs as one command of an EXEC (<see cref="ExecTx"/>) under the parent's locks.</summary>
     MultiShardTx? parent;
 
@@ -81,7 +89,7 @@ public abstract class MultiShardTx : IRemoteOwner
         if (parent != null) { Begin(); return; }
         grantsPending = locks.Count;
         if (grantsPending == 0) { Begin(); return; }
-        Sequencer.Submit(this, locks);
+        Server.Sequencer.Submit(this, locks);
     }
 
     /// <summary>Called on the shard that granted: tell the home shard.</summary>
@@ -106,18 +114,35 @@ public abstract class MultiShardTx : IRemoteOwner
     {
         var r = new RemoteRequest(this);
         r.Reset(Home, shard, db, Session.Client.Protocol, TxId);
+        r.Share = PartsAreShares;
         Parts.Add(r);
         return r;
     }
 
+    /// <summary>Adds a typed operation for <paramref name="shard"/> to the current round; its results are in its fields when the round ends.</summary>
+    protected T Op<T>(Shard shard, T op) where T : ShardOp
+    {
+        op.Prepare(Home, shard, this, TxId);
+        ops.Add(op);
+        return op;
+    }
+
     protected void SendRound()
     {
-        partsPending = Parts.Count;
+        partsPending = Parts.Count + ops.Count;
         if (partsPending == 0) { RoundDone(); return; }
+        ShardOp[] sending = ops.ToArray();
+        ops.Clear();
         foreach (var p in Parts.ToArray()) p.Send();
+        foreach (var o in sending) o.Send();
     }
 
     public void OnRemoteDone(RemoteRequest r)
+    {
+        if (--partsPending == 0) RoundDone();
+    }
+
+    public void OnOpDone(ShardOp op)
     {
         if (--partsPending == 0) RoundDone();
     }
@@ -135,6 +160,7 @@ public abstract class MultiShardTx : IRemoteOwner
     /// <summary>Releases the locks and hands the reply (already written to the session) back.</summary>
     protected void Finish()
     {
+        if (Counted != null) Executor.Count(Home, Counted, 0);
         if (parent != null)
         {
             parent.OnChildDone(this);

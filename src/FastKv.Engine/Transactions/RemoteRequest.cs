@@ -35,6 +35,11 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     /// covers any of its commands' keys, then runs them all without parking in between.
     /// </summary>
     public bool Atomic;
+    /// <summary>
+    /// The commands are shares of one client command that runs across shards (a split MSET, DEL or KEYS): the
+    /// transaction counts that command once, so the shares are not counted here.
+    /// </summary>
+    public bool Share;
     int offset;
     bool returning;
 
@@ -54,6 +59,7 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         Request.Clear();
         ReplyBuffer.Clear();
         Commands = 0;
+        Share = false;
         offset = 0;
         returning = false;
     }
@@ -92,7 +98,7 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         bool hold = Atomic || TxId != 0;
         if (hold) shard.Blocking.Hold();
         bool done;
-        try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId); }
+        try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId, count: !Share); }
         finally { if (hold) shard.Blocking.Release(); }
         if (!done)
         {

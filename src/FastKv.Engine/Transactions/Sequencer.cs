@@ -8,14 +8,18 @@ namespace FastKv.Engine;
 /// <summary>
 /// Hands out global transaction ids and posts every lock request of one transaction while
 /// holding one lock, so all shards receive lock requests in the same (id) order. Only
-/// multi-shard work comes here; single-shard commands never touch it.
+/// multi-shard work comes here; single-shard commands never touch it. One per server
+/// (<see cref="ServerState.Sequencer"/>): two servers in one process keep separate orders.
 /// </summary>
-public static class Sequencer
+public sealed class Sequencer
 {
-    static readonly object gate = new();
-    static long lastId;
+    readonly object gate = new();
+    long lastId;
 
-    public static void Submit(MultiShardTx tx, List<(Shard shard, TxLock lck)> locks)
+    /// <summary>The id of the latest transaction submitted (0 before the first).</summary>
+    public long LastId => Interlocked.Read(ref lastId);
+
+    public void Submit(MultiShardTx tx, List<(Shard shard, TxLock lck)> locks)
     {
         lock (gate)
         {

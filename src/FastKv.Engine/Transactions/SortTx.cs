@@ -18,6 +18,7 @@ public sealed unsafe class SortTx : GatherTx
     readonly byte[] source;
     readonly bool write;
     bool readingSource;
+    TakeCopy? sourceCopy;
 
     public SortTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s, spec, buf, args)
     {
@@ -36,8 +37,7 @@ public sealed unsafe class SortTx : GatherTx
     protected override void Begin()
     {
         readingSource = true;
-        SubCommand.Add(Part(Server.ShardOf(source), Db), SubCommand.Text(EntryDump.TakeCommand),
-            SubCommand.Text(Db.ToString(System.Globalization.CultureInfo.InvariantCulture)), source);
+        sourceCopy = Op(Server.ShardOf(source), new TakeCopy(Db, source));
         SendRound();
     }
 
@@ -49,7 +49,7 @@ public sealed unsafe class SortTx : GatherTx
             return;
         }
         readingSource = false;
-        if (ReplyFrames.TryBulk(parts[0].ReplyBuffer.Written, out var dump))
+        if (sourceCopy!.Copy is byte[] dump)
         {
             // The elements are read from a copy in this shard's scratch database, then the copy goes.
             Database scratch = Home.ScratchDb;

@@ -23,6 +23,7 @@ public sealed class SplitKeysTx : MultiShardTx
     public SplitKeysTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s)
     {
         a = new CopiedArgs(buf, args);
+        Counted = spec;
         kind = spec.Cross!.Value;
         step = spec.KeyStep;
         write = (spec.Flags & CommandFlags.Write) != 0;

@@ -1,0 +1,43 @@
+namespace FastKv.Engine;
+
+/// <summary>
+/// Writes a key from its serialized copy on its shard. With an event name (cross-shard RENAME's
+/// <c>rename_to</c>, COPY's <c>copy_to</c>) the key is announced as Redis's dbAdd and the command do: "new",
+/// then the event. Without one it is the write-back of a gathered command whose events the executing shard
+/// already sent: watchers are touched and only a key that did not exist before is announced ("new"), as
+/// Redis's setKey does.
+/// </summary>
+public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[]? evt) : ShardOp
+{
+    public readonly int Db = db;
+    public readonly byte[] Key = key;
+    /// <summary>True when written; false when the key exists and <c>replace</c> was not asked, or the copy is bad.</summary>
+    public bool Written;
+    /// <summary>The copy did not decode (never for copies FastKv made; checked anyway).</summary>
+    public bool BadCopy;
+
+    protected override unsafe void Execute(Shard shard)
+    {
+        Database d = shard.Dbs[Db];
+        bool existed = false;
+        if (d.Find(Key) != null)
+        {
+            if (!replace) return;
+            d.Delete(Key);
+            existed = true;
+        }
+        if (!EntryDump.Deserialize(shard, d, Key, copy, overwrite: existed && evt == null))
+        {
+            BadCopy = true;
+            return;
+        }
+        Written = true;
+        KeyEvents events = shard.Events;
+        if (events.Active)
+        {
+            if (evt != null) events.Modified(Db, Key, NotifyClass.Generic, evt);
+            else events.Touched(Db, Key);
+        }
+        shard.Blocking.KeyWritten(Db, Key);
+    }
+}
