@@ -46,7 +46,7 @@ public static unsafe partial class ListCommands
                 WriteValue(c.W, QuickList.Tail(ql));
                 QuickList.DeleteTail(arena, ql);
             }
-            Removed(ref c, 1, e, ql, head ? "lpop"u8 : "rpop"u8);
+            ListEncoding.Removed(ref c, 1, e, ql, head ? "lpop"u8 : "rpop"u8);
             return;
         }
         PopRange(ref c, 1, e, ql, head, count);
@@ -60,7 +60,7 @@ public static unsafe partial class ListCommands
         long n = Math.Min(count, llen);
         WriteRange(c.W, ql, head ? 0 : llen - 1, n, reverse: !head);
         QuickList.DeleteRange(c.Shard.Arena, ql, head ? 0 : -n, n);
-        Removed(ref c, keyArg, e, ql, head ? "lpop"u8 : "rpop"u8);
+        ListEncoding.Removed(ref c, keyArg, e, ql, head ? "lpop"u8 : "rpop"u8);
     }
 
     /// <summary>LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list.</summary>
@@ -156,15 +156,15 @@ public static unsafe partial class ListCommands
         else QuickList.DeleteTail(arena, sql);
 
         byte* dql;
-        if (dst == null) dst = CreateList(ref c, c.Arg(2), out dql);
+        if (dst == null) dst = ListEncoding.CreateList(ref c, c.Arg(2), out dql);
         else dql = Collection.Ptr(dst);
-        BeforeGrow(ref c, dst, dql, addBytes, 1);
+        ListEncoding.BeforeGrow(ref c, dst, dql, addBytes, 1);
         QuickList.Push(arena, dql, value, toHead);
         c.W.Bulk(value);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
         // As lmoveGenericCommand: the destination's push event, then the source's pop (and del).
         c.Modified(2, NotifyClass.List, toHead ? "lpush"u8 : "rpush"u8);
-        Removed(ref c, 1, src, sql, fromHead ? "lpop"u8 : "rpop"u8);
+        ListEncoding.Removed(ref c, 1, src, sql, fromHead ? "lpop"u8 : "rpop"u8);
     }
 
     /// <summary>LREM key count element: count &gt; 0 from the head, &lt; 0 from the tail, 0 all.</summary>
@@ -197,7 +197,7 @@ public static unsafe partial class ListCommands
             c.Db.Remove(e);
             c.Modified(1, NotifyClass.Generic, "del"u8);
         }
-        else if (removed > 0) AfterShrink(ref c, e, ql);
+        else if (removed > 0) ListEncoding.AfterShrink(ref c, e, ql);
         c.W.Integer(removed);
     }
 
@@ -227,7 +227,7 @@ public static unsafe partial class ListCommands
         Arena arena = c.Shard.Arena;
         QuickList.DeleteRange(arena, ql, 0, ltrim);
         QuickList.DeleteRange(arena, ql, -rtrim, rtrim);
-        Removed(ref c, 1, e, ql, "ltrim"u8);
+        ListEncoding.Removed(ref c, 1, e, ql, "ltrim"u8);
         c.W.Ok();
     }
 }

@@ -19,13 +19,13 @@ public static unsafe partial class ListCommands
         if (e == null)
         {
             if (onlyExisting) { c.W.Integer(0); return; }
-            e = CreateList(ref c, c.Arg(1), out ql);
+            e = ListEncoding.CreateList(ref c, c.Arg(1), out ql);
         }
         else
         {
             ql = Collection.Ptr(e);
         }
-        BeforeGrow(ref c, e, ql, ArgBytes(ref c, 2, c.Count - 1), c.Count - 2);
+        ListEncoding.BeforeGrow(ref c, e, ql, ListEncoding.ArgBytes(ref c, 2, c.Count - 1), c.Count - 2);
         Arena arena = c.Shard.Arena;
         for (int i = 2; i < c.Count; i++) QuickList.Push(arena, ql, c.Arg(i), head);
         c.Modified(1, NotifyClass.List, head ? "lpush"u8 : "rpush"u8);
@@ -44,7 +44,7 @@ public static unsafe partial class ListCommands
         if (e == null) { c.W.Integer(0); return; }
         byte* ql = Collection.Ptr(e);
         // Redis converts before looking for the pivot (it cannot convert inside the walk), found or not.
-        BeforeGrow(ref c, e, ql, c.Arg(4).Length, 1);
+        ListEncoding.BeforeGrow(ref c, e, ql, c.Arg(4).Length, 1);
 
         ReadOnlySpan<byte> pivot = c.Arg(3);
         for (QuickListIterator it = QuickList.IteratorAt(ql, 0, forward: true); it.Valid; it.MoveNext())
@@ -66,12 +66,12 @@ public static unsafe partial class ListCommands
         if (!c.TryInt(2, out long index)) return;
         byte* ql = Collection.Ptr(e);
         // As Redis: the growing check runs before the index is known to be in range.
-        BeforeGrow(ref c, e, ql, c.Arg(3).Length, 1);
+        ListEncoding.BeforeGrow(ref c, e, ql, c.Arg(3).Length, 1);
         QuickListIterator it = QuickList.IteratorAt(ql, index, forward: true);
         if (!it.Valid) { c.Error("ERR index out of range"); return; }
         it.ReplaceCurrent(c.Shard.Arena, c.Arg(3));
         c.Modified(1, NotifyClass.List, "lset"u8);
         c.W.Ok();
-        AfterShrink(ref c, e, ql);
+        ListEncoding.AfterShrink(ref c, e, ql);
     }
 }

@@ -231,7 +231,7 @@ public static unsafe class SortCommand
         bool existed = db.Delete(o.Store);
         if (stored.Count > 0)
         {
-            ListCommands.StoreList(ref c, o.Store, stored, overwrite: existed);
+            ListEncoding.StoreList(ref c, o.Store, stored, overwrite: existed);
             c.Modified(o.Store, NotifyClass.List, "sortstore"u8);
         }
         else if (existed) c.Modified(o.Store, NotifyClass.Generic, "del"u8);

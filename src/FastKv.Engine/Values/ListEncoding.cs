@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using FastKv.Memory;
 
-namespace FastKv.Engine.Commands;
+namespace FastKv.Engine;
 
 /// <summary>
 /// The encoding a list reports, by Redis 7.2's rules (t_list.c, listTypeTryConversion). In memory a list
@@ -25,15 +25,15 @@ namespace FastKv.Engine.Commands;
 /// conversions and to lists converted after it; an existing quicklist keeps its fill, as in Redis.
 /// Unsafe invariant: <c>e</c> is the live entry of a list key and <c>ql</c> its quicklist.
 /// </summary>
-public static unsafe partial class ListCommands
+internal static unsafe class ListEncoding
 {
     /// <summary>The configured fill as Redis's quicklist would clamp it (so int.MinValue never reads as Unlimited).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int ConfigFill(ref CommandContext c)
+    internal static int ConfigFill(ref CommandContext c)
         => Math.Clamp(c.Shard.Server.Config.ListMaxListpackSize, QuickList.MinFill, QuickList.MaxFill);
 
     /// <summary>A new, empty list key in the listpack encoding (createListListpackObject + dbAdd).</summary>
-    static byte* CreateList(ref CommandContext c, ReadOnlySpan<byte> key, out byte* ql)
+    internal static byte* CreateList(ref CommandContext c, ReadOnlySpan<byte> key, out byte* ql)
     {
         ql = QuickList.Create(c.Shard.Arena, QuickList.Unlimited);
         return c.Db.AddCollection(key, ValueKind.List, ValueEncoding.ListPack, ql);
@@ -41,7 +41,7 @@ public static unsafe partial class ListCommands
 
     /// <summary>listTypeTryConversionAppend: before adding <paramref name="addCount"/> elements whose string
     /// lengths sum to <paramref name="addBytes"/>.</summary>
-    static void BeforeGrow(ref CommandContext c, byte* e, byte* ql, long addBytes, long addCount)
+    internal static void BeforeGrow(ref CommandContext c, byte* e, byte* ql, long addBytes, long addCount)
     {
         if (KeyEntry.Encoding(e) != ValueEncoding.ListPack) return;
         int fill = ConfigFill(ref c);
@@ -51,7 +51,7 @@ public static unsafe partial class ListCommands
     }
 
     /// <summary>The added length of argument <paramref name="from"/>..<paramref name="to"/>, as listTypeTryConvertListpack sums it.</summary>
-    static long ArgBytes(ref CommandContext c, int from, int to)
+    internal static long ArgBytes(ref CommandContext c, int from, int to)
     {
         long n = 0;
         for (int i = from; i <= to; i++) n += c.Arg(i).Length;
@@ -59,7 +59,7 @@ public static unsafe partial class ListCommands
     }
 
     /// <summary>listTypeTryConversion(SHRINKING): after removing elements from a list that is not empty.</summary>
-    static void AfterShrink(ref CommandContext c, byte* e, byte* ql)
+    internal static void AfterShrink(ref CommandContext c, byte* e, byte* ql)
     {
         if (KeyEntry.Encoding(e) != ValueEncoding.QuickList || QuickList.NodeCount(ql) != 1) return;
         QuickList.NodeLimit(ConfigFill(ref c), out long bytes, out long entries);
@@ -70,7 +70,7 @@ public static unsafe partial class ListCommands
 
     /// <summary>listElementsRemoved: deletes the key when the list is empty, else tries the shrinking conversion.
     /// Returns true when the key was deleted.</summary>
-    static bool AfterRemove(ref CommandContext c, byte* e, byte* ql)
+    internal static bool AfterRemove(ref CommandContext c, byte* e, byte* ql)
     {
         if (QuickList.Count(ql) == 0)
         {
@@ -85,7 +85,7 @@ public static unsafe partial class ListCommands
     /// After elements were removed from the list in argument <paramref name="keyArg"/>: the command's event
     /// <paramref name="evt"/>, then listElementsRemoved, with "del" when that emptied and deleted the key.
     /// </summary>
-    static void Removed(ref CommandContext c, int keyArg, byte* e, byte* ql, ReadOnlySpan<byte> evt)
+    internal static void Removed(ref CommandContext c, int keyArg, byte* e, byte* ql, ReadOnlySpan<byte> evt)
     {
         c.Modified(keyArg, NotifyClass.List, evt);
         if (AfterRemove(ref c, e, ql)) c.Modified(keyArg, NotifyClass.Generic, "del"u8);
