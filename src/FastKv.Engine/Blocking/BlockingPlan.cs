@@ -94,7 +94,7 @@ public sealed class BlockingPlan
         int n = a.Length;
         if (!RespNumber.TryParseInt64(a[2], out long numkeys) || numkeys <= 0 || numkeys > int.MaxValue)
         {
-            error = "ERR numkeys should be greater than 0";
+            error = Errors.NumKeysNotPositive;
             return null;
         }
         int where = 3 + (int)numkeys;
@@ -113,7 +113,7 @@ public sealed class BlockingPlan
             {
                 if (!RespNumber.TryParseInt64(a[j + 1], out long c) || c < 1)
                 {
-                    error = "ERR count should be greater than 0";
+                    error = Errors.CountNotPositive;
                     return null;
                 }
                 count = a[j + 1];
@@ -155,13 +155,13 @@ public sealed class BlockingPlan
         double scaled = seconds * 1000.0;
         if (!(scaled < 9.2233720368547758e18) || scaled <= -9.2233720368547758e18)
         {
-            error = "ERR timeout is negative";
+            error = Errors.TimeoutNegative;
             return false;
         }
         ms = (long)scaled;
         if (ms < 0)
         {
-            error = "ERR timeout is negative";
+            error = Errors.TimeoutNegative;
             return false;
         }
         return true;

@@ -152,7 +152,7 @@ public static unsafe class ConnectionCommands
                 nameArg = j + 1;
                 if (!ValidName(c.Arg(nameArg)))
                 {
-                    c.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+                    c.Error(Errors.BadClientName);
                     return;
                 }
                 j++;
@@ -207,7 +207,7 @@ public static unsafe class ConnectionCommands
     {
         if (!ValidName(c.Arg(2)))
         {
-            c.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+            c.Error(Errors.BadClientName);
             return;
         }
         c.Client!.Name = c.Arg(2).Length == 0 ? null : c.ArgString(2);

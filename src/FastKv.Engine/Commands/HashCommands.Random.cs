@@ -19,8 +19,8 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class HashCommands
 {
-    const string CountOutOfRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-    const string ValueOutOfRange = "ERR value is out of range";
+    const string CountOutOfRange = Errors.LongOutOfRange;
+    const string ValueOutOfRange = Errors.OutOfRange;
 
     /// <summary>Listpacks of up to this many pairs index them on the stack.</summary>
     const int StackPairs = 256;

@@ -130,7 +130,7 @@ public static unsafe partial class KeyCommands
     /// </summary>
     static void Scan(ref CommandContext c)
     {
-        if (!TryParseCursor(c.Arg(1), out ulong cursor)) { c.W.Error("ERR invalid cursor"); return; }
+        if (!TryParseCursor(c.Arg(1), out ulong cursor)) { c.W.Error(Errors.InvalidCursor); return; }
         if (!ScanOptions.TryParse(ref c, 2, true, out ScanOptions o)) return;
         long count = o.Count;
         int patternArg = o.PatternArg;

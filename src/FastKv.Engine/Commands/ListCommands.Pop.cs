@@ -66,7 +66,7 @@ public static unsafe partial class ListCommands
     /// <summary>LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list.</summary>
     static void LMPop(ref CommandContext c)
     {
-        if (!TryRange(ref c, 1, 1, long.MaxValue, "ERR numkeys should be greater than 0", out long numkeys)) return;
+        if (!TryRange(ref c, 1, 1, long.MaxValue, Errors.NumKeysNotPositive, out long numkeys)) return;
         if (numkeys >= c.Count - 2) { c.Error(Errors.Syntax); return; }
         int whereArg = (int)numkeys + 2;
         if (!TryWhere(ref c, whereArg, out bool head)) return;
@@ -75,7 +75,7 @@ public static unsafe partial class ListCommands
         {
             if (count == -1 && j < c.Count - 1 && c.ArgIs(j, "count"u8))
             {
-                if (!TryRange(ref c, ++j, 1, long.MaxValue, "ERR count should be greater than 0", out count)) return;
+                if (!TryRange(ref c, ++j, 1, long.MaxValue, Errors.CountNotPositive, out count)) return;
             }
             else
             {

@@ -105,7 +105,7 @@ public static unsafe partial class ListCommands
 
     /// <summary>getPositiveLongFromObjectOrReply.</summary>
     static bool TryPositive(ref CommandContext c, int arg, string? message, out long value)
-        => TryRange(ref c, arg, 0, long.MaxValue, message ?? "ERR value is out of range, must be positive", out value);
+        => TryRange(ref c, arg, 0, long.MaxValue, message ?? Errors.NotPositive, out value);
 
     // ---- reads ----
 

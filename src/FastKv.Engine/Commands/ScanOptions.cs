@@ -27,7 +27,7 @@ public unsafe ref struct ScanOptions
     {
         o = default;
         e = null;
-        if (!KeyCommands.TryParseCursor(c.Arg(2), out cursor)) { c.W.Error("ERR invalid cursor"); return false; }
+        if (!KeyCommands.TryParseCursor(c.Arg(2), out cursor)) { c.W.Error(Errors.InvalidCursor); return false; }
         if (!c.ReadTyped(1, type, out e)) return false;
         if (e == null)
         {

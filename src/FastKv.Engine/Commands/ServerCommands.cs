@@ -191,12 +191,12 @@ public static unsafe class ServerCommands
     {
         var t = c.Shard.Server.Commands;
         CommandSpec? s = t.Find(c.Arg(2));
-        if (s == null) { c.Error("ERR Invalid command specified"); return; }
+        if (s == null) { c.Error(Errors.InvalidCommand); return; }
         int argc = c.Count - 2;
         if (s.Subcommands != null && argc >= 2)
         {
             s = CommandTable.FindSub(s, c.Arg(3));
-            if (s == null) { c.Error("ERR Invalid command specified"); return; }
+            if (s == null) { c.Error(Errors.InvalidCommand); return; }
         }
         if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return; }
         // The target command's arguments start at argument 2 of COMMAND GETKEYS.

@@ -80,7 +80,7 @@ public static unsafe partial class SetCommands
     {
         if (!RespNumber.TryParseInt64(c.Arg(1), out long numkeys) || numkeys < 1)
         {
-            c.W.Error("ERR numkeys should be greater than 0");
+            c.W.Error(Errors.NumKeysNotPositive);
             return;
         }
         if (numkeys > c.Count - 2)
@@ -96,7 +96,7 @@ public static unsafe partial class SetCommands
                 j++;
                 if (!RespNumber.TryParseInt64(c.Arg(j), out limit) || limit < 0)
                 {
-                    c.W.Error("ERR LIMIT can't be negative");
+                    c.W.Error(Errors.NegativeLimit);
                     return;
                 }
             }

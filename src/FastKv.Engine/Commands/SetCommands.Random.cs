@@ -16,7 +16,7 @@ public static unsafe partial class SetCommands
     /// <summary>SRANDMEMBER_SUB_STRATEGY_MUL: asking for more than a third of a set walks it instead of drawing.</summary>
     const long SrandmemberSubStrategyMul = 3;
 
-    const string PositiveOnly = "ERR value is out of range, must be positive";
+    const string PositiveOnly = Errors.NotPositive;
 
     /// <summary>SPOP key [count]</summary>
     static void SPop(ref CommandContext c)
@@ -110,7 +110,7 @@ public static unsafe partial class SetCommands
         if (!c.TryInt(2, out long l)) return;
         if (l == long.MinValue)
         {
-            c.W.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+            c.W.Error(Errors.LongOutOfRange);
             return;
         }
         bool unique = l >= 0;

@@ -224,7 +224,7 @@ public static unsafe partial class ZSetCommands
             }
             else if (countOnly && remaining >= 2 && c.ArgIs(j, "limit"u8))
             {
-                if (!RespNumber.TryParseInt64(c.Arg(j + 1), out limit) || limit < 0) { c.W.Error("ERR LIMIT can't be negative"); return; }
+                if (!RespNumber.TryParseInt64(c.Arg(j + 1), out limit) || limit < 0) { c.W.Error(Errors.NegativeLimit); return; }
                 j += 2;
             }
             else { c.W.Error(Errors.Syntax); return; }

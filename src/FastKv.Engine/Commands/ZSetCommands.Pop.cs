@@ -32,7 +32,7 @@ public static unsafe partial class ZSetCommands
         long count = -1;
         if (c.Count == 3 && (!RespNumber.TryParseInt64(c.Arg(2), out count) || count < 0))
         {
-            c.W.Error("ERR value is out of range, must be positive");
+            c.W.Error(Errors.NotPositive);
             return;
         }
         bool nested = c.W.Protocol == 3 && count != -1;
@@ -109,7 +109,7 @@ public static unsafe partial class ZSetCommands
     {
         if (!RespNumber.TryParseInt64(c.Arg(1), out long numkeys) || numkeys < 1)
         {
-            c.W.Error("ERR numkeys should be greater than 0");
+            c.W.Error(Errors.NumKeysNotPositive);
             return;
         }
         long whereIdx = 1 + numkeys + 1;
@@ -126,7 +126,7 @@ public static unsafe partial class ZSetCommands
                 j++;
                 if (!RespNumber.TryParseInt64(c.Arg(j), out count) || count < 1)
                 {
-                    c.W.Error("ERR count should be greater than 0");
+                    c.W.Error(Errors.CountNotPositive);
                     return;
                 }
             }
@@ -149,7 +149,7 @@ public static unsafe partial class ZSetCommands
             if (!c.TryInt(2, out long l)) return;
             if (l == long.MinValue)
             {
-                c.W.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+                c.W.Error(Errors.LongOutOfRange);
                 return;
             }
             bool withScores = false;
@@ -157,7 +157,7 @@ public static unsafe partial class ZSetCommands
             if (c.Count == 4)
             {
                 withScores = true;
-                if (l < -long.MaxValue / 2 || l > long.MaxValue / 2) { c.W.Error("ERR value is out of range"); return; }
+                if (l < -long.MaxValue / 2 || l > long.MaxValue / 2) { c.W.Error(Errors.OutOfRange); return; }
             }
             RandMemberWithCount(ref c, l, withScores);
             return;
@@ -193,7 +193,7 @@ public static unsafe partial class ZSetCommands
             // length must fit the protocol writer's int, so such counts are refused instead.
             if (count > (withScores && c.W.Protocol == 2 ? int.MaxValue / 2 : int.MaxValue))
             {
-                c.W.Error("ERR value is out of range");
+                c.W.Error(Errors.OutOfRange);
                 return;
             }
             c.W.ArrayHeader((int)(withScores && c.W.Protocol == 2 ? 2 * count : count));

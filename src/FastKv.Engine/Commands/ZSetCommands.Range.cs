@@ -158,10 +158,10 @@ public static unsafe partial class ZSetCommands
                 if (!c.TryInt(minIdx, out start) || !c.TryInt(maxIdx, out end)) return;
                 break;
             case RangeKind.Score:
-                if (!ScoreRange.TryParse(c.Arg(minIdx), c.Arg(maxIdx), out score)) { c.W.Error("ERR min or max is not a float"); return; }
+                if (!ScoreRange.TryParse(c.Arg(minIdx), c.Arg(maxIdx), out score)) { c.W.Error(Errors.BadScoreRange); return; }
                 break;
             default:
-                if (!LexRange.TryParse(c.Arg(minIdx), c.Arg(maxIdx), out lex)) { c.W.Error("ERR min or max not valid string range item"); return; }
+                if (!LexRange.TryParse(c.Arg(minIdx), c.Arg(maxIdx), out lex)) { c.W.Error(Errors.BadLexRange); return; }
                 break;
         }
 
@@ -221,14 +221,14 @@ public static unsafe partial class ZSetCommands
 
     static void ZCount(ref CommandContext c)
     {
-        if (!ScoreRange.TryParse(c.Arg(2), c.Arg(3), out ScoreRange r)) { c.W.Error("ERR min or max is not a float"); return; }
+        if (!ScoreRange.TryParse(c.Arg(2), c.Arg(3), out ScoreRange r)) { c.W.Error(Errors.BadScoreRange); return; }
         if (!c.ReadTyped(1, ValueKind.ZSet, out byte* e)) return;
         c.W.Integer(e == null ? 0 : ZSetValue.CountInRange(ZSet.Of(e), r));
     }
 
     static void ZLexCount(ref CommandContext c)
     {
-        if (!LexRange.TryParse(c.Arg(2), c.Arg(3), out LexRange r)) { c.W.Error("ERR min or max not valid string range item"); return; }
+        if (!LexRange.TryParse(c.Arg(2), c.Arg(3), out LexRange r)) { c.W.Error(Errors.BadLexRange); return; }
         if (!c.ReadTyped(1, ValueKind.ZSet, out byte* e)) return;
         c.W.Integer(e == null ? 0 : ZSetValue.CountInLexRange(ZSet.Of(e), r));
     }
@@ -254,7 +254,7 @@ public static unsafe partial class ZSetCommands
 
     static void ZRemRangeByScore(ref CommandContext c)
     {
-        if (!ScoreRange.TryParse(c.Arg(2), c.Arg(3), out ScoreRange r)) { c.W.Error("ERR min or max is not a float"); return; }
+        if (!ScoreRange.TryParse(c.Arg(2), c.Arg(3), out ScoreRange r)) { c.W.Error(Errors.BadScoreRange); return; }
         if (!c.WriteTyped(1, ValueKind.ZSet, out byte* e)) return;
         if (e == null) { c.W.Integer(0); return; }
         ZSet z = ZSet.Of(e);
@@ -265,7 +265,7 @@ public static unsafe partial class ZSetCommands
 
     static void ZRemRangeByLex(ref CommandContext c)
     {
-        if (!LexRange.TryParse(c.Arg(2), c.Arg(3), out LexRange r)) { c.W.Error("ERR min or max not valid string range item"); return; }
+        if (!LexRange.TryParse(c.Arg(2), c.Arg(3), out LexRange r)) { c.W.Error(Errors.BadLexRange); return; }
         if (!c.WriteTyped(1, ValueKind.ZSet, out byte* e)) return;
         if (e == null) { c.W.Integer(0); return; }
         ZSet z = ZSet.Of(e);

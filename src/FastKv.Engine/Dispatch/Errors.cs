@@ -17,6 +17,19 @@ public static class Errors
     public const string WrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
     public const string StringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
     public const string OffsetOutOfRange = "ERR offset is out of range";
+    public const string NumKeysNotPositive = "ERR numkeys should be greater than 0";
+    public const string BadLexRange = "ERR min or max not valid string range item";
+    public const string BadScoreRange = "ERR min or max is not a float";
+    public const string LongOutOfRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+    public const string NotPositive = "ERR value is out of range, must be positive";
+    public const string OutOfRange = "ERR value is out of range";
+    public const string CountNotPositive = "ERR count should be greater than 0";
+    public const string TimeoutNegative = "ERR timeout is negative";
+    public const string SameObject = "ERR source and destination objects are the same";
+    public const string InvalidCursor = "ERR invalid cursor";
+    public const string NegativeLimit = "ERR LIMIT can't be negative";
+    public const string InvalidCommand = "ERR Invalid command specified";
+    public const string BadClientName = "ERR Client names cannot contain spaces, newlines or special characters.";
 
     public static string WrongArgs(string command) =>
         "ERR wrong number of arguments for '" + command + "' command";

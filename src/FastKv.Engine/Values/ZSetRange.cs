@@ -30,7 +30,7 @@ public readonly struct ScoreRange
     /// <summary>The bounds admit nothing (min above max, or equal with an exclusive end).</summary>
     public bool IsEmpty => Min > Max || (Min == Max && (MinExclusive || MaxExclusive));
 
-    /// <summary>zslParseRange: false when either end is not a float ("ERR min or max is not a float").</summary>
+    /// <summary>zslParseRange: false when either end is not a float (Errors.BadScoreRange).</summary>
     public static bool TryParse(ReadOnlySpan<byte> min, ReadOnlySpan<byte> max, out ScoreRange range)
     {
         range = default;
@@ -208,7 +208,7 @@ public readonly ref struct LexRange
         }
     }
 
-    /// <summary>False when an end is not <c>-</c>, <c>+</c>, <c>[x</c> or <c>(x</c> ("ERR min or max not valid string range item").</summary>
+    /// <summary>False when an end is not <c>-</c>, <c>+</c>, <c>[x</c> or <c>(x</c> (Errors.BadLexRange).</summary>
     public static bool TryParse(ReadOnlySpan<byte> min, ReadOnlySpan<byte> max, out LexRange range)
     {
         range = default;
