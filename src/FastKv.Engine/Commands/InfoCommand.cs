@@ -62,7 +62,7 @@ public static class InfoCommand
     static void Section(StringBuilder sb, string name, ServerState s, long now)
     {
         void F(string k, object v) => sb.Append(k).Append(':').Append(Convert.ToString(v, CultureInfo.InvariantCulture)).Append("\r\n");
-        long sum(Func<Shard, long> f) { long n = 0; foreach (var sh in s.Shards) n += f(sh); return n; }
+        long Sum(Func<Shard, long> f) { long n = 0; foreach (var sh in s.Shards) n += f(sh); return n; }
         switch (name)
         {
             case "server":
@@ -100,10 +100,10 @@ public static class InfoCommand
                 F("maxclients", s.Config.MaxClients);
                 F("client_recent_max_input_buffer", 0);
                 F("client_recent_max_output_buffer", 0);
-                F("blocked_clients", sum(sh => sh.Blocking.BlockedClients));
+                F("blocked_clients", Sum(sh => sh.Blocking.BlockedClients));
                 F("tracking_clients", 0);
-                F("clients_in_timeout_table", sum(sh => sh.Blocking.HomeWaiters));
-                F("total_blocking_keys", sum(sh => sh.Blocking.WatchedKeys));
+                F("clients_in_timeout_table", Sum(sh => sh.Blocking.HomeWaiters));
+                F("total_blocking_keys", Sum(sh => sh.Blocking.WatchedKeys));
                 F("total_blocking_keys_on_nokey", 0);
                 break;
             case "memory":
@@ -125,8 +125,8 @@ public static class InfoCommand
                 F("used_memory_dataset", used);
                 F("used_memory_dataset_perc", "100.00%");
                 F("allocator_allocated", used);
-                F("allocator_active", sum(sh => sh.Arena.ReservedBytes));
-                F("allocator_resident", sum(sh => sh.Arena.ReservedBytes));
+                F("allocator_active", Sum(sh => sh.Arena.ReservedBytes));
+                F("allocator_resident", Sum(sh => sh.Arena.ReservedBytes));
                 F("total_system_memory", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
                 F("total_system_memory_human", Human(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
                 F("used_memory_lua", 31744);
@@ -155,16 +155,16 @@ public static class InfoCommand
             case "stats":
                 sb.Append("# Stats\r\n");
                 F("total_connections_received", s.TotalConnectionsReceived);
-                F("total_commands_processed", sum(sh => sh.Stats.CommandsProcessed));
+                F("total_commands_processed", Sum(sh => sh.Stats.CommandsProcessed));
                 F("instantaneous_ops_per_sec", 0);
-                F("total_net_input_bytes", sum(sh => sh.Stats.NetInputBytes));
-                F("total_net_output_bytes", sum(sh => sh.Stats.NetOutputBytes));
+                F("total_net_input_bytes", Sum(sh => sh.Stats.NetInputBytes));
+                F("total_net_output_bytes", Sum(sh => sh.Stats.NetOutputBytes));
                 F("rejected_connections", s.RejectedConnections);
-                F("expired_keys", sum(sh => sh.Stats.ExpiredKeys));
+                F("expired_keys", Sum(sh => sh.Stats.ExpiredKeys));
                 F("expired_stale_perc", "0.00");
                 F("evicted_keys", 0);
-                F("keyspace_hits", sum(sh => sh.Stats.KeyspaceHits));
-                F("keyspace_misses", sum(sh => sh.Stats.KeyspaceMisses));
+                F("keyspace_hits", Sum(sh => sh.Stats.KeyspaceHits));
+                F("keyspace_misses", Sum(sh => sh.Stats.KeyspaceMisses));
                 F("pubsub_channels", s.PubSub.ChannelCount);
                 F("pubsub_patterns", s.PubSub.PatternCount);
                 F("pubsubshard_channels", s.PubSub.ShardChannelCount);
