@@ -29,20 +29,9 @@ public static unsafe class Blocking
 
     public static void Register(CommandTable t)
     {
-        L(t.Add("blpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("brpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("brpoplpush", 4, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("blmove", 6, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("blmpop", -5, W | B, 0, 0, 0, "@write @list @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
-        Z(t.Add("bzpopmin", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
-        Z(t.Add("bzpopmax", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
-        Z(t.Add("bzmpop", -5, W | B, 0, 0, 0, "@write @sortedset @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
         // __fkv-block id try|wait key...: first attempt plus registration, or registration only.
         t.Add(BlockCommand, -4, W, 3, -1, 1, "", &BlockHandler);
     }
-
-    static void L(CommandSpec s) => s.Group = "list";
-    static void Z(CommandSpec s) => s.Group = "sorted-set";
 
     // ---- the session's side ---------------------------------------------------------------------
 
@@ -135,7 +124,7 @@ public static unsafe class Blocking
     }
 
     /// <summary>The handler as a command: try each key once, null when none has data.</summary>
-    static void Handler(ref CommandContext c)
+    public static void Handler(ref CommandContext c)
     {
         BlockingPlan? plan = BlockingPlan.Parse(c.Spec, c.Buffer, c.Args, out string? error);
         if (plan == null)

@@ -12,7 +12,7 @@ namespace FastKv.Engine;
 public sealed class MoveKeyTx : MultiShardTx
 {
     readonly CopiedArgs a;
-    readonly string name;
+    readonly KeyMove move;
     readonly int dstDb;
     readonly bool replace;
     Shard src = null!, dst = null!;
@@ -21,7 +21,7 @@ public sealed class MoveKeyTx : MultiShardTx
     public MoveKeyTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int dstDb, bool replace) : base(s)
     {
         a = new CopiedArgs(buf, args);
-        name = spec.Name;
+        move = spec.Move;
         this.dstDb = dstDb;
         this.replace = replace;
     }
@@ -30,7 +30,7 @@ public sealed class MoveKeyTx : MultiShardTx
     {
         src = Server.ShardOf(a[1]);
         dst = Server.ShardOf(a[2]);
-        LockKey(src, Db, a[1], name != "copy");
+        LockKey(src, Db, a[1], move != KeyMove.Copy);
         LockKey(dst, dstDb, a[2], true);
         Acquire();
     }
@@ -41,7 +41,7 @@ public sealed class MoveKeyTx : MultiShardTx
     {
         round = 1;
         SubCommand.Add(Part(src, Db), SubCommand.Text(EntryDump.TakeCommand), Num(Db), a[1]);
-        if (name == "renamenx") SubCommand.Add(Part(dst, dstDb), SubCommand.Text("EXISTS"), a[2]);
+        if (move == KeyMove.RenameNx) SubCommand.Add(Part(dst, dstDb), SubCommand.Text("EXISTS"), a[2]);
         SendRound();
     }
 
@@ -55,11 +55,11 @@ public sealed class MoveKeyTx : MultiShardTx
             foreach (var p in parts)
             {
                 if (p.Target == src && p.Commands == 1 && ReplyFrames.TryBulk(p.ReplyBuffer.Written, out var d)) { found = true; dump = d; }
-                else if (p.Target == dst && name == "renamenx") dstExists = ReplyFrames.Integer(p.ReplyBuffer.Written) > 0;
+                else if (p.Target == dst && move == KeyMove.RenameNx) dstExists = ReplyFrames.Integer(p.ReplyBuffer.Written) > 0;
             }
             if (!found)
             {
-                if (name == "copy") W.Integer(0); else W.Error(Errors.NoSuchKey);
+                if (move == KeyMove.Copy) W.Integer(0); else W.Error(Errors.NoSuchKey);
                 Finish();
                 return;
             }
@@ -70,19 +70,19 @@ public sealed class MoveKeyTx : MultiShardTx
                 return;
             }
             round = 2;
-            bool overwrite = name == "rename" || replace;
+            bool overwrite = move == KeyMove.Rename || replace;
             // Each shard announces its own key (rename_from on the source's, rename_to / copy_to on the
             // destination's, after "new"); the two shards' events may reach a subscriber in either order.
             SubCommand.Add(Part(dst, dstDb), SubCommand.Text(EntryDump.PutCommand), Num(dstDb), a[2], Num(overwrite ? 1 : 0), dump.ToArray(),
-                SubCommand.Text(name == "copy" ? "copy_to" : "rename_to"));
-            if (name != "copy") SubCommand.Add(Part(src, Db), SubCommand.Text(EntryDump.DelCommand), Num(Db), a[1], SubCommand.Text("rename_from"));
+                SubCommand.Text(move == KeyMove.Copy ? "copy_to" : "rename_to"));
+            if (move != KeyMove.Copy) SubCommand.Add(Part(src, Db), SubCommand.Text(EntryDump.DelCommand), Num(Db), a[1], SubCommand.Text("rename_from"));
             SendRound();
             return;
         }
-        switch (name)
+        switch (move)
         {
-            case "rename": W.Ok(); break;
-            case "renamenx": W.Integer(1); break;
+            case KeyMove.Rename: W.Ok(); break;
+            case KeyMove.RenameNx: W.Integer(1); break;
             default:
                 foreach (var p in parts)
                     if (p.Target == dst && p.Request.Written.IndexOf(SubCommand.Text(EntryDump.PutCommand)) >= 0)

@@ -1,0 +1,265 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using FastKv.Protocol;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// COMMAND, COMMAND COUNT / LIST / INFO / DOCS / GETKEYS / HELP: the command table describing itself
+/// (Redis's commandCommand and friends). Everything shown comes from the table rows and their Redis facts
+/// (<see cref="CommandFact"/>), so the replies are Redis 7.2's for every command FastKv has; a container
+/// lists only the subcommands FastKv has, and COMMAND shows no internal command.
+/// Off the hot path: replies are built with managed strings.
+/// </summary>
+public static unsafe class CommandCommand
+{
+    public static void Register(CommandTable t)
+    {
+        var command = t.Add("command", &CommandAll);
+        t.AddSub(command, "count", &CommandCount);
+        t.AddSub(command, "info", &CommandInfo);
+        t.AddSub(command, "docs", &CommandDocs);
+        t.AddSub(command, "list", &CommandList);
+        t.AddSub(command, "getkeys", &CommandGetKeys);
+        t.AddSub(command, "help", &CommandHelp);
+    }
+
+    static bool Shown(CommandSpec s) => !s.Internal;
+
+    static void CommandAll(ref CommandContext c)
+    {
+        var all = c.Shard.Server.Commands.All;
+        int n = 0;
+        foreach (var s in all) if (s.Parent == null && Shown(s)) n++;
+        c.W.ArrayHeader(n);
+        foreach (var s in all) if (s.Parent == null && Shown(s)) WriteInfo(c.W, s);
+    }
+
+    static void CommandCount(ref CommandContext c)
+    {
+        int n = 0;
+        foreach (var s in c.Shard.Server.Commands.All) if (s.Parent == null && Shown(s)) n++;
+        c.W.Integer(n);
+    }
+
+    static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);
+
+    /// <summary>One command's COMMAND INFO entry, as Redis's addReplyCommandInfo lays it out.</summary>
+    static void WriteInfo(RespWriter w, CommandSpec s)
+    {
+        CommandFact f = s.Fact!;
+        w.ArrayHeader(10);
+        w.Bulk(Ascii(s.FullName));
+        w.Integer(s.Arity);
+        int flags = 0;
+        foreach (var (flag, _) in CommandFacts.ShownFlags) if ((s.Flags & flag) != 0) flags++;
+        bool allowBusy = (s.Flags & CommandFlags.AllowBusy) != 0;
+        w.SetHeader(flags + (f.MovableKeys ? 1 : 0) + (allowBusy ? 1 : 0));
+        foreach (var (flag, name) in CommandFacts.ShownFlags) if ((s.Flags & flag) != 0) w.Simple(name);
+        if (f.MovableKeys) w.Simple("movablekeys");
+        if (allowBusy) w.Simple("allow_busy");
+        w.Integer(s.FirstKey);
+        w.Integer(s.LastKey);
+        w.Integer(s.KeyStep);
+        w.SetHeader(f.Categories.Length);
+        foreach (string cat in f.Categories) w.Simple(cat);
+        w.SetHeader(f.Tips.Length);
+        foreach (string tip in f.Tips) w.Bulk(Ascii(tip));
+        w.SetHeader(f.KeySpecs.Length);
+        foreach (KeySpec k in f.KeySpecs) WriteKeySpec(w, k);
+        // Redis answers a container's subcommands as an array, a command without any as an empty set.
+        if (s.Subcommands is { Length: > 0 } subs)
+        {
+            w.ArrayHeader(subs.Length);
+            foreach (var sub in subs) WriteInfo(w, sub);
+        }
+        else w.SetHeader(0);
+    }
+
+    static void WriteKeySpec(RespWriter w, KeySpec k)
+    {
+        w.MapHeader(k.Notes != null ? 4 : 3);
+        if (k.Notes != null) { w.Bulk("notes"u8); w.Bulk(Encoding.UTF8.GetBytes(k.Notes)); }
+        w.Bulk("flags"u8);
+        w.SetHeader(k.Flags.Length);
+        foreach (string flag in k.Flags) w.Simple(flag);
+        w.Bulk("begin_search"u8);
+        WriteKeySpecStep(w, k.BeginSearch);
+        w.Bulk("find_keys"u8);
+        WriteKeySpecStep(w, k.FindKeys);
+    }
+
+    static void WriteKeySpecStep(RespWriter w, KeySpecStep step)
+    {
+        w.MapHeader(2);
+        w.Bulk("type"u8); w.Bulk(Ascii(step.Type));
+        w.Bulk("spec"u8);
+        w.MapHeader(step.Numbers.Length + (step.Keyword != null ? 1 : 0));
+        if (step.Keyword != null) { w.Bulk("keyword"u8); w.Bulk(Ascii(step.Keyword)); }
+        foreach (var (name, value) in step.Numbers) { w.Bulk(Ascii(name)); w.Integer(value); }
+    }
+
+    /// <summary>A command by name, or "container|sub" for a subcommand; null when FastKv has no such command.</summary>
+    static CommandSpec? Lookup(CommandTable t, ReadOnlySpan<byte> name)
+    {
+        int bar = name.IndexOf((byte)'|');
+        if (bar < 0) return t.Find(name) is { } s && Shown(s) ? s : null;
+        var parent = t.Find(name.Slice(0, bar));
+        return parent == null || !Shown(parent) ? null : CommandTable.FindSub(parent, name.Slice(bar + 1));
+    }
+
+    static void CommandInfo(ref CommandContext c)
+    {
+        var t = c.Shard.Server.Commands;
+        if (c.Count == 2) { CommandAll(ref c); return; }
+        c.W.ArrayHeader(c.Count - 2);
+        for (int i = 2; i < c.Count; i++)
+        {
+            var s = Lookup(t, c.Arg(i));
+            if (s == null) c.W.NullArray();
+            else WriteInfo(c.W, s);
+        }
+    }
+
+    /// <summary>One command's COMMAND DOCS map: our summary, then Redis's facts in its order.</summary>
+    static void WriteDoc(RespWriter w, CommandSpec s)
+    {
+        CommandDoc d = s.Fact!.Doc;
+        bool subs = s.Subcommands is { Length: > 0 };
+        int n = 3 + (d.Complexity != null ? 1 : 0) + (d.DocFlags != null ? 1 : 0) + (d.DeprecatedSince != null ? 1 : 0)
+                + (d.ReplacedBy != null ? 1 : 0) + (d.History != null ? 1 : 0) + (d.Arguments != null ? 1 : 0) + (subs ? 1 : 0);
+        w.MapHeader(n);
+        w.Bulk("summary"u8); w.Bulk(Encoding.UTF8.GetBytes(s.Summary));
+        w.Bulk("since"u8); w.Bulk(Ascii(d.Since));
+        w.Bulk("group"u8); w.Bulk(Ascii(d.Group));
+        if (d.Complexity != null) { w.Bulk("complexity"u8); w.Bulk(Encoding.UTF8.GetBytes(d.Complexity)); }
+        if (d.DocFlags != null)
+        {
+            w.Bulk("doc_flags"u8);
+            w.SetHeader(d.DocFlags.Length);
+            foreach (string flag in d.DocFlags) w.Simple(flag);
+        }
+        if (d.DeprecatedSince != null) { w.Bulk("deprecated_since"u8); w.Bulk(Ascii(d.DeprecatedSince)); }
+        if (d.ReplacedBy != null) { w.Bulk("replaced_by"u8); w.Bulk(Encoding.UTF8.GetBytes(d.ReplacedBy)); }
+        if (d.History != null)
+        {
+            w.Bulk("history"u8);
+            w.SetHeader(d.History.Length);
+            foreach (var (version, change) in d.History)
+            {
+                w.ArrayHeader(2);
+                w.Bulk(Ascii(version));
+                w.Bulk(Encoding.UTF8.GetBytes(change));
+            }
+        }
+        if (d.Arguments != null) { w.Bulk("arguments"u8); WriteArgs(w, d.Arguments); }
+        if (subs)
+        {
+            w.Bulk("subcommands"u8);
+            w.MapHeader(s.Subcommands!.Length);
+            foreach (var sub in s.Subcommands)
+            {
+                w.Bulk(Ascii(sub.FullName));
+                WriteDoc(w, sub);
+            }
+        }
+    }
+
+    static void WriteArgs(RespWriter w, CommandArg[] args)
+    {
+        w.ArrayHeader(args.Length);
+        foreach (CommandArg a in args)
+        {
+            int n = 2 + (a.DisplayText != null ? 1 : 0) + (a.KeySpecIndex >= 0 ? 1 : 0) + (a.Token != null ? 1 : 0)
+                    + (a.Since != null ? 1 : 0) + (a.DeprecatedSince != null ? 1 : 0) + (a.Flags != null ? 1 : 0) + (a.Arguments != null ? 1 : 0);
+            w.MapHeader(n);
+            w.Bulk("name"u8); w.Bulk(Ascii(a.Name));
+            w.Bulk("type"u8); w.Bulk(Ascii(a.Type));
+            if (a.DisplayText != null) { w.Bulk("display_text"u8); w.Bulk(Encoding.UTF8.GetBytes(a.DisplayText)); }
+            if (a.KeySpecIndex >= 0) { w.Bulk("key_spec_index"u8); w.Integer(a.KeySpecIndex); }
+            if (a.Token != null) { w.Bulk("token"u8); w.Bulk(Encoding.UTF8.GetBytes(a.Token)); }
+            if (a.Since != null) { w.Bulk("since"u8); w.Bulk(Ascii(a.Since)); }
+            if (a.DeprecatedSince != null) { w.Bulk("deprecated_since"u8); w.Bulk(Ascii(a.DeprecatedSince)); }
+            if (a.Flags != null)
+            {
+                w.Bulk("flags"u8);
+                w.SetHeader(a.Flags.Length);
+                foreach (string flag in a.Flags) w.Simple(flag);
+            }
+            if (a.Arguments != null) { w.Bulk("arguments"u8); WriteArgs(w, a.Arguments); }
+        }
+    }
+
+    static void CommandDocs(ref CommandContext c)
+    {
+        var t = c.Shard.Server.Commands;
+        var list = new List<CommandSpec>();
+        if (c.Count == 2) { foreach (var s in t.All) if (s.Parent == null && Shown(s)) list.Add(s); }
+        else for (int i = 2; i < c.Count; i++) if (Lookup(t, c.Arg(i)) is { } s) list.Add(s);
+        c.W.MapHeader(list.Count);
+        foreach (var s in list)
+        {
+            c.W.Bulk(Ascii(s.FullName));
+            WriteDoc(c.W, s);
+        }
+    }
+
+    /// <summary>COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: commands and subcommands by name.</summary>
+    static void CommandList(ref CommandContext c)
+    {
+        var names = new List<string>();
+        string? pattern = null, category = null;
+        if (c.Count > 2)
+        {
+            if (c.Count != 5 || !c.ArgIs(2, "filterby"u8)) { c.Error(Errors.Syntax); return; }
+            if (c.ArgIs(3, "pattern"u8)) pattern = c.ArgString(4);
+            else if (c.ArgIs(3, "aclcat"u8)) category = "@" + c.ArgString(4).ToLowerInvariant();
+            else if (c.ArgIs(3, "module"u8)) { c.W.ArrayHeader(0); return; }
+            else { c.Error(Errors.Syntax); return; }
+        }
+        foreach (var s in c.Shard.Server.Commands.All)
+        {
+            if (!Shown(s)) continue;
+            if (category != null && Array.IndexOf(s.Categories, category) < 0) continue;
+            if (pattern != null && !Glob.Match(Encoding.UTF8.GetBytes(pattern), Encoding.UTF8.GetBytes(s.FullName), true)) continue;
+            names.Add(s.FullName);
+        }
+        c.W.ArrayHeader(names.Count);
+        foreach (var n in names) c.W.Bulk(Ascii(n));
+    }
+
+    static void CommandGetKeys(ref CommandContext c)
+    {
+        var t = c.Shard.Server.Commands;
+        CommandSpec? s = t.Find(c.Arg(2));
+        if (s == null || !Shown(s)) { c.Error("ERR Invalid command specified"); return; }
+        int argc = c.Count - 2;
+        if (s.Subcommands != null && argc >= 2)
+        {
+            s = CommandTable.FindSub(s, c.Arg(3));
+            if (s == null) { c.Error("ERR Invalid command specified"); return; }
+        }
+        if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return; }
+        // The target command's arguments start at argument 2 of COMMAND GETKEYS.
+        var sub = new ArgList(argc);
+        for (int i = 0; i < argc; i++) sub.Add(c.Args.Offsets[i + 2], c.Args.Lengths[i + 2]);
+        int[]? pos = CommandTable.GetKeys(s, c.Buffer, sub);
+        if (pos == null) { c.Error("ERR Invalid arguments specified for command"); return; }
+        if (pos.Length == 0) { c.Error("ERR The command has no key arguments"); return; }
+        c.W.ArrayHeader(pos.Length);
+        foreach (int p in pos) c.W.Bulk(c.Arg(p + 2));
+    }
+
+    static void CommandHelp(ref CommandContext c) => ServerCommands.Help(c.W, new[]
+    {
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "(no subcommand)", "    Return details about all Redis commands.",
+        "COUNT", "    Return the total number of commands in this Redis server.",
+        "LIST", "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+        "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+        "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+        "HELP", "    Print this help.",
+    });
+}
