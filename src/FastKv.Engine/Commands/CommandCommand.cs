@@ -22,6 +22,7 @@ public static unsafe class CommandCommand
         t.AddSub(command, "docs", &CommandDocs);
         t.AddSub(command, "list", &CommandList);
         t.AddSub(command, "getkeys", &CommandGetKeys);
+        t.AddSub(command, "getkeysandflags", &CommandGetKeysAndFlags);
         t.AddSub(command, "help", &CommandHelp);
     }
 
@@ -117,7 +118,7 @@ public static unsafe class CommandCommand
         for (int i = 2; i < c.Count; i++)
         {
             var s = Lookup(t, c.Arg(i));
-            if (s == null) c.W.NullArray();
+            if (s == null) c.W.NullBulk(); // Redis: a null bulk in RESP2, null in RESP3
             else WriteInfo(c.W, s);
         }
     }
@@ -231,24 +232,116 @@ public static unsafe class CommandCommand
 
     static void CommandGetKeys(ref CommandContext c)
     {
+        if (!TargetKeys(ref c, out _, out _, out List<(int Pos, string[] Flags)>? keys)) return;
+        c.W.ArrayHeader(keys!.Count);
+        foreach (var (p, _) in keys) c.W.Bulk(c.Arg(p + 2));
+    }
+
+    /// <summary>COMMAND GETKEYSANDFLAGS: each key with the flags of the key spec that finds it (Redis's getKeysUsingKeySpecs).</summary>
+    static void CommandGetKeysAndFlags(ref CommandContext c)
+    {
+        if (!TargetKeys(ref c, out _, out _, out List<(int Pos, string[] Flags)>? keys)) return;
+        c.W.ArrayHeader(keys!.Count);
+        foreach (var (p, flags) in keys)
+        {
+            c.W.ArrayHeader(2);
+            c.W.Bulk(c.Arg(p + 2));
+            c.W.SetHeader(flags.Length);
+            foreach (string flag in flags) c.W.Simple(flag);
+        }
+    }
+
+    /// <summary>
+    /// The flags of each key position: those of the first key spec that finds it; a key only a key procedure
+    /// finds (SORT's STORE destination) takes the last spec Redis could not search ("unknown"). A spec with
+    /// variable_flags asks the row's <see cref="CommandSpec.KeyFlags"/>. Channels (not_key) are no keys.
+    /// </summary>
+    static List<(int Pos, string[] Flags)> KeysWithFlags(CommandSpec s, ReadOnlySpan<byte> buf, ArgList args, int[] pos)
+    {
+        KeySpec[] specs = s.Fact!.KeySpecs;
+        var found = new List<int>[specs.Length];
+        for (int i = 0; i < specs.Length; i++) found[i] = KeySpecPositions(specs[i], buf, args);
+        var keys = new List<(int, string[])>();
+        foreach (int p in pos)
+        {
+            KeySpec? spec = null;
+            for (int i = 0; i < specs.Length && spec == null; i++) if (found[i].Contains(p)) spec = specs[i];
+            for (int i = specs.Length - 1; i >= 0 && spec == null; i--) if (specs[i].BeginSearch.Type == "unknown") spec = specs[i];
+            if (specs.Length == 0) { keys.Add((p, Array.Empty<string>())); continue; }
+            spec ??= specs[0];
+            if (Array.IndexOf(spec.Flags, "not_key") >= 0) continue;
+            bool variable = Array.IndexOf(spec.Flags, "variable_flags") >= 0 && s.KeyFlags != null;
+            keys.Add((p, variable ? s.KeyFlags(buf, args) : spec.Flags));
+        }
+        return keys;
+    }
+
+    /// <summary>The argument positions a key spec describes in <paramref name="args"/> (none when it cannot search them).</summary>
+    static List<int> KeySpecPositions(KeySpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        var list = new List<int>();
+        int argc = args.Count, first;
+        KeySpecStep b = spec.BeginSearch, f = spec.FindKeys;
+        if (b.Type == "index") first = b.Numbers[0].Value;
+        else if (b.Type == "keyword")
+        {
+            int from = b.Numbers[0].Value;
+            int step = from < 0 ? -1 : 1, i = from < 0 ? argc + from : from, end = from < 0 ? 0 : argc;
+            first = -1;
+            for (; i != end && i >= 0 && i < argc; i += step)
+                if (Engine.Ascii.EqualsIgnoreCase(args.Get(buf, i), Encoding.ASCII.GetBytes(b.Keyword!))) { first = i + 1; break; }
+            if (first < 0) return list;
+        }
+        else return list;
+        if (first >= argc) return list;
+        int last, keyStep;
+        if (f.Type == "range")
+        {
+            int lastKey = f.Numbers[0].Value, limit = f.Numbers[2].Value;
+            keyStep = f.Numbers[1].Value;
+            if (lastKey >= 0) last = first + lastKey;
+            else if (limit <= 1) last = argc + lastKey;
+            else last = first + (argc - first) / limit + lastKey;
+        }
+        else if (f.Type == "keynum")
+        {
+            int numIdx = first + f.Numbers[0].Value;
+            if (numIdx >= argc || !RespNumber.TryParseInt64(args.Get(buf, numIdx), out long n) || n < 0 || n > argc) return list;
+            keyStep = f.Numbers[2].Value;
+            first += f.Numbers[1].Value;
+            last = first + ((int)n - 1) * keyStep;
+        }
+        else return list;
+        for (int i = first; i <= last && i < argc; i += Math.Max(1, keyStep)) list.Add(i);
+        return list;
+    }
+
+    /// <summary>
+    /// The command COMMAND GETKEYS[ANDFLAGS] names (arguments from 2 on) and its key positions, relative to
+    /// argument 2; false after Redis's error.
+    /// </summary>
+    static bool TargetKeys(ref CommandContext c, out ArgList? sub, out CommandSpec? s, out List<(int Pos, string[] Flags)>? keys)
+    {
+        sub = null;
+        keys = null;
         var t = c.Shard.Server.Commands;
-        CommandSpec? s = t.Find(c.Arg(2));
-        if (s == null || !Shown(s)) { c.Error("ERR Invalid command specified"); return; }
+        s = t.Find(c.Arg(2));
+        if (s == null || !Shown(s)) { c.Error("ERR Invalid command specified"); return false; }
         int argc = c.Count - 2;
         if (s.Subcommands != null && argc >= 2)
         {
             s = CommandTable.FindSub(s, c.Arg(3));
-            if (s == null) { c.Error("ERR Invalid command specified"); return; }
+            if (s == null) { c.Error("ERR Invalid command specified"); return false; }
         }
-        if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return; }
+        if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return false; }
         // The target command's arguments start at argument 2 of COMMAND GETKEYS.
-        var sub = new ArgList(argc);
+        sub = new ArgList(argc);
         for (int i = 0; i < argc; i++) sub.Add(c.Args.Offsets[i + 2], c.Args.Lengths[i + 2]);
         int[]? pos = CommandTable.GetKeys(s, c.Buffer, sub);
-        if (pos == null) { c.Error("ERR Invalid arguments specified for command"); return; }
-        if (pos.Length == 0) { c.Error("ERR The command has no key arguments"); return; }
-        c.W.ArrayHeader(pos.Length);
-        foreach (int p in pos) c.W.Bulk(c.Arg(p + 2));
+        if (pos == null) { c.Error("ERR Invalid arguments specified for command"); return false; }
+        keys = KeysWithFlags(s, c.Buffer, sub, pos);
+        if (keys.Count == 0) { c.Error("ERR The command has no key arguments"); return false; }
+        return true;
     }
 
     static void CommandHelp(ref CommandContext c) => ServerCommands.Help(c.W, new[]
@@ -258,8 +351,13 @@ public static unsafe class CommandCommand
         "COUNT", "    Return the total number of commands in this Redis server.",
         "LIST", "    Return a list of all commands in this Redis server.",
         "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
         "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
         "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
         "HELP", "    Print this help.",
     });
 }

@@ -18,7 +18,7 @@ public static unsafe partial class StringCommands
     public static void Register(CommandTable t)
     {
         t.Add("get", &Get);
-        t.Add("set", &Set);
+        t.Add("set", &Set).KeyFlags = &SetKeyFlags;
         t.Add("setnx", &SetNx);
         t.Add("setex", &SetEx);
         t.Add("psetex", &PSetEx);
@@ -43,6 +43,16 @@ public static unsafe partial class StringCommands
 
 
     // ---- reads ---------------------------------------------------------------------------------
+
+    static readonly string[] Overwrite = { "OW", "update" }, ReadAndOverwrite = { "RW", "access", "update" };
+
+    /// <summary>SET's key flags (Redis's setGetKeys): GET anywhere among the options also reads the old value.</summary>
+    static string[] SetKeyFlags(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+    {
+        for (int i = 3; i < args.Count; i++)
+            if (Ascii.EqualsIgnoreCase(args.Get(buf, i), "get"u8)) return ReadAndOverwrite;
+        return Overwrite;
+    }
 
     static void Get(ref CommandContext c)
     {

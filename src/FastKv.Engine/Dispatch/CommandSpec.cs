@@ -125,6 +125,11 @@ public sealed unsafe class CommandSpec
     public bool AllowedWhileSubscribed;
     /// <summary>The keyspace event a STORE variant announces on its destination (sunionstore, zrangestore, ...).</summary>
     public byte[]? Event;
+    /// <summary>
+    /// The key flags of one call, for a command whose key spec says variable_flags (SET: OW update, or RW
+    /// access update with GET). Redis's getkeys procedure answers them; COMMAND GETKEYSANDFLAGS and ACL read them.
+    /// </summary>
+    public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, string[]> KeyFlags;
     /// <summary>RENAME, RENAMENX or COPY (for <see cref="CrossShard.Move"/>).</summary>
     public KeyMove Move;
 

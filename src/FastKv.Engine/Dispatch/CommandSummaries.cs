@@ -210,6 +210,7 @@ public static class CommandSummaries
         ["command|count"] = "Tells how many commands this server knows.",
         ["command|docs"] = "Gives the documentation facts of commands.",
         ["command|getkeys"] = "Picks the key names out of a full command line.",
+        ["command|getkeysandflags"] = "Picks the key names out of a full command line, each with what the command does to it.",
         ["command|help"] = "Lists the COMMAND subcommands.",
         ["command|info"] = "Gives arity, flags and key positions of commands.",
         ["command|list"] = "Names the commands this server knows, optionally filtered.",

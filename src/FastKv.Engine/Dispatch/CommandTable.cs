@@ -125,9 +125,7 @@ public sealed unsafe class CommandTable
 
     void Insert(CommandSpec spec)
     {
-        Span<byte> name = stackalloc byte[spec.Name.Length];
-        for (int i = 0; i < name.Length; i++) name[i] = (byte)spec.Name[i];
-        uint i0 = HashLower(name) & (uint)mask;
+        uint i0 = HashLower(System.Text.Encoding.ASCII.GetBytes(spec.Name)) & (uint)mask;
         while (slots[i0] != null) i0 = (i0 + 1) & (uint)mask;
         slots[i0] = spec;
     }
