@@ -192,6 +192,11 @@ public class CommandDescriptionDifferentialTests(Oracle724AndTargetsFixture serv
                 if (o != t) diffs.Add($"{string.Join(' ', cmd)}\n  ours:  {Resp.Escape(Resp.Latin1.GetBytes(t))}\n  redis: {Resp.Escape(Resp.Latin1.GetBytes(o))}");
             }
         Assert.True(diffs.Count == 0, string.Join("\n", diffs));
+        // One spelled out: LMOVE reads and deletes from its source, inserts into its destination.
+        string lmove = protocol == 2
+            ? "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n"
+            : "*2\r\n*2\r\n$1\r\na\r\n~3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n~2\r\n+RW\r\n+insert\r\n";
+        Assert.Equal(lmove, Resp.AsString(target.Call("COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "RIGHT")));
     }
 
     /// <summary>COMMAND LIST names only what we implement, all of it known to Redis; COUNT, COMMAND and INFO agree with it.</summary>

@@ -44,7 +44,7 @@ public class IntrospectionDifferentialTests(Oracle724AndTargetsFixture servers) 
         p.Same("OBJECT", "HELP");
         p.Same("SLOWLOG", "HELP");
         p.Same("COMMAND", "HELP");
-        p.Same("PUBSUB", "HELP");
+        // PUBSUB HELP: PubSubDifferentialTests holds it to 7.0.15's text ("Prints this help.") until it moves to 7.2.4.
         p.Same("OBJECT", "HELP", "extra");
         // These containers have subcommands FastKv does not have yet, which Redis's text describes: the
         // frame (first line, closing HELP lines) and every subcommand line we show must still be Redis's.
