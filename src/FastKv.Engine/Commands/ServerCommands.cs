@@ -30,7 +30,8 @@ public static unsafe class ServerCommands
         t.AddSub(memory, "usage", &MemoryUsage);
         t.AddSub(memory, "doctor", &MemoryDoctor);
         t.AddSub(memory, "help", &MemoryHelp);
-        t.Add("debug", &Debug);
+        // Redis's hidden "protected" flag (not in COMMAND INFO): refused unless enable-debug-command allows it.
+        t.Add("debug", &Debug).Flags |= CommandFlags.Protected;
     }
 
     internal static void Help(RespWriter w, string[] lines)
