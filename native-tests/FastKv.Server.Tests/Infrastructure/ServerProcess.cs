@@ -39,8 +39,11 @@ public sealed class ServerProcess : IDisposable
     /// e.g. ["--requirepass", "secret"].
     /// </summary>
     public static ServerProcess Start(ServerKind kind, int? threads = null, params string[] extraArgs)
+        => Start(ServerLocator.Resolve(kind), threads, extraArgs);
+
+    /// <summary>Starts the server <paramref name="launch"/> names (a particular redis-server build, say).</summary>
+    public static ServerProcess Start(LaunchCommand launch, int? threads = null, params string[] extraArgs)
     {
-        LaunchCommand launch = ServerLocator.Resolve(kind);
         int port = PortAllocator.Next();
         string workDir = Directory.CreateTempSubdirectory("fastkv-test-").FullName;
 

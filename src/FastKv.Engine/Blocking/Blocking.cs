@@ -23,23 +23,6 @@ namespace FastKv.Engine;
 /// </summary>
 public static unsafe class Blocking
 {
-    const CommandFlags W = CommandFlags.Write, B = CommandFlags.Blocking;
-
-    public static void Register(CommandTable t)
-    {
-        L(t.Add("blpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("brpop", -3, W | B, 1, -2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("brpoplpush", 4, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("blmove", 6, W | CommandFlags.DenyOom | B, 1, 2, 1, "@write @list @slow @blocking", &Handler));
-        L(t.Add("blmpop", -5, W | B, 0, 0, 0, "@write @list @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
-        Z(t.Add("bzpopmin", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
-        Z(t.Add("bzpopmax", -3, W | CommandFlags.Fast | B, 1, -2, 1, "@write @sortedset @fast @blocking", &Handler));
-        Z(t.Add("bzmpop", -5, W | B, 0, 0, 0, "@write @sortedset @slow @blocking", &Handler, keys: &CommandTable.NumKeysAt2));
-    }
-
-    static void L(CommandSpec s) => s.Group = "list";
-    static void Z(CommandSpec s) => s.Group = "sorted-set";
-
     // ---- the session's side ---------------------------------------------------------------------
 
     /// <summary>
@@ -85,7 +68,7 @@ public static unsafe class Blocking
     }
 
     /// <summary>The handler as a command: try each key once, null when none has data.</summary>
-    static void Handler(ref CommandContext c)
+    public static void Handler(ref CommandContext c)
     {
         BlockingPlan? plan = BlockingPlan.Parse(c.Spec, c.Buffer, c.Args, out string? error);
         if (plan == null)

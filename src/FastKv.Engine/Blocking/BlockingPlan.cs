@@ -49,47 +49,46 @@ public sealed class BlockingPlan
         for (int i = 0; i < n; i++) a[i] = args.Get(buf, i).ToArray();
         var p = new BlockingPlan { Command = a };
         error = null;
-        switch (spec.Name)
+        BlockingForm form = spec.Block!;
+        switch (form.Kind)
         {
-            case "blpop":
-            case "brpop":
-            case "bzpopmin":
-            case "bzpopmax":
+            case BlockKind.ListPop:
+            case BlockKind.ZPop:
             {
                 if (!TryTimeout(a[n - 1], out p.TimeoutMs, out error)) return null;
-                p.Kind = spec.Name[1] == 'z' ? BlockKind.ZPop : BlockKind.ListPop;
-                byte[] pop = Ascii(spec.Name.Substring(1)); // lpop, rpop, zpopmin, zpopmax
+                p.Kind = form.Kind;
                 p.Keys = a[1..(n - 1)];
                 p.Attempts = new byte[p.Keys.Length][];
-                for (int i = 0; i < p.Keys.Length; i++) p.Attempts[i] = Encode(pop, p.Keys[i]);
+                for (int i = 0; i < p.Keys.Length; i++) p.Attempts[i] = Encode(form.Attempt, p.Keys[i]);
                 return p;
             }
-            case "brpoplpush":
+            case BlockKind.ListMove when !form.HasSides: // BRPOPLPUSH source destination timeout
                 if (!TryTimeout(a[3], out p.TimeoutMs, out error)) return null;
                 p.Kind = BlockKind.ListMove;
                 p.Keys = new[] { a[1] };
                 p.Destination = a[2];
-                p.Attempts = new[] { Encode(Ascii("rpoplpush"), a[1], a[2]) };
+                p.Attempts = new[] { Encode(form.Attempt, a[1], a[2]) };
                 return p;
-            case "blmove":
+            case BlockKind.ListMove: // BLMOVE source destination wherefrom whereto timeout
                 if (!IsSide(a[3]) || !IsSide(a[4])) { error = Errors.Syntax; return null; }
                 if (!TryTimeout(a[5], out p.TimeoutMs, out error)) return null;
                 p.Kind = BlockKind.ListMove;
                 p.Keys = new[] { a[1] };
                 p.Destination = a[2];
-                p.Attempts = new[] { Encode(Ascii("lmove"), a[1], a[2], a[3], a[4]) };
+                p.Attempts = new[] { Encode(form.Attempt, a[1], a[2], a[3], a[4]) };
                 return p;
-            case "blmpop":
-            case "bzmpop":
-                return ParseMPop(p, a, spec.Name == "blmpop", out error);
+            case BlockKind.ListMPop:
+            case BlockKind.ZMPop:
+                return ParseMPop(p, a, form, out error);
         }
         error = "ERR unknown blocking command";
         return null;
     }
 
     /// <summary>BLMPOP/BZMPOP timeout numkeys key... LEFT|RIGHT (MIN|MAX) [COUNT n], as lmpopGenericCommand checks them.</summary>
-    static BlockingPlan? ParseMPop(BlockingPlan p, byte[][] a, bool list, out string? error)
+    static BlockingPlan? ParseMPop(BlockingPlan p, byte[][] a, BlockingForm form, out string? error)
     {
+        bool list = form.Kind == BlockKind.ListMPop;
         if (!TryTimeout(a[1], out p.TimeoutMs, out error)) return null;
         int n = a.Length;
         if (!RespNumber.TryParseInt64(a[2], out long numkeys) || numkeys <= 0 || numkeys > int.MaxValue)
@@ -126,12 +125,11 @@ public sealed class BlockingPlan
                 return null;
             }
         }
-        p.Kind = list ? BlockKind.ListMPop : BlockKind.ZMPop;
+        p.Kind = form.Kind;
         p.Keys = a[3..where];
         p.Attempts = new byte[p.Keys.Length][];
-        byte[] name = Ascii(list ? "lmpop" : "zmpop");
         for (int i = 0; i < p.Keys.Length; i++)
-            p.Attempts[i] = Encode(name, Ascii("1"), p.Keys[i], a[where], Ascii("COUNT"), count);
+            p.Attempts[i] = Encode(form.Attempt, Ascii("1"), p.Keys[i], a[where], Ascii("COUNT"), count);
         return p;
     }
 

@@ -10,29 +10,31 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe class ConnectionCommands
 {
-    const CommandFlags Conn = CommandFlags.Fast | CommandFlags.Loading | CommandFlags.Stale;
 
     public static void Register(CommandTable t)
     {
-        t.Add("ping", -1, Conn, 0, 0, 0, "@fast @connection", &Ping);
-        t.Add("echo", 2, Conn, 0, 0, 0, "@fast @connection", &Echo);
-        t.Add("select", 2, Conn, 0, 0, 0, "@fast @connection", &Select);
-        t.Add("quit", -1, Conn | CommandFlags.NoAuth | CommandFlags.AllowBusy, 0, 0, 0, "@fast @connection", &Quit);
-        t.Add("reset", 1, Conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, "@fast @connection", &Reset);
-        t.Add("auth", -2, Conn | CommandFlags.NoAuth | CommandFlags.NoScript | CommandFlags.SkipMonitor, 0, 0, 0, "@fast @connection", &Auth);
-        t.Add("hello", -1, Conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, "@fast @connection", &Hello);
-        var client = t.Add("client", -2, CommandFlags.None, 0, 0, 0, "@slow", null);
-        const CommandFlags cf = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        t.AddSub(client, "id", 2, cf, "@slow @connection", &ClientId);
-        t.AddSub(client, "setname", 3, cf, "@slow @connection", &ClientSetName);
-        t.AddSub(client, "getname", 2, cf, "@slow @connection", &ClientGetName);
-        t.AddSub(client, "list", -2, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientList);
-        t.AddSub(client, "info", 2, cf, "@slow @connection", &ClientInfo);
-        t.AddSub(client, "kill", -3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientKill);
-        t.AddSub(client, "setinfo", 4, cf, "@slow @connection", &ClientSetInfo);
-        t.AddSub(client, "no-evict", 3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientOnOff);
-        t.AddSub(client, "no-touch", 3, cf, "@slow @connection", &ClientOnOff);
-        t.AddSub(client, "help", 2, cf, "@slow @connection", &ClientHelp);
+        t.Add("ping", &Ping).AllowedWhileSubscribed = true;
+        t.Add("echo", &Echo);
+        t.Add("select", &Select).ChangesDb = true;
+        CommandSpec quit = t.Add("quit", &Quit);
+        quit.InMulti = MultiRole.RunsNow;
+        quit.AllowedWhileSubscribed = true;
+        CommandSpec reset = t.Add("reset", &Reset);
+        reset.InMulti = MultiRole.RunsNow; // its handler leaves MULTI and unwatches
+        reset.AllowedWhileSubscribed = true;
+        t.Add("auth", &Auth);
+        t.Add("hello", &Hello);
+        var client = t.Add("client", null);
+        t.AddSub(client, "id", &ClientId);
+        t.AddSub(client, "setname", &ClientSetName);
+        t.AddSub(client, "getname", &ClientGetName);
+        t.AddSub(client, "list", &ClientList);
+        t.AddSub(client, "info", &ClientInfo);
+        t.AddSub(client, "kill", &ClientKill);
+        t.AddSub(client, "setinfo", &ClientSetInfo);
+        t.AddSub(client, "no-evict", &ClientOnOff);
+        t.AddSub(client, "no-touch", &ClientOnOff);
+        t.AddSub(client, "help", &ClientHelp);
     }
 
     static void Ping(ref CommandContext c)

@@ -14,32 +14,27 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class HashCommands
 {
-    const CommandFlags W = CommandFlags.Write;
-    const CommandFlags R = CommandFlags.ReadOnly;
-    const CommandFlags F = CommandFlags.Fast;
-    const CommandFlags M = CommandFlags.DenyOom;
 
     public static void Register(CommandTable t)
     {
-        G(t.Add("hset", -4, W | M | F, 1, 1, 1, "@write @hash @fast", &HSet));
-        G(t.Add("hmset", -4, W | M | F, 1, 1, 1, "@write @hash @fast", &HMSet));
-        G(t.Add("hsetnx", 4, W | M | F, 1, 1, 1, "@write @hash @fast", &HSetNx));
-        G(t.Add("hget", 3, R | F, 1, 1, 1, "@read @hash @fast", &HGet));
-        G(t.Add("hmget", -3, R | F, 1, 1, 1, "@read @hash @fast", &HMGet));
-        G(t.Add("hdel", -3, W | F, 1, 1, 1, "@write @hash @fast", &HDel));
-        G(t.Add("hexists", 3, R | F, 1, 1, 1, "@read @hash @fast", &HExists));
-        G(t.Add("hlen", 2, R | F, 1, 1, 1, "@read @hash @fast", &HLen));
-        G(t.Add("hstrlen", 3, R | F, 1, 1, 1, "@read @hash @fast", &HStrLen));
-        G(t.Add("hincrby", 4, W | M | F, 1, 1, 1, "@write @hash @fast", &HIncrBy));
-        G(t.Add("hincrbyfloat", 4, W | M | F, 1, 1, 1, "@write @hash @fast", &HIncrByFloat));
-        G(t.Add("hkeys", 2, R, 1, 1, 1, "@read @hash @slow", &HKeys));
-        G(t.Add("hvals", 2, R, 1, 1, 1, "@read @hash @slow", &HVals));
-        G(t.Add("hgetall", 2, R, 1, 1, 1, "@read @hash @slow", &HGetAll));
-        G(t.Add("hrandfield", -2, R, 1, 1, 1, "@read @hash @slow", &HRandField));
-        G(t.Add("hscan", -3, R, 1, 1, 1, "@read @hash @slow", &HScan));
+        t.Add("hset", &HSet);
+        t.Add("hmset", &HMSet);
+        t.Add("hsetnx", &HSetNx);
+        t.Add("hget", &HGet);
+        t.Add("hmget", &HMGet);
+        t.Add("hdel", &HDel);
+        t.Add("hexists", &HExists);
+        t.Add("hlen", &HLen);
+        t.Add("hstrlen", &HStrLen);
+        t.Add("hincrby", &HIncrBy);
+        t.Add("hincrbyfloat", &HIncrByFloat);
+        t.Add("hkeys", &HKeys);
+        t.Add("hvals", &HVals);
+        t.Add("hgetall", &HGetAll);
+        t.Add("hrandfield", &HRandField);
+        t.Add("hscan", &HScan);
     }
 
-    static void G(CommandSpec s) => s.Group = "hash";
 
     // ---- single-field reads --------------------------------------------------------------------
 

@@ -15,13 +15,33 @@ public static unsafe partial class KeyCommands
 {
     static void RegisterKeyspace(CommandTable t)
     {
-        t.Add("keys", 2, R, 0, 0, 0, "@keyspace @read @slow @dangerous", &Keys, route: Route.AllShards);
-        t.Add("scan", -2, R, 0, 0, 0, "@keyspace @read @slow", &Scan, route: Route.Custom);
-        t.Add("randomkey", 1, R, 0, 0, 0, "@keyspace @read @slow", &RandomKey, route: Route.Custom);
-        t.Add("dbsize", 1, R | F, 0, 0, 0, "@keyspace @read @fast", &DbSize, route: Route.AllShards);
-        t.Add("flushdb", -1, W, 0, 0, 0, "@keyspace @write @slow @dangerous", &FlushDb, route: Route.AllShards);
-        t.Add("flushall", -1, W, 0, 0, 0, "@keyspace @write @slow @dangerous", &FlushAll, route: Route.AllShards);
-        t.Add("swapdb", 3, W | F, 0, 0, 0, "@keyspace @write @fast @dangerous", &SwapDb, route: Route.AllShards);
+        t.Add("keys", &Keys, route: Route.AllShards);
+        t.Add("scan", &Scan, route: Route.Custom).CustomRoute = &ScanTarget;
+        t.Add("randomkey", &RandomKey, route: Route.Custom).CustomRoute = &RandomKeyTarget;
+        t.Add("dbsize", &DbSize, route: Route.AllShards);
+        t.Add("flushdb", &FlushDb, route: Route.AllShards);
+        t.Add("flushall", &FlushAll, route: Route.AllShards);
+        t.Add("swapdb", &SwapDb, route: Route.AllShards);
+    }
+
+    /// <summary>SCAN's shard: the cursor names it (position * shardCount + shard).</summary>
+    static Shard? ScanTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        if (!TryParseCursor(args.Get(buf, 1), out ulong cursor)) return home; // the handler replies the error
+        return server.Shards[(int)(cursor % (ulong)server.ShardCount)];
+    }
+
+    /// <summary>RANDOMKEY's shard: the first one holding keys in this database, from a random start.</summary>
+    static Shard? RandomKeyTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        int n = server.ShardCount;
+        int first = (int)(home.NextRandom() % (ulong)n);
+        for (int i = 0; i < n; i++)
+        {
+            Shard s = server.Shards[(first + i) % n];
+            if (s.Dbs[db].Count > 0) return s;
+        }
+        return home;
     }
 
     // ---- KEYS ----------------------------------------------------------------------------------

@@ -11,13 +11,12 @@ public static unsafe partial class KeyCommands
 {
     static void RegisterObject(CommandTable t)
     {
-        CommandSpec obj = t.Add("object", -2, CommandFlags.None, 0, 0, 0, "@slow", &ObjectContainer);
-        const string Cats = "@keyspace @read @slow";
-        t.AddSub(obj, "encoding", 3, R, Cats, &ObjectEncoding, 2, 2, 1);
-        t.AddSub(obj, "freq", 3, R, Cats, &ObjectFreq, 2, 2, 1);
-        t.AddSub(obj, "idletime", 3, R, Cats, &ObjectIdleTime, 2, 2, 1);
-        t.AddSub(obj, "refcount", 3, R, Cats, &ObjectRefCount, 2, 2, 1);
-        t.AddSub(obj, "help", 2, CommandFlags.Loading | CommandFlags.Stale, "@keyspace @slow", &ObjectHelp);
+        CommandSpec obj = t.Add("object", &ObjectContainer);
+        t.AddSub(obj, "encoding", &ObjectEncoding);
+        t.AddSub(obj, "freq", &ObjectFreq);
+        t.AddSub(obj, "idletime", &ObjectIdleTime);
+        t.AddSub(obj, "refcount", &ObjectRefCount);
+        t.AddSub(obj, "help", &ObjectHelp);
     }
 
     /// <summary>Reached only when the dispatcher found no subcommand by that name.</summary>
@@ -80,7 +79,7 @@ public static unsafe partial class KeyCommands
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
 
     static void ObjectHelp(ref CommandContext c)

@@ -14,31 +14,29 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class KeyCommands
 {
-    const CommandFlags W = CommandFlags.Write;
-    const CommandFlags R = CommandFlags.ReadOnly;
-    const CommandFlags F = CommandFlags.Fast;
-    const CommandFlags M = CommandFlags.DenyOom;
 
     public static void Register(CommandTable t)
     {
-        t.Add("del", -2, W, 1, -1, 1, "@keyspace @write @slow", &Del, CrossShard.SumIntegers);
-        t.Add("unlink", -2, W | F, 1, -1, 1, "@keyspace @write @fast", &Del, CrossShard.SumIntegers);
-        t.Add("exists", -2, R | F, 1, -1, 1, "@keyspace @read @fast", &Exists, CrossShard.SumIntegers);
-        t.Add("touch", -2, R | F, 1, -1, 1, "@keyspace @read @fast", &Touch, CrossShard.SumIntegers);
-        t.Add("type", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &Type);
-        t.Add("expire", -3, W | F, 1, 1, 1, "@keyspace @write @fast", &Expire);
-        t.Add("pexpire", -3, W | F, 1, 1, 1, "@keyspace @write @fast", &PExpire);
-        t.Add("expireat", -3, W | F, 1, 1, 1, "@keyspace @write @fast", &ExpireAt);
-        t.Add("pexpireat", -3, W | F, 1, 1, 1, "@keyspace @write @fast", &PExpireAt);
-        t.Add("ttl", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &Ttl);
-        t.Add("pttl", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &PTtl);
-        t.Add("expiretime", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &ExpireTime);
-        t.Add("pexpiretime", 2, R | F, 1, 1, 1, "@keyspace @read @fast", &PExpireTime);
-        t.Add("persist", 2, W | F, 1, 1, 1, "@keyspace @write @fast", &Persist);
-        t.Add("rename", 3, W, 1, 2, 1, "@keyspace @write @slow", &Rename, CrossShard.Rename);
-        t.Add("renamenx", 3, W | F, 1, 2, 1, "@keyspace @write @fast", &RenameNx, CrossShard.RenameNx);
-        t.Add("copy", -3, W | M, 1, 2, 1, "@keyspace @write @slow", &Copy, CrossShard.Copy);
-        t.Add("move", 3, W | F, 1, 1, 1, "@keyspace @write @fast", &Move);
+        t.Add("del", &Del, CrossShard.SumIntegers);
+        t.Add("unlink", &Del, CrossShard.SumIntegers);
+        t.Add("exists", &Exists, CrossShard.SumIntegers);
+        t.Add("touch", &Touch, CrossShard.SumIntegers);
+        t.Add("type", &Type);
+        t.Add("expire", &Expire);
+        t.Add("pexpire", &PExpire);
+        t.Add("expireat", &ExpireAt);
+        t.Add("pexpireat", &PExpireAt);
+        t.Add("ttl", &Ttl);
+        t.Add("pttl", &PTtl);
+        t.Add("expiretime", &ExpireTime);
+        t.Add("pexpiretime", &PExpireTime);
+        t.Add("persist", &Persist);
+        t.Add("rename", &Rename, CrossShard.Move).Move = KeyMove.Rename;
+        t.Add("renamenx", &RenameNx, CrossShard.Move).Move = KeyMove.RenameNx;
+        CommandSpec copy = t.Add("copy", &Copy, CrossShard.Move);
+        copy.Move = KeyMove.Copy;
+        copy.WritesOtherDb = true; // COPY ... DB n
+        t.Add("move", &Move).WritesOtherDb = true;
         RegisterKeyspace(t);
         RegisterObject(t);
     }
@@ -258,7 +256,7 @@ public static unsafe partial class KeyCommands
         ReadOnlySpan<byte> src = c.Arg(1), dst = c.Arg(2);
         if (srcDb == dstDb && src.SequenceEqual(dst))
         {
-            c.W.Error(Errors.SameObject);
+            c.W.Error("ERR source and destination objects are the same");
             return;
         }
         byte* e = KeyLookup.Read(c.Shard, srcDb, src);
@@ -281,7 +279,7 @@ public static unsafe partial class KeyCommands
     {
         if (!TryDbIndex(ref c, 2, out Database dst)) return;
         Database src = c.Db;
-        if (src == dst) { c.W.Error(Errors.SameObject); return; }
+        if (src == dst) { c.W.Error("ERR source and destination objects are the same"); return; }
         ReadOnlySpan<byte> key = c.Arg(1);
         byte* e = src.Find(key);
         if (e == null) { c.W.Integer(0); return; }

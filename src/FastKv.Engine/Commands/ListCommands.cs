@@ -19,34 +19,33 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class ListCommands
 {
-    const CommandFlags W = CommandFlags.Write;
-    const CommandFlags R = CommandFlags.ReadOnly;
-    const CommandFlags F = CommandFlags.Fast;
-    const CommandFlags M = CommandFlags.DenyOom;
 
     public static void Register(CommandTable t)
     {
-        G(t.Add("lpush", -3, W | M | F, 1, 1, 1, "@write @list @fast", &LPush));
-        G(t.Add("rpush", -3, W | M | F, 1, 1, 1, "@write @list @fast", &RPush));
-        G(t.Add("lpushx", -3, W | M | F, 1, 1, 1, "@write @list @fast", &LPushX));
-        G(t.Add("rpushx", -3, W | M | F, 1, 1, 1, "@write @list @fast", &RPushX));
-        G(t.Add("linsert", 5, W | M, 1, 1, 1, "@write @list @slow", &LInsert));
-        G(t.Add("lset", 4, W | M, 1, 1, 1, "@write @list @slow", &LSet));
-        G(t.Add("lpop", -2, W | F, 1, 1, 1, "@write @list @fast", &LPop));
-        G(t.Add("rpop", -2, W | F, 1, 1, 1, "@write @list @fast", &RPop));
-        G(t.Add("llen", 2, R | F, 1, 1, 1, "@read @list @fast", &LLen));
-        G(t.Add("lindex", 3, R, 1, 1, 1, "@read @list @slow", &LIndex));
-        G(t.Add("lrange", 4, R, 1, 1, 1, "@read @list @slow", &LRange));
-        G(t.Add("lpos", -3, R, 1, 1, 1, "@read @list @slow", &LPos));
-        G(t.Add("lrem", 4, W, 1, 1, 1, "@write @list @slow", &LRem));
-        G(t.Add("ltrim", 4, W, 1, 1, 1, "@write @list @slow", &LTrim));
-        G(t.Add("lmove", 5, W | M, 1, 2, 1, "@write @list @slow", &LMove, CrossShard.Gather));
-        G(t.Add("rpoplpush", 3, W | M, 1, 2, 1, "@write @list @slow", &RPopLPush, CrossShard.Gather));
-        CommandSpec lmpop = t.Add("lmpop", -4, W, 0, 0, 0, "@write @list @slow", &LMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
-        G(lmpop);
+        t.Add("lpush", &LPush);
+        t.Add("rpush", &RPush);
+        t.Add("lpushx", &LPushX);
+        t.Add("rpushx", &RPushX);
+        t.Add("linsert", &LInsert);
+        t.Add("lset", &LSet);
+        t.Add("lpop", &LPop);
+        t.Add("rpop", &RPop);
+        t.Add("llen", &LLen);
+        t.Add("lindex", &LIndex);
+        t.Add("lrange", &LRange);
+        t.Add("lpos", &LPos);
+        t.Add("lrem", &LRem);
+        t.Add("ltrim", &LTrim);
+        t.Add("lmove", &LMove, CrossShard.Gather);
+        t.Add("rpoplpush", &RPopLPush, CrossShard.Gather);
+        t.Add("lmpop", &LMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
+        // Blocking forms: each waits for a list and stands for its non-blocking command per key.
+        t.Add("blpop", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListPop, "lpop");
+        t.Add("brpop", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListPop, "rpop");
+        t.Add("brpoplpush", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListMove, "rpoplpush");
+        t.Add("blmove", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListMove, "lmove", hasSides: true);
+        t.Add("blmpop", &Blocking.Handler, keys: &CommandTable.NumKeysAt2).Block = new BlockingForm(BlockKind.ListMPop, "lmpop");
     }
-
-    static void G(CommandSpec s) => s.Group = "list";
 
     /// <summary>LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT n]: the keys after numkeys.</summary>
     // ---- replies ----

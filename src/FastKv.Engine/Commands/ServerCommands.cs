@@ -8,224 +8,37 @@ using FastKv.Protocol;
 
 namespace FastKv.Engine.Commands;
 
-/// <summary>Server commands: COMMAND CONFIG TIME SHUTDOWN SLOWLOG MEMORY DEBUG. INFO is in <see cref="InfoCommand"/>.</summary>
+/// <summary>Server commands: CONFIG TIME SHUTDOWN SLOWLOG MEMORY DEBUG. INFO is in <see cref="InfoCommand"/>, COMMAND in <see cref="CommandCommand"/>.</summary>
 public static unsafe class ServerCommands
 {
     public static void Register(CommandTable t)
     {
-        const CommandFlags adm = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        var command = t.Add("command", -1, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, "@slow @connection", &CommandAll);
-        t.AddSub(command, "count", 2, CommandFlags.Loading | CommandFlags.Stale, "@slow @connection", &CommandCount);
-        t.AddSub(command, "info", -2, CommandFlags.Loading | CommandFlags.Stale, "@slow @connection", &CommandInfo);
-        t.AddSub(command, "docs", -2, CommandFlags.Loading | CommandFlags.Stale, "@slow @connection", &CommandDocs);
-        t.AddSub(command, "list", -2, CommandFlags.Loading | CommandFlags.Stale, "@slow @connection", &CommandList);
-        t.AddSub(command, "getkeys", -3, CommandFlags.Loading | CommandFlags.Stale, "@slow @connection", &CommandGetKeys);
-        t.AddSub(command, "help", 2, CommandFlags.Loading | CommandFlags.Stale, "@slow @connection", &CommandHelp);
-        t.Add("info", -1, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, "@slow @dangerous", &InfoCommand.Info);
-        var config = t.Add("config", -2, CommandFlags.None, 0, 0, 0, "@slow", null);
-        t.AddSub(config, "get", -3, adm, "@admin @slow @dangerous", &ConfigGet);
-        t.AddSub(config, "set", -4, adm, "@admin @slow @dangerous", &ConfigSet);
-        t.AddSub(config, "resetstat", 2, adm, "@admin @slow @dangerous", &ConfigResetStat);
-        t.AddSub(config, "help", 2, CommandFlags.Loading | CommandFlags.Stale, "@slow", &ConfigHelp);
-        t.Add("time", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, 0, 0, 0, "@fast", &Time);
-        t.Add("shutdown", -1, adm | CommandFlags.AllowBusy, 0, 0, 0, "@admin @slow @dangerous", &Shutdown);
-        var slowlog = t.Add("slowlog", -2, CommandFlags.None, 0, 0, 0, "@slow", null);
-        t.AddSub(slowlog, "get", -2, adm, "@admin @slow @dangerous", &SlowlogGet);
-        t.AddSub(slowlog, "len", 2, adm, "@admin @slow @dangerous", &SlowlogLen);
-        t.AddSub(slowlog, "reset", 2, adm, "@admin @slow @dangerous", &SlowlogReset);
-        t.AddSub(slowlog, "help", 2, CommandFlags.Loading | CommandFlags.Stale, "@slow", &SlowlogHelp);
-        var memory = t.Add("memory", -2, CommandFlags.None, 0, 0, 0, "@slow", null);
-        t.AddSub(memory, "usage", -3, CommandFlags.ReadOnly, "@read @slow", &MemoryUsage, 2, 2, 1);
-        t.AddSub(memory, "doctor", 2, CommandFlags.None, "@slow", &MemoryDoctor);
-        t.AddSub(memory, "help", 2, CommandFlags.Loading | CommandFlags.Stale, "@slow", &MemoryHelp);
-        t.Add("debug", -2, adm, 0, 0, 0, "@admin @slow @dangerous", &Debug);
+        t.Add("info", &InfoCommand.Info);
+        var config = t.Add("config", null);
+        t.AddSub(config, "get", &ConfigGet);
+        t.AddSub(config, "set", &ConfigSet);
+        t.AddSub(config, "resetstat", &ConfigResetStat);
+        t.AddSub(config, "help", &ConfigHelp);
+        t.Add("time", &Time);
+        t.Add("shutdown", &Shutdown);
+        var slowlog = t.Add("slowlog", null);
+        t.AddSub(slowlog, "get", &SlowlogGet);
+        t.AddSub(slowlog, "len", &SlowlogLen);
+        t.AddSub(slowlog, "reset", &SlowlogReset);
+        t.AddSub(slowlog, "help", &SlowlogHelp);
+        var memory = t.Add("memory", null);
+        t.AddSub(memory, "usage", &MemoryUsage);
+        t.AddSub(memory, "doctor", &MemoryDoctor);
+        t.AddSub(memory, "help", &MemoryHelp);
+        // Redis's hidden "protected" flag (not in COMMAND INFO): refused unless enable-debug-command allows it.
+        t.Add("debug", &Debug).Flags |= CommandFlags.Protected;
     }
 
-    // ---- COMMAND ----
-
-    static void CommandAll(ref CommandContext c)
-    {
-        var all = c.Shard.Server.Commands.All;
-        int n = 0;
-        foreach (var s in all) if (s.Parent == null) n++;
-        c.W.ArrayHeader(n);
-        foreach (var s in all) if (s.Parent == null) WriteInfo(c.W, s);
-    }
-
-    static void CommandCount(ref CommandContext c)
-    {
-        int n = 0;
-        foreach (var s in c.Shard.Server.Commands.All) if (s.Parent == null) n++;
-        c.W.Integer(n);
-    }
-
-    static string[] FlagNames(CommandFlags f)
-    {
-        var list = new List<string>();
-        void Add(CommandFlags x, string name) { if ((f & x) != 0) list.Add(name); }
-        Add(CommandFlags.Write, "write"); Add(CommandFlags.ReadOnly, "readonly"); Add(CommandFlags.DenyOom, "denyoom");
-        Add(CommandFlags.Admin, "admin"); Add(CommandFlags.PubSub, "pubsub"); Add(CommandFlags.NoScript, "noscript");
-        Add(CommandFlags.Blocking, "blocking"); Add(CommandFlags.Loading, "loading"); Add(CommandFlags.Stale, "stale");
-        Add(CommandFlags.SkipMonitor, "skip_monitor"); Add(CommandFlags.SkipSlowlog, "skip_slowlog"); Add(CommandFlags.Fast, "fast");
-        Add(CommandFlags.NoAuth, "no_auth"); Add(CommandFlags.MayReplicate, "may_replicate"); Add(CommandFlags.NoMandatoryKeys, "no_mandatory_keys");
-        Add(CommandFlags.NoMulti, "no_multi"); Add(CommandFlags.AllowBusy, "allow_busy");
-        return list.ToArray();
-    }
-
-    static void WriteInfo(RespWriter w, CommandSpec s)
-    {
-        w.ArrayHeader(10);
-        w.Bulk(Encoding.ASCII.GetBytes(s.FullName));
-        w.Integer(s.Arity);
-        var flags = FlagNames(s.Flags);
-        bool movable = s.KeysProc != null;
-        w.SetHeader(flags.Length + (movable ? 1 : 0));
-        foreach (var f in flags) w.Simple(f);
-        if (movable) w.Simple("movablekeys");
-        w.Integer(s.FirstKey);
-        w.Integer(s.LastKey);
-        w.Integer(s.KeyStep);
-        var cats = s.Categories.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        w.SetHeader(cats.Length);
-        foreach (var cat in cats) w.Simple(cat);
-        w.ArrayHeader(0);
-        if (s.FirstKey > 0)
-        {
-            w.ArrayHeader(1);
-            w.MapHeader(3);
-            w.Bulk("flags"u8);
-            bool write = (s.Flags & CommandFlags.Write) != 0;
-            w.SetHeader(2); w.Simple(write ? "RW" : "RO"); w.Simple(write ? "UPDATE" : "ACCESS");
-            w.Bulk("begin_search"u8);
-            w.MapHeader(2); w.Bulk("type"u8); w.Bulk("index"u8); w.Bulk("spec"u8);
-            w.MapHeader(1); w.Bulk("index"u8); w.Integer(s.FirstKey);
-            w.Bulk("find_keys"u8);
-            w.MapHeader(2); w.Bulk("type"u8); w.Bulk("range"u8); w.Bulk("spec"u8);
-            w.MapHeader(3);
-            w.Bulk("lastkey"u8); w.Integer(s.LastKey < 0 ? s.LastKey : s.LastKey - s.FirstKey);
-            w.Bulk("keystep"u8); w.Integer(s.KeyStep);
-            w.Bulk("limit"u8); w.Integer(0);
-        }
-        else w.ArrayHeader(0);
-        var subs = s.Subcommands ?? Array.Empty<CommandSpec>();
-        w.ArrayHeader(subs.Length);
-        foreach (var sub in subs) WriteInfo(w, sub);
-    }
-
-    static CommandSpec? Lookup(CommandTable t, ReadOnlySpan<byte> name)
-    {
-        int bar = name.IndexOf((byte)'|');
-        if (bar < 0) return t.Find(name) is { } s ? s : null;
-        var parent = t.Find(name.Slice(0, bar));
-        return parent == null ? null : CommandTable.FindSub(parent, name.Slice(bar + 1));
-    }
-
-    static void CommandInfo(ref CommandContext c)
-    {
-        var t = c.Shard.Server.Commands;
-        if (c.Count == 2) { CommandAll(ref c); return; }
-        c.W.ArrayHeader(c.Count - 2);
-        for (int i = 2; i < c.Count; i++)
-        {
-            var s = Lookup(t, c.Arg(i));
-            if (s == null) c.W.NullArray();
-            else WriteInfo(c.W, s);
-        }
-    }
-
-    static void WriteDoc(RespWriter w, CommandSpec s)
-    {
-        int n = 3 + (s.Subcommands != null ? 1 : 0);
-        w.MapHeader(n);
-        w.Bulk("summary"u8); w.Bulk(Encoding.UTF8.GetBytes(s.Summary.Length > 0 ? s.Summary : s.FullName.ToUpperInvariant() + " command"));
-        w.Bulk("since"u8); w.Bulk(Encoding.ASCII.GetBytes(s.Since));
-        w.Bulk("group"u8); w.Bulk(Encoding.ASCII.GetBytes(s.Group));
-        if (s.Subcommands != null)
-        {
-            w.Bulk("subcommands"u8);
-            w.MapHeader(s.Subcommands.Length);
-            foreach (var sub in s.Subcommands)
-            {
-                w.Bulk(Encoding.ASCII.GetBytes(sub.FullName));
-                WriteDoc(w, sub);
-            }
-        }
-    }
-
-    static void CommandDocs(ref CommandContext c)
-    {
-        var t = c.Shard.Server.Commands;
-        var list = new List<CommandSpec>();
-        if (c.Count == 2) { foreach (var s in t.All) if (s.Parent == null) list.Add(s); }
-        else for (int i = 2; i < c.Count; i++) if (Lookup(t, c.Arg(i)) is { } s) list.Add(s);
-        c.W.MapHeader(list.Count);
-        foreach (var s in list)
-        {
-            c.W.Bulk(Encoding.ASCII.GetBytes(s.FullName));
-            WriteDoc(c.W, s);
-        }
-    }
-
-    static void CommandList(ref CommandContext c)
-    {
-        var names = new List<string>();
-        string? pattern = null;
-        if (c.Count > 2)
-        {
-            if (c.Count != 5 || !c.ArgIs(2, "filterby"u8)) { c.Error(Errors.Syntax); return; }
-            if (c.ArgIs(3, "pattern"u8)) pattern = c.ArgString(4);
-            else if (!c.ArgIs(3, "aclcat"u8) && !c.ArgIs(3, "module"u8)) { c.Error(Errors.Syntax); return; }
-            else if (c.ArgIs(3, "module"u8)) { c.W.ArrayHeader(0); return; }
-        }
-        foreach (var s in c.Shard.Server.Commands.All)
-        {
-            if (c.Count == 5 && c.ArgIs(3, "aclcat"u8) && !s.Categories.Contains("@" + c.ArgString(4).ToLowerInvariant(), StringComparison.Ordinal)) continue;
-            if (pattern != null && !Glob.Match(Encoding.UTF8.GetBytes(pattern), Encoding.UTF8.GetBytes(s.FullName), true)) continue;
-            names.Add(s.FullName);
-        }
-        c.W.ArrayHeader(names.Count);
-        foreach (var n in names) c.W.Bulk(Encoding.ASCII.GetBytes(n));
-    }
-
-    static void CommandGetKeys(ref CommandContext c)
-    {
-        var t = c.Shard.Server.Commands;
-        CommandSpec? s = t.Find(c.Arg(2));
-        if (s == null) { c.Error(Errors.InvalidCommand); return; }
-        int argc = c.Count - 2;
-        if (s.Subcommands != null && argc >= 2)
-        {
-            s = CommandTable.FindSub(s, c.Arg(3));
-            if (s == null) { c.Error(Errors.InvalidCommand); return; }
-        }
-        if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return; }
-        // The target command's arguments start at argument 2 of COMMAND GETKEYS.
-        var sub = new ArgList(argc);
-        for (int i = 0; i < argc; i++) sub.Add(c.Args.Offsets[i + 2], c.Args.Lengths[i + 2]);
-        int[]? pos = CommandTable.GetKeys(s, c.Buffer, sub);
-        if (pos == null) { c.Error("ERR Invalid arguments specified for command"); return; }
-        if (pos.Length == 0) { c.Error("ERR The command has no key arguments"); return; }
-        c.W.ArrayHeader(pos.Length);
-        foreach (int p in pos) c.W.Bulk(c.Arg(p + 2));
-    }
-
-    static void Help(RespWriter w, string[] lines)
+    internal static void Help(RespWriter w, string[] lines)
     {
         w.ArrayHeader(lines.Length);
         foreach (var l in lines) w.Simple(l);
     }
-
-    static void CommandHelp(ref CommandContext c) => Help(c.W, new[]
-    {
-        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "(no subcommand)", "    Return details about all Redis commands.",
-        "COUNT", "    Return the total number of commands in this Redis server.",
-        "LIST", "    Return a list of all commands in this Redis server.",
-        "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-        "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
-        "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
-        "HELP", "    Print this help.",
-    });
 
     // ---- CONFIG ----
 

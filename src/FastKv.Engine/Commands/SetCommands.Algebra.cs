@@ -51,7 +51,7 @@ public static unsafe partial class SetCommands
         if (n > 0)
         {
             c.Db.AddCollection(c.Arg(dstArg), ValueKind.Set, result.Encoding, result.Ptr, overwrite: existed);
-            c.Modified(dstArg, NotifyClass.Set, StoreEvent(c.Spec));
+            c.Modified(dstArg, NotifyClass.Set, c.Spec.Event);
         }
         else
         {
@@ -60,14 +60,6 @@ public static unsafe partial class SetCommands
         }
         c.W.Integer(n);
     }
-
-    /// <summary>The event of a STORE variant: its own name.</summary>
-    static ReadOnlySpan<byte> StoreEvent(CommandSpec spec) => spec.Name switch
-    {
-        "sinterstore" => "sinterstore"u8,
-        "sunionstore" => "sunionstore"u8,
-        _ => "sdiffstore"u8,
-    };
 
     // ---- intersection --------------------------------------------------------------------------
 

@@ -20,33 +20,28 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class SetCommands
 {
-    const CommandFlags W = CommandFlags.Write;
-    const CommandFlags R = CommandFlags.ReadOnly;
-    const CommandFlags F = CommandFlags.Fast;
-    const CommandFlags M = CommandFlags.DenyOom;
 
     public static void Register(CommandTable t)
     {
-        G(t.Add("sadd", -3, W | M | F, 1, 1, 1, "@write @set @fast", &SAdd));
-        G(t.Add("srem", -3, W | F, 1, 1, 1, "@write @set @fast", &SRem));
-        G(t.Add("smembers", 2, R, 1, 1, 1, "@read @set @slow", &SMembers));
-        G(t.Add("sismember", 3, R | F, 1, 1, 1, "@read @set @fast", &SIsMember));
-        G(t.Add("smismember", -3, R | F, 1, 1, 1, "@read @set @fast", &SMIsMember));
-        G(t.Add("scard", 2, R | F, 1, 1, 1, "@read @set @fast", &SCard));
-        G(t.Add("spop", -2, W | F, 1, 1, 1, "@write @set @fast", &SPop));
-        G(t.Add("srandmember", -2, R, 1, 1, 1, "@read @set @slow", &SRandMember));
-        G(t.Add("smove", 4, W | F, 1, 2, 1, "@write @set @fast", &SMove, CrossShard.Gather));
-        G(t.Add("sinter", -2, R, 1, -1, 1, "@read @set @slow", &SInter, CrossShard.Gather));
-        G(t.Add("sintercard", -3, R, 0, 0, 0, "@read @set @slow", &SInterCard, CrossShard.Gather, keys: &CommandTable.NumKeysAt1));
-        G(t.Add("sunion", -2, R, 1, -1, 1, "@read @set @slow", &SUnion, CrossShard.Gather));
-        G(t.Add("sdiff", -2, R, 1, -1, 1, "@read @set @slow", &SDiff, CrossShard.Gather));
-        G(t.Add("sinterstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SInterStore, CrossShard.Gather));
-        G(t.Add("sunionstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SUnionStore, CrossShard.Gather));
-        G(t.Add("sdiffstore", -3, W | M, 1, -1, 1, "@write @set @slow", &SDiffStore, CrossShard.Gather));
-        G(t.Add("sscan", -3, R, 1, 1, 1, "@read @set @slow", &SScan));
+        t.Add("sadd", &SAdd);
+        t.Add("srem", &SRem);
+        t.Add("smembers", &SMembers);
+        t.Add("sismember", &SIsMember);
+        t.Add("smismember", &SMIsMember);
+        t.Add("scard", &SCard);
+        t.Add("spop", &SPop);
+        t.Add("srandmember", &SRandMember);
+        t.Add("smove", &SMove, CrossShard.Gather);
+        t.Add("sinter", &SInter, CrossShard.Gather);
+        t.Add("sintercard", &SInterCard, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
+        t.Add("sunion", &SUnion, CrossShard.Gather);
+        t.Add("sdiff", &SDiff, CrossShard.Gather);
+        t.Add("sinterstore", &SInterStore, CrossShard.Gather).Event = "sinterstore"u8.ToArray();
+        t.Add("sunionstore", &SUnionStore, CrossShard.Gather).Event = "sunionstore"u8.ToArray();
+        t.Add("sdiffstore", &SDiffStore, CrossShard.Gather).Event = "sdiffstore"u8.ToArray();
+        t.Add("sscan", &SScan);
     }
 
-    static void G(CommandSpec s) => s.Group = "set";
 
     /// <summary>SINTERCARD numkeys key [key ...] [LIMIT n]: the keys follow numkeys.</summary>
     // ---- single-key writes ---------------------------------------------------------------------

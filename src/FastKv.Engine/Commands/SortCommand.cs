@@ -19,14 +19,21 @@ public static unsafe class SortCommand
 {
     public static void Register(CommandTable t)
     {
-        var sort = t.Add("sort", -2, CommandFlags.Write | CommandFlags.DenyOom, 1, 1, 1,
-            "@write @set @sortedset @list @slow @dangerous", &Sort, CrossShard.Gather, Route.Custom, &SortKeys);
-        sort.Group = "generic";
-        var ro = t.Add("sort_ro", -2, CommandFlags.ReadOnly, 1, 1, 1,
-            "@read @set @sortedset @list @slow @dangerous", &SortRo, CrossShard.Gather, Route.Custom, &SortRoKeys);
+        // BY/GET patterns name keys anywhere: with them, several shards make a transaction (CrossShard.Sort).
+        t.Add("sort", &Sort, CrossShard.Sort, Route.Custom, &SortKeys).CustomRoute = &Target;
         // Redis marks SORT_RO movablekeys too (its BY/GET key spec is "unknown"); its only key is the source.
-        ro.Group = "generic";
+        t.Add("sort_ro", &SortRo, CrossShard.Sort, Route.Custom, &SortRoKeys).CustomRoute = &Target;
     }
+
+    /// <summary>SORT's shard: its keys' (source, STORE destination), or none when BY/GET patterns may name keys elsewhere.</summary>
+    static Shard? Target(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        if (HasKeyPatterns(buf, args, IsReadOnly(spec))) return null;
+        return Router.KeysProcTarget(server, home, spec, buf, args);
+    }
+
+    /// <summary>SORT_RO: SORT without STORE.</summary>
+    public static bool IsReadOnly(CommandSpec spec) => (spec.Flags & CommandFlags.Write) == 0;
 
     static int SortRoKeys(ReadOnlySpan<byte> buf, ArgList args, Span<int> positions)
     {

@@ -14,40 +14,45 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class StringCommands
 {
-    const CommandFlags W = CommandFlags.Write;
-    const CommandFlags R = CommandFlags.ReadOnly;
-    const CommandFlags F = CommandFlags.Fast;
-    const CommandFlags M = CommandFlags.DenyOom;
 
     public static void Register(CommandTable t)
     {
-        G(t.Add("get", 2, R | F, 1, 1, 1, "@read @string @fast", &Get));
-        G(t.Add("set", -3, W | M, 1, 1, 1, "@write @string @slow", &Set));
-        G(t.Add("setnx", 3, W | M | F, 1, 1, 1, "@write @string @fast", &SetNx));
-        G(t.Add("setex", 4, W | M, 1, 1, 1, "@write @string @slow", &SetEx));
-        G(t.Add("psetex", 4, W | M, 1, 1, 1, "@write @string @slow", &PSetEx));
-        G(t.Add("getset", 3, W | M | F, 1, 1, 1, "@write @string @fast", &GetSet));
-        G(t.Add("getdel", 2, W | F, 1, 1, 1, "@write @string @fast", &GetDel));
-        G(t.Add("getex", -2, W | F, 1, 1, 1, "@write @string @fast", &GetEx));
-        G(t.Add("mget", -2, R | F, 1, -1, 1, "@read @string @fast", &MGet, CrossShard.MGet));
-        G(t.Add("mset", -3, W | M, 1, -1, 2, "@write @string @slow", &MSet, CrossShard.MSet));
-        G(t.Add("msetnx", -3, W | M, 1, -1, 2, "@write @string @slow", &MSetNx, CrossShard.MSetNx));
-        G(t.Add("append", 3, W | M | F, 1, 1, 1, "@write @string @fast", &Append));
-        G(t.Add("strlen", 2, R | F, 1, 1, 1, "@read @string @fast", &StrLen));
-        G(t.Add("incr", 2, W | M | F, 1, 1, 1, "@write @string @fast", &Incr));
-        G(t.Add("decr", 2, W | M | F, 1, 1, 1, "@write @string @fast", &Decr));
-        G(t.Add("incrby", 3, W | M | F, 1, 1, 1, "@write @string @fast", &IncrBy));
-        G(t.Add("decrby", 3, W | M | F, 1, 1, 1, "@write @string @fast", &DecrBy));
-        G(t.Add("incrbyfloat", 3, W | M | F, 1, 1, 1, "@write @string @fast", &IncrByFloat));
-        G(t.Add("getrange", 4, R, 1, 1, 1, "@read @string @slow", &GetRange));
-        G(t.Add("substr", 4, R, 1, 1, 1, "@read @string @slow", &GetRange));
-        G(t.Add("setrange", 4, W | M, 1, 1, 1, "@write @string @slow", &SetRange));
-        G(t.Add("lcs", -3, R, 1, 2, 1, "@read @string @slow", &Lcs, CrossShard.Gather));
+        t.Add("get", &Get);
+        t.Add("set", &Set).KeyFlags = &SetKeyFlags;
+        t.Add("setnx", &SetNx);
+        t.Add("setex", &SetEx);
+        t.Add("psetex", &PSetEx);
+        t.Add("getset", &GetSet);
+        t.Add("getdel", &GetDel);
+        t.Add("getex", &GetEx);
+        t.Add("mget", &MGet, CrossShard.MGet);
+        t.Add("mset", &MSet, CrossShard.MSet);
+        t.Add("msetnx", &MSetNx, CrossShard.MSetNx);
+        t.Add("append", &Append);
+        t.Add("strlen", &StrLen);
+        t.Add("incr", &Incr);
+        t.Add("decr", &Decr);
+        t.Add("incrby", &IncrBy);
+        t.Add("decrby", &DecrBy);
+        t.Add("incrbyfloat", &IncrByFloat);
+        t.Add("getrange", &GetRange);
+        t.Add("substr", &GetRange);
+        t.Add("setrange", &SetRange);
+        t.Add("lcs", &Lcs, CrossShard.Gather);
     }
 
-    static void G(CommandSpec s) => s.Group = "string";
 
     // ---- reads ---------------------------------------------------------------------------------
+
+    static readonly string[] Overwrite = { "OW", "update" }, ReadAndOverwrite = { "RW", "access", "update" };
+
+    /// <summary>SET's key flags (Redis's setGetKeys): GET anywhere among the options also reads the old value.</summary>
+    static string[] SetKeyFlags(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+    {
+        for (int i = 3; i < args.Count; i++)
+            if (Ascii.EqualsIgnoreCase(args.Get(buf, i), "get"u8)) return ReadAndOverwrite;
+        return Overwrite;
+    }
 
     static void Get(ref CommandContext c)
     {

@@ -14,20 +14,14 @@ public static unsafe partial class ZSetCommands
 {
     static void RegisterAlgebra(CommandTable t)
     {
-        AddNumKeys(t, "zunion", -3, R, 0, "@read @sortedset @slow", &ZUnion);
-        AddNumKeys(t, "zinter", -3, R, 0, "@read @sortedset @slow", &ZInter);
-        AddNumKeys(t, "zdiff", -3, R, 0, "@read @sortedset @slow", &ZDiff);
-        AddNumKeys(t, "zunionstore", -4, W | M, 1, "@write @sortedset @slow", &ZUnionStore);
-        AddNumKeys(t, "zinterstore", -4, W | M, 1, "@write @sortedset @slow", &ZInterStore);
-        AddNumKeys(t, "zdiffstore", -4, W | M, 1, "@write @sortedset @slow", &ZDiffStore);
-        AddNumKeys(t, "zintercard", -3, R, 0, "@read @sortedset @slow", &ZInterCard);
-    }
-
-    /// <summary>A command whose keys follow a numkeys argument (and a destination at 1 for the STORE forms).</summary>
-    static void AddNumKeys(CommandTable t, string name, int arity, CommandFlags flags, int dest, string cats, delegate*<ref CommandContext, void> h)
-    {
-        G(t.Add(name, arity, flags, dest, dest, dest, cats, h, CrossShard.Gather,
-            keys: dest == 1 ? &CommandTable.DestinationThenNumKeys : &CommandTable.NumKeysAt1));
+        // Keys follow a numkeys argument (after the destination for the STORE forms, which announce their own event).
+        t.Add("zunion", &ZUnion, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
+        t.Add("zinter", &ZInter, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
+        t.Add("zdiff", &ZDiff, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
+        t.Add("zunionstore", &ZUnionStore, CrossShard.Gather, keys: &CommandTable.DestinationThenNumKeys).Event = "zunionstore"u8.ToArray();
+        t.Add("zinterstore", &ZInterStore, CrossShard.Gather, keys: &CommandTable.DestinationThenNumKeys).Event = "zinterstore"u8.ToArray();
+        t.Add("zdiffstore", &ZDiffStore, CrossShard.Gather, keys: &CommandTable.DestinationThenNumKeys).Event = "zdiffstore"u8.ToArray();
+        t.Add("zintercard", &ZInterCard, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
     }
 
     enum SetOp : byte { Union, Inter, Diff }

@@ -12,11 +12,11 @@ public static unsafe partial class ZSetCommands
 {
     static void RegisterPop(CommandTable t)
     {
-        G(t.Add("zpopmin", -2, W | F, 1, 1, 1, "@write @sortedset @fast", &ZPopMin));
-        G(t.Add("zpopmax", -2, W | F, 1, 1, 1, "@write @sortedset @fast", &ZPopMax));
-        G(t.Add("zmpop", -4, W, 0, 0, 0, "@write @sortedset @slow", &ZMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1));
-        G(t.Add("zrandmember", -2, R, 1, 1, 1, "@read @sortedset @slow", &ZRandMember));
-        G(t.Add("zscan", -3, R, 1, 1, 1, "@read @sortedset @slow", &ZScan));
+        t.Add("zpopmin", &ZPopMin);
+        t.Add("zpopmax", &ZPopMax);
+        t.Add("zmpop", &ZMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
+        t.Add("zrandmember", &ZRandMember);
+        t.Add("zscan", &ZScan);
     }
 
     // ---- pops ---------------------------------------------------------------------------------------

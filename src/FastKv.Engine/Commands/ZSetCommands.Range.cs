@@ -11,18 +11,18 @@ public static unsafe partial class ZSetCommands
 {
     static void RegisterRange(CommandTable t)
     {
-        G(t.Add("zrange", -4, R, 1, 1, 1, "@read @sortedset @slow", &ZRange));
-        G(t.Add("zrangestore", -5, W | M, 1, 2, 1, "@write @sortedset @slow", &ZRangeStore, CrossShard.Gather));
-        G(t.Add("zrevrange", -4, R, 1, 1, 1, "@read @sortedset @slow", &ZRevRange));
-        G(t.Add("zrangebyscore", -4, R, 1, 1, 1, "@read @sortedset @slow", &ZRangeByScore));
-        G(t.Add("zrevrangebyscore", -4, R, 1, 1, 1, "@read @sortedset @slow", &ZRevRangeByScore));
-        G(t.Add("zrangebylex", -4, R, 1, 1, 1, "@read @sortedset @slow", &ZRangeByLex));
-        G(t.Add("zrevrangebylex", -4, R, 1, 1, 1, "@read @sortedset @slow", &ZRevRangeByLex));
-        G(t.Add("zcount", 4, R | F, 1, 1, 1, "@read @sortedset @fast", &ZCount));
-        G(t.Add("zlexcount", 4, R | F, 1, 1, 1, "@read @sortedset @fast", &ZLexCount));
-        G(t.Add("zremrangebyrank", 4, W, 1, 1, 1, "@write @sortedset @slow", &ZRemRangeByRank));
-        G(t.Add("zremrangebyscore", 4, W, 1, 1, 1, "@write @sortedset @slow", &ZRemRangeByScore));
-        G(t.Add("zremrangebylex", 4, W, 1, 1, 1, "@write @sortedset @slow", &ZRemRangeByLex));
+        t.Add("zrange", &ZRange);
+        t.Add("zrangestore", &ZRangeStore, CrossShard.Gather).Event = "zrangestore"u8.ToArray();
+        t.Add("zrevrange", &ZRevRange);
+        t.Add("zrangebyscore", &ZRangeByScore);
+        t.Add("zrevrangebyscore", &ZRevRangeByScore);
+        t.Add("zrangebylex", &ZRangeByLex);
+        t.Add("zrevrangebylex", &ZRevRangeByLex);
+        t.Add("zcount", &ZCount);
+        t.Add("zlexcount", &ZLexCount);
+        t.Add("zremrangebyrank", &ZRemRangeByRank);
+        t.Add("zremrangebyscore", &ZRemRangeByScore);
+        t.Add("zremrangebylex", &ZRemRangeByLex);
     }
 
     enum RangeKind : byte { Auto, Rank, Score, Lex }

@@ -18,28 +18,27 @@ namespace FastKv.Engine.Commands;
 /// </summary>
 public static unsafe partial class ZSetCommands
 {
-    const CommandFlags W = CommandFlags.Write;
-    const CommandFlags R = CommandFlags.ReadOnly;
-    const CommandFlags F = CommandFlags.Fast;
-    const CommandFlags M = CommandFlags.DenyOom;
 
     public static void Register(CommandTable t)
     {
-        G(t.Add("zadd", -4, W | M | F, 1, 1, 1, "@write @sortedset @fast", &ZAdd));
-        G(t.Add("zincrby", 4, W | M | F, 1, 1, 1, "@write @sortedset @fast", &ZIncrBy));
-        G(t.Add("zrem", -3, W | F, 1, 1, 1, "@write @sortedset @fast", &ZRem));
-        G(t.Add("zcard", 2, R | F, 1, 1, 1, "@read @sortedset @fast", &ZCard));
-        G(t.Add("zscore", 3, R | F, 1, 1, 1, "@read @sortedset @fast", &ZScore));
-        G(t.Add("zmscore", -3, R | F, 1, 1, 1, "@read @sortedset @fast", &ZMScore));
+        t.Add("zadd", &ZAdd);
+        t.Add("zincrby", &ZIncrBy);
+        t.Add("zrem", &ZRem);
+        t.Add("zcard", &ZCard);
+        t.Add("zscore", &ZScore);
+        t.Add("zmscore", &ZMScore);
         // Redis 7.2 arity: ZRANK key member [WITHSCORE].
-        G(t.Add("zrank", -3, R | F, 1, 1, 1, "@read @sortedset @fast", &ZRank));
-        G(t.Add("zrevrank", -3, R | F, 1, 1, 1, "@read @sortedset @fast", &ZRevRank));
+        t.Add("zrank", &ZRank);
+        t.Add("zrevrank", &ZRevRank);
         RegisterRange(t);
         RegisterAlgebra(t);
         RegisterPop(t);
+        // Blocking forms: each waits for a sorted set and stands for its non-blocking command per key.
+        t.Add("bzpopmin", &Blocking.Handler).Block = new BlockingForm(BlockKind.ZPop, "zpopmin");
+        t.Add("bzpopmax", &Blocking.Handler).Block = new BlockingForm(BlockKind.ZPop, "zpopmax");
+        t.Add("bzmpop", &Blocking.Handler, keys: &CommandTable.NumKeysAt2).Block = new BlockingForm(BlockKind.ZMPop, "zmpop");
     }
 
-    static void G(CommandSpec s) => s.Group = "sorted-set";
 
     static Arena ArenaOf(ref CommandContext c) => c.Shard.Arena;
 
@@ -79,13 +78,7 @@ public static unsafe partial class ZSetCommands
         else
         {
             c.Db.AddCollection(key, ValueKind.ZSet, z.Encoding, z.Ptr, overwrite: existed);
-            c.Modified(key, NotifyClass.ZSet, c.Spec.Name switch
-            {
-                "zunionstore" => "zunionstore"u8,
-                "zinterstore" => "zinterstore"u8,
-                "zdiffstore" => "zdiffstore"u8,
-                _ => "zrangestore"u8,
-            });
+            c.Modified(key, NotifyClass.ZSet, c.Spec.Event);
         }
         return n;
     }

@@ -24,6 +24,11 @@ public enum CommandFlags
     NoMandatoryKeys = 1 << 15,
     NoMulti = 1 << 16,
     AllowBusy = 1 << 17,
+    NoAsyncLoading = 1 << 18,
+    Asking = 1 << 19,
+    Module = 1 << 20,
+    /// <summary>Redis's hidden "protected" flag (DEBUG, MODULE): refused unless enable-*-command allows it.</summary>
+    Protected = 1 << 21,
     /// <summary>Internal, never shown: the session hands the command to MultiCommands.Intercept even outside
     /// MULTI (WATCH, whose reply waits until its keys' shards registered them).</summary>
     SessionHook = 1 << 30,
@@ -38,8 +43,31 @@ public enum Route
     Keys,
     /// <summary>On every shard, replies merged (KEYS, DBSIZE, FLUSHALL, ...).</summary>
     AllShards,
-    /// <summary>Routing decided by the command itself (SCAN by cursor, RANDOMKEY).</summary>
+    /// <summary>Routing decided by the command's <see cref="CommandSpec.CustomRoute"/> (SCAN by cursor, RANDOMKEY, SORT).</summary>
     Custom,
+}
+
+/// <summary>What a command is to a connection inside MULTI (Redis's processCommand tests these by handler).</summary>
+public enum MultiRole : byte
+{
+    /// <summary>Queued until EXEC (or rejected when no-multi).</summary>
+    Queued,
+    /// <summary>Runs at once, leaving the transaction to its handler (QUIT, RESET).</summary>
+    RunsNow,
+    Exec,
+    Discard,
+    /// <summary>MULTI inside MULTI: an error, the transaction goes on.</summary>
+    Multi,
+    /// <summary>WATCH inside MULTI: an error, the transaction goes on.</summary>
+    Watch,
+}
+
+/// <summary>How RENAME, RENAMENX and COPY move a value between shards (<see cref="CrossShard.Move"/>).</summary>
+public enum KeyMove : byte
+{
+    Rename,
+    RenameNx,
+    Copy,
 }
 
 /// <summary>
@@ -49,7 +77,7 @@ public enum Route
 public sealed unsafe class CommandSpec
 {
     public required string Name;
-    /// <summary>"get", or "config|get" for a subcommand.</summary>
+    /// <summary>"get", or "config|get" for a subcommand. For messages and COMMAND; behaviour never tests it.</summary>
     public string FullName = "";
     public int Id;
     /// <summary>Redis convention: N means exactly N arguments (name included), -N at least N.</summary>
@@ -58,7 +86,8 @@ public sealed unsafe class CommandSpec
     public int FirstKey;
     public int LastKey;
     public int KeyStep;
-    public string Categories = "";
+    /// <summary>ACL categories ("@read @string @fast"): Redis's, from <see cref="Fact"/>.</summary>
+    public string[] Categories => Fact?.Categories ?? Array.Empty<string>();
     public Route Route;
     public delegate*<ref CommandContext, void> Handler;
     /// <summary>
@@ -72,9 +101,39 @@ public sealed unsafe class CommandSpec
     public CrossShard? Cross;
     public CommandSpec[]? Subcommands;
     public CommandSpec? Parent;
-    public string Group = "generic";
+    /// <summary>
+    /// Redis 7.2's facts for this command (arity, flags, keys, categories, tips, key specs, docs); null for
+    /// a FastKv-internal command, which COMMAND does not show.
+    /// </summary>
+    public CommandFact? Fact;
+    /// <summary>FastKv's own one-line summary for COMMAND DOCS (<see cref="CommandSummaries"/>).</summary>
     public string Summary = "";
-    public string Since = "1.0.0";
+
+    // ---- behaviour the row declares (nothing else looks a command up by name) ----
+
+    /// <summary>The shard of a <see cref="Route.Custom"/> command (null: it needs several shards).</summary>
+    public delegate*<ServerState, Shard, CommandSpec, ReadOnlySpan<byte>, FastKv.Protocol.ArgList, int, Shard?> CustomRoute;
+    /// <summary>Also writes its key in another database (MOVE, COPY ... DB): EXEC locks the key's shard whole.</summary>
+    public bool WritesOtherDb;
+    /// <summary>Switches the connection's database to its argument 1 (SELECT): later commands queued in MULTI use it.</summary>
+    public bool ChangesDb;
+    /// <summary>The blocking form (BLPOP, BZMPOP, ...): what it waits for and the non-blocking attempt it stands for.</summary>
+    public BlockingForm? Block;
+    /// <summary>What the command is to a connection inside MULTI.</summary>
+    public MultiRole InMulti;
+    /// <summary>May run on a RESP2 connection in subscriber mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET).</summary>
+    public bool AllowedWhileSubscribed;
+    /// <summary>The keyspace event a STORE variant announces on its destination (sunionstore, zrangestore, ...).</summary>
+    public byte[]? Event;
+    /// <summary>
+    /// The key flags of one call, for a command whose key spec says variable_flags (SET: OW update, or RW
+    /// access update with GET). Redis's getkeys procedure answers them; COMMAND GETKEYSANDFLAGS and ACL read them.
+    /// </summary>
+    public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, string[]> KeyFlags;
+    /// <summary>RENAME, RENAMENX or COPY (for <see cref="CrossShard.Move"/>).</summary>
+    public KeyMove Move;
+
+    public string Group => Fact?.Doc.Group ?? "generic";
 
     public bool ArityOk(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
 }
@@ -90,12 +149,10 @@ public enum CrossShard
     MGet,
     /// <summary>DEL, UNLINK, EXISTS, TOUCH: keys split per shard, integer replies summed.</summary>
     SumIntegers,
-    /// <summary>RENAME: the value moves through a serialized copy (<see cref="MoveKeyTx"/>).</summary>
-    Rename,
-    /// <summary>RENAMENX: as RENAME when the destination does not exist.</summary>
-    RenameNx,
-    /// <summary>COPY: the value is copied through a serialized copy, the source stays.</summary>
-    Copy,
+    /// <summary>RENAME, RENAMENX, COPY: value moved through a serialized copy (<see cref="CommandSpec.Move"/> says which).</summary>
+    Move,
+    /// <summary>SORT, SORT_RO: with BY/GET patterns a <see cref="SortTx"/> (they name keys anywhere), else <see cref="Gather"/>.</summary>
+    Sort,
     /// <summary>
     /// Any multi-key command (SUNIONSTORE, SMOVE, LMOVE, ZINTERSTORE...): every key is copied to one
     /// shard, the handler runs there over the copies, changed keys are written back (<see cref="GatherTx"/>).

@@ -29,22 +29,26 @@ public sealed unsafe class CommandTable
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ServerCommands.Register(t);
-        Blocking.Register(t);
+        CommandCommand.Register(t);
         SortCommand.Register(t);
         MultiCommands.Register(t);
         PubSubCommands.Register(t);
+        foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }
 
     /// <summary>
-    /// Registers a top-level command. Keys at FirstKey..LastKey (negative: from the end) by KeyStep, or
-    /// wherever <paramref name="keys"/> finds them (a command with a key procedure routes by its keys).
+    /// Registers a top-level Redis command: its arity, flags, key positions, ACL categories and docs are Redis
+    /// 7.2's (<see cref="CommandFacts"/>); the row declares FastKv's own behaviour: the handler, how a
+    /// multi-key command crosses shards, a route other than by its keys, a key procedure (a command with one
+    /// routes by its keys), and whatever else it sets on the returned spec.
     /// </summary>
-    public CommandSpec Add(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int keyStep,
-        string categories, delegate*<ref CommandContext, void> handler, CrossShard? cross = null, Route? route = null,
+    public CommandSpec Add(string name, delegate*<ref CommandContext, void> handler, CrossShard? cross = null, Route? route = null,
         delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, Span<int>, int> keys = null)
     {
-        CommandSpec spec = NewSpec(name, name, arity, flags, firstKey, lastKey, keyStep, categories, handler);
+        CommandFact fact = CommandFacts.Find(name) ?? throw new InvalidOperationException("Redis 7.2 has no command " + name);
+        CommandSpec spec = NewSpec(name, name, fact.Arity, fact.Flags, fact.FirstKey, fact.LastKey, fact.KeyStep, handler);
+        spec.Fact = fact;
         spec.Cross = cross;
         spec.KeysProc = keys;
         spec.Route = route ?? (keys != null ? Route.Keys : spec.Route);
@@ -52,11 +56,13 @@ public sealed unsafe class CommandTable
         return spec;
     }
 
-    /// <summary>Registers a subcommand (CONFIG GET, CLIENT LIST, ...) under its container.</summary>
-    public CommandSpec AddSub(CommandSpec parent, string name, int arity, CommandFlags flags, string categories,
-        delegate*<ref CommandContext, void> handler, int firstKey = 0, int lastKey = 0, int keyStep = 0)
+    /// <summary>Registers a subcommand of a Redis container (CONFIG GET, CLIENT LIST, ...), its facts as <see cref="Add(string, delegate*{ref CommandContext, void}, CrossShard?, Route?, delegate*{ReadOnlySpan{byte}, FastKv.Protocol.ArgList, Span{int}, int})"/>.</summary>
+    public CommandSpec AddSub(CommandSpec parent, string name, delegate*<ref CommandContext, void> handler)
     {
-        CommandSpec spec = NewSpec(name, parent.Name + "|" + name, arity, flags, firstKey, lastKey, keyStep, categories, handler);
+        string fullName = parent.Name + "|" + name;
+        CommandFact fact = CommandFacts.Find(fullName) ?? throw new InvalidOperationException("Redis 7.2 has no command " + fullName);
+        CommandSpec spec = NewSpec(name, fullName, fact.Arity, fact.Flags, fact.FirstKey, fact.LastKey, fact.KeyStep, handler);
+        spec.Fact = fact;
         spec.Parent = parent;
         var subs = parent.Subcommands ?? Array.Empty<CommandSpec>();
         Array.Resize(ref subs, subs.Length + 1);
@@ -66,7 +72,7 @@ public sealed unsafe class CommandTable
     }
 
     CommandSpec NewSpec(string name, string fullName, int arity, CommandFlags flags, int firstKey, int lastKey, int keyStep,
-        string categories, delegate*<ref CommandContext, void> handler)
+        delegate*<ref CommandContext, void> handler)
     {
         var spec = new CommandSpec
         {
@@ -77,7 +83,6 @@ public sealed unsafe class CommandTable
             FirstKey = firstKey,
             LastKey = lastKey,
             KeyStep = keyStep,
-            Categories = categories,
             Handler = handler,
             Route = firstKey > 0 ? Route.Keys : Route.Local,
             Id = all.Count,
@@ -100,9 +105,7 @@ public sealed unsafe class CommandTable
 
     void Insert(CommandSpec spec)
     {
-        Span<byte> name = stackalloc byte[spec.Name.Length];
-        for (int i = 0; i < name.Length; i++) name[i] = (byte)spec.Name[i];
-        uint i0 = HashLower(name) & (uint)mask;
+        uint i0 = HashLower(System.Text.Encoding.ASCII.GetBytes(spec.Name)) & (uint)mask;
         while (slots[i0] != null) i0 = (i0 + 1) & (uint)mask;
         slots[i0] = spec;
     }

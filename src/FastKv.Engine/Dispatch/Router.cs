@@ -19,7 +19,7 @@ public static unsafe class Router
             case Route.AllShards:
                 return null;
             case Route.Custom:
-                return CustomTarget(server, home, spec, buf, args, db);
+                return spec.CustomRoute(server, home, spec, buf, args, db);
         }
         if (spec.KeysProc == null)
         {
@@ -38,7 +38,7 @@ public static unsafe class Router
     }
 
     /// <summary>Target of a command with a key procedure; malformed arguments run at home (the handler replies the error).</summary>
-    static Shard? KeysProcTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    public static Shard? KeysProcTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
     {
         Span<int> small = stackalloc int[32];
         int n = CommandTable.GetKeys(spec, buf, args, small);
@@ -51,44 +51,18 @@ public static unsafe class Router
         return first;
     }
 
-    static Shard? CustomTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
-    {
-        if (spec.Name is "sort" or "sort_ro")
-        {
-            // BY/GET patterns name keys anywhere: with several shards that is a transaction (SortTx).
-            if (Commands.SortCommand.HasKeyPatterns(buf, args, spec.Name == "sort_ro")) return null;
-            return spec.KeysProc != null ? KeysProcTarget(server, home, spec, buf, args) : server.ShardOf(args.Get(buf, 1));
-        }
-        if (spec.Name == "scan")
-        {
-            // The cursor names its shard: position * shardCount + shard.
-            if (!Commands.KeyCommands.TryParseCursor(args.Get(buf, 1), out ulong cursor)) return home;
-            return server.Shards[(int)(cursor % (ulong)server.ShardCount)];
-        }
-        if (spec.Name == "randomkey")
-        {
-            int n = server.ShardCount;
-            int first = (int)(home.NextRandom() % (ulong)n);
-            for (int i = 0; i < n; i++)
-            {
-                Shard s = server.Shards[(first + i) % n];
-                if (s.Dbs[db].Count > 0) return s;
-            }
-        }
-        return home;
-    }
-
     /// <summary>The transaction that runs a command across shards, or null after replying an error.</summary>
     public static MultiShardTx? CrossShard(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
     {
         if (spec.Route == Route.AllShards) return new AllShardsTx(s, spec, buf, args);
-        if (spec.Name is "sort" or "sort_ro" && Commands.SortCommand.HasKeyPatterns(buf, args, spec.Name == "sort_ro"))
-            return new SortTx(s, spec, buf, args);
         switch (spec.Cross)
         {
-            case Engine.CrossShard.Rename:
-            case Engine.CrossShard.RenameNx:
-            case Engine.CrossShard.Copy:
+            case Engine.CrossShard.Sort:
+                // BY/GET patterns name keys anywhere; without them SORT's keys are its source and destination.
+                if (Commands.SortCommand.HasKeyPatterns(buf, args, Commands.SortCommand.IsReadOnly(spec)))
+                    return new SortTx(s, spec, buf, args);
+                return new GatherTx(s, spec, buf, args);
+            case Engine.CrossShard.Move:
                 return MoveTx(s, spec, buf, args);
             case Engine.CrossShard.Gather:
                 return new GatherTx(s, spec, buf, args);
@@ -113,7 +87,7 @@ public static unsafe class Router
     {
         int srcDb = s.Client.Db, dstDb = srcDb;
         bool replace = false;
-        if (spec.Cross == Engine.CrossShard.Copy)
+        if (spec.Move == KeyMove.Copy)
         {
             for (int j = 3; j < args.Count; j++)
             {

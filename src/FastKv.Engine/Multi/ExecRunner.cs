@@ -111,7 +111,7 @@ public static class ExecRunner
             if (spec.Route == Route.Local)
             {
                 steps[i].Kind = ExecStepKind.Local;
-                if (spec.Name == "select" && RespNumber.TryParseInt64(m.Args.Get(buf, 1), out long d) && d >= 0 && d < s.Home.Dbs.Length)
+                if (spec.ChangesDb && RespNumber.TryParseInt64(m.Args.Get(buf, 1), out long d) && d >= 0 && d < s.Home.Dbs.Length)
                     db = (int)d;
                 continue;
             }

@@ -63,7 +63,7 @@ public sealed class ExecTx : MultiShardTx
             if (pos == null) continue; // malformed: the handler replies the error without touching keys
             // MOVE and COPY ... DB also write the key in another database, which the key locks (per database)
             // do not cover: their key's shard is locked whole, so nobody sees that write before EXEC ends.
-            bool otherDb = spec.Name is "move" or "copy";
+            bool otherDb = spec.WritesOtherDb;
             foreach (int p in pos)
             {
                 ReadOnlySpan<byte> key = m.Args.Get(buf, p);

@@ -30,22 +30,14 @@ public static unsafe class MultiCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags f = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        const CommandFlags fast = f | CommandFlags.Fast | CommandFlags.AllowBusy;
-        t.Add("multi", 1, fast, 0, 0, 0, "@fast @transaction", &Multi).Group = "transactions";
-        t.Add("exec", 1, f | CommandFlags.SkipSlowlog, 0, 0, 0, "@slow @transaction", &Exec).Group = "transactions";
-        t.Add("discard", 1, fast, 0, 0, 0, "@fast @transaction", &Discard).Group = "transactions";
+        t.Add("multi", &Multi).InMulti = MultiRole.Multi;
+        t.Add("exec", &Exec).InMulti = MultiRole.Exec;
+        t.Add("discard", &Discard).InMulti = MultiRole.Discard;
         // WATCH names keys (COMMAND INFO says 1 -1 1) but runs at home: it registers them on their shards.
-        CommandSpec watch = t.Add("watch", -2, fast, 1, -1, 1, "@fast @transaction", &Watch, route: Route.Local);
-        watch.Group = "transactions";
+        CommandSpec watch = t.Add("watch", &Watch, route: Route.Local);
         watch.Flags |= CommandFlags.SessionHook;
-        t.Add("unwatch", 1, fast, 0, 0, 0, "@fast @transaction", &Unwatch).Group = "transactions";
-        // Redis 7.0's no-multi commands that FastKv has.
-        foreach (string name in new[] { "save", "shutdown", "sync", "psync" })
-        {
-            CommandSpec? s = t.Find(System.Text.Encoding.ASCII.GetBytes(name));
-            if (s != null) s.Flags |= CommandFlags.NoMulti;
-        }
+        watch.InMulti = MultiRole.Watch;
+        t.Add("unwatch", &Unwatch);
     }
 
     static void Multi(ref CommandContext c)
@@ -107,23 +99,21 @@ public static unsafe class MultiCommands
             // Only WATCH comes here outside MULTI (CommandFlags.SessionHook).
             return batchOpen ? MultiStep.EndPass : WatchKeys(s, buf, args, w);
         }
-        switch (spec.Name)
+        switch (spec.InMulti)
         {
-            case "exec":
+            case MultiRole.Exec:
                 return batchOpen ? MultiStep.EndPass : ExecRunner.Run(s, m);
-            case "discard":
+            case MultiRole.Discard:
                 m.Discard(s.Home);
                 w.Ok();
                 return MultiStep.Handled;
-            case "multi":
+            case MultiRole.Multi:
                 w.Error("ERR MULTI calls can not be nested");
                 return MultiStep.Handled;
-            case "watch":
+            case MultiRole.Watch:
                 w.Error("ERR WATCH inside MULTI is not allowed");
                 return MultiStep.Handled;
-            case "quit":
-                return MultiStep.None;
-            case "reset": // its handler leaves MULTI and unwatches (ConnectionCommands.Reset)
+            case MultiRole.RunsNow:
                 return MultiStep.None;
         }
         if ((spec.Flags & CommandFlags.NoMulti) != 0)

@@ -14,7 +14,7 @@ public sealed class MoveKeyTx : MultiShardTx
 {
     static readonly byte[] RenameFrom = "rename_from"u8.ToArray(), RenameTo = "rename_to"u8.ToArray(), CopyTo = "copy_to"u8.ToArray();
     readonly byte[] source, destination;
-    readonly CrossShard kind;
+    readonly KeyMove move;
     readonly int dstDb;
     readonly bool replace;
     Shard src = null!, dst = null!;
@@ -27,7 +27,7 @@ public sealed class MoveKeyTx : MultiShardTx
     {
         source = args.Get(buf, 1).ToArray();
         destination = args.Get(buf, 2).ToArray();
-        kind = spec.Cross!.Value;
+        move = spec.Move;
         Counted = spec;
         this.dstDb = dstDb;
         this.replace = replace;
@@ -37,7 +37,7 @@ public sealed class MoveKeyTx : MultiShardTx
     {
         src = Server.ShardOf(source);
         dst = Server.ShardOf(destination);
-        LockKey(src, Db, source, kind != CrossShard.Copy);
+        LockKey(src, Db, source, move != KeyMove.Copy);
         LockKey(dst, dstDb, destination, true);
         Acquire();
     }
@@ -46,7 +46,7 @@ public sealed class MoveKeyTx : MultiShardTx
     {
         round = 1;
         take = Op(src, new TakeCopy(Db, source));
-        if (kind == CrossShard.RenameNx) destinationProbe = Op(dst, new TakeCopy(dstDb, destination, existsOnly: true));
+        if (move == KeyMove.RenameNx) destinationProbe = Op(dst, new TakeCopy(dstDb, destination, existsOnly: true));
         SendRound();
     }
 
@@ -56,7 +56,7 @@ public sealed class MoveKeyTx : MultiShardTx
         {
             if (take!.Copy == null)
             {
-                if (kind == CrossShard.Copy) W.Integer(0); else W.Error(Errors.NoSuchKey);
+                if (move == KeyMove.Copy) W.Integer(0); else W.Error(Errors.NoSuchKey);
                 Finish();
                 return;
             }
@@ -67,16 +67,16 @@ public sealed class MoveKeyTx : MultiShardTx
                 return;
             }
             round = 2;
-            bool overwrite = kind == CrossShard.Rename || replace;
-            put = Op(dst, new PutCopy(dstDb, destination, overwrite, take.Copy, kind == CrossShard.Copy ? CopyTo : RenameTo));
-            if (kind != CrossShard.Copy) Op(src, new DeleteKey(Db, source, RenameFrom));
+            bool overwrite = move == KeyMove.Rename || replace;
+            put = Op(dst, new PutCopy(dstDb, destination, overwrite, take.Copy, move == KeyMove.Copy ? CopyTo : RenameTo));
+            if (move != KeyMove.Copy) Op(src, new DeleteKey(Db, source, RenameFrom));
             SendRound();
             return;
         }
-        switch (kind)
+        switch (move)
         {
-            case CrossShard.Rename: W.Ok(); break;
-            case CrossShard.RenameNx: W.Integer(1); break;
+            case KeyMove.Rename: W.Ok(); break;
+            case KeyMove.RenameNx: W.Integer(1); break;
             default: W.Integer(put!.Written ? 1 : 0); break;
         }
         Finish();

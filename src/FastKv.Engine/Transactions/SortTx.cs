@@ -22,7 +22,7 @@ public sealed unsafe class SortTx : GatherTx
 
     public SortTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s, spec, buf, args)
     {
-        options = SortCommand.Parse(buf, args, spec.Name == "sort_ro", null)!;
+        options = SortCommand.Parse(buf, args, SortCommand.IsReadOnly(spec), null)!;
         source = args.Get(buf, 1).ToArray();
         write = options.Store != null;
     }
