@@ -65,16 +65,7 @@ public static unsafe class Router
             if (!Commands.KeyCommands.TryParseCursor(args.Get(buf, 1), out ulong cursor)) return home;
             return server.Shards[(int)(cursor % (ulong)server.ShardCount)];
         }
-        if (spec.Name == "randomkey")
-        {
-            int n = server.ShardCount;
-            int first = (int)(home.NextRandom() % (ulong)n);
-            for (int i = 0; i < n; i++)
-            {
-                Shard s = server.Shards[(first + i) % n];
-                if (s.Dbs[db].Count > 0) return s;
-            }
-        }
+        if (spec.Name == "randomkey") return Commands.KeyCommands.RandomKeyShard(server, home, db);
         return home;
     }
 
