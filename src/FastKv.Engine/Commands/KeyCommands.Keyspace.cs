@@ -332,6 +332,8 @@ public static unsafe partial class KeyCommands
         {
             c.Shard.Watches.TouchSwap((int)a, (int)b);
             Database.Swap(dbs[a], dbs[b]);
+            // Clients blocked on a key the swap brought in are served, as by a push.
+            c.Shard.Blocking.SignalDatabases((int)a, (int)b);
         }
         c.W.Ok();
     }
