@@ -80,7 +80,7 @@ public static unsafe partial class KeyCommands
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
 
     static void ObjectHelp(ref CommandContext c)

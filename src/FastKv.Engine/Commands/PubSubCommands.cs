@@ -157,7 +157,7 @@ public static unsafe class PubSubCommands
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
             "HELP",
-            "    Prints this help.",
+            "    Print this help.",
         };
         c.W.ArrayHeader(lines.Length);
         foreach (string l in lines) c.W.Simple(l);
