@@ -490,6 +490,35 @@ public class DoubleFormatTests
         Assert.Equal(expected, Encoding.ASCII.GetString(buf.Slice(0, n)));
     }
 
+    /// <summary>printf("%.17g") (python's '%', which matches glibc): the text of ZSCAN over a skiplist zset.</summary>
+    [Theory]
+    [InlineData(0x3FB999999999999AUL, "0.10000000000000001")]
+    [InlineData(0x3FF8000000000000UL, "1.5")]
+    [InlineData(0x4415AF1D78B58C40UL, "1e+20")]
+    [InlineData(0x3FF0000800000000UL, "1.0000076293945312")]
+    [InlineData(0x4376345785D8A000UL, "1e+17")]
+    [InlineData(0x4341C37937E08000UL, "10000000000000000")]
+    [InlineData(0x437B69B4BA630F35UL, "1.2345678901234568e+17")]
+    [InlineData(0x3F1A36E2EB1C432DUL, "0.0001")]
+    [InlineData(0x3EE4F8B588E368F1UL, "1.0000000000000001e-05")]
+    [InlineData(0x0000000000000000UL, "0")]
+    [InlineData(0x8000000000000000UL, "-0")]
+    [InlineData(0x0000000000000001UL, "4.9406564584124654e-324")]
+    [InlineData(0x3E896C64E117DAC3UL, "1.8941919725764835e-07")]
+    [InlineData(0x48F4EF125E9953D2UL, "2.9177561945903802e+43")]
+    [InlineData(0x702CDD20286218B8UL, "2.2405764073107244e+232")]
+    [InlineData(0x8B10550CD5704F32UL, "-2.1754499456789712e-255")]
+    [InlineData(0x4D71C366B41B3143UL, "1.1691827148502901e+65")]
+    [InlineData(0xFBDDCF7C9C96E9ECUL, "-4.5392599421748111e+288")]
+    [InlineData(0xCE9E1A11FCBB4E59UL, "-5.1938810823449379e+70")]
+    public void G17MatchesPrintf(ulong bits, string expected)
+    {
+        double value = BitConverter.UInt64BitsToDouble(bits);
+        Span<byte> buf = stackalloc byte[RespNumber.MaxDoubleChars];
+        int n = RespNumber.FormatDoubleG17(value, buf);
+        Assert.Equal(expected, Encoding.ASCII.GetString(buf.Slice(0, n)));
+    }
+
     [Theory]
     [InlineData(double.PositiveInfinity, "inf")]
     [InlineData(double.NegativeInfinity, "-inf")]
