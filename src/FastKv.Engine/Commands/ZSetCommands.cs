@@ -150,14 +150,13 @@ public static unsafe partial class ZSetCommands
         long added = 0, updated = 0, processed = 0;
         double score = 0;
         // Redis 7.2 sizes the set for the whole command first, counting repeated members: a new key is a skiplist
-        // when the pairs or the longest member pass the listpack limits (zsetTypeCreate); an existing listpack
-        // converts when the pairs alone do (zsetTypeMaybeConvert), a long member only if it is added.
-        long maxMemberLength = 0;
-        for (int j = 0; j < scores.Length; j++) maxMemberLength = Math.Max(maxMemberLength, c.Arg(scoreIdx + 1 + 2 * j).Length);
+        // when the pairs or the FIRST member pass the listpack limits (zsetTypeCreate(elements, its length)); an
+        // existing listpack converts when the pairs alone do (zsetTypeMaybeConvert). A later long member converts
+        // only when it is added, after the members before it went into the listpack (where -0 is stored as 0).
         if (e == null)
         {
             if ((flags & ZAddFlags.Xx) != 0) { ReplyAdd(ref c, incr, ch, added, updated, processed, score); return; }
-            ZSet fresh = ZSetValue.NewFor(c.Shard, scores.Length, maxMemberLength);
+            ZSet fresh = ZSetValue.NewFor(c.Shard, scores.Length, c.Arg(scoreIdx + 1).Length);
             e = c.Db.AddCollection(c.Arg(1), ValueKind.ZSet, fresh.Encoding, fresh.Ptr);
         }
         ZSet z = ZSet.Of(e);
