@@ -57,7 +57,7 @@ public partial class ZSetEncodingTests
         Is(h, "$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "d2");
         Is(h, "$1\r\n0\r\n", "ZSCORE", "d2", "a");
         Is(h, ":2\r\n", "ZRANGESTORE", "d3", "sk", "-inf", "+inf", "BYSCORE");
-        Is(h, "$1\r\n0\r\n", "ZSCORE", "d3", "a");
+        Is(h, "$2\r\n-0\r\n", "ZSCORE", "d3", "a");
         Is(h, ":2\r\n", "ZUNIONSTORE", "d4", "1", "sk");
         Is(h, "$2\r\n-0\r\n", "ZSCORE", "d4", "a");
         Is(h, "+OK\r\n", "CONFIG", "SET", "zset-max-listpack-entries", "128");
@@ -84,7 +84,7 @@ public partial class ZSetEncodingTests
         Is(h, ":5\r\n", "ZRANGESTORE", "r", "z", "1", "+inf", "BYSCORE");
         Is(h, "$8\r\nskiplist\r\n", "OBJECT", "ENCODING", "r");
         Is(h, ":4\r\n", "ZRANGESTORE", "r", "z", "2", "+inf", "BYSCORE");
-        Is(h, "$8\r\nlistpack\r\n", "OBJECT", "ENCODING", "r");
+        Is(h, "$8\r\nskiplist\r\n", "OBJECT", "ENCODING", "r");
         Is(h, ":5\r\n", "ZDIFFSTORE", "d", "1", "u");
         Is(h, "$8\r\nskiplist\r\n", "OBJECT", "ENCODING", "d");
         Is(h, "*8\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nd\r\n$1\r\n4\r\n", "ZPOPMIN", "u", "4");

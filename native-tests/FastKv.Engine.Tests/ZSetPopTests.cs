@@ -96,12 +96,12 @@ public partial class ZSetPopTests
     {
         using var h = new EngineHarness();
         Is(h, ":6\r\n", "ZADD", "z", "1", "a", "2.5", "b", "-0", "c", "0.1", "d", "inf", "e", "1e20", "f");
-        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "0");
+        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$3\r\n0.1\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "0");
         Is(h, "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n", "ZSCAN", "z", "0", "MATCH", "[ab]");
-        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "0", "COUNT", "1");
-        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "123");
+        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$3\r\n0.1\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "0", "COUNT", "1");
+        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$3\r\n0.1\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "123");
         Is(h, "-ERR invalid cursor\r\n", "ZSCAN", "z", "abc");
-        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "-1");
+        Is(h, "*2\r\n$1\r\n0\r\n*12\r\n$1\r\nc\r\n$1\r\n0\r\n$1\r\nd\r\n$3\r\n0.1\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n$1\r\nf\r\n$5\r\n1e+20\r\n$1\r\ne\r\n$3\r\ninf\r\n", "ZSCAN", "z", "-1");
         Is(h, "-ERR syntax error\r\n", "ZSCAN", "z", "0", "COUNT", "0");
         Is(h, "-ERR value is not an integer or out of range\r\n", "ZSCAN", "z", "0", "COUNT", "abc");
         Is(h, "-ERR syntax error\r\n", "ZSCAN", "z", "0", "MATCH");

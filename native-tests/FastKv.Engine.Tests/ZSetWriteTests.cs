@@ -61,7 +61,7 @@ public partial class ZSetWriteTests
         Is(h, ":1\r\n", "ZADD", "z", "0x10", "a");
         Is(h, ":3\r\n", "ZADD", "z", "+inf", "b", "-INF", "c", "Infinity", "d");
         Is(h, ":6\r\n", "ZADD", "z", "5e-324", "e", "1.7976931348623157e308", "f", "0.1", "g", "-0", "h", "1e17", "i", "123456789012345678", "j");
-        Is(h, "*20\r\n$1\r\nc\r\n$4\r\n-inf\r\n$1\r\nh\r\n$1\r\n0\r\n$1\r\ne\r\n$23\r\n4.9406564584124654e-324\r\n$1\r\ng\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$2\r\n16\r\n$1\r\ni\r\n$5\r\n1e+17\r\n$1\r\nj\r\n$22\r\n1.2345678901234568e+17\r\n$1\r\nf\r\n$23\r\n1.7976931348623157e+308\r\n$1\r\nb\r\n$3\r\ninf\r\n$1\r\nd\r\n$3\r\ninf\r\n", "ZRANGE", "z", "0", "-1", "WITHSCORES");
+        Is(h, "*20\r\n$1\r\nc\r\n$4\r\n-inf\r\n$1\r\nh\r\n$1\r\n0\r\n$1\r\ne\r\n$6\r\n5e-324\r\n$1\r\ng\r\n$3\r\n0.1\r\n$1\r\na\r\n$2\r\n16\r\n$1\r\ni\r\n$18\r\n100000000000000000\r\n$1\r\nj\r\n$18\r\n123456789012345680\r\n$1\r\nf\r\n$23\r\n1.7976931348623157e+308\r\n$1\r\nb\r\n$3\r\ninf\r\n$1\r\nd\r\n$3\r\ninf\r\n", "ZRANGE", "z", "0", "-1", "WITHSCORES");
         Is(h, "$2\r\n16\r\n", "ZSCORE", "z", "a");
     }
 

@@ -97,9 +97,9 @@ public class RespWriterTests
     [Fact]
     public void Double()
     {
-        Both(w => w.Double(0.1), "$19\r\n0.10000000000000001\r\n", ",0.10000000000000001\r\n");
+        Both(w => w.Double(0.1), "$3\r\n0.1\r\n", ",0.1\r\n");
         Both(w => w.Double(1.5), "$3\r\n1.5\r\n", ",1.5\r\n");
-        Both(w => w.Double(1e300), "$23\r\n1.0000000000000001e+300\r\n", ",1.0000000000000001e+300\r\n");
+        Both(w => w.Double(1e300), "$6\r\n1e+300\r\n", ",1e+300\r\n");
         Both(w => w.Double(double.PositiveInfinity), "$3\r\ninf\r\n", ",inf\r\n");
         Both(w => w.Double(double.NegativeInfinity), "$4\r\n-inf\r\n", ",-inf\r\n");
         Both(w => w.Double(0), "$1\r\n0\r\n", ",0\r\n");

@@ -87,51 +87,77 @@ public sealed unsafe partial class KeyTable
         InitEmpty();
     }
 
+    /// <summary>Random probes before <see cref="RandomEntry"/> falls back to counting its way to an entry.</summary>
+    const int RandomProbes = 64;
+
     /// <summary>
-    /// A random entry, or null when the table is empty. Picks random slots (segments in proportion to the
-    /// prefix range they cover); <paramref name="rngState"/> is an xorshift64 state the caller keeps.
+    /// A random entry, every entry with the same odds, or null when the table is empty.
+    /// <paramref name="rngState"/> is an xorshift64 state the caller keeps.
+    /// <para>
+    /// Each probe picks a segment uniformly (a random directory entry, kept only when it is its segment's
+    /// first, since a segment of local depth d fills 2^(globalDepth-d) entries) and then a slot uniformly;
+    /// an occupied slot is the answer. Every slot of the table is equally likely, so every entry is. When the
+    /// table is sparse (below one slot in eight used, or the probes all missed), the entry is instead the
+    /// n-th of a uniform n, found by walking segment counts and bucket occupancy: also uniform, and bounded
+    /// by the number of segments. Unlike "the first entry after a random place", neither favours an entry
+    /// that follows a long empty run.
+    /// </para>
     /// </summary>
     public byte* RandomEntry(ref ulong rngState)
     {
         Debug.Assert(_dir != null, "table disposed");
         if (_count == 0) return null;
-        if (rngState == 0) rngState = 0x9E3779B97F4A7C15;
-        const int RandomProbes = 32;
-        for (int attempt = 0; attempt < RandomProbes; attempt++)
+        if (_count * 8 >= (long)_segmentCount * SlotsPerSegment)
         {
-            ulong r = NextRandom(ref rngState);
-            byte* seg = _dir[DirIndex(r)];
-            if (SegCount(seg) == 0) continue;
-            int pos = (int)((uint)r % SlotsPerSegment);
-            byte* bucket = Bucket(seg, pos / SlotsPerBucket);
-            int i = pos % SlotsPerBucket;
-            if (bucket[i] != 0) return Slots(bucket)[i];
+            for (int attempt = 0; attempt < RandomProbes; attempt++)
+            {
+                ulong r = NextRandom(ref rngState);
+                nuint d = DirIndex(r);
+                byte* seg = _dir[d];
+                nuint runMask = ((nuint)1 << (_globalDepth - LocalDepth(seg))) - 1;
+                if ((d & runMask) != 0) continue;
+                int pos = (int)(NextRandom(ref rngState) % SlotsPerSegment);
+                byte* bucket = Bucket(seg, pos / SlotsPerBucket);
+                int i = pos % SlotsPerBucket;
+                if (bucket[i] != 0) return Slots(bucket)[i];
+            }
         }
-        // Sparse table: take the first entry from a random position onwards.
+        return NthEntry((long)(NextRandom(ref rngState) % (ulong)_count));
+    }
+
+    /// <summary>The entry at position <paramref name="n"/> (0-based, below Count) in directory and bucket order.</summary>
+    byte* NthEntry(long n)
+    {
         nuint len = (nuint)1 << _globalDepth;
-        nuint start = DirIndex(NextRandom(ref rngState));
-        for (nuint n = 0; n < len; n++)
+        for (nuint d = 0; d < len;)
         {
-            byte* seg = _dir[(start + n) & (len - 1)];
-            if (SegCount(seg) == 0) continue;
+            byte* seg = _dir[d];
+            d += (nuint)1 << (_globalDepth - LocalDepth(seg));
+            uint inSegment = SegCount(seg);
+            if (n >= inSegment)
+            {
+                n -= inSegment;
+                continue;
+            }
             for (int b = 0; b < BucketsPerSegment; b++)
             {
                 byte* bucket = Bucket(seg, b);
                 uint occupied = OccupiedMask(bucket);
-                if (occupied != 0) return Slots(bucket)[BitOperations.TrailingZeroCount(occupied)];
+                int here = BitOperations.PopCount(occupied);
+                if (n >= here)
+                {
+                    n -= here;
+                    continue;
+                }
+                for (; n > 0; n--) occupied &= occupied - 1;
+                return Slots(bucket)[BitOperations.TrailingZeroCount(occupied)];
             }
+            Debug.Fail("segment count disagrees with its buckets");
+            return null;
         }
         Debug.Fail("Count > 0 but no entry found");
         return null;
     }
 
-    static ulong NextRandom(ref ulong state)
-    {
-        ulong x = state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        state = x;
-        return x;
-    }
+    static ulong NextRandom(ref ulong state) => SampleRandom.Next(ref state);
 }

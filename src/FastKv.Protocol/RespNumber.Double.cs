@@ -6,15 +6,209 @@ namespace FastKv.Protocol;
 
 public static partial class RespNumber
 {
-    /// <summary>Longest text <see cref="FormatDouble"/> writes ("-1.2345678901234567e-308" is 24).</summary>
+    /// <summary>Longest text <see cref="FormatDouble"/> writes ("-123456789012345670000000" is 25).</summary>
     public const int MaxDoubleChars = 32;
 
+    /// <summary>Magnitude up to which an integral double is written as an integer: LLONG_MAX / 2, as a double (2^62).</summary>
+    private const double IntegerTextLimit = 4611686018427387903.0;
+
     /// <summary>
-    /// The text Redis 7.0 addReplyDouble sends: "inf", "-inf", otherwise C <c>printf("%.17g")</c> (glibc, so
-    /// NaN is "nan" or "-nan"). Returns the number of bytes written; the destination needs
-    /// <see cref="MaxDoubleChars"/> bytes at most.
+    /// The text Redis 7.2's d2string gives a double (addReplyDouble, ZSCORE, scores kept as text): "nan",
+    /// "inf", "-inf", "0", "-0"; an integral value within ±2^62 as an integer; anything else as the shortest
+    /// digits that read back as the same double, laid out as fpconv_dtoa does (<see cref="EmitShortest"/>).
+    /// Returns the number of bytes written; the destination needs <see cref="MaxDoubleChars"/> bytes at most.
     /// </summary>
     public static int FormatDouble(double value, Span<byte> destination)
+    {
+        if (double.IsNaN(value))
+        {
+            return Copy("nan"u8, destination);
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return Copy(value > 0 ? "inf"u8 : "-inf"u8, destination);
+        }
+
+        if (value == 0)
+        {
+            return Copy(double.IsNegative(value) ? "-0"u8 : "0"u8, destination);
+        }
+
+        if (value >= -IntegerTextLimit && value <= IntegerTextLimit && value == Math.Floor(value))
+        {
+            bool ok = ((long)value).TryFormat(destination, out int written, default, CultureInfo.InvariantCulture);
+            Debug.Assert(ok);
+            return written;
+        }
+
+        // "R" gives the shortest digits that round-trip, as [-]digits[.digits][E[+-]exp].
+        Span<byte> r = stackalloc byte[MaxDoubleChars];
+        bool formatted = value.TryFormat(r, out int len, "R", CultureInfo.InvariantCulture);
+        Debug.Assert(formatted);
+        Span<byte> digits = stackalloc byte[MaxDoubleChars];
+        int n = 0;
+        int fractionDigits = -1;
+        int exponent = 0;
+        for (int i = r[0] == (byte)'-' ? 1 : 0; i < len; i++)
+        {
+            byte b = r[i];
+            if (b == (byte)'.')
+            {
+                fractionDigits = 0;
+            }
+            else if (b == (byte)'E')
+            {
+                exponent = int.Parse(r.Slice(i + 1, len - i - 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                break;
+            }
+            else
+            {
+                digits[n++] = b;
+                if (fractionDigits >= 0)
+                {
+                    fractionDigits++;
+                }
+            }
+        }
+
+        // value = digits * 10^k; leading zeros change nothing, trailing zeros move into k.
+        int k = exponent - Math.Max(0, fractionDigits);
+        int first = 0;
+        while (first < n - 1 && digits[first] == (byte)'0')
+        {
+            first++;
+        }
+
+        while (n - 1 > first && digits[n - 1] == (byte)'0')
+        {
+            n--;
+            k++;
+        }
+
+        digits = digits.Slice(first, n - first);
+        k += TieToUpper(Math.Abs(value), ref digits);
+        return EmitShortest(digits, k, value < 0, destination);
+    }
+
+    /// <summary>
+    /// When the double lies exactly halfway between two shortest candidates (1.00000762939453125 between
+    /// ...312 and ...313), "R" takes the even one and fpconv_dtoa's Grisu2 the one above: take that one.
+    /// <paramref name="digits"/> become the upper candidate; returns how much k grows (1 when 99..9 carried).
+    /// </summary>
+    private static int TieToUpper(double magnitude, ref Span<byte> digits)
+    {
+        // A tie has one digit more than the shortest form, so 41 significant digits show it exactly.
+        Span<byte> exact = stackalloc byte[64];
+        bool ok = magnitude.TryFormat(exact, out int len, "E40", CultureInfo.InvariantCulture);
+        Debug.Assert(ok && exact[1] == (byte)'.');
+        int n = digits.Length;
+        // Significant digit i of the exact value sits at exact[0] (i = 0) or exact[i + 1].
+        if (n > 40 || exact[n + 1] != (byte)'5')
+        {
+            return 0;
+        }
+
+        for (int i = n + 1; i <= 40; i++)
+        {
+            if (exact[i + 1] != (byte)'0')
+            {
+                return 0;
+            }
+        }
+
+        // digits = the first n exact digits, plus one in the last place.
+        digits[0] = exact[0];
+        for (int i = 1; i < n; i++)
+        {
+            digits[i] = exact[i + 1];
+        }
+
+        int at = n - 1;
+        while (at >= 0 && digits[at] == (byte)'9')
+        {
+            digits[at--] = (byte)'0';
+        }
+
+        if (at < 0)
+        {
+            digits[0] = (byte)'1';
+            digits = digits.Slice(0, 1);
+            return n;
+        }
+
+        digits[at]++;
+        int kept = at + 1;
+        int grow = n - kept;
+        digits = digits.Slice(0, kept);
+        return grow;
+    }
+
+    /// <summary>
+    /// fpconv_dtoa's layout of digits * 10^k: a plain integer when k &gt;= 0 and the exponent is under
+    /// ndigits + 7; a plain decimal when k &lt; 0 and (k &gt; -7 or the exponent is under 4); otherwise
+    /// d.ddde[+-]x with the exponent's digits unpadded (1e+22, -2.5e-7, 1e-300).
+    /// </summary>
+    private static int EmitShortest(ReadOnlySpan<byte> digits, int k, bool negative, Span<byte> destination)
+    {
+        int at = 0;
+        if (negative)
+        {
+            destination[at++] = (byte)'-';
+        }
+
+        int ndigits = digits.Length;
+        int exp = Math.Abs(k + ndigits - 1);
+        if (k >= 0 && exp < ndigits + 7)
+        {
+            digits.CopyTo(destination.Slice(at));
+            at += ndigits;
+            destination.Slice(at, k).Fill((byte)'0');
+            return at + k;
+        }
+
+        if (k < 0 && (k > -7 || exp < 4))
+        {
+            int offset = ndigits + k;
+            if (offset <= 0)
+            {
+                destination[at++] = (byte)'0';
+                destination[at++] = (byte)'.';
+                destination.Slice(at, -offset).Fill((byte)'0');
+                at += -offset;
+                digits.CopyTo(destination.Slice(at));
+                return at + ndigits;
+            }
+
+            digits.Slice(0, offset).CopyTo(destination.Slice(at));
+            at += offset;
+            destination[at++] = (byte)'.';
+            digits.Slice(offset).CopyTo(destination.Slice(at));
+            return at + ndigits - offset;
+        }
+
+        destination[at++] = digits[0];
+        if (ndigits > 1)
+        {
+            destination[at++] = (byte)'.';
+            digits.Slice(1).CopyTo(destination.Slice(at));
+            at += ndigits - 1;
+        }
+
+        destination[at++] = (byte)'e';
+        destination[at++] = k + ndigits - 1 < 0 ? (byte)'-' : (byte)'+';
+        bool ok = exp.TryFormat(destination.Slice(at), out int written, default, CultureInfo.InvariantCulture);
+        Debug.Assert(ok);
+        return at + written;
+    }
+
+    /// <summary>
+    /// C <c>printf("%.17g")</c> (glibc, so NaN is "nan" or "-nan"), with "inf" and "-inf": what Redis 7.0 sent
+    /// for every double, and what 7.2 still sends where it prints with ld2string's LD_STR_AUTO ("%.17Lg" of a
+    /// double is the same text): ZSCAN of a skiplist-encoded sorted set. Returns the number of bytes written;
+    /// the destination needs <see cref="MaxDoubleChars"/> bytes at most.
+    /// </summary>
+    public static int FormatDoubleG17(double value, Span<byte> destination)
     {
         if (double.IsInfinity(value))
         {

@@ -37,7 +37,8 @@ public class BlockingCommandTests(TargetFixture target) : IClassFixture<TargetFi
         string reply = c.CallText("BLPOP", "bl:none", "0.25");
         sw.Stop();
         Assert.Equal(expected, reply);
-        Assert.InRange(sw.ElapsedMilliseconds, 200, 2000);
+        // Not before its time; how much later is the machine's business (the read itself times out at 10 s).
+        Assert.True(sw.ElapsedMilliseconds >= 200, $"answered after {sw.ElapsedMilliseconds} ms, before the 250 ms timeout");
         // The connection goes on normally afterwards.
         Assert.Equal("+PONG\r\n", c.CallText("PING"));
     }

@@ -14,7 +14,6 @@ namespace FastKv.Server.Tests.Differential;
 /// What keeps the replies comparable byte for byte:
 /// - lex ranges run only on <see cref="LexKeys"/>, whose members all score 0 (on unequal scores a
 ///   skiplist's lex walk depends on its random levels, in Redis too);
-/// - ZRANK WITHSCORE (Redis 7.2) is never sent: the 7.0 oracle rejects it;
 /// - ZRANDMEMBER and ZSCAN are random or cursor-shaped: the test checks them by content
 ///   (<see cref="ZSetDifferentialTests"/>), not by bytes.
 /// </summary>
@@ -136,7 +135,10 @@ public sealed class ZSetCommandGenerator
             case < 26: Emit("ZCARD", AnyKey()); break;
             case < 29: Emit("ZSCORE", AnyKey(), Member()); break;
             case 29: ZMScore(); break;
-            case < 32: Emit(P(0.5) ? "ZRANK" : "ZREVRANK", AnyKey(), Member()); break;
+            case < 32:
+                if (P(0.7)) Emit(P(0.5) ? "ZRANK" : "ZREVRANK", AnyKey(), Member());
+                else Emit(P(0.5) ? "ZRANK" : "ZREVRANK", AnyKey(), Member(), P(0.8) ? "WITHSCORE" : "WITHSCORES");
+                break;
             case < 38: ZRangeRank(); break;
             case < 44: ZRangeScore(); break;
             case < 47: ZRangeLex(); break;

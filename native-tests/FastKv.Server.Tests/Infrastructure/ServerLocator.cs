@@ -6,7 +6,7 @@ namespace FastKv.Server.Tests.Infrastructure;
 
 public enum ServerKind
 {
-    /// <summary>The real redis-server: the oracle, always.</summary>
+    /// <summary>The oracle: Redis 7.2.4, the version FastKv targets (<see cref="ServerLocator.RequireOracle"/>).</summary>
     Redis,
 
     /// <summary>The server under test: FastKv, or redis-server when FASTKV_TEST_TARGET=redis.</summary>
@@ -22,7 +22,7 @@ public sealed record LaunchCommand(string FileName, string[] PrefixArgs, bool Is
 /// <summary>
 /// Decides which binary a "FastKv" test talks to.
 /// <list type="bullet">
-/// <item>FASTKV_TEST_TARGET=redis: redis-server, so every test can be proven right against the oracle.</item>
+/// <item>FASTKV_TEST_TARGET=redis: the oracle (Redis 7.2.4), so every test can be proven right against it.</item>
 /// <item>FASTKV_SERVER: a native binary, or a fastkv-server.dll run with dotnet.</item>
 /// <item>otherwise: src/FastKv.Server/bin/{Release,Debug}/net10.0/fastkv-server.dll under the directory
 /// holding FastKv.sln, found by walking up from the test assembly.</item>
@@ -40,8 +40,50 @@ public static class ServerLocator
     public static LaunchCommand Resolve(ServerKind kind)
     {
         if (kind == ServerKind.Redis || TargetIsRedis)
-            return new LaunchCommand(ToolCheck.RequireRedisServer(), [], IsRedis: true);
+            return new LaunchCommand(RequireOracle(), [], IsRedis: true);
         return ResolveFastKv();
+    }
+
+    /// <summary>Where the oracle is looked for, relative to the directory holding FastKv.sln.</summary>
+    public const string OracleRelativePath = "../shared/oracle/redis-7.2.4/redis-server";
+
+    /// <summary>
+    /// The Redis 7.2.4 oracle binary: FASTKV_ORACLE (the redis-server binary, or a folder holding it directly
+    /// or in redis-7.2.4/), else <see cref="OracleRelativePath"/> from the solution root. Where it is absent the
+    /// calling test is skipped, saying where it looked. Debian's redis-server (7.0.15) is not a stand-in: its
+    /// replies differ from 7.2's (listpack sets, error texts, ZRANK WITHSCORE, ...).
+    /// </summary>
+    public static string RequireOracle()
+    {
+        string? path = FindOracle(out string tried);
+        if (path is null)
+            Assert.Skip("the Redis 7.2.4 oracle was not found (" + tried + "); put it at " + OracleRelativePath
+                + " beside the project, or set FASTKV_ORACLE to its redis-server");
+        return path;
+    }
+
+    private static string? FindOracle(out string tried)
+    {
+        string? env = Environment.GetEnvironmentVariable("FASTKV_ORACLE");
+        if (!string.IsNullOrEmpty(env))
+        {
+            tried = "FASTKV_ORACLE=" + env;
+            if (File.Exists(env))
+                return Path.GetFullPath(env);
+            foreach (string candidate in new[] { Path.Combine(env, "redis-server"), Path.Combine(env, "redis-7.2.4", "redis-server") })
+                if (File.Exists(candidate))
+                    return Path.GetFullPath(candidate);
+            return null;
+        }
+        string? root = FindSolutionRoot();
+        if (root is null)
+        {
+            tried = "FastKv.sln not found above " + AppContext.BaseDirectory;
+            return null;
+        }
+        string path = Path.GetFullPath(Path.Combine(root, OracleRelativePath));
+        tried = path;
+        return File.Exists(path) ? path : null;
     }
 
     private static LaunchCommand ResolveFastKv()

@@ -56,7 +56,7 @@ public sealed class ServerProcess : IDisposable
         };
         if (launch.IsRedis)
         {
-            // Accepted by redis-server 7.0: DEBUG is off by default since 7.0.
+            // DEBUG is off by default since Redis 7.0.
             args.AddRange(["--enable-debug-command", "yes", "--dir", workDir]);
         }
         else

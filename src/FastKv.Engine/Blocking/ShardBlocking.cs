@@ -123,10 +123,28 @@ public sealed class ShardBlocking
         if (--holds == 0 && !serving && ready.Count > 0) ServeReady();
     }
 
+    /// <summary>
+    /// SWAPDB a b exchanged this shard's tables of the two databases: any key watched in either may now hold
+    /// data (or none), so every one of them is ready, as Redis's swapdb scans both databases for blocked keys.
+    /// Served now, or once the transaction's locks go (<see cref="ServeReady"/>).
+    /// </summary>
+    public void SignalDatabases(int a, int b)
+    {
+        if (byKey.Count == 0) return;
+        foreach (WaitKey k in byKey.Keys)
+            if (k.Db == a || k.Db == b) MarkReady(k);
+        if (!serving && holds == 0) ServeReady();
+    }
+
     /// <summary>Marks a key ready when someone waits on it (a lookup without a copy of the key otherwise).</summary>
     void Signal(int db, ReadOnlySpan<byte> key)
     {
         if (!byProbe.TryGetValue(new KeyProbe(db, key), out WaitKey k, out _)) return;
+        MarkReady(k);
+    }
+
+    void MarkReady(WaitKey k)
+    {
         foreach (var r in ready)
             if (r.Db == k.Db && ReferenceEquals(r.Key, k.Key)) return;
         ready.Add(k);

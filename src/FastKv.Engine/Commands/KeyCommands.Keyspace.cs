@@ -31,18 +31,9 @@ public static unsafe partial class KeyCommands
         return server.Shards[(int)(cursor % (ulong)server.ShardCount)];
     }
 
-    /// <summary>RANDOMKEY's shard: the first one holding keys in this database, from a random start.</summary>
+    /// <summary>RANDOMKEY's shard, weighted by each shard's key count (<see cref="RandomKeyShard"/>).</summary>
     static Shard? RandomKeyTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
-    {
-        int n = server.ShardCount;
-        int first = (int)(home.NextRandom() % (ulong)n);
-        for (int i = 0; i < n; i++)
-        {
-            Shard s = server.Shards[(first + i) % n];
-            if (s.Dbs[db].Count > 0) return s;
-        }
-        return home;
-    }
+        => RandomKeyShard(server, home, db);
 
     // ---- KEYS ----------------------------------------------------------------------------------
 
@@ -238,6 +229,46 @@ public static unsafe partial class KeyCommands
 
     // ---- RANDOMKEY / DBSIZE --------------------------------------------------------------------
 
+    /// <summary>
+    /// The shard RANDOMKEY runs on: each with odds in proportion to its key count in the database, so that,
+    /// the shard's table sampling every entry alike, every key of the database has the same odds, as in
+    /// Redis's one dictionary. Other shards' counts are read without a lock (a stale count skews one pick
+    /// at most). Home when the database is empty everywhere.
+    /// <para>
+    /// The draw peeks at home's generator and consumes it only when the command leaves for another shard.
+    /// A session may route one command twice (with replies of a pipeline still out, it ends the pass before
+    /// a command that runs at home and parses that command again), and a fresh draw the second time would
+    /// send a command picked for home elsewhere after all: with two keys on two shards, 2:1 for the
+    /// foreign one. A command that does run at home advances the generator through its own table sample.
+    /// </para>
+    /// </summary>
+    public static Shard RandomKeyShard(ServerState server, Shard home, int db)
+    {
+        int n = server.ShardCount;
+        if (n == 1) return server.Shards[0];
+        Span<long> counts = n <= 64 ? stackalloc long[n] : new long[n];
+        long total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            counts[i] = Math.Max(0, server.Shards[i].Dbs[db].Count);
+            total += counts[i];
+        }
+        if (total == 0) return home;
+        long pick = (long)(SampleRandom.Peek(home.Rng) % (ulong)total);
+        Shard chosen = home;
+        for (int i = 0; i < n; i++)
+        {
+            if (pick < counts[i])
+            {
+                chosen = server.Shards[i];
+                break;
+            }
+            pick -= counts[i];
+        }
+        if (chosen != home) home.NextRandom();
+        return chosen;
+    }
+
     /// <summary>A random live key of this shard's table, or null. Expired picks are deleted and retried.</summary>
     static void RandomKey(ref CommandContext c)
     {
@@ -312,6 +343,8 @@ public static unsafe partial class KeyCommands
         {
             c.Shard.Watches.TouchSwap((int)a, (int)b);
             Database.Swap(dbs[a], dbs[b]);
+            // Clients blocked on a key the swap brought in are served, as by a push.
+            c.Shard.Blocking.SignalDatabases((int)a, (int)b);
         }
         c.W.Ok();
     }

@@ -67,7 +67,9 @@ public static unsafe partial class ListCommands
         byte* ql = Collection.Ptr(e);
         // As Redis: the growing check runs before the index is known to be in range.
         ListEncoding.BeforeGrow(ref c, e, ql, c.Arg(3).Length, 1);
-        QuickListIterator it = QuickList.IteratorAt(ql, index, forward: true);
+        // Redis 7.2's listTypeReplaceAtIndex takes the index as an int: the long is truncated to its low 32 bits
+        // (LLONG_MAX is -1, the last element; 2^32 is 0), and the oracle answers so.
+        QuickListIterator it = QuickList.IteratorAt(ql, unchecked((int)index), forward: true);
         if (!it.Valid) { c.Error("ERR index out of range"); return; }
         it.ReplaceCurrent(c.Shard.Arena, c.Arg(3));
         c.Modified(1, NotifyClass.List, "lset"u8);

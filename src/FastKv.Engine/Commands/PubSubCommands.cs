@@ -153,7 +153,7 @@ public static unsafe class PubSubCommands
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
             "HELP",
-            "    Prints this help.", // 7.0's text; 7.2 says "Print" (PubSubDifferentialTests still asks 7.0.15)
+            "    Print this help.",
         };
         c.W.ArrayHeader(lines.Length);
         foreach (string l in lines) c.W.Simple(l);

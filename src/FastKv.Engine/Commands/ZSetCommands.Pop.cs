@@ -291,7 +291,8 @@ public static unsafe partial class ZSetCommands
         {
             byte* el = (byte*)v.Found[i];
             c.W.Bulk(FieldTable.ElementField(el));
-            c.W.Bulk(text.Slice(0, RespNumber.FormatDouble(ZSetSkipList.ElementScore(el), text)));
+            // scanCallback prints a table's scores with ld2string(LD_STR_AUTO), i.e. %.17g, not d2string.
+            c.W.Bulk(text.Slice(0, RespNumber.FormatDoubleG17(ZSetSkipList.ElementScore(el), text)));
         }
     }
 }

@@ -62,7 +62,7 @@ public static unsafe partial class ZSetCommands
         }
     }
 
-    /// <summary>ZRANGESTORE's destination, built as Redis 7.0 builds it: zsetAdd after zsetAdd, converting on growth.</summary>
+    /// <summary>ZRANGESTORE's destination, built as Redis builds it: zsetAdd after zsetAdd, converting on growth.</summary>
     struct StoreSink : IRangeSink
     {
         public Shard Shard;
@@ -184,7 +184,7 @@ public static unsafe partial class ZSetCommands
             long count = start > end || start >= len ? 0 : Math.Min(end, len - 1) - start + 1;
             if (store)
             {
-                // Redis 7.0.15 sizes a rank destination by its known length; score and lex ones start small.
+                // Redis sizes a rank destination by its known length (zsetTypeCreate).
                 var st = new StoreSink { Shard = c.Shard, Dst = ZSetValue.NewFor(c.Shard, count, 0) };
                 WalkRank(z, start, count, reverse, ref st);
                 c.W.Integer(ReplaceKey(ref c, c.Arg(1), st.Dst));
@@ -198,7 +198,9 @@ public static unsafe partial class ZSetCommands
 
         if (store)
         {
-            var st = new StoreSink { Shard = c.Shard, Dst = ZSetValue.NewListpack(ArenaOf(ref c)) };
+            // Redis 7.2 begins a score or lex destination with an unknown length (-1), which zsetTypeCreate reads
+            // as the largest size hint: a skiplist, however few elements follow.
+            var st = new StoreSink { Shard = c.Shard, Dst = ZSetValue.NewSkipList(c.Shard, 0) };
             if (kind == RangeKind.Score) WalkScore(z, score, offset, limit, reverse, ref st);
             else WalkLex(z, lex, offset, limit, reverse, ref st);
             c.W.Integer(ReplaceKey(ref c, c.Arg(1), st.Dst));

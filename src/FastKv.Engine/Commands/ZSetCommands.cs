@@ -142,17 +142,20 @@ public static unsafe partial class ZSetCommands
         if (!c.WriteTyped(1, ValueKind.ZSet, out byte* e)) return;
         long added = 0, updated = 0, processed = 0;
         double score = 0;
+        // Redis 7.2 sizes the set for the whole command first, counting repeated members: a new key is a skiplist
+        // when the pairs or the FIRST member pass the listpack limits (zsetTypeCreate(elements, its length)); an
+        // existing listpack converts when the pairs alone do (zsetTypeMaybeConvert). A later long member converts
+        // only when it is added, after the members before it went into the listpack (where -0 is stored as 0).
         if (e == null)
         {
             if ((flags & ZAddFlags.Xx) != 0) { ReplyAdd(ref c, incr, ch, added, updated, processed, score); return; }
-            // Redis 7.0 picks the encoding from the first member alone; growth converts later.
-            ServerConfig cfg = c.Shard.Server.Config;
-            ZSet fresh = cfg.ZSetMaxListpackEntries == 0 || cfg.ZSetMaxListpackValue < c.Arg(scoreIdx + 1).Length
-                ? ZSetValue.NewSkipList(c.Shard, scores.Length)
-                : ZSetValue.NewListpack(ArenaOf(ref c));
+            ZSet fresh = ZSetValue.NewFor(c.Shard, scores.Length, c.Arg(scoreIdx + 1).Length);
             e = c.Db.AddCollection(c.Arg(1), ValueKind.ZSet, fresh.Encoding, fresh.Ptr);
         }
         ZSet z = ZSet.Of(e);
+        ServerConfig cfg = c.Shard.Server.Config;
+        if (z.IsListpack && scores.Length > cfg.ZSetMaxListpackEntries)
+            ZSetValue.ConvertToSkipList(c.Shard, ref z); // stored into the entry with the adds below
         for (int j = 0; j < scores.Length; j++)
         {
             ZAddResult r = ZSetValue.Add(c.Shard, ref z, scores[j], c.Arg(scoreIdx + 1 + 2 * j), flags, out double newScore);

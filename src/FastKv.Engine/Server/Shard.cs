@@ -62,13 +62,7 @@ public sealed unsafe class Shard : IDisposable
         LruClock = (uint)(NowMs / 1000) & 0xFFFFFF;
     }
 
-    public ulong NextRandom()
-    {
-        ulong x = Rng;
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-        Rng = x;
-        return x;
-    }
+    public ulong NextRandom() => SampleRandom.Next(ref Rng);
 
     public long KeyCount()
     {

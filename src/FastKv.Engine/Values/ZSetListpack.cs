@@ -96,8 +96,8 @@ public static unsafe class ZSetListpack
     // ---- writes ----
 
     /// <summary>
-    /// d2string as Redis 7.0.15 stores a score: an integral value within ±2^62 (double2ll's range) as its
-    /// integer decimal, so either zero is "0"; anything else as %.17g ("inf", "1.5", "4.6116860184273889e+18").
+    /// A score as Redis 7.2's zzlInsertAt stores it: an integral value within ±2^62 (double2ll's range) as its
+    /// integer decimal, so either zero is "0"; anything else as d2string ("inf", "1.5", "4.611686018427388e+18").
     /// </summary>
     public static int FormatScore(double score, Span<byte> text)
     {
