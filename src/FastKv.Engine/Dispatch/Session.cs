@@ -19,7 +19,7 @@ public interface ISessionHost
 /// keys span shards runs as a <see cref="MultiShardTx"/>. The event loop feeds it bytes and
 /// writes out <see cref="Output"/>; benchmarks drive it directly.
 /// </summary>
-public sealed class Session : IRemoteOwner, ILockWaiter
+public sealed class Session : ILockWaiter
 {
     public readonly Client Client;
     public readonly Shard Home;
@@ -28,6 +28,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     public ISessionHost? Host;
     readonly ServerState server;
     readonly ArgList args = new();
+    readonly ReplyOrder replies;
     RespParser parser;
     byte[] input;
     int start, end;
@@ -54,6 +55,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         parser.MaxBulkLength = server.Config.ProtoMaxBulkLen;
         parser.Authenticated = server.Config.RequirePass == null;
         client.Authenticated = parser.Authenticated;
+        replies = new ReplyOrder(this);
     }
 
     public int BufferedInput => end - start;
@@ -93,7 +95,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     {
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
-            if (slotCount >= MaxBatch || (stage != null && stage.Output.Length > MaxStagedBytes)) break;
+            if (replies.Full) break;
             Span<byte> span = input.AsSpan(start, end - start);
             RespStatus st = parser.Parse(span, args, out int consumed);
             if (st == RespStatus.NeedMore)
@@ -130,52 +132,16 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
-        if (!Waiting && slotCount > 0) SendBatch();
+        if (!Waiting && replies.BatchOpen) SendBatch();
         if (start == end) start = end = 0;
     }
 
-    // ---- Reply ordering while commands are out on other shards --------------------------------
-    //
-    // Until the first command for a foreign shard, replies go straight to Output. From then on,
-    // for the rest of this pass, every command gets a reply slot in request order: commands for
-    // a foreign shard join that shard's request; commands for this shard run now but their replies
-    // wait in the stage. When every request is back, the slots are copied to Output in order.
-    // Commands that change the connection (SELECT, HELLO, QUIT...), need several shards or wait
-    // for a lock end the pass: they run after the batch, in order.
+    /// <summary>Where the current command's reply goes: the output, or the stage while a batch is open.</summary>
+    RespWriter Writer => replies.Writer;
 
-    struct ReplySlot
-    {
-        /// <summary>-1: bytes in the stage at Offset/Length; otherwise the shard whose reply holds it.</summary>
-        public int Shard;
-        public int Offset;
-        public int Length;
-    }
+    int BeginReply() => replies.BeginReply();
 
-    const int MaxBatch = 1024;
-    const int MaxStagedBytes = 1 << 20;
-    ReplySlot[] slots = new ReplySlot[16];
-    int slotCount;
-    RemoteRequest?[]? remotes;
-    int[] replyPos = Array.Empty<int>();
-    int remotesPending;
-    RespWriter? stage;
-
-    /// <summary>Where the current command's reply goes: Output, or the stage while a batch is open.</summary>
-    RespWriter Writer => slotCount > 0 ? stage! : W;
-
-    int BeginReply() => slotCount > 0 ? stage!.Output.Length : 0;
-
-    void EndReply(int before)
-    {
-        if (slotCount == 0) return;
-        AddSlot(-1, before, stage!.Output.Length - before);
-    }
-
-    void AddSlot(int shard, int offset, int length)
-    {
-        if (slotCount == slots.Length) Array.Resize(ref slots, slots.Length * 2);
-        slots[slotCount++] = new ReplySlot { Shard = shard, Offset = offset, Length = length };
-    }
+    void EndReply(int before) => replies.EndReply(before);
 
     /// <summary>Runs or routes one parsed command. False when this pass must stop before it.</summary>
     bool Dispatch(ReadOnlySpan<byte> buf, int consumed)
@@ -212,13 +178,13 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
         if (Client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0)
         {
-            Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, slotCount > 0);
+            Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, replies.BatchOpen);
             if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
         }
         if ((spec.Flags & CommandFlags.Blocking) != 0)
         {
             // Runs after everything before it, and the session waits until it is served or times out.
-            if (slotCount > 0) return false;
+            if (replies.BatchOpen) return false;
             start += consumed;
             Waiting = true;
             if (Blocking.Begin(this, spec, buf, args)) return false;
@@ -234,7 +200,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             return true;
         }
         // Everything below runs in order after what is already out: end the pass first.
-        if (slotCount > 0 && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
+        if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
             return false;
         if (target == Home)
         {
@@ -291,74 +257,16 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         }
     }
 
-    /// <summary>Adds a command to this pass's request for <paramref name="target"/>, reserving its reply slot.</summary>
-    void AddRemote(Shard target, ReadOnlySpan<byte> buf)
-    {
-        remotes ??= new RemoteRequest?[server.ShardCount];
-        if (replyPos.Length != server.ShardCount) replyPos = new int[server.ShardCount];
-        if (slotCount == 0)
-        {
-            stage ??= new RespWriter(new OutputBuffer());
-            stage.Protocol = Client.Protocol;
-            stage.Output.Clear();
-        }
-        RemoteRequest r = remotes[target.Id] ??= new RemoteRequest(this);
-        if (!r.InBatch)
-        {
-            r.Reset(Home, target, Client.Db, Client.Protocol, 0);
-            r.InBatch = true;
-        }
-        r.Add(buf, args);
-        AddSlot(target.Id, 0, 0);
-    }
+    void AddRemote(Shard target, ReadOnlySpan<byte> buf) => replies.AddRemote(target, buf, args);
 
     void SendBatch()
     {
         Waiting = true;
-        remotesPending = 0;
-        foreach (RemoteRequest? r in remotes!)
-            if (r != null && r.InBatch) remotesPending++;
-        foreach (RemoteRequest? r in remotes)
-            if (r != null && r.InBatch) r.Send();
+        replies.SendBatch();
     }
 
-    public void OnRemoteDone(RemoteRequest r)
-    {
-        if (--remotesPending > 0) return;
-        if (!Closed) AssembleReplies();
-        else EndBatch();
-        Resume();
-    }
-
-    /// <summary>Copies every slot's reply to Output in request order.</summary>
-    void AssembleReplies()
-    {
-        Array.Clear(replyPos);
-        ReadOnlySpan<byte> staged = stage!.Output.Written;
-        for (int i = 0; i < slotCount; i++)
-        {
-            ReplySlot s = slots[i];
-            if (s.Shard < 0)
-            {
-                W.Raw(staged.Slice(s.Offset, s.Length));
-                continue;
-            }
-            ReadOnlySpan<byte> replies = remotes![s.Shard]!.ReplyBuffer.Written;
-            int pos = replyPos[s.Shard];
-            int len = ReplyFrames.Length(replies, pos);
-            W.Raw(replies.Slice(pos, len));
-            replyPos[s.Shard] = pos + len;
-        }
-        EndBatch();
-    }
-
-    void EndBatch()
-    {
-        slotCount = 0;
-        stage?.Output.Clear();
-        foreach (RemoteRequest? r in remotes!)
-            if (r != null) r.InBatch = false;
-    }
+    /// <summary>Every request of the pass came back (its replies are in Output unless the connection closed).</summary>
+    internal void OnBatchDone() => Resume();
 
     /// <summary>
     /// The connection closed: give the buffers back to the shard's pool, unless work for this
