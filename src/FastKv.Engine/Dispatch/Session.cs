@@ -148,49 +148,26 @@ public sealed class Session : ILockWaiter
     {
         Client.LastInteractionMs = Home.NowMs;
         int before = BeginReply();
-        CommandSpec? spec = Executor.Resolve(server.Commands, buf, args, Writer);
-        if (spec == null)
+        switch (CommandGate.Check(this, buf, args, Writer, out CommandSpec? spec))
         {
-            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
-            EndReply(before);
-            start += consumed;
-            return true;
+            case Verdict.Refused:
+                EndReply(before);
+                start += consumed;
+                return true;
+            case Verdict.Postpone:
+                return false;
+            case Verdict.Transaction:
+                Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec!, buf, args, Writer, replies.BatchOpen);
+                if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
+                break;
         }
-        Client.LastCommand = spec.FullName;
-        if (!Client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
-        {
-            Writer.Error(Errors.NoAuth);
-            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
-            EndReply(before);
-            start += consumed;
-            return true;
-        }
-        if (Client.PubSub != null && Commands.PubSubCommands.InSubscriberMode(Client) && !Commands.PubSubCommands.AllowedWhileSubscribed(spec))
-        {
-            // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As Redis's
-            // processCommand, this check comes before queuing, and a rejection inside MULTI aborts the EXEC.
-            Writer.Error(Commands.PubSubCommands.SubscriberModeError(spec));
-            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
-            EndReply(before);
-            start += consumed;
-            return true;
-        }
-        // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
-        if (Client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0)
-        {
-            Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, replies.BatchOpen);
-            if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
-        }
-        if ((spec.Flags & CommandFlags.Blocking) != 0)
-        {
-            // Runs after everything before it, and the session waits until it is served or times out.
-            if (replies.BatchOpen) return false;
-            start += consumed;
-            Waiting = true;
-            if (Blocking.Begin(this, spec, buf, args)) return false;
-            Waiting = false;
-            return true;
-        }
+        return RunOrRoute(spec!, buf, before, consumed);
+    }
+
+    /// <summary>Runs a command that passed the gate: inline, on its key's shard, blocked, or as a transaction.</summary>
+    bool RunOrRoute(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
+    {
+        if ((spec.Flags & CommandFlags.Blocking) != 0) return StartBlocking(spec, buf, consumed);
         Shard? target = Home;
         if (server.ShardCount > 1) target = Router.Target(server, Home, spec, buf, args, Client.Db);
         if (target != null && target != Home)
@@ -202,25 +179,7 @@ public sealed class Session : ILockWaiter
         // Everything below runs in order after what is already out: end the pass first.
         if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
             return false;
-        if (target == Home)
-        {
-            if (Executor.Blocked(Home, spec, buf, args, Client.Db, 0))
-            {
-                // A transaction holds one of these keys: wait for it, then parse this command again.
-                Waiting = true;
-                Home.Locks.Park(this);
-                return false;
-            }
-            var c = new CommandContext
-            {
-                Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
-            };
-            Executor.Invoke(ref c);
-            EndReply(before);
-            parser.Authenticated = Client.Authenticated;
-            start += consumed;
-            return true;
-        }
+        if (target == Home) return RunHere(spec, buf, before, consumed);
         start += consumed;
         Waiting = true;
         MultiShardTx? tx = Router.CrossShard(this, spec, buf, args);
@@ -231,6 +190,38 @@ public sealed class Session : ILockWaiter
         }
         tx.Start();
         return false;
+    }
+
+    /// <summary>A blocking command runs after everything before it, and the session waits until it is served or times out.</summary>
+    bool StartBlocking(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed)
+    {
+        if (replies.BatchOpen) return false;
+        start += consumed;
+        Waiting = true;
+        if (Blocking.Begin(this, spec, buf, args)) return false;
+        Waiting = false;
+        return true;
+    }
+
+    /// <summary>Runs a command on the home shard now, unless a transaction's lock covers one of its keys.</summary>
+    bool RunHere(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
+    {
+        if (Executor.Blocked(Home, spec, buf, args, Client.Db, 0))
+        {
+            // A transaction holds one of these keys: wait for it, then parse this command again.
+            Waiting = true;
+            Home.Locks.Park(this);
+            return false;
+        }
+        var c = new CommandContext
+        {
+            Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
+        };
+        Executor.Invoke(ref c);
+        EndReply(before);
+        parser.Authenticated = Client.Authenticated;
+        start += consumed;
+        return true;
     }
 
     /// <summary>Continues after the transaction hook took a command (see <see cref="Commands.MultiStep"/>).</summary>
