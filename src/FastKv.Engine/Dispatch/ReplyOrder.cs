@@ -13,6 +13,13 @@ namespace FastKv.Engine;
 /// in order. Commands that change the connection (SELECT, HELLO, QUIT...), need several shards or wait for a
 /// lock end the pass: the session runs them after the batch, in order.
 /// </para>
+/// <para>
+/// Pushes (Pub/Sub messages, keyspace events) to this client wait while its own command is running or its
+/// replies are out: Redis 7.2 sends a push its own command caused after that command's reply, and after the
+/// whole EXEC array inside a transaction. Written at once, a message the client publishes to itself would
+/// land before the reply, or inside the EXEC array, and corrupt it. Pushes from other clients that arrive
+/// meanwhile wait too, which only moves them to the next reply boundary.
+/// </para>
 /// </summary>
 public sealed class ReplyOrder : IRemoteOwner
 {
@@ -37,6 +44,9 @@ public sealed class ReplyOrder : IRemoteOwner
     int[] replyPos = Array.Empty<int>();
     int remotesPending;
     RespWriter? stage;
+    /// <summary>Pushes held back while <see cref="holding"/>, complete frames in arrival order.</summary>
+    RespWriter? deferred;
+    bool holding;
 
     public ReplyOrder(Session session)
     {
@@ -69,6 +79,28 @@ public sealed class ReplyOrder : IRemoteOwner
         slots[slotCount++] = new ReplySlot { Shard = shard, Offset = offset, Length = length };
     }
 
+    // ---- Pushes --------------------------------------------------------------------------------
+
+    /// <summary>The client's own command starts (or its replies are out): pushes wait until <see cref="ReleasePushes"/>.</summary>
+    public void HoldPushes() => holding = true;
+
+    /// <summary>Where a push to this client goes now: its output, or the deferred pushes while its command runs.</summary>
+    public RespWriter PushWriter => holding ? deferred ??= new RespWriter(new OutputBuffer(256)) : session.W;
+
+    /// <summary>Bytes of pushes waiting (counted against the client's output limit).</summary>
+    public int DeferredBytes => deferred?.Output.Length ?? 0;
+
+    /// <summary>The command's reply is written to <paramref name="w"/>: the pushes held back follow it there.</summary>
+    public void ReleasePushes(RespWriter w)
+    {
+        holding = false;
+        if (deferred == null || deferred.Output.Length == 0) return;
+        if (!session.Closed) w.Raw(deferred.Output.Written);
+        deferred.Output.Clear();
+    }
+
+    // ---- Requests to other shards ---------------------------------------------------------------
+
     /// <summary>Adds a command to this pass's request for <paramref name="target"/>, reserving its reply slot.</summary>
     public void AddRemote(Shard target, ReadOnlySpan<byte> buf, ArgList args)
     {
@@ -94,6 +126,7 @@ public sealed class ReplyOrder : IRemoteOwner
     /// <summary>Sends every request of this pass, one per shard; the session waits for <see cref="OnRemoteDone"/>.</summary>
     public void SendBatch()
     {
+        HoldPushes();
         remotesPending = 0;
         foreach (RemoteRequest? r in remotes!)
             if (r != null && r.InBatch) remotesPending++;
@@ -106,6 +139,7 @@ public sealed class ReplyOrder : IRemoteOwner
         if (--remotesPending > 0) return;
         if (!session.Closed) AssembleReplies();
         else EndBatch();
+        ReleasePushes(session.W);
         session.OnBatchDone();
     }
 

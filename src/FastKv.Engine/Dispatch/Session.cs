@@ -157,7 +157,10 @@ public sealed class Session : ILockWaiter
             case Verdict.Postpone:
                 return false;
             case Verdict.Transaction:
+                replies.HoldPushes();
                 Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec!, buf, args, Writer, replies.BatchOpen);
+                if (step == Commands.MultiStep.Started) return AfterMulti(step, before, consumed); // holds until done
+                replies.ReleasePushes(Writer);
                 if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
                 break;
         }
@@ -182,9 +185,11 @@ public sealed class Session : ILockWaiter
         if (target == Home) return RunHere(spec, buf, before, consumed);
         start += consumed;
         Waiting = true;
+        replies.HoldPushes();
         MultiShardTx? tx = Router.CrossShard(this, spec, buf, args);
         if (tx == null)
         {
+            replies.ReleasePushes(W);
             Waiting = false;
             return true;
         }
@@ -217,7 +222,9 @@ public sealed class Session : ILockWaiter
         {
             Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
         };
+        replies.HoldPushes();
         Executor.Invoke(ref c);
+        replies.ReleasePushes(c.W);
         EndReply(before);
         parser.Authenticated = Client.Authenticated;
         start += consumed;
@@ -289,7 +296,18 @@ public sealed class Session : ILockWaiter
         start = end = 0;
     }
 
-    public void OnTransactionDone() => Resume();
+    /// <summary>Where a push to this client goes now (<see cref="ReplyOrder.PushWriter"/>).</summary>
+    public RespWriter PushWriter => replies.PushWriter;
+
+    /// <summary>Unsent bytes: the output plus pushes held back behind a running command.</summary>
+    public long PendingOutput => Output.Length + replies.DeferredBytes;
+
+    /// <summary>A transaction, an EXEC or a WATCH registration finished (its reply is in Output).</summary>
+    public void OnTransactionDone()
+    {
+        replies.ReleasePushes(W);
+        Resume();
+    }
 
     /// <summary>The blocking command ended (its reply, if any, is in Output).</summary>
     public void OnBlockedDone()
