@@ -28,6 +28,7 @@ public sealed unsafe class CommandTable
         ZSetCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
+        ClientCommands.Register(t);
         ServerCommands.Register(t);
         EntryDump.Register(t);
         Blocking.Register(t);
