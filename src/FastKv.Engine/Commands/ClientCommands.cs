@@ -21,8 +21,12 @@ public static unsafe class ClientCommands
         t.AddSub(client, "info", 2, cf, "@slow @connection", &ClientInfo);
         t.AddSub(client, "kill", -3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientKill);
         t.AddSub(client, "setinfo", 4, cf, "@slow @connection", &ClientSetInfo);
-        t.AddSub(client, "no-evict", 3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientOnOff);
-        t.AddSub(client, "no-touch", 3, cf, "@slow @connection", &ClientOnOff);
+        t.AddSub(client, "no-evict", 3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientNoEvict);
+        t.AddSub(client, "no-touch", 3, cf, "@slow @connection", &ClientNoTouch);
+        t.AddSub(client, "reply", 3, cf, "@slow @connection", &ClientReply);
+        t.AddSub(client, "unblock", -3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientUnblock);
+        t.AddSub(client, "pause", -3, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientPauseCmd);
+        t.AddSub(client, "unpause", 2, cf | CommandFlags.Admin, "@admin @slow @dangerous @connection", &ClientUnpause);
         t.AddSub(client, "help", 2, cf, "@slow @connection", &ClientHelp);
     }
 
@@ -64,22 +68,146 @@ public static unsafe class ClientCommands
         c.W.Ok();
     }
 
-    static void ClientOnOff(ref CommandContext c)
+    /// <summary>ON or OFF (any case) into <paramref name="on"/>; false after replying Redis's syntax error.</summary>
+    static bool OnOff(ref CommandContext c, out bool on)
     {
-        if (c.ArgIs(2, "on"u8) || c.ArgIs(2, "off"u8)) c.W.Ok();
+        on = c.ArgIs(2, "on"u8);
+        if (on || c.ArgIs(2, "off"u8)) return true;
+        c.Error(Errors.Syntax);
+        return false;
+    }
+
+    /// <summary>CLIENT NO-EVICT: stored and shown (flag e); FastKv has no client eviction for it to exempt from yet.</summary>
+    static void ClientNoEvict(ref CommandContext c)
+    {
+        if (!OnOff(ref c, out bool on)) return;
+        c.Client!.NoEvict = on;
+        c.W.Ok();
+    }
+
+    /// <summary>CLIENT NO-TOUCH: the client's commands, TOUCH excepted, leave keys' access time alone (<see cref="Executor.Invoke"/>).</summary>
+    static void ClientNoTouch(ref CommandContext c)
+    {
+        if (!OnOff(ref c, out bool on)) return;
+        c.Client!.NoTouch = on;
+        c.W.Ok();
+    }
+
+    /// <summary>
+    /// CLIENT REPLY ON|OFF|SKIP: OFF drops every reply from this command on, SKIP the next command's; ON answers +OK.
+    /// The session carries it out (<see cref="Session.Silenced"/>): replies go to a sink, pushes still go out.
+    /// </summary>
+    static void ClientReply(ref CommandContext c)
+    {
+        Client cl = c.Client!;
+        if (c.ArgIs(2, "on"u8))
+        {
+            cl.ReplyOff = false;
+            cl.ReplySkip = false;
+            cl.ReplySkipNext = false;
+            // Silenced until now (OFF before this): ON's own +OK goes out, as Redis clears the flag before replying.
+            if (cl.Session is { } s)
+            {
+                s.EndSilence();
+                s.W.Ok();
+            }
+            else c.W.Ok();
+        }
+        else if (c.ArgIs(2, "off"u8)) cl.ReplyOff = true;
+        else if (c.ArgIs(2, "skip"u8))
+        {
+            if (!cl.ReplyOff) cl.ReplySkipNext = true;
+        }
         else c.Error(Errors.Syntax);
     }
 
-    /// <summary>One CLIENT LIST line, with Redis 7.2's fields.</summary>
-    public static string Describe(Client cl, long now)
+    /// <summary>CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command as a timeout would, or with -UNBLOCKED.</summary>
+    static void ClientUnblock(ref CommandContext c)
     {
-        Subscriptions? ps = cl.PubSub;
-        return "id=" + cl.Id + " addr=" + cl.Address + " laddr=" + cl.LocalAddress + " fd=" + cl.Fd +
-               " name=" + (cl.Name ?? "") + " age=" + (now - cl.CreatedMs) / 1000 + " idle=" + (now - cl.LastInteractionMs) / 1000 +
-               " flags=" + (ps is { Any: true } ? "P" : "N") + " db=" + cl.Db + " sub=" + (ps?.Channels.Count ?? 0) + " psub=" + (ps?.Patterns.Count ?? 0) +
-               " ssub=" + (ps?.ShardChannels.Count ?? 0) + " multi=-1 qbuf=" + cl.QueryBufferLength + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0" +
-               " obl=0 oll=0 omem=" + cl.OutputBufferLength + " tot-mem=0 events=r cmd=" + cl.LastCommand + " user=default redir=-1 resp=" + cl.Protocol +
-               " lib-name=" + (cl.LibName ?? "") + " lib-ver=" + (cl.LibVersion ?? "") + "\n";
+        bool error = false;
+        if (c.Count == 4)
+        {
+            if (c.ArgIs(3, "error"u8)) error = true;
+            else if (!c.ArgIs(3, "timeout"u8))
+            {
+                c.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                return;
+            }
+        }
+        else if (c.Count != 3)
+        {
+            c.Error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+            return;
+        }
+        if (!c.TryInt(2, out long id)) return;
+        ServerState server = c.Shard.Server;
+        if (!server.Clients.TryGetValue(id, out Client? target) || target.Session is not { } session || session.Blocked == null)
+        {
+            c.W.Integer(0);
+            return;
+        }
+        server.Shards[target.ShardId].Mailbox.Post(new UnblockMessage(session, error));
+        c.W.Integer(1);
+    }
+
+    /// <summary>
+    /// Ends a blocked client's wait on its home shard: claims it as a key's shard would, then completes it with a
+    /// null (timeout) or -UNBLOCKED. A key's shard holding it claimed right now serves it or lets it go: try again then.
+    /// </summary>
+    sealed class UnblockMessage(Session session, bool error) : ShardMessage
+    {
+        public override void Run(Shard shard)
+        {
+            BlockedClient? w = session.Blocked;
+            if (w == null || w.IsDone || session.Closed) return;
+            if (!w.TryClaim())
+            {
+                shard.Mailbox.Post(this);
+                return;
+            }
+            if (error) w.Complete("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"u8);
+            else w.Complete(session.Client.Protocol == 3 ? "_\r\n"u8 : "*-1\r\n"u8);
+        }
+    }
+
+    /// <summary>CLIENT PAUSE timeout [WRITE|ALL] (<see cref="ClientPause"/>).</summary>
+    static void ClientPauseCmd(ref CommandContext c)
+    {
+        if (c.Count > 4)
+        {
+            c.Error("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+            return;
+        }
+        bool all = true;
+        if (c.Count == 4)
+        {
+            if (c.ArgIs(3, "write"u8)) all = false;
+            else if (!c.ArgIs(3, "all"u8))
+            {
+                c.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+                return;
+            }
+        }
+        if (!RespNumber.TryParseInt64(c.Arg(2), out long ms))
+        {
+            c.Error("ERR timeout is not an integer or out of range");
+            return;
+        }
+        if (ms < 0)
+        {
+            c.Error("ERR timeout is negative");
+            return;
+        }
+        // As Redis's getTimeoutFromObjectOrReply: 0 stays 0, a deadline already past.
+        long until = ms > 0 ? (ms > long.MaxValue - c.NowMs ? long.MaxValue : c.NowMs + ms) : 0;
+        c.Shard.Server.Pause.Start(until, all);
+        c.W.Ok();
+    }
+
+    static void ClientUnpause(ref CommandContext c)
+    {
+        c.Shard.Server.Pause.Stop();
+        c.W.Ok();
     }
 
     static void ClientList(ref CommandContext c)
@@ -88,16 +216,17 @@ public static unsafe class ClientCommands
         long now = c.Shard.NowMs;
         int i = 2;
         System.Collections.Generic.HashSet<long>? ids = null;
+        ClientType? type = null;
         while (i < c.Count)
         {
             if (c.ArgIs(i, "type"u8) && i + 1 < c.Count)
             {
-                if (!c.ArgIs(i + 1, "normal"u8) && !c.ArgIs(i + 1, "master"u8) && !c.ArgIs(i + 1, "replica"u8) && !c.ArgIs(i + 1, "slave"u8) && !c.ArgIs(i + 1, "pubsub"u8))
+                if (!ClientInfoLine.TryParseType(c.Arg(i + 1), out ClientType t))
                 {
-                    c.Error("ERR Unknown client type '" + c.ArgString(i + 1) + "'");
+                    c.Error(ClientInfoLine.UnknownType(c.Arg(i + 1)));
                     return;
                 }
-                if (!c.ArgIs(i + 1, "normal"u8)) ids = new();
+                type = t;
                 i += 2;
             }
             else if (c.ArgIs(i, "id"u8) && i + 1 < c.Count)
@@ -118,11 +247,11 @@ public static unsafe class ClientCommands
         var list = new System.Collections.Generic.List<Client>(c.Shard.Server.Clients.Values);
         list.Sort((a, b) => a.Id.CompareTo(b.Id));
         foreach (var cl in list)
-            if (ids == null || ids.Contains(cl.Id)) sb.Append(Describe(cl, now));
+            if ((ids == null || ids.Contains(cl.Id)) && (type == null || ClientInfoLine.TypeOf(cl) == type)) sb.Append(ClientInfoLine.Of(cl, now));
         c.W.Verbatim(Encoding.UTF8.GetBytes(sb.ToString()), "txt");
     }
 
-    static void ClientInfo(ref CommandContext c) => c.W.Verbatim(Encoding.UTF8.GetBytes(Describe(c.Client!, c.Shard.NowMs)), "txt");
+    static void ClientInfo(ref CommandContext c) => c.W.Verbatim(Encoding.UTF8.GetBytes(ClientInfoLine.Of(c.Client!, c.Shard.NowMs)), "txt");
 
     static void ClientKill(ref CommandContext c)
     {
@@ -144,7 +273,7 @@ public static unsafe class ClientCommands
         long id = 0;
         string? addrF = null, laddrF = null;
         bool skipMe = true;
-        string? type = null;
+        ClientType? type = null;
         for (int i = 2; i < c.Count; i += 2)
         {
             if (i + 1 >= c.Count) { c.Error(Errors.Syntax); return; }
@@ -154,7 +283,15 @@ public static unsafe class ClientCommands
             }
             else if (c.ArgIs(i, "addr"u8)) addrF = c.ArgString(i + 1);
             else if (c.ArgIs(i, "laddr"u8)) laddrF = c.ArgString(i + 1);
-            else if (c.ArgIs(i, "type"u8)) type = Ascii.Lower(c.Arg(i + 1));
+            else if (c.ArgIs(i, "type"u8))
+            {
+                if (!ClientInfoLine.TryParseType(c.Arg(i + 1), out ClientType t))
+                {
+                    c.Error(ClientInfoLine.UnknownType(c.Arg(i + 1)));
+                    return;
+                }
+                type = t;
+            }
             else if (c.ArgIs(i, "user"u8)) { }
             else if (c.ArgIs(i, "skipme"u8))
             {
@@ -170,7 +307,7 @@ public static unsafe class ClientCommands
             if (id != 0 && cl.Id != id) continue;
             if (addrF != null && cl.Address != addrF) continue;
             if (laddrF != null && cl.LocalAddress != laddrF) continue;
-            if (type != null && type != "normal") continue;
+            if (type != null && ClientInfoLine.TypeOf(cl) != type) continue;
             if (skipMe && cl == c.Client) continue;
             Kill(c, cl);
             killed++;
@@ -190,14 +327,45 @@ public static unsafe class ClientCommands
         string[] lines =
         {
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME", "    Return the name of the current connection.",
             "ID", "    Return the ID of the current connection.",
             "INFO", "    Return information about the current client connection.",
             "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-            "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-            "LIST [options ...]", "    Return information about client connections.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
-            "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+            "SETINFO <option> <value>",
+            "    Set client meta attr. Options are:",
+            "    * LIB-NAME: the client lib name.",
+            "    * LIB-VER: the client lib version.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO", "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+            "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
             "HELP", "    Print this help.",
         };
         c.W.ArrayHeader(lines.Length);

@@ -19,7 +19,7 @@ public static unsafe class ConnectionCommands
         t.Add("select", 2, Conn, 0, 0, 0, "@fast @connection", &Select);
         t.Add("quit", -1, Conn | CommandFlags.NoAuth | CommandFlags.AllowBusy, 0, 0, 0, "@fast @connection", &Quit);
         t.Add("reset", 1, Conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, "@fast @connection", &Reset);
-        t.Add("auth", -2, Conn | CommandFlags.NoAuth | CommandFlags.NoScript | CommandFlags.SkipMonitor, 0, 0, 0, "@fast @connection", &Auth);
+        t.Add("auth", -2, Conn | CommandFlags.NoAuth | CommandFlags.NoScript | CommandFlags.AllowBusy, 0, 0, 0, "@fast @connection", &Auth);
         t.Add("hello", -1, Conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, "@fast @connection", &Hello);
     }
 
@@ -75,6 +75,10 @@ public static unsafe class ConnectionCommands
         cl.Protocol = 2;
         c.W.Protocol = 2;
         cl.Name = null;
+        // As Redis's clearClientConnectionState: no more monitoring, replies on, NO-TOUCH and NO-EVICT off.
+        if (cl.Session != null) c.Shard.Server.Monitors.Remove(cl.Session);
+        cl.ReplyOff = cl.ReplySkip = cl.ReplySkipNext = false;
+        cl.NoTouch = cl.NoEvict = false;
         cl.Authenticated = c.Shard.Server.Config.RequirePass == null;
         c.W.Simple("RESET"u8);
     }

@@ -25,8 +25,9 @@ public static unsafe class PubSubCommands
         t.Add("punsubscribe", -1, Sub, 0, 0, 0, "@pubsub @slow", &PUnsubscribe);
         t.Add("ssubscribe", -2, Sub, 1, -1, 1, "@pubsub @slow", &SSubscribe, route: Route.Local);
         t.Add("sunsubscribe", -1, Sub, 1, -1, 1, "@pubsub @slow", &SUnsubscribe, route: Route.Local);
-        t.Add("publish", 3, Pub, 0, 0, 0, "@pubsub @fast", &Publish);
-        t.Add("spublish", 3, Pub, 1, 1, 1, "@pubsub @fast", &SPublish);
+        // May-replicate (hidden from COMMAND INFO): CLIENT PAUSE WRITE holds them.
+        t.Add("publish", 3, Pub | CommandFlags.MayReplicate, 0, 0, 0, "@pubsub @fast", &Publish);
+        t.Add("spublish", 3, Pub | CommandFlags.MayReplicate, 1, 1, 1, "@pubsub @fast", &SPublish);
         var pubsub = t.Add("pubsub", -2, CommandFlags.None, 0, 0, 0, "@slow", null);
         t.AddSub(pubsub, "channels", -2, Info, "@pubsub @slow", &Channels);
         t.AddSub(pubsub, "numsub", -2, Info, "@pubsub @slow", &NumSub);

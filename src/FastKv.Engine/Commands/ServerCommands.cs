@@ -69,7 +69,8 @@ public static unsafe class ServerCommands
         Add(CommandFlags.Admin, "admin"); Add(CommandFlags.PubSub, "pubsub"); Add(CommandFlags.NoScript, "noscript");
         Add(CommandFlags.Blocking, "blocking"); Add(CommandFlags.Loading, "loading"); Add(CommandFlags.Stale, "stale");
         Add(CommandFlags.SkipMonitor, "skip_monitor"); Add(CommandFlags.SkipSlowlog, "skip_slowlog"); Add(CommandFlags.Fast, "fast");
-        Add(CommandFlags.NoAuth, "no_auth"); Add(CommandFlags.MayReplicate, "may_replicate"); Add(CommandFlags.NoMandatoryKeys, "no_mandatory_keys");
+        // may_replicate is hidden on purpose, as Redis hides it.
+        Add(CommandFlags.NoAuth, "no_auth"); Add(CommandFlags.NoMandatoryKeys, "no_mandatory_keys");
         Add(CommandFlags.NoMulti, "no_multi"); Add(CommandFlags.AllowBusy, "allow_busy");
         return list.ToArray();
     }

@@ -19,8 +19,8 @@ public enum Verdict
 
 /// <summary>
 /// The checks Redis's processCommand makes before a command runs or is queued, in its order: lookup
-/// (unknown command, unknown subcommand, arity), authentication, RESP2 subscriber mode, a client pause,
-/// and whether MULTI queues it. Later checks (OOM, loading, busy script, read-only replica) belong here
+/// (unknown command, unknown subcommand, arity), authentication, RESP2 subscriber mode, a monitor touching
+/// the keyspace, a client pause, and whether MULTI queues it. Later checks (OOM, loading, busy script, read-only replica) belong here
 /// too, between authentication and the pause, where Redis makes them. The gate never runs a command.
 /// </summary>
 public static class CommandGate
@@ -47,6 +47,13 @@ public static class CommandGate
             w.Error(PubSubCommands.SubscriberModeError(spec));
             return Refuse(client);
         }
+        if (client.Monitor && (spec.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
+        {
+            // Redis marks a monitor as a replica, and a replica may not use the keyspace.
+            w.Error("ERR Replica can't interact with the keyspace");
+            return Refuse(client);
+        }
+        if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;
         // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
         if (client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0) return Verdict.Transaction;
         return Verdict.Run;

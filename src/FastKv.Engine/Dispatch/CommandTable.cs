@@ -29,6 +29,7 @@ public sealed unsafe class CommandTable
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
         ClientCommands.Register(t);
+        MonitorCommand.Register(t);
         ServerCommands.Register(t);
         EntryDump.Register(t);
         Blocking.Register(t);

@@ -72,7 +72,11 @@ public static unsafe class Executor
     public static unsafe void Invoke(ref CommandContext c)
     {
         long t0 = Stopwatch.GetTimestamp();
+        // CLIENT NO-TOUCH: lookups leave keys' access time alone, except TOUCH's own (Redis's lookupKey).
+        bool noTouch = (c.Client?.NoTouch ?? c.Shard.NoTouchRequest) && c.Spec.Name != "touch";
+        c.Shard.NoTouch = noTouch;
         c.Spec.Handler(ref c);
+        c.Shard.NoTouch = false;
         long t1 = Stopwatch.GetTimestamp();
         var stats = c.Shard.CommandStats;
         int id = c.Spec.Id;

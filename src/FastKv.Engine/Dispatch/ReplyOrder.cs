@@ -29,6 +29,8 @@ public sealed class ReplyOrder : IRemoteOwner
         public int Shard;
         public int Offset;
         public int Length;
+        /// <summary>CLIENT REPLY OFF/SKIP silenced this command: its reply is dropped.</summary>
+        public bool Silent;
     }
 
     /// <summary>Most commands one pass reserves slots for; the rest wait for the next pass.</summary>
@@ -60,8 +62,8 @@ public sealed class ReplyOrder : IRemoteOwner
     /// <summary>The pass may take no more commands (too many slots or too many staged bytes).</summary>
     public bool Full => slotCount >= MaxBatch || (stage != null && stage.Output.Length > MaxStagedBytes);
 
-    /// <summary>Where the current command's reply goes: the session's output, or the stage while a batch is open.</summary>
-    public RespWriter Writer => slotCount > 0 ? stage! : session.W;
+    /// <summary>Where the current command's reply goes: the session's output, the stage while a batch is open, or the sink of a silenced command.</summary>
+    public RespWriter Writer => slotCount > 0 && !session.Silenced ? stage! : session.W;
 
     /// <summary>Marks where the current command's reply starts.</summary>
     public int BeginReply() => slotCount > 0 ? stage!.Output.Length : 0;
@@ -73,10 +75,10 @@ public sealed class ReplyOrder : IRemoteOwner
         AddSlot(-1, before, stage!.Output.Length - before);
     }
 
-    void AddSlot(int shard, int offset, int length)
+    void AddSlot(int shard, int offset, int length, bool silent = false)
     {
         if (slotCount == slots.Length) Array.Resize(ref slots, slots.Length * 2);
-        slots[slotCount++] = new ReplySlot { Shard = shard, Offset = offset, Length = length };
+        slots[slotCount++] = new ReplySlot { Shard = shard, Offset = offset, Length = length, Silent = silent };
     }
 
     // ---- Pushes --------------------------------------------------------------------------------
@@ -85,17 +87,20 @@ public sealed class ReplyOrder : IRemoteOwner
     public void HoldPushes() => holding = true;
 
     /// <summary>Where a push to this client goes now: its output, or the deferred pushes while its command runs.</summary>
-    public RespWriter PushWriter => holding ? deferred ??= new RespWriter(new OutputBuffer(256)) : session.W;
+    public RespWriter PushWriter => holding ? deferred ??= new RespWriter(new OutputBuffer(256)) : session.OutputWriter;
 
     /// <summary>Bytes of pushes waiting (counted against the client's output limit).</summary>
     public int DeferredBytes => deferred?.Output.Length ?? 0;
 
-    /// <summary>The command's reply is written to <paramref name="w"/>: the pushes held back follow it there.</summary>
+    /// <summary>
+    /// The command's reply is written to <paramref name="w"/>: the pushes held back follow it there (into its slot when
+    /// it is the stage, to the output otherwise: never into the sink of a silenced command).
+    /// </summary>
     public void ReleasePushes(RespWriter w)
     {
         holding = false;
         if (deferred == null || deferred.Output.Length == 0) return;
-        if (!session.Closed) w.Raw(deferred.Output.Written);
+        if (!session.Closed) (w == stage ? w : session.OutputWriter).Raw(deferred.Output.Written);
         deferred.Output.Clear();
     }
 
@@ -118,9 +123,10 @@ public sealed class ReplyOrder : IRemoteOwner
         {
             r.Reset(session.Home, target, client.Db, client.Protocol, 0);
             r.InBatch = true;
+            r.NoTouch = client.NoTouch;
         }
         r.Add(buf, args);
-        AddSlot(target.Id, 0, 0);
+        AddSlot(target.Id, 0, 0, session.Silenced);
     }
 
     /// <summary>Sends every request of this pass, one per shard; the session waits for <see cref="OnRemoteDone"/>.</summary>
@@ -139,7 +145,7 @@ public sealed class ReplyOrder : IRemoteOwner
         if (--remotesPending > 0) return;
         if (!session.Closed) AssembleReplies();
         else EndBatch();
-        ReleasePushes(session.W);
+        ReleasePushes(session.OutputWriter);
         session.OnBatchDone();
     }
 
@@ -147,7 +153,7 @@ public sealed class ReplyOrder : IRemoteOwner
     void AssembleReplies()
     {
         Array.Clear(replyPos);
-        RespWriter w = session.W;
+        RespWriter w = session.OutputWriter;
         ReadOnlySpan<byte> staged = stage!.Output.Written;
         for (int i = 0; i < slotCount; i++)
         {
@@ -160,7 +166,7 @@ public sealed class ReplyOrder : IRemoteOwner
             ReadOnlySpan<byte> replies = remotes![s.Shard]!.ReplyBuffer.Written;
             int pos = replyPos[s.Shard];
             int len = ReplyFrames.Length(replies, pos);
-            w.Raw(replies.Slice(pos, len));
+            if (!s.Silent) w.Raw(replies.Slice(pos, len));
             replyPos[s.Shard] = pos + len;
         }
         EndBatch();

@@ -24,7 +24,14 @@ public sealed class Session : ILockWaiter
     public readonly Client Client;
     public readonly Shard Home;
     public readonly OutputBuffer Output;
-    public readonly RespWriter W;
+    /// <summary>Where replies go: the connection's output, or nowhere while CLIENT REPLY OFF/SKIP silences this command.</summary>
+    public RespWriter W => silenced ? sink! : writer;
+    /// <summary>The connection's output writer, whatever CLIENT REPLY says (pushes, monitor lines).</summary>
+    public RespWriter OutputWriter => writer;
+    readonly RespWriter writer;
+    /// <summary>Replies of a silenced command land here and are dropped.</summary>
+    RespWriter? sink;
+    bool silenced;
     public ISessionHost? Host;
     readonly ServerState server;
     readonly ArgList args = new();
@@ -32,6 +39,8 @@ public sealed class Session : ILockWaiter
     RespParser parser;
     byte[] input;
     int start, end;
+    /// <summary>Where this pass began parsing: Redis trims its query buffer only after a whole read is processed.</summary>
+    int passStart;
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
@@ -47,8 +56,8 @@ public sealed class Session : ILockWaiter
         server = home.Server;
         Client = client;
         client.Session = this;
-        W = home.Buffers.RentWriter();
-        Output = W.Output;
+        writer = home.Buffers.RentWriter();
+        Output = writer.Output;
         input = home.Buffers.RentInput();
         parser = new RespParser();
         parser.Reset();
@@ -93,6 +102,7 @@ public sealed class Session : ILockWaiter
     /// <summary>Runs every complete command in the input, until done or suspended.</summary>
     public void Process()
     {
+        passStart = start;
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
             if (replies.Full) break;
@@ -129,11 +139,24 @@ public sealed class Session : ILockWaiter
                 continue;
             }
             parser.Reset();
+            NoteQueryBuffer();
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
         if (!Waiting && replies.BatchOpen) SendBatch();
         if (start == end) start = end = 0;
+        passStart = start;
+        NoteQueryBuffer();
+    }
+
+    /// <summary>
+    /// CLIENT LIST's qbuf and qbuf-free. As in Redis, qbuf counts the bytes of this read already parsed (Redis trims
+    /// its query buffer after the whole read), so a command reports the pipeline it arrived in.
+    /// </summary>
+    void NoteQueryBuffer()
+    {
+        Client.QueryBufferLength = end - Math.Min(passStart, start);
+        Client.QueryBufferFree = input.Length - end;
     }
 
     /// <summary>Where the current command's reply goes: the output, or the stage while a batch is open.</summary>
@@ -147,25 +170,99 @@ public sealed class Session : ILockWaiter
     bool Dispatch(ReadOnlySpan<byte> buf, int consumed)
     {
         Client.LastInteractionMs = Home.NowMs;
+        if (Client.ReplyOff || Client.ReplySkip) Silence();
+        else EndSilence();
+        bool go = Decide(buf, consumed);
+        if (!Waiting) EndSilence();
+        return go;
+    }
+
+    /// <summary>The gate's verdict carried out.</summary>
+    bool Decide(ReadOnlySpan<byte> buf, int consumed)
+    {
         int before = BeginReply();
         switch (CommandGate.Check(this, buf, args, Writer, out CommandSpec? spec))
         {
             case Verdict.Refused:
                 EndReply(before);
-                start += consumed;
+                Consume(consumed);
                 return true;
             case Verdict.Postpone:
+                if (replies.BatchOpen) return false; // the batch leaves first; the gate sees this command again after it
+                Waiting = true;
+                server.Pause.Postpone(this);
                 return false;
             case Verdict.Transaction:
-                replies.HoldPushes();
-                Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec!, buf, args, Writer, replies.BatchOpen);
-                if (step == Commands.MultiStep.Started) return AfterMulti(step, before, consumed); // holds until done
-                replies.ReleasePushes(Writer);
-                if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
-                break;
+                return Transaction(spec!, buf, before, consumed);
         }
         return RunOrRoute(spec!, buf, before, consumed);
     }
+
+    /// <summary>A command for the transaction hook (inside MULTI, or WATCH). MONITOR sees what runs, not what is queued.</summary>
+    bool Transaction(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
+    {
+        byte[]? queuedLines = server.Monitors.Active ? MonitorExecLines(spec) : null;
+        replies.HoldPushes();
+        Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, replies.BatchOpen);
+        if (step != Commands.MultiStep.Started) replies.ReleasePushes(Writer); // a started one holds until done
+        if (server.Monitors.Active && step is Commands.MultiStep.Handled or Commands.MultiStep.Started or Commands.MultiStep.None)
+        {
+            if (queuedLines != null) server.Monitors.FeedRecorded(this, queuedLines);
+            // A transaction out on other shards shows when it ends, with the database its SELECTs left.
+            if (step == Commands.MultiStep.Started) (monitorWhenDone, monitorNameWhenDone) = (spec, args.Get(buf, 0).ToArray());
+            else if (step != Commands.MultiStep.None) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        }
+        if (step == Commands.MultiStep.NotRun) step = Commands.MultiStep.Handled;
+        if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
+        return RunOrRoute(spec, buf, before, consumed);
+    }
+
+    /// <summary>The command (EXEC, WATCH) MONITOR shows once its transaction is done, and its name as sent.</summary>
+    CommandSpec? monitorWhenDone;
+    byte[]? monitorNameWhenDone;
+
+    /// <summary>Before EXEC runs: the monitor lines of its queued commands (Redis shows them as EXEC runs them).</summary>
+    byte[]? MonitorExecLines(CommandSpec spec)
+    {
+        MultiState? m = Client.Multi;
+        if (spec.Name != "exec" || m is not { Queuing: true } || m.Aborted || m.Commands.Count == 0) return null;
+        if (m.Watches != null && m.Watches.Dirty) return null;
+        return server.Monitors.Record(this, m);
+    }
+
+    /// <summary>The command is consumed from the input; CLIENT REPLY SKIP moves on by one command (Redis's commandProcessed).</summary>
+    void Consume(int consumed)
+    {
+        start += consumed;
+        if (Client.ReplySkip) Client.ReplySkip = false;
+        if (Client.ReplySkipNext)
+        {
+            Client.ReplySkip = true;
+            Client.ReplySkipNext = false;
+        }
+    }
+
+    // ---- CLIENT REPLY OFF / SKIP -------------------------------------------------------------------------------
+
+    /// <summary>This command's replies are dropped (pushes and monitor lines still go out through <see cref="OutputWriter"/>).</summary>
+    void Silence()
+    {
+        sink ??= new RespWriter(new OutputBuffer(256));
+        sink.Protocol = writer.Protocol;
+        silenced = true;
+    }
+
+    /// <summary>The silenced command is over (or CLIENT REPLY ON ends the silence before its +OK).</summary>
+    public void EndSilence()
+    {
+        if (!silenced) return;
+        silenced = false;
+        sink!.Output.Clear();
+        writer.Protocol = Client.Protocol; // HELLO or RESET may have changed it while replies went to the sink
+    }
+
+    /// <summary>Whether the running command's replies are being dropped.</summary>
+    public bool Silenced => silenced;
 
     /// <summary>Runs a command that passed the gate: inline, on its key's shard, blocked, or as a transaction.</summary>
     bool RunOrRoute(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
@@ -175,15 +272,17 @@ public sealed class Session : ILockWaiter
         if (server.ShardCount > 1) target = Router.Target(server, Home, spec, buf, args, Client.Db);
         if (target != null && target != Home)
         {
+            if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
             AddRemote(target, buf);
-            start += consumed;
+            Consume(consumed);
             return true;
         }
         // Everything below runs in order after what is already out: end the pass first.
         if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
             return false;
         if (target == Home) return RunHere(spec, buf, before, consumed);
-        start += consumed;
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        Consume(consumed);
         Waiting = true;
         replies.HoldPushes();
         MultiShardTx? tx = Router.CrossShard(this, spec, buf, args);
@@ -201,7 +300,8 @@ public sealed class Session : ILockWaiter
     bool StartBlocking(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed)
     {
         if (replies.BatchOpen) return false;
-        start += consumed;
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        Consume(consumed);
         Waiting = true;
         if (Blocking.Begin(this, spec, buf, args)) return false;
         Waiting = false;
@@ -226,8 +326,9 @@ public sealed class Session : ILockWaiter
         Executor.Invoke(ref c);
         replies.ReleasePushes(c.W);
         EndReply(before);
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
         parser.Authenticated = Client.Authenticated;
-        start += consumed;
+        Consume(consumed);
         return true;
     }
 
@@ -239,7 +340,7 @@ public sealed class Session : ILockWaiter
             case Commands.MultiStep.Handled:
                 EndReply(before);
                 parser.Authenticated = Client.Authenticated;
-                start += consumed;
+                Consume(consumed);
                 return true;
             case Commands.MultiStep.EndPass:
                 return false;
@@ -249,7 +350,7 @@ public sealed class Session : ILockWaiter
                 return false;
             default:
                 // EXEC's transaction is out waiting for its locks (always asynchronous): wait for it.
-                start += consumed;
+                Consume(consumed);
                 Waiting = true;
                 return false;
         }
@@ -264,7 +365,11 @@ public sealed class Session : ILockWaiter
     }
 
     /// <summary>Every request of the pass came back (its replies are in Output unless the connection closed).</summary>
-    internal void OnBatchDone() => Resume();
+    internal void OnBatchDone()
+    {
+        EndSilence();
+        Resume();
+    }
 
     /// <summary>
     /// The connection closed: give the buffers back to the shard's pool, unless work for this
@@ -274,6 +379,12 @@ public sealed class Session : ILockWaiter
     {
         System.Threading.Volatile.Write(ref Closed, true);
         server.PubSub.UnsubscribeAll(this);
+        server.Monitors.Remove(this);
+        if (Client.Postponed)
+        {
+            server.Pause.Forget(this);
+            Waiting = false;
+        }
         // A blocked client that nobody is serving right now leaves no trace; one being served
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())
@@ -291,7 +402,7 @@ public sealed class Session : ILockWaiter
     {
         if (input.Length == 0) return;
         Home.Buffers.Return(input);
-        Home.Buffers.Return(W);
+        Home.Buffers.Return(writer);
         input = System.Array.Empty<byte>();
         start = end = 0;
     }
@@ -305,13 +416,23 @@ public sealed class Session : ILockWaiter
     /// <summary>A transaction, an EXEC or a WATCH registration finished (its reply is in Output).</summary>
     public void OnTransactionDone()
     {
+        if (monitorWhenDone != null)
+        {
+            server.Monitors.FeedName(this, monitorWhenDone, monitorNameWhenDone!, Client.Db);
+            monitorWhenDone = null;
+        }
+        EndSilence();
         replies.ReleasePushes(W);
         Resume();
     }
 
+    /// <summary>The CLIENT PAUSE this session waited for is over: it parses its command again.</summary>
+    internal void OnPauseEnded() => Resume();
+
     /// <summary>The blocking command ended (its reply, if any, is in Output).</summary>
     public void OnBlockedDone()
     {
+        EndSilence();
         if (Blocked != null) Home.Blocking.BlockedClients--;
         Blocked = null;
         Resume();

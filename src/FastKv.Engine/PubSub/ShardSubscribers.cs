@@ -122,7 +122,7 @@ public sealed class ShardSubscribers
         if (s.Client.Killed || s.Closed) return 1;
         // Behind the client's own running command, a push waits for its reply (ReplyOrder).
         RespWriter w = s.PushWriter;
-        if (s.W.Protocol == 3)
+        if (s.OutputWriter.Protocol == 3)
         {
             w.Raw(">"u8); // a push instead of RESP2's array; the rest of the frame is the same
             w.Raw(frame.Slice(1));
