@@ -407,7 +407,11 @@ public sealed class Session : ILockWaiter
         start = end = 0;
     }
 
-    /// <summary>Where a push to this client goes now (<see cref="ReplyOrder.PushWriter"/>).</summary>
+    /// <summary>
+    /// Where a push to this client goes now (<see cref="ReplyOrder.PushWriter"/>): Pub/Sub messages, keyspace events,
+    /// monitor lines, and anything else the server sends unasked (client-side caching invalidations, to this client in
+    /// RESP3 or to its redirect target's session). Behind the client's own running command it waits for the reply.
+    /// </summary>
     public RespWriter PushWriter => replies.PushWriter;
 
     /// <summary>Unsent bytes: the output plus pushes held back behind a running command.</summary>
