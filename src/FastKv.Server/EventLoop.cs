@@ -347,6 +347,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     {
         long now = shard.NowMs;
         CollectAfterLargeClose(now);
+        server.Pause.Tick(shard, now);
         if (shard.Blocking.HomeWaiters > 0)
         {
             shard.Blocking.CheckTimeouts(now);

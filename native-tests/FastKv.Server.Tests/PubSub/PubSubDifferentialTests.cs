@@ -88,11 +88,8 @@ public class PubSubDifferentialTests(OracleAndTargetsFixture servers) : IClassFi
         t.Check(2, 1, "SET", "k", "v");
         if (protocol == 3)
         {
-            // A RESP3 subscriber may publish: its own pmessage comes before the PUBLISH reply.
-            t.Check(1, 2, "PUBLISH", "news", "self");
-            t.Read(0, 1);
-            t.Read(2, 1);
-            t.Read(4, 1);
+            // A RESP3 subscriber may publish (to itself too: Sessions/SelfPushOrderTests, against Redis 7.2, where the
+            // push follows the reply; 7.0 sent it first).
             t.CheckPart(2, @"flags=\w+ db=0 sub=\d+ psub=\d+ ssub=\d+", "CLIENT", "INFO");
         }
 

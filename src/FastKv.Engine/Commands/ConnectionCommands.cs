@@ -5,8 +5,8 @@ using FastKv.Protocol;
 namespace FastKv.Engine.Commands;
 
 /// <summary>
-/// Connection commands: PING ECHO SELECT QUIT RESET AUTH HELLO CLIENT. They read or change the
-/// connection's <see cref="Client"/> and always run on its own shard.
+/// Connection commands: PING ECHO SELECT QUIT RESET AUTH HELLO (CLIENT is <see cref="ClientCommands"/>). They read
+/// or change the connection's <see cref="Client"/> and always run on its own shard.
 /// </summary>
 public static unsafe class ConnectionCommands
 {
@@ -22,19 +22,8 @@ public static unsafe class ConnectionCommands
         CommandSpec reset = t.Add("reset", &Reset);
         reset.InMulti = MultiRole.RunsNow; // its handler leaves MULTI and unwatches
         reset.AllowedWhileSubscribed = true;
-        t.Add("auth", &Auth);
-        t.Add("hello", &Hello);
-        var client = t.Add("client", null);
-        t.AddSub(client, "id", &ClientId);
-        t.AddSub(client, "setname", &ClientSetName);
-        t.AddSub(client, "getname", &ClientGetName);
-        t.AddSub(client, "list", &ClientList);
-        t.AddSub(client, "info", &ClientInfo);
-        t.AddSub(client, "kill", &ClientKill);
-        t.AddSub(client, "setinfo", &ClientSetInfo);
-        t.AddSub(client, "no-evict", &ClientOnOff);
-        t.AddSub(client, "no-touch", &ClientOnOff);
-        t.AddSub(client, "help", &ClientHelp);
+        t.Add("auth", &Auth).Redact = Redaction.AllArguments;
+        t.Add("hello", &Hello).Redact = Redaction.HelloAuth;
     }
 
     static void Ping(ref CommandContext c)
@@ -89,6 +78,10 @@ public static unsafe class ConnectionCommands
         cl.Protocol = 2;
         c.W.Protocol = 2;
         cl.Name = null;
+        // As Redis's clearClientConnectionState: no more monitoring, replies on, NO-TOUCH and NO-EVICT off.
+        if (cl.Session != null) c.Shard.Server.Monitors.Remove(cl.Session);
+        cl.ReplyOff = cl.ReplySkip = cl.ReplySkipNext = false;
+        cl.NoTouch = cl.NoEvict = false;
         cl.Authenticated = c.Shard.Server.Config.RequirePass == null;
         c.W.Simple("RESET"u8);
     }
@@ -196,188 +189,10 @@ public static unsafe class ConnectionCommands
         w.Bulk("modules"u8); w.ArrayHeader(0);
     }
 
-    static bool ValidName(ReadOnlySpan<byte> name)
+    internal static bool ValidName(ReadOnlySpan<byte> name)
     {
         foreach (byte b in name)
             if (b < '!' || b > '~') return false;
         return true;
-    }
-
-    static void ClientId(ref CommandContext c) => c.W.Integer(c.Client!.Id);
-
-    static void ClientSetName(ref CommandContext c)
-    {
-        if (!ValidName(c.Arg(2)))
-        {
-            c.Error(Errors.BadClientName);
-            return;
-        }
-        c.Client!.Name = c.Arg(2).Length == 0 ? null : c.ArgString(2);
-        c.W.Ok();
-    }
-
-    static void ClientGetName(ref CommandContext c)
-    {
-        if (c.Client!.Name == null) c.W.NullBulk();
-        else c.W.Bulk(Encoding.UTF8.GetBytes(c.Client.Name));
-    }
-
-    static void ClientSetInfo(ref CommandContext c)
-    {
-        ReadOnlySpan<byte> v = c.Arg(3);
-        foreach (byte b in v)
-            if (b < '!' || b > '~')
-            {
-                c.Error("ERR " + (c.ArgIs(2, "lib-name"u8) ? "lib-name" : "lib-ver") + " cannot contain spaces, newlines or special characters.");
-                return;
-            }
-        if (c.ArgIs(2, "lib-name"u8)) c.Client!.LibName = c.ArgString(3);
-        else if (c.ArgIs(2, "lib-ver"u8)) c.Client!.LibVersion = c.ArgString(3);
-        else
-        {
-            c.Error("ERR Unrecognized option '" + Executor.Sanitize(c.Arg(2), 128) + "'");
-            return;
-        }
-        c.W.Ok();
-    }
-
-    static void ClientOnOff(ref CommandContext c)
-    {
-        if (c.ArgIs(2, "on"u8) || c.ArgIs(2, "off"u8)) c.W.Ok();
-        else c.Error(Errors.Syntax);
-    }
-
-    /// <summary>One CLIENT LIST line, with Redis 7.2's fields.</summary>
-    public static string Describe(Client cl, long now)
-    {
-        Subscriptions? ps = cl.PubSub;
-        return "id=" + cl.Id + " addr=" + cl.Address + " laddr=" + cl.LocalAddress + " fd=" + cl.Fd +
-               " name=" + (cl.Name ?? "") + " age=" + (now - cl.CreatedMs) / 1000 + " idle=" + (now - cl.LastInteractionMs) / 1000 +
-               " flags=" + (ps is { Any: true } ? "P" : "N") + " db=" + cl.Db + " sub=" + (ps?.Channels.Count ?? 0) + " psub=" + (ps?.Patterns.Count ?? 0) +
-               " ssub=" + (ps?.ShardChannels.Count ?? 0) + " multi=-1 qbuf=" + cl.QueryBufferLength + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0" +
-               " obl=0 oll=0 omem=" + cl.OutputBufferLength + " tot-mem=0 events=r cmd=" + cl.LastCommand + " user=default redir=-1 resp=" + cl.Protocol +
-               " lib-name=" + (cl.LibName ?? "") + " lib-ver=" + (cl.LibVersion ?? "") + "\n";
-    }
-
-    static void ClientList(ref CommandContext c)
-    {
-        var sb = new StringBuilder();
-        long now = c.Shard.NowMs;
-        int i = 2;
-        System.Collections.Generic.HashSet<long>? ids = null;
-        while (i < c.Count)
-        {
-            if (c.ArgIs(i, "type"u8) && i + 1 < c.Count)
-            {
-                if (!c.ArgIs(i + 1, "normal"u8) && !c.ArgIs(i + 1, "master"u8) && !c.ArgIs(i + 1, "replica"u8) && !c.ArgIs(i + 1, "slave"u8) && !c.ArgIs(i + 1, "pubsub"u8))
-                {
-                    c.Error("ERR Unknown client type '" + c.ArgString(i + 1) + "'");
-                    return;
-                }
-                if (!c.ArgIs(i + 1, "normal"u8)) ids = new();
-                i += 2;
-            }
-            else if (c.ArgIs(i, "id"u8) && i + 1 < c.Count)
-            {
-                ids ??= new();
-                for (i++; i < c.Count; i++)
-                {
-                    if (!RespNumber.TryParseInt64(c.Arg(i), out long id) || id <= 0) { c.Error("ERR Invalid client ID"); return; }
-                    ids.Add(id);
-                }
-            }
-            else
-            {
-                c.Error(Errors.Syntax);
-                return;
-            }
-        }
-        var list = new System.Collections.Generic.List<Client>(c.Shard.Server.Clients.Values);
-        list.Sort((a, b) => a.Id.CompareTo(b.Id));
-        foreach (var cl in list)
-            if (ids == null || ids.Contains(cl.Id)) sb.Append(Describe(cl, now));
-        c.W.Verbatim(Encoding.UTF8.GetBytes(sb.ToString()), "txt");
-    }
-
-    static void ClientInfo(ref CommandContext c) => c.W.Verbatim(Encoding.UTF8.GetBytes(Describe(c.Client!, c.Shard.NowMs)), "txt");
-
-    static void ClientKill(ref CommandContext c)
-    {
-        var s = c.Shard.Server;
-        if (c.Count == 3)
-        {
-            // Old form: CLIENT KILL addr:port
-            string addr = c.ArgString(2);
-            foreach (var cl in s.Clients.Values)
-                if (cl.Address == addr)
-                {
-                    Kill(c, cl);
-                    c.W.Ok();
-                    return;
-                }
-            c.Error("ERR No such client");
-            return;
-        }
-        long id = 0;
-        string? addrF = null, laddrF = null;
-        bool skipMe = true;
-        string? type = null;
-        for (int i = 2; i < c.Count; i += 2)
-        {
-            if (i + 1 >= c.Count) { c.Error(Errors.Syntax); return; }
-            if (c.ArgIs(i, "id"u8))
-            {
-                if (!RespNumber.TryParseInt64(c.Arg(i + 1), out id) || id <= 0) { c.Error("ERR client-id should be greater than 0"); return; }
-            }
-            else if (c.ArgIs(i, "addr"u8)) addrF = c.ArgString(i + 1);
-            else if (c.ArgIs(i, "laddr"u8)) laddrF = c.ArgString(i + 1);
-            else if (c.ArgIs(i, "type"u8)) type = Ascii.Lower(c.Arg(i + 1));
-            else if (c.ArgIs(i, "user"u8)) { }
-            else if (c.ArgIs(i, "skipme"u8))
-            {
-                if (c.ArgIs(i + 1, "yes"u8)) skipMe = true;
-                else if (c.ArgIs(i + 1, "no"u8)) skipMe = false;
-                else { c.Error(Errors.Syntax); return; }
-            }
-            else { c.Error(Errors.Syntax); return; }
-        }
-        long killed = 0;
-        foreach (var cl in s.Clients.Values)
-        {
-            if (id != 0 && cl.Id != id) continue;
-            if (addrF != null && cl.Address != addrF) continue;
-            if (laddrF != null && cl.LocalAddress != laddrF) continue;
-            if (type != null && type != "normal") continue;
-            if (skipMe && cl == c.Client) continue;
-            Kill(c, cl);
-            killed++;
-        }
-        c.W.Integer(killed);
-    }
-
-    static void Kill(CommandContext c, Client cl)
-    {
-        if (cl == c.Client) cl.CloseAfterReply = true;
-        else cl.Killed = true;
-        c.Shard.Server.RequestKill?.Invoke(cl);
-    }
-
-    static void ClientHelp(ref CommandContext c)
-    {
-        string[] lines =
-        {
-            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "GETNAME", "    Return the name of the current connection.",
-            "ID", "    Return the ID of the current connection.",
-            "INFO", "    Return information about the current client connection.",
-            "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-            "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-            "LIST [options ...]", "    Return information about client connections.",
-            "SETNAME <name>", "    Assign the name <name> to the current connection.",
-            "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-            "HELP", "    Print this help.",
-        };
-        c.W.ArrayHeader(lines.Length);
-        foreach (var l in lines) c.W.Simple(l);
     }
 }

@@ -20,7 +20,7 @@ public static unsafe partial class KeyCommands
         t.Add("del", &Del, CrossShard.SumIntegers);
         t.Add("unlink", &Del, CrossShard.SumIntegers);
         t.Add("exists", &Exists, CrossShard.SumIntegers);
-        t.Add("touch", &Touch, CrossShard.SumIntegers);
+        t.Add("touch", &Touch, CrossShard.SumIntegers).TouchesAlways = true;
         t.Add("type", &Type);
         t.Add("expire", &Expire);
         t.Add("pexpire", &PExpire);

@@ -25,7 +25,24 @@ public sealed class Client
     public bool CloseAfterReply;
     /// <summary>Set by CLIENT KILL from another connection; checked by the owning loop.</summary>
     public volatile bool Killed;
+    /// <summary>Bytes in the query buffer (CLIENT LIST qbuf), set by the session as it parses and by the loop's cron.</summary>
     public long QueryBufferLength;
+    /// <summary>Free bytes after them in the query buffer (CLIENT LIST qbuf-free).</summary>
+    public long QueryBufferFree;
+    /// <summary>CLIENT NO-EVICT: kept out of client eviction (flag e).</summary>
+    public bool NoEvict;
+    /// <summary>CLIENT NO-TOUCH: its commands (but TOUCH) leave keys' LRU/LFU alone (flag T).</summary>
+    public bool NoTouch;
+    /// <summary>In MONITOR mode: receives every command the server runs (flag O).</summary>
+    public bool Monitor;
+    /// <summary>CLIENT REPLY OFF: no replies until CLIENT REPLY ON (pushes still go out).</summary>
+    public bool ReplyOff;
+    /// <summary>CLIENT REPLY SKIP was the previous command: this one's reply is dropped.</summary>
+    public bool ReplySkip;
+    /// <summary>CLIENT REPLY SKIP runs now: the next command's reply is dropped.</summary>
+    public bool ReplySkipNext;
+    /// <summary>Waiting for a CLIENT PAUSE to end before its next command runs (flag b, as Redis's postponed clients).</summary>
+    public volatile bool Postponed;
     /// <summary>The connection's session (set by it); subscriptions deliver through it.</summary>
     public Session? Session;
     /// <summary>This connection's subscriptions, null until its first (P|S)SUBSCRIBE; owned by its home shard.</summary>

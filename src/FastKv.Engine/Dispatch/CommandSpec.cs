@@ -48,6 +48,18 @@ public enum Route
 }
 
 /// <summary>What a command is to a connection inside MULTI (Redis's processCommand tests these by handler).</summary>
+/// <summary>Which arguments MONITOR shows as "(redacted)" (Redis's redactClientCommandArgument).</summary>
+public enum Redaction : byte
+{
+    None,
+    /// <summary>AUTH: every argument.</summary>
+    AllArguments,
+    /// <summary>HELLO: the two after its AUTH option.</summary>
+    HelloAuth,
+    /// <summary>MIGRATE: the one after AUTH, or the two after AUTH2.</summary>
+    MigrateAuth,
+}
+
 public enum MultiRole : byte
 {
     /// <summary>Queued until EXEC (or rejected when no-multi).</summary>
@@ -130,6 +142,10 @@ public sealed unsafe class CommandSpec
     /// access update with GET). Redis's getkeys procedure answers them; COMMAND GETKEYSANDFLAGS and ACL read them.
     /// </summary>
     public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, string[]> KeyFlags;
+    /// <summary>The arguments MONITOR hides.</summary>
+    public Redaction Redact;
+    /// <summary>TOUCH: updates the access time of its keys even for a CLIENT NO-TOUCH client (Redis's lookupKey).</summary>
+    public bool TouchesAlways;
     /// <summary>RENAME, RENAMENX or COPY (for <see cref="CrossShard.Move"/>).</summary>
     public KeyMove Move;
 

@@ -28,6 +28,8 @@ public sealed unsafe class CommandTable
         ZSetCommands.Register(t);
         KeyCommands.Register(t);
         ConnectionCommands.Register(t);
+        ClientCommands.Register(t);
+        MonitorCommand.Register(t);
         ServerCommands.Register(t);
         CommandCommand.Register(t);
         SortCommand.Register(t);

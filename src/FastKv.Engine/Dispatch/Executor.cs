@@ -76,7 +76,11 @@ public static unsafe class Executor
     public static unsafe void Invoke(ref CommandContext c, bool count = true)
     {
         long t0 = Stopwatch.GetTimestamp();
+        // CLIENT NO-TOUCH: lookups leave keys' access time alone, except TOUCH's own (Redis's lookupKey).
+        bool noTouch = (c.Client?.NoTouch ?? c.Shard.NoTouchRequest) && !c.Spec.TouchesAlways;
+        c.Shard.NoTouch = noTouch;
         c.Spec.Handler(ref c);
+        c.Shard.NoTouch = false;
         if (count)
         {
             long micros = (Stopwatch.GetTimestamp() - t0) * 1_000_000 / Stopwatch.Frequency;

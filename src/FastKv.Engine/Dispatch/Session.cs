@@ -19,18 +19,28 @@ public interface ISessionHost
 /// keys span shards runs as a <see cref="MultiShardTx"/>. The event loop feeds it bytes and
 /// writes out <see cref="Output"/>; benchmarks drive it directly.
 /// </summary>
-public sealed class Session : IRemoteOwner, ILockWaiter
+public sealed class Session : ILockWaiter
 {
     public readonly Client Client;
     public readonly Shard Home;
     public readonly OutputBuffer Output;
-    public readonly RespWriter W;
+    /// <summary>Where replies go: the connection's output, or nowhere while CLIENT REPLY OFF/SKIP silences this command.</summary>
+    public RespWriter W => silenced ? sink! : writer;
+    /// <summary>The connection's output writer, whatever CLIENT REPLY says (pushes, monitor lines).</summary>
+    public RespWriter OutputWriter => writer;
+    readonly RespWriter writer;
+    /// <summary>Replies of a silenced command land here and are dropped.</summary>
+    RespWriter? sink;
+    bool silenced;
     public ISessionHost? Host;
     readonly ServerState server;
     readonly ArgList args = new();
+    readonly ReplyOrder replies;
     RespParser parser;
     byte[] input;
     int start, end;
+    /// <summary>Where this pass began parsing: Redis trims its query buffer only after a whole read is processed.</summary>
+    int passStart;
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
@@ -46,14 +56,15 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         server = home.Server;
         Client = client;
         client.Session = this;
-        W = home.Buffers.RentWriter();
-        Output = W.Output;
+        writer = home.Buffers.RentWriter();
+        Output = writer.Output;
         input = home.Buffers.RentInput();
         parser = new RespParser();
         parser.Reset();
         parser.MaxBulkLength = server.Config.ProtoMaxBulkLen;
         parser.Authenticated = server.Config.RequirePass == null;
         client.Authenticated = parser.Authenticated;
+        replies = new ReplyOrder(this);
     }
 
     public int BufferedInput => end - start;
@@ -91,9 +102,10 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     /// <summary>Runs every complete command in the input, until done or suspended.</summary>
     public void Process()
     {
+        passStart = start;
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
-            if (slotCount >= MaxBatch || (stage != null && stage.Output.Length > MaxStagedBytes)) break;
+            if (replies.Full) break;
             Span<byte> span = input.AsSpan(start, end - start);
             RespStatus st = parser.Parse(span, args, out int consumed);
             if (st == RespStatus.NeedMore)
@@ -127,144 +139,197 @@ public sealed class Session : IRemoteOwner, ILockWaiter
                 continue;
             }
             parser.Reset();
+            NoteQueryBuffer();
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
-        if (!Waiting && slotCount > 0) SendBatch();
+        if (!Waiting && replies.BatchOpen) SendBatch();
         if (start == end) start = end = 0;
+        passStart = start;
+        NoteQueryBuffer();
     }
 
-    // ---- Reply ordering while commands are out on other shards --------------------------------
-    //
-    // Until the first command for a foreign shard, replies go straight to Output. From then on,
-    // for the rest of this pass, every command gets a reply slot in request order: commands for
-    // a foreign shard join that shard's request; commands for this shard run now but their replies
-    // wait in the stage. When every request is back, the slots are copied to Output in order.
-    // Commands that change the connection (SELECT, HELLO, QUIT...), need several shards or wait
-    // for a lock end the pass: they run after the batch, in order.
-
-    struct ReplySlot
+    /// <summary>
+    /// CLIENT LIST's qbuf and qbuf-free. As in Redis, qbuf counts the bytes of this read already parsed (Redis trims
+    /// its query buffer after the whole read), so a command reports the pipeline it arrived in.
+    /// </summary>
+    void NoteQueryBuffer()
     {
-        /// <summary>-1: bytes in the stage at Offset/Length; otherwise the shard whose reply holds it.</summary>
-        public int Shard;
-        public int Offset;
-        public int Length;
+        Client.QueryBufferLength = end - Math.Min(passStart, start);
+        Client.QueryBufferFree = input.Length - end;
     }
 
-    const int MaxBatch = 1024;
-    const int MaxStagedBytes = 1 << 20;
-    ReplySlot[] slots = new ReplySlot[16];
-    int slotCount;
-    RemoteRequest?[]? remotes;
-    int[] replyPos = Array.Empty<int>();
-    int remotesPending;
-    RespWriter? stage;
+    /// <summary>Where the current command's reply goes: the output, or the stage while a batch is open.</summary>
+    RespWriter Writer => replies.Writer;
 
-    /// <summary>Where the current command's reply goes: Output, or the stage while a batch is open.</summary>
-    RespWriter Writer => slotCount > 0 ? stage! : W;
+    int BeginReply() => replies.BeginReply();
 
-    int BeginReply() => slotCount > 0 ? stage!.Output.Length : 0;
-
-    void EndReply(int before)
-    {
-        if (slotCount == 0) return;
-        AddSlot(-1, before, stage!.Output.Length - before);
-    }
-
-    void AddSlot(int shard, int offset, int length)
-    {
-        if (slotCount == slots.Length) Array.Resize(ref slots, slots.Length * 2);
-        slots[slotCount++] = new ReplySlot { Shard = shard, Offset = offset, Length = length };
-    }
+    void EndReply(int before) => replies.EndReply(before);
 
     /// <summary>Runs or routes one parsed command. False when this pass must stop before it.</summary>
     bool Dispatch(ReadOnlySpan<byte> buf, int consumed)
     {
         Client.LastInteractionMs = Home.NowMs;
+        if (Client.ReplyOff || Client.ReplySkip) Silence();
+        else EndSilence();
+        bool go = Decide(buf, consumed);
+        if (!Waiting) EndSilence();
+        return go;
+    }
+
+    /// <summary>The gate's verdict carried out.</summary>
+    bool Decide(ReadOnlySpan<byte> buf, int consumed)
+    {
         int before = BeginReply();
-        CommandSpec? spec = Executor.Resolve(server.Commands, buf, args, Writer);
-        if (spec == null)
+        switch (CommandGate.Check(this, buf, args, Writer, out CommandSpec? spec))
         {
-            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
-            EndReply(before);
-            start += consumed;
-            return true;
+            case Verdict.Refused:
+                EndReply(before);
+                Consume(consumed);
+                return true;
+            case Verdict.Postpone:
+                if (replies.BatchOpen) return false; // the batch leaves first; the gate sees this command again after it
+                Waiting = true;
+                server.Pause.Postpone(this);
+                return false;
+            case Verdict.Transaction:
+                return Transaction(spec!, buf, before, consumed);
         }
-        Client.LastCommand = spec.FullName;
-        if (!Client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
+        return RunOrRoute(spec!, buf, before, consumed);
+    }
+
+    /// <summary>A command for the transaction hook (inside MULTI, or WATCH). MONITOR sees what runs, not what is queued.</summary>
+    bool Transaction(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
+    {
+        byte[]? queuedLines = server.Monitors.Active ? MonitorExecLines(spec) : null;
+        replies.HoldPushes();
+        Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, replies.BatchOpen);
+        if (step != Commands.MultiStep.Started) replies.ReleasePushes(Writer); // a started one holds until done
+        if (server.Monitors.Active && step is Commands.MultiStep.Handled or Commands.MultiStep.Started or Commands.MultiStep.None)
         {
-            Writer.Error(Errors.NoAuth);
-            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
-            EndReply(before);
-            start += consumed;
-            return true;
+            if (queuedLines != null) server.Monitors.FeedRecorded(this, queuedLines);
+            // A transaction out on other shards shows when it ends, with the database its SELECTs left.
+            if (step == Commands.MultiStep.Started) (monitorWhenDone, monitorNameWhenDone) = (spec, args.Get(buf, 0).ToArray());
+            else if (step != Commands.MultiStep.None) server.Monitors.Feed(this, spec, buf, args, Client.Db);
         }
-        if (Client.PubSub != null && Commands.PubSubCommands.InSubscriberMode(Client) && !Commands.PubSubCommands.AllowedWhileSubscribed(spec))
+        if (step == Commands.MultiStep.NotRun) step = Commands.MultiStep.Handled;
+        if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
+        return RunOrRoute(spec, buf, before, consumed);
+    }
+
+    /// <summary>The command (EXEC, WATCH) MONITOR shows once its transaction is done, and its name as sent.</summary>
+    CommandSpec? monitorWhenDone;
+    byte[]? monitorNameWhenDone;
+
+    /// <summary>Before EXEC runs: the monitor lines of its queued commands (Redis shows them as EXEC runs them).</summary>
+    byte[]? MonitorExecLines(CommandSpec spec)
+    {
+        MultiState? m = Client.Multi;
+        if (spec.InMulti != MultiRole.Exec || m is not { Queuing: true } || m.Aborted || m.Commands.Count == 0) return null;
+        if (m.Watches != null && m.Watches.Dirty) return null;
+        return server.Monitors.Record(this, m);
+    }
+
+    /// <summary>The command is consumed from the input; CLIENT REPLY SKIP moves on by one command (Redis's commandProcessed).</summary>
+    void Consume(int consumed)
+    {
+        start += consumed;
+        if (Client.ReplySkip) Client.ReplySkip = false;
+        if (Client.ReplySkipNext)
         {
-            // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As Redis's
-            // processCommand, this check comes before queuing, and a rejection inside MULTI aborts the EXEC.
-            Writer.Error(Commands.PubSubCommands.SubscriberModeError(spec));
-            if (Client.Multi != null) Commands.MultiCommands.Rejected(Client);
-            EndReply(before);
-            start += consumed;
-            return true;
+            Client.ReplySkip = true;
+            Client.ReplySkipNext = false;
         }
-        // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
-        if (Client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0)
-        {
-            Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, slotCount > 0);
-            if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
-        }
-        if ((spec.Flags & CommandFlags.Blocking) != 0)
-        {
-            // Runs after everything before it, and the session waits until it is served or times out.
-            if (slotCount > 0) return false;
-            start += consumed;
-            Waiting = true;
-            if (Blocking.Begin(this, spec, buf, args)) return false;
-            Waiting = false;
-            return true;
-        }
+    }
+
+    // ---- CLIENT REPLY OFF / SKIP -------------------------------------------------------------------------------
+
+    /// <summary>This command's replies are dropped (pushes and monitor lines still go out through <see cref="OutputWriter"/>).</summary>
+    void Silence()
+    {
+        sink ??= new RespWriter(new OutputBuffer(256));
+        sink.Protocol = writer.Protocol;
+        silenced = true;
+    }
+
+    /// <summary>The silenced command is over (or CLIENT REPLY ON ends the silence before its +OK).</summary>
+    public void EndSilence()
+    {
+        if (!silenced) return;
+        silenced = false;
+        sink!.Output.Clear();
+        writer.Protocol = Client.Protocol; // HELLO or RESET may have changed it while replies went to the sink
+    }
+
+    /// <summary>Whether the running command's replies are being dropped.</summary>
+    public bool Silenced => silenced;
+
+    /// <summary>Runs a command that passed the gate: inline, on its key's shard, blocked, or as a transaction.</summary>
+    bool RunOrRoute(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
+    {
+        if ((spec.Flags & CommandFlags.Blocking) != 0) return StartBlocking(spec, buf, consumed);
         Shard? target = Home;
         if (server.ShardCount > 1) target = Router.Target(server, Home, spec, buf, args, Client.Db);
         if (target != null && target != Home)
         {
+            if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
             AddRemote(target, buf);
-            start += consumed;
+            Consume(consumed);
             return true;
         }
         // Everything below runs in order after what is already out: end the pass first.
-        if (slotCount > 0 && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
+        if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
             return false;
-        if (target == Home)
-        {
-            if (Executor.Blocked(Home, spec, buf, args, Client.Db, 0))
-            {
-                // A transaction holds one of these keys: wait for it, then parse this command again.
-                Waiting = true;
-                Home.Locks.Park(this);
-                return false;
-            }
-            var c = new CommandContext
-            {
-                Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
-            };
-            Executor.Invoke(ref c);
-            EndReply(before);
-            parser.Authenticated = Client.Authenticated;
-            start += consumed;
-            return true;
-        }
-        start += consumed;
+        if (target == Home) return RunHere(spec, buf, before, consumed);
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        Consume(consumed);
         Waiting = true;
+        replies.HoldPushes();
         MultiShardTx? tx = Router.CrossShard(this, spec, buf, args);
         if (tx == null)
         {
+            replies.ReleasePushes(W);
             Waiting = false;
             return true;
         }
         tx.Start();
         return false;
+    }
+
+    /// <summary>A blocking command runs after everything before it, and the session waits until it is served or times out.</summary>
+    bool StartBlocking(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed)
+    {
+        if (replies.BatchOpen) return false;
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        Consume(consumed);
+        Waiting = true;
+        if (Blocking.Begin(this, spec, buf, args)) return false;
+        Waiting = false;
+        return true;
+    }
+
+    /// <summary>Runs a command on the home shard now, unless a transaction's lock covers one of its keys.</summary>
+    bool RunHere(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
+    {
+        if (Executor.Blocked(Home, spec, buf, args, Client.Db, 0))
+        {
+            // A transaction holds one of these keys: wait for it, then parse this command again.
+            Waiting = true;
+            Home.Locks.Park(this);
+            return false;
+        }
+        var c = new CommandContext
+        {
+            Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
+        };
+        replies.HoldPushes();
+        Executor.Invoke(ref c);
+        replies.ReleasePushes(c.W);
+        EndReply(before);
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        parser.Authenticated = Client.Authenticated;
+        Consume(consumed);
+        return true;
     }
 
     /// <summary>Continues after the transaction hook took a command (see <see cref="Commands.MultiStep"/>).</summary>
@@ -275,7 +340,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             case Commands.MultiStep.Handled:
                 EndReply(before);
                 parser.Authenticated = Client.Authenticated;
-                start += consumed;
+                Consume(consumed);
                 return true;
             case Commands.MultiStep.EndPass:
                 return false;
@@ -285,79 +350,25 @@ public sealed class Session : IRemoteOwner, ILockWaiter
                 return false;
             default:
                 // EXEC's transaction is out waiting for its locks (always asynchronous): wait for it.
-                start += consumed;
+                Consume(consumed);
                 Waiting = true;
                 return false;
         }
     }
 
-    /// <summary>Adds a command to this pass's request for <paramref name="target"/>, reserving its reply slot.</summary>
-    void AddRemote(Shard target, ReadOnlySpan<byte> buf)
-    {
-        remotes ??= new RemoteRequest?[server.ShardCount];
-        if (replyPos.Length != server.ShardCount) replyPos = new int[server.ShardCount];
-        if (slotCount == 0)
-        {
-            stage ??= new RespWriter(new OutputBuffer());
-            stage.Protocol = Client.Protocol;
-            stage.Output.Clear();
-        }
-        RemoteRequest r = remotes[target.Id] ??= new RemoteRequest(this);
-        if (!r.InBatch)
-        {
-            r.Reset(Home, target, Client.Db, Client.Protocol, 0);
-            r.InBatch = true;
-        }
-        r.Add(buf, args);
-        AddSlot(target.Id, 0, 0);
-    }
+    void AddRemote(Shard target, ReadOnlySpan<byte> buf) => replies.AddRemote(target, buf, args);
 
     void SendBatch()
     {
         Waiting = true;
-        remotesPending = 0;
-        foreach (RemoteRequest? r in remotes!)
-            if (r != null && r.InBatch) remotesPending++;
-        foreach (RemoteRequest? r in remotes)
-            if (r != null && r.InBatch) r.Send();
+        replies.SendBatch();
     }
 
-    public void OnRemoteDone(RemoteRequest r)
+    /// <summary>Every request of the pass came back (its replies are in Output unless the connection closed).</summary>
+    internal void OnBatchDone()
     {
-        if (--remotesPending > 0) return;
-        if (!Closed) AssembleReplies();
-        else EndBatch();
+        EndSilence();
         Resume();
-    }
-
-    /// <summary>Copies every slot's reply to Output in request order.</summary>
-    void AssembleReplies()
-    {
-        Array.Clear(replyPos);
-        ReadOnlySpan<byte> staged = stage!.Output.Written;
-        for (int i = 0; i < slotCount; i++)
-        {
-            ReplySlot s = slots[i];
-            if (s.Shard < 0)
-            {
-                W.Raw(staged.Slice(s.Offset, s.Length));
-                continue;
-            }
-            ReadOnlySpan<byte> replies = remotes![s.Shard]!.ReplyBuffer.Written;
-            int pos = replyPos[s.Shard];
-            int len = ReplyFrames.Length(replies, pos);
-            W.Raw(replies.Slice(pos, len));
-            replyPos[s.Shard] = pos + len;
-        }
-        EndBatch();
-    }
-
-    void EndBatch()
-    {
-        slotCount = 0;
-        stage?.Output.Clear();
-        foreach (RemoteRequest? r in remotes!)
-            if (r != null) r.InBatch = false;
     }
 
     /// <summary>
@@ -368,6 +379,12 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     {
         System.Threading.Volatile.Write(ref Closed, true);
         server.PubSub.UnsubscribeAll(this);
+        server.Monitors.Remove(this);
+        if (Client.Postponed)
+        {
+            server.Pause.Forget(this);
+            Waiting = false;
+        }
         // A blocked client that nobody is serving right now leaves no trace; one being served
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())
@@ -385,16 +402,41 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     {
         if (input.Length == 0) return;
         Home.Buffers.Return(input);
-        Home.Buffers.Return(W);
+        Home.Buffers.Return(writer);
         input = System.Array.Empty<byte>();
         start = end = 0;
     }
 
-    public void OnTransactionDone() => Resume();
+    /// <summary>
+    /// Where a push to this client goes now (<see cref="ReplyOrder.PushWriter"/>): Pub/Sub messages, keyspace events,
+    /// monitor lines, and anything else the server sends unasked (client-side caching invalidations, to this client in
+    /// RESP3 or to its redirect target's session). Behind the client's own running command it waits for the reply.
+    /// </summary>
+    public RespWriter PushWriter => replies.PushWriter;
+
+    /// <summary>Unsent bytes: the output plus pushes held back behind a running command.</summary>
+    public long PendingOutput => Output.Length + replies.DeferredBytes;
+
+    /// <summary>A transaction, an EXEC or a WATCH registration finished (its reply is in Output).</summary>
+    public void OnTransactionDone()
+    {
+        if (monitorWhenDone != null)
+        {
+            server.Monitors.FeedName(this, monitorWhenDone, monitorNameWhenDone!, Client.Db);
+            monitorWhenDone = null;
+        }
+        EndSilence();
+        replies.ReleasePushes(W);
+        Resume();
+    }
+
+    /// <summary>The CLIENT PAUSE this session waited for is over: it parses its command again.</summary>
+    internal void OnPauseEnded() => Resume();
 
     /// <summary>The blocking command ended (its reply, if any, is in Output).</summary>
     public void OnBlockedDone()
     {
+        EndSilence();
         if (Blocked != null) Home.Blocking.BlockedClients--;
         Blocked = null;
         Resume();

@@ -51,7 +51,7 @@ public sealed unsafe class Database : IDisposable
             ExpireNow(key, h, e);
             return null;
         }
-        KeyEntry.SetLru(e, shard.LruClock);
+        if (!shard.NoTouch) KeyEntry.SetLru(e, shard.LruClock);
         return e;
     }
 
@@ -65,7 +65,7 @@ public sealed unsafe class Database : IDisposable
             ExpireNow(key, h, *slot);
             return null;
         }
-        KeyEntry.SetLru(*slot, shard.LruClock);
+        if (!shard.NoTouch) KeyEntry.SetLru(*slot, shard.LruClock);
         return slot;
     }
 

@@ -8,8 +8,10 @@ public enum MultiStep
 {
     /// <summary>Not a transaction matter: run it as usual.</summary>
     None,
-    /// <summary>Answered (QUEUED, an error, EXEC done inline): consume it and go on.</summary>
+    /// <summary>Answered (an error, EXEC done inline, DISCARD): consume it and go on.</summary>
     Handled,
+    /// <summary>Answered without running (QUEUED, or refused inside MULTI): like Handled, but MONITOR does not show it.</summary>
+    NotRun,
     /// <summary>EXEC waits for replies still out on other shards: end the pass, parse it again after.</summary>
     EndPass,
     /// <summary>EXEC found a key under another transaction's lock: park on the home shard, parse it again after.</summary>
@@ -120,11 +122,11 @@ public static unsafe class MultiCommands
         {
             w.Error("ERR Command not allowed inside a transaction");
             m.Aborted = true;
-            return MultiStep.Handled;
+            return MultiStep.NotRun;
         }
         m.Enqueue(spec, buf, args);
         w.Simple("QUEUED"u8);
-        return MultiStep.Handled;
+        return MultiStep.NotRun;
     }
 
     /// <summary>A command was rejected before it could be queued (unknown, wrong arity, NOAUTH): EXEC will abort.</summary>

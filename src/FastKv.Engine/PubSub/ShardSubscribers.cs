@@ -120,14 +120,15 @@ public sealed class ShardSubscribers
     {
         // A client already condemned by its output limit receives nothing more; Redis counts it still.
         if (s.Client.Killed || s.Closed) return 1;
-        RespWriter w = s.W;
-        if (w.Protocol == 3)
+        // Behind the client's own running command, a push waits for its reply (ReplyOrder).
+        RespWriter w = s.PushWriter;
+        if (s.OutputWriter.Protocol == 3)
         {
             w.Raw(">"u8); // a push instead of RESP2's array; the rest of the frame is the same
             w.Raw(frame.Slice(1));
         }
         else w.Raw(frame);
-        if (shard.Server.Config.OutputBufferLimits.Exceeded(s.Client, s.Output.Length, shard.NowMs))
+        if (shard.Server.Config.OutputBufferLimits.Exceeded(s.Client, s.PendingOutput, shard.NowMs))
         {
             // Redis frees such a client asynchronously and says nothing to it; its loop closes it on the next flush.
             s.Client.Killed = true;

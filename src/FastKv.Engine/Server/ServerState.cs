@@ -30,6 +30,10 @@ public sealed class ServerState : IDisposable
     public long PeakMemory;
     /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>
     public readonly PubSubHub PubSub;
+    /// <summary>Clients in MONITOR mode, on every shard.</summary>
+    public readonly Monitors Monitors;
+    /// <summary>CLIENT PAUSE state and the clients waiting for it to end.</summary>
+    public readonly ClientPause Pause;
     long nextClientId;
     public string ExecutablePath = "";
     public string ConfigFile = "";
@@ -49,6 +53,8 @@ public sealed class ServerState : IDisposable
         Config = config;
         Commands = CommandTable.CreateDefault();
         PubSub = new PubSubHub(this);
+        Monitors = new Monitors(this, shards);
+        Pause = new ClientPause(this, shards);
         Shards = new Shard[shards];
         for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
         // Contiguous slot ranges per shard, like cluster nodes own ranges.

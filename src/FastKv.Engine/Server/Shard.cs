@@ -29,6 +29,10 @@ public sealed unsafe class Shard : IDisposable
     public long NowMs;
     /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
     public uint LruClock;
+    /// <summary>The command running now comes from a CLIENT NO-TOUCH client: lookups leave the LRU clock of keys alone.</summary>
+    public bool NoTouch;
+    /// <summary>The request running now (from another shard) carries a CLIENT NO-TOUCH client's commands.</summary>
+    public bool NoTouchRequest;
     /// <summary>State of the random generator for RANDOMKEY and sampling.</summary>
     public ulong Rng;
     /// <summary>Parser and argument list for requests that arrive from other shards.</summary>

@@ -30,6 +30,8 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     public int Commands;
     /// <summary>Owned by a session: part of the batch it is gathering or waiting for.</summary>
     public bool InBatch;
+    /// <summary>The commands come from a CLIENT NO-TOUCH client (set after <see cref="Reset"/>).</summary>
+    public bool NoTouch;
     /// <summary>
     /// All or nothing with respect to intent locks (a whole EXEC, <see cref="RemoteExec"/>): waits until no lock
     /// covers any of its commands' keys, then runs them all without parking in between.
@@ -60,6 +62,7 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         ReplyBuffer.Clear();
         Commands = 0;
         Share = false;
+        NoTouch = false;
         offset = 0;
         returning = false;
     }
@@ -98,8 +101,13 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         bool hold = Atomic || TxId != 0;
         if (hold) shard.Blocking.Hold();
         bool done;
+        shard.NoTouchRequest = NoTouch;
         try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId, count: !Share); }
-        finally { if (hold) shard.Blocking.Release(); }
+        finally
+        {
+            shard.NoTouchRequest = false;
+            if (hold) shard.Blocking.Release();
+        }
         if (!done)
         {
             shard.Locks.Park(this);

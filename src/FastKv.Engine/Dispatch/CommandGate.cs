@@ -1,0 +1,67 @@
+using System;
+using FastKv.Engine.Commands;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>What the session does with a command once <see cref="CommandGate"/> has looked at it.</summary>
+public enum Verdict
+{
+    /// <summary>Passed every check: run it or route it to its shard.</summary>
+    Run,
+    /// <summary>Refused; the error is written (inside MULTI the EXEC will abort). Consume it and go on.</summary>
+    Refused,
+    /// <summary>The client is in MULTI, or the command is WATCH: the transaction hook takes it.</summary>
+    Transaction,
+    /// <summary>Clients are paused (CLIENT PAUSE): end the pass, and parse it again when the pause ends.</summary>
+    Postpone,
+}
+
+/// <summary>
+/// The checks Redis's processCommand makes before a command runs or is queued, in its order: lookup
+/// (unknown command, unknown subcommand, arity), authentication, RESP2 subscriber mode, a monitor touching
+/// the keyspace, a client pause, and whether MULTI queues it. Later checks (OOM, loading, busy script, read-only replica) belong here
+/// too, between authentication and the pause, where Redis makes them. The gate never runs a command.
+/// </summary>
+public static class CommandGate
+{
+    /// <summary>
+    /// Resolves the command and decides its fate. <paramref name="spec"/> is null only when lookup refused it.
+    /// Errors go to <paramref name="w"/>, the writer of the command's reply.
+    /// </summary>
+    public static Verdict Check(Session s, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? spec)
+    {
+        Client client = s.Client;
+        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w);
+        if (spec == null) return Refuse(client);
+        client.LastCommand = spec.FullName;
+        if (!client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
+        {
+            w.Error(Errors.NoAuth);
+            return Refuse(client);
+        }
+        if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
+        {
+            // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As in Redis,
+            // this check comes before queuing, and a rejection inside MULTI aborts the EXEC.
+            w.Error(PubSubCommands.SubscriberModeError(spec));
+            return Refuse(client);
+        }
+        if (client.Monitor && (spec.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
+        {
+            // Redis marks a monitor as a replica, and a replica may not use the keyspace.
+            w.Error("ERR Replica can't interact with the keyspace");
+            return Refuse(client);
+        }
+        if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;
+        // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
+        if (client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0) return Verdict.Transaction;
+        return Verdict.Run;
+    }
+
+    static Verdict Refuse(Client client)
+    {
+        if (client.Multi != null) MultiCommands.Rejected(client);
+        return Verdict.Refused;
+    }
+}
