@@ -34,6 +34,7 @@ public sealed unsafe class CommandTable
         SortCommand.Register(t);
         MultiCommands.Register(t);
         PubSubCommands.Register(t);
+        RoleCommands.Register(t);
         return t;
     }
 
