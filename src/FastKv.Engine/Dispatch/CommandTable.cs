@@ -35,6 +35,7 @@ public sealed unsafe class CommandTable
         MultiCommands.Register(t);
         PubSubCommands.Register(t);
         RoleCommands.Register(t);
+        LatencyCommand.Register(t);
         return t;
     }
 

@@ -80,6 +80,9 @@ public static unsafe class Executor
         stats.Calls[id]++;
         stats.Microseconds[id] += micros;
         c.Shard.Stats.CommandsProcessed++;
+        ServerConfig cfg = c.Shard.Server.Config;
+        if (cfg.LatencyTracking) LatencyHistogram.Record(ref stats.Latency[id], micros);
+        if (cfg.LatencyMonitorThreshold != 0 && micros / 1000 >= cfg.LatencyMonitorThreshold) Commands.LatencyCommand.Spike(ref c, micros / 1000);
         long slower = c.Shard.Server.Config.SlowlogSlowerThan;
         if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
         // Clients blocked on a key this write touched get served now, in arrival order.

@@ -24,6 +24,8 @@ public sealed class ServerState : IDisposable
     public readonly string RunId = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant() + "01234567";
     public readonly ConcurrentDictionary<long, Client> Clients = new();
     public readonly SlowLog SlowLog = new();
+    /// <summary>LATENCY's events (latency-monitor-threshold).</summary>
+    public readonly LatencyMonitor Latency = new();
     /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>
     public readonly PubSubHub PubSub;
     long nextClientId;
