@@ -36,6 +36,7 @@ public sealed unsafe class CommandTable
         PubSubCommands.Register(t);
         RoleCommands.Register(t);
         LatencyCommand.Register(t);
+        TrackingCommands.Register(t);
         return t;
     }
 

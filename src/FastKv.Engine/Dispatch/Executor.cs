@@ -71,6 +71,11 @@ public static unsafe class Executor
     /// <summary>Runs a resolved command: calls its handler and counts it for INFO commandstats.</summary>
     public static unsafe void Invoke(ref CommandContext c)
     {
+        // Redis's current_client for client-side caching: whose reads are remembered, whose own writes wait.
+        TrackingTable tracking = c.Shard.Tracking;
+        ClientTracking? outer = tracking.Caller;
+        ClientTracking? caller = c.Client != null ? c.Client.Tracking : tracking.RemoteCaller;
+        tracking.Caller = caller;
         long t0 = Stopwatch.GetTimestamp();
         c.Spec.Handler(ref c);
         long t1 = Stopwatch.GetTimestamp();
@@ -88,6 +93,8 @@ public static unsafe class Executor
         // Clients blocked on a key this write touched get served now, in arrival order.
         if (c.Shard.Blocking.WatchedKeys != 0 && (c.Spec.Flags & CommandFlags.Write) != 0 && c.DbOverride == null)
             c.Shard.Blocking.AfterWrite(ref c);
+        if (caller != null) TrackingTable.AfterCommand(ref c, caller);
+        tracking.Caller = outer;
     }
 
     /// <summary>Whether a granted intent lock of another transaction covers one of the command's keys.</summary>

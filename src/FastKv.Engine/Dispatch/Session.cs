@@ -306,6 +306,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         if (!r.InBatch)
         {
             r.Reset(Home, target, Client.Db, Client.Protocol, 0);
+            r.Caller = Client.Tracking;
             r.InBatch = true;
         }
         r.Add(buf, args);
@@ -368,6 +369,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     {
         System.Threading.Volatile.Write(ref Closed, true);
         server.PubSub.UnsubscribeAll(this);
+        if (Client.Tracking != null) Commands.TrackingCommands.Disable(server, Client.Tracking);
         // A blocked client that nobody is serving right now leaves no trace; one being served
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())
@@ -410,6 +412,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
             ReleaseBuffers();
             return;
         }
+        Client.Tracking?.AfterResume(Home);
         Process();
         Host?.OnSessionResumed(this);
     }

@@ -28,6 +28,8 @@ public sealed class ServerState : IDisposable
     public readonly LatencyMonitor Latency = new();
     /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>
     public readonly PubSubHub PubSub;
+    /// <summary>The prefixes of CLIENT TRACKING BCAST clients.</summary>
+    public readonly TrackingPrefixes TrackingPrefixes = new();
     long nextClientId;
     public string ExecutablePath = "";
     public string ConfigFile = "";

@@ -106,6 +106,7 @@ public abstract class MultiShardTx : IRemoteOwner
     {
         var r = new RemoteRequest(this);
         r.Reset(Home, shard, db, Session.Client.Protocol, TxId);
+        r.Caller = Session.Client.Tracking;
         Parts.Add(r);
         return r;
     }

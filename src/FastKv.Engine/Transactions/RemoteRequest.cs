@@ -35,6 +35,8 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     /// covers any of its commands' keys, then runs them all without parking in between.
     /// </summary>
     public bool Atomic;
+    /// <summary>The requesting client's tracking state (CLIENT TRACKING), for the commands run on the target shard.</summary>
+    public ClientTracking? Caller;
     int offset;
     bool returning;
 
@@ -92,8 +94,13 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         bool hold = Atomic || TxId != 0;
         if (hold) shard.Blocking.Hold();
         bool done;
+        shard.Tracking.RemoteCaller = Caller;
         try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId); }
-        finally { if (hold) shard.Blocking.Release(); }
+        finally
+        {
+            shard.Tracking.RemoteCaller = null;
+            if (hold) shard.Blocking.Release();
+        }
         if (!done)
         {
             shard.Locks.Park(this);
