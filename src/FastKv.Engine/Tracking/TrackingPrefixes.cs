@@ -22,6 +22,18 @@ public sealed class TrackingPrefixes
 
     public bool Any => Volatile.Read(ref entries).Length != 0;
 
+    /// <summary>Prefixes registered by at least one client (INFO tracking_total_prefixes).</summary>
+    public int Count => Volatile.Read(ref entries).Length;
+
+    /// <summary>Clients with tracking on (INFO tracking_clients).</summary>
+    public static long TrackingClients(ServerState server)
+    {
+        long n = 0;
+        foreach (Client c in server.Clients.Values)
+            if (c.Tracking is { On: true }) n++;
+        return n;
+    }
+
     public void Add(ClientTracking t, byte[] prefix)
     {
         lock (gate)

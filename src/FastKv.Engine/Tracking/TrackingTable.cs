@@ -30,6 +30,8 @@ public sealed class TrackingTable
 
     /// <summary>Keys remembered on this shard (0 on the fast path).</summary>
     public int Count => keys.Count;
+    /// <summary>(key, client) pairs remembered on this shard (INFO tracking_total_items).</summary>
+    public long Items;
 
     /// <summary>Whether a write must look here: keys are remembered, or some client tracks by prefix.</summary>
     public bool Active => keys.Count != 0 || shard.Server.TrackingPrefixes.Any;
@@ -54,7 +56,7 @@ public sealed class TrackingTable
         {
             ReadOnlySpan<byte> key = c.Arg(pos[i]);
             if (!lookup.TryGetValue(key, out HashSet<long>? ids)) keys[key.ToArray()] = ids = new HashSet<long>();
-            ids.Add(caller.Id);
+            if (ids.Add(caller.Id)) Items++;
         }
     }
 
@@ -81,6 +83,7 @@ public sealed class TrackingTable
                 }
                 TrackingDelivery.Send(shard, t, frame);
             }
+            Items -= ids.Count;
             lookup.Remove(key, out _, out _);
         }
         if (shard.Server.TrackingPrefixes.Any) shard.Server.TrackingPrefixes.KeyModified(shard, key, caller);
@@ -106,6 +109,7 @@ public sealed class TrackingTable
     public static void Flushed(ref CommandContext c)
     {
         c.Shard.Tracking.keys.Clear();
+        c.Shard.Tracking.Items = 0;
         if (c.Shard.Id == 0) TrackingDelivery.Flushed(c.Shard, c.Shard.Tracking.Caller);
     }
 }
