@@ -57,10 +57,30 @@ public sealed class ServerConfig
 
     public IReadOnlyList<ConfigParam> All => all;
 
+    /// <summary>
+    /// Set by the server once it listens: moves the listeners to new bind addresses and port (CONFIG SET), returning
+    /// null or why it could not; before that (config file, command line) the values are only recorded.
+    /// </summary>
+    public Func<string[], int, string?>? Rebind;
+
+    string? SetBind(string[] bind)
+    {
+        if (Rebind != null && Rebind(bind, Port) != null) return "Failed to bind to specified addresses.";
+        Bind = bind;
+        return null;
+    }
+
+    string? SetPort(int port)
+    {
+        if (Rebind != null && Rebind(Bind, port) != null) return "Unable to listen on this port. Check server logs.";
+        Port = port;
+        return null;
+    }
+
     public ServerConfig()
     {
-        Add("bind", "127.0.0.1 -::1", v => { Bind = v.Split(' ', StringSplitOptions.RemoveEmptyEntries); return null; }, immutable: true);
-        Add("port", "6379", v => Int(v, 0, 65535, x => Port = (int)x), immutable: true);
+        Add("bind", "127.0.0.1 -::1", v => SetBind(v.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Add("port", "6379", v => Int(v, 0, 65535, x => { }) ?? SetPort(int.Parse(v, CultureInfo.InvariantCulture)));
         Add("threads", Threads.ToString(CultureInfo.InvariantCulture), v => Int(v, 1, 1024, x => Threads = (int)x), immutable: true);
         Add("thread-affinity", "no", v => Bool(v, b => ThreadAffinity = b), immutable: true);
         Add("maxclients", "10000", v => Int(v, 1, int.MaxValue, x => MaxClients = (int)x));
