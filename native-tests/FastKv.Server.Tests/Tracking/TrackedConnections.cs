@@ -72,6 +72,24 @@ public sealed class TrackedConnections : IDisposable
         }
     }
 
+    /// <summary>Reads one more reply of a command that answers twice (Redis 7.2's overlapping-PREFIX case).</summary>
+    public string ReadSecondReply(string name)
+    {
+        RespConnection c = Conn(name);
+        while (true)
+        {
+            string frame = Normalize(Resp.AsString(c.ReadReply()), Array.Empty<string>());
+            Frames[name].Add(frame);
+            if (IsInvalidation(name, frame))
+            {
+                Pushes[name].Add(frame);
+                continue;
+            }
+            Replies[name].Add(frame);
+            return frame;
+        }
+    }
+
     /// <summary>Reads until <paramref name="name"/> has received <paramref name="count"/> invalidations (other shards send them on their own time).</summary>
     public void AwaitPushes(string name, int count)
     {

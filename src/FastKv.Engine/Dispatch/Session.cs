@@ -273,6 +273,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         switch (step)
         {
             case Commands.MultiStep.Handled:
+                Client.Tracking?.AfterResume(Home); // an inline EXEC's own invalidations follow its reply
                 EndReply(before);
                 parser.Authenticated = Client.Authenticated;
                 start += consumed;

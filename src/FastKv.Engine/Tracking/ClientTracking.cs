@@ -57,8 +57,9 @@ public sealed class ClientTracking
     public bool HasPending => pending.Count != 0;
 
     /// <summary>
-    /// The client's session resumes after work on other shards (its replies are out): CLIENT CACHING's flag is
-    /// spent unless a MULTI is being queued, and its own invalidations follow the replies.
+    /// The client's session resumes after work on other shards (its replies are out), or the transaction hook
+    /// handled a command (MULTI, a queued command, an inline EXEC): CLIENT CACHING's flag is spent unless a MULTI
+    /// is being queued, and the client's own invalidations follow the replies.
     /// </summary>
     public void AfterResume(Shard home)
     {
