@@ -23,7 +23,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
 
     readonly ServerState server;
     readonly Shard shard;
-    readonly int[] listeners;
+    int[] listeners;
     readonly int epfd;
     readonly int wakeFd;
     readonly int cpu;
@@ -70,6 +70,30 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             Connection? c = client.Fd < loop.byFd.Length ? loop.byFd[client.Fd] : null;
             if (c != null && c.Client == client) loop.Close(c);
         }
+    }
+
+    /// <summary>This loop's listening sockets (replaced by CONFIG SET bind/port).</summary>
+    public int[] Listeners => listeners;
+
+    sealed class ListenersMessage(EventLoop loop, int[] fds) : ShardMessage
+    {
+        public override void Run(Shard shard) => loop.SwapListeners(fds);
+    }
+
+    /// <summary>CONFIG SET bind/port from any thread: this loop accepts on <paramref name="fds"/> from now on.</summary>
+    public void ReplaceListeners(int[] fds) => shard.Mailbox.Post(new ListenersMessage(this, fds));
+
+    /// <summary>On this loop's thread, between epoll batches, so no event of an old listener is pending.</summary>
+    void SwapListeners(int[] fds)
+    {
+        foreach (int fd in listeners)
+        {
+            var ev = new EpollEvent();
+            Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, fd, &ev);
+            Libc.close(fd);
+        }
+        listeners = fds;
+        for (int i = 0; i < fds.Length; i++) Register(fds[i], Libc.EPOLLIN, ListenerTag | (uint)i);
     }
 
     /// <summary>CLIENT KILL from any thread: the connection closes on its own loop, right away.</summary>

@@ -26,44 +26,11 @@ public static unsafe class Program
 
         // One listening socket per bind address per shard. First make sure no other process holds
         // the port: SO_REUSEPORT would otherwise let us share it silently.
-        var addrs = new List<(IPAddress ip, bool optional)>();
-        foreach (string b in config.Bind)
+        string? listenErr = ListenerSet.Open(config.Bind, config.Port, config.Threads, true, out int[][] perShard, out int port);
+        if (listenErr != null)
         {
-            bool optional = b.StartsWith('-');
-            string s = optional ? b[1..] : b;
-            if (s == "*") s = "0.0.0.0";
-            if (!IPAddress.TryParse(s, out var ip))
-            {
-                Console.Error.WriteLine("Invalid bind address '" + b + "'");
-                return 1;
-            }
-            addrs.Add((ip, optional));
-        }
-        int port = config.Port;
-        var perShard = new List<int>[config.Threads];
-        for (int t = 0; t < config.Threads; t++) perShard[t] = new List<int>();
-        foreach (var (ip, optional) in addrs)
-        {
-            int probe = Listener.Open(ip, port, false, 1, out int errno);
-            if (probe < 0)
-            {
-                if (optional) continue;
-                Console.Error.WriteLine("Warning: Could not create server TCP listening socket " + ip + ":" + port + ": bind: " +
-                                        (errno == Libc.EADDRINUSE ? "Address already in use" : Marshal.GetPInvokeErrorMessage(errno)));
-                return 1;
-            }
-            if (port == 0) port = Listener.BoundPort(probe);
-            Libc.close(probe);
-            for (int t = 0; t < config.Threads; t++)
-            {
-                int fd = Listener.Open(ip, port, true, 511, out errno);
-                if (fd < 0)
-                {
-                    Console.Error.WriteLine("Could not listen on " + ip + ":" + port + ": " + Marshal.GetPInvokeErrorMessage(errno));
-                    return 1;
-                }
-                perShard[t].Add(fd);
-            }
+            Console.Error.WriteLine(listenErr.StartsWith("Could not create", StringComparison.Ordinal) ? "Warning: " + listenErr : listenErr);
+            return 1;
         }
         server.TcpPort = port;
 
@@ -72,8 +39,9 @@ public static unsafe class Program
         for (int t = 0; t < loops.Length; t++)
         {
             int cpu = config.ThreadAffinity && cpus.Length > 0 ? cpus[t % cpus.Length] : -1;
-            loops[t] = new EventLoop(server, server.Shards[t], perShard[t].ToArray(), cpu);
+            loops[t] = new EventLoop(server, server.Shards[t], perShard[t], cpu);
         }
+        config.Rebind = (bind, newPort) => Rebind(server, loops, bind, newPort);
         server.RequestKill = cl => { if (cl.ShardId < loops.Length && !cl.CloseAfterReply) loops[cl.ShardId].Kill(cl); };
         server.RequestShutdown = () => { foreach (var l in loops) l.Wake(); };
         void Stop(PosixSignalContext ctx)
@@ -91,9 +59,27 @@ public static unsafe class Program
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();
         foreach (var l in loops) l.Thread!.Join();
-        foreach (var list in perShard) foreach (int fd in list) Libc.close(fd);
+        foreach (var l in loops) foreach (int fd in l.Listeners) Libc.close(fd);
         Console.WriteLine("FastKv is now ready to exit, bye bye...");
         return 0;
+    }
+
+    /// <summary>
+    /// CONFIG SET bind/port at run time: opens the new listeners (refusing a port another process holds), then
+    /// each loop swaps them in and closes its old ones. Port 0 stops listening, as in Redis. Null or an error.
+    /// </summary>
+    static string? Rebind(ServerState server, EventLoop[] loops, string[] bind, int port)
+    {
+        int[][] perShard;
+        if (port == 0) perShard = Array.ConvertAll(loops, _ => Array.Empty<int>());
+        else if (ListenerSet.Open(bind, port, loops.Length, port != server.TcpPort, out perShard, out _) is { } err)
+        {
+            Console.Error.WriteLine("Warning: " + err);
+            return err;
+        }
+        for (int t = 0; t < loops.Length; t++) loops[t].ReplaceListeners(perShard[t]);
+        server.TcpPort = port;
+        return null;
     }
 
     static int[] AllowedCpus()

@@ -13,6 +13,7 @@ public static unsafe class ClientCommands
     public static void Register(CommandTable t)
     {
         var client = t.Add("client", null);
+        client.KeepsTrackingCaching = true;
         t.AddSub(client, "id", &ClientId);
         t.AddSub(client, "setname", &ClientSetName);
         t.AddSub(client, "getname", &ClientGetName);

@@ -74,6 +74,7 @@ public static unsafe class ConnectionCommands
         Client cl = c.Client!;
         if (cl.Session != null) c.Shard.Server.PubSub.UnsubscribeAll(cl.Session);
         cl.Multi?.Discard(c.Shard); // leaves MULTI, unwatches every key
+        if (cl.Tracking != null) TrackingCommands.Disable(c.Shard.Server, cl.Tracking);
         cl.Db = 0;
         cl.Protocol = 2;
         c.W.Protocol = 2;

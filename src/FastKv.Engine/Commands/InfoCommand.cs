@@ -91,6 +91,7 @@ public static class InfoCommand
                 F("executable", s.ExecutablePath);
                 F("config_file", s.ConfigFile);
                 F("io_threads_active", 0);
+                F("listener0", "name=tcp,bind=" + string.Join(",bind=", s.Config.Bind) + ",port=" + s.TcpPort);
                 F("fastkv_shards", s.ShardCount);
                 break;
             case "clients":
@@ -101,7 +102,7 @@ public static class InfoCommand
                 F("client_recent_max_input_buffer", 0);
                 F("client_recent_max_output_buffer", 0);
                 F("blocked_clients", Sum(sh => sh.Blocking.BlockedClients));
-                F("tracking_clients", 0);
+                F("tracking_clients", TrackingPrefixes.TrackingClients(s));
                 F("clients_in_timeout_table", Sum(sh => sh.Blocking.HomeWaiters));
                 F("total_blocking_keys", Sum(sh => sh.Blocking.WatchedKeys));
                 F("total_blocking_keys_on_nokey", 0);
@@ -135,9 +136,18 @@ public static class InfoCommand
                 F("maxmemory_human", Human(s.Config.MaxMemory));
                 F("maxmemory_policy", s.Config.MaxMemoryPolicy);
                 F("mem_fragmentation_ratio", (used == 0 ? 1.0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture));
+                // FastKv has no replication, AOF buffer or cluster links yet: their memory is truly zero.
+                F("mem_not_counted_for_evict", 0);
+                F("mem_replication_backlog", 0);
+                F("mem_total_replication_buffers", 0);
+                F("mem_clients_slaves", 0);
+                F("mem_cluster_links", 0);
+                F("mem_aof_buffer", 0);
                 F("mem_allocator", "fastkv-arena");
+                F("active_defrag_running", 0);
                 F("fastkv_managed_heap", heap);
                 F("lazyfree_pending_objects", 0);
+                F("lazyfreed_objects", 0);
                 break;
             }
             case "persistence":
@@ -159,16 +169,38 @@ public static class InfoCommand
                 F("instantaneous_ops_per_sec", 0);
                 F("total_net_input_bytes", Sum(sh => sh.Stats.NetInputBytes));
                 F("total_net_output_bytes", Sum(sh => sh.Stats.NetOutputBytes));
+                // No replicas, forks, MIGRATE connections, defragmentation or client eviction yet: those count zero.
+                F("total_net_repl_input_bytes", 0);
+                F("total_net_repl_output_bytes", 0);
                 F("rejected_connections", s.RejectedConnections);
+                F("sync_full", 0);
+                F("sync_partial_ok", 0);
+                F("sync_partial_err", 0);
                 F("expired_keys", Sum(sh => sh.Stats.ExpiredKeys));
                 F("expired_stale_perc", "0.00");
                 F("evicted_keys", 0);
+                F("evicted_clients", 0);
                 F("keyspace_hits", Sum(sh => sh.Stats.KeyspaceHits));
                 F("keyspace_misses", Sum(sh => sh.Stats.KeyspaceMisses));
                 F("pubsub_channels", s.PubSub.ChannelCount);
                 F("pubsub_patterns", s.PubSub.PatternCount);
                 F("pubsubshard_channels", s.PubSub.ShardChannelCount);
+                F("latest_fork_usec", 0);
+                F("total_forks", 0);
+                F("migrate_cached_sockets", 0);
+                F("slave_expires_tracked_keys", 0);
+                F("active_defrag_hits", 0);
+                F("active_defrag_misses", 0);
+                F("active_defrag_key_hits", 0);
+                F("active_defrag_key_misses", 0);
+                F("total_active_defrag_time", 0);
+                F("current_active_defrag_time", 0);
+                F("tracking_total_keys", Sum(sh => sh.Tracking.Count));
+                F("tracking_total_items", Sum(sh => System.Threading.Volatile.Read(ref sh.Tracking.Items)));
+                F("tracking_total_prefixes", s.TrackingPrefixes.Count);
                 F("total_error_replies", 0);
+                F("io_threaded_reads_processed", 0);
+                F("io_threaded_writes_processed", 0);
                 break;
             case "replication":
                 sb.Append("# Replication\r\n");
@@ -176,7 +208,13 @@ public static class InfoCommand
                 F("connected_slaves", 0);
                 F("master_failover_state", "no-failover");
                 F("master_replid", s.RunId);
+                F("master_replid2", "0000000000000000000000000000000000000000");
                 F("master_repl_offset", 0);
+                F("second_repl_offset", -1);
+                F("repl_backlog_active", 0);
+                F("repl_backlog_size", ServerConfig.ValueOf(s.Config.Find("repl-backlog-size")!));
+                F("repl_backlog_first_byte_offset", 0);
+                F("repl_backlog_histlen", 0);
                 break;
             case "cpu":
             {

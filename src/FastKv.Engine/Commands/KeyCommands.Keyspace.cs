@@ -310,6 +310,7 @@ public static unsafe partial class KeyCommands
         if (!FlushArgsOk(ref c)) return;
         c.Shard.Watches.TouchAll(c.DbIndex);
         c.Db.Clear();
+        TrackingTable.Flushed(ref c);
         c.W.Ok();
     }
 
@@ -318,6 +319,7 @@ public static unsafe partial class KeyCommands
         if (!FlushArgsOk(ref c)) return;
         c.Shard.Watches.TouchAll(-1);
         foreach (Database db in c.Shard.Dbs) db.Clear();
+        TrackingTable.Flushed(ref c);
         c.W.Ok();
     }
 

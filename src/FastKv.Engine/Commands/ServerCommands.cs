@@ -42,55 +42,100 @@ public static unsafe class ServerCommands
 
     // ---- CONFIG ----
 
+    /// <summary>
+    /// configGetCommand: a name without glob characters is looked up and reported as written; a pattern reports
+    /// every matching name; a parameter matched twice is reported once.
+    /// </summary>
     static void ConfigGet(ref CommandContext c)
     {
         var cfg = c.Shard.Server.Config;
-        var found = new List<ConfigParam>();
+        var found = new List<(string Name, ConfigParam P)>();
         for (int i = 2; i < c.Count; i++)
         {
             ReadOnlySpan<byte> pattern = c.Arg(i);
+            if (pattern.IndexOfAny("[*?"u8) < 0)
+            {
+                ConfigParam? p = cfg.Find(c.ArgString(i));
+                if (p != null && !Contains(found, p)) found.Add((c.ArgString(i), p));
+                continue;
+            }
             foreach (var p in cfg.All)
-                if (!found.Contains(p) && Glob.Match(pattern, Encoding.ASCII.GetBytes(p.Name), true)) found.Add(p);
+                if (!Contains(found, p) && Glob.Match(pattern, Encoding.ASCII.GetBytes(p.Name), true)) found.Add((p.Name, p));
         }
         c.W.MapHeader(found.Count);
-        foreach (var p in found)
+        foreach (var (name, p) in found)
         {
-            c.W.Bulk(Encoding.ASCII.GetBytes(p.Name));
+            c.W.Bulk(Encoding.UTF8.GetBytes(name));
             c.W.Bulk(Encoding.UTF8.GetBytes(ServerConfig.ValueOf(p)));
         }
     }
 
+    static bool Contains(List<(string Name, ConfigParam P)> found, ConfigParam p)
+    {
+        foreach (var f in found)
+            if (f.P == p) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// configSetCommand: every name is checked first (an unknown name wins over every other error, then the first
+    /// immutable or repeated one), then the values are set in order; when one is refused the ones already set
+    /// get their old values back, so the call changes all or nothing.
+    /// </summary>
     static void ConfigSet(ref CommandContext c)
     {
         var cfg = c.Shard.Server.Config;
         if ((c.Count & 1) != 0)
         {
-            c.Error(Errors.WrongArgs("config|set"));
+            c.Error(Errors.Syntax);
             return;
         }
-        for (int i = 2; i < c.Count; i += 2)
+        int n = (c.Count - 2) / 2;
+        var set = new ConfigParam[n];
+        string? unknown = null, err = null, errArg = null;
+        for (int i = 0; i < n; i++)
         {
-            var p = cfg.Find(c.ArgString(i));
+            ConfigParam? p = cfg.Find(c.ArgString(2 + i * 2));
             if (p == null)
             {
-                c.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + Executor.Sanitize(c.Arg(i), 128) + "'");
-                return;
+                if (unknown == null && err == null) unknown = Executor.Sanitize(c.Arg(2 + i * 2), 128);
+                continue;
             }
+            if (unknown != null || err != null) continue;
             if (p.Immutable)
             {
-                c.Error("ERR CONFIG SET failed (possibly related to argument '" + p.Name + "') - can't set immutable config");
-                return;
+                err = "can't set immutable config";
+                errArg = c.ArgString(2 + i * 2);
+                continue;
             }
+            for (int j = 0; j < i; j++)
+                if (set[j] == p)
+                {
+                    err = "duplicate parameter";
+                    errArg = c.ArgString(2 + i * 2);
+                    break;
+                }
+            set[i] = p;
         }
-        for (int i = 2; i < c.Count; i += 2)
+        if (unknown != null)
         {
-            string name = c.ArgString(i).ToLowerInvariant();
-            string? err = cfg.Set(name, c.ArgString(i + 1));
-            if (err != null)
-            {
-                c.Error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + err);
-                return;
-            }
+            c.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + unknown + "'");
+            return;
+        }
+        if (err != null)
+        {
+            c.Error("ERR CONFIG SET failed (possibly related to argument '" + errArg + "') - " + err);
+            return;
+        }
+        var old = new string[n];
+        for (int i = 0; i < n; i++) old[i] = ServerConfig.ValueOf(set[i]);
+        for (int i = 0; i < n; i++)
+        {
+            string? e = cfg.Set(set[i].Name, c.ArgString(3 + i * 2));
+            if (e == null) continue;
+            for (int j = i - 1; j >= 0; j--) cfg.Set(set[j].Name, old[j]);
+            c.Error("ERR CONFIG SET failed (possibly related to argument '" + set[i].Name + "') - " + e);
+            return;
         }
         c.W.Ok();
     }

@@ -52,4 +52,6 @@ public sealed class Client
     public long OutputBufferLength;
     /// <summary>MULTI/WATCH state, created when the client first uses them (null on the fast path).</summary>
     public MultiState? Multi;
+    /// <summary>CLIENT TRACKING state, created by the client's first CLIENT TRACKING (null on the fast path).</summary>
+    public ClientTracking? Tracking;
 }

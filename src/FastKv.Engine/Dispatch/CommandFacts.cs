@@ -116,6 +116,20 @@ public static partial class CommandFacts
         return map.TryGetValue(fullName, out CommandFact? fact) ? fact : null;
     }
 
+    /// <summary>The names of a container's subcommands Redis 7.2 has ("cluster" → "addslots", ...), in name order.</summary>
+    public static List<string> SubcommandsOf(string parent)
+    {
+        var names = new List<string>();
+        string prefix = parent + "|";
+        foreach (CommandFact f in Generated())
+        {
+            string full = f.Name;
+            if (full.StartsWith(prefix, StringComparison.Ordinal)) names.Add(full.Substring(prefix.Length));
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
     /// <summary>Redis's flag name → ours. Redis's hidden flags (may_replicate, protected) are not in its replies.</summary>
     internal static CommandFlags FlagOf(string name) => name switch
     {

@@ -142,6 +142,8 @@ public sealed unsafe class CommandSpec
     /// access update with GET). Redis's getkeys procedure answers them; COMMAND GETKEYSANDFLAGS and ACL read them.
     /// </summary>
     public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, string[]> KeyFlags;
+    /// <summary>CLIENT's subcommands do not use up a CLIENT CACHING yes/no (Redis's trackingHandlePendingKeyInvalidations).</summary>
+    public bool KeepsTrackingCaching;
     /// <summary>The arguments MONITOR hides.</summary>
     public Redaction Redact;
     /// <summary>TOUCH: updates the access time of its keys even for a CLIENT NO-TOUCH client (Redis's lookupKey).</summary>

@@ -35,6 +35,9 @@ public sealed unsafe class CommandTable
         SortCommand.Register(t);
         MultiCommands.Register(t);
         PubSubCommands.Register(t);
+        RoleCommands.Register(t);
+        LatencyCommand.Register(t);
+        TrackingCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

@@ -75,6 +75,11 @@ public static unsafe class Executor
     /// </summary>
     public static unsafe void Invoke(ref CommandContext c, bool count = true)
     {
+        // Redis's current_client for client-side caching: whose reads are remembered, whose own writes wait.
+        TrackingTable tracking = c.Shard.Tracking;
+        ClientTracking? outer = tracking.Caller;
+        ClientTracking? caller = c.Client != null ? c.Client.Tracking : tracking.RemoteCaller;
+        tracking.Caller = caller;
         long t0 = Stopwatch.GetTimestamp();
         // CLIENT NO-TOUCH: lookups leave keys' access time alone, except TOUCH's own (Redis's lookupKey).
         bool noTouch = (c.Client?.NoTouch ?? c.Shard.NoTouchRequest) && !c.Spec.TouchesAlways;
@@ -85,12 +90,17 @@ public static unsafe class Executor
         {
             long micros = (Stopwatch.GetTimestamp() - t0) * 1_000_000 / Stopwatch.Frequency;
             Count(c.Shard, c.Spec, micros);
-            long slower = c.Shard.Server.Config.SlowlogSlowerThan;
+            ServerConfig cfg = c.Shard.Server.Config;
+            if (cfg.LatencyTracking) LatencyHistogram.Record(ref c.Shard.CommandStats.Latency[c.Spec.Id], micros);
+            if (cfg.LatencyMonitorThreshold != 0 && micros / 1000 >= cfg.LatencyMonitorThreshold) Commands.LatencyCommand.Spike(ref c, micros / 1000);
+            long slower = cfg.SlowlogSlowerThan;
             if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
         }
         // Clients blocked on a key this write touched get served now, in arrival order.
         if (c.Shard.Blocking.WatchedKeys != 0 && (c.Spec.Flags & CommandFlags.Write) != 0 && c.DbOverride == null)
             c.Shard.Blocking.AfterWrite(ref c);
+        if (caller != null) TrackingTable.AfterCommand(ref c, caller);
+        tracking.Caller = outer;
     }
 
     /// <summary>Counts one call of <paramref name="spec"/> on <paramref name="shard"/> (INFO commandstats, total_commands_processed).</summary>

@@ -122,6 +122,7 @@ public sealed class ReplyOrder : IRemoteOwner
         if (!r.InBatch)
         {
             r.Reset(session.Home, target, client.Db, client.Protocol, 0);
+            r.Caller = client.Tracking;
             r.InBatch = true;
             r.NoTouch = client.NoTouch;
         }

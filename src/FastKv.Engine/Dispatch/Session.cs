@@ -338,6 +338,7 @@ public sealed class Session : ILockWaiter
         switch (step)
         {
             case Commands.MultiStep.Handled:
+                Client.Tracking?.AfterResume(Home); // an inline EXEC's own invalidations follow its reply
                 EndReply(before);
                 parser.Authenticated = Client.Authenticated;
                 Consume(consumed);
@@ -385,6 +386,7 @@ public sealed class Session : ILockWaiter
             server.Pause.Forget(this);
             Waiting = false;
         }
+        if (Client.Tracking != null) Commands.TrackingCommands.Disable(server, Client.Tracking);
         // A blocked client that nobody is serving right now leaves no trace; one being served
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())
@@ -452,6 +454,7 @@ public sealed class Session : ILockWaiter
             ReleaseBuffers();
             return;
         }
+        Client.Tracking?.AfterResume(Home);
         Process();
         Host?.OnSessionResumed(this);
     }

@@ -30,7 +30,7 @@ public delegate void NotificationSink(ReadOnlySpan<byte> channel, ReadOnlySpan<b
 
 /// <summary>
 /// One shard's signal that a key was modified: Redis's <c>signalModifiedKey</c> (WATCH invalidation,
-/// <see cref="WatchRegistry"/>) together with <c>notifyKeyspaceEvent</c> (keyspace notifications published
+/// <see cref="WatchRegistry"/>, and client-side caching invalidation, <see cref="TrackingTable"/>) together with <c>notifyKeyspaceEvent</c> (keyspace notifications published
 /// through <see cref="PubSubHub"/>). Commands call it where Redis calls those two, with Redis's class and
 /// event name, through <see cref="CommandContext.Modified"/>. When no client watches a key of this shard and
 /// notifications are off, the cost is one test.
@@ -54,7 +54,7 @@ public sealed class KeyEvents
     public bool Active
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => shard.Watches.Count != 0 || shard.Server.Config.NotifyKeyspaceEvents != 0;
+        get => shard.Watches.Count != 0 || shard.Server.Config.NotifyKeyspaceEvents != 0 || shard.Tracking.Active;
     }
 
     /// <summary>
@@ -67,6 +67,7 @@ public sealed class KeyEvents
     {
         if (db < 0) return;
         if (shard.Watches.Count != 0) shard.Watches.Touch(db, key);
+        if (shard.Tracking.Active) shard.Tracking.Invalidate(key);
         Notify(db, key, cls, evt);
     }
 
@@ -74,6 +75,7 @@ public sealed class KeyEvents
     public void Touched(int db, ReadOnlySpan<byte> key)
     {
         if (db >= 0 && shard.Watches.Count != 0) shard.Watches.Touch(db, key);
+        if (db >= 0 && shard.Tracking.Active) shard.Tracking.Invalidate(key);
     }
 
     /// <summary>

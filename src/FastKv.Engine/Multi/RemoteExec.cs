@@ -22,6 +22,7 @@ public sealed class RemoteExec : IRemoteOwner
         count = m.Commands.Count;
         request = new RemoteRequest(this) { Atomic = true };
         request.Reset(s.Home, target, s.Client.Db, s.Client.Protocol, 0);
+        request.Caller = s.Client.Tracking;
         for (int i = 0; i < count; i++) request.Add(m.Load(i), m.Args);
     }
 

@@ -57,10 +57,30 @@ public sealed class ServerConfig
 
     public IReadOnlyList<ConfigParam> All => all;
 
+    /// <summary>
+    /// Set by the server once it listens: moves the listeners to new bind addresses and port (CONFIG SET), returning
+    /// null or why it could not; before that (config file, command line) the values are only recorded.
+    /// </summary>
+    public Func<string[], int, string?>? Rebind;
+
+    string? SetBind(string[] bind)
+    {
+        if (Rebind != null && Rebind(bind, Port) != null) return "Failed to bind to specified addresses.";
+        Bind = bind;
+        return null;
+    }
+
+    string? SetPort(int port)
+    {
+        if (Rebind != null && Rebind(Bind, port) != null) return "Unable to listen on this port. Check server logs.";
+        Port = port;
+        return null;
+    }
+
     public ServerConfig()
     {
-        Add("bind", "127.0.0.1 -::1", v => { Bind = v.Split(' ', StringSplitOptions.RemoveEmptyEntries); return null; }, immutable: true);
-        Add("port", "6379", v => Int(v, 0, 65535, x => Port = (int)x), immutable: true);
+        Add("bind", "127.0.0.1 -::1", v => SetBind(v.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Add("port", "6379", v => Int(v, 0, 65535, x => { }) ?? SetPort(int.Parse(v, CultureInfo.InvariantCulture)));
         Add("threads", Threads.ToString(CultureInfo.InvariantCulture), v => Int(v, 1, 1024, x => Threads = (int)x), immutable: true);
         Add("thread-affinity", "no", v => Bool(v, b => ThreadAffinity = b), immutable: true);
         Add("maxclients", "10000", v => Int(v, 1, int.MaxValue, x => MaxClients = (int)x));
@@ -108,7 +128,8 @@ public sealed class ServerConfig
         Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, _ => { }));
         Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, _ => { }));
         Add("active-expire-effort", "1", v => Int(v, 1, 10, _ => { }));
-        Add("latency-monitor-threshold", "0", v => Int(v, 0, long.MaxValue, _ => { }));
+        Add("latency-monitor-threshold", "0", v => Int(v, 0, long.MaxValue, x => LatencyMonitorThreshold = x));
+        Add("latency-tracking", "yes", v => Bool(v, b => LatencyTracking = b));
         Add("lazyfree-lazy-eviction", "no", v => Bool(v, _ => { }));
         Add("lazyfree-lazy-expire", "no", v => Bool(v, _ => { }));
         Add("lazyfree-lazy-server-del", "no", v => Bool(v, _ => { }));
@@ -121,9 +142,23 @@ public sealed class ServerConfig
         Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, _ => { }));
         Add("rdbcompression", "yes", v => Bool(v, _ => { }));
         Add("rdbchecksum", "yes", v => Bool(v, _ => { }));
+        Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, _ => { }));
+        Alias("lua-time-limit", "busy-reply-threshold");
+        Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
+        Add("maxmemory-clients", "0", v => MemoryOrPercent(v, x => MaxMemoryClients = x));
+        ReplicationNames.Register(this);
     }
 
-    void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
+    /// <summary>latency-monitor-threshold in ms; 0: LATENCY records no events.</summary>
+    public long LatencyMonitorThreshold;
+    /// <summary>latency-tracking: per-command latency histograms (LATENCY HISTOGRAM).</summary>
+    public bool LatencyTracking = true;
+    /// <summary>tracking-table-max-keys (accepted; the tracking table is not trimmed yet).</summary>
+    public long TrackingTableMaxKeys = 1000000;
+    /// <summary>maxmemory-clients as Redis's text: bytes, or a percentage of maxmemory ("10%"); clients are not evicted yet.</summary>
+    public string MaxMemoryClients = "0";
+
+    internal void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
     {
         var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable };
         all.Add(p);
@@ -132,7 +167,7 @@ public sealed class ServerConfig
     }
 
     /// <summary>An old name that reads and writes another parameter (Redis 7 keeps the *-ziplist-* names).</summary>
-    void Alias(string alias, string of)
+    internal void Alias(string alias, string of)
     {
         var target = byName[of];
         var p = new ConfigParam { Name = alias, Apply = target.Apply, Immutable = target.Immutable, AliasOf = target };
@@ -152,7 +187,14 @@ public sealed class ServerConfig
         if (p == null) return "Bad directive or wrong number of arguments";
         string? err = p.Apply(value);
         p = p.AliasOf ?? p;
-        if (err == null) p.Value = p.Name == "client-output-buffer-limit" ? OutputBufferLimits.Format() : Normalize(p.Name, value);
+        string key = p.Name;
+        if (err == null)
+            p.Value = key switch
+            {
+                "client-output-buffer-limit" => OutputBufferLimits.Format(),
+                "maxmemory-clients" => MaxMemoryClients,
+                _ => Normalize(p.Name, value),
+            };
         return err;
     }
 
@@ -164,7 +206,23 @@ public sealed class ServerConfig
         _ => value,
     };
 
-    static string? Int(string v, long min, long max, Action<long> set)
+    /// <summary>Redis's PERCENT_CONFIG memory value: "N%" (kept as written, stored negative) or a memory value.</summary>
+    static string? MemoryOrPercent(string v, Action<string> set)
+    {
+        if (v.EndsWith('%'))
+        {
+            if (!long.TryParse(v.AsSpan(0, v.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long pct))
+                return "argument must be a memory or percent value";
+            if (pct > 100) return "percentage argument must be less or equal to 100";
+            set(pct == 0 ? "0" : pct + "%");
+            return null;
+        }
+        if (!TryMemory(v, out long x)) return "argument must be a memory or percent value";
+        set(x.ToString(CultureInfo.InvariantCulture));
+        return null;
+    }
+
+    internal static string? Int(string v, long min, long max, Action<long> set)
     {
         if (!long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long x))
             return "argument couldn't be parsed into an integer";
@@ -196,14 +254,14 @@ public sealed class ServerConfig
         return true;
     }
 
-    static string? Bool(string v, Action<bool> set)
+    internal static string? Bool(string v, Action<bool> set)
     {
         if (v.Equals("yes", StringComparison.OrdinalIgnoreCase)) { set(true); return null; }
         if (v.Equals("no", StringComparison.OrdinalIgnoreCase)) { set(false); return null; }
         return "argument must be 'yes' or 'no'";
     }
 
-    static string? Enum(string v, string[] options, Action<string> set)
+    internal static string? Enum(string v, string[] options, Action<string> set)
     {
         foreach (var o in options)
             if (o.Equals(v, StringComparison.OrdinalIgnoreCase)) { set(o); return null; }

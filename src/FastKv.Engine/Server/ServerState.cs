@@ -34,6 +34,10 @@ public sealed class ServerState : IDisposable
     public readonly Monitors Monitors;
     /// <summary>CLIENT PAUSE state and the clients waiting for it to end.</summary>
     public readonly ClientPause Pause;
+    /// <summary>LATENCY's events (latency-monitor-threshold).</summary>
+    public readonly LatencyMonitor Latency = new();
+    /// <summary>The prefixes of CLIENT TRACKING BCAST clients.</summary>
+    public readonly TrackingPrefixes TrackingPrefixes = new();
     long nextClientId;
     public string ExecutablePath = "";
     public string ConfigFile = "";

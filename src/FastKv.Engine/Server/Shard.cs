@@ -25,6 +25,8 @@ public sealed unsafe class Shard : IDisposable
     public readonly WatchRegistry Watches;
     /// <summary>Modified-key signal: WATCH invalidation and keyspace notifications.</summary>
     public readonly KeyEvents Events;
+    /// <summary>Keys of this shard that tracking clients read (CLIENT TRACKING).</summary>
+    public readonly TrackingTable Tracking;
     /// <summary>Wall clock in unix ms, refreshed by the loop before each batch of work.</summary>
     public long NowMs;
     /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
@@ -56,6 +58,7 @@ public sealed unsafe class Shard : IDisposable
         Blocking = new ShardBlocking(this);
         Watches = new WatchRegistry(this);
         Events = new KeyEvents(this);
+        Tracking = new TrackingTable(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
     }

@@ -115,6 +115,7 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
         var r = new RemoteRequest(this);
         r.Reset(Home, shard, db, Session.Client.Protocol, TxId);
         r.Share = PartsAreShares;
+        r.Caller = Session.Client.Tracking;
         Parts.Add(r);
         return r;
     }

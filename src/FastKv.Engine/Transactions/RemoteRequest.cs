@@ -42,6 +42,8 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     /// transaction counts that command once, so the shares are not counted here.
     /// </summary>
     public bool Share;
+    /// <summary>The requesting client's tracking state (CLIENT TRACKING), for the commands run on the target shard.</summary>
+    public ClientTracking? Caller;
     int offset;
     bool returning;
 
@@ -102,10 +104,12 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         if (hold) shard.Blocking.Hold();
         bool done;
         shard.NoTouchRequest = NoTouch;
+        shard.Tracking.RemoteCaller = Caller;
         try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId, count: !Share); }
         finally
         {
             shard.NoTouchRequest = false;
+            shard.Tracking.RemoteCaller = null;
             if (hold) shard.Blocking.Release();
         }
         if (!done)

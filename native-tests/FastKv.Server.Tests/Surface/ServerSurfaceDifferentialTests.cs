@@ -1,0 +1,254 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FastKv.Server.Tests.Differential;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Surface;
+
+/// <summary>
+/// ROLE, CLUSTER, CONFIG GET/SET, LATENCY and INFO fields against Redis 7.2.4, at --threads 4 and 1: replies compared
+/// byte for byte, except where Redis's order is its dict's (CONFIG GET patterns: compared as maps) or a value is a
+/// measured time (LATENCY HISTOGRAM: shape and counts compared, bucket bounds checked against Redis's).
+/// </summary>
+public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
+{
+    public static IEnumerable<TheoryDataRow<int>> Threads() => [new(4), new(1)];
+
+    private DualSession Session(int threads, string context) =>
+        new(servers.Oracle.Server, servers.TargetWithThreads(threads).Server) { Context = $"{context}, --threads {threads}" };
+
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void RoleAndCluster_AsAStandaloneMaster(int threads)
+    {
+        using DualSession s = Session(threads, "role/cluster");
+        s.Check("ROLE");
+        s.Check("CLUSTER", "SLOTS"); // memtier_benchmark's probe
+        s.Check("CLUSTER", "INFO");
+        s.Check("CLUSTER", "SHARDS");
+        s.Check("CLUSTER", "HELP");
+        s.Check("CLUSTER", "KEYSLOT", "k");
+        s.Check("CLUSTER", "KEYSLOT");
+        s.Check("CLUSTER", "NOPE");
+        s.Check("CLUSTER");
+        s.Check("READONLY");
+        s.Check("READWRITE");
+        s.Check("ROLE", "extra");
+    }
+
+    /// <summary>Every CLUSTER subcommand, with enough arguments for its arity, answers as a standalone Redis does.</summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void EveryClusterSubcommand_AnswersAsAStandaloneRedis(int threads)
+    {
+        using DualSession s = Session(threads, "cluster subcommands");
+        string[][] calls =
+        [
+            ["cluster", "addslots", "1"], ["cluster", "addslotsrange", "1", "2"], ["cluster", "bumpepoch"],
+            ["cluster", "count-failure-reports", "abc"], ["cluster", "countkeysinslot", "1"], ["cluster", "delslots", "1"],
+            ["cluster", "delslotsrange", "1", "2"], ["cluster", "failover"], ["cluster", "flushslots"], ["cluster", "forget", "abc"],
+            ["cluster", "getkeysinslot", "1", "10"], ["cluster", "links"], ["cluster", "meet", "127.0.0.1", "7000"],
+            ["cluster", "myid"], ["cluster", "myshardid"], ["cluster", "nodes"], ["cluster", "replicas", "abc"],
+            ["cluster", "replicate", "abc"], ["cluster", "reset"], ["cluster", "saveconfig"], ["cluster", "set-config-epoch", "1"],
+            ["cluster", "setslot", "1", "stable"], ["cluster", "slaves", "abc"], ["cluster", "addslots"], ["cluster", "nodes", "extra"],
+        ];
+        foreach (string[] call in calls) s.Check(call);
+    }
+
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void ReplicationConfigNames_SameNamesAndDefaults(int threads)
+    {
+        using DualSession s = Session(threads, "replication names");
+        foreach (string pattern in new[] { "*repl*", "*slave*", "*replica*", "*master*" })
+            Assert.Equal(Map(s.Oracle.Call("CONFIG", "GET", pattern)), Map(s.Target.Call("CONFIG", "GET", pattern)));
+        s.Check("CONFIG", "GET", "lua-time-limit");
+        s.Check("CONFIG", "GET", "busy-reply-threshold");
+        s.Check("CONFIG", "GET", "maxmemory-clients");
+        s.Check("CONFIG", "GET", "tracking-table-max-keys");
+        s.Check("CONFIG", "GET", "latency-monitor-threshold");
+        s.Check("CONFIG", "GET", "SLAVE-READ-ONLY");
+        Assert.Equal(Map(s.Oracle.Call("CONFIG", "GET", "maxmemory", "MaxMemory", "*max*lag*", "slaveof")),
+                     Map(s.Target.Call("CONFIG", "GET", "maxmemory", "MaxMemory", "*max*lag*", "slaveof")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void ConfigSet_RedisChecksAndAllOrNothing(int threads)
+    {
+        using DualSession s = Session(threads, "config set");
+        try
+        {
+            s.Check("CONFIG", "SET", "maxmemory", "1", "maxmemory", "2");
+            s.Check("CONFIG", "SET", "maxmemory", "1", "MAXMEMORY", "2");
+            s.Check("CONFIG", "SET", "maxmemory", "1", "foo");
+            s.Check("CONFIG", "SET", "replicaof", "x", "nosuch", "1");
+            s.Check("CONFIG", "SET", "nosuch", "1", "replicaof", "x");
+            s.Check("CONFIG", "SET", "daemonize", "yes", "maxmemory", "1", "maxmemory", "1");
+            s.Check("CONFIG", "SET", "maxmemory", "100", "repl-timeout", "0");
+            s.Check("CONFIG", "GET", "maxmemory"); // the refused call left maxmemory alone
+            s.Check("CONFIG", "SET", "lua-time-limit", "10", "busy-reply-threshold", "20");
+            s.Check("CONFIG", "GET", "lua-time-limit");
+            s.Check("CONFIG", "SET", "slave-priority", "7", "min-slaves-to-write", "0");
+            s.Check("CONFIG", "GET", "replica-priority");
+            s.Check("CONFIG", "SET", "replica-read-only", "maybe");
+            s.Check("CONFIG", "SET", "repl-diskless-load", "swapdb");
+            s.Check("CONFIG", "GET", "repl-diskless-load");
+            s.Check("CONFIG", "SET", "masterauth", "secret");
+            s.Check("CONFIG", "GET", "masterauth");
+            s.Check("CONFIG", "SET", "maxmemory-clients", "5%");
+            s.Check("CONFIG", "GET", "maxmemory-clients");
+            s.Check("CONFIG", "SET", "maxmemory-clients", "1kb");
+            s.Check("CONFIG", "GET", "maxmemory-clients");
+            s.Check("CONFIG", "SET", "maxmemory-clients", "101%");
+            s.Check("CONFIG", "SET", "maxmemory-clients", "lots");
+            s.Check("CONFIG", "SET", "replica-announce-port", "65536");
+        }
+        finally
+        {
+            foreach (var conn in new[] { s.Oracle, s.Target })
+                conn.Call("CONFIG", "SET", "busy-reply-threshold", "5000", "replica-priority", "100", "repl-diskless-load", "disabled",
+                    "masterauth", "", "maxmemory-clients", "0", "maxmemory", "0");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Latency_EventsHelpAndErrors(int threads)
+    {
+        using DualSession s = Session(threads, "latency");
+        s.Check("LATENCY", "RESET");
+        s.Check("LATENCY", "LATEST");
+        s.Check("LATENCY", "HISTORY", "command");
+        s.Check("LATENCY", "HISTORY");
+        s.Check("LATENCY", "RESET", "command", "fast-command");
+        s.Check("LATENCY", "DOCTOR");
+        s.Check("LATENCY", "GRAPH", "command");
+        s.Check("LATENCY", "HELP");
+        s.Check("LATENCY", "NOPE");
+        s.Check("LATENCY");
+        s.Check("LATENCY", "HISTOGRAM", "nosuch");
+        s.Check("CONFIG", "GET", "latency-monitor-threshold");
+    }
+
+    /// <summary>
+    /// Per-command histograms: the same commands and call counts, the same reply shape in RESP2 and RESP3, bucket
+    /// bounds from Redis's HdrHistogram levels, cumulative counts that end at the call count.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void LatencyHistogram_SameCommandsCountsAndShape(int threads)
+    {
+        using DualSession s = Session(threads, "latency histogram");
+        foreach (string protocol in new[] { "2", "3" })
+        {
+            s.Check("HELLO", protocol);
+            s.Check("CONFIG", "RESETSTAT");
+            for (int i = 0; i < 3; i++) s.Check("SET", "lh" + i, "v");
+            for (int i = 0; i < 2; i++) s.Check("GET", "lh" + i);
+            s.Check("CLIENT", "GETNAME");
+            foreach (string[] command in new[]
+                     {
+                         new[] { "LATENCY", "HISTOGRAM", "set", "GET", "nosuch", "client|getname" },
+                         new[] { "LATENCY", "HISTOGRAM", "client" },
+                         new[] { "LATENCY", "HISTOGRAM", "config|resetstat" },
+                     })
+            {
+                string expected = Resp.AsString(s.Oracle.Call(command)), actual = Resp.AsString(s.Target.Call(command));
+                Assert.Equal(Shape(expected), Shape(actual));
+                CheckBuckets(actual);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Info_TrackingAndReplicationFields(int threads)
+    {
+        using DualSession s = Session(threads, "info");
+        using RespConnection oracleReader = servers.Oracle.Server.Connect();
+        using RespConnection targetReader = servers.TargetWithThreads(threads).Server.Connect();
+        s.Check("FLUSHALL");
+        foreach (var reader in new[] { oracleReader, targetReader })
+        {
+            reader.Call("HELLO", "3");
+            reader.Call("CLIENT", "TRACKING", "ON");
+            reader.Call("MGET", "{a}1", "{b}2", "{c}3");
+        }
+        string[] fields =
+        {
+            "tracking_clients", "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "role", "connected_slaves",
+            "master_replid2", "master_repl_offset", "second_repl_offset", "repl_backlog_active", "repl_backlog_size",
+            "repl_backlog_first_byte_offset", "repl_backlog_histlen", "migrate_cached_sockets", "sync_full", "total_forks",
+            "evicted_clients", "mem_replication_backlog", "mem_clients_slaves", "mem_aof_buffer", "lazyfreed_objects",
+        };
+        Dictionary<string, string> expected = Info(s.Oracle), actual = Info(s.Target);
+        foreach (string f in fields)
+        {
+            Assert.True(expected.ContainsKey(f), $"oracle has no INFO field {f}");
+            Assert.True(actual.ContainsKey(f), $"FastKv has no INFO field {f}");
+            Assert.Equal(f + ":" + expected[f], f + ":" + actual[f]);
+        }
+        Assert.Equal("name=tcp,bind=127.0.0.1,port=" + servers.TargetWithThreads(threads).Server.Port.ToString(CultureInfo.InvariantCulture),
+            actual["listener0"]);
+        foreach (var reader in new[] { oracleReader, targetReader }) reader.Call("CLIENT", "TRACKING", "OFF");
+    }
+
+    private static Dictionary<string, string> Info(RespConnection c)
+    {
+        var d = new Dictionary<string, string>();
+        foreach (string line in Resp.AsString(c.Call("INFO", "everything")).Split("\r\n"))
+        {
+            int colon = line.IndexOf(':');
+            if (colon > 0 && !line.StartsWith('#') && !line.StartsWith('$')) d[line[..colon]] = line[(colon + 1)..];
+        }
+        return d;
+    }
+
+    /// <summary>A CONFIG GET reply as sorted name=value lines (Redis lists its dict's order).</summary>
+    private static string Map(byte[] reply)
+    {
+        string text = Resp.AsString(reply);
+        string[] lines = text.Split("\r\n");
+        var pairs = new List<string>();
+        // *N, then $len, name, $len, value for each pair.
+        for (int i = 1; i + 3 < lines.Length; i += 4) pairs.Add(lines[i + 1] + "=" + lines[i + 3]);
+        pairs.Sort(StringComparer.Ordinal);
+        return lines[0][1..] + " pairs: " + string.Join(", ", pairs);
+    }
+
+    private static readonly Regex Buckets = new(@"histogram_usec\r\n[*%](\d+)\r\n((?::\d+\r\n)*)", RegexOptions.CultureInvariant);
+
+    /// <summary>The reply with each histogram's points removed (their values are measured times).</summary>
+    private static string Shape(string reply) => Buckets.Replace(reply, "histogram_usec\r\n<points>\r\n");
+
+    /// <summary>Every bucket bound is one Redis reports (a 2^k ns level's highest equivalent value, in us) and counts only grow.</summary>
+    private static void CheckBuckets(string reply)
+    {
+        var bounds = new HashSet<long>();
+        for (int k = 10; k <= 30; k++)
+        {
+            long unit = 512L << Math.Max(0, k - 16);
+            bounds.Add(((1L << k) + unit - 1) / 1000);
+        }
+        foreach (Match m in Buckets.Matches(reply))
+        {
+            string[] numbers = m.Groups[2].Value.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+            // RESP3 counts pairs (%N), RESP2 flattens them (*2N).
+            int n = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(m.Value["histogram_usec\r\n".Length] == '%' ? 2 * n : n, numbers.Length);
+            long last = 0;
+            for (int i = 0; i + 1 < numbers.Length; i += 2)
+            {
+                long bound = long.Parse(numbers[i].AsSpan(1), CultureInfo.InvariantCulture);
+                long count = long.Parse(numbers[i + 1].AsSpan(1), CultureInfo.InvariantCulture);
+                Assert.Contains(bound, bounds);
+                Assert.True(count > last, $"cumulative counts must grow: {Resp.Escape(Resp.Latin1.GetBytes(m.Value))}");
+                last = count;
+            }
+        }
+    }
+}
