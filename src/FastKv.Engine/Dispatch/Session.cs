@@ -29,7 +29,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
     readonly ServerState server;
     readonly ArgList args = new();
     RespParser parser;
-    byte[] input;
+    readonly InputBuffer input;
     int start, end;
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
@@ -58,20 +58,16 @@ public sealed class Session : IRemoteOwner, ILockWaiter
 
     public int BufferedInput => end - start;
 
+    /// <summary>Memory the query buffer holds now (native; none while every byte read is parsed).</summary>
+    public long InputMemory => input.MemoryBytes;
+
     /// <summary>Free space to read into (at least <paramref name="min"/> bytes).</summary>
-    public Span<byte> ReadSpace(int min)
+    public Span<byte> ReadSpace(int min) => input.ReadSpace(ref start, ref end, min);
+
+    /// <summary>Gives an empty query buffer back to the shard (a read found nothing); no-op while a command waits.</summary>
+    public void SettleInput()
     {
-        if (input.Length - end < min)
-        {
-            if (start > 0)
-            {
-                Buffer.BlockCopy(input, start, input, 0, end - start);
-                end -= start;
-                start = 0;
-            }
-            if (input.Length - end < min) Array.Resize(ref input, Math.Max(input.Length * 2, end + min));
-        }
-        return input.AsSpan(end);
+        if (!Waiting) input.Settle(ref start, ref end);
     }
 
     public void Commit(int n)
@@ -94,7 +90,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
             if (slotCount >= MaxBatch || (stage != null && stage.Output.Length > MaxStagedBytes)) break;
-            Span<byte> span = input.AsSpan(start, end - start);
+            Span<byte> span = input.Slice(start, end - start);
             RespStatus st = parser.Parse(span, args, out int consumed);
             if (st == RespStatus.NeedMore)
             {
@@ -104,7 +100,7 @@ public sealed class Session : IRemoteOwner, ILockWaiter
                     Client.CloseAfterReply = true;
                     break;
                 }
-                if (start > 0 || need > input.Length)
+                if (start > 0 || need > input.Capacity)
                 {
                     // Keep the partial command at offset 0 with room for what it still needs.
                     ReadSpace((int)Math.Min(Math.Max(need - (end - start), 0) + 1, int.MaxValue - 64));
@@ -131,7 +127,9 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
         if (!Waiting && slotCount > 0) SendBatch();
-        if (start == end) start = end = 0;
+        // Nothing parsed is in use unless a command waits: an empty query buffer goes back to the shard.
+        if (!Waiting) input.Settle(ref start, ref end);
+        else if (start == end) start = end = 0;
     }
 
     // ---- Reply ordering while commands are out on other shards --------------------------------
@@ -381,12 +379,14 @@ public sealed class Session : IRemoteOwner, ILockWaiter
         if (!Waiting) ReleaseBuffers();
     }
 
+    bool buffersReleased;
+
     void ReleaseBuffers()
     {
-        if (input.Length == 0) return;
+        if (buffersReleased) return;
+        buffersReleased = true;
         Home.Buffers.Return(input);
         Home.Buffers.Return(W);
-        input = System.Array.Empty<byte>();
         start = end = 0;
     }
 
