@@ -121,10 +121,12 @@ public static class InfoCommand
                 F("used_memory_peak", peakMemory);
                 F("used_memory_peak_human", Human(peakMemory));
                 F("used_memory_peak_perc", (peakMemory == 0 ? 100.0 : 100.0 * used / peakMemory).ToString("0.00", CultureInfo.InvariantCulture) + "%");
-                F("used_memory_overhead", 0);
+                // Client buffers are the overhead we count so far, as Redis's used_memory_overhead includes them.
+                long clients = s.ClientBufferMemory();
+                F("used_memory_overhead", clients);
                 F("used_memory_startup", 0);
-                F("used_memory_dataset", used);
-                F("used_memory_dataset_perc", "100.00%");
+                F("used_memory_dataset", used - clients);
+                F("used_memory_dataset_perc", (used == 0 ? 100.0 : 100.0 * (used - clients) / used).ToString("0.00", CultureInfo.InvariantCulture) + "%");
                 F("allocator_allocated", used);
                 F("allocator_active", sum(sh => sh.Arena.ReservedBytes));
                 F("allocator_resident", sum(sh => sh.Arena.ReservedBytes));
@@ -135,6 +137,8 @@ public static class InfoCommand
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", Human(s.Config.MaxMemory));
                 F("maxmemory_policy", s.Config.MaxMemoryPolicy);
+                F("mem_clients_slaves", 0);
+                F("mem_clients_normal", clients);
                 F("mem_fragmentation_ratio", (used == 0 ? 1.0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture));
                 F("mem_allocator", "fastkv-arena");
                 F("fastkv_managed_heap", heap);
