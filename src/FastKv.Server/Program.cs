@@ -56,7 +56,7 @@ public static unsafe class Program
             Libc.close(probe);
             for (int t = 0; t < config.Threads; t++)
             {
-                int fd = Listener.Open(ip, port, true, 511, out errno);
+                int fd = Listener.Open(ip, port, true, config.TcpBacklog, out errno);
                 if (fd < 0)
                 {
                     Console.Error.WriteLine("Could not listen on " + ip + ":" + port + ": " + Marshal.GetPInvokeErrorMessage(errno));
