@@ -70,6 +70,7 @@ public sealed unsafe partial class ChunkPool : IDisposable
     {
         Debug.Assert(!_disposed);
         byte* chunk;
+        // _warm[0.._warmCount) and _cold[0.._coldCount) hold returned chunks of our runs; [_runNext, _runEnd) is untaken.
         if (_warmCount > 0) chunk = _warm[--_warmCount];
         else if (_coldCount > 0) chunk = _cold[--_coldCount];
         else
@@ -87,7 +88,7 @@ public sealed unsafe partial class ChunkPool : IDisposable
     {
         Debug.Assert(chunk != null && !_disposed);
         Volatile.Write(ref _rentedBytes, _rentedBytes - ChunkSize);
-        if (_warmCount < MaxWarm) _warm[_warmCount++] = chunk;
+        if (_warmCount < MaxWarm) _warm[_warmCount++] = chunk; // _warm has MaxWarm slots
         else MakeCold(chunk);
     }
 

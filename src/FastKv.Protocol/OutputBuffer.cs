@@ -5,10 +5,9 @@ using System.Runtime.CompilerServices;
 namespace FastKv.Protocol;
 
 /// <summary>
-/// Reply bytes: written at the tail, sent (consumed) from the head. Two kinds of storage behind one fast path
-/// (a pointer to the tail's free space):
+/// Reply bytes: written at the tail, sent (consumed) from the head. Two kinds of storage:
 /// <list type="bullet">
-/// <item><b>Contiguous</b> (no pool: scratch buffers, replies that are parsed back): one pinned array that grows by
+/// <item><b>Contiguous</b> (no pool: scratch buffers, replies that are parsed back): one array that grows by
 /// doubling, so <see cref="Written"/> is one span; <see cref="Shrink"/> gives memory back when it idles.</item>
 /// <item><b>Chunked</b> (with a <see cref="ChunkPool"/>: a connection's output): a chain of native chunks. A reply
 /// larger than a chunk spans several, so a 64 MB reply never needs a 64 MB array; each chunk goes back to the pool
@@ -37,10 +36,10 @@ public sealed unsafe class OutputBuffer
     }
 
     private readonly ChunkPool? _pool;
-    /// <summary>Contiguous storage (pinned, so <see cref="_base"/> may point into it); null when chunked.</summary>
+    /// <summary>Contiguous storage; null when chunked.</summary>
     private byte[]? _array;
     private Chunk* _head, _tail;
-    /// <summary>Start of the tail's storage (array or tail chunk data); null when a chunked buffer holds nothing.</summary>
+    /// <summary>Chunked: the tail chunk's data; null while the buffer holds no chunk (and always when contiguous).</summary>
     private byte* _base;
     /// <summary>Write offset and capacity of the tail storage.</summary>
     private int _end, _cap;
@@ -49,10 +48,10 @@ public sealed unsafe class OutputBuffer
     private int _length;
     private long _heldBytes;
 
-    /// <summary>A contiguous buffer on the GC heap (pinned), for scratch use.</summary>
+    /// <summary>A contiguous buffer on the GC heap, for scratch use.</summary>
     public OutputBuffer(int initialCapacity = DefaultInitialCapacity)
     {
-        SetArray(GC.AllocateUninitializedArray<byte>(Math.Max(16, initialCapacity), pinned: true));
+        SetArray(new byte[Math.Max(16, initialCapacity)]);
     }
 
     /// <summary>A chunked buffer in <paramref name="pool"/>'s native memory. Only the pool's thread may use it.</summary>
@@ -82,9 +81,10 @@ public sealed unsafe class OutputBuffer
     {
         get
         {
+            if (_array != null) return new ReadOnlySpan<byte>(_array, _start, _length);
             if (_length == 0) return ReadOnlySpan<byte>.Empty;
             if (_head != _tail) ThrowSpansChunks();
-            // The unsent bytes are [_start, _end) of the one storage _base points at (array pinned or chunk owned).
+            // One chunk, this buffer's own, holds the unsent bytes at [_start, _end) of its data.
             return new ReadOnlySpan<byte>(_base + _start, _length);
         }
     }
@@ -94,8 +94,7 @@ public sealed unsafe class OutputBuffer
     {
         get
         {
-            if (_length == 0) return ReadOnlySpan<byte>.Empty;
-            if (_head == _tail) return new ReadOnlySpan<byte>(_base + _start, _length); // as in Written
+            if (_array != null || _head == _tail) return Written;
             // The head is a full, non-tail chunk: its unsent bytes are [_start, End) of its data.
             return new ReadOnlySpan<byte>((byte*)_head + HeaderSize + _start, _head->End - _start);
         }
@@ -115,7 +114,12 @@ public sealed unsafe class OutputBuffer
             MakeRoom(sizeHint);
         }
 
-        // _base.._base+_cap is the tail storage, which this buffer alone owns; _end <= _cap.
+        if (_array != null)
+        {
+            return _array.AsSpan(_end);
+        }
+
+        // _base.._base+_cap is the tail chunk's data, which this buffer alone owns; _end <= _cap.
         return new Span<byte>(_base + _end, _cap - _end);
     }
 
@@ -150,7 +154,7 @@ public sealed unsafe class OutputBuffer
             }
 
             int n = Math.Min(_cap - _end, bytes.Length);
-            // n bytes fit in the tail storage past _end.
+            // Chunked here: n bytes fit in the tail chunk's data past _end.
             bytes.Slice(0, n).CopyTo(new Span<byte>(_base + _end, n));
             _end += n;
             _length += n;
@@ -315,7 +319,7 @@ public sealed unsafe class OutputBuffer
 
     private void Replace(int size)
     {
-        byte[] next = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+        var next = new byte[size];
         Buffer.BlockCopy(_array!, _start, next, 0, _length);
         SetArray(next);
         _start = 0;
@@ -325,8 +329,6 @@ public sealed unsafe class OutputBuffer
     private void SetArray(byte[] array)
     {
         _array = array;
-        // Pinned at allocation (GC.AllocateUninitializedArray pinned: true), so the address stays valid while _array holds it.
-        _base = (byte*)Unsafe.AsPointer(ref array[0]);
         _cap = array.Length;
     }
 
