@@ -60,7 +60,7 @@ public class CrossShardPipelineTests
         Assert.True(h.Session.Waiting, "foreign commands are out");
         Pump(h);
         Assert.False(h.Session.Waiting);
-        Assert.Equal(expected, Encoding.UTF8.GetString(h.Session.Output.Written));
+        Assert.Equal(expected, Encoding.UTF8.GetString(h.Session.Output.ToArray()));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public class CrossShardPipelineTests
         req.AddRange(EngineHarness.Command("GET", foreign));
         h.Session.Feed(req.ToArray());
         for (int i = 0; i < 10 && (h.Session.Waiting || h.Session.BufferedInput > 0); i++) Pump(h);
-        Assert.Equal("+OK\r\n+OK\r\n$-1\r\n+OK\r\n+OK\r\n$3\r\ndb0\r\n", Encoding.UTF8.GetString(h.Session.Output.Written));
+        Assert.Equal("+OK\r\n+OK\r\n$-1\r\n+OK\r\n+OK\r\n$3\r\ndb0\r\n", Encoding.UTF8.GetString(h.Session.Output.ToArray()));
     }
 
     [Fact]
@@ -101,6 +101,6 @@ public class CrossShardPipelineTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         h.Session.Feed(rounds[0].request);
         Pump(h);
-        Assert.Equal(rounds[0].expected, Encoding.UTF8.GetString(h.Session.Output.Written));
+        Assert.Equal(rounds[0].expected, Encoding.UTF8.GetString(h.Session.Output.ToArray()));
     }
 }

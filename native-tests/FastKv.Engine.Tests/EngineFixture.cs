@@ -34,7 +34,7 @@ public sealed class EngineHarness : IDisposable
     public string Run(byte[] request)
     {
         Session.Feed(request);
-        string reply = Encoding.UTF8.GetString(Session.Output.Written);
+        string reply = Encoding.UTF8.GetString(Session.Output.ToArray());
         Session.Output.Clear();
         return reply;
     }

@@ -433,7 +433,7 @@ public unsafe class HashInlineTests
         h.Session.Feed(EngineHarness.Command(command));
         while (h.Server.Shards[1].Mailbox.Drain(h.Server.Shards[1]) + h.Server.Shards[0].Mailbox.Drain(h.Server.Shards[0]) > 0) { }
         Assert.False(h.Session.Waiting);
-        string reply = Encoding.UTF8.GetString(h.Session.Output.Written);
+        string reply = Encoding.UTF8.GetString(h.Session.Output.ToArray());
         h.Session.Output.Clear();
         return reply;
     }

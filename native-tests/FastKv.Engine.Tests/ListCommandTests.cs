@@ -232,7 +232,7 @@ public class ListCommandTests
         for (int i = 0; i < 100 && h.Session.Waiting; i++)
             foreach (var s in h.Server.Shards) s.Mailbox.Drain(s);
         Assert.False(h.Session.Waiting);
-        string reply = Encoding.UTF8.GetString(h.Session.Output.Written);
+        string reply = Encoding.UTF8.GetString(h.Session.Output.ToArray());
         h.Session.Output.Clear();
         return reply;
     }

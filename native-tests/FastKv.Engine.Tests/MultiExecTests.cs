@@ -31,7 +31,7 @@ public class MultiExecTests
         h.Session.Feed(req.ToArray());
         Pump(h);
         Assert.False(h.Session.Waiting);
-        string reply = Encoding.UTF8.GetString(h.Session.Output.Written);
+        string reply = Encoding.UTF8.GetString(h.Session.Output.ToArray());
         h.Session.Output.Clear();
         return reply;
     }
@@ -109,7 +109,7 @@ public class MultiExecTests
         h.Session.Feed(EngineHarness.Command("INCR", home));
         h.Session.Feed(EngineHarness.Command("EXEC"));
         Assert.False(h.Session.Waiting, "no message needed when every key is home");
-        Assert.Equal("+OK\r\n+QUEUED\r\n*1\r\n:1\r\n", Encoding.UTF8.GetString(h.Session.Output.Written));
+        Assert.Equal("+OK\r\n+QUEUED\r\n*1\r\n:1\r\n", Encoding.UTF8.GetString(h.Session.Output.ToArray()));
     }
 
     [Fact]

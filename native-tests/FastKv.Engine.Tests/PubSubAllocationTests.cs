@@ -42,7 +42,7 @@ public class PubSubAllocationTests
 
         // One round's deliveries, checked: 3 receivers per "news" message, 0 for "nobody".
         h.Session.Feed(pipeline);
-        string replies = Encoding.ASCII.GetString(h.Session.Output.Written);
+        string replies = Encoding.ASCII.GetString(h.Session.Output.ToArray());
         Assert.Equal(50, CountOf(replies, ":3\r\n"));
         Assert.Equal(50, CountOf(replies, ":0\r\n"));
         Assert.StartsWith("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$9\r\nmessage-0\r\n", Encoding.ASCII.GetString(resp2.Output.Written));

@@ -12,7 +12,15 @@ public class RespWriterTests
         var output = new OutputBuffer(16);
         var writer = new RespWriter(output, protocol);
         write(writer);
-        return Encoding.Latin1.GetString(output.Written);
+        string contiguous = Encoding.Latin1.GetString(output.Written);
+        // The same replies into native chunks (a connection's output) must come out byte for byte the same.
+        using var pool = new ChunkPool();
+        var chunked = new OutputBuffer(pool);
+        write(new RespWriter(chunked, protocol));
+        Assert.Equal(contiguous, Encoding.Latin1.GetString(chunked.ToArray()));
+        chunked.Clear();
+        Assert.Equal(0, pool.RentedBytes);
+        return contiguous;
     }
 
     private static void Both(Action<RespWriter> write, string resp2, string resp3)

@@ -101,7 +101,7 @@ public class EngineGetSetBenchmarks
     void Expect(byte[] pipeline, string reply)
     {
         _session.Feed(pipeline);
-        string got = Encoding.ASCII.GetString(_session.Output.Written);
+        string got = Encoding.ASCII.GetString(_session.Output.ToArray());
         _session.Output.Clear();
         var want = new StringBuilder();
         for (int i = 0; i < Commands; i++) want.Append(reply);

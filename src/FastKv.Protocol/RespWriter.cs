@@ -7,7 +7,8 @@ namespace FastKv.Protocol;
 /// <summary>
 /// Writes replies into a connection's <see cref="OutputBuffer"/> in RESP2 or RESP3 (after HELLO 3), exactly
 /// as Redis 7 writes them. Every method asks for the exact size it needs, writes, and advances: nothing is
-/// allocated unless the buffer has to grow.
+/// allocated unless the buffer has to grow. Bulk values and raw bytes larger than a few KiB go in pieces, so a
+/// chunked buffer never needs a span as large as a reply.
 /// </summary>
 public sealed class RespWriter
 {
@@ -26,6 +27,10 @@ public sealed class RespWriter
     private static ReadOnlySpan<byte> TrueReply3 => "#t\r\n"u8;
     private static ReadOnlySpan<byte> FalseReply3 => "#f\r\n"u8;
     private static ReadOnlySpan<byte> EmptyBulkReply => "$0\r\n\r\n"u8;
+    private static ReadOnlySpan<byte> CrlfBytes => "\r\n"u8;
+
+    /// <summary>Bulk values longer than this are copied piecewise (<see cref="OutputBuffer.Write"/>).</summary>
+    private const int LargeBulk = 8 * 1024;
 
     private readonly OutputBuffer _output;
     private int _protocol;
@@ -142,6 +147,15 @@ public sealed class RespWriter
         if (value.IsEmpty)
         {
             Raw(EmptyBulkReply);
+            return;
+        }
+
+        if (value.Length > LargeBulk)
+        {
+            // Header, then the bytes chunk by chunk: a huge value never needs one span of its size.
+            WriteHeader((byte)'$', value.Length);
+            _output.Write(value);
+            _output.Write(CrlfBytes);
             return;
         }
 
@@ -276,8 +290,7 @@ public sealed class RespWriter
             return;
         }
 
-        bytes.CopyTo(_output.GetSpan(bytes.Length));
-        _output.Advance(bytes.Length);
+        _output.Write(bytes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

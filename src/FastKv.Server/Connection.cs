@@ -15,6 +15,8 @@ internal sealed class Connection
     public bool Closed;
     /// <summary>In the loop's list of connections to flush at the end of this iteration.</summary>
     public bool FlushQueued;
+    /// <summary>Position in the loop's list of connections (for O(1) removal).</summary>
+    public int Index = -1;
 
     public Connection(int fd, Session session, Client client)
     {

@@ -17,7 +17,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     const ulong ListenerTag = 1UL << 62;
     const ulong WakeTag = 1UL << 61;
     const int MaxEvents = 256;
-    const int ReadChunk = 16 * 1024;
+    /// <summary>Least free space to read into: a partial command below this stays in its chunk.</summary>
+    const int ReadChunk = 4 * 1024;
     /// <summary>Stop reading a client whose unsent replies exceed this (it sends but does not read).</summary>
     const int OutputPauseBytes = 8 * 1024 * 1024;
 
@@ -215,6 +216,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             var c = new Connection(fd, session, client);
             if (fd >= byFd.Length) Array.Resize(ref byFd, Math.Max(byFd.Length * 2, fd + 1));
             byFd[fd] = c;
+            c.Index = all.Count;
             all.Add(c);
             server.Clients[client.Id] = client;
             Register(fd, Libc.EPOLLIN | Libc.EPOLLRDHUP, (ulong)fd);
@@ -236,7 +238,9 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 if (c.Session.Output.Length >= OutputPauseBytes || n < space.Length) break;
                 continue;
             }
-            if (n == 0 || Libc.Errno != Libc.EAGAIN && Libc.Errno != Libc.EINTR)
+            int errno = Libc.Errno; // before anything else calls libc (giving a chunk back may madvise)
+            c.Session.SettleInput(); // nothing arrived: an idle connection holds no query buffer
+            if (n == 0 || errno != Libc.EAGAIN && errno != Libc.EINTR)
             {
                 if (c.Session.Blocked != null)
                 {
@@ -289,8 +293,9 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         while (o.Length > 0)
         {
             nint n;
-            // Invariant: the kernel reads at most o.Length bytes of the pinned, written span.
-            fixed (byte* p = o.Written) n = Libc.send(c.Fd, p, o.Length, Libc.MSG_NOSIGNAL);
+            ReadOnlySpan<byte> next = o.FirstSegment;
+            // Invariant: the kernel reads at most next.Length bytes of the segment, native memory the buffer owns.
+            fixed (byte* p = next) n = Libc.send(c.Fd, p, next.Length, Libc.MSG_NOSIGNAL);
             if (n > 0)
             {
                 o.Consume((int)n);
@@ -308,6 +313,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             Close(c);
             return;
         }
+        if (o.Length == 0) o.Clear(); // everything sent: the connection holds no output memory while idle
         bool want = o.Length > 0;
         bool pause = o.Length >= OutputPauseBytes;
         if (o.Length == 0 && c.Client.CloseAfterReply && !c.Session.Waiting || c.Client.Killed)
@@ -327,50 +333,36 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             c.Session.Process();
             if (o.Length > 0) QueueFlush(c);
         }
-        else if (o.Length == 0)
-        {
-            o.Shrink(64 * 1024);
-        }
     }
 
     void Close(Connection c)
     {
         if (c.Closed) return;
         c.Closed = true;
-        // Only a client the output limit condemned: one that merely had a large reply leaves its memory to the GC.
-        bool large = c.Client.Killed && c.Session.Output.Capacity >= LargeOutputBytes;
+        // Its buffers go back to the shard's chunk pool (native memory): nothing for the GC to collect.
         c.Session.Close();
-        Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, c.Fd, null);
+        // close() takes the socket out of the epoll set too (no other descriptor refers to it): no EPOLL_CTL_DEL.
         Libc.close(c.Fd);
         if (c.Fd < byFd.Length && byFd[c.Fd] == c) byFd[c.Fd] = null;
-        all.Remove(c);
+        RemoveFromAll(c);
         server.Clients.TryRemove(c.Client.Id, out _);
-        // The output array of a client that fell behind (a slow subscriber) is not pooled. The process gives that
-        // memory back with one aggressive collection (it decommits the freed regions), run by the timers once no
-        // such client has closed for a second: after the burst that filled it, not in the middle of it.
-        if (large) Volatile.Write(ref lastLargeCloseMs, shard.NowMs);
     }
 
-    const int LargeOutputBytes = 4 * 1024 * 1024;
-    /// <summary>When a client with a large output last closed, on any shard (0: collected since).</summary>
-    static long lastLargeCloseMs;
-
-    /// <summary>
-    /// Runs the collection <see cref="Close"/> asked for. A blocking collection pauses every shard for as long as
-    /// the GC heap takes to compact, which holds connections' buffers only (keys and values are off-heap).
-    /// </summary>
-    void CollectAfterLargeClose(long now)
+    /// <summary>Swap-removes from the list of connections in O(1) (a storm closes thousands at once).</summary>
+    void RemoveFromAll(Connection c)
     {
-        long last = Volatile.Read(ref lastLargeCloseMs);
-        if (last == 0 || now - last < 1000) return;
-        if (Interlocked.CompareExchange(ref lastLargeCloseMs, 0, last) != last) return; // another shard took it
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        int i = c.Index;
+        if ((uint)i >= (uint)all.Count || all[i] != c) return;
+        Connection last = all[all.Count - 1];
+        all[i] = last;
+        last.Index = i;
+        all.RemoveAt(all.Count - 1);
+        c.Index = -1;
     }
 
     void Timers()
     {
         long now = shard.NowMs;
-        CollectAfterLargeClose(now);
         server.Pause.Tick(shard, now);
         if (shard.Blocking.HomeWaiters > 0)
         {
@@ -385,6 +377,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         if (now >= nextCronMs)
         {
             nextCronMs = now + 1000;
+            // Warm chunks beyond a few return their memory to the OS: RSS follows the buffers in use.
+            shard.Buffers.Idle();
             long idle = server.Config.Timeout * 1000;
             // Backwards, because Close removes from the list; no copy, so the cron allocates nothing.
             for (int i = all.Count - 1; i >= 0; i--)
@@ -396,6 +390,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 {
                     c.Client.QueryBufferLength = c.Session.BufferedInput;
                     c.Client.OutputBufferLength = c.Session.Output.Length;
+                    c.Client.QueryBufferMemory = c.Session.InputMemory;
+                    c.Client.OutputMemory = c.Session.Output.MemoryBytes;
                 }
             }
         }

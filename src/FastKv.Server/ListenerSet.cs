@@ -16,9 +16,10 @@ internal static class ListenerSet
     /// Opens the listeners, or returns an error text and opens none. An address with a leading '-' is optional
     /// (skipped when unavailable); "*" and "::*" are the IPv4 and IPv6 wildcards. With <paramref name="probe"/>,
     /// each address is first bound without SO_REUSEPORT, so a port held by another process is refused instead of
-    /// shared. Port 0 at startup picks a free port (<paramref name="boundPort"/>).
+    /// shared. Port 0 at startup picks a free port (<paramref name="boundPort"/>). <paramref name="backlog"/> is
+    /// <c>tcp-backlog</c>, the listen queue of every socket.
     /// </summary>
-    public static string? Open(string[] bind, int port, int shards, bool probe, out int[][] perShard, out int boundPort)
+    public static string? Open(string[] bind, int port, int shards, bool probe, int backlog, out int[][] perShard, out int boundPort)
     {
         perShard = new int[shards][];
         boundPort = port;
@@ -50,7 +51,7 @@ internal static class ListenerSet
             }
             for (int t = 0; t < shards; t++)
             {
-                int fd = Listener.Open(ip, boundPort, true, 511, out int errno);
+                int fd = Listener.Open(ip, boundPort, true, backlog, out int errno);
                 if (fd < 0)
                 {
                     if (optional && t == 0) break;

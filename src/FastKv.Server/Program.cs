@@ -26,7 +26,7 @@ public static unsafe class Program
 
         // One listening socket per bind address per shard. First make sure no other process holds
         // the port: SO_REUSEPORT would otherwise let us share it silently.
-        string? listenErr = ListenerSet.Open(config.Bind, config.Port, config.Threads, true, out int[][] perShard, out int port);
+        string? listenErr = ListenerSet.Open(config.Bind, config.Port, config.Threads, true, config.TcpBacklog, out int[][] perShard, out int port);
         if (listenErr != null)
         {
             Console.Error.WriteLine(listenErr.StartsWith("Could not create", StringComparison.Ordinal) ? "Warning: " + listenErr : listenErr);
@@ -72,7 +72,7 @@ public static unsafe class Program
     {
         int[][] perShard;
         if (port == 0) perShard = Array.ConvertAll(loops, _ => Array.Empty<int>());
-        else if (ListenerSet.Open(bind, port, loops.Length, port != server.TcpPort, out perShard, out _) is { } err)
+        else if (ListenerSet.Open(bind, port, loops.Length, port != server.TcpPort, server.Config.TcpBacklog, out perShard, out _) is { } err)
         {
             Console.Error.WriteLine("Warning: " + err);
             return err;

@@ -121,10 +121,12 @@ public static class InfoCommand
                 F("used_memory_peak", s.PeakMemory);
                 F("used_memory_peak_human", Human(s.PeakMemory));
                 F("used_memory_peak_perc", (s.PeakMemory == 0 ? 100.0 : 100.0 * used / s.PeakMemory).ToString("0.00", CultureInfo.InvariantCulture) + "%");
-                F("used_memory_overhead", 0);
+                // Client buffers are the overhead we count so far, as Redis's used_memory_overhead includes them.
+                long clients = s.ClientBufferMemory();
+                F("used_memory_overhead", clients);
                 F("used_memory_startup", 0);
-                F("used_memory_dataset", used);
-                F("used_memory_dataset_perc", "100.00%");
+                F("used_memory_dataset", used - clients);
+                F("used_memory_dataset_perc", (used == 0 ? 100.0 : 100.0 * (used - clients) / used).ToString("0.00", CultureInfo.InvariantCulture) + "%");
                 F("allocator_allocated", used);
                 F("allocator_active", Sum(sh => sh.Arena.ReservedBytes));
                 F("allocator_resident", Sum(sh => sh.Arena.ReservedBytes));
@@ -135,6 +137,8 @@ public static class InfoCommand
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", Human(s.Config.MaxMemory));
                 F("maxmemory_policy", s.Config.MaxMemoryPolicy);
+                F("mem_clients_slaves", 0);
+                F("mem_clients_normal", clients);
                 F("mem_fragmentation_ratio", (used == 0 ? 1.0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture));
                 // FastKv has no replication, AOF buffer or cluster links yet: their memory is truly zero.
                 F("mem_not_counted_for_evict", 0);

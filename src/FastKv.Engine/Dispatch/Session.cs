@@ -37,7 +37,7 @@ public sealed class Session : ILockWaiter
     readonly ArgList args = new();
     readonly ReplyOrder replies;
     RespParser parser;
-    byte[] input;
+    readonly InputBuffer input;
     int start, end;
     /// <summary>Where this pass began parsing: Redis trims its query buffer only after a whole read is processed.</summary>
     int passStart;
@@ -69,20 +69,16 @@ public sealed class Session : ILockWaiter
 
     public int BufferedInput => end - start;
 
+    /// <summary>Memory the query buffer holds now (native; none while every byte read is parsed).</summary>
+    public long InputMemory => input.MemoryBytes;
+
     /// <summary>Free space to read into (at least <paramref name="min"/> bytes).</summary>
-    public Span<byte> ReadSpace(int min)
+    public Span<byte> ReadSpace(int min) => input.ReadSpace(ref start, ref end, min);
+
+    /// <summary>Gives an empty query buffer back to the shard (a read found nothing); no-op while a command waits.</summary>
+    public void SettleInput()
     {
-        if (input.Length - end < min)
-        {
-            if (start > 0)
-            {
-                Buffer.BlockCopy(input, start, input, 0, end - start);
-                end -= start;
-                start = 0;
-            }
-            if (input.Length - end < min) Array.Resize(ref input, Math.Max(input.Length * 2, end + min));
-        }
-        return input.AsSpan(end);
+        if (!Waiting) input.Settle(ref start, ref end);
     }
 
     public void Commit(int n)
@@ -106,7 +102,7 @@ public sealed class Session : ILockWaiter
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
             if (replies.Full) break;
-            Span<byte> span = input.AsSpan(start, end - start);
+            Span<byte> span = input.Slice(start, end - start);
             RespStatus st = parser.Parse(span, args, out int consumed);
             if (st == RespStatus.NeedMore)
             {
@@ -116,7 +112,7 @@ public sealed class Session : ILockWaiter
                     Client.CloseAfterReply = true;
                     break;
                 }
-                if (start > 0 || need > input.Length)
+                if (start > 0 || need > input.Capacity)
                 {
                     // Keep the partial command at offset 0 with room for what it still needs.
                     ReadSpace((int)Math.Min(Math.Max(need - (end - start), 0) + 1, int.MaxValue - 64));
@@ -144,7 +140,9 @@ public sealed class Session : ILockWaiter
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
         if (!Waiting && replies.BatchOpen) SendBatch();
-        if (start == end) start = end = 0;
+        // Nothing parsed is in use unless a command waits: an empty query buffer goes back to the shard.
+        if (!Waiting) input.Settle(ref start, ref end);
+        else if (start == end) start = end = 0;
         passStart = start;
         NoteQueryBuffer();
     }
@@ -156,7 +154,7 @@ public sealed class Session : ILockWaiter
     void NoteQueryBuffer()
     {
         Client.QueryBufferLength = end - Math.Min(passStart, start);
-        Client.QueryBufferFree = input.Length - end;
+        Client.QueryBufferFree = Math.Max(0, input.Capacity - end);
     }
 
     /// <summary>Where the current command's reply goes: the output, or the stage while a batch is open.</summary>
@@ -400,12 +398,14 @@ public sealed class Session : ILockWaiter
         if (!Waiting) ReleaseBuffers();
     }
 
+    bool buffersReleased;
+
     void ReleaseBuffers()
     {
-        if (input.Length == 0) return;
+        if (buffersReleased) return;
+        buffersReleased = true;
         Home.Buffers.Return(input);
         Home.Buffers.Return(writer);
-        input = System.Array.Empty<byte>();
         start = end = 0;
     }
 

@@ -1,32 +1,39 @@
+using System;
 using System.Collections.Generic;
 using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
 /// <summary>
-/// A shard's free lists of connection buffers: input arrays of the standard size and reply
-/// writers with their output buffers. A connection takes them when accepted and gives them back
-/// when it closes, so connection churn does not churn the GC heap. Only the shard thread uses it.
+/// A shard's connection buffers. The bytes live in <see cref="Chunks"/>, the shard's native chunk pool:
+/// a connection holds chunks only while it has unparsed input or unsent output, so neither a storm of
+/// connections nor a huge reply grows the GC heap, and memory returns to the OS when the shard idles
+/// (<see cref="Idle"/>). The small managed objects around them (query buffers, reply writers) are
+/// recycled here so connection churn does not churn the GC heap either. Only the shard thread uses it.
 /// </summary>
-public sealed class BufferPool
+public sealed class BufferPool : IDisposable
 {
-    public const int InputSize = 16 * 1024;
-    const int OutputRetained = 16 * 1024;
     const int MaxPooled = 1024;
-    readonly Stack<byte[]> inputs = new();
+    /// <summary>Warm chunks a shard keeps through an idle second: enough for a burst of small replies.</summary>
+    const int IdleWarm = 8;
+    public readonly ChunkPool Chunks = new();
+    readonly Stack<InputBuffer> inputs = new();
     readonly Stack<RespWriter> writers = new();
 
-    public byte[] RentInput() => inputs.Count > 0 ? inputs.Pop() : new byte[InputSize];
+    /// <summary>The connections' buffer bytes on this shard (INFO mem_clients_normal); readable from any thread.</summary>
+    public long ClientBytes => Chunks.RentedBytes;
 
-    public void Return(byte[] input)
+    public InputBuffer RentInput() => inputs.Count > 0 ? inputs.Pop() : new InputBuffer(Chunks);
+
+    public void Return(InputBuffer input)
     {
-        // Buffers that grew for a large request go back to the GC; only the standard size is kept.
-        if (input.Length == InputSize && inputs.Count < MaxPooled) inputs.Push(input);
+        input.Release();
+        if (inputs.Count < MaxPooled) inputs.Push(input);
     }
 
     public RespWriter RentWriter()
     {
-        if (writers.Count == 0) return new RespWriter(new OutputBuffer(OutputRetained));
+        if (writers.Count == 0) return new RespWriter(new OutputBuffer(Chunks));
         RespWriter w = writers.Pop();
         w.Protocol = 2;
         return w;
@@ -34,9 +41,12 @@ public sealed class BufferPool
 
     public void Return(RespWriter w)
     {
-        if (writers.Count >= MaxPooled) return;
         w.Output.Clear();
-        w.Output.Shrink(OutputRetained);
-        writers.Push(w);
+        if (writers.Count < MaxPooled) writers.Push(w);
     }
+
+    /// <summary>The shard had a quiet second: give the memory of spare chunks back to the OS.</summary>
+    public void Idle() => Chunks.Trim(IdleWarm);
+
+    public void Dispose() => Chunks.Dispose();
 }

@@ -31,6 +31,8 @@ public sealed class ServerConfig
     public int MaxClients = 10000;
     public long Timeout;
     public int TcpKeepAlive = 300;
+    /// <summary>listen() backlog of every listening socket (the kernel caps it at net.core.somaxconn), as Redis's tcp-backlog.</summary>
+    public int TcpBacklog = 511;
     public int Databases = 16;
     public string? RequirePass;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
@@ -108,7 +110,7 @@ public sealed class ServerConfig
         Add("supervised", "no", v => null, immutable: true);
         Add("pidfile", "", v => null);
         Add("protected-mode", "yes", v => Bool(v, _ => { }));
-        Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, _ => { }), immutable: true);
+        Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, x => TcpBacklog = (int)x), immutable: true);
         Add("notify-keyspace-events", "", v => KeyspaceEventFlags.Parse(v, x => NotifyKeyspaceEvents = x));
         Add("hash-max-listpack-entries", "512", v => Int(v, 0, long.MaxValue, x => HashMaxListpackEntries = x));
         Alias("hash-max-ziplist-entries", "hash-max-listpack-entries");

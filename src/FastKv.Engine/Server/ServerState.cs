@@ -69,10 +69,19 @@ public sealed class ServerState : IDisposable
 
     public long NextClientId() => Interlocked.Increment(ref nextClientId);
 
+    /// <summary>Bytes allocated: every shard's arena (keys, values, tables) and its clients' buffers, as Redis counts both.</summary>
     public long UsedMemory()
     {
         long n = 0;
-        foreach (var s in Shards) n += s.Arena.UsedBytes;
+        foreach (var s in Shards) n += s.Arena.UsedBytes + s.Buffers.ClientBytes;
+        return n;
+    }
+
+    /// <summary>Connections' query and output buffers on every shard (INFO mem_clients_normal).</summary>
+    public long ClientBufferMemory()
+    {
+        long n = 0;
+        foreach (var s in Shards) n += s.Buffers.ClientBytes;
         return n;
     }
 

@@ -43,7 +43,7 @@ public sealed unsafe class Shard : IDisposable
     Database? scratchDb;
     /// <summary>Where a cross-shard multi-key command runs over gathered copies (<see cref="GatherTx"/>); empty between uses.</summary>
     public Database ScratchDb => scratchDb ??= new Database(this, -1);
-    /// <summary>Connection buffers kept for reuse.</summary>
+    /// <summary>Connection buffers: the shard's native chunks and the objects around them.</summary>
     public readonly BufferPool Buffers = new();
 
     public Shard(ServerState server, int id, int databases)
@@ -82,5 +82,6 @@ public sealed unsafe class Shard : IDisposable
     {
         foreach (var db in Dbs) db.Dispose();
         Arena.Dispose();
+        Buffers.Dispose();
     }
 }
