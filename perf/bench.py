@@ -79,7 +79,7 @@ def start_fastkv(jit, server_cpu, extra=()):
         dll = os.path.join(ROOT, "src/FastKv.Server/bin/Release/net10.0/fastkv-server.dll")
         argv = ["dotnet", dll]
     else:
-        argv = [os.path.join(ROOT, "artifacts/publish/net9-aot/fastkv-server")]
+        argv = [os.path.join(ROOT, "artifacts/publish/aot/fastkv-server")]
     # Per-thread affinity: the shard thread pins itself to the first allowed core.
     return Server("fastkv", argv + ["--threads", "1", "--thread-affinity", "yes", "--save", ""] + list(extra)), server_cpu
 
@@ -314,7 +314,7 @@ def main():
             f, r = res["fastkv"], res["redis"]
             mem.append(f"| {f['keys']} / {r['keys']} hashes of 10 small fields | {f['rss']:.1f} | {r['rss']:.1f} | {f['rss']/r['rss']:.2f} | {f['used']:.1f} | {r['used']:.1f} | {f['used']/r['used']:.2f} |")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    header = (f"### {datetime.date.today().isoformat()} commit {commit} ({'JIT' if a.jit else 'NativeAOT net9.0'})\n\n"
+    header = (f"### {datetime.date.today().isoformat()} commit {commit} ({'JIT' if a.jit else 'NativeAOT net10.0'})\n\n"
               f"`scripts/bench {' '.join(sys.argv[1:])}` — {a.rounds} rounds A/B alternating, {requests} requests per run, "
               f"50 clients, server pinned to CPU {server_cpu}, redis-benchmark to CPU {client_cpu}; "
               f"{os.cpu_count()} CPUs, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}; "

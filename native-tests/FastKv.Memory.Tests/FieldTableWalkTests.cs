@@ -95,6 +95,29 @@ public unsafe class FieldTableWalkTests
         FieldTable.Free(arena, t);
     }
 
+    [Fact]
+    public void ScanCursorsIncreaseAndStayBelow2Pow48()
+    {
+        // Clients such as StackExchange.Redis parse a cursor as a signed 64-bit integer.
+        using var arena = new Arena();
+        byte* t = FieldTable.Create(arena, 0, 11);
+        for (int i = 0; i < 50_000; i++) FieldTable.Add(arena, ref t, Bytes("c" + i));
+        var c = new Collect { Seen = new() };
+        ulong cursor = 0, previous = 0;
+        int calls = 0;
+        do
+        {
+            cursor = FieldTable.Scan(t, cursor, ref c);
+            calls++;
+            Assert.True(cursor < 1UL << 48, $"cursor {cursor}");
+            Assert.True(cursor == 0 || cursor > previous, $"cursor {cursor} after {previous}");
+            previous = cursor;
+        } while (cursor != 0);
+        Assert.True(calls > 100);
+        Assert.Equal(50_000, c.Seen.Count);
+        FieldTable.Free(arena, t);
+    }
+
     [Theory]
     [InlineData(1, 40)]
     [InlineData(2, 1_000)]

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Text;
 using FastKv.Memory;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace FastKv.Memory.Tests;
 

@@ -12,7 +12,10 @@ public unsafe interface IFieldVisitor
 //
 // The scan cursor is a position in the 64-bit space of hash prefixes. Scan visits the whole segment
 // covering the cursor (the segment owns every prefix in its aligned range) and returns the first position
-// past that range, 0 after the last. Cursors only increase, and the call at cursor c visits, as the table
+// past that range, 0 after the last. Segments are at most MaxDepth deep, so a range boundary has its low
+// 64 - MaxDepth bits clear, and the cursor a client sees is the position shifted right by that much: a
+// number below 2^48, which clients that parse cursors as signed 64-bit integers (StackExchange.Redis)
+// accept, as they do Redis's small table-index cursors. Cursors only increase, and the call at cursor c visits, as the table
 // is at that moment, every element whose prefix lies in [c, next). The ranges [0, c1), [c1, c2), ... cover
 // the whole space, and an element's prefix never changes, so an element present for the whole walk is
 // returned at least once whatever splits happen between calls. (A merge would only cause duplicates.)
@@ -24,14 +27,19 @@ public static unsafe partial class FieldTable
     /// </summary>
     public static ulong Scan<TVisitor>(byte* t, ulong cursor, ref TVisitor visitor) where TVisitor : struct, IFieldVisitor
     {
-        byte* seg = Dir(t)[DirIndex(cursor, GlobalDepth(t))];
+        // Bits of a client's cursor above 48 have no position: they are dropped, as any cursor is accepted.
+        ulong position = cursor << CursorShift;
+        byte* seg = Dir(t)[DirIndex(position, GlobalDepth(t))];
         int depth = SegDepth(seg);
         if (SegCount(seg) != 0) VisitSegment(seg, ref visitor);
         if (depth == 0) return 0;
         ulong span = 1UL << (64 - depth);
         // Wraps to 0 exactly when the segment's range ends the space.
-        return (cursor & ~(span - 1)) + span;
+        return ((position & ~(span - 1)) + span) >> CursorShift;
     }
+
+    /// <summary>Low bits of a position that no segment boundary uses (see the note above the class).</summary>
+    const int CursorShift = 64 - MaxDepth;
 
     /// <summary>Visits every element once (HGETALL, SMEMBERS).</summary>
     public static void Enumerate<TVisitor>(byte* t, ref TVisitor visitor) where TVisitor : struct, IFieldVisitor
