@@ -47,9 +47,14 @@ public static class TrackingDelivery
         Post(from, dest, new TrackingMessage(dest, keys, redirected, t.Client.Protocol, false));
     }
 
+    /// <summary>
+    /// Delivers on this shard at once, unless messages wait in its mailbox: an invalidation another shard sent
+    /// earlier (before the write that caused this one was even sent) may be among them, and the client must see
+    /// invalidations in the order of the writes, as from Redis. Then this one queues behind them.
+    /// </summary>
     static void Post(Shard from, Client dest, TrackingMessage m)
     {
-        if (dest.ShardId == from.Id) m.Run(from);
+        if (dest.ShardId == from.Id && from.Mailbox.IsEmpty) m.Run(from);
         else from.Server.Shards[dest.ShardId].Mailbox.Post(m);
     }
 
