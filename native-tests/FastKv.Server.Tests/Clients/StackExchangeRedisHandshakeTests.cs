@@ -19,8 +19,7 @@ namespace FastKv.Server.Tests.Clients;
 /// tracer; QUIT at the end;</item>
 /// <item>subscription: the same CLIENT commands and ECHO, then SUBSCRIBE __Booksleeve_MasterChanged.</item>
 /// </list>
-/// CLUSTER SLOTS/NODES and CONFIG GET slave-read-only are not compared here yet: the client copes with
-/// any answer to them (the connect tests in <see cref="StackExchangeRedisTests"/> pass either way).
+/// Every reply is compared, CLUSTER SLOTS/NODES ("cluster support disabled") and CONFIG GET slave-read-only included.
 /// </summary>
 public class StackExchangeRedisHandshakeTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
@@ -66,6 +65,10 @@ public class StackExchangeRedisHandshakeTests(OracleAndTargetsFixture servers) :
         Assert.Equal(InfoFields(s.Oracle, "server", "redis_version", "redis_mode"), InfoFields(s.Target, "server", "redis_version", "redis_mode"));
         s.CheckPipeline([
             Command("CONFIG", "GET", "databases"),
+            Command("CONFIG", "GET", "slave-read-only"),
+            Command("CONFIG", "GET", "replica-read-only"),
+            Command("CLUSTER", "SLOTS"),
+            Command("CLUSTER", "NODES"),
             Command("GET", "__Booksleeve_TieBreak"),
             [Encoding.ASCII.GetBytes("ECHO"), s_tracer],
         ]);

@@ -9,7 +9,7 @@ namespace FastKv.Server.Tests.Robustness;
 /// <summary>
 /// Nothing internal is reachable from a client (DESIGN.md section 2: shard-to-shard work is typed messages,
 /// never commands). The former internal command names are unknown commands, byte for byte as Redis answers
-/// them, and a fuzz over every command the table serves,
+/// them; the command table holds only Redis's own commands; and a fuzz over every command the table serves,
 /// with random arguments, never touches a key it was not given.
 /// </summary>
 public class InternalSurfaceTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
@@ -38,6 +38,23 @@ public class InternalSurfaceTests(OracleAndTargetsFixture servers) : IClassFixtu
             Assert.Equal(expected, target.CallText(command));
             Assert.Equal("$3\r\nbar\r\n", target.CallText("GET", "foo"));
         }
+    }
+
+    /// <summary>
+    /// Every command and subcommand FastKv lists is one Redis 7.2 has, and COMMAND COUNT counts exactly the
+    /// top-level ones listed (COMMAND LIST names subcommands too, as container|sub).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void TheCommandTable_HoldsOnlyRedisCommands(int threads)
+    {
+        using var oracle = servers.Oracle.Server.Connect();
+        using var target = servers.TargetWithThreads(threads).Server.Connect();
+        var redis = CommandList(oracle);
+        var ours = CommandList(target);
+        Assert.Empty(ours.Except(redis));
+        Assert.Equal($":{ours.Count(n => !n.Contains('|'))}\r\n", target.CallText("COMMAND", "COUNT"));
     }
 
     static HashSet<string> CommandList(RespConnection c) =>
