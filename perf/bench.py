@@ -84,8 +84,14 @@ def start_fastkv(jit, server_cpu, extra=()):
     return Server("fastkv", argv + ["--threads", "1", "--thread-affinity", "yes", "--save", ""] + list(extra)), server_cpu
 
 
+# The Redis to compare with: the 7.2.4 oracle beside the checkout when present (the version FastKv targets),
+# else redis-server from PATH; --redis names another (e.g. Debian's 7.0.15: --redis redis-server).
+ORACLE = os.path.normpath(os.path.join(ROOT, "..", "shared", "oracle", "redis-7.2.4", "redis-server"))
+REDIS = ORACLE if os.path.exists(ORACLE) else "redis-server"
+
+
 def start_redis(server_cpu):
-    return Server("redis", ["taskset", "-c", str(server_cpu), "redis-server", "--save", "", "--appendonly", "no",
+    return Server("redis", ["taskset", "-c", str(server_cpu), REDIS, "--save", "", "--appendonly", "no",
                             "--bind", "127.0.0.1"])
 
 
@@ -264,7 +270,11 @@ def main():
     ap.add_argument("--fastkv-arg", action="append", default=[],
                     help="extra server argument, repeatable (e.g. --fastkv-arg=--io-engine --fastkv-arg=uring)")
     ap.add_argument("--only", default="", help="run only workloads whose name matches this regular expression (e.g. 'P1$')")
+    ap.add_argument("--redis", default="", help="the redis-server binary to compare with (default: the 7.2.4 oracle when present)")
     a = ap.parse_args()
+    global REDIS
+    if a.redis:
+        REDIS = a.redis
     requests = a.requests or (100_000 if a.quick else 500_000)
     ncpu = os.cpu_count() or 1
     server_cpu, client_cpu = 0, 1 if ncpu > 1 else 0
@@ -318,7 +328,7 @@ def main():
               f"`scripts/bench {' '.join(sys.argv[1:])}` — {a.rounds} rounds A/B alternating, {requests} requests per run, "
               f"50 clients, server pinned to CPU {server_cpu}, redis-benchmark to CPU {client_cpu}; "
               f"{os.cpu_count()} CPUs, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}; "
-              f"redis-server {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}\n")
+              f"redis-server {subprocess.run([REDIS, '--version'], capture_output=True, text=True).stdout.split()[2]}\n")
     text = header + "\n" + "\n".join(lines) + "\n" + ("\n" + "\n".join(mem) + "\n" if mem else "")
     print(text)
     if a.record:
