@@ -90,6 +90,11 @@ ORACLE = os.path.normpath(os.path.join(ROOT, "..", "shared", "oracle", "redis-7.
 REDIS = ORACLE if os.path.exists(ORACLE) else "redis-server"
 
 
+def redis_version():
+    out = subprocess.run([REDIS, "--version"], capture_output=True, text=True).stdout.split()
+    return "redis-server " + out[2] if len(out) > 2 else REDIS
+
+
 def start_redis(server_cpu):
     return Server("redis", ["taskset", "-c", str(server_cpu), REDIS, "--save", "", "--appendonly", "no",
                             "--bind", "127.0.0.1"])
@@ -328,7 +333,7 @@ def main():
               f"`scripts/bench {' '.join(sys.argv[1:])}` — {a.rounds} rounds A/B alternating, {requests} requests per run, "
               f"50 clients, server pinned to CPU {server_cpu}, redis-benchmark to CPU {client_cpu}; "
               f"{os.cpu_count()} CPUs, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}; "
-              f"redis-server {subprocess.run([REDIS, '--version'], capture_output=True, text=True).stdout.split()[2]}\n")
+              f"compared with {redis_version()}\n")
     text = header + "\n" + "\n".join(lines) + "\n" + ("\n" + "\n".join(mem) + "\n" if mem else "")
     print(text)
     if a.record:
