@@ -42,7 +42,7 @@ public static unsafe class Blocking
         if (plan.TimeoutMs > 0 && plan.TimeoutMs > long.MaxValue - now)
         {
             Executor.Count(s.Home, spec, 0);
-            s.W.Error("ERR timeout is out of range");
+            s.W.Error(Errors.TimeoutOutOfRange);
             return false;
         }
         plan.Db = s.Client.Db;

@@ -14,8 +14,8 @@ namespace FastKv.Engine;
 public static class BlockingTimeout
 {
     public const string NotAFloat = "ERR timeout is not a float or out of range";
-    public const string OutOfRange = "ERR timeout is out of range";
-    public const string Negative = "ERR timeout is negative";
+    public const string OutOfRange = Errors.TimeoutOutOfRange;
+    public const string Negative = Errors.TimeoutNegative;
 
     /// <summary>The relative timeout in ms (0: forever), or false with Redis's error text.</summary>
     public static bool TryParseSeconds(ReadOnlySpan<byte> text, out long ms, out string? error)

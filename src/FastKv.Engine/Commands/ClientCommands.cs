@@ -36,7 +36,7 @@ public static unsafe class ClientCommands
     {
         if (!ConnectionCommands.ValidName(c.Arg(2)))
         {
-            c.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+            c.Error(Errors.BadClientName);
             return;
         }
         c.Client!.Name = c.Arg(2).Length == 0 ? null : c.ArgString(2);
@@ -195,7 +195,7 @@ public static unsafe class ClientCommands
         }
         if (ms < 0)
         {
-            c.Error("ERR timeout is negative");
+            c.Error(Errors.TimeoutNegative);
             return;
         }
         // As Redis's getTimeoutFromObjectOrReply: 0 stays 0, a deadline already past.

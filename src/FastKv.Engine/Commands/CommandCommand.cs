@@ -323,12 +323,12 @@ public static unsafe class CommandCommand
         keys = null;
         var t = c.Shard.Server.Commands;
         s = t.Find(c.Arg(2));
-        if (s == null) { c.Error("ERR Invalid command specified"); return false; }
+        if (s == null) { c.Error(Errors.InvalidCommand); return false; }
         int argc = c.Count - 2;
         if (s.Subcommands != null && argc >= 2)
         {
             s = CommandTable.FindSub(s, c.Arg(3));
-            if (s == null) { c.Error("ERR Invalid command specified"); return false; }
+            if (s == null) { c.Error(Errors.InvalidCommand); return false; }
         }
         if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return false; }
         // The target command's arguments start at argument 2 of COMMAND GETKEYS.

@@ -256,7 +256,7 @@ public static unsafe partial class KeyCommands
         ReadOnlySpan<byte> src = c.Arg(1), dst = c.Arg(2);
         if (srcDb == dstDb && src.SequenceEqual(dst))
         {
-            c.W.Error("ERR source and destination objects are the same");
+            c.W.Error(Errors.SameObject);
             return;
         }
         byte* e = KeyLookup.Read(c.Shard, srcDb, src);
@@ -279,7 +279,7 @@ public static unsafe partial class KeyCommands
     {
         if (!TryDbIndex(ref c, 2, out Database dst)) return;
         Database src = c.Db;
-        if (src == dst) { c.W.Error("ERR source and destination objects are the same"); return; }
+        if (src == dst) { c.W.Error(Errors.SameObject); return; }
         ReadOnlySpan<byte> key = c.Arg(1);
         byte* e = src.Find(key);
         if (e == null) { c.W.Integer(0); return; }

@@ -24,6 +24,7 @@ public static class Errors
     public const string NotPositive = "ERR value is out of range, must be positive";
     public const string OutOfRange = "ERR value is out of range";
     public const string CountNotPositive = "ERR count should be greater than 0";
+    public const string TimeoutOutOfRange = "ERR timeout is out of range";
     public const string TimeoutNegative = "ERR timeout is negative";
     public const string SameObject = "ERR source and destination objects are the same";
     public const string InvalidCursor = "ERR invalid cursor";
