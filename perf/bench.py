@@ -95,7 +95,13 @@ def redis_version():
     return "redis-server " + out[2] if len(out) > 2 else REDIS
 
 
+BASELINE = ""
+
+
 def start_redis(server_cpu):
+    if BASELINE:
+        # Another FastKv build in Redis's place, launched exactly as the FastKv under test: a before/after A/B.
+        return Server("redis", [BASELINE, "--threads", "1", "--thread-affinity", "yes", "--save", ""])
     return Server("redis", ["taskset", "-c", str(server_cpu), REDIS, "--save", "", "--appendonly", "no",
                             "--bind", "127.0.0.1"])
 
@@ -275,11 +281,13 @@ def main():
     ap.add_argument("--fastkv-arg", action="append", default=[],
                     help="extra server argument, repeatable (e.g. --fastkv-arg=--io-engine --fastkv-arg=uring)")
     ap.add_argument("--only", default="", help="run only workloads whose name matches this regular expression (e.g. 'P1$')")
+    ap.add_argument("--baseline", default="", help="a FastKv binary to run in Redis's place, launched the same way (before/after A/B)")
     ap.add_argument("--redis", default="", help="the redis-server binary to compare with (default: the 7.2.4 oracle when present)")
     a = ap.parse_args()
-    global REDIS
+    global REDIS, BASELINE
     if a.redis:
         REDIS = a.redis
+    BASELINE = a.baseline
     requests = a.requests or (100_000 if a.quick else 500_000)
     ncpu = os.cpu_count() or 1
     server_cpu, client_cpu = 0, 1 if ncpu > 1 else 0
@@ -333,7 +341,7 @@ def main():
               f"`scripts/bench {' '.join(sys.argv[1:])}` — {a.rounds} rounds A/B alternating, {requests} requests per run, "
               f"50 clients, server pinned to CPU {server_cpu}, redis-benchmark to CPU {client_cpu}; "
               f"{os.cpu_count()} CPUs, {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}; "
-              f"compared with {redis_version()}\n")
+              f"compared with {('FastKv baseline ' + BASELINE) if BASELINE else redis_version()}\n")
     text = header + "\n" + "\n".join(lines) + "\n" + ("\n" + "\n".join(mem) + "\n" if mem else "")
     print(text)
     if a.record:
