@@ -16,7 +16,7 @@ namespace FastKv.Server.Tests.Differential;
 /// oracle's list is cut to ours, and both are put in name order (Redis's order is its hash table's).
 /// COMMAND LIST names only commands Redis has, and COMMAND COUNT counts them.
 /// </summary>
-public class CommandDescriptionDifferentialTests(Oracle724AndTargetsFixture servers) : IClassFixture<Oracle724AndTargetsFixture>
+public class CommandDescriptionDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     public static IEnumerable<TheoryDataRow<int, int>> Cases()
     {
@@ -119,7 +119,7 @@ public class CommandDescriptionDifferentialTests(Oracle724AndTargetsFixture serv
     [MemberData(nameof(Cases))]
     public void CommandInfoOfEveryCommand_MatchesRedis(int threads, int protocol)
     {
-        using RespConnection oracle = Open(servers.Oracle, protocol);
+        using RespConnection oracle = Open(servers.Oracle.Server, protocol);
         using RespConnection target = Open(servers.TargetWithThreads(threads).Server, protocol);
         List<string> names = Names(target);
         var ours = new HashSet<string>(names, StringComparer.Ordinal);
@@ -140,7 +140,7 @@ public class CommandDescriptionDifferentialTests(Oracle724AndTargetsFixture serv
     [MemberData(nameof(Cases))]
     public void CommandDocsOfEveryCommand_MatchRedisExceptOurSummaries(int threads, int protocol)
     {
-        using RespConnection oracle = Open(servers.Oracle, protocol);
+        using RespConnection oracle = Open(servers.Oracle.Server, protocol);
         using RespConnection target = Open(servers.TargetWithThreads(threads).Server, protocol);
         List<string> names = Names(target);
         var ours = new HashSet<string>(names, StringComparer.Ordinal);
@@ -167,7 +167,7 @@ public class CommandDescriptionDifferentialTests(Oracle724AndTargetsFixture serv
     [MemberData(nameof(Cases))]
     public void GetKeysAndFlags_MatchRedis(int threads, int protocol)
     {
-        using RespConnection oracle = Open(servers.Oracle, protocol);
+        using RespConnection oracle = Open(servers.Oracle.Server, protocol);
         using RespConnection target = Open(servers.TargetWithThreads(threads).Server, protocol);
         string[][] lines =
         {
@@ -205,7 +205,7 @@ public class CommandDescriptionDifferentialTests(Oracle724AndTargetsFixture serv
     [InlineData(4)]
     public void CommandListAndCount_NameOnlyImplementedRedisCommands(int threads)
     {
-        using RespConnection oracle = Open(servers.Oracle, 2);
+        using RespConnection oracle = Open(servers.Oracle.Server, 2);
         using RespConnection target = Open(servers.TargetWithThreads(threads).Server, 2);
         List<string> ours = Names(target);
         var redis = new HashSet<string>(Names(oracle), StringComparer.Ordinal);

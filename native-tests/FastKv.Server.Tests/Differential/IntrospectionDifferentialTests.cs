@@ -11,7 +11,7 @@ namespace FastKv.Server.Tests.Differential;
 /// NO-TOUCH, OBJECT FREQ / IDLETIME / REFCOUNT, SLOWLOG, MEMORY DOCTOR, TIME and RANDOMKEY (which picks
 /// its shard by itself), at --threads 1 and 4. Byte for byte where the reply does not depend on the clock.
 /// </summary>
-public class IntrospectionDifferentialTests(Oracle724AndTargetsFixture servers) : IClassFixture<Oracle724AndTargetsFixture>
+public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     sealed class Pair(ServerProcess oracle, ServerProcess target) : IDisposable
     {
@@ -33,7 +33,7 @@ public class IntrospectionDifferentialTests(Oracle724AndTargetsFixture servers) 
         }
     }
 
-    Pair Open(int threads) => new(servers.Oracle, servers.TargetWithThreads(threads).Server);
+    Pair Open(int threads) => new(servers.Oracle.Server, servers.TargetWithThreads(threads).Server);
 
     [Theory]
     [InlineData(1)]

@@ -11,9 +11,6 @@ public enum ServerKind
 
     /// <summary>The server under test: FastKv, or redis-server when FASTKV_TEST_TARGET=redis.</summary>
     Target,
-
-    /// <summary>Redis 7.2.4, the version FastKv targets (<see cref="Oracle72"/>): for behaviour 7.0 does not have.</summary>
-    Redis72,
 }
 
 /// <summary>How to launch a server: the program and the arguments that come before the server's own.</summary>
@@ -42,8 +39,6 @@ public static class ServerLocator
 
     public static LaunchCommand Resolve(ServerKind kind)
     {
-        if (kind == ServerKind.Redis72)
-            return new LaunchCommand(Oracle72.Require(FindSolutionRoot()), [], IsRedis: true);
         if (kind == ServerKind.Redis || TargetIsRedis)
             return new LaunchCommand(RequireOracle(), [], IsRedis: true);
         return ResolveFastKv();

@@ -12,11 +12,11 @@ namespace FastKv.Server.Tests.Sessions;
 /// and NO-TOUCH against Redis 7.2.4, byte for byte where the reply does not carry ids, ports or times, and field by
 /// field (flags, qbuf, cmd, multi) where it does; --threads 1 and 4.
 /// </summary>
-public class ClientCommandDifferentialTests(Oracle72AndTargetsFixture servers) : IClassFixture<Oracle72AndTargetsFixture>
+public class ClientCommandDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     public static IEnumerable<TheoryDataRow<int>> Threads() => [new(1), new(4)];
 
-    sealed class Pair(Oracle72AndTargetsFixture servers, int threads) : System.IDisposable
+    sealed class Pair(OracleAndTargetsFixture servers, int threads) : System.IDisposable
     {
         readonly List<RespConnection> open = new();
         public readonly string Context = $"--threads {threads}";

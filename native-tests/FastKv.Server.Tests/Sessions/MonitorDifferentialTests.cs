@@ -13,7 +13,7 @@ namespace FastKv.Server.Tests.Sessions;
 /// AUTH and HELLO credentials redacted, admin commands and refused commands hidden, a transaction shown as MULTI,
 /// its commands, EXEC. With four shards the keys live on every shard, and no line of internal shard work appears.
 /// </summary>
-public class MonitorDifferentialTests(Oracle72AndTargetsFixture servers) : IClassFixture<Oracle72AndTargetsFixture>
+public class MonitorDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     public static IEnumerable<TheoryDataRow<int>> Threads() => [new(1), new(4)];
 

@@ -11,7 +11,7 @@ namespace FastKv.Server.Tests.Sessions;
 /// in Redis 7.2 ("publish to self inside multi", "unsubscribe inside multi, and publish to self"). Compared byte
 /// for byte with Redis 7.2.4, with one shard and with four (where keys live on other shards than the client).
 /// </summary>
-public class SelfPushOrderTests(Oracle72AndTargetsFixture servers) : IClassFixture<Oracle72AndTargetsFixture>
+public class SelfPushOrderTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     public static IEnumerable<TheoryDataRow<int>> Threads() => [new(1), new(4)];
 
