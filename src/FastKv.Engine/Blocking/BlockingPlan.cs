@@ -144,8 +144,7 @@ public sealed class BlockingPlan
     static byte[] Encode(params byte[][] items)
     {
         var o = new OutputBuffer();
-        RespEncode.Header(o, (byte)'*', items.Length);
-        foreach (var it in items) RespEncode.Bulk(o, it);
+        RespEncode.Command(o, items);
         return o.Written.ToArray();
     }
 

@@ -23,8 +23,7 @@ public static class SubCommand
 {
     public static void Add(RemoteRequest r, params byte[][] items)
     {
-        RespEncode.Header(r.Request, (byte)'*', items.Length);
-        foreach (var it in items) RespEncode.Bulk(r.Request, it);
+        RespEncode.Command(r.Request, items);
         r.Commands++;
     }
 

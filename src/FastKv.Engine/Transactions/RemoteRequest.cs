@@ -151,10 +151,10 @@ public static class RespEncode
         o.Advance(v.Length + 2);
     }
 
-    public static void Bulk(OutputBuffer o, string ascii)
+    /// <summary>A command given as its arguments, as one RESP array.</summary>
+    public static void Command(OutputBuffer o, byte[][] items)
     {
-        Span<byte> tmp = ascii.Length <= 256 ? stackalloc byte[ascii.Length] : new byte[ascii.Length];
-        for (int i = 0; i < ascii.Length; i++) tmp[i] = (byte)ascii[i];
-        Bulk(o, tmp);
+        Header(o, (byte)'*', items.Length);
+        foreach (var it in items) Bulk(o, it);
     }
 }

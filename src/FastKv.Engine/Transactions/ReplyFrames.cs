@@ -63,18 +63,6 @@ public static class ReplyFrames
         return n;
     }
 
-    /// <summary>The payload of a bulk reply, or null for a null reply.</summary>
-    public static bool TryBulk(ReadOnlySpan<byte> frame, out ReadOnlySpan<byte> payload)
-    {
-        payload = default;
-        if (frame.Length == 0 || frame[0] != (byte)'$') return false;
-        int pos = 0;
-        long n = LineNumber(frame, ref pos);
-        if (n < 0) return false;
-        payload = frame.Slice(pos, (int)n);
-        return true;
-    }
-
     public static bool IsError(ReadOnlySpan<byte> frame) => frame.Length > 0 && frame[0] == (byte)'-';
 
     /// <summary>Position of the first element of an aggregate reply, and its element count.</summary>
