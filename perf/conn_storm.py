@@ -13,23 +13,15 @@ to the other one):
 Both servers get --maxclients 2N so the storm is never refused, and no persistence. Ratios are
 FastKv / Redis. Take the machine's benchmark lock around a run:
 
-  flock /tmp/fastkv-bench.lock perf/conn_storm.py --fastkv artifacts/publish/aot/fastkv-server
+  perf/conn_storm.py --fastkv artifacts/publish/aot/fastkv-server
 
 Usage: conn_storm.py [--fastkv PATH] [--redis PATH] [--threads N] [--conns N] [--rounds R]
                      [--only connect|memory] [--settle S] [--record]
 """
 import argparse, datetime, os, resource, socket, statistics, subprocess, sys, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ORACLE = os.path.join(os.path.dirname(ROOT), "shared", "oracle", "redis-7.2.4", "redis-server")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import ROOT, ORACLE, free_port  # noqa: E402  (one place for the paths and the port picker)
 
 
 def rss_bytes(pid):

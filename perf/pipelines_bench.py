@@ -9,7 +9,7 @@ alternate the order of the servers. Reported: throughput, p50/p99 and requests p
 
 Usage, after `scripts/publish`, `dotnet build -c Release src/FastKv.Server perf/FastKv.PipelinesPrototype` and
 `dotnet publish perf/FastKv.PipelinesPrototype -c Release -r linux-x64 -p:PublishAot=true -o artifacts/publish/pipelines-prototype`:
-  flock /tmp/fastkv-bench.lock python3 perf/pipelines_bench.py [--rounds N] [--requests N]
+  python3 perf/pipelines_bench.py [--rounds N] [--requests N]
 """
 import argparse, datetime, os, statistics, subprocess, sys
 
@@ -57,7 +57,7 @@ def main():
             lines.append(f"| {w['name']} | {s} | {m['rps']:.0f} | {m['p50']:.3f} | {m['p99']:.3f} | {m['ops_per_cpu']:.0f} | {m['util']:.0%} |")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"### {datetime.date.today().isoformat()} commit {commit}: epoll loop vs Pipelines.Sockets.Unofficial front end\n")
-    print(f"`flock /tmp/fastkv-bench.lock python3 perf/pipelines_bench.py {' '.join(sys.argv[1:])}`: {a.rounds} rounds, "
+    print(f"`python3 perf/pipelines_bench.py {' '.join(sys.argv[1:])}`: {a.rounds} rounds, "
           f"{a.requests} requests per run, 50 clients, medians\n")
     print("\n".join(lines))
 
