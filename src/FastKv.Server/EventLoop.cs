@@ -341,11 +341,12 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         c.Closed = true;
         // Its buffers go back to the shard's chunk pool (native memory): nothing for the GC to collect.
         c.Session.Close();
+        // Out of CLIENT LIST before the peer can see the close, as Redis's freeClient unlinks before it closes.
+        server.Clients.TryRemove(c.Client.Id, out _);
         // close() takes the socket out of the epoll set too (no other descriptor refers to it): no EPOLL_CTL_DEL.
         Libc.close(c.Fd);
         if (c.Fd < byFd.Length && byFd[c.Fd] == c) byFd[c.Fd] = null;
         RemoveFromAll(c);
-        server.Clients.TryRemove(c.Client.Id, out _);
     }
 
     /// <summary>Swap-removes from the list of connections in O(1) (a storm closes thousands at once).</summary>
