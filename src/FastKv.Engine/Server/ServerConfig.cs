@@ -42,6 +42,16 @@ public sealed class ServerConfig
     public long SlowlogSlowerThan = 10000;
     public int SlowlogMaxLen = 128;
     public string MaxMemoryPolicy = "noeviction";
+    /// <summary>maxmemory-policy, parsed (read before every command while maxmemory is set).</summary>
+    public EvictionPolicy Policy;
+    /// <summary>maxmemory-samples: keys sampled per database each time the eviction pool is refilled.</summary>
+    public int MaxMemorySamples = 5;
+    /// <summary>maxmemory-eviction-tenacity (0-100): how long one command may spend evicting (Redis's formula).</summary>
+    public int EvictionTenacity = 10;
+    /// <summary>lfu-log-factor: how slowly the LFU log counter climbs.</summary>
+    public int LfuLogFactor = 10;
+    /// <summary>lfu-decay-time: minutes per step the LFU counter decays; 0 never decays.</summary>
+    public int LfuDecayTime = 1;
     public bool ThreadAffinity;
     // Encoding thresholds of the collection types (DESIGN.md section 5).
     public long HashMaxListpackEntries = 512;
@@ -93,8 +103,9 @@ public sealed class ServerConfig
         Add("proto-max-bulk-len", "536870912", v => Memory(v, 1024 * 1024, long.MaxValue, x => ProtoMaxBulkLen = x));
         Add("client-query-buffer-limit", "1073741824", v => Memory(v, 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x));
         Add("maxmemory", "0", v => Memory(v, 0, long.MaxValue, x => MaxMemory = x));
-        Add("maxmemory-policy", "noeviction", v => Enum(v, new[] { "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction" }, s => MaxMemoryPolicy = s));
-        Add("maxmemory-samples", "5", v => Int(v, 1, 64, _ => { }));
+        Add("maxmemory-policy", "noeviction", v => Enum(v, EvictionPolicies.Names, s => { MaxMemoryPolicy = s; Policy = EvictionPolicies.Parse(s); }));
+        Add("maxmemory-samples", "5", v => Int(v, 1, 64, x => MaxMemorySamples = (int)x));
+        Add("maxmemory-eviction-tenacity", "10", v => Int(v, 0, 100, x => EvictionTenacity = (int)x));
         Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
         Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
         Add("slowlog-max-len", "128", v => Int(v, 0, int.MaxValue, x => SlowlogMaxLen = (int)x));
@@ -127,8 +138,8 @@ public sealed class ServerConfig
         Alias("list-max-ziplist-size", "list-max-listpack-size");
         Add("list-compress-depth", "0", v => Int(v, 0, int.MaxValue, _ => { }));
         Add("io-threads", "1", v => Int(v, 1, 128, _ => { }), immutable: true);
-        Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, _ => { }));
-        Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, _ => { }));
+        Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, x => LfuLogFactor = (int)x));
+        Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, x => LfuDecayTime = (int)x));
         Add("active-expire-effort", "1", v => Int(v, 1, 10, _ => { }));
         Add("latency-monitor-threshold", "0", v => Int(v, 0, long.MaxValue, x => LatencyMonitorThreshold = x));
         Add("latency-tracking", "yes", v => Bool(v, b => LatencyTracking = b));
