@@ -125,6 +125,40 @@ public sealed unsafe partial class KeyTable
         return NthEntry((long)(NextRandom(ref rngState) % (ulong)_count));
     }
 
+    /// <summary>
+    /// A random entry that has an expiry (volatile-* eviction), or null when none is found. First version: random
+    /// entries filtered by their expiry flag, then a walk from a random segment; it still looks at keys without a
+    /// TTL, which a per-segment TTL count will let it skip.
+    /// </summary>
+    public byte* RandomExpiringEntry(ref ulong rngState)
+    {
+        Debug.Assert(_dir != null, "table disposed");
+        if (_count == 0) return null;
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            byte* e = RandomEntry(ref rngState);
+            if (e != null && KeyEntry.HasExpire(e)) return e;
+        }
+        nuint len = (nuint)1 << _globalDepth;
+        nuint start = (nuint)(NextRandom(ref rngState) & (ulong)(len - 1));
+        for (nuint k = 0; k < len; k++)
+        {
+            byte* seg = _dir[(start + k) & (len - 1)];
+            for (int b = 0; b < BucketsPerSegment; b++)
+            {
+                byte* bucket = Bucket(seg, b);
+                uint occupied = OccupiedMask(bucket);
+                while (occupied != 0)
+                {
+                    int i = BitOperations.TrailingZeroCount(occupied);
+                    occupied &= occupied - 1;
+                    if (KeyEntry.HasExpire(Slots(bucket)[i])) return Slots(bucket)[i];
+                }
+            }
+        }
+        return null;
+    }
+
     /// <summary>The entry at position <paramref name="n"/> (0-based, below Count) in directory and bucket order.</summary>
     byte* NthEntry(long n)
     {
