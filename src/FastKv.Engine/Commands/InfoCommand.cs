@@ -173,7 +173,7 @@ public static class InfoCommand
                 F("instantaneous_ops_per_sec", 0);
                 F("total_net_input_bytes", Sum(sh => sh.Stats.NetInputBytes));
                 F("total_net_output_bytes", Sum(sh => sh.Stats.NetOutputBytes));
-                // No replicas, forks, MIGRATE connections, defragmentation or client eviction yet: those count zero.
+                // No replicas, forks, MIGRATE connections or defragmentation yet: those count zero.
                 F("total_net_repl_input_bytes", 0);
                 F("total_net_repl_output_bytes", 0);
                 F("rejected_connections", s.RejectedConnections);
@@ -183,7 +183,7 @@ public static class InfoCommand
                 F("expired_keys", Sum(sh => sh.Stats.ExpiredKeys));
                 F("expired_stale_perc", "0.00");
                 F("evicted_keys", 0);
-                F("evicted_clients", 0);
+                F("evicted_clients", Sum(sh => sh.Stats.EvictedClients));
                 F("keyspace_hits", Sum(sh => sh.Stats.KeyspaceHits));
                 F("keyspace_misses", Sum(sh => sh.Stats.KeyspaceMisses));
                 F("pubsub_channels", s.PubSub.ChannelCount);
