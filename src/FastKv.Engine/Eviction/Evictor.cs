@@ -202,11 +202,24 @@ public sealed unsafe class Evictor
     /// <summary>Samples maxmemory-samples keys of one database into the pool, scored as the policy says.</summary>
     void Populate(Database db, EvictionPolicy policy, bool allKeys)
     {
-        int samples = shard.Server.Config.MaxMemorySamples;
-        for (int i = 0; i < samples; i++)
+        const int MaxSamples = 64; // maxmemory-samples' upper bound
+        // Entry pointers, valid while the table is unchanged: nothing below writes to it, and Offer copies the keys.
+        byte** sample = stackalloc byte*[MaxSamples];
+        int samples = Math.Min(shard.Server.Config.MaxMemorySamples, MaxSamples);
+        int n;
+        if (allKeys) n = db.Table.Sample(sample, samples, ref shard.Rng);
+        else
         {
-            byte* e = allKeys ? db.Table.RandomEntry(ref shard.Rng) : db.Table.RandomExpiringEntry(ref shard.Rng);
-            if (e == null) return;
+            for (n = 0; n < samples; n++)
+            {
+                byte* e = db.Table.RandomExpiringEntry(ref shard.Rng);
+                if (e == null) break;
+                sample[n] = e;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            byte* e = sample[i];
             ulong score;
             if ((policy & EvictionPolicy.Lru) != 0) score = (ulong)AccessClock.IdleMillis(shard, KeyEntry.Lru(e));
             else if ((policy & EvictionPolicy.Lfu) != 0) score = 255 - AccessClock.LfuDecayed(shard, KeyEntry.Lru(e));
