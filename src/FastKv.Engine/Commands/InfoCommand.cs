@@ -38,13 +38,20 @@ public static class InfoCommand
         c.W.Verbatim(Encoding.UTF8.GetBytes(sb.ToString()), "txt");
     }
 
+    /// <summary>Redis's bytesToHuman: bytes below 1K, then K, M, G, T, P with two decimals, and bytes again beyond.</summary>
     static string Human(long bytes)
     {
         double b = bytes;
-        if (b < 1024) return bytes + "B";
-        if (b < 1024 * 1024) return (b / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "K";
-        if (b < 1024.0 * 1024 * 1024) return (b / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "M";
-        return (b / 1024 / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "G";
+        const double K = 1024;
+        if (b < K) return bytes + "B";
+        string[] units = { "K", "M", "G", "T", "P" };
+        double scale = K;
+        foreach (string unit in units)
+        {
+            if (b < scale * K) return (b / scale).ToString("0.00", CultureInfo.InvariantCulture) + unit;
+            scale *= K;
+        }
+        return bytes + "B";
     }
 
     static long Rss()
