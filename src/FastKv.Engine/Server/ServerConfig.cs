@@ -106,7 +106,7 @@ public sealed class ServerConfig
         Add("client-query-buffer-limit", "1073741824", v => Memory(v, 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x));
         Add("maxmemory", "0", v => UnsignedMemory(v, x => MaxMemory = x > long.MaxValue ? long.MaxValue : (long)x));
         Add("maxmemory-policy", "noeviction", v => Enum(v, EvictionPolicies.Names, s => { MaxMemoryPolicy = s; Policy = EvictionPolicies.Parse(s); }));
-        Add("maxmemory-samples", "5", v => Int(v, 1, 64, x => MaxMemorySamples = (int)x));
+        Add("maxmemory-samples", "5", v => Int(v, 1, int.MaxValue, x => MaxMemorySamples = (int)x));
         Add("maxmemory-eviction-tenacity", "10", v => Int(v, 0, 100, x => EvictionTenacity = (int)x));
         Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
         Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
