@@ -43,6 +43,13 @@ public static class CommandGate
         }
         if (s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
         {
+            // Redis's rejectCommand: a refused EXEC aborts the transaction, naming the error; anything else gets it plainly.
+            if (spec.InMulti == MultiRole.Exec && client.Multi is { Queuing: true } multi)
+            {
+                multi.Discard(s.Home);
+                w.Error(Errors.ExecAbortBecause + Errors.Oom);
+                return Verdict.Refused;
+            }
             w.Error(Errors.Oom);
             return Refuse(client);
         }
