@@ -15,6 +15,8 @@ public sealed class ConfigParam
     public bool Immutable;
     /// <summary>For an old name (hash-max-ziplist-entries): the parameter it stands for.</summary>
     public ConfigParam? AliasOf;
+    /// <summary>A yes/no parameter: accepted in any case, read back in lower case as Redis does.</summary>
+    public bool IsBool;
 }
 
 /// <summary>
@@ -103,9 +105,9 @@ public sealed class ServerConfig
         Add("requirepass", "", v => { RequirePass = v.Length == 0 ? null : v; return null; });
         Add("proto-max-bulk-len", "536870912", v => Memory(v, 1024 * 1024, long.MaxValue, x => ProtoMaxBulkLen = x));
         Add("client-query-buffer-limit", "1073741824", v => Memory(v, 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x));
-        Add("maxmemory", "0", v => Memory(v, 0, long.MaxValue, x => MaxMemory = x));
+        Add("maxmemory", "0", v => UnsignedMemory(v, x => MaxMemory = x > long.MaxValue ? long.MaxValue : (long)x));
         Add("maxmemory-policy", "noeviction", v => Enum(v, EvictionPolicies.Names, s => { MaxMemoryPolicy = s; Policy = EvictionPolicies.Parse(s); }));
-        Add("maxmemory-samples", "5", v => Int(v, 1, 64, x => MaxMemorySamples = (int)x));
+        Add("maxmemory-samples", "5", v => Int(v, 1, int.MaxValue, x => MaxMemorySamples = (int)x));
         Add("maxmemory-eviction-tenacity", "10", v => Int(v, 0, 100, x => EvictionTenacity = (int)x));
         Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
         Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
@@ -177,7 +179,7 @@ public sealed class ServerConfig
 
     internal void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
     {
-        var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable };
+        var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable, IsBool = def is "yes" or "no" };
         all.Add(p);
         byName[name] = p;
         apply(def);
@@ -210,6 +212,8 @@ public sealed class ServerConfig
             {
                 "client-output-buffer-limit" => OutputBufferLimits.Format(),
                 "maxmemory-clients" => FormatMemoryOrPercent(MaxMemoryClients),
+                "maxmemory-policy" => MaxMemoryPolicy,
+                _ when p.IsBool => value.ToLowerInvariant(),
                 _ => Normalize(p.Name, value),
             };
         return err;
@@ -217,8 +221,9 @@ public sealed class ServerConfig
 
     static string Normalize(string name, string value) => name switch
     {
-        "proto-max-bulk-len" or "client-query-buffer-limit" or "maxmemory" or "repl-backlog-size"
+        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size"
             => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
+        "maxmemory" => TryMemoryUnsigned(value, out ulong u) ? u.ToString(CultureInfo.InvariantCulture) : value,
         "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,
         _ => value,
     };
@@ -291,18 +296,53 @@ public sealed class ServerConfig
         return null;
     }
 
-    /// <summary>Redis memory values: 100, 1k (1000), 1kb (1024), m, mb, g, gb; case-insensitive.</summary>
+    /// <summary>An unsigned memory value (maxmemory: 0 to 2^64-1, as Redis's unsigned long long config).</summary>
+    static string? UnsignedMemory(string v, Action<ulong> set)
+    {
+        if (!TryMemoryUnsigned(v, out ulong x)) return "argument must be a memory value";
+        set(x);
+        return null;
+    }
+
+    /// <summary>A memory value as a signed 64-bit number: above 2^63-1 it is negative, so range checks refuse it as Redis's do.</summary>
     public static bool TryMemory(string v, out long value)
     {
+        bool ok = TryMemoryUnsigned(v, out ulong u);
+        value = unchecked((long)u);
+        return ok;
+    }
+
+    /// <summary>
+    /// Redis's memory values (memtoull): digits, then nothing or a unit b, k (1000), kb (1024), m, mb, g, gb in any
+    /// case. As Redis: no digits read as 0 ("" and "k" are 0), too many digits saturate at 2^64-1, and the unit's
+    /// product wraps; a sign, a space or any other suffix is refused.
+    /// </summary>
+    public static bool TryMemoryUnsigned(string v, out ulong value)
+    {
         value = 0;
-        string s = v.ToLowerInvariant();
-        long mul = 1;
-        string[] units = { "kb", "mb", "gb", "k", "m", "g", "b" };
-        long[] muls = { 1024, 1024 * 1024, 1024L * 1024 * 1024, 1000, 1000 * 1000, 1000L * 1000 * 1000, 1 };
-        for (int i = 0; i < units.Length; i++)
-            if (s.EndsWith(units[i], StringComparison.Ordinal)) { mul = muls[i]; s = s[..^units[i].Length]; break; }
-        if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
-        value = n * mul;
+        int digits = 0;
+        while (digits < v.Length && char.IsAsciiDigit(v[digits])) digits++;
+        if (digits >= 128) return false;
+        ulong mul;
+        switch (v.Substring(digits).ToLowerInvariant())
+        {
+            case "": case "b": mul = 1; break;
+            case "k": mul = 1000; break;
+            case "kb": mul = 1024; break;
+            case "m": mul = 1000 * 1000; break;
+            case "mb": mul = 1024 * 1024; break;
+            case "g": mul = 1000UL * 1000 * 1000; break;
+            case "gb": mul = 1024UL * 1024 * 1024; break;
+            default: return false;
+        }
+        ulong n = 0;
+        for (int i = 0; i < digits; i++)
+        {
+            ulong d = (ulong)(v[i] - '0');
+            if (n > (ulong.MaxValue - d) / 10) { n = ulong.MaxValue; break; }
+            n = n * 10 + d;
+        }
+        value = unchecked(n * mul);
         return true;
     }
 
