@@ -277,8 +277,9 @@ public unsafe class EvictionTests
         h.Run(EngineHarness.Command("MULTI"));
         h.Run(EngineHarness.Command("SET", "a", "b"));
         Assert.Null(h.Server.Config.Set("maxmemory", "1")); // as another client would
-        Assert.Equal(oom, h.Run(EngineHarness.Command("EXEC")));
-        Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("DISCARD")));
+        // Redis's rejectCommand on EXEC: the transaction is discarded, naming the error.
+        Assert.Equal("-EXECABORT Transaction discarded because of: " + oom.Substring(1), h.Run(EngineHarness.Command("EXEC")));
+        Assert.Equal("-ERR DISCARD without MULTI\r\n", h.Run(EngineHarness.Command("DISCARD")));
         Assert.Equal(":0\r\n", h.Run(EngineHarness.Command("EXISTS", "a")));
     }
 

@@ -403,7 +403,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             FlushQueued();
         }
         // Over maxmemory: this shard goes on freeing its share between requests (Redis's evictionTimeProc).
-        if (server.Config.MaxMemory != 0) shard.Evictor.Perform();
+        shard.Evictor.Tick();
         if (now >= nextExpiryMs)
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;

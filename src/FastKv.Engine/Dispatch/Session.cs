@@ -69,6 +69,9 @@ public sealed class Session : ILockWaiter
 
     public int BufferedInput => end - start;
 
+    /// <summary>Commands of this pass are gathered for other shards and have not been sent yet.</summary>
+    public bool BatchOpen => replies.BatchOpen;
+
     /// <summary>Memory the query buffer holds now (native; none while every byte read is parsed).</summary>
     public long InputMemory => input.MemoryBytes;
 
@@ -198,6 +201,8 @@ public sealed class Session : ILockWaiter
                 return false;
             case Verdict.Transaction:
                 return Transaction(spec!, buf, before, consumed);
+            case Verdict.AfterBatch:
+                return false; // the batch leaves at the end of the pass; the gate sees this command again after it
         }
         return RunOrRoute(spec!, buf, before, consumed);
     }
