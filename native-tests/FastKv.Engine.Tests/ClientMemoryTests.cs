@@ -88,6 +88,7 @@ public class ClientMemoryTests
         Assert.Equal(-1, s1.ClientMemory.BucketToEvict()); // only its own total is published yet: under
         Assert.Equal(-1, s0.ClientMemory.BucketToEvict()); // over, but shard 1 holds the larger client
         Assert.Equal(large.Client.MemoryBucket, s1.ClientMemory.BucketToEvict());
+        Assert.Equal(1, h.Server.ClientEvictionTurn); // shard 1 evicts; nobody else may until it is done
         Assert.Equal(-1, s0.ClientMemory.BucketToEvict());
 
         // NO-EVICT: still counted (the sum stays over), no longer a candidate: the other shard's client goes.
@@ -105,6 +106,7 @@ public class ClientMemoryTests
         Assert.True(s1.ClientMemory.Total < 2 << 20);
         Assert.Equal(-1, s0.ClientMemory.BucketToEvict());
         Assert.Equal(-1, s1.ClientMemory.BucketToEvict());
+        Assert.Equal(-1, h.Server.ClientEvictionTurn);
 
         // Back to 0: measuring stops and totals clear.
         Assert.Null(h.Server.Config.Set("maxmemory-clients", "0"));

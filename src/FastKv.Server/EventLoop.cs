@@ -387,7 +387,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 Client cl = all[i].Client;
                 if (cl.MemoryBucket == bucket && (victim == null || cl.TrackedMemory > victim.Client.TrackedMemory)) victim = all[i];
             }
-            if (victim == null) return; // the counts say otherwise: never spin on it
+            if (victim == null)
+            {
+                m.EndTurn(); // the counts say otherwise: never spin on it
+                return;
+            }
             shard.Stats.EvictedClients++;
             Close(victim);
         }

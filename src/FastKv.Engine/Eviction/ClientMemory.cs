@@ -23,8 +23,9 @@ namespace FastKv.Engine;
 /// in a padded slot (one atomic write, so a reader never sees a total and a bucket from different moments). The
 /// shard whose bucket is highest (the lowest id among equals) evicts from that bucket, the largest of its clients
 /// there first, while the sum of every shard's total is at or over the limit; another shard that sees the sum over
-/// wakes it. As in Redis, the sum counts NO-EVICT clients' memory too, so a huge NO-EVICT client gets the others
-/// evicted.
+/// wakes it. One shard evicts at a time (a turn taken with a compare-and-swap, only while over the limit), so two
+/// shards never evict for the same excess. As in Redis, the sum counts NO-EVICT clients' memory too, so a huge
+/// NO-EVICT client gets the others evicted.
 /// </para>
 /// <para>
 /// <b>When.</b> Redis evicts before each command and before each sleep. A shard decides once per loop iteration,
@@ -177,34 +178,68 @@ public sealed class ClientMemory
     /// <summary>
     /// Once per loop iteration while <see cref="On"/>: the bucket this shard must evict a client from now, or -1
     /// (under the limit, nothing evictable anywhere, or another shard holds the largest clients: that one is woken).
-    /// The loop evicts the largest of its clients in the bucket, then asks again.
+    /// The loop evicts the largest of its clients in the bucket, then asks again. Shards take turns
+    /// (<see cref="ServerState.ClientEvictionTurn"/>): the one whose turn it is decides on totals every earlier
+    /// evictor published before it let go, so two shards never both evict for the same excess. A shard keeps its
+    /// turn until this returns -1 (or <see cref="EndTurn"/>).
     /// </summary>
     public int BucketToEvict()
     {
         Publish();
+        if (!Decide(out int bucket, out Shard? evictor)) return EndTurn();
+        if (evictor != shard)
+        {
+            EndTurn();
+            Wake(evictor!);
+            return -1;
+        }
+        ServerState server = shard.Server;
+        if (Volatile.Read(ref server.ClientEvictionTurn) != shard.Id)
+        {
+            // Another shard is evicting: it wakes this one if the largest clients are here once it is done.
+            if (Interlocked.CompareExchange(ref server.ClientEvictionTurn, shard.Id, -1) != -1) return -1;
+            if (!Decide(out bucket, out evictor) || evictor != shard) return EndTurn();
+        }
+        return bucket;
+    }
+
+    /// <summary>Over the limit: the highest bucket holding an evictable client and the first shard holding one there.</summary>
+    bool Decide(out int bucket, out Shard? evictor)
+    {
+        bucket = -1;
+        evictor = null;
         long limit = Limit(config);
-        if (limit == 0) return -1;
+        if (limit == 0) return false;
         long sum = 0;
-        int best = -1;
-        Shard? evictor = null;
         foreach (Shard s in shard.Server.Shards)
         {
             long word = Volatile.Read(ref s.ClientMemory.published.Value);
             sum += word & BytesMask;
-            int bucket = (int)(word >>> BucketShift) - 1;
-            if (bucket > best)
+            int b = (int)(word >>> BucketShift) - 1;
+            if (b > bucket)
             {
-                best = bucket;
+                bucket = b;
                 evictor = s;
             }
         }
-        if (sum < limit || evictor == null) return -1; // under, or over with no evictable client (Redis logs it)
-        if (evictor == shard) return best;
-        if (lastWakeMs != shard.NowMs)
+        return sum >= limit && evictor != null; // over with no evictable client: Redis logs it and goes on
+    }
+
+    /// <summary>Gives the turn back if this shard holds it (its last eviction is published already); returns -1.</summary>
+    public int EndTurn()
+    {
+        if (shard.Server.ClientEvictionTurn == shard.Id)
         {
-            lastWakeMs = shard.NowMs;
-            evictor.Mailbox.Waker?.Wake();
+            Publish();
+            Volatile.Write(ref shard.Server.ClientEvictionTurn, -1);
         }
         return -1;
+    }
+
+    void Wake(Shard evictor)
+    {
+        if (lastWakeMs == shard.NowMs) return;
+        lastWakeMs = shard.NowMs;
+        evictor.Mailbox.Waker?.Wake();
     }
 }
