@@ -301,4 +301,29 @@ public unsafe class EvictionTests
         Assert.Contains("__keyevent@0__:evicted watched", events);
         Assert.Equal(1, Evicted(h));
     }
+
+    /// <summary>Evicting a hash of 300k fields takes well over a millisecond: LATENCY records Redis's two events.</summary>
+    [Fact]
+    public void SlowEviction_IsALatencyEvent()
+    {
+        using var h = New();
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-random"));
+        h.Run(EngineHarness.Command("CONFIG", "SET", "latency-monitor-threshold", "1"));
+        for (int b = 0; b < 300; b++)
+        {
+            var args = new List<string> { "HSET", "big" };
+            for (int i = 0; i < 1000; i++)
+            {
+                args.Add("field:" + (b * 1000 + i));
+                args.Add("value-" + i);
+            }
+            h.Run(EngineHarness.Command(args.ToArray()));
+        }
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", I(h.Server.UsedMemory() / 2)));
+        Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("SET", "small", "v")));
+        Assert.Equal(":0\r\n", h.Run(EngineHarness.Command("EXISTS", "big")));
+        string latest = h.Run(EngineHarness.Command("LATENCY", "LATEST"));
+        Assert.Contains("eviction-del", latest);
+        Assert.Contains("eviction-cycle", latest);
+    }
 }

@@ -170,6 +170,12 @@ public sealed unsafe class Evictor
         }
         Pending = result == EvictResult.Running && freed < toFree;
         Publish();
+        long threshold = cfg.LatencyMonitorThreshold;
+        if (threshold != 0 && evicted > 0)
+        {
+            long ms = (Stopwatch.GetTimestamp() - start) * 1000 / Stopwatch.Frequency;
+            if (ms >= threshold) shard.Server.Latency.Add("eviction-cycle", ms, shard.NowMs);
+        }
         return result;
     }
 
@@ -300,7 +306,15 @@ public sealed unsafe class Evictor
     /// </summary>
     void Evict(Database db, ReadOnlySpan<byte> key, ulong h)
     {
+        long threshold = shard.Server.Config.LatencyMonitorThreshold;
+        long t0 = threshold != 0 ? Stopwatch.GetTimestamp() : 0;
         db.DeleteEvicted(key, h);
+        if (threshold != 0)
+        {
+            // Freeing a large value is the slow part of an eviction (LATENCY DOCTOR's advice names it).
+            long ms = (Stopwatch.GetTimestamp() - t0) * 1000 / Stopwatch.Frequency;
+            if (ms >= threshold) shard.Server.Latency.Add("eviction-del", ms, shard.NowMs);
+        }
         EvictedKeys++;
         if (shard.Events.Active) shard.Events.Modified(db.Index, key, NotifyClass.Evicted, "evicted"u8);
     }
