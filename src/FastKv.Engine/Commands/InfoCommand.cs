@@ -210,7 +210,7 @@ public static class InfoCommand
                 F("instantaneous_ops_per_sec", 0);
                 F("total_net_input_bytes", Sum(sh => sh.Stats.NetInputBytes));
                 F("total_net_output_bytes", Sum(sh => sh.Stats.NetOutputBytes));
-                // No replicas, forks, MIGRATE connections, defragmentation or client eviction yet: those count zero.
+                // No replicas, forks, MIGRATE connections or defragmentation yet: those count zero.
                 F("total_net_repl_input_bytes", 0);
                 F("total_net_repl_output_bytes", 0);
                 // Rates, event-loop timings and per-read counts are not measured yet; tools read their presence.
@@ -227,7 +227,7 @@ public static class InfoCommand
                 F("expired_time_cap_reached_count", 0);
                 F("expire_cycle_cpu_milliseconds", 0);
                 F("evicted_keys", Sum(sh => sh.Evictor.EvictedKeys));
-                F("evicted_clients", 0);
+                F("evicted_clients", Sum(sh => sh.Stats.EvictedClients));
                 F("total_eviction_exceeded_time", Sum(sh => sh.Evictor.ExceededMillis) + Max(sh => sh.Evictor.CurrentExceededMillis));
                 F("current_eviction_exceeded_time", Max(sh => sh.Evictor.CurrentExceededMillis));
                 F("keyspace_hits", Sum(sh => sh.Stats.KeyspaceHits));

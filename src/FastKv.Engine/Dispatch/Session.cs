@@ -75,6 +75,12 @@ public sealed class Session : ILockWaiter
     /// <summary>Memory the query buffer holds now (native; none while every byte read is parsed).</summary>
     public long InputMemory => input.MemoryBytes;
 
+    /// <summary>
+    /// Memory the connection's buffers hold now: query buffer, unsent output, replies staged or pushes held back in
+    /// a pass, a MULTI queue (what Redis's getClientMemoryUsage counts but the client struct; <see cref="ClientMemory"/>).
+    /// </summary>
+    public long MemoryBytes => input.MemoryBytes + Output.MemoryBytes + replies.MemoryBytes + (Client.Multi?.Queue.MemoryBytes ?? 0);
+
     /// <summary>Free space to read into (at least <paramref name="min"/> bytes).</summary>
     public Span<byte> ReadSpace(int min) => input.ReadSpace(ref start, ref end, min);
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
@@ -170,8 +171,11 @@ public sealed class ServerConfig
     public bool LatencyTracking = true;
     /// <summary>tracking-table-max-keys (accepted; the tracking table is not trimmed yet).</summary>
     public long TrackingTableMaxKeys = 1000000;
-    /// <summary>maxmemory-clients as Redis's text: bytes, or a percentage of maxmemory ("10%"); clients are not evicted yet.</summary>
-    public string MaxMemoryClients = "0";
+    /// <summary>
+    /// maxmemory-clients as Redis stores it: bytes, or minus a percentage of maxmemory (-10 for "10%"); 0 = off. Every
+    /// shard reads it once per loop iteration; ClientMemory.Limit resolves it to bytes.
+    /// </summary>
+    public long MaxMemoryClients;
 
     internal void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
     {
@@ -207,7 +211,7 @@ public sealed class ServerConfig
             p.Value = key switch
             {
                 "client-output-buffer-limit" => OutputBufferLimits.Format(),
-                "maxmemory-clients" => MaxMemoryClients,
+                "maxmemory-clients" => FormatMemoryOrPercent(MaxMemoryClients),
                 "maxmemory-policy" => MaxMemoryPolicy,
                 _ when p.IsBool => value.ToLowerInvariant(),
                 _ => Normalize(p.Name, value),
@@ -224,20 +228,55 @@ public sealed class ServerConfig
         _ => value,
     };
 
-    /// <summary>Redis's PERCENT_CONFIG memory value: "N%" (kept as written, stored negative) or a memory value.</summary>
-    static string? MemoryOrPercent(string v, Action<string> set)
+    /// <summary>
+    /// Redis's MEMORY_CONFIG | PERCENT_CONFIG value (numericParseString): first a memory value as memtoull reads it
+    /// (digits then a unit; an empty number is 0, an overflow saturates and the unit's product wraps, as in C), then
+    /// "N%" with N as string2ll reads it, stored negative. A memory value that wrapped past 2^63 reads as a percentage
+    /// too, as in Redis (18446744073709551615 is "1%").
+    /// </summary>
+    static string? MemoryOrPercent(string v, Action<long> set)
     {
-        if (v.EndsWith('%'))
-        {
-            if (!long.TryParse(v.AsSpan(0, v.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long pct))
-                return "argument must be a memory or percent value";
-            if (pct > 100) return "percentage argument must be less or equal to 100";
-            set(pct == 0 ? "0" : pct + "%");
-            return null;
-        }
-        if (!TryMemory(v, out long x)) return "argument must be a memory or percent value";
-        set(x.ToString(CultureInfo.InvariantCulture));
+        long x;
+        if (MemToULL(v, out ulong bytes)) x = unchecked((long)bytes);
+        else if (v.Length > 1 && v[^1] == '%' &&
+                 RespNumber.TryParseInt64(System.Text.Encoding.UTF8.GetBytes(v.Substring(0, v.Length - 1)), out long pct) && pct >= 0)
+            x = -pct;
+        else return "argument must be a memory or percent value";
+        if (x < -100) return "percentage argument must be less or equal to 100";
+        set(x);
         return null;
+    }
+
+    /// <summary>CONFIG GET's text of a percent-or-memory value: "N%" when negative, else the bytes.</summary>
+    static string FormatMemoryOrPercent(long x) =>
+        x < 0 ? (-x).ToString(CultureInfo.InvariantCulture) + "%" : x.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Redis's memtoull: ASCII digits, then nothing, b, k, kb, m, mb, g or gb (any case); no sign.</summary>
+    static bool MemToULL(string p, out ulong value)
+    {
+        value = 0;
+        int digits = 0;
+        while (digits < p.Length && p[digits] is >= '0' and <= '9') digits++;
+        string unit = p.Substring(digits);
+        ulong mul;
+        if (unit.Length == 0 || unit.Equals("b", StringComparison.OrdinalIgnoreCase)) mul = 1;
+        else if (unit.Equals("k", StringComparison.OrdinalIgnoreCase)) mul = 1000;
+        else if (unit.Equals("kb", StringComparison.OrdinalIgnoreCase)) mul = 1024;
+        else if (unit.Equals("m", StringComparison.OrdinalIgnoreCase)) mul = 1000 * 1000;
+        else if (unit.Equals("mb", StringComparison.OrdinalIgnoreCase)) mul = 1024 * 1024;
+        else if (unit.Equals("g", StringComparison.OrdinalIgnoreCase)) mul = 1000UL * 1000 * 1000;
+        else if (unit.Equals("gb", StringComparison.OrdinalIgnoreCase)) mul = 1024UL * 1024 * 1024;
+        else return false;
+        if (digits >= 128) return false; // Redis copies the digits into a 128-byte buffer
+        ulong n = 0;
+        for (int i = 0; i < digits; i++)
+        {
+            ulong d = (ulong)(p[i] - '0');
+            if (n > (ulong.MaxValue - d) / 10) { n = ulong.MaxValue; break; } // strtoull saturates (ERANGE is not checked)
+            n = n * 10 + d;
+        }
+        value = unchecked(n * mul);
+        return true;
     }
 
     internal static string? Int(string v, long min, long max, Action<long> set)
