@@ -139,7 +139,6 @@ public unsafe class EvictionTests
     {
         var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", policy));
-        h.Server.Shards[0].UpdateClock();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", I(h.Server.UsedMemory() + 2 * 1024 * 1024)));
         for (int i = 0; i < keys; i++)
             Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("SET", "key:" + i, new string('v', 100))));
@@ -194,7 +193,6 @@ public unsafe class EvictionTests
     {
         using var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"));
-        h.Server.Shards[0].UpdateClock(); // the shard loop's step that picks up the policy
         for (int i = 0; i < 4000; i++) h.Run(EngineHarness.Command("SET", "hot:" + i, new string('v', 100)));
         for (int round = 0; round < 100; round++)
             for (int i = 0; i < 4000; i++) h.Run(EngineHarness.Command("GET", "hot:" + i));
@@ -217,7 +215,6 @@ public unsafe class EvictionTests
     {
         using var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", policy));
-        h.Server.Shards[0].UpdateClock();
         for (int i = 0; i < 3000; i++)
         {
             h.Run(EngineHarness.Command("SET", "keep:" + i, new string('v', 100)));

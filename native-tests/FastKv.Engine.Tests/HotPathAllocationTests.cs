@@ -73,7 +73,6 @@ public class HotPathAllocationTests
     {
         using var h = new EngineHarness(slowlog: false);
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", policy));
-        h.Server.Shards[0].UpdateClock();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", (h.Server.UsedMemory() + 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var rounds = new byte[8][];
         for (int r = 0; r < rounds.Length; r++)

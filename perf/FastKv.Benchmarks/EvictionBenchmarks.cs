@@ -48,7 +48,6 @@ public class EvictionBenchmarks
         if (Policy != "none")
         {
             config.Set("maxmemory-policy", Policy);
-            _server.Shards[0].UpdateClock();
             // A quarter of the keyspace fits.
             config.Set("maxmemory", (empty + (full - empty) / 4).ToString(CultureInfo.InvariantCulture));
             foreach (byte[] p in _pipelines) Feed(p);

@@ -33,8 +33,11 @@ public sealed unsafe class Shard : IDisposable
     public uint LruClock;
     /// <summary>Redis's LFUGetTimeInMinutes: unix minutes, 16 bits.</summary>
     public uint LfuMinutes;
-    /// <summary>An LFU maxmemory-policy is selected: keys' access bits hold the LFU counter (<see cref="AccessClock"/>).</summary>
-    public bool LfuMode;
+    /// <summary>
+    /// An LFU maxmemory-policy is selected: keys' access bits hold the LFU counter (<see cref="AccessClock"/>). Read from
+    /// the configuration each time, so a key written right after CONFIG SET on another shard already follows it.
+    /// </summary>
+    public bool LfuMode => Server.Config.Policy.IsLfu();
     /// <summary>Eviction under maxmemory: this shard's pool and share of the limit.</summary>
     public readonly Evictor Evictor;
     /// <summary>The command running now comes from a CLIENT NO-TOUCH client: lookups leave the LRU clock of keys alone.</summary>
@@ -78,7 +81,6 @@ public sealed unsafe class Shard : IDisposable
         NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         LruClock = (uint)(NowMs / 1000) & AccessClock.LruClockMax;
         LfuMinutes = (uint)(NowMs / 60_000) & 0xFFFF;
-        LfuMode = Server.Config.Policy.IsLfu();
     }
 
     public ulong NextRandom() => SampleRandom.Next(ref Rng);
