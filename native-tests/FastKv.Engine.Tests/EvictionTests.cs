@@ -16,6 +16,18 @@ public unsafe class EvictionTests
     static string I(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// A one-shard engine with a fixed random seed (sampling and the LFU counter) and no eviction time limit: a
+    /// preempted test thread must not cut an eviction short, since no event loop is here to finish it.
+    /// </summary>
+    static EngineHarness New()
+    {
+        var h = new EngineHarness();
+        h.Server.Shards[0].Rng = 0x9E3779B97F4A7C15UL;
+        Assert.Null(h.Server.Config.Set("maxmemory-eviction-tenacity", "100"));
+        return h;
+    }
+
+    /// <summary>
     /// The pool keeps the best <see cref="EvictionPool.Size"/> scores offered (less the ones taken from its best end),
     /// in ascending order: the model is a sorted list with the same rule.
     /// </summary>
@@ -66,7 +78,7 @@ public unsafe class EvictionTests
     [Fact]
     public void LfuCounter_ClimbsLogarithmically_AsRedisDocuments()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         h.Server.Config.Set("maxmemory-policy", "allkeys-lfu");
         Shard shard = h.Server.Shards[0];
         shard.UpdateClock();
@@ -92,7 +104,7 @@ public unsafe class EvictionTests
     [Fact]
     public void LfuCounter_DecaysOnePerDecayPeriod_AndTheClockWraps()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         h.Server.Config.Set("maxmemory-policy", "allkeys-lfu");
         Shard shard = h.Server.Shards[0];
         shard.UpdateClock();
@@ -113,7 +125,7 @@ public unsafe class EvictionTests
     [Fact]
     public void IdleTime_FollowsTheLruClock_AcrossItsWrap()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         Shard shard = h.Server.Shards[0];
         shard.LruClock = 500;
         Assert.Equal(200_000, AccessClock.IdleMillis(shard, 300));
@@ -125,7 +137,7 @@ public unsafe class EvictionTests
     /// <summary>Fills past maxmemory with SETs of 100-byte values; returns the harness (the caller disposes it).</summary>
     static EngineHarness Filled(string policy, int keys)
     {
-        var h = new EngineHarness();
+        var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", policy));
         h.Server.Shards[0].UpdateClock();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", I(h.Server.UsedMemory() + 2 * 1024 * 1024)));
@@ -153,7 +165,7 @@ public unsafe class EvictionTests
     [Fact]
     public void AllKeysLru_EvictsTheLeastRecentlyUsedFirst()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         Shard shard = h.Server.Shards[0];
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"));
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-samples", "10"));
@@ -180,7 +192,7 @@ public unsafe class EvictionTests
     [Fact]
     public void AllKeysLfu_KeepsTheFrequentlyUsed()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"));
         h.Server.Shards[0].UpdateClock(); // the shard loop's step that picks up the policy
         for (int i = 0; i < 4000; i++) h.Run(EngineHarness.Command("SET", "hot:" + i, new string('v', 100)));
@@ -203,7 +215,7 @@ public unsafe class EvictionTests
     [InlineData("volatile-ttl")]
     public void VolatilePolicies_EvictOnlyKeysWithATtl_ThenRefuse(string policy)
     {
-        using var h = new EngineHarness();
+        using var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", policy));
         h.Server.Shards[0].UpdateClock();
         for (int i = 0; i < 3000; i++)
@@ -231,7 +243,7 @@ public unsafe class EvictionTests
     [Fact]
     public void VolatileTtl_EvictsTheSoonestToExpireFirst()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "volatile-ttl"));
         for (int i = 0; i < 4000; i++)
             h.Run(EngineHarness.Command("SET", "ttl:" + i, new string('v', 100), "EX", I(100_000 + i * 10)));
@@ -248,7 +260,7 @@ public unsafe class EvictionTests
     [Fact]
     public void NoEviction_RefusesDenyOomCommands_InsideMultiToo()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         h.Run(EngineHarness.Command("SET", "k", "v"));
         h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", "1"));
         const string oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
@@ -265,15 +277,16 @@ public unsafe class EvictionTests
         h.Run(EngineHarness.Command("MULTI"));
         h.Run(EngineHarness.Command("SET", "a", "b"));
         Assert.Null(h.Server.Config.Set("maxmemory", "1")); // as another client would
-        Assert.Equal(oom, h.Run(EngineHarness.Command("EXEC")));
-        Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("DISCARD")));
+        // Redis's rejectCommand on EXEC: the transaction is discarded, naming the error.
+        Assert.Equal("-EXECABORT Transaction discarded because of: " + oom.Substring(1), h.Run(EngineHarness.Command("EXEC")));
+        Assert.Equal("-ERR DISCARD without MULTI\r\n", h.Run(EngineHarness.Command("DISCARD")));
         Assert.Equal(":0\r\n", h.Run(EngineHarness.Command("EXISTS", "a")));
     }
 
     [Fact]
     public void Eviction_InvalidatesWatch_AndAnnouncesEvicted()
     {
-        using var h = new EngineHarness();
+        using var h = New();
         var events = new List<string>();
         h.Server.Shards[0].Events.Sink = (ch, msg) => events.Add(Encoding.ASCII.GetString(ch) + " " + Encoding.ASCII.GetString(msg));
         h.Run(EngineHarness.Command("CONFIG", "SET", "notify-keyspace-events", "Ee"));
@@ -287,5 +300,30 @@ public unsafe class EvictionTests
         Assert.Equal(":0\r\n", h.Run(EngineHarness.Command("EXISTS", "watched")));
         Assert.Contains("__keyevent@0__:evicted watched", events);
         Assert.Equal(1, Evicted(h));
+    }
+
+    /// <summary>Evicting a hash of 300k fields takes well over a millisecond: LATENCY records Redis's two events.</summary>
+    [Fact]
+    public void SlowEviction_IsALatencyEvent()
+    {
+        using var h = New();
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-random"));
+        h.Run(EngineHarness.Command("CONFIG", "SET", "latency-monitor-threshold", "1"));
+        for (int b = 0; b < 300; b++)
+        {
+            var args = new List<string> { "HSET", "big" };
+            for (int i = 0; i < 1000; i++)
+            {
+                args.Add("field:" + (b * 1000 + i));
+                args.Add("value-" + i);
+            }
+            h.Run(EngineHarness.Command(args.ToArray()));
+        }
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", I(h.Server.UsedMemory() / 2)));
+        Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("SET", "small", "v")));
+        Assert.Equal(":0\r\n", h.Run(EngineHarness.Command("EXISTS", "big")));
+        string latest = h.Run(EngineHarness.Command("LATENCY", "LATEST"));
+        Assert.Contains("eviction-del", latest);
+        Assert.Contains("eviction-cycle", latest);
     }
 }

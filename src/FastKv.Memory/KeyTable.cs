@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace FastKv.Memory;
 
@@ -50,8 +51,11 @@ public sealed unsafe partial class KeyTable : IDisposable
     /// <summary>Entries in the table.</summary>
     public long Count => _count;
 
-    /// <summary>Entries whose <see cref="KeyEntry.HasExpire"/> is set (INFO keyspace "expires=").</summary>
-    public long ExpiringCount => _expiringCount;
+    /// <summary>
+    /// Entries whose <see cref="KeyEntry.HasExpire"/> is set (INFO keyspace "expires="). Other shards read it to
+    /// know whether this one has volatile-* candidates: a volatile read of a 64-bit field only its owner writes.
+    /// </summary>
+    public long ExpiringCount => Volatile.Read(ref _expiringCount);
 
     /// <summary>Stamped on every bucket an insert, remove or split touches.</summary>
     public ulong CurrentVersion

@@ -51,6 +51,8 @@ public sealed unsafe class Shard : IDisposable
     public Database ScratchDb => scratchDb ??= new Database(this, -1);
     /// <summary>Connection buffers: the shard's native chunks and the objects around them.</summary>
     public readonly BufferPool Buffers = new();
+    /// <summary>This shard's clients' memory and its part of client eviction (maxmemory-clients).</summary>
+    public readonly ClientMemory ClientMemory;
 
     public Shard(ServerState server, int id, int databases)
     {
@@ -65,6 +67,7 @@ public sealed unsafe class Shard : IDisposable
         Watches = new WatchRegistry(this);
         Events = new KeyEvents(this);
         Tracking = new TrackingTable(this);
+        ClientMemory = new ClientMemory(this);
         Evictor = new Evictor(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
