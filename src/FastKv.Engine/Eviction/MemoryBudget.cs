@@ -52,7 +52,7 @@ public sealed class MemoryBudget
         if (policy == EvictionPolicy.NoEviction) return false;
         bool allKeys = policy.IsAllKeys();
         foreach (Database db in shard.Dbs)
-            if ((allKeys ? db.Count : Volatile.Read(ref db.ExpiresCount)) != 0) return true;
+            if ((allKeys ? db.Count : db.ExpiresCount) != 0) return true;
         return false;
     }
 
