@@ -93,7 +93,7 @@ def info_int(fields, name):
 class Server:
     """One server process on a free port; kind is fastkv, redis7.2 or redis7.0."""
 
-    def __init__(self, kind, cpu=0, threads=1, config=(), fastkv=FASTKV):
+    def __init__(self, kind, cpu=0, threads=1, config=(), fastkv=FASTKV, fastkv_args=()):
         self.kind, self.port = kind, free_port()
         conf = []
         for k, v in config:
@@ -104,6 +104,7 @@ class Server:
             argv = [fastkv, "--threads", str(threads), "--save", "", "--bind", "127.0.0.1"]
             if threads == 1:
                 argv += ["--thread-affinity", "yes"]
+            argv += list(fastkv_args)
         else:
             binary = ORACLE if kind == "redis7.2" else DEBIAN_REDIS
             argv = ["taskset", "-c", str(cpu), binary, "--save", "", "--appendonly", "no", "--daemonize", "no",

@@ -32,7 +32,7 @@ request at the same offered load. Ratios are FastKv / Redis 7.2.4.
 Usage: hitrate.py [--quick] [--keys K] [--warmup N] [--requests N] [--fractions 0.1,0.3]
                   [--policies allkeys-lru,allkeys-lfu] [--scan both|no|only] [--scan-every N] [--scan-len N]
                   [--servers fastkv,redis7.2[,redis7.0]] [--rounds R] [--conns C] [--depth D]
-                  [--fastkv PATH] [--record]
+                  [--fastkv PATH] [--fastkv-arg ARG]... [--record]
 """
 import argparse, array, datetime, os, random, socket, subprocess, sys, time
 
@@ -188,7 +188,8 @@ def size_for_redis(a, server_cpu):
 
 
 def cell(a, kind, maxmemory, policy, warm, meas, server_cpu):
-    s = Server(kind, server_cpu, config=[("maxmemory", maxmemory), ("maxmemory-policy", policy)], fastkv=a.fastkv)
+    s = Server(kind, server_cpu, config=[("maxmemory", maxmemory), ("maxmemory-policy", policy)], fastkv=a.fastkv,
+               fastkv_args=a.fastkv_arg)
     try:
         run_stream(s.port, warm, a.conns, a.depth)
         i0, c0, t0 = s.info("stats"), s.cpu(), time.perf_counter()
@@ -230,6 +231,8 @@ def main():
     ap.add_argument("--conns", type=int, default=8)
     ap.add_argument("--depth", type=int, default=64, help="GETs per connection per round")
     ap.add_argument("--fastkv", default=FASTKV)
+    ap.add_argument("--fastkv-arg", action="append", default=[],
+                    help="extra FastKv argument, repeatable (e.g. --fastkv-arg=--fastkv-cache-mode --fastkv-arg=yes)")
     ap.add_argument("--record", action="store_true", help="append the table to perf/RESULTS.md")
     a = ap.parse_args()
     a.keys = a.keys or (100_000 if a.quick else 1_000_000)
