@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Filling past maxmemory, every policy: does used_memory stay at the limit, with which errors and evictions.
 
-memtier_benchmark is not installed, so this emulates its fill: 50 connections, SET key:N with 32-byte
-values, keys sequential (N = 0, 1, 2, ... as memtier's --key-pattern=P:P) or random (R:R, uniform over the
+memtier_benchmark is not installed, so this emulates its fill: 50 connections, SET key:N (N as 8
+digits) with 32-byte values, keys sequential (N = 0, 1, 2, ... as memtier's --key-pattern=P:P) or random (R:R, uniform over the
 key range), PIPELINE commands in flight per connection (memtier's --pipeline). Under the volatile-* policies
 a share of the keys (TTL_SHARE, chosen by key number so a key keeps its kind when written again) is set
 with SETEX and a TTL between 600 and 3600 s (memtier's --expiry-range), as a cache with some expiring
@@ -19,8 +19,10 @@ while the fill runs. Reported per policy and server (FastKv at --threads 1 and -
   TTL check   volatile-* with sequential keys: every plain SET that succeeded must still be there
               (volatile-* evicts only keys with a TTL): "ok" when keys without TTL == successful plain SETs
 
-  flock /tmp/fastkv-bench.lock perf/evict_fill.py            # 64mb, 8 policies, both key patterns
-  flock /tmp/fastkv-bench.lock perf/evict_fill.py --quick    # 16mb, sequential keys only
+  perf/evict_fill.py                          # 64mb, 8 policies, sequential keys, a few minutes
+  perf/evict_fill.py --patterns random        # the same with random keys
+  perf/evict_fill.py --quick                  # 16mb, under a minute
+(no timing here: the lock is not needed, but the run loads both cores)
 
 Usage: evict_fill.py [--quick] [--maxmemory 64mb] [--fill 4] [--policies P,...] [--patterns seq,random]
                      [--servers fastkv,fastkv4,redis7.2[,redis7.0]] [--conns 50] [--pipeline 16]
@@ -41,12 +43,24 @@ def has_ttl(k, share):
     return (k * 2654435761) % 1000 < share * 1000
 
 
-def command(k, ttl_share, rnd):
-    key = b"key:%d" % k
-    if ttl_share and has_ttl(k, ttl_share):
-        ttl = b"%d" % rnd.randint(600, 3600)
-        return b"*4\r\n$5\r\nSETEX\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$32\r\n%s\r\n" % (len(key), key, len(ttl), ttl, VALUE), True
-    return b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$32\r\n%s\r\n" % (len(key), key, VALUE), False
+SET_FMT = b"*3\r\n$3\r\nSET\r\n$12\r\nkey:%08d\r\n$32\r\n" + VALUE + b"\r\n"
+SETEX_FMT = b"*4\r\n$5\r\nSETEX\r\n$12\r\nkey:%08d\r\n$%d\r\n%d\r\n$32\r\n" + VALUE + b"\r\n"
+
+
+def commands(ks, ttl_share, rnd):
+    """The bytes of SETs (or SETEX for the keys that have a TTL) of keys ks, and which of them have a TTL."""
+    if not ttl_share:
+        return b"".join([SET_FMT % k for k in ks]), None
+    parts, kinds = [], []
+    for k in ks:
+        if has_ttl(k, ttl_share):
+            ttl = rnd.randint(600, 3600)
+            parts.append(SETEX_FMT % (k, len(str(ttl)), ttl))
+            kinds.append(True)
+        else:
+            parts.append(SET_FMT % k)
+            kinds.append(False)
+    return b"".join(parts), kinds
 
 
 def fill(port, keys, total, pattern, conns, pipeline, ttl_share, on_half):
@@ -70,22 +84,23 @@ def fill(port, keys, total, pattern, conns, pipeline, ttl_share, on_half):
                 nxt += n
             else:
                 ks = [rnd.randrange(keys) for _ in range(n)]
-            cmds = [command(k, ttl_share, rnd) for k in ks]
-            s.sendall(b"".join(x for x, _ in cmds))
-            batches.append((s, [t for _, t in cmds]))
+            data, kinds = commands(ks, ttl_share, rnd)
+            s.sendall(data)
+            batches.append((s, n, kinds))
             sent += n
         if not half_called and sent >= total // 2:
             on_half()
             half_called = True
-        for s, kinds in batches:
+        for s, n, kinds in batches:
             buf = bytearray()
-            while buf.count(b"\r\n") < len(kinds):
+            while buf.count(b"\r\n") < n:
                 chunk = s.recv(1 << 20)
                 if not chunk:
                     raise ConnectionError("server closed the connection")
                 buf += chunk
+            kinds = kinds or [False] * n
             if b"-" not in buf:
-                c["ok"] += len(kinds)
+                c["ok"] += n
                 c["plain_ok"] += kinds.count(False)
                 continue
             for line, ttl in zip(bytes(buf).split(b"\r\n"), kinds):
@@ -152,7 +167,7 @@ def main():
     ap.add_argument("--maxmemory", default="")
     ap.add_argument("--fill", type=float, default=4.0, help="data written, in multiples of maxmemory")
     ap.add_argument("--policies", default=",".join(POLICIES))
-    ap.add_argument("--patterns", default="")
+    ap.add_argument("--patterns", default="", help="seq, random or seq,random (default seq)")
     ap.add_argument("--servers", default="fastkv,fastkv4,redis7.2", help="fastkv (--threads 1), fastkv4 (--threads 4), redis7.2, redis7.0")
     ap.add_argument("--conns", type=int, default=50)
     ap.add_argument("--pipeline", type=int, default=16)
@@ -161,7 +176,7 @@ def main():
     ap.add_argument("--record", action="store_true", help="append the table to perf/RESULTS.md")
     a = ap.parse_args()
     a.maxmemory = a.maxmemory or ("16mb" if a.quick else "64mb")
-    patterns = (a.patterns or ("seq" if a.quick else "seq,random")).split(",")
+    patterns = (a.patterns or "seq").split(",")
     servers = a.servers.split(",")
     server_cpu, client_cpu = cpus()
     pin_self(client_cpu)
