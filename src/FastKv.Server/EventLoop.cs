@@ -370,6 +370,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             shard.Blocking.CheckTimeouts(now);
             FlushQueued();
         }
+        // Over maxmemory: this shard goes on freeing its share between requests (Redis's evictionTimeProc).
+        if (server.Config.MaxMemory != 0) shard.Evictor.Perform();
         if (now >= nextExpiryMs)
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;

@@ -47,6 +47,11 @@ public static class InfoCommand
         return (b / 1024 / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "G";
     }
 
+    static string Percent(long part, long whole)
+        => (whole <= 0 ? 100.0 : 100.0 * part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+
+    static string Ratio(long a, long b) => (b <= 0 ? 1.0 : (double)a / b).ToString("0.00", CultureInfo.InvariantCulture);
+
     static long Rss()
     {
         try
@@ -63,6 +68,7 @@ public static class InfoCommand
     {
         void F(string k, object v) => sb.Append(k).Append(':').Append(Convert.ToString(v, CultureInfo.InvariantCulture)).Append("\r\n");
         long Sum(Func<Shard, long> f) { long n = 0; foreach (var sh in s.Shards) n += f(sh); return n; }
+        long Max(Func<Shard, long> f) { long n = 0; foreach (var sh in s.Shards) n = Math.Max(n, f(sh)); return n; }
         switch (name)
         {
             case "server":
@@ -113,45 +119,69 @@ public static class InfoCommand
                 long used = s.UsedMemory();
                 long rss = Rss();
                 if (used > s.PeakMemory) s.PeakMemory = used;
-                long heap = GC.GetTotalMemory(false);
+                long clients = s.ClientBufferMemory();
+                // Redis's overhead is what holds the data rather than the data: here the keyspace tables (directory and
+                // segments) and the clients' buffers; the startup figure is the empty tables the server began with.
+                long overhead = Math.Min(used, clients + Sum(sh => sh.TableOverhead()));
+                long dataset = used - overhead;
+                long startup = Math.Min(s.StartupMemory, overhead);
+                long active = Sum(sh => sh.Arena.ReservedBytes) + clients;
+                long system = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
                 F("used_memory", used);
                 F("used_memory_human", Human(used));
                 F("used_memory_rss", rss);
                 F("used_memory_rss_human", Human(rss));
                 F("used_memory_peak", s.PeakMemory);
                 F("used_memory_peak_human", Human(s.PeakMemory));
-                F("used_memory_peak_perc", (s.PeakMemory == 0 ? 100.0 : 100.0 * used / s.PeakMemory).ToString("0.00", CultureInfo.InvariantCulture) + "%");
-                // Client buffers are the overhead we count so far, as Redis's used_memory_overhead includes them.
-                long clients = s.ClientBufferMemory();
-                F("used_memory_overhead", clients);
-                F("used_memory_startup", 0);
-                F("used_memory_dataset", used - clients);
-                F("used_memory_dataset_perc", (used == 0 ? 100.0 : 100.0 * (used - clients) / used).ToString("0.00", CultureInfo.InvariantCulture) + "%");
+                F("used_memory_peak_perc", Percent(used, s.PeakMemory));
+                F("used_memory_overhead", overhead);
+                F("used_memory_startup", startup);
+                F("used_memory_dataset", dataset);
+                F("used_memory_dataset_perc", Percent(dataset, used - startup));
                 F("allocator_allocated", used);
-                F("allocator_active", Sum(sh => sh.Arena.ReservedBytes));
-                F("allocator_resident", Sum(sh => sh.Arena.ReservedBytes));
-                F("total_system_memory", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
-                F("total_system_memory_human", Human(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
-                F("used_memory_lua", 31744);
+                F("allocator_active", active);
+                F("allocator_resident", active);
+                F("total_system_memory", system);
+                F("total_system_memory_human", Human(system));
+                // No scripting engine yet: its memory is truly zero.
+                F("used_memory_lua", 0);
+                F("used_memory_vm_eval", 0);
+                F("used_memory_lua_human", Human(0));
+                F("used_memory_scripts_eval", 0);
+                F("number_of_cached_scripts", 0);
+                F("number_of_functions", 0);
+                F("number_of_libraries", 0);
+                F("used_memory_vm_functions", 0);
+                F("used_memory_vm_total", 0);
+                F("used_memory_vm_total_human", Human(0));
+                F("used_memory_functions", 0);
                 F("used_memory_scripts", 0);
+                F("used_memory_scripts_human", Human(0));
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", Human(s.Config.MaxMemory));
                 F("maxmemory_policy", s.Config.MaxMemoryPolicy);
-                F("mem_clients_slaves", 0);
-                F("mem_clients_normal", clients);
-                F("mem_fragmentation_ratio", (used == 0 ? 1.0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture));
-                // FastKv has no replication, AOF buffer or cluster links yet: their memory is truly zero.
+                F("allocator_frag_ratio", Ratio(active, used));
+                F("allocator_frag_bytes", active - used);
+                F("allocator_rss_ratio", Ratio(active, active));
+                F("allocator_rss_bytes", 0);
+                F("rss_overhead_ratio", Ratio(rss, active));
+                F("rss_overhead_bytes", rss - active);
+                F("mem_fragmentation_ratio", Ratio(rss, used));
+                F("mem_fragmentation_bytes", rss - used);
+                // No replication, AOF buffer or cluster links yet: their memory is truly zero, and nothing is left out
+                // of what maxmemory compares.
                 F("mem_not_counted_for_evict", 0);
                 F("mem_replication_backlog", 0);
                 F("mem_total_replication_buffers", 0);
                 F("mem_clients_slaves", 0);
+                F("mem_clients_normal", clients);
                 F("mem_cluster_links", 0);
                 F("mem_aof_buffer", 0);
                 F("mem_allocator", "fastkv-arena");
                 F("active_defrag_running", 0);
-                F("fastkv_managed_heap", heap);
                 F("lazyfree_pending_objects", 0);
                 F("lazyfreed_objects", 0);
+                F("fastkv_managed_heap", GC.GetTotalMemory(false));
                 break;
             }
             case "persistence":
@@ -182,8 +212,10 @@ public static class InfoCommand
                 F("sync_partial_err", 0);
                 F("expired_keys", Sum(sh => sh.Stats.ExpiredKeys));
                 F("expired_stale_perc", "0.00");
-                F("evicted_keys", 0);
+                F("evicted_keys", Sum(sh => sh.Evictor.EvictedKeys));
                 F("evicted_clients", 0);
+                F("total_eviction_exceeded_time", Sum(sh => sh.Evictor.ExceededMillis) + Max(sh => sh.Evictor.CurrentExceededMillis));
+                F("current_eviction_exceeded_time", Max(sh => sh.Evictor.CurrentExceededMillis));
                 F("keyspace_hits", Sum(sh => sh.Stats.KeyspaceHits));
                 F("keyspace_misses", Sum(sh => sh.Stats.KeyspaceMisses));
                 F("pubsub_channels", s.PubSub.ChannelCount);

@@ -34,26 +34,30 @@ public static unsafe partial class KeyCommands
         c.W.Bulk(System.Text.Encoding.ASCII.GetBytes(ValueEncoding.Name(KeyEntry.Encoding(e))));
     }
 
-    /// <summary>
-    /// FastKv has no LFU policy yet (KeyEntry.Lru holds the LRU clock), so this is always Redis's
-    /// error for a server without an LFU maxmemory-policy.
-    /// </summary>
+    /// <summary>The LFU counter, decayed but not touched; Redis's error when no LFU policy is selected.</summary>
     static void ObjectFreq(ref CommandContext c)
     {
         byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2), notify: false);
         if (e == null) { c.W.NullBulk(); return; }
-        c.W.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        if (!c.Shard.Server.Config.Policy.IsLfu())
+        {
+            c.W.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
+        c.W.Integer(AccessClock.LfuDecayed(c.Shard, KeyEntry.Lru(e)));
     }
 
-    /// <summary>Redis's LRU clock is 24 bits of seconds; it wraps, hence estimateObjectIdleTime's two cases.</summary>
+    /// <summary>Seconds since the key was last touched (the LRU clock); Redis's error under an LFU policy.</summary>
     static void ObjectIdleTime(ref CommandContext c)
     {
         byte* e = KeyLookup.ReadNoTouch(c.Shard, c.Db, c.Arg(2), notify: false);
         if (e == null) { c.W.NullBulk(); return; }
-        const uint LruClockMax = (1 << 24) - 1;
-        uint now = c.Shard.LruClock & LruClockMax, lru = KeyEntry.Lru(e) & LruClockMax;
-        long idle = now >= lru ? now - lru : now + (LruClockMax - lru);
-        c.W.Integer(idle);
+        if (c.Shard.Server.Config.Policy.IsLfu())
+        {
+            c.W.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+            return;
+        }
+        c.W.Integer(AccessClock.IdleMillis(c.Shard, KeyEntry.Lru(e)) / 1000);
     }
 
     static void ObjectRefCount(ref CommandContext c)

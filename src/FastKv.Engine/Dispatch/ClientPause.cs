@@ -47,6 +47,13 @@ public sealed class ClientPause
         foreach (Shard s in server.Shards) s.Mailbox.Post(new ResumeMessage(this));
     }
 
+    /// <summary>A pause (WRITE or ALL) is on: the dataset holds still, so keys are neither expired nor evicted (Redis 7.2).</summary>
+    public bool Active(long now)
+    {
+        long end = Volatile.Read(ref endMs);
+        return end != 0 && now < end;
+    }
+
     /// <summary>Whether the command must wait (<paramref name="now"/>: the shard's clock).</summary>
     public bool Holds(CommandSpec spec, Client client, long now)
     {

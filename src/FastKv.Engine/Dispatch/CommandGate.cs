@@ -20,8 +20,9 @@ public enum Verdict
 /// <summary>
 /// The checks Redis's processCommand makes before a command runs or is queued, in its order: lookup
 /// (unknown command, unknown subcommand, arity), authentication, RESP2 subscriber mode, a monitor touching
-/// the keyspace, a client pause, and whether MULTI queues it. Later checks (OOM, loading, busy script, read-only replica) belong here
-/// too, between authentication and the pause, where Redis makes them. The gate never runs a command.
+/// the keyspace, a client pause, and whether MULTI queues it; with maxmemory set, eviction and the OOM refusal come
+/// right after authentication, as in Redis. Later checks (loading, busy script, read-only replica) belong here too,
+/// between the OOM check and the pause, where Redis makes them. The gate never runs a command.
 /// </summary>
 public static class CommandGate
 {
@@ -38,6 +39,11 @@ public static class CommandGate
         if (!client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
             w.Error(Errors.NoAuth);
+            return Refuse(client);
+        }
+        if (s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
+        {
+            w.Error(Errors.Oom);
             return Refuse(client);
         }
         if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
@@ -57,6 +63,29 @@ public static class CommandGate
         // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
         if (client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0) return Verdict.Transaction;
         return Verdict.Run;
+    }
+
+    /// <summary>
+    /// Which commands Redis refuses while out of memory: those flagged denyoom; inside MULTI every command but
+    /// EXEC, DISCARD, QUIT and RESET (queuing grows memory too), and EXEC when it holds a denyoom command. A
+    /// no-multi command inside MULTI gets its own error first.
+    /// </summary>
+    static bool RefusedOnOom(CommandSpec spec, Client client)
+    {
+        if ((spec.Flags & CommandFlags.DenyOom) != 0) return true;
+        if (client.Multi is not { Queuing: true } multi || (spec.Flags & CommandFlags.NoMulti) != 0) return false;
+        switch (spec.InMulti)
+        {
+            case MultiRole.Exec:
+                foreach (MultiState.Queued q in multi.Commands)
+                    if ((q.Spec.Flags & CommandFlags.DenyOom) != 0) return true;
+                return false;
+            case MultiRole.Discard:
+            case MultiRole.RunsNow:
+                return false;
+            default:
+                return true;
+        }
     }
 
     static Verdict Refuse(Client client)

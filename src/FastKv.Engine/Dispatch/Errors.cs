@@ -30,6 +30,7 @@ public static class Errors
     public const string InvalidCursor = "ERR invalid cursor";
     public const string NegativeLimit = "ERR LIMIT can't be negative";
     public const string InvalidCommand = "ERR Invalid command specified";
+    public const string Oom = "OOM command not allowed when used memory > 'maxmemory'.";
     public const string BadClientName = "ERR Client names cannot contain spaces, newlines or special characters.";
 
     public static string WrongArgs(string command) =>

@@ -51,7 +51,7 @@ public sealed unsafe class Database : IDisposable
             ExpireNow(key, h, e);
             return null;
         }
-        if (!shard.NoTouch) KeyEntry.SetLru(e, shard.LruClock);
+        if (!shard.NoTouch) AccessClock.Touch(shard, e);
         return e;
     }
 
@@ -65,7 +65,7 @@ public sealed unsafe class Database : IDisposable
             ExpireNow(key, h, *slot);
             return null;
         }
-        if (!shard.NoTouch) KeyEntry.SetLru(*slot, shard.LruClock);
+        if (!shard.NoTouch) AccessClock.Touch(shard, *slot);
         return slot;
     }
 
@@ -126,7 +126,7 @@ public sealed unsafe class Database : IDisposable
         byte* e = arena.Alloc(size);
         KeyEntry.Init(e, (int)size, type, encoding, key, value.Length, expireAt, inlineValue);
         value.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e), value.Length));
-        KeyEntry.SetLru(e, shard.LruClock);
+        KeyEntry.SetLru(e, AccessClock.Initial(shard));
         if (expireAt >= 0) ExpiresCount++;
         return e;
     }
@@ -160,6 +160,8 @@ public sealed unsafe class Database : IDisposable
             return;
         }
         byte* n = NewEntry(key, ValueKind.String, encoding, value, 0, expireAt);
+        // Redis's dbSetValue keeps an overwritten key's access bits (the lookup just touched them).
+        KeyEntry.SetLru(n, KeyEntry.Lru(e));
         FreeEntry(e);
         *slot = n;
     }
@@ -273,6 +275,13 @@ public sealed unsafe class Database : IDisposable
         }
         FreeEntry(e);
         return true;
+    }
+
+    /// <summary>Eviction: removes and frees the key's entry (the caller knows it is there and announces it).</summary>
+    internal void DeleteEvicted(ReadOnlySpan<byte> key, ulong h)
+    {
+        byte* e = table.Remove(key, h);
+        if (e != null) FreeEntry(e);
     }
 
     /// <summary>Removes an entry by slot-free lookup of its key (used after FindSlot).</summary>

@@ -28,12 +28,16 @@ public sealed class ServerState : IDisposable
     public readonly Sequencer Sequencer = new();
     /// <summary>The highest <see cref="UsedMemory"/> INFO has seen (used_memory_peak).</summary>
     public long PeakMemory;
+    /// <summary>used_memory once the empty keyspace existed (INFO used_memory_startup).</summary>
+    public readonly long StartupMemory;
     /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>
     public readonly PubSubHub PubSub;
     /// <summary>Clients in MONITOR mode, on every shard.</summary>
     public readonly Monitors Monitors;
     /// <summary>CLIENT PAUSE state and the clients waiting for it to end.</summary>
     public readonly ClientPause Pause;
+    /// <summary>Each shard's counted memory, for the global maxmemory (<see cref="Evictor"/>).</summary>
+    public readonly MemoryBudget Memory;
     /// <summary>LATENCY's events (latency-monitor-threshold).</summary>
     public readonly LatencyMonitor Latency = new();
     /// <summary>The prefixes of CLIENT TRACKING BCAST clients.</summary>
@@ -59,10 +63,12 @@ public sealed class ServerState : IDisposable
         PubSub = new PubSubHub(this);
         Monitors = new Monitors(this, shards);
         Pause = new ClientPause(this, shards);
+        Memory = new MemoryBudget(shards);
         Shards = new Shard[shards];
         for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
         // Contiguous slot ranges per shard, like cluster nodes own ranges.
         for (int s = 0; s < SlotCount; s++) slotOwner[s] = Shards[(int)((long)s * shards / SlotCount)];
+        StartupMemory = UsedMemory();
     }
 
     public Shard ShardOf(ReadOnlySpan<byte> key) => slotOwner[KeySlot.Slot(key)];

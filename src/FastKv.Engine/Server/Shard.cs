@@ -31,6 +31,12 @@ public sealed unsafe class Shard : IDisposable
     public long NowMs;
     /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
     public uint LruClock;
+    /// <summary>Redis's LFUGetTimeInMinutes: unix minutes, 16 bits.</summary>
+    public uint LfuMinutes;
+    /// <summary>An LFU maxmemory-policy is selected: keys' access bits hold the LFU counter (<see cref="AccessClock"/>).</summary>
+    public bool LfuMode;
+    /// <summary>Eviction under maxmemory: this shard's pool and share of the limit.</summary>
+    public readonly Evictor Evictor;
     /// <summary>The command running now comes from a CLIENT NO-TOUCH client: lookups leave the LRU clock of keys alone.</summary>
     public bool NoTouch;
     /// <summary>The request running now (from another shard) carries a CLIENT NO-TOUCH client's commands.</summary>
@@ -59,6 +65,7 @@ public sealed unsafe class Shard : IDisposable
         Watches = new WatchRegistry(this);
         Events = new KeyEvents(this);
         Tracking = new TrackingTable(this);
+        Evictor = new Evictor(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
     }
@@ -66,7 +73,9 @@ public sealed unsafe class Shard : IDisposable
     public void UpdateClock()
     {
         NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        LruClock = (uint)(NowMs / 1000) & 0xFFFFFF;
+        LruClock = (uint)(NowMs / 1000) & AccessClock.LruClockMax;
+        LfuMinutes = (uint)(NowMs / 60_000) & 0xFFFF;
+        LfuMode = Server.Config.Policy.IsLfu();
     }
 
     public ulong NextRandom() => SampleRandom.Next(ref Rng);
@@ -75,6 +84,14 @@ public sealed unsafe class Shard : IDisposable
     {
         long n = 0;
         foreach (var db in Dbs) n += db.Count;
+        return n;
+    }
+
+    /// <summary>Arena bytes the keyspace tables themselves hold (directories and segments), for INFO's overhead.</summary>
+    public long TableOverhead()
+    {
+        long n = 0;
+        foreach (var db in Dbs) n += db.Table.OverheadBytes;
         return n;
     }
 

@@ -93,6 +93,8 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
 
     void Continue(Shard shard)
     {
+        // This shard evicts its share before the commands run, as Redis does before each command.
+        if (offset == 0 && shard.Server.Config.MaxMemory != 0) shard.Evictor.Perform();
         if (Atomic && offset == 0 && Executor.AnyBlocked(shard, Request.Written, Db, TxId))
         {
             shard.Locks.Park(this);
