@@ -10,12 +10,14 @@ and, once full, every SET evicts). Then, in R rounds with the servers in alterna
   P16   50 clients, 16 SETs in flight each: throughput and SETs per CPU-second of the server process
         (utime + stime from /proc/PID/stat) under eviction pressure
 
-with used_memory sampled every 50 ms during the run (the highest sample over maxmemory is reported) and
-evicted_keys counted. Medians over the rounds; ratios FastKv / Redis 7.2.4 (latency ratio below 1 and
+With --policies ...,off the same loads also run on servers without maxmemory (prefilled with as many
+keys, nothing evicted): the difference is what eviction costs each server. used_memory is sampled every
+50 ms during the run (the highest sample over maxmemory is reported) and evicted_keys counted. Medians over the rounds; ratios FastKv / Redis 7.2.4 (latency ratio below 1 and
 throughput ratio above 1 favour FastKv). A row whose server used under 90% of a core is client-bound.
 
   flock /tmp/fastkv-bench.lock perf/evict_pause.py            # a few minutes
   flock /tmp/fastkv-bench.lock perf/evict_pause.py --quick    # under a minute
+  flock /tmp/fastkv-bench.lock perf/evict_pause.py --policies allkeys-lru,off   # with the no-eviction control
 
 Usage: evict_pause.py [--quick] [--maxmemory 64mb] [--policies allkeys-lru,allkeys-lfu] [--rounds R]
                       [--requests N] [--servers fastkv,redis7.2,redis7.0] [--fastkv PATH] [--record]
@@ -36,11 +38,11 @@ def benchmark(port, cpu, requests, pipeline, precision=True):
     return parse_benchmark((out.stdout + out.stderr).replace("\r", "\n")), out.stdout + out.stderr
 
 
-def prefill(s, maxmemory, client_cpu):
+def prefill(s, maxmemory, client_cpu, evicting):
     """SETs until the server has evicted for a while (twice maxmemory's worth of keys at ~150 B each)."""
     benchmark(s.port, client_cpu, max(2 * maxmemory // 150, 10_000), 64, precision=False)
     ev = info_int(s.info("stats"), "evicted_keys")
-    if ev == 0:
+    if ev == 0 and evicting:
         print(f"  warning: {label(s.kind)} evicted nothing during the prefill "
               f"(used_memory {info_int(s.info('memory'), 'used_memory')}, maxmemory {maxmemory})", flush=True)
 
@@ -58,7 +60,7 @@ def measure(s, client_cpu, requests, pipeline, maxmemory):
     r["util"] = (c1 - c0) / max(t1 - t0, 1e-9)
     r["ops_cpu"] = requests / max(c1 - c0, 1e-9)
     r["evicted"] = info_int(i1, "evicted_keys") - info_int(i0, "evicted_keys")
-    r["peak"] = max((u for _, u in sampler.samples), default=0) / maxmemory
+    r["peak"] = max((u for _, u in sampler.samples), default=0) / maxmemory if maxmemory else 0
     if r["rps"] == 0:
         r["errors"] = max(r["errors"], 1)
         r["raw"] = raw[-400:]
@@ -69,31 +71,34 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one policy, one round, fewer requests")
     ap.add_argument("--maxmemory", default="64mb")
-    ap.add_argument("--policies", default="")
+    ap.add_argument("--policies", default="", help="comma list; 'off' runs the same loads without maxmemory (the "
+                    "cost of a SET that adds a key without evicting, for comparison)")
     ap.add_argument("--rounds", type=int, default=0)
     ap.add_argument("--requests", type=int, default=0, help="SETs per P1 run (P16 runs do 4x)")
     ap.add_argument("--servers", default="fastkv,redis7.2,redis7.0")
     ap.add_argument("--fastkv", default=FASTKV)
     ap.add_argument("--record", action="store_true", help="append the tables to perf/RESULTS.md")
     a = ap.parse_args()
-    maxmemory = 0
     policies = (a.policies or ("allkeys-lru" if a.quick else "allkeys-lru,allkeys-lfu")).split(",")
     rounds = a.rounds or (1 if a.quick else 3)
     requests = a.requests or (100_000 if a.quick else 300_000)
     servers = a.servers.split(",")
     server_cpu, client_cpu = cpus()
     t_start = time.time()
+    probe = Server("redis7.2", server_cpu, config=[("maxmemory", a.maxmemory)])
+    maxmemory = info_int(probe.info("memory"), "maxmemory")  # Redis's reading of the units, given to every server
+    probe.stop()
     results = {}
     versions = {}
     for policy in policies:
         live = {}
         try:
             for kind in servers:
-                s = Server(kind, server_cpu, config=[("maxmemory", a.maxmemory), ("maxmemory-policy", policy)], fastkv=a.fastkv)
+                conf = [] if policy == "off" else [("maxmemory", maxmemory), ("maxmemory-policy", policy)]
+                s = Server(kind, server_cpu, config=conf, fastkv=a.fastkv)
                 live[kind] = s
                 versions[kind] = s.version
-                maxmemory = info_int(s.info("memory"), "maxmemory")  # the server's reading of the units
-                prefill(s, maxmemory, client_cpu)
+                prefill(s, maxmemory, client_cpu, policy != "off")
             for rnd in range(rounds):
                 for wl, pipeline, n in (("P1", 1, requests), ("P16", 16, requests * 4)):
                     for kind in (servers if rnd % 2 == 0 else servers[::-1]):
@@ -121,7 +126,8 @@ def main():
             for kind in servers:
                 g = lambda k: m(policy, wl, kind, k)  # noqa: E731
                 lines.append(f"| {policy} | {wl} | {label(kind)} | {g('rps'):.0f} | {g('p50'):.3f}/{g('p99'):.3f}/{g('p999'):.3f} | "
-                             f"{g('ops_cpu'):.0f} | {g('util'):.0%} | {g('evicted'):.0f} | {g('peak'):.3f} | {g('errors'):.0f} |")
+                             f"{g('ops_cpu'):.0f} | {g('util'):.0%} | {g('evicted'):.0f} | {g('peak'):.3f} | {g('errors'):.0f} |"
+                             .replace("| 0.000 |", "| - |"))
             if "fastkv" in servers and ref != "fastkv":
                 f = lambda k: m(policy, wl, "fastkv", k)  # noqa: E731
                 r = lambda k: m(policy, wl, ref, k)  # noqa: E731
