@@ -16,6 +16,7 @@ while the fill runs. Reported per policy and server (FastKv at --threads 1 and -
   peak        the highest over the whole fill; end: at the end
   errors      error replies (noeviction must answer Redis's exact OOM error; volatile-* once no TTL key is left)
   evicted     evicted_keys; keys: DBSIZE at the end, and how many of them have no TTL
+  fill s      wall time of the fill (the Python client is usually the limit; a rough comparison only)
   TTL check   volatile-* with sequential keys: every plain SET that succeeded must still be there
               (volatile-* evicts only keys with a TTL): "ok" when keys without TTL == successful plain SETs
 
@@ -199,13 +200,13 @@ def main():
                       f"errors {r['errors']} evicted {r['evicted']} keys {r['keys']} (no TTL {r['no_ttl']}) {r['check']} "
                       f"{r['seconds']:.1f} s" + (f" first error {r['first_error']!r}" if r["first_error"] else ""), flush=True)
     elapsed = time.time() - t_start
-    lines = ["| keys | policy | server | steady used/max | peak used/max | end used/max | errors | evicted_keys | keys held (no TTL) | check |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| keys | policy | server | steady used/max | peak used/max | end used/max | errors | evicted_keys | keys held (no TTL) | check | fill s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for pattern, policy, srv, kind, threads, r in rows:
         err = f"{r['errors']}" + (f" `{r['first_error']}`" if r["first_error"] and r["first_error"] != OOM else (" (OOM)" if r["errors"] else ""))
         flag = " **over 1.02**" if r["steady"] > 1.02 else ""
         lines.append(f"| {pattern} | {policy} | {label(kind, threads)} | {r['steady']:.3f}{flag} | {r['peak']:.3f} | {r['end']:.3f} | {err} | "
-                     f"{r['evicted']} | {r['keys']} ({r['no_ttl']}) | {r['check']} |")
+                     f"{r['evicted']} | {r['keys']} ({r['no_ttl']}) | {r['check']} | {r['seconds']:.1f} |")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     text = (f"### {datetime.date.today().isoformat()} commit {commit}: filling {a.fill:g}x past maxmemory (perf/evict_fill.py)\n\n"
             f"`perf/evict_fill.py {' '.join(sys.argv[1:])}` ({elapsed:.0f} s): maxmemory {a.maxmemory} ({maxmemory} B), "
