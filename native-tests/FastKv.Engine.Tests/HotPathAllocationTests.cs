@@ -60,6 +60,45 @@ public class HotPathAllocationTests
         Assert.Contains("$", h.Run(EngineHarness.Command("GET", "memtier-0")));
     }
 
+    /// <summary>
+    /// SETs over a keyspace larger than maxmemory holds: every round evicts (sampling, the pool, deletes, the
+    /// published budget) and allocates nothing, under each kind of policy.
+    /// </summary>
+    [Theory]
+    [InlineData("allkeys-lru")]
+    [InlineData("allkeys-lfu")]
+    [InlineData("allkeys-random")]
+    [InlineData("volatile-ttl")]
+    public void SteadySetsUnderEviction_AllocateNothing(string policy)
+    {
+        using var h = new EngineHarness(slowlog: false);
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", policy));
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", (h.Server.UsedMemory() + 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var rounds = new byte[8][];
+        for (int r = 0; r < rounds.Length; r++)
+        {
+            var parts = new List<byte>();
+            for (int i = 0; i < 2000; i++)
+                parts.AddRange(EngineHarness.Command("SET", "evict-" + (r * 2000 + i), new string('v', 100), "EX", "100000"));
+            rounds[r] = parts.ToArray();
+        }
+        for (int i = 0; i < 40; i++)
+        {
+            h.Session.Feed(rounds[i % rounds.Length]);
+            h.Session.Output.Clear();
+        }
+        long evictedBefore = h.Server.Shards[0].Evictor.EvictedKeys;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 40; i++)
+        {
+            h.Session.Feed(rounds[i % rounds.Length]);
+            h.Session.Output.Clear();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(h.Server.Shards[0].Evictor.EvictedKeys - evictedBefore > 10_000, "no steady eviction");
+        Assert.Equal(0, allocated);
+    }
+
     /// <summary>SADD, SISMEMBER (and SREM to stay steady) on small intset and listpack sets.</summary>
     static byte[] SetPipeline(int keys)
     {

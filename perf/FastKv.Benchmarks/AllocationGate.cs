@@ -11,7 +11,7 @@ namespace FastKv.Benchmarks;
 /// </summary>
 static class AllocationGate
 {
-    /// <summary>EngineGetSetBenchmarks methods that must allocate 0 bytes per operation.</summary>
+    /// <summary>EngineGetSetBenchmarks methods that must allocate 0 bytes per operation (and every EvictionBenchmarks case).</summary>
     static readonly string[] Gated =
     {
         nameof(EngineGetSetBenchmarks.Set), nameof(EngineGetSetBenchmarks.GetHit), nameof(EngineGetSetBenchmarks.GetMiss),
@@ -26,10 +26,11 @@ static class AllocationGate
             foreach (BenchmarkReport report in summary.Reports)
             {
                 var descriptor = report.BenchmarkCase.Descriptor;
-                if (descriptor.Type != typeof(EngineGetSetBenchmarks)) continue;
-                if (Array.IndexOf(Gated, descriptor.WorkloadMethod.Name) < 0) continue;
+                bool gated = descriptor.Type == typeof(EngineGetSetBenchmarks) && Array.IndexOf(Gated, descriptor.WorkloadMethod.Name) >= 0
+                             || descriptor.Type == typeof(EvictionBenchmarks);
+                if (!gated) continue;
                 any = true;
-                string name = "EngineGetSet." + descriptor.WorkloadMethod.Name;
+                string name = descriptor.Type.Name.Replace("Benchmarks", "") + "." + descriptor.WorkloadMethod.Name + report.BenchmarkCase.Parameters.DisplayInfo;
                 long? bytes = report.Success ? report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) : null;
                 if (bytes == null)
                 {

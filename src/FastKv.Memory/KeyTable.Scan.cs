@@ -12,7 +12,8 @@ public unsafe interface IEntryVisitor
     bool Visit(byte* entry);
 }
 
-// Walking the table: SCAN-style cursors, Clear and random sampling.
+// Walking the table: SCAN-style cursors, Clear and random sampling (of entries with an expiry:
+// KeyTable.Expiring.cs).
 //
 // The scan cursor is a position in 32-bit hash-prefix space (the top 32 bits of a hash). A segment of
 // local depth d covers the 2^(32-d) positions that share its d-bit prefix. Scan visits the whole segment
@@ -35,11 +36,15 @@ public sealed unsafe partial class KeyTable
         int depth = LocalDepth(seg);
         ulong span = 1UL << (CursorBits - depth);
         ulong end = ((ulong)cursor & ~(span - 1)) + span;
-        if (SegCount(seg) != 0) VisitSegment(seg, ref visitor);
+        if (SegCount(seg) != 0) VisitSegment(seg, ref visitor, expiringOnly: false);
         return end >= 1UL << CursorBits ? 0 : (uint)end;
     }
 
-    void VisitSegment<TVisitor>(byte* seg, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor
+    /// <summary>
+    /// Visits the entries of <paramref name="seg"/> (with <paramref name="expiringOnly"/>, only those with an
+    /// expiry), removing those the visitor asks to.
+    /// </summary>
+    void VisitSegment<TVisitor>(byte* seg, ref TVisitor visitor, bool expiringOnly) where TVisitor : struct, IEntryVisitor
     {
         for (int b = 0; b < BucketsPerSegment; b++)
         {
@@ -50,11 +55,13 @@ public sealed unsafe partial class KeyTable
                 int i = BitOperations.TrailingZeroCount(occupied);
                 occupied &= occupied - 1;
                 byte* entry = Slots(bucket)[i];
-                // The home must be known before Visit: a removing visitor frees the blob (and its key).
+                // The home and the expiry flag must be read before Visit: a removing visitor frees the blob.
+                bool expiring = KeyEntry.HasExpire(entry);
+                if (expiringOnly && !expiring) continue;
                 int home = HomeOf(seg, b, entry);
                 if (visitor.Visit(entry))
                 {
-                    RemoveAt(seg, b, i, home);
+                    RemoveAt(seg, b, i, home, expiring);
                     _count--;
                 }
             }
@@ -85,6 +92,7 @@ public sealed unsafe partial class KeyTable
         FreeSegmentsAndDirectory();
         _count = 0;
         InitEmpty();
+        Debug.Assert(_expiringCount == 0);
     }
 
     /// <summary>Random probes before <see cref="RandomEntry"/> falls back to counting its way to an entry.</summary>
@@ -123,40 +131,6 @@ public sealed unsafe partial class KeyTable
             }
         }
         return NthEntry((long)(NextRandom(ref rngState) % (ulong)_count));
-    }
-
-    /// <summary>
-    /// A random entry that has an expiry (volatile-* eviction), or null when none is found. First version: random
-    /// entries filtered by their expiry flag, then a walk from a random segment; it still looks at keys without a
-    /// TTL, which a per-segment TTL count will let it skip.
-    /// </summary>
-    public byte* RandomExpiringEntry(ref ulong rngState)
-    {
-        Debug.Assert(_dir != null, "table disposed");
-        if (_count == 0) return null;
-        for (int attempt = 0; attempt < 8; attempt++)
-        {
-            byte* e = RandomEntry(ref rngState);
-            if (e != null && KeyEntry.HasExpire(e)) return e;
-        }
-        nuint len = (nuint)1 << _globalDepth;
-        nuint start = (nuint)(NextRandom(ref rngState) & (ulong)(len - 1));
-        for (nuint k = 0; k < len; k++)
-        {
-            byte* seg = _dir[(start + k) & (len - 1)];
-            for (int b = 0; b < BucketsPerSegment; b++)
-            {
-                byte* bucket = Bucket(seg, b);
-                uint occupied = OccupiedMask(bucket);
-                while (occupied != 0)
-                {
-                    int i = BitOperations.TrailingZeroCount(occupied);
-                    occupied &= occupied - 1;
-                    if (KeyEntry.HasExpire(Slots(bucket)[i])) return Slots(bucket)[i];
-                }
-            }
-        }
-        return null;
     }
 
     /// <summary>The entry at position <paramref name="n"/> (0-based, below Count) in directory and bucket order.</summary>

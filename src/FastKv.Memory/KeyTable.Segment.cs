@@ -16,7 +16,10 @@ namespace FastKv.Memory;
 //
 //  header:  0 u32 count        entries in the segment
 //           4 u8  localDepth   the segment holds exactly the hashes whose top localDepth bits are its prefix
-//           5..15 reserved
+//           5..7  reserved
+//           8 u32 expiring     entries whose KeyEntry.HasExpire is set (volatile-* sampling and the active
+//                              expiry walk pass over a segment where it is 0 without reading its buckets)
+//           12..15 reserved
 //
 //  bucket (144 bytes):
 //   0       16      24                                               144
@@ -60,6 +63,19 @@ public sealed unsafe partial class KeyTable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int LocalDepth(byte* seg) => seg[4];
+
+    /// <summary>Entries of the segment that carry an expiry; kept by TryPlace, RemoveAt and Replace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ref uint SegExpiring(byte* seg) => ref *(uint*)(seg + 8);
+
+    /// <summary>Counts an entry with an expiry arriving in (+1) or leaving (-1) <paramref name="seg"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void CountExpiring(byte* seg, int delta)
+    {
+        Debug.Assert(delta > 0 || SegExpiring(seg) > 0, "expiring count below zero");
+        SegExpiring(seg) = (uint)((int)SegExpiring(seg) + delta);
+        _expiringCount += delta;
+    }
 
     // ---- buckets ----
 
@@ -113,7 +129,8 @@ public sealed unsafe partial class KeyTable
 
     /// <summary>
     /// Stores <paramref name="entry"/> in the first free slot within <paramref name="maxProbe"/> buckets of
-    /// its home, raising the overflow count of every bucket it passes. False when none is free.
+    /// its home, raising the overflow count of every bucket it passes (and the expiring count when the entry
+    /// has an expiry). False when none is free.
     /// </summary>
     bool TryPlace(byte* seg, byte* entry, ulong hash, int maxProbe)
     {
@@ -136,6 +153,7 @@ public sealed unsafe partial class KeyTable
                     Version(passed) = _currentVersion;
                 }
                 SegCount(seg)++;
+                if (KeyEntry.HasExpire(entry)) CountExpiring(seg, +1);
                 return true;
             }
             b = NextBucket(b);
@@ -145,9 +163,10 @@ public sealed unsafe partial class KeyTable
 
     /// <summary>
     /// Empties slot <paramref name="slot"/> of bucket <paramref name="b"/> and lowers the overflow count of
-    /// the buckets between the entry's home and <paramref name="b"/>.
+    /// the buckets between the entry's home and <paramref name="b"/>. <paramref name="expiring"/> is the
+    /// entry's HasExpire, read by the caller while the blob was alive (a removing visitor frees it first).
     /// </summary>
-    void RemoveAt(byte* seg, int b, int slot, int home)
+    void RemoveAt(byte* seg, int b, int slot, int home, bool expiring)
     {
         byte* bucket = Bucket(seg, b);
         Debug.Assert(bucket[slot] != 0 && Slots(bucket)[slot] != null);
@@ -163,6 +182,7 @@ public sealed unsafe partial class KeyTable
         }
         Debug.Assert(SegCount(seg) > 0);
         SegCount(seg)--;
+        if (expiring) CountExpiring(seg, -1);
     }
 
     /// <summary>

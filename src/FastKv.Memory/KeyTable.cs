@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace FastKv.Memory;
 
@@ -34,6 +35,8 @@ public sealed unsafe partial class KeyTable : IDisposable
     byte** _dir;
     int _globalDepth;
     long _count;
+    /// <summary>Entries with an expiry: the sum of every segment's expiring count.</summary>
+    long _expiringCount;
     int _segmentCount;
     ulong _currentVersion;
 
@@ -47,6 +50,12 @@ public sealed unsafe partial class KeyTable : IDisposable
 
     /// <summary>Entries in the table.</summary>
     public long Count => _count;
+
+    /// <summary>
+    /// Entries whose <see cref="KeyEntry.HasExpire"/> is set (INFO keyspace "expires="). Other shards read it to
+    /// know whether this one has volatile-* candidates: a volatile read of a 64-bit field only its owner writes.
+    /// </summary>
+    public long ExpiringCount => Volatile.Read(ref _expiringCount);
 
     /// <summary>Stamped on every bucket an insert, remove or split touches.</summary>
     public ulong CurrentVersion
@@ -66,8 +75,9 @@ public sealed unsafe partial class KeyTable : IDisposable
     public int GlobalDepth => _globalDepth;
 
     /// <summary>
-    /// The slot holding the entry for <paramref name="key"/>, or null. The caller may store a reallocated
-    /// blob of the same key through it. Valid until the next Insert, Remove, Scan-with-remove or Clear.
+    /// The slot holding the entry for <paramref name="key"/>, or null. The caller stores a reallocated blob of
+    /// the same key with <see cref="Replace"/>, never by writing the slot itself (the segment counts entries
+    /// with an expiry). Valid until the next Insert, Remove, Scan-with-remove or Clear.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte** FindSlot(ReadOnlySpan<byte> key, ulong hash)
@@ -99,6 +109,30 @@ public sealed unsafe partial class KeyTable : IDisposable
     {
         byte** slot = FindSlot(key, hash);
         return slot == null ? null : *slot;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="entry"/>, a new blob of the key whose entry is at <paramref name="slot"/> (from
+    /// <see cref="FindSlot"/>), in that slot. The fingerprint stays valid (same key). When the blob gains or
+    /// loses its expiry, the segment's expiring count follows; only then is the key hashed, to find the
+    /// segment. Call it while the old blob is still alive: its expiry flag is read here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Replace(byte** slot, byte* entry)
+    {
+        Debug.Assert(_dir != null, "table disposed");
+        Debug.Assert(slot != null && *slot != null && entry != null);
+        Debug.Assert(KeyEntry.Key(*slot).SequenceEqual(KeyEntry.Key(entry)), "Replace with a blob of another key");
+        if (KeyEntry.HasExpire(*slot) != KeyEntry.HasExpire(entry)) ReplaceFlipsExpiry(slot, entry);
+        *slot = entry;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void ReplaceFlipsExpiry(byte** slot, byte* entry)
+    {
+        byte* seg = _dir[DirIndex(KeyHash.Hash(KeyEntry.Key(entry)))];
+        Debug.Assert((byte*)slot >= seg + SegmentHeaderSize && (byte*)slot < seg + SegmentSize, "slot is not in the key's segment");
+        CountExpiring(seg, KeyEntry.HasExpire(entry) ? +1 : -1);
     }
 
     /// <summary>Adds <paramref name="entry"/>, whose key the caller knows is absent.</summary>
@@ -141,7 +175,7 @@ public sealed unsafe partial class KeyTable : IDisposable
                 byte* entry = Slots(bucket)[i];
                 if (KeyEquals(entry, key))
                 {
-                    RemoveAt(seg, b, i, home);
+                    RemoveAt(seg, b, i, home, KeyEntry.HasExpire(entry));
                     _count--;
                     return entry;
                 }
@@ -222,7 +256,7 @@ public sealed unsafe partial class KeyTable : IDisposable
                 byte* entry = Slots(bucket)[i];
                 ulong h = KeyHash.Hash(KeyEntry.Key(entry));
                 if ((h & sideBit) == 0) continue;
-                RemoveAt(seg, b, i, HomeBucket(h));
+                RemoveAt(seg, b, i, HomeBucket(h), KeyEntry.HasExpire(entry));
                 // right holds at most what seg held, so a whole-segment probe always finds a slot.
                 bool placed = TryPlace(right, entry, h, BucketsPerSegment);
                 Debug.Assert(placed);
@@ -247,6 +281,7 @@ public sealed unsafe partial class KeyTable : IDisposable
         }
         _arena.Free((byte*)_dir, DirectoryBytes(_globalDepth));
         _dir = null;
+        _expiringCount = 0;
         Debug.Assert(_segmentCount == 0);
     }
 

@@ -140,6 +140,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 }
                 shard.Mailbox.Drain(shard);
                 FlushQueued();
+                EvictClients();
                 Timers();
             }
         }
@@ -333,12 +334,15 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             c.Session.Process();
             if (o.Length > 0) QueueFlush(c);
         }
+        // Every read's commands, delivered push and write ends here: the memory client eviction sees.
+        if (shard.ClientMemory.On) shard.ClientMemory.Measure(c.Session);
     }
 
     void Close(Connection c)
     {
         if (c.Closed) return;
         c.Closed = true;
+        if (shard.ClientMemory.On) shard.ClientMemory.Forget(c.Client);
         // Its buffers go back to the shard's chunk pool (native memory): nothing for the GC to collect.
         c.Session.Close();
         // Out of CLIENT LIST before the peer can see the close, as Redis's freeClient unlinks before it closes.
@@ -361,6 +365,38 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         c.Index = -1;
     }
 
+    /// <summary>
+    /// maxmemory-clients, once per iteration after the flushes: measuring follows the setting, and while every
+    /// shard's clients together are at or over the limit and this shard holds the largest evictable ones, the
+    /// largest of them is disconnected, as Redis's evictClients frees a client (no reply flushed).
+    /// </summary>
+    void EvictClients()
+    {
+        ClientMemory m = shard.ClientMemory;
+        if (m.Switch())
+        {
+            for (int i = 0; i < all.Count; i++) m.Enroll(all[i].Session);
+        }
+        if (!m.On) return;
+        int bucket;
+        while ((bucket = m.BucketToEvict()) >= 0)
+        {
+            Connection? victim = null;
+            for (int i = 0; i < all.Count; i++)
+            {
+                Client cl = all[i].Client;
+                if (cl.MemoryBucket == bucket && (victim == null || cl.TrackedMemory > victim.Client.TrackedMemory)) victim = all[i];
+            }
+            if (victim == null)
+            {
+                m.EndTurn(); // the counts say otherwise: never spin on it
+                return;
+            }
+            shard.Stats.EvictedClients++;
+            Close(victim);
+        }
+    }
+
     void Timers()
     {
         long now = shard.NowMs;
@@ -371,7 +407,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             FlushQueued();
         }
         // Over maxmemory: this shard goes on freeing its share between requests (Redis's evictionTimeProc).
-        if (server.Config.MaxMemory != 0) shard.Evictor.Perform();
+        shard.Evictor.Tick();
         if (now >= nextExpiryMs)
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;
@@ -393,8 +429,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 {
                     c.Client.QueryBufferLength = c.Session.BufferedInput;
                     c.Client.OutputBufferLength = c.Session.Output.Length;
-                    c.Client.QueryBufferMemory = c.Session.InputMemory;
-                    c.Client.OutputMemory = c.Session.Output.MemoryBytes;
+                    if (shard.ClientMemory.On) shard.ClientMemory.Measure(c.Session);
+                    else c.Client.TrackedMemory = ClientMemory.Of(c.Session);
                 }
             }
         }

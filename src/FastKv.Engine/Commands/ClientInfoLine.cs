@@ -29,7 +29,7 @@ public static class ClientInfoLine
                " flags=" + Flags(cl) + " db=" + cl.Db + " sub=" + (ps?.Channels.Count ?? 0) + " psub=" + (ps?.Patterns.Count ?? 0) +
                " ssub=" + (ps?.ShardChannels.Count ?? 0) + " multi=" + (inMulti ? m!.Commands.Count : -1) +
                " qbuf=" + cl.QueryBufferLength + " qbuf-free=" + cl.QueryBufferFree + " argv-mem=0 multi-mem=0 rbs=16384 rbp=0" +
-               " obl=0 oll=0 omem=" + cl.OutputBufferLength + " tot-mem=0 events=r cmd=" + cl.LastCommand + " user=default redir=-1 resp=" + cl.Protocol +
+               " obl=0 oll=0 omem=" + cl.OutputBufferLength + " tot-mem=" + cl.TrackedMemory + " events=r cmd=" + cl.LastCommand + " user=default redir=-1 resp=" + cl.Protocol +
                " lib-name=" + (cl.LibName ?? "") + " lib-ver=" + (cl.LibVersion ?? "") + "\n";
     }
 

@@ -38,13 +38,20 @@ public static class InfoCommand
         c.W.Verbatim(Encoding.UTF8.GetBytes(sb.ToString()), "txt");
     }
 
+    /// <summary>Redis's bytesToHuman: bytes below 1K, then K, M, G, T, P with two decimals, and bytes again beyond.</summary>
     static string Human(long bytes)
     {
         double b = bytes;
-        if (b < 1024) return bytes + "B";
-        if (b < 1024 * 1024) return (b / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "K";
-        if (b < 1024.0 * 1024 * 1024) return (b / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "M";
-        return (b / 1024 / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture) + "G";
+        const double K = 1024;
+        if (b < K) return bytes + "B";
+        string[] units = { "K", "M", "G", "T", "P" };
+        double scale = K;
+        foreach (string unit in units)
+        {
+            if (b < scale * K) return (b / scale).ToString("0.00", CultureInfo.InvariantCulture) + unit;
+            scale *= K;
+        }
+        return bytes + "B";
     }
 
     static string Percent(long part, long whole)
@@ -203,17 +210,24 @@ public static class InfoCommand
                 F("instantaneous_ops_per_sec", 0);
                 F("total_net_input_bytes", Sum(sh => sh.Stats.NetInputBytes));
                 F("total_net_output_bytes", Sum(sh => sh.Stats.NetOutputBytes));
-                // No replicas, forks, MIGRATE connections, defragmentation or client eviction yet: those count zero.
+                // No replicas, forks, MIGRATE connections or defragmentation yet: those count zero.
                 F("total_net_repl_input_bytes", 0);
                 F("total_net_repl_output_bytes", 0);
+                // Rates, event-loop timings and per-read counts are not measured yet; tools read their presence.
+                F("instantaneous_input_kbps", "0.00");
+                F("instantaneous_output_kbps", "0.00");
+                F("instantaneous_input_repl_kbps", "0.00");
+                F("instantaneous_output_repl_kbps", "0.00");
                 F("rejected_connections", s.RejectedConnections);
                 F("sync_full", 0);
                 F("sync_partial_ok", 0);
                 F("sync_partial_err", 0);
                 F("expired_keys", Sum(sh => sh.Stats.ExpiredKeys));
                 F("expired_stale_perc", "0.00");
+                F("expired_time_cap_reached_count", 0);
+                F("expire_cycle_cpu_milliseconds", 0);
                 F("evicted_keys", Sum(sh => sh.Evictor.EvictedKeys));
-                F("evicted_clients", 0);
+                F("evicted_clients", Sum(sh => sh.Stats.EvictedClients));
                 F("total_eviction_exceeded_time", Sum(sh => sh.Evictor.ExceededMillis) + Max(sh => sh.Evictor.CurrentExceededMillis));
                 F("current_eviction_exceeded_time", Max(sh => sh.Evictor.CurrentExceededMillis));
                 F("keyspace_hits", Sum(sh => sh.Stats.KeyspaceHits));
@@ -234,9 +248,25 @@ public static class InfoCommand
                 F("tracking_total_keys", Sum(sh => sh.Tracking.Count));
                 F("tracking_total_items", Sum(sh => System.Threading.Volatile.Read(ref sh.Tracking.Items)));
                 F("tracking_total_prefixes", s.TrackingPrefixes.Count);
+                F("unexpected_error_replies", 0);
                 F("total_error_replies", 0);
+                F("dump_payload_sanitizations", 0);
+                F("total_reads_processed", 0);
+                F("total_writes_processed", 0);
                 F("io_threaded_reads_processed", 0);
                 F("io_threaded_writes_processed", 0);
+                F("reply_buffer_shrinks", 0);
+                F("reply_buffer_expands", 0);
+                F("eventloop_cycles", 0);
+                F("eventloop_duration_sum", 0);
+                F("eventloop_duration_cmd_sum", 0);
+                F("instantaneous_eventloop_cycles_per_sec", 0);
+                F("instantaneous_eventloop_duration_usec", 0);
+                // No ACL users yet; refused AUTH attempts are not counted yet either.
+                F("acl_access_denied_auth", 0);
+                F("acl_access_denied_cmd", 0);
+                F("acl_access_denied_key", 0);
+                F("acl_access_denied_channel", 0);
                 break;
             case "replication":
                 sb.Append("# Replication\r\n");

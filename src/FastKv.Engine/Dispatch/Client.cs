@@ -50,8 +50,13 @@ public sealed class Client
     /// <summary>When the unsent output first reached its class's soft limit (client-output-buffer-limit); 0: below it.</summary>
     public long OutputSoftLimitSinceMs;
     public long OutputBufferLength;
-    /// <summary>Native memory held by the query buffer and by the unsent output (CLIENT LIST tot-mem); set by the loop's cron.</summary>
-    public long QueryBufferMemory, OutputMemory;
+    /// <summary>
+    /// Memory the connection held when last measured (CLIENT LIST tot-mem; client eviction): by every flush while
+    /// maxmemory-clients is set, by the loop's cron always. See <see cref="ClientMemory"/>.
+    /// </summary>
+    public long TrackedMemory;
+    /// <summary>Its client-eviction bucket (<see cref="ClientMemory.BucketOf"/>); -1 while not measured or CLIENT NO-EVICT.</summary>
+    public int MemoryBucket = -1;
     /// <summary>MULTI/WATCH state, created when the client first uses them (null on the fast path).</summary>
     public MultiState? Multi;
     /// <summary>CLIENT TRACKING state, created by the client's first CLIENT TRACKING (null on the fast path).</summary>

@@ -15,6 +15,11 @@ public enum Verdict
     Transaction,
     /// <summary>Clients are paused (CLIENT PAUSE): end the pass, and parse it again when the pause ends.</summary>
     Postpone,
+    /// <summary>
+    /// Undecided until the commands already sent to other shards in this pass have run (they may give those shards
+    /// keys to evict): end the pass, and parse it again when the batch is back.
+    /// </summary>
+    AfterBatch,
 }
 
 /// <summary>
@@ -43,6 +48,14 @@ public static class CommandGate
         }
         if (s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
         {
+            if (s.BatchOpen) return Verdict.AfterBatch;
+            // Redis's rejectCommand: a refused EXEC aborts the transaction, naming the error; anything else gets it plainly.
+            if (spec.InMulti == MultiRole.Exec && client.Multi is { Queuing: true } multi)
+            {
+                multi.Discard(s.Home);
+                w.Error(Errors.ExecAbortBecause + Errors.Oom);
+                return Verdict.Refused;
+            }
             w.Error(Errors.Oom);
             return Refuse(client);
         }

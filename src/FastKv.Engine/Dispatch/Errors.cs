@@ -31,6 +31,8 @@ public static class Errors
     public const string NegativeLimit = "ERR LIMIT can't be negative";
     public const string InvalidCommand = "ERR Invalid command specified";
     public const string Oom = "OOM command not allowed when used memory > 'maxmemory'.";
+    /// <summary>EXEC refused before it runs (execCommandAbort): this prefix, then the refusal's error.</summary>
+    public const string ExecAbortBecause = "EXECABORT Transaction discarded because of: ";
     public const string BadClientName = "ERR Client names cannot contain spaces, newlines or special characters.";
 
     public static string WrongArgs(string command) =>

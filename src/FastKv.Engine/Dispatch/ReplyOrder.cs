@@ -92,6 +92,9 @@ public sealed class ReplyOrder : IRemoteOwner
     /// <summary>Bytes of pushes waiting (counted against the client's output limit).</summary>
     public int DeferredBytes => deferred?.Output.Length ?? 0;
 
+    /// <summary>Memory the stage and the held-back pushes keep (their buffers stay allocated between passes).</summary>
+    public long MemoryBytes => (stage?.Output.MemoryBytes ?? 0) + (deferred?.Output.MemoryBytes ?? 0);
+
     /// <summary>
     /// The command's reply is written to <paramref name="w"/>: the pushes held back follow it there (into its slot when
     /// it is the stage, to the output otherwise: never into the sink of a silenced command).

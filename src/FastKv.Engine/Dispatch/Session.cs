@@ -69,8 +69,17 @@ public sealed class Session : ILockWaiter
 
     public int BufferedInput => end - start;
 
+    /// <summary>Commands of this pass are gathered for other shards and have not been sent yet.</summary>
+    public bool BatchOpen => replies.BatchOpen;
+
     /// <summary>Memory the query buffer holds now (native; none while every byte read is parsed).</summary>
     public long InputMemory => input.MemoryBytes;
+
+    /// <summary>
+    /// Memory the connection's buffers hold now: query buffer, unsent output, replies staged or pushes held back in
+    /// a pass, a MULTI queue (what Redis's getClientMemoryUsage counts but the client struct; <see cref="ClientMemory"/>).
+    /// </summary>
+    public long MemoryBytes => input.MemoryBytes + Output.MemoryBytes + replies.MemoryBytes + (Client.Multi?.Queue.MemoryBytes ?? 0);
 
     /// <summary>Free space to read into (at least <paramref name="min"/> bytes).</summary>
     public Span<byte> ReadSpace(int min) => input.ReadSpace(ref start, ref end, min);
@@ -192,6 +201,8 @@ public sealed class Session : ILockWaiter
                 return false;
             case Verdict.Transaction:
                 return Transaction(spec!, buf, before, consumed);
+            case Verdict.AfterBatch:
+                return false; // the batch leaves at the end of the pass; the gate sees this command again after it
         }
         return RunOrRoute(spec!, buf, before, consumed);
     }

@@ -14,16 +14,21 @@ public sealed class EvictionPool
     /// <summary>Key bytes each entry keeps without allocating (Redis's EVPOOL_CACHED_SDS_SIZE).</summary>
     const int CachedKey = 255;
 
-    readonly ulong[] score = new ulong[Size];
-    readonly int[] db = new int[Size];
-    readonly int[] keyLength = new int[Size];
-    /// <summary>Key buffers; they move with their entries, so an entry's buffer is only ever replaced by a longer one.</summary>
-    readonly byte[][] keys = new byte[Size][];
-    readonly bool[] used = new bool[Size];
+    struct Entry
+    {
+        public ulong Score;
+        public int Db;
+        public int KeyLength;
+        /// <summary>The key buffer moves with its entry; it is only ever replaced by a longer one.</summary>
+        public byte[] Key;
+        public bool Used;
+    }
+
+    readonly Entry[] entries = new Entry[Size];
 
     public EvictionPool()
     {
-        for (int i = 0; i < Size; i++) keys[i] = new byte[CachedKey];
+        for (int i = 0; i < Size; i++) entries[i].Key = new byte[CachedKey];
     }
 
     /// <summary>
@@ -32,54 +37,47 @@ public sealed class EvictionPool
     /// </summary>
     public void Offer(ulong keyScore, int keyDb, ReadOnlySpan<byte> key)
     {
+        Entry[] p = entries;
         int k = 0;
-        while (k < Size && used[k] && score[k] < keyScore) k++;
-        if (k == 0 && used[Size - 1]) return;
-        if (k < Size && !used[k])
+        while (k < Size && p[k].Used && p[k].Score < keyScore) k++;
+        if (k == 0 && p[Size - 1].Used) return;
+        if (k < Size && !p[k].Used)
         {
             // An empty place: nothing to shift.
         }
-        else if (!used[Size - 1])
+        else if (!p[Size - 1].Used)
         {
-            // Room on the right: shift k.. one right, the spare buffer of the last entry comes to k.
-            byte[] spare = keys[Size - 1];
-            Shift(k, k + 1, Size - k - 1);
-            keys[k] = spare;
+            // Room on the right: k.. move one right, and the last entry's spare buffer comes to k.
+            byte[] spare = p[Size - 1].Key;
+            Array.Copy(p, k, p, k + 1, Size - k - 1);
+            p[k].Key = spare;
         }
         else
         {
             // Full: the entry goes just left of k, and the worst (entry 0) falls out.
             k--;
-            byte[] spare = keys[0];
-            Shift(1, 0, k);
-            keys[k] = spare;
+            byte[] spare = p[0].Key;
+            Array.Copy(p, 1, p, 0, k);
+            p[k].Key = spare;
         }
-        if (keys[k].Length < key.Length) keys[k] = new byte[key.Length];
-        key.CopyTo(keys[k]);
-        keyLength[k] = key.Length;
-        score[k] = keyScore;
-        db[k] = keyDb;
-        used[k] = true;
+        ref Entry e = ref p[k];
+        if (e.Key.Length < key.Length) e.Key = new byte[key.Length];
+        key.CopyTo(e.Key);
+        e.KeyLength = key.Length;
+        e.Score = keyScore;
+        e.Db = keyDb;
+        e.Used = true;
     }
 
-    void Shift(int from, int to, int count)
-    {
-        Array.Copy(score, from, score, to, count);
-        Array.Copy(db, from, db, to, count);
-        Array.Copy(keyLength, from, keyLength, to, count);
-        Array.Copy(keys, from, keys, to, count);
-        Array.Copy(used, from, used, to, count);
-    }
-
-    public bool Used(int k) => used[k];
-    public int Db(int k) => db[k];
-    public ulong Score(int k) => score[k];
-    public ReadOnlySpan<byte> Key(int k) => keys[k].AsSpan(0, keyLength[k]);
+    public bool Used(int k) => entries[k].Used;
+    public int Db(int k) => entries[k].Db;
+    public ulong Score(int k) => entries[k].Score;
+    public ReadOnlySpan<byte> Key(int k) => entries[k].Key.AsSpan(0, entries[k].KeyLength);
 
     /// <summary>Takes entry <paramref name="k"/> out (its key bytes stay readable until the next <see cref="Offer"/>).</summary>
     public void Remove(int k)
     {
-        used[k] = false;
-        score[k] = 0;
+        entries[k].Used = false;
+        entries[k].Score = 0;
     }
 }

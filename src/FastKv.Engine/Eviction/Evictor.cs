@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Threading;
 using FastKv.Memory;
 
 namespace FastKv.Engine;
@@ -31,7 +32,7 @@ public sealed unsafe class Evictor
     byte[] victim = new byte[256];
     /// <summary>Random policies visit the databases in turn (Redis's next_db).</summary>
     int nextDb;
-    long published = long.MinValue;
+    long published = -MemoryBudget.PublishStep;
     /// <summary>When this shard first saw the server over the limit in the current episode (Stopwatch ticks), or 0.</summary>
     long overSince;
     /// <summary>Milliseconds the server has spent over the limit in finished episodes (INFO total_eviction_exceeded_time).</summary>
@@ -62,20 +63,55 @@ public sealed unsafe class Evictor
         long now = Counted;
         if (Math.Abs(now - published) < MemoryBudget.PublishStep) return;
         published = now;
-        shard.Server.Memory.Publish(shard.Id, now);
+        shard.Server.Memory.Publish(shard.Id, now, Math.Max(0, shard.Arena.UsedBytes - shard.TableOverhead()));
+    }
+
+    /// <summary>Once per loop iteration: publish this shard's bytes, and go on evicting while the server is over.</summary>
+    public void Tick()
+    {
+        Publish();
+        if (shard.Server.Config.MaxMemory != 0) Perform();
     }
 
     /// <summary>
     /// Before a client's command (Redis's processCommand): evicts this shard's share, then says whether a command
-    /// that may grow memory must be refused with -OOM: the server is still over maxmemory and no shard can evict
-    /// anything (the policy is noeviction, or no shard has a candidate left).
+    /// that may grow memory must be refused with -OOM. Redis evicts until under the limit or out of keys and refuses in
+    /// the second case; here the other shards evict their own keys on their threads, so when this shard ran out, the
+    /// ones that still have candidates are asked to evict now, and the command is refused when even all they could
+    /// free would not bring the server under the limit (what Redis's loop would find after emptying them).
     /// </summary>
     public bool BeforeCommand()
     {
         if (Perform() != EvictResult.Fail) return false;
-        if (shard.Server.Config.Policy == EvictionPolicy.NoEviction) return true;
-        shard.Server.Memory.Others(shard.Id, out _, out _, out bool allEmpty);
-        return allEmpty;
+        EvictionPolicy policy = shard.Server.Config.Policy;
+        if (policy == EvictionPolicy.NoEviction) return true;
+        MemoryBudget budget = shard.Server.Memory;
+        long freeable = 0;
+        foreach (Shard other in shard.Server.Shards)
+        {
+            if (other == shard || !MemoryBudget.HasCandidates(other, policy)) continue;
+            other.Evictor.Ask();
+            freeable += budget.PublishedFreeable(other.Id);
+        }
+        return Counted + budget.OthersTotal(shard.Id) - shard.Server.Config.MaxMemory > freeable;
+    }
+
+    /// <summary>Another shard needs this one to evict: a message runs <see cref="Perform"/> here soon (once, however often asked).</summary>
+    void Ask()
+    {
+        if (Interlocked.Exchange(ref asked, 1) == 0) shard.Mailbox.Post(askMessage);
+    }
+
+    int asked;
+    readonly EvictNow askMessage = new();
+
+    sealed class EvictNow : ShardMessage
+    {
+        public override void Run(Shard shard)
+        {
+            Volatile.Write(ref shard.Evictor.asked, 0);
+            shard.Evictor.Perform();
+        }
     }
 
     /// <summary>Redis's performEvictions for this shard: frees its share of the excess, within the time tenacity allows.</summary>
@@ -93,52 +129,54 @@ public sealed unsafe class Evictor
         MemoryBudget budget = shard.Server.Memory;
         long local = Counted;
         Publish();
-        budget.Others(shard.Id, out long others, out long othersEvictable, out _);
-        long over = local + others - max;
+        long over = local + budget.OthersTotal(shard.Id) - max;
         if (over <= 0)
         {
             EndEpisode();
-            budget.PublishEmpty(shard.Id, false);
             return EvictResult.Ok;
         }
         if (overSince == 0) overSince = Stopwatch.GetTimestamp();
-        if (cfg.Policy == EvictionPolicy.NoEviction)
+        EvictionPolicy policy = cfg.Policy;
+        if (policy == EvictionPolicy.NoEviction)
         {
             Pending = false;
             return EvictResult.Fail;
         }
-        // This shard's part of the excess: in proportion to its bytes among the shards that can still evict.
-        long evictable = local + othersEvictable;
+        // This shard's part of the excess: in proportion to its bytes among the shards that can evict.
+        long evictable = local + budget.OthersEvictable(shard, policy);
         long toFree = evictable <= local ? over : (long)((double)over * local / evictable);
         if (toFree <= 0) toFree = 1;
         long limitTicks = TimeLimitTicks(cfg.EvictionTenacity);
         long start = Stopwatch.GetTimestamp();
         long freed = 0;
         int evicted = 0;
+        EvictResult result = EvictResult.Ok;
         while (freed < toFree)
         {
             long before = Counted;
-            if (!EvictOne(cfg.Policy))
+            if (!EvictOne(policy))
             {
-                budget.PublishEmpty(shard.Id, true);
-                Pending = false;
-                Publish();
-                return evicted > 0 ? EvictResult.Running : EvictResult.Fail;
+                // Out of candidates while still over: a failure even after some evictions, as in Redis.
+                result = EvictResult.Fail;
+                break;
             }
             freed += before - Counted;
             evicted++;
             if ((evicted & 15) == 0 && Stopwatch.GetTimestamp() - start > limitTicks)
             {
-                budget.PublishEmpty(shard.Id, false);
-                Pending = true;
-                Publish();
-                return EvictResult.Running;
+                result = EvictResult.Running;
+                break;
             }
         }
-        budget.PublishEmpty(shard.Id, false);
-        Pending = false;
+        Pending = result == EvictResult.Running && freed < toFree;
         Publish();
-        return EvictResult.Ok;
+        long threshold = cfg.LatencyMonitorThreshold;
+        if (threshold != 0 && evicted > 0)
+        {
+            long ms = (Stopwatch.GetTimestamp() - start) * 1000 / Stopwatch.Frequency;
+            if (ms >= threshold) shard.Server.Latency.Add("eviction-cycle", ms, shard.NowMs);
+        }
+        return result;
     }
 
     void EndEpisode()
@@ -202,11 +240,29 @@ public sealed unsafe class Evictor
     /// <summary>Samples maxmemory-samples keys of one database into the pool, scored as the policy says.</summary>
     void Populate(Database db, EvictionPolicy policy, bool allKeys)
     {
-        int samples = shard.Server.Config.MaxMemorySamples;
-        for (int i = 0; i < samples; i++)
+        const int MaxSamples = 64; // per sampling round; maxmemory-samples may ask for more
+        for (int left = shard.Server.Config.MaxMemorySamples; left > 0; left -= MaxSamples)
+            PopulateSome(db, policy, allKeys, Math.Min(left, MaxSamples));
+    }
+
+    void PopulateSome(Database db, EvictionPolicy policy, bool allKeys, int samples)
+    {
+        // Entry pointers, valid while the table is unchanged: nothing below writes to it, and Offer copies the keys.
+        byte** sample = stackalloc byte*[64];
+        int n;
+        if (allKeys) n = db.Table.Sample(sample, samples, ref shard.Rng);
+        else
         {
-            byte* e = allKeys ? db.Table.RandomEntry(ref shard.Rng) : db.Table.RandomExpiringEntry(ref shard.Rng);
-            if (e == null) return;
+            for (n = 0; n < samples; n++)
+            {
+                byte* e = db.Table.RandomExpiringEntry(ref shard.Rng);
+                if (e == null) break;
+                sample[n] = e;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            byte* e = sample[i];
             ulong score;
             if ((policy & EvictionPolicy.Lru) != 0) score = (ulong)AccessClock.IdleMillis(shard, KeyEntry.Lru(e));
             else if ((policy & EvictionPolicy.Lfu) != 0) score = 255 - AccessClock.LfuDecayed(shard, KeyEntry.Lru(e));
@@ -250,7 +306,15 @@ public sealed unsafe class Evictor
     /// </summary>
     void Evict(Database db, ReadOnlySpan<byte> key, ulong h)
     {
+        long threshold = shard.Server.Config.LatencyMonitorThreshold;
+        long t0 = threshold != 0 ? Stopwatch.GetTimestamp() : 0;
         db.DeleteEvicted(key, h);
+        if (threshold != 0)
+        {
+            // Freeing a large value is the slow part of an eviction (LATENCY DOCTOR's advice names it).
+            long ms = (Stopwatch.GetTimestamp() - t0) * 1000 / Stopwatch.Frequency;
+            if (ms >= threshold) shard.Server.Latency.Add("eviction-del", ms, shard.NowMs);
+        }
         EvictedKeys++;
         if (shard.Events.Active) shard.Events.Modified(db.Index, key, NotifyClass.Evicted, "evicted"u8);
     }

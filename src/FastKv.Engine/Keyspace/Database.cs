@@ -7,7 +7,8 @@ namespace FastKv.Engine;
 /// <remarks>
 /// Unsafe invariant for the whole class: every entry pointer comes from this table and stays
 /// valid until this thread frees it; a slot pointer from FindSlot stays valid until the next
-/// insert or remove on the table, so callers replace <c>*slot</c> before touching the table again.
+/// insert or remove on the table, so callers replace the entry (through <see cref="KeyTable.Replace"/>, which
+/// keeps the table's count of keys with a TTL) before touching the table again.
 /// </remarks>
 /// <summary>
 /// One shard's part of one Redis database (SELECT index): its keyspace table and the
@@ -21,8 +22,8 @@ public sealed unsafe class Database : IDisposable
     readonly Arena arena;
     KeyTable table;
     public readonly int Index;
-    /// <summary>Keys in this table that carry an expiry (INFO keyspace "expires=").</summary>
-    public long ExpiresCount;
+    /// <summary>Keys in this table that carry an expiry (INFO keyspace "expires="): the table counts them.</summary>
+    public long ExpiresCount => table.ExpiringCount;
     /// <summary>Cursor of the active expiry walk over this table.</summary>
     internal uint ExpiryCursor;
 
@@ -108,11 +109,7 @@ public sealed unsafe class Database : IDisposable
     }
 
     /// <summary>Frees the entry blob only: its value bytes (a collection's pointer) were copied to a new blob.</summary>
-    void FreeBlob(byte* e)
-    {
-        if (KeyEntry.HasExpire(e)) ExpiresCount--;
-        arena.Free(e, (nuint)KeyEntry.AllocSize(e));
-    }
+    void FreeBlob(byte* e) => arena.Free(e, (nuint)KeyEntry.AllocSize(e));
 
     /// <summary>
     /// Allocates a blob for key + value with room for at least <paramref name="valCapacity"/> value bytes;
@@ -127,7 +124,6 @@ public sealed unsafe class Database : IDisposable
         KeyEntry.Init(e, (int)size, type, encoding, key, value.Length, expireAt, inlineValue);
         value.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e), value.Length));
         KeyEntry.SetLru(e, AccessClock.Initial(shard));
-        if (expireAt >= 0) ExpiresCount++;
         return e;
     }
 
@@ -162,8 +158,8 @@ public sealed unsafe class Database : IDisposable
         byte* n = NewEntry(key, ValueKind.String, encoding, value, 0, expireAt);
         // Redis's dbSetValue keeps an overwritten key's access bits (the lookup just touched them).
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        table.Replace(slot, n);
         FreeEntry(e);
-        *slot = n;
     }
 
     /// <summary>Adds a string value for a key known to be absent.</summary>
@@ -185,8 +181,8 @@ public sealed unsafe class Database : IDisposable
         long expireAt = KeyEntry.ExpireAt(e);
         byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), cap, expireAt, KeyEntry.IsInline(e));
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        table.Replace(slot, n);
         FreeBlob(e);
-        *slot = n;
         return n;
     }
 
@@ -204,8 +200,8 @@ public sealed unsafe class Database : IDisposable
         // The expiry slot changes the layout: copy into a blob of the other shape.
         byte* n = NewEntry(KeyEntry.Key(e), KeyEntry.Type(e), KeyEntry.Encoding(e), KeyEntry.Value(e), 0, ms, KeyEntry.IsInline(e));
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
+        table.Replace(slot, n);
         FreeBlob(e);
-        *slot = n;
     }
 
     /// <summary>
@@ -258,7 +254,7 @@ public sealed unsafe class Database : IDisposable
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
         byte** slot = table.FindSlot(key, KeyHash.Hash(key));
         System.Diagnostics.Debug.Assert(slot != null && *slot == e, "ReplaceValue on an entry that is not in this table");
-        *slot = n;
+        table.Replace(slot, n);
         FreeBlob(e);
         return n;
     }
@@ -302,7 +298,6 @@ public sealed unsafe class Database : IDisposable
     {
         var v = new FreeAll { Db = this };
         table.Clear(ref v);
-        ExpiresCount = 0;
         ExpiryCursor = 0;
     }
 
@@ -310,7 +305,6 @@ public sealed unsafe class Database : IDisposable
     public static void Swap(Database a, Database b)
     {
         (a.table, b.table) = (b.table, a.table);
-        (a.ExpiresCount, b.ExpiresCount) = (b.ExpiresCount, a.ExpiresCount);
         a.ExpiryCursor = b.ExpiryCursor = 0;
     }
 

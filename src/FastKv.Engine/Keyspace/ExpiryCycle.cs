@@ -6,8 +6,10 @@ namespace FastKv.Engine;
 /// <summary>
 /// Active expiry: between requests, each shard walks its tables that hold keys with a TTL, a
 /// segment at a time, and frees the keys whose time has passed, so they leave memory without a
-/// client touching them. Bounded per call by time and, like Redis's cycle, it stops early
-/// when few of the keys it sees are expired (the rest wait for the next tick).
+/// client touching them. The walk (<see cref="KeyTable.ScanExpiring"/>) reads only the keys with a TTL
+/// and passes over segments that hold none by their header. Bounded per call by time and, like Redis's
+/// cycle (which samples its expires dict), it stops early when few of the TTL keys it sees are expired
+/// (the rest wait for the next tick).
 /// </summary>
 public static unsafe class ExpiryCycle
 {
@@ -22,8 +24,9 @@ public static unsafe class ExpiryCycle
 
         public bool Visit(byte* e)
         {
+            Debug.Assert(KeyEntry.HasExpire(e), "ScanExpiring visits only keys with a TTL");
             Visited++;
-            if (!KeyEntry.HasExpire(e) || KeyEntry.ExpireAt(e) > Now) return false;
+            if (KeyEntry.ExpireAt(e) > Now) return false;
             Db.SignalExpired(KeyEntry.Key(e));
             Db.FreeEntry(e);
             Expired++;
@@ -40,7 +43,7 @@ public static unsafe class ExpiryCycle
             var r = new Reaper { Db = db, Now = shard.NowMs };
             do
             {
-                db.ExpiryCursor = db.Table.Scan(db.ExpiryCursor, ref r);
+                db.ExpiryCursor = db.Table.ScanExpiring(db.ExpiryCursor, ref r);
                 if (db.ExpiryCursor == 0) break;
                 // Enough seen and under 10% expired: the rest can wait for the next tick.
                 if (r.Visited >= MinVisits && r.Expired * 10 < r.Visited) break;

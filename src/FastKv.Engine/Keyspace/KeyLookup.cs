@@ -72,7 +72,6 @@ public static unsafe class KeyLookup
     {
         ReadOnlySpan<byte> key = KeyEntry.Key(e);
         db.Table.Remove(key, KeyHash.Hash(key));
-        if (KeyEntry.HasExpire(e)) db.ExpiresCount--;
         shard.Arena.Free(e, (nuint)KeyEntry.AllocSize(e));
     }
 
@@ -84,10 +83,5 @@ public static unsafe class KeyLookup
         from.Table.Remove(key, h);
         to.Table.Insert(e, h);
         to.SignalNew(key);
-        if (KeyEntry.HasExpire(e))
-        {
-            from.ExpiresCount--;
-            to.ExpiresCount++;
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
@@ -14,6 +15,8 @@ public sealed class ConfigParam
     public bool Immutable;
     /// <summary>For an old name (hash-max-ziplist-entries): the parameter it stands for.</summary>
     public ConfigParam? AliasOf;
+    /// <summary>A yes/no parameter: accepted in any case, read back in lower case as Redis does.</summary>
+    public bool IsBool;
 }
 
 /// <summary>
@@ -102,9 +105,9 @@ public sealed class ServerConfig
         Add("requirepass", "", v => { RequirePass = v.Length == 0 ? null : v; return null; });
         Add("proto-max-bulk-len", "536870912", v => Memory(v, 1024 * 1024, long.MaxValue, x => ProtoMaxBulkLen = x));
         Add("client-query-buffer-limit", "1073741824", v => Memory(v, 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x));
-        Add("maxmemory", "0", v => Memory(v, 0, long.MaxValue, x => MaxMemory = x));
+        Add("maxmemory", "0", v => UnsignedMemory(v, x => MaxMemory = x > long.MaxValue ? long.MaxValue : (long)x));
         Add("maxmemory-policy", "noeviction", v => Enum(v, EvictionPolicies.Names, s => { MaxMemoryPolicy = s; Policy = EvictionPolicies.Parse(s); }));
-        Add("maxmemory-samples", "5", v => Int(v, 1, 64, x => MaxMemorySamples = (int)x));
+        Add("maxmemory-samples", "5", v => Int(v, 1, int.MaxValue, x => MaxMemorySamples = (int)x));
         Add("maxmemory-eviction-tenacity", "10", v => Int(v, 0, 100, x => EvictionTenacity = (int)x));
         Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
         Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
@@ -168,12 +171,15 @@ public sealed class ServerConfig
     public bool LatencyTracking = true;
     /// <summary>tracking-table-max-keys (accepted; the tracking table is not trimmed yet).</summary>
     public long TrackingTableMaxKeys = 1000000;
-    /// <summary>maxmemory-clients as Redis's text: bytes, or a percentage of maxmemory ("10%"); clients are not evicted yet.</summary>
-    public string MaxMemoryClients = "0";
+    /// <summary>
+    /// maxmemory-clients as Redis stores it: bytes, or minus a percentage of maxmemory (-10 for "10%"); 0 = off. Every
+    /// shard reads it once per loop iteration; ClientMemory.Limit resolves it to bytes.
+    /// </summary>
+    public long MaxMemoryClients;
 
     internal void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
     {
-        var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable };
+        var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable, IsBool = def is "yes" or "no" };
         all.Add(p);
         byName[name] = p;
         apply(def);
@@ -205,7 +211,9 @@ public sealed class ServerConfig
             p.Value = key switch
             {
                 "client-output-buffer-limit" => OutputBufferLimits.Format(),
-                "maxmemory-clients" => MaxMemoryClients,
+                "maxmemory-clients" => FormatMemoryOrPercent(MaxMemoryClients),
+                "maxmemory-policy" => MaxMemoryPolicy,
+                _ when p.IsBool => value.ToLowerInvariant(),
                 _ => Normalize(p.Name, value),
             };
         return err;
@@ -213,26 +221,62 @@ public sealed class ServerConfig
 
     static string Normalize(string name, string value) => name switch
     {
-        "proto-max-bulk-len" or "client-query-buffer-limit" or "maxmemory" or "repl-backlog-size"
+        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size"
             => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
+        "maxmemory" => TryMemoryUnsigned(value, out ulong u) ? u.ToString(CultureInfo.InvariantCulture) : value,
         "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,
         _ => value,
     };
 
-    /// <summary>Redis's PERCENT_CONFIG memory value: "N%" (kept as written, stored negative) or a memory value.</summary>
-    static string? MemoryOrPercent(string v, Action<string> set)
+    /// <summary>
+    /// Redis's MEMORY_CONFIG | PERCENT_CONFIG value (numericParseString): first a memory value as memtoull reads it
+    /// (digits then a unit; an empty number is 0, an overflow saturates and the unit's product wraps, as in C), then
+    /// "N%" with N as string2ll reads it, stored negative. A memory value that wrapped past 2^63 reads as a percentage
+    /// too, as in Redis (18446744073709551615 is "1%").
+    /// </summary>
+    static string? MemoryOrPercent(string v, Action<long> set)
     {
-        if (v.EndsWith('%'))
-        {
-            if (!long.TryParse(v.AsSpan(0, v.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long pct))
-                return "argument must be a memory or percent value";
-            if (pct > 100) return "percentage argument must be less or equal to 100";
-            set(pct == 0 ? "0" : pct + "%");
-            return null;
-        }
-        if (!TryMemory(v, out long x)) return "argument must be a memory or percent value";
-        set(x.ToString(CultureInfo.InvariantCulture));
+        long x;
+        if (MemToULL(v, out ulong bytes)) x = unchecked((long)bytes);
+        else if (v.Length > 1 && v[^1] == '%' &&
+                 RespNumber.TryParseInt64(System.Text.Encoding.UTF8.GetBytes(v.Substring(0, v.Length - 1)), out long pct) && pct >= 0)
+            x = -pct;
+        else return "argument must be a memory or percent value";
+        if (x < -100) return "percentage argument must be less or equal to 100";
+        set(x);
         return null;
+    }
+
+    /// <summary>CONFIG GET's text of a percent-or-memory value: "N%" when negative, else the bytes.</summary>
+    static string FormatMemoryOrPercent(long x) =>
+        x < 0 ? (-x).ToString(CultureInfo.InvariantCulture) + "%" : x.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Redis's memtoull: ASCII digits, then nothing, b, k, kb, m, mb, g or gb (any case); no sign.</summary>
+    static bool MemToULL(string p, out ulong value)
+    {
+        value = 0;
+        int digits = 0;
+        while (digits < p.Length && p[digits] is >= '0' and <= '9') digits++;
+        string unit = p.Substring(digits);
+        ulong mul;
+        if (unit.Length == 0 || unit.Equals("b", StringComparison.OrdinalIgnoreCase)) mul = 1;
+        else if (unit.Equals("k", StringComparison.OrdinalIgnoreCase)) mul = 1000;
+        else if (unit.Equals("kb", StringComparison.OrdinalIgnoreCase)) mul = 1024;
+        else if (unit.Equals("m", StringComparison.OrdinalIgnoreCase)) mul = 1000 * 1000;
+        else if (unit.Equals("mb", StringComparison.OrdinalIgnoreCase)) mul = 1024 * 1024;
+        else if (unit.Equals("g", StringComparison.OrdinalIgnoreCase)) mul = 1000UL * 1000 * 1000;
+        else if (unit.Equals("gb", StringComparison.OrdinalIgnoreCase)) mul = 1024UL * 1024 * 1024;
+        else return false;
+        if (digits >= 128) return false; // Redis copies the digits into a 128-byte buffer
+        ulong n = 0;
+        for (int i = 0; i < digits; i++)
+        {
+            ulong d = (ulong)(p[i] - '0');
+            if (n > (ulong.MaxValue - d) / 10) { n = ulong.MaxValue; break; } // strtoull saturates (ERANGE is not checked)
+            n = n * 10 + d;
+        }
+        value = unchecked(n * mul);
+        return true;
     }
 
     internal static string? Int(string v, long min, long max, Action<long> set)
@@ -252,18 +296,53 @@ public sealed class ServerConfig
         return null;
     }
 
-    /// <summary>Redis memory values: 100, 1k (1000), 1kb (1024), m, mb, g, gb; case-insensitive.</summary>
+    /// <summary>An unsigned memory value (maxmemory: 0 to 2^64-1, as Redis's unsigned long long config).</summary>
+    static string? UnsignedMemory(string v, Action<ulong> set)
+    {
+        if (!TryMemoryUnsigned(v, out ulong x)) return "argument must be a memory value";
+        set(x);
+        return null;
+    }
+
+    /// <summary>A memory value as a signed 64-bit number: above 2^63-1 it is negative, so range checks refuse it as Redis's do.</summary>
     public static bool TryMemory(string v, out long value)
     {
+        bool ok = TryMemoryUnsigned(v, out ulong u);
+        value = unchecked((long)u);
+        return ok;
+    }
+
+    /// <summary>
+    /// Redis's memory values (memtoull): digits, then nothing or a unit b, k (1000), kb (1024), m, mb, g, gb in any
+    /// case. As Redis: no digits read as 0 ("" and "k" are 0), too many digits saturate at 2^64-1, and the unit's
+    /// product wraps; a sign, a space or any other suffix is refused.
+    /// </summary>
+    public static bool TryMemoryUnsigned(string v, out ulong value)
+    {
         value = 0;
-        string s = v.ToLowerInvariant();
-        long mul = 1;
-        string[] units = { "kb", "mb", "gb", "k", "m", "g", "b" };
-        long[] muls = { 1024, 1024 * 1024, 1024L * 1024 * 1024, 1000, 1000 * 1000, 1000L * 1000 * 1000, 1 };
-        for (int i = 0; i < units.Length; i++)
-            if (s.EndsWith(units[i], StringComparison.Ordinal)) { mul = muls[i]; s = s[..^units[i].Length]; break; }
-        if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return false;
-        value = n * mul;
+        int digits = 0;
+        while (digits < v.Length && char.IsAsciiDigit(v[digits])) digits++;
+        if (digits >= 128) return false;
+        ulong mul;
+        switch (v.Substring(digits).ToLowerInvariant())
+        {
+            case "": case "b": mul = 1; break;
+            case "k": mul = 1000; break;
+            case "kb": mul = 1024; break;
+            case "m": mul = 1000 * 1000; break;
+            case "mb": mul = 1024 * 1024; break;
+            case "g": mul = 1000UL * 1000 * 1000; break;
+            case "gb": mul = 1024UL * 1024 * 1024; break;
+            default: return false;
+        }
+        ulong n = 0;
+        for (int i = 0; i < digits; i++)
+        {
+            ulong d = (ulong)(v[i] - '0');
+            if (n > (ulong.MaxValue - d) / 10) { n = ulong.MaxValue; break; }
+            n = n * 10 + d;
+        }
+        value = unchecked(n * mul);
         return true;
     }
 

@@ -28,6 +28,8 @@ public sealed class ServerState : IDisposable
     public readonly Sequencer Sequencer = new();
     /// <summary>The highest <see cref="UsedMemory"/> INFO has seen (used_memory_peak).</summary>
     public long PeakMemory;
+    /// <summary>The shard evicting clients now (maxmemory-clients), -1 when none: <see cref="ClientMemory.BucketToEvict"/>.</summary>
+    public int ClientEvictionTurn = -1;
     /// <summary>used_memory once the empty keyspace existed (INFO used_memory_startup).</summary>
     public readonly long StartupMemory;
     /// <summary>Channels, patterns and shard channels with subscribers, and message delivery.</summary>

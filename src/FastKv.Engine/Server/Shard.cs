@@ -33,8 +33,11 @@ public sealed unsafe class Shard : IDisposable
     public uint LruClock;
     /// <summary>Redis's LFUGetTimeInMinutes: unix minutes, 16 bits.</summary>
     public uint LfuMinutes;
-    /// <summary>An LFU maxmemory-policy is selected: keys' access bits hold the LFU counter (<see cref="AccessClock"/>).</summary>
-    public bool LfuMode;
+    /// <summary>
+    /// An LFU maxmemory-policy is selected: keys' access bits hold the LFU counter (<see cref="AccessClock"/>). Read from
+    /// the configuration each time, so a key written right after CONFIG SET on another shard already follows it.
+    /// </summary>
+    public bool LfuMode => Server.Config.Policy.IsLfu();
     /// <summary>Eviction under maxmemory: this shard's pool and share of the limit.</summary>
     public readonly Evictor Evictor;
     /// <summary>The command running now comes from a CLIENT NO-TOUCH client: lookups leave the LRU clock of keys alone.</summary>
@@ -51,6 +54,8 @@ public sealed unsafe class Shard : IDisposable
     public Database ScratchDb => scratchDb ??= new Database(this, -1);
     /// <summary>Connection buffers: the shard's native chunks and the objects around them.</summary>
     public readonly BufferPool Buffers = new();
+    /// <summary>This shard's clients' memory and its part of client eviction (maxmemory-clients).</summary>
+    public readonly ClientMemory ClientMemory;
 
     public Shard(ServerState server, int id, int databases)
     {
@@ -65,6 +70,7 @@ public sealed unsafe class Shard : IDisposable
         Watches = new WatchRegistry(this);
         Events = new KeyEvents(this);
         Tracking = new TrackingTable(this);
+        ClientMemory = new ClientMemory(this);
         Evictor = new Evictor(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
@@ -75,7 +81,6 @@ public sealed unsafe class Shard : IDisposable
         NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         LruClock = (uint)(NowMs / 1000) & AccessClock.LruClockMax;
         LfuMinutes = (uint)(NowMs / 60_000) & 0xFFFF;
-        LfuMode = Server.Config.Policy.IsLfu();
     }
 
     public ulong NextRandom() => SampleRandom.Next(ref Rng);

@@ -15,4 +15,6 @@ public sealed class ShardStats
     public long RejectedConnections;
     public long NetInputBytes;
     public long NetOutputBytes;
+    /// <summary>Clients this shard disconnected for maxmemory-clients (INFO evicted_clients).</summary>
+    public long EvictedClients;
 }
