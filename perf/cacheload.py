@@ -18,7 +18,6 @@ from bench import ROOT, ORACLE, free_port, cpu_seconds, rss_bytes  # noqa: E402,
 
 FASTKV = os.path.join(ROOT, "artifacts", "publish", "aot", "fastkv-server")
 DEBIAN_REDIS = shutil.which("redis-server") or "redis-server"
-LOCK_HINT = "take the benchmark lock around a timing run: flock /tmp/fastkv-bench.lock perf/<script>.py ..."
 
 
 def enc(*args):

@@ -15,9 +15,11 @@ keys, nothing evicted): the difference is what eviction costs each server. used_
 50 ms during the run (the highest sample over maxmemory is reported) and evicted_keys counted. Medians over the rounds; ratios FastKv / Redis 7.2.4 (latency ratio below 1 and
 throughput ratio above 1 favour FastKv). A row whose server used under 90% of a core is client-bound.
 
-  flock /tmp/fastkv-bench.lock perf/evict_pause.py            # a few minutes
-  flock /tmp/fastkv-bench.lock perf/evict_pause.py --quick    # under a minute
-  flock /tmp/fastkv-bench.lock perf/evict_pause.py --policies allkeys-lru,off   # with the no-eviction control
+Take the machine's benchmark lock around a run:
+
+  perf/evict_pause.py            # a few minutes
+  perf/evict_pause.py --quick    # under a minute
+  perf/evict_pause.py --policies allkeys-lru,off   # with the no-eviction control
 
 Usage: evict_pause.py [--quick] [--maxmemory 64mb] [--policies allkeys-lru,allkeys-lfu] [--rounds R]
                       [--requests N] [--servers fastkv,redis7.2,redis7.0] [--fastkv PATH] [--record]

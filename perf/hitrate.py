@@ -26,8 +26,10 @@ each (lockstep rounds: send on every connection, then read every connection). It
 busy; the hit rates are exact regardless, and ops per server CPU-second compares the servers' cost per
 request at the same offered load. Ratios are FastKv / Redis 7.2.4.
 
-  flock /tmp/fastkv-bench.lock perf/hitrate.py            # full run, a few minutes
-  flock /tmp/fastkv-bench.lock perf/hitrate.py --quick    # 100k keys, under a minute
+Take the machine's benchmark lock around a run:
+
+  perf/hitrate.py            # full run, a few minutes
+  perf/hitrate.py --quick    # 100k keys, under a minute
 
 Usage: hitrate.py [--quick] [--keys K] [--warmup N] [--requests N] [--fractions 0.1,0.3]
                   [--policies allkeys-lru,allkeys-lfu] [--scan both|no|only] [--scan-every N] [--scan-len N]
