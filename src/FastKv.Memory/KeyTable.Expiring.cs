@@ -40,6 +40,48 @@ public sealed unsafe partial class KeyTable
         }
     }
 
+    /// <summary>
+    /// volatile-* eviction's sample: up to <paramref name="max"/> entries with an expiry, written to
+    /// <paramref name="dst"/>, from the first segment at or after <paramref name="cursor"/> that holds any: one from
+    /// each bucket that holds one (drawn at random among them), from a random first bucket. The cursor (a hash-prefix
+    /// position, as <see cref="Scan"/>'s, so it survives splits) moves past that segment: successive samples sweep the
+    /// segments with TTL keys in turn, and segments without any cost a header read, at most
+    /// <see cref="MaxSegmentsSkippedPerScan"/> per call and one per segment per sweep, however rare TTL keys are. The
+    /// eviction pool keeps the best candidates across samples, so a sweep rather than independent draws loses
+    /// little. Returns 0 when the table has no expiring entry or this call's bound passed none.
+    /// </summary>
+    public int SampleExpiring(byte** dst, int max, ref uint cursor, ref ulong rngState)
+    {
+        Debug.Assert(_dir != null, "table disposed");
+        if (_expiringCount == 0 || max <= 0) return 0;
+        for (int skipped = 0; skipped <= MaxSegmentsSkippedPerScan; skipped++)
+        {
+            byte* seg = _dir[(nuint)((ulong)cursor >> (CursorBits - _globalDepth))];
+            ulong span = 1UL << (CursorBits - LocalDepth(seg));
+            ulong end = ((ulong)cursor & ~(span - 1)) + span;
+            cursor = end >= 1UL << CursorBits ? 0 : (uint)end;
+            if (SegExpiring(seg) == 0) continue;
+            int n = 0;
+            int b = (int)(NextRandom(ref rngState) % BucketsPerSegment);
+            for (int k = 0; k < BucketsPerSegment && n < max; k++)
+            {
+                byte* bucket = Bucket(seg, b);
+                uint occupied = OccupiedMask(bucket);
+                uint expiring = 0;
+                while (occupied != 0)
+                {
+                    int i = BitOperations.TrailingZeroCount(occupied);
+                    occupied &= occupied - 1;
+                    if (KeyEntry.HasExpire(Slots(bucket)[i])) expiring |= 1u << i;
+                }
+                if (expiring != 0) dst[n++] = Slots(bucket)[RandomSetBit(expiring, ref rngState)];
+                b = NextBucket(b);
+            }
+            return n;
+        }
+        return 0;
+    }
+
     /// <summary>Slot probes <see cref="RandomExpiringEntry"/> tries before the weighted walk.</summary>
     const int ExpiringProbes = 64;
 

@@ -10,11 +10,12 @@ public sealed unsafe partial class KeyTable
     const int SampleSegmentSteps = 16;
 
     /// <summary>
-    /// Writes up to <paramref name="max"/> entries into <paramref name="dst"/> and returns how many: the occupied
-    /// slots from a random bucket of a random segment onwards, continuing into the next segments when one runs
-    /// out. The start is uniform over the hash space, so every entry is about equally likely to lead a sample,
-    /// and the sample costs a few adjacent cache lines instead of one miss per entry. Entries may repeat only
-    /// when the table holds fewer than <paramref name="max"/>. Returns 0 only when the table is empty.
+    /// Writes up to <paramref name="max"/> entries into <paramref name="dst"/> and returns how many: one entry from
+    /// each occupied bucket, starting at a random bucket of a random segment and going on into the next segments
+    /// when one runs out. The start is uniform over the hash space and the slot within each bucket is drawn at
+    /// random (slot order follows insertion order, so taking a bucket's first slots would favour keys of one age),
+    /// so the sample is close to independent draws while it costs a few adjacent cache lines instead of one miss
+    /// per bucket. Returns 0 only when the table is empty.
     /// </summary>
     public int Sample(byte** dst, int max, ref ulong rngState)
     {
@@ -33,12 +34,7 @@ public sealed unsafe partial class KeyTable
                 {
                     byte* bucket = Bucket(seg, b);
                     uint occupied = OccupiedMask(bucket);
-                    while (occupied != 0 && n < max)
-                    {
-                        int i = BitOperations.TrailingZeroCount(occupied);
-                        occupied &= occupied - 1;
-                        dst[n++] = Slots(bucket)[i];
-                    }
+                    if (occupied != 0) dst[n++] = Slots(bucket)[RandomSetBit(occupied, ref rngState)];
                     b = NextBucket(b);
                 }
             }
@@ -49,5 +45,14 @@ public sealed unsafe partial class KeyTable
         }
         if (n == 0) dst[n++] = RandomEntry(ref rngState);
         return n;
+    }
+
+    /// <summary>The index of a uniformly chosen set bit of <paramref name="mask"/> (not 0).</summary>
+    static int RandomSetBit(uint mask, ref ulong rngState)
+    {
+        int count = BitOperations.PopCount(mask);
+        int j = (int)((NextRandom(ref rngState) >> 32) * (ulong)count >> 32);
+        for (; j > 0; j--) mask &= mask - 1;
+        return BitOperations.TrailingZeroCount(mask);
     }
 }

@@ -32,6 +32,8 @@ public sealed unsafe class Evictor
     byte[] victim = new byte[256];
     /// <summary>Random policies visit the databases in turn (Redis's next_db).</summary>
     int nextDb;
+    /// <summary>Per database, where volatile-* sampling goes on sweeping the segments that hold TTL keys.</summary>
+    readonly uint[] ttlCursor;
     long published = -MemoryBudget.PublishStep;
     /// <summary>When this shard first saw the server over the limit in the current episode (Stopwatch ticks), or 0.</summary>
     long overSince;
@@ -42,7 +44,11 @@ public sealed unsafe class Evictor
     /// <summary>Keys this shard evicted (INFO evicted_keys).</summary>
     public long EvictedKeys;
 
-    public Evictor(Shard shard) => this.shard = shard;
+    public Evictor(Shard shard)
+    {
+        this.shard = shard;
+        ttlCursor = new uint[shard.Dbs.Length];
+    }
 
     /// <summary>The bytes this shard counts toward maxmemory: its arena and its connections' buffers.</summary>
     public long Counted => shard.Arena.UsedBytes + shard.Buffers.ClientBytes;
@@ -249,17 +255,9 @@ public sealed unsafe class Evictor
     {
         // Entry pointers, valid while the table is unchanged: nothing below writes to it, and Offer copies the keys.
         byte** sample = stackalloc byte*[64];
-        int n;
-        if (allKeys) n = db.Table.Sample(sample, samples, ref shard.Rng);
-        else
-        {
-            for (n = 0; n < samples; n++)
-            {
-                byte* e = db.Table.RandomExpiringEntry(ref shard.Rng);
-                if (e == null) break;
-                sample[n] = e;
-            }
-        }
+        int n = allKeys
+            ? db.Table.Sample(sample, samples, ref shard.Rng)
+            : db.Table.SampleExpiring(sample, samples, ref ttlCursor[db.Index], ref shard.Rng);
         for (int i = 0; i < n; i++)
         {
             byte* e = sample[i];
@@ -282,7 +280,9 @@ public sealed unsafe class Evictor
             if ((allKeys ? db.Count : db.ExpiresCount) == 0) continue;
             for (int attempt = 0; attempt < 4; attempt++)
             {
-                byte* e = allKeys ? db.Table.RandomEntry(ref shard.Rng) : db.Table.RandomExpiringEntry(ref shard.Rng);
+                byte* e = null;
+                if (allKeys) e = db.Table.RandomEntry(ref shard.Rng);
+                else db.Table.SampleExpiring(&e, 1, ref ttlCursor[db.Index], ref shard.Rng);
                 if (e == null) break;
                 ReadOnlySpan<byte> key = KeyEntry.Key(e);
                 ulong h = KeyHash.Hash(key);
