@@ -323,4 +323,22 @@ public unsafe class EvictionTests
         Assert.Contains("eviction-del", latest);
         Assert.Contains("eviction-cycle", latest);
     }
+
+    /// <summary>
+    /// A connection borrows a 16 KiB chunk for each read and hands it back after: at the limit, each SET of a new key
+    /// evicts about one key, not a chunk's worth of keys that the next SETs then refill.
+    /// </summary>
+    [Fact]
+    public void BorrowedReadBuffers_DoNotChurnTheKeyspace()
+    {
+        using var h = New();
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"));
+        for (int i = 0; i < 20_000; i++) h.Run(EngineHarness.Command("SET", "fill:" + i, new string('v', 100)));
+        h.Run(EngineHarness.Command("CONFIG", "SET", "maxmemory", I(h.Server.UsedMemory())));
+        for (int i = 0; i < 200; i++) h.Run(EngineHarness.Command("SET", "warm:" + i, new string('v', 100)));
+        long before = Evicted(h);
+        for (int i = 0; i < 2000; i++) Assert.Equal("+OK\r\n", h.Run(EngineHarness.Command("SET", "new:" + i, new string('v', 100))));
+        long evicted = Evicted(h) - before;
+        Assert.InRange(evicted, 1000, 3000);
+    }
 }

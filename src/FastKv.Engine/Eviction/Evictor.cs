@@ -50,8 +50,25 @@ public sealed unsafe class Evictor
         ttlCursor = new uint[shard.Dbs.Length];
     }
 
-    /// <summary>The bytes this shard counts toward maxmemory: its arena and its connections' buffers.</summary>
-    public long Counted => shard.Arena.UsedBytes + shard.Buffers.ClientBytes;
+    /// <summary>
+    /// The bytes this shard counts toward maxmemory: its arena and its connections' buffers. The buffers count at the
+    /// most they held in the last second (Redis keeps a client's query buffer between requests and shrinks idle ones
+    /// in its cron; FastKv's connections hand chunks back after each request). Counting them as they come and go
+    /// made the shard evict a chunk's worth of keys for every request that borrowed one and refill the room after.
+    /// </summary>
+    public long Counted
+    {
+        get
+        {
+            long buffers = shard.Buffers.HeldBytes;
+            if (buffers > bufferPeak) bufferPeak = buffers;
+            return shard.Arena.UsedBytes + bufferPeak;
+        }
+    }
+
+    /// <summary>The most the connection buffers held since <see cref="bufferPeakSince"/> (shard ms).</summary>
+    long bufferPeak;
+    long bufferPeakSince;
 
     /// <summary>Milliseconds of the current over-limit episode, or 0 (INFO current_eviction_exceeded_time).</summary>
     public long CurrentExceededMillis
@@ -75,6 +92,11 @@ public sealed unsafe class Evictor
     /// <summary>Once per loop iteration: publish this shard's bytes, and go on evicting while the server is over.</summary>
     public void Tick()
     {
+        if (shard.NowMs - bufferPeakSince >= 1000)
+        {
+            bufferPeak = shard.Buffers.HeldBytes;
+            bufferPeakSince = shard.NowMs;
+        }
         Publish();
         if (shard.Server.Config.MaxMemory != 0) Perform();
     }

@@ -23,6 +23,12 @@ public sealed class BufferPool : IDisposable
     /// <summary>The connections' buffer bytes on this shard (INFO mem_clients_normal); readable from any thread.</summary>
     public long ClientBytes => Chunks.RentedBytes;
 
+    /// <summary>
+    /// What the shard holds for connection buffers: the chunks in use and the warm ones kept for the next read. A
+    /// chunk moving between a connection and the warm list, as every request's does, leaves it unchanged.
+    /// </summary>
+    public long HeldBytes => Chunks.RentedBytes + (long)Chunks.WarmChunks * ChunkPool.ChunkSize;
+
     public InputBuffer RentInput() => inputs.Count > 0 ? inputs.Pop() : new InputBuffer(Chunks);
 
     public void Return(InputBuffer input)
