@@ -149,4 +149,28 @@ public class ChunkedOutputBufferTests
         foreach (var b in buffers) b.Clear();
         Assert.Equal(0, pool.RentedBytes);
     }
+
+    /// <summary>The pool remembers the most chunks rented at once, and starts again from those rented now once asked.</summary>
+    [Fact]
+    public void PoolReportsItsPeakRentedChunks()
+    {
+        using var pool = new ChunkPool();
+        var buffers = new List<OutputBuffer>();
+        for (int i = 0; i < 10; i++)
+        {
+            var b = new OutputBuffer(pool);
+            b.Write("+OK\r\n"u8);
+            buffers.Add(b);
+        }
+        Assert.Equal(10, pool.RentedChunks);
+        for (int i = 0; i < 7; i++) buffers[i].Clear();
+        Assert.Equal(3, pool.RentedChunks);
+        Assert.Equal(10, pool.TakePeakRentedChunks());
+        Assert.Equal(3, pool.TakePeakRentedChunks());
+        buffers[0].Write("+OK\r\n"u8);
+        buffers[9].Clear();
+        Assert.Equal(4, pool.TakePeakRentedChunks());
+        Assert.Equal(3, pool.RentedChunks);
+        foreach (var b in buffers) b.Clear();
+    }
 }

@@ -65,6 +65,20 @@ public sealed unsafe partial class ChunkPool : IDisposable
     /// <summary>Chunks kept resident for reuse, not rented.</summary>
     public int WarmChunks => _warmCount;
 
+    /// <summary>Chunks rented out now.</summary>
+    public int RentedChunks => _rentedChunks;
+
+    int _rentedChunks;
+    int _peakRentedChunks;
+
+    /// <summary>The most chunks rented at once since the last call (starting again from those rented now).</summary>
+    public int TakePeakRentedChunks()
+    {
+        int peak = _peakRentedChunks;
+        _peakRentedChunks = _rentedChunks;
+        return peak;
+    }
+
     /// <summary>A chunk of <see cref="ChunkSize"/> bytes, contents undefined.</summary>
     public byte* Rent()
     {
@@ -80,6 +94,7 @@ public sealed unsafe partial class ChunkPool : IDisposable
             _runNext += ChunkSize;
         }
         Volatile.Write(ref _rentedBytes, _rentedBytes + ChunkSize);
+        if (++_rentedChunks > _peakRentedChunks) _peakRentedChunks = _rentedChunks;
         return chunk;
     }
 
@@ -88,6 +103,7 @@ public sealed unsafe partial class ChunkPool : IDisposable
     {
         Debug.Assert(chunk != null && !_disposed);
         Volatile.Write(ref _rentedBytes, _rentedBytes - ChunkSize);
+        _rentedChunks--;
         if (_warmCount < MaxWarm) _warm[_warmCount++] = chunk; // _warm has MaxWarm slots
         else MakeCold(chunk);
     }

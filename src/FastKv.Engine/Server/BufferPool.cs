@@ -51,8 +51,17 @@ public sealed class BufferPool : IDisposable
         if (writers.Count < MaxPooled) writers.Push(w);
     }
 
-    /// <summary>The shard had a quiet second: give the memory of spare chunks back to the OS.</summary>
-    public void Idle() => Chunks.Trim(IdleWarm);
+    /// <summary>
+    /// Once a second: give the memory of spare chunks back to the OS, keeping warm as many as the last second had
+    /// rented beyond those rented now. A busy shard keeps its working set (trimming it made every connection fault
+    /// fresh pages back in, and made the eviction budget swing by the chunks trimmed); a shard whose load went away
+    /// keeps <see cref="IdleWarm"/> after a second.
+    /// </summary>
+    public void Idle()
+    {
+        int peak = Chunks.TakePeakRentedChunks();
+        Chunks.Trim(Math.Max(IdleWarm, peak - Chunks.RentedChunks));
+    }
 
     public void Dispose() => Chunks.Dispose();
 }
