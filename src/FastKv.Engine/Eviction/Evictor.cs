@@ -39,8 +39,6 @@ public sealed unsafe class Evictor
     long overSince;
     /// <summary>Milliseconds the server has spent over the limit in finished episodes (INFO total_eviction_exceeded_time).</summary>
     public long ExceededMillis;
-    /// <summary>Over the limit, with eviction left to do after the last call's time ran out.</summary>
-    public bool Pending { get; private set; }
     /// <summary>Keys this shard evicted (INFO evicted_keys).</summary>
     public long EvictedKeys;
 
@@ -165,11 +163,7 @@ public sealed unsafe class Evictor
         }
         if (overSince == 0) overSince = Stopwatch.GetTimestamp();
         EvictionPolicy policy = cfg.Policy;
-        if (policy == EvictionPolicy.NoEviction)
-        {
-            Pending = false;
-            return EvictResult.Fail;
-        }
+        if (policy == EvictionPolicy.NoEviction) return EvictResult.Fail;
         // This shard's part of the excess: in proportion to its bytes among the shards that can evict.
         long evictable = local + budget.OthersEvictable(shard, policy);
         long toFree = evictable <= local ? over : (long)((double)over * local / evictable);
@@ -196,7 +190,6 @@ public sealed unsafe class Evictor
                 break;
             }
         }
-        Pending = result == EvictResult.Running && freed < toFree;
         Publish();
         long threshold = cfg.LatencyMonitorThreshold;
         if (threshold != 0 && evicted > 0)
@@ -209,7 +202,6 @@ public sealed unsafe class Evictor
 
     void EndEpisode()
     {
-        Pending = false;
         if (overSince == 0) return;
         ExceededMillis += (Stopwatch.GetTimestamp() - overSince) * 1000 / Stopwatch.Frequency;
         overSince = 0;
