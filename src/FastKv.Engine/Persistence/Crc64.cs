@@ -1,0 +1,103 @@
+using System;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// The CRC-64 Redis puts at the end of RDB files and DUMP payloads: the "Jones" polynomial
+/// (0xad93d23594c935a9), reflected input and output, initial value 0, no final xor.
+/// "123456789" gives 0xe9c6d914c4b8d9ca. (System.IO.Hashing's Crc64 is the ECMA-182 variant, a different CRC.)
+///
+/// <see cref="Update"/> runs eight table lookups per 8 bytes (slicing-by-8), so a snapshot shard can checksum its
+/// chunks while they are still in cache; <see cref="Combine"/> joins the CRCs of consecutive pieces without
+/// reading them again, which lets the file writer checksum a file whose chunks were summed on different shards.
+/// </summary>
+public static class Crc64
+{
+    /// <summary>The reflected Jones polynomial.</summary>
+    public const ulong Polynomial = 0x95ac9329ac4bc9b5;
+
+    static readonly ulong[] Table = BuildTable();
+
+    static ulong[] BuildTable()
+    {
+        var t = new ulong[8 * 256];
+        for (int i = 0; i < 256; i++)
+        {
+            ulong crc = (ulong)i;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ Polynomial : crc >> 1;
+            t[i] = crc;
+        }
+        // Table k gives the CRC of byte i followed by k zero bytes: what slicing-by-8 folds in per lane.
+        for (int i = 0; i < 256; i++)
+            for (int k = 1; k < 8; k++)
+                t[k * 256 + i] = (t[(k - 1) * 256 + i] >> 8) ^ t[(int)(t[(k - 1) * 256 + i] & 0xFF)];
+        return t;
+    }
+
+    /// <summary>The CRC of <paramref name="data"/> continued from <paramref name="crc"/> (0 to start).</summary>
+    public static ulong Update(ulong crc, ReadOnlySpan<byte> data)
+    {
+        ulong[] t = Table;
+        int i = 0;
+        while (data.Length - i >= 8)
+        {
+            crc ^= BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i));
+            crc = t[7 * 256 + (int)(crc & 0xFF)] ^ t[6 * 256 + (int)((crc >> 8) & 0xFF)]
+                ^ t[5 * 256 + (int)((crc >> 16) & 0xFF)] ^ t[4 * 256 + (int)((crc >> 24) & 0xFF)]
+                ^ t[3 * 256 + (int)((crc >> 32) & 0xFF)] ^ t[2 * 256 + (int)((crc >> 40) & 0xFF)]
+                ^ t[1 * 256 + (int)((crc >> 48) & 0xFF)] ^ t[(int)(crc >> 56)];
+            i += 8;
+        }
+        for (; i < data.Length; i++) crc = t[(int)((crc ^ data[i]) & 0xFF)] ^ (crc >> 8);
+        return crc;
+    }
+
+    /// <summary>
+    /// The CRC of A followed by B, from the CRC of A, the CRC of B and B's length (zlib's crc32_combine method:
+    /// feed len2 zero bytes into crc1 by squaring the one-zero-bit operator in GF(2), then xor crc2; the initial
+    /// value is 0 and there is no final xor, so no correction term).
+    /// </summary>
+    public static ulong Combine(ulong crc1, ulong crc2, long len2)
+    {
+        if (len2 <= 0) return crc1;
+        Span<ulong> even = stackalloc ulong[64];
+        Span<ulong> odd = stackalloc ulong[64];
+        // The operator for one zero bit.
+        odd[0] = Polynomial;
+        ulong row = 1;
+        for (int n = 1; n < 64; n++)
+        {
+            odd[n] = row;
+            row <<= 1;
+        }
+        Square(even, odd); // two zero bits
+        Square(odd, even); // four zero bits
+        do
+        {
+            Square(even, odd); // first pass: one zero byte
+            if ((len2 & 1) != 0) crc1 = Times(even, crc1);
+            len2 >>= 1;
+            if (len2 == 0) break;
+            Square(odd, even);
+            if ((len2 & 1) != 0) crc1 = Times(odd, crc1);
+            len2 >>= 1;
+        } while (len2 != 0);
+        return crc1 ^ crc2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong Times(ReadOnlySpan<ulong> matrix, ulong vec)
+    {
+        ulong sum = 0;
+        for (int i = 0; vec != 0; i++, vec >>= 1)
+            if ((vec & 1) != 0) sum ^= matrix[i];
+        return sum;
+    }
+
+    static void Square(Span<ulong> square, ReadOnlySpan<ulong> matrix)
+    {
+        for (int n = 0; n < 64; n++) square[n] = Times(matrix, matrix[n]);
+    }
+}
