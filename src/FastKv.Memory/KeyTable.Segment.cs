@@ -142,17 +142,18 @@ public sealed unsafe partial class KeyTable
             uint empty = EmptyMask(bucket);
             if (empty != 0)
             {
-                // Touch every bucket this changes before the first write (a snapshot must see them as before).
-                Touch(bucket);
-                for (int k = home; k != b; k = NextBucket(k)) Touch(Bucket(seg, k));
-                int i = BitOperations.TrailingZeroCount(empty);
-                bucket[i] = Fingerprint(hash);
-                Slots(bucket)[i] = entry;
+                // Each bucket is touched before its first byte changes (a snapshot must see it as before); the
+                // sink reads one bucket at a time, so touching each just before its own write is enough.
                 for (int k = home; k != b; k = NextBucket(k))
                 {
                     byte* passed = Bucket(seg, k);
+                    Touch(passed);
                     if (passed[OverflowOffset] != OverflowSaturated) passed[OverflowOffset]++;
                 }
+                Touch(bucket);
+                int i = BitOperations.TrailingZeroCount(empty);
+                bucket[i] = Fingerprint(hash);
+                Slots(bucket)[i] = entry;
                 SegCount(seg)++;
                 if (KeyEntry.HasExpire(entry)) CountExpiring(seg, +1);
                 return true;
@@ -171,15 +172,15 @@ public sealed unsafe partial class KeyTable
     {
         byte* bucket = Bucket(seg, b);
         Debug.Assert(bucket[slot] != 0 && Slots(bucket)[slot] != null);
-        // Touch every bucket this changes before clearing anything (a snapshot must see them as before).
+        // Each bucket is touched before its first byte changes (a snapshot must see it as before).
         Touch(bucket);
-        for (int k = home; k != b; k = NextBucket(k)) Touch(Bucket(seg, k));
         bucket[slot] = 0;
         Slots(bucket)[slot] = null;
         for (int k = home; k != b; k = NextBucket(k))
         {
             byte* passed = Bucket(seg, k);
             Debug.Assert(passed[OverflowOffset] != 0, "overflow count out of step with placement");
+            Touch(passed);
             if (passed[OverflowOffset] != OverflowSaturated) passed[OverflowOffset]--;
         }
         Debug.Assert(SegCount(seg) > 0);
