@@ -50,6 +50,10 @@ public sealed unsafe partial class KeyTable
         {
             byte* bucket = Bucket(seg, b);
             uint occupied = OccupiedMask(bucket);
+            // A removing visitor frees the blob inside Visit, before RemoveAt touches the bucket: while a
+            // snapshot runs, the bucket is serialized before its first visit (a bucket of entries the visitor
+            // keeps is merely serialized early). No stamp otherwise, so a plain SCAN writes nothing.
+            if (occupied != 0 && Version(bucket) < _snapVersion) SerializeStale(bucket);
             while (occupied != 0)
             {
                 int i = BitOperations.TrailingZeroCount(occupied);

@@ -130,7 +130,7 @@ public sealed unsafe partial class KeyTable
     /// <summary>
     /// Stores <paramref name="entry"/> in the first free slot within <paramref name="maxProbe"/> buckets of
     /// its home, raising the overflow count of every bucket it passes (and the expiring count when the entry
-    /// has an expiry). False when none is free.
+    /// has an expiry). False when none is free. The buckets are touched (KeyTable.Snapshot.cs) before any write.
     /// </summary>
     bool TryPlace(byte* seg, byte* entry, ulong hash, int maxProbe)
     {
@@ -142,16 +142,18 @@ public sealed unsafe partial class KeyTable
             uint empty = EmptyMask(bucket);
             if (empty != 0)
             {
-                int i = BitOperations.TrailingZeroCount(empty);
-                bucket[i] = Fingerprint(hash);
-                Slots(bucket)[i] = entry;
-                Version(bucket) = _currentVersion;
+                // Each bucket is touched before its first byte changes (a snapshot must see it as before); the
+                // sink reads one bucket at a time, so touching each just before its own write is enough.
                 for (int k = home; k != b; k = NextBucket(k))
                 {
                     byte* passed = Bucket(seg, k);
+                    Touch(passed);
                     if (passed[OverflowOffset] != OverflowSaturated) passed[OverflowOffset]++;
-                    Version(passed) = _currentVersion;
                 }
+                Touch(bucket);
+                int i = BitOperations.TrailingZeroCount(empty);
+                bucket[i] = Fingerprint(hash);
+                Slots(bucket)[i] = entry;
                 SegCount(seg)++;
                 if (KeyEntry.HasExpire(entry)) CountExpiring(seg, +1);
                 return true;
@@ -170,15 +172,16 @@ public sealed unsafe partial class KeyTable
     {
         byte* bucket = Bucket(seg, b);
         Debug.Assert(bucket[slot] != 0 && Slots(bucket)[slot] != null);
+        // Each bucket is touched before its first byte changes (a snapshot must see it as before).
+        Touch(bucket);
         bucket[slot] = 0;
         Slots(bucket)[slot] = null;
-        Version(bucket) = _currentVersion;
         for (int k = home; k != b; k = NextBucket(k))
         {
             byte* passed = Bucket(seg, k);
             Debug.Assert(passed[OverflowOffset] != 0, "overflow count out of step with placement");
+            Touch(passed);
             if (passed[OverflowOffset] != OverflowSaturated) passed[OverflowOffset]--;
-            Version(passed) = _currentVersion;
         }
         Debug.Assert(SegCount(seg) > 0);
         SegCount(seg)--;
@@ -204,6 +207,7 @@ public sealed unsafe partial class KeyTable
         // seg is a fresh arena block of at least SegmentSize bytes.
         new Span<byte>(seg, SegmentSize).Clear();
         seg[4] = (byte)localDepth;
+        // Stamped directly, not touched: the buckets are empty, there is nothing from before a cut to keep.
         for (int b = 0; b < BucketsPerSegment; b++) Version(Bucket(seg, b)) = _currentVersion;
         _segmentCount++;
         return seg;

@@ -123,6 +123,8 @@ public sealed unsafe partial class KeyTable : IDisposable
         Debug.Assert(_dir != null, "table disposed");
         Debug.Assert(slot != null && *slot != null && entry != null);
         Debug.Assert(KeyEntry.Key(*slot).SequenceEqual(KeyEntry.Key(entry)), "Replace with a blob of another key");
+        // While a snapshot runs, the slot's bucket is serialized before the old blob leaves it.
+        if (_snapVersion != 0) TouchSlotBucket(slot);
         if (KeyEntry.HasExpire(*slot) != KeyEntry.HasExpire(entry)) ReplaceFlipsExpiry(slot, entry);
         *slot = entry;
     }
