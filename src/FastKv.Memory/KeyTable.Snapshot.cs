@@ -117,6 +117,19 @@ public sealed unsafe partial class KeyTable
     }
 
     /// <summary>
+    /// Hook 2: serializes the bucket holding <paramref name="key"/> if it still holds the cut's state, before a
+    /// command changes the entry or what it points at in place (a write that does not go through this table).
+    /// A missing key needs nothing: inserting it touches its own buckets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrepareWrite(ReadOnlySpan<byte> key, ulong hash)
+    {
+        if (_snapVersion == 0) return;
+        byte** slot = FindSlot(key, hash);
+        if (slot != null) TouchSlotBucket(slot);
+    }
+
+    /// <summary>
     /// Serializes the buckets no write has reached yet, walking segments in prefix order from
     /// <paramref name="cursor"/>. Looks at no more than <paramref name="budget"/> buckets (at least one) and
     /// returns true once the walk is complete. A split between calls only narrows the segment covering the

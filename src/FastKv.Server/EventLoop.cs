@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -126,7 +127,9 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         {
             while (!server.ShutdownRequested)
             {
-                int timeout = toFlush.Count > 0 ? 0 : 100;
+                ShardSnapshot? snap = shard.Snapshot;
+                // A snapshot with work left keeps the loop spinning; one waiting for its writer checks back each ms.
+                int timeout = toFlush.Count > 0 ? 0 : snap == null ? 100 : snap.Paused ? 1 : 0;
                 if (timeout > 0 && shard.Blocking.HomeWaiters > 0)
                     timeout = Math.Min(timeout, shard.Blocking.MillisUntilNextTimeout(shard.NowMs));
                 if (timeout != 0 && !shard.Mailbox.PrepareSleep()) timeout = 0;
@@ -142,6 +145,14 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 FlushQueued();
                 EvictClients();
                 Timers();
+                // A running snapshot serializes a slice of buckets between requests: a short one when this
+                // iteration served clients, ten times longer when it was idle (persistence design 1.3).
+                snap = shard.Snapshot;
+                if (snap != null)
+                {
+                    long slice = server.Config.SnapshotSliceMicros * Stopwatch.Frequency / 1_000_000;
+                    snap.Step(n > 0 ? slice : 10 * slice);
+                }
             }
         }
         finally

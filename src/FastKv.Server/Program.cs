@@ -44,11 +44,14 @@ public static unsafe class Program
         config.Rebind = (bind, newPort) => Rebind(server, loops, bind, newPort);
         server.RequestKill = cl => { if (cl.ShardId < loops.Length && !cl.CloseAfterReply) loops[cl.ShardId].Kill(cl); };
         server.RequestShutdown = () => { foreach (var l in loops) l.Wake(); };
+        bool stopping = false;
         void Stop(PosixSignalContext ctx)
         {
             ctx.Cancel = true;
-            server.ShutdownRequested = true;
-            foreach (var l in loops) l.Wake();
+            // A second signal while the shutdown save runs stops at once, as Redis does on a repeated SIGINT.
+            if (stopping) { server.ShutdownRequested = true; foreach (var l in loops) l.Wake(); return; }
+            stopping = true;
+            server.Persistence.ShutdownFromSignal();
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

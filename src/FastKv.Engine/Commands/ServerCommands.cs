@@ -20,7 +20,7 @@ public static unsafe class ServerCommands
         t.AddSub(config, "resetstat", &ConfigResetStat);
         t.AddSub(config, "help", &ConfigHelp);
         t.Add("time", &Time);
-        t.Add("shutdown", &Shutdown);
+        t.Add("shutdown", &Shutdown, cross: CrossShard.ShutdownSave, route: Route.Custom).CustomRoute = &ShutdownTarget;
         var slowlog = t.Add("slowlog", null);
         t.AddSub(slowlog, "get", &SlowlogGet);
         t.AddSub(slowlog, "len", &SlowlogLen);
@@ -33,6 +33,12 @@ public static unsafe class ServerCommands
         // Redis's hidden "protected" flag (not in COMMAND INFO): refused unless enable-debug-command allows it.
         t.Add("debug", &Debug).Flags |= CommandFlags.Protected;
     }
+
+    /// <summary>Redis's allowProtectedAction: "yes" always, "local" for loopback clients.</summary>
+    static bool ProtectedAllowed(string setting, Client? client)
+        => setting == "yes" || setting == "local" && client != null
+           && (client.Address.StartsWith("127.", StringComparison.Ordinal) || client.Address.StartsWith("::1", StringComparison.Ordinal)
+               || client.Address.StartsWith("[::1]", StringComparison.Ordinal));
 
     internal static void Help(RespWriter w, string[] lines)
     {
@@ -108,6 +114,12 @@ public static unsafe class ServerCommands
                 errArg = c.ArgString(2 + i * 2);
                 continue;
             }
+            if (p.Protected && !ProtectedAllowed(cfg.ProtectedConfigs, c.Client))
+            {
+                err = "can't set protected config";
+                errArg = c.ArgString(2 + i * 2);
+                continue;
+            }
             for (int j = 0; j < i; j++)
                 if (set[j] == p)
                 {
@@ -174,6 +186,25 @@ public static unsafe class ServerCommands
         c.W.ArrayHeader(2);
         c.W.BulkInteger(us / 1_000_000);
         c.W.BulkInteger(us % 1_000_000);
+    }
+
+    /// <summary>
+    /// SHUTDOWN runs here unless it must save first (SAVE, or save points without NOSAVE, as Redis's prepareForShutdown
+    /// decides): then no single shard, and the router builds a <see cref="SnapshotStartTx"/>. Bad arguments run here,
+    /// where the handler replies the error.
+    /// </summary>
+    static Shard? ShutdownTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        bool save = false, nosave = false;
+        for (int i = 1; i < args.Count; i++)
+        {
+            ReadOnlySpan<byte> a = args.Get(buf, i);
+            if (Ascii.EqualsIgnoreCase(a, "save"u8)) save = true;
+            else if (Ascii.EqualsIgnoreCase(a, "nosave"u8)) nosave = true;
+            else if (!Ascii.EqualsIgnoreCase(a, "now"u8) && !Ascii.EqualsIgnoreCase(a, "force"u8)) return home;
+        }
+        if (save && nosave) return home;
+        return save || !nosave && server.Config.SavePoints.Length > 0 ? null : home;
     }
 
     static void Shutdown(ref CommandContext c)

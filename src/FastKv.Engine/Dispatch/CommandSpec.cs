@@ -176,4 +176,10 @@ public enum CrossShard
     /// shard, the handler runs there over the copies, changed keys are written back (<see cref="GatherTx"/>).
     /// </summary>
     Gather,
+    /// <summary>SAVE: a snapshot (<see cref="SnapshotStartTx"/>), reply when the file is on disk.</summary>
+    Save,
+    /// <summary>BGSAVE: a snapshot, reply at its cut.</summary>
+    Bgsave,
+    /// <summary>SHUTDOWN with a save: a snapshot, writes paused until the file is on disk, then the server stops.</summary>
+    ShutdownSave,
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using FastKv.Memory;
@@ -84,6 +85,7 @@ public static unsafe class Executor
         // CLIENT NO-TOUCH: lookups leave keys' access time alone, except TOUCH's own (Redis's lookupKey).
         bool noTouch = (c.Client?.NoTouch ?? c.Shard.NoTouchRequest) && !c.Spec.TouchesAlways;
         c.Shard.NoTouch = noTouch;
+        if (c.Shard.Snapshot != null && (c.Spec.Flags & CommandFlags.Write) != 0) PrepareSnapshotWrite(ref c);
         c.Spec.Handler(ref c);
         c.Shard.NoTouch = false;
         if (count)
@@ -101,6 +103,22 @@ public static unsafe class Executor
             c.Shard.Blocking.AfterWrite(ref c);
         if (caller != null) TrackingTable.AfterCommand(ref c, caller);
         tracking.Caller = outer;
+    }
+
+    /// <summary>
+    /// A write command while this shard's snapshot runs: every key it names has its bucket serialized first, so the
+    /// command's in-place changes (a hash field, a list push, a string rewrite) cannot reach the snapshot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void PrepareSnapshotWrite(ref CommandContext c)
+    {
+        Span<int> small = stackalloc int[32];
+        int n = CommandTable.GetKeys(c.Spec, c.Buffer, c.Args, small);
+        if (n <= 0) return;
+        int[]? all = n <= small.Length ? null : CommandTable.GetKeys(c.Spec, c.Buffer, c.Args);
+        ReadOnlySpan<int> pos = all ?? small.Slice(0, n);
+        Database db = c.Db;
+        foreach (int p in pos) db.PrepareWrite(c.Arg(p));
     }
 
     /// <summary>Counts one call of <paramref name="spec"/> on <paramref name="shard"/> (INFO commandstats, total_commands_processed).</summary>

@@ -294,8 +294,17 @@ public sealed unsafe class Database : IDisposable
         public bool Visit(byte* entry) { Db.FreeEntry(entry); return true; }
     }
 
+    /// <summary>
+    /// Snapshot hook 2 (persistence design 1.2): before a command changes this key's entry, or what it points at, in
+    /// place, the key's bucket is serialized if it still holds the cut's state. Nothing when no snapshot runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrepareWrite(ReadOnlySpan<byte> key) => table.PrepareWrite(key, KeyHash.Hash(key));
+
     public void Clear()
     {
+        // A snapshot still walking this table serializes the rest of it first: FLUSHDB must not lose the cut's state.
+        shard.Snapshot?.Drain(table);
         var v = new FreeAll { Db = this };
         table.Clear(ref v);
         ExpiryCursor = 0;

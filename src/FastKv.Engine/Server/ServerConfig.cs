@@ -13,6 +13,8 @@ public sealed class ConfigParam
     /// <summary>Parses and applies a value; returns an error text (Redis's wording) or null.</summary>
     public required Func<string, string?> Apply;
     public bool Immutable;
+    /// <summary>Redis's PROTECTED_CONFIG (dir, dbfilename): CONFIG SET only where enable-protected-configs allows.</summary>
+    public bool Protected;
     /// <summary>For an old name (hash-max-ziplist-entries): the parameter it stands for.</summary>
     public ConfigParam? AliasOf;
     /// <summary>A yes/no parameter: accepted in any case, read back in lower case as Redis does.</summary>
@@ -112,12 +114,13 @@ public sealed class ServerConfig
         Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
         Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
         Add("slowlog-max-len", "128", v => Int(v, 0, int.MaxValue, x => SlowlogMaxLen = (int)x));
-        Add("save", "", v => null);
+        Add("save", "3600 1 300 100 60 10000", v => ParseSave(v));
         Add("appendonly", "no", v => Bool(v, _ => { }));
         Add("appendfsync", "everysec", v => Enum(v, new[] { "always", "everysec", "no" }, _ => { }));
         Add("appendfilename", "appendonly.aof", v => null, immutable: true);
-        Add("dir", ".", v => null);
-        Add("dbfilename", "dump.rdb", v => null);
+        Add("dir", ".", v => SetDir(v)).Protected = true;
+        Add("dbfilename", "dump.rdb", v => SetDbFilename(v)).Protected = true;
+        Add("enable-protected-configs", "no", v => Enum(v, new[] { "yes", "no", "local" }, x => ProtectedConfigs = x), immutable: true);
         Add("loglevel", "notice", v => Enum(v, new[] { "debug", "verbose", "notice", "warning", "nothing" }, _ => { }));
         Add("logfile", "", v => null, immutable: true);
         Add("daemonize", "no", v => v == "no" ? null : "FastKv does not daemonize; run it under a supervisor", immutable: true);
@@ -155,14 +158,74 @@ public sealed class ServerConfig
         Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, _ => { }), immutable: true);
         Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => OutputBufferLimits.Parse(v));
         Add("repl-backlog-size", "1048576", v => Memory(v, 1, long.MaxValue, _ => { }));
-        Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, _ => { }));
-        Add("rdbcompression", "yes", v => Bool(v, _ => { }));
-        Add("rdbchecksum", "yes", v => Bool(v, _ => { }));
+        Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, b => StopWritesOnBgsaveError = b));
+        Add("rdbcompression", "yes", v => Bool(v, b => RdbCompression = b));
+        Add("rdbchecksum", "yes", v => Bool(v, b => RdbChecksum = b), immutable: true);
+        Add("rdb-save-incremental-fsync", "yes", v => Bool(v, _ => { }));
+        Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
+        Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
+        Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
         Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, _ => { }));
         Alias("lua-time-limit", "busy-reply-threshold");
         Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
         Add("maxmemory-clients", "0", v => MemoryOrPercent(v, x => MaxMemoryClients = x));
         ReplicationNames.Register(this);
+    }
+
+    /// <summary>enable-protected-configs: yes, no, or local (loopback clients only).</summary>
+    public string ProtectedConfigs = "no";
+
+    /// <summary>save points (seconds, changes): a background save starts when one is met (empty: never).</summary>
+    public (long Seconds, long Changes)[] SavePoints = Array.Empty<(long, long)>();
+    /// <summary>dir, as a full path: where the RDB file (and later the AOF directory) lives.</summary>
+    public string Dir = Environment.CurrentDirectory;
+    public string DbFilename = "dump.rdb";
+    public bool StopWritesOnBgsaveError = true;
+    public bool RdbCompression = true;
+    public bool RdbChecksum = true;
+    /// <summary>fastkv-rdb-version: 11 (Redis 7.2) or 10 (readable by Redis 7.0).</summary>
+    public int RdbVersion = 11;
+    /// <summary>fastkv-snapshot-slice-us: how long one snapshot slice may run between requests on a busy shard.</summary>
+    public int SnapshotSliceMicros = 100;
+    /// <summary>The RDB file's full path.</summary>
+    public string RdbPath => System.IO.Path.Combine(Dir, DbFilename);
+
+    string? ParseSave(string v)
+    {
+        string[] parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length % 2 != 0) return "Invalid save parameters";
+        var points = new (long, long)[parts.Length / 2];
+        for (int i = 0; i < points.Length; i++)
+        {
+            if (!long.TryParse(parts[2 * i], out long sec) || !long.TryParse(parts[2 * i + 1], out long ch) || sec < 1 || ch < 0)
+                return "Invalid save parameters";
+            points[i] = (sec, ch);
+        }
+        SavePoints = points;
+        return null;
+    }
+
+    string? SetDir(string v)
+    {
+        try
+        {
+            string full = System.IO.Path.GetFullPath(v);
+            if (!System.IO.Directory.Exists(full)) return "No such file or directory";
+            Dir = full;
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.IO.IOException or NotSupportedException)
+        {
+            return "No such file or directory";
+        }
+    }
+
+    string? SetDbFilename(string v)
+    {
+        // Redis's isValidDBfilename: a plain file name, never a path.
+        if (v.Length == 0 || v.Contains('/')) return "dbfilename can't be a path, just a filename";
+        DbFilename = v;
+        return null;
     }
 
     /// <summary>latency-monitor-threshold in ms; 0: LATENCY records no events.</summary>
@@ -177,12 +240,13 @@ public sealed class ServerConfig
     /// </summary>
     public long MaxMemoryClients;
 
-    internal void Add(string name, string def, Func<string, string?> apply, bool immutable = false)
+    internal ConfigParam Add(string name, string def, Func<string, string?> apply, bool immutable = false)
     {
         var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable, IsBool = def is "yes" or "no" };
         all.Add(p);
         byName[name] = p;
         apply(def);
+        return p;
     }
 
     /// <summary>An old name that reads and writes another parameter (Redis 7 keeps the *-ziplist-* names).</summary>

@@ -26,6 +26,8 @@ public sealed class ServerState : IDisposable
     public readonly SlowLog SlowLog = new();
     /// <summary>The global order of multi-shard transactions.</summary>
     public readonly Sequencer Sequencer = new();
+    /// <summary>Snapshots, the last save, save points (Redis's rdb_* state).</summary>
+    public readonly Persistence Persistence;
     /// <summary>The highest <see cref="UsedMemory"/> INFO has seen (used_memory_peak).</summary>
     public long PeakMemory;
     /// <summary>The shard evicting clients now (maxmemory-clients), -1 when none: <see cref="ClientMemory.BucketToEvict"/>.</summary>
@@ -66,6 +68,7 @@ public sealed class ServerState : IDisposable
         Monitors = new Monitors(this, shards);
         Pause = new ClientPause(this, shards);
         Memory = new MemoryBudget(shards);
+        Persistence = new Persistence(this);
         Shards = new Shard[shards];
         for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
         // Contiguous slot ranges per shard, like cluster nodes own ranges.

@@ -56,6 +56,8 @@ public sealed unsafe class Shard : IDisposable
     public readonly BufferPool Buffers = new();
     /// <summary>This shard's clients' memory and its part of client eviction (maxmemory-clients).</summary>
     public readonly ClientMemory ClientMemory;
+    /// <summary>This shard's part of the running snapshot while it still has buckets to serialize, else null.</summary>
+    public ShardSnapshot? Snapshot;
 
     public Shard(ServerState server, int id, int databases)
     {

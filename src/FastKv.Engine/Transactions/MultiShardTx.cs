@@ -42,6 +42,17 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
         Db = session.Client.Db;
     }
 
+    /// <summary>
+    /// A transaction the server starts itself (a save point's BGSAVE, SIGTERM's save): no client, database 0, no
+    /// reply; it only uses typed operations (<see cref="Op{T}"/>), never parts or the writer.
+    /// </summary>
+    protected MultiShardTx(Shard home)
+    {
+        Session = null!;
+        Home = home;
+        Db = 0;
+    }
+
     protected ServerState Server => Home.Server;
 
     /// <summary>Adds an intent lock on a key of a shard (call from <see cref="Start"/> overrides before Begin).</summary>
@@ -168,7 +179,7 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
             return;
         }
         ReleaseLocks();
-        Session.OnTransactionDone();
+        if (Session != null) Session.OnTransactionDone();
     }
 
     /// <summary>Releases the locks without resuming the session (a blocking command that keeps waiting).</summary>

@@ -1,0 +1,134 @@
+using System;
+using System.Threading;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// The server's persistence state, Redis's rdb_* fields: the running snapshot (one at a time, as Redis allows one
+/// fork child), the last save's time and status, the dirty count a successful save takes away, a scheduled
+/// BGSAVE, and the save-point check shard 0's cron runs (Redis's serverCron rule).
+/// Fields are written by the shard that owns the snapshot's completion and read by any shard (INFO): volatile or
+/// Interlocked, never locks.
+/// </summary>
+public sealed class Persistence
+{
+    readonly ServerState server;
+    Snapshot? running;
+    ulong lastVersion;
+    /// <summary>Unix seconds of the last successful save (server start counts, as Redis's lastsave).</summary>
+    public long LastSaveUnix;
+    public volatile bool LastBgsaveOk = true;
+    /// <summary>Duration of the last background save in seconds, -1 before the first (rdb_last_bgsave_time_sec).</summary>
+    public long LastBgsaveSeconds = -1;
+    /// <summary>Unix ms of the last attempt (Redis retries a failed save point after 5 s).</summary>
+    public long LastBgsaveTryMs;
+    public volatile bool BgsaveScheduled;
+    /// <summary>Dirty counter at the last successful save: rdb_changes_since_last_save = dirty - this.</summary>
+    public long DirtyAtLastSave;
+    public long SnapshotsTaken;
+    public long LastCutMicros;
+    public long LastSavedKeys;
+    public long PeakSnapshotBytes;
+    public long BucketsOnWrite;
+    public long LastSnapshotBytes;
+
+    public Persistence(ServerState server)
+    {
+        this.server = server;
+        LastSaveUnix = server.StartTimeMs / 1000;
+    }
+
+    /// <summary>The running snapshot, or null.</summary>
+    public Snapshot? Running => Volatile.Read(ref running);
+
+    /// <summary>Claims the one snapshot slot; false when a snapshot already runs.</summary>
+    public bool TryClaim(Snapshot s)
+    {
+        return Interlocked.CompareExchange(ref running, s, null) == null;
+    }
+
+    /// <summary>
+    /// The next snapshot's version. Tables start at version 0 and only BeginSnapshot raises their CurrentVersion, to
+    /// a version from here, so each new one is above every bucket stamped so far.
+    /// </summary>
+    public ulong NextVersion() => Interlocked.Increment(ref lastVersion);
+
+    /// <summary>The snapshot ended (home shard's thread): record the outcome and free the slot.</summary>
+    public void Ended(Snapshot s, string? error)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        LastBgsaveSeconds = (now - s.StartedMs) / 1000;
+        long peak = 0, onWrite = 0;
+        foreach (var p in s.Parts)
+        {
+            peak += p.Buffer.PeakBytes;
+            onWrite += p.BucketsOnWrite;
+        }
+        if (peak > PeakSnapshotBytes) PeakSnapshotBytes = peak;
+        BucketsOnWrite += onWrite;
+        if (error == null)
+        {
+            LastBgsaveOk = true;
+            LastSaveUnix = now / 1000;
+            LastSavedKeys = s.KeysProcessed;
+            LastSnapshotBytes = s.BytesWritten;
+            DirtyAtLastSave = s.DirtyAtCut;
+            Console.WriteLine("DB saved on disk");
+        }
+        else if (error != "aborted")
+        {
+            LastBgsaveOk = false;
+            Console.WriteLine("Background saving error: " + error);
+        }
+        Volatile.Write(ref running, null);
+    }
+
+    /// <summary>
+    /// SIGTERM or SIGINT: save first when save points exist (as Redis's prepareForShutdown), then stop; when the save
+    /// fails the server keeps running, as Redis does. Callable from any thread.
+    /// </summary>
+    public void ShutdownFromSignal()
+    {
+        if (server.Config.SavePoints.Length == 0)
+        {
+            server.ShutdownRequested = true;
+            server.RequestShutdown?.Invoke();
+            return;
+        }
+        Console.WriteLine("Received SIGTERM scheduling shutdown...");
+        server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown));
+    }
+
+    /// <summary>Starts a snapshot without a client on the shard that receives it.</summary>
+    sealed class StartSystemSnapshot(SnapshotPurpose purpose) : ShardMessage
+    {
+        public override void Run(Shard shard) => new SnapshotStartTx(shard, purpose, null).Start();
+    }
+
+    /// <summary>Shard 0's cron: a save point is met or a BGSAVE was scheduled (Redis's serverCron).</summary>
+    public void CronCheck(Shard shard, long dirty)
+    {
+        if (SaveDue(shard.NowMs, dirty)) new SnapshotStartTx(shard, SnapshotPurpose.Cron, null).Start();
+    }
+
+    /// <summary>Whether writes must be refused with -MISCONF (stop-writes-on-bgsave-error after a failed save).</summary>
+    public bool RefusesWrites => !LastBgsaveOk && server.Config.StopWritesOnBgsaveError && server.Config.SavePoints.Length > 0;
+
+    /// <summary>
+    /// Redis's serverCron save-point rule: some point has dirty ≥ changes and seconds since the last save, and the
+    /// last attempt succeeded or is more than 5 seconds old. A scheduled BGSAVE runs as soon as nothing else does.
+    /// </summary>
+    public bool SaveDue(long nowMs, long dirty)
+    {
+        if (Running != null) return false;
+        if (BgsaveScheduled) return true;
+        long changes = dirty - DirtyAtLastSave;
+        foreach (var (seconds, min) in server.Config.SavePoints)
+        {
+            if (changes >= min && nowMs / 1000 - LastSaveUnix > seconds
+                && (LastBgsaveOk || nowMs - LastBgsaveTryMs > 5000))
+                return true;
+        }
+        return false;
+    }
+}

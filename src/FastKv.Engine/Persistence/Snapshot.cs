@@ -1,0 +1,170 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// One running snapshot: the per-shard parts (<see cref="ShardSnapshot"/>) that serialize the cut's state, and the
+/// file writer thread that merges their chunks into one RDB file (persistence design 1.5): magic, AUX fields,
+/// then the chunks in arrival order with SELECTDB/RESIZEDB when the database changes, EOF and the CRC-64 (each
+/// chunk's CRC was computed on its shard; the writer combines them). The file is written to a temp name, fsynced,
+/// renamed over the target and the directory fsynced. When it ends, <see cref="Completed"/> runs on the home
+/// shard's thread with null or the error.
+/// </summary>
+public sealed class Snapshot
+{
+    public readonly ServerState Server;
+    public readonly ulong Version;
+    public readonly ShardSnapshot[] Parts;
+    public readonly string TargetPath;
+    readonly string tempPath;
+    readonly Shard home;
+    readonly AutoResetEvent signal = new(false);
+    public RdbWriteOptions Options;
+    /// <summary>Soft limit per shard of serialized bytes in flight: over it, the walk pauses.</summary>
+    public long SoftLimitBytes = 4L << 20;
+    /// <summary>Runs on the home shard's thread when the file is complete (null) or failed (the error).</summary>
+    public Action<Snapshot, string?>? Completed;
+    public long StartedMs;
+    /// <summary>The cut's duration in microseconds (INFO latest_fork_usec).</summary>
+    public long CutMicros;
+    /// <summary>Dirty counter at the cut: what a successful save subtracts.</summary>
+    public long DirtyAtCut;
+    public long UsedMemoryAtCut;
+    volatile bool aborted;
+    long bytesWritten;
+
+    public Snapshot(ServerState server, Shard home, ulong version, string targetPath)
+    {
+        Server = server;
+        this.home = home;
+        Version = version;
+        TargetPath = targetPath;
+        tempPath = Path.Combine(Path.GetDirectoryName(targetPath) ?? ".", "temp-" + Environment.ProcessId + ".rdb");
+        Parts = new ShardSnapshot[server.Shards.Length];
+        for (int i = 0; i < Parts.Length; i++) Parts[i] = new ShardSnapshot(server.Shards[i], this);
+    }
+
+    public long BytesWritten => Interlocked.Read(ref bytesWritten);
+
+    /// <summary>Entries serialized so far, over all shards (INFO current_save_keys_processed).</summary>
+    public long KeysProcessed
+    {
+        get
+        {
+            long n = 0;
+            foreach (var p in Parts) n += p.Written;
+            return n;
+        }
+    }
+
+    public void WakeWriter() => signal.Set();
+
+    /// <summary>Starts the file writer thread once every shard has cut.</summary>
+    public void StartWriter()
+    {
+        var t = new Thread(WriteFile) { Name = "fastkv-rdb-writer", IsBackground = true };
+        t.Start();
+    }
+
+    /// <summary>Stops the snapshot (FLUSHALL, shutdown): shards stop serializing, the writer deletes its temp file.</summary>
+    public void Abort()
+    {
+        aborted = true;
+        foreach (var s in Server.Shards) s.Mailbox.Post(new AbortPart(this));
+        signal.Set();
+    }
+
+    sealed class AbortPart(Snapshot snapshot) : ShardMessage
+    {
+        public override void Run(Shard shard) => snapshot.Parts[shard.Id].Abort();
+    }
+
+    void WriteFile()
+    {
+        string? error = null;
+        try
+        {
+            using (var fs = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var file = new RdbFileWriter(fs, Options, Server.Config.RdbChecksum);
+                file.Header(UsedMemoryAtCut, aofBase: false);
+                var seen = new bool[Server.Config.Databases];
+                int lastDb = -1;
+                while (true)
+                {
+                    bool progressed = false, allDone = true;
+                    foreach (var part in Parts)
+                    {
+                        // Read Done before draining: a part seals its last chunk before it says done.
+                        bool done = part.Done;
+                        SnapshotChunk? c;
+                        while ((c = part.Buffer.TryTake()) != null)
+                        {
+                            if (c.Db != lastDb)
+                            {
+                                lastDb = c.Db;
+                                if (!seen[c.Db])
+                                {
+                                    seen[c.Db] = true;
+                                    file.SelectDb(c.Db, SumKeys(c.Db, expires: false), SumKeys(c.Db, expires: true));
+                                }
+                                else file.SelectDb(c.Db, -1, -1);
+                            }
+                            file.Chunk(c.Data.AsSpan(0, c.Length), c.Crc);
+                            Interlocked.Add(ref bytesWritten, c.Length);
+                            part.Buffer.Written(c);
+                            progressed = true;
+                        }
+                        if (!done) allDone = false;
+                    }
+                    if (aborted) throw new OperationCanceledException();
+                    if (allDone) break;
+                    if (!progressed) signal.WaitOne(10);
+                }
+                file.End();
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tempPath, TargetPath, overwrite: true);
+            DirectorySync.Fsync(Path.GetDirectoryName(Path.GetFullPath(TargetPath)) ?? ".");
+        }
+        catch (OperationCanceledException)
+        {
+            error = "aborted";
+        }
+        catch (Exception ex)
+        {
+            error = ex is IOException or UnauthorizedAccessException ? ex.Message : ex.ToString();
+        }
+        if (error != null)
+        {
+            try { File.Delete(tempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // The shards may still be serializing: each stops and returns its own buffers on its thread.
+            if (!aborted) Abort();
+        }
+        else
+        {
+            // Every part is done: no shard touches its buffer any more.
+            foreach (var p in Parts) p.Buffer.Release();
+        }
+        home.Mailbox.Post(new CompletedMessage(this, error));
+    }
+
+    long SumKeys(int db, bool expires)
+    {
+        long n = 0;
+        foreach (var p in Parts)
+        {
+            long[] a = expires ? p.Expires : p.Keys;
+            if (db < a.Length) n += a[db];
+        }
+        return n;
+    }
+
+    sealed class CompletedMessage(Snapshot snapshot, string? error) : ShardMessage
+    {
+        public override void Run(Shard shard) => snapshot.Completed?.Invoke(snapshot, error);
+    }
+}

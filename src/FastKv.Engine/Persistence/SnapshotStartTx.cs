@@ -1,0 +1,171 @@
+using System;
+using System.Diagnostics;
+using System.Text;
+using FastKv.Protocol;
+
+namespace FastKv.Engine;
+
+/// <summary>Why a snapshot is taken: what happens at the cut and when the file is complete.</summary>
+public enum SnapshotPurpose
+{
+    /// <summary>BGSAVE: reply at the cut.</summary>
+    Bgsave,
+    /// <summary>SAVE: reply when the file is on disk (only the caller waits; Redis blocks every client).</summary>
+    Save,
+    /// <summary>SHUTDOWN or SIGTERM: writes stay paused until the file is on disk, then the server stops.</summary>
+    Shutdown,
+    /// <summary>A save point or a scheduled BGSAVE from the cron: no client.</summary>
+    Cron,
+}
+
+/// <summary>
+/// The cut of a snapshot (persistence design 1.1): a whole-shard shared intent lock on every shard, through the
+/// Sequencer like any transaction, so a multi-shard transaction is wholly before or wholly after it. Once every
+/// shard granted, each starts its part (<see cref="ShardSnapshot.Begin"/>) in one round; no write runs anywhere
+/// between the last grant and the release, so the cut is one instant: every write acknowledged before the command
+/// was sent is in the file, none sent after its reply is. The locks go at the cut (SHUTDOWN keeps them until the
+/// file is on disk, so nothing is acknowledged that the file would lose).
+/// </summary>
+public sealed class SnapshotStartTx : MultiShardTx
+{
+    readonly SnapshotPurpose purpose;
+    readonly bool schedule;
+    /// <summary>SHUTDOWN FORCE: stop even when the save failed.</summary>
+    readonly bool force;
+    readonly string? argError;
+    readonly Action<string?>? systemDone;
+    Snapshot? snapshot;
+    long cutStart;
+
+    public SnapshotStartTx(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) : base(s)
+    {
+        Counted = spec;
+        if (spec.Cross == CrossShard.ShutdownSave)
+        {
+            purpose = SnapshotPurpose.Shutdown;
+            for (int i = 1; i < args.Count; i++) force |= Ascii.EqualsIgnoreCase(args.Get(buf, i), "force"u8);
+        }
+        else if (spec.Cross == CrossShard.Save) purpose = SnapshotPurpose.Save;
+        else
+        {
+            purpose = SnapshotPurpose.Bgsave;
+            if (args.Count == 2 && Ascii.EqualsIgnoreCase(args.Get(buf, 1), "schedule"u8)) schedule = true;
+            else if (args.Count > 1) argError = Errors.Syntax;
+        }
+    }
+
+    /// <summary>A snapshot the server starts itself; <paramref name="done"/> runs on <paramref name="home"/>'s thread.</summary>
+    public SnapshotStartTx(Shard home, SnapshotPurpose purpose, Action<string?>? done) : base(home)
+    {
+        this.purpose = purpose;
+        systemDone = done;
+    }
+
+    bool HasClient => Session != null;
+
+    public override void Start()
+    {
+        if (argError != null)
+        {
+            W.Error(argError);
+            Finish();
+            return;
+        }
+        Persistence p = Server.Persistence;
+        snapshot = new Snapshot(Server, Home, p.NextVersion(), Server.Config.RdbPath);
+        if (!p.TryClaim(snapshot))
+        {
+            snapshot = null;
+            if (purpose == SnapshotPurpose.Bgsave && schedule)
+            {
+                p.BgsaveScheduled = true;
+                W.Simple("Background saving scheduled");
+            }
+            else if (HasClient) W.Error(purpose == SnapshotPurpose.Shutdown ? ShutdownError : "ERR Background save already in progress");
+            systemDone?.Invoke("a snapshot already runs");
+            Finish();
+            return;
+        }
+        if (purpose is SnapshotPurpose.Bgsave or SnapshotPurpose.Cron) p.BgsaveScheduled = false;
+        p.LastBgsaveTryMs = Home.NowMs;
+        foreach (var sh in Server.Shards) LockShard(sh, false);
+        Acquire();
+    }
+
+    const string ShutdownError = "ERR Errors trying to SHUTDOWN. Check logs.";
+
+    protected override void Begin()
+    {
+        Snapshot s = snapshot!;
+        ServerConfig cfg = Server.Config;
+        s.Options = RdbWriteOptions.From(cfg, Home);
+        s.StartedMs = Home.NowMs;
+        s.UsedMemoryAtCut = Server.UsedMemory();
+        s.Completed = OnCompleted;
+        cutStart = Stopwatch.GetTimestamp();
+        foreach (var sh in Server.Shards) Op(sh, new BeginPart(s));
+        SendRound();
+    }
+
+    /// <summary>Starts one shard's part at the cut.</summary>
+    sealed class BeginPart(Snapshot snapshot) : ShardOp
+    {
+        protected override void Execute(Shard shard) => snapshot.Parts[shard.Id].Begin(snapshot.Version, snapshot.Options);
+    }
+
+    protected override void OnRound(RemoteRequest[] parts)
+    {
+        Snapshot s = snapshot!;
+        s.CutMicros = (Stopwatch.GetTimestamp() - cutStart) * 1_000_000 / Stopwatch.Frequency;
+        Server.Persistence.SnapshotsTaken++;
+        Server.Persistence.LastCutMicros = s.CutMicros;
+        s.StartWriter();
+        Console.WriteLine(purpose == SnapshotPurpose.Bgsave || purpose == SnapshotPurpose.Cron
+            ? "Background saving started" : "Saving the DB on disk");
+        switch (purpose)
+        {
+            case SnapshotPurpose.Bgsave:
+                W.Simple("Background saving started");
+                Finish();
+                break;
+            case SnapshotPurpose.Cron:
+                Finish();
+                break;
+            case SnapshotPurpose.Save:
+                // Writers go on; only this client waits for the file.
+                ReleaseLocks();
+                break;
+            case SnapshotPurpose.Shutdown:
+                break;
+        }
+    }
+
+    void OnCompleted(Snapshot s, string? error)
+    {
+        Server.Persistence.Ended(s, error);
+        systemDone?.Invoke(error);
+        switch (purpose)
+        {
+            case SnapshotPurpose.Save:
+                if (error == null) W.Ok();
+                else W.Error("ERR");
+                Finish();
+                break;
+            case SnapshotPurpose.Shutdown:
+                if (error == null || force)
+                {
+                    Console.WriteLine("Redis is now ready to exit, bye bye...");
+                    if (HasClient) Session.Client.CloseAfterReply = true;
+                    Server.ShutdownRequested = true;
+                    Server.RequestShutdown?.Invoke();
+                }
+                else
+                {
+                    Console.WriteLine("Error trying to save the DB, can't exit.");
+                    if (HasClient) W.Error(ShutdownError);
+                }
+                Finish();
+                break;
+        }
+    }
+}
