@@ -56,15 +56,41 @@ public static unsafe class Program
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
+        // Clients that connect while the file loads get -LOADING, as from Redis.
+        server.Loading = true;
         foreach (var l in loops) l.Start();
         Console.WriteLine("FastKv " + ServerState.RedisVersion + " (pid " + Environment.ProcessId + ") threads=" + config.Threads +
                           " port=" + port);
+        if (LoadDataset(server) is { } loadError)
+        {
+            // Redis's log line, then exit without saving: the file that failed to load must not be replaced.
+            Console.WriteLine(loadError);
+            Console.Out.Flush();
+            server.ShutdownRequested = true;
+            foreach (var l in loops) l.Wake();
+            foreach (var l in loops) l.Thread!.Join();
+            return 1;
+        }
+        server.Loading = false;
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();
         foreach (var l in loops) l.Thread!.Join();
         foreach (var l in loops) foreach (int fd in l.Listeners) Libc.close(fd);
         Console.WriteLine("FastKv is now ready to exit, bye bye...");
         return 0;
+    }
+
+    /// <summary>Loads dir/dbfilename when it exists (persistence design 2). Null when loaded, else the error line.</summary>
+    static string? LoadDataset(ServerState server)
+    {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        string? error = RdbLoader.Load(server, server.Config.RdbPath, out RdbLoader? loader);
+        if (loader == null || error != null) return error;
+        server.Persistence.LoadedFrom(loader);
+        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        Console.WriteLine("Done loading RDB, keys loaded: " + loader.KeysLoaded + ", keys expired: " + loader.KeysExpired + ".");
+        Console.WriteLine("DB loaded from disk: " + seconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + " seconds");
+        return null;
     }
 
     /// <summary>

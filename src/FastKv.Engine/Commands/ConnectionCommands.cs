@@ -13,7 +13,9 @@ public static unsafe class ConnectionCommands
 
     public static void Register(CommandTable t)
     {
-        t.Add("ping", &Ping).AllowedWhileSubscribed = true;
+        var ping = t.Add("ping", &Ping);
+        ping.AllowedWhileSubscribed = true;
+        ping.RefusedOnDiskError = true;
         t.Add("echo", &Echo);
         t.Add("select", &Select).ChangesDb = true;
         CommandSpec quit = t.Add("quit", &Quit);

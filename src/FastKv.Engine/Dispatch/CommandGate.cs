@@ -59,6 +59,13 @@ public static class CommandGate
             w.Error(Errors.Oom);
             return Refuse(client);
         }
+        ServerState server = s.Home.Server;
+        if (server.Persistence.RefusesWrites && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
+        {
+            // Redis's writeCommandsDeniedByDiskError: after a failed save, writes (and PING) are refused.
+            w.Error(Errors.BgsaveError);
+            return Refuse(client);
+        }
         if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
         {
             // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As in Redis,
@@ -70,6 +77,11 @@ public static class CommandGate
         {
             // Redis marks a monitor as a replica, and a replica may not use the keyspace.
             w.Error("ERR Replica can't interact with the keyspace");
+            return Refuse(client);
+        }
+        if (server.Loading && (spec.Flags & CommandFlags.Loading) == 0)
+        {
+            w.Error(Errors.Loading);
             return Refuse(client);
         }
         if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;

@@ -111,6 +111,8 @@ public sealed unsafe class CommandSpec
     public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, Span<int>, int> KeysProc;
     /// <summary>How the command is split when its keys live on several shards; null: it cannot be.</summary>
     public CrossShard? Cross;
+    /// <summary>Refused with -MISCONF after a failed save like a write (PING, as Redis's processCommand singles it out).</summary>
+    public bool RefusedOnDiskError;
     public CommandSpec[]? Subcommands;
     public CommandSpec? Parent;
     /// <summary>

@@ -30,6 +30,12 @@ public static class Errors
     public const string InvalidCursor = "ERR invalid cursor";
     public const string NegativeLimit = "ERR LIMIT can't be negative";
     public const string InvalidCommand = "ERR Invalid command specified";
+    /// <summary>Redis's shared.bgsaveerr: writes after a failed save with stop-writes-on-bgsave-error.</summary>
+    public const string BgsaveError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+        + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
+        + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    /// <summary>Redis's shared.loadingerr.</summary>
+    public const string Loading = "LOADING Redis is loading the dataset in memory";
     public const string Oom = "OOM command not allowed when used memory > 'maxmemory'.";
     /// <summary>EXEC refused before it runs (execCommandAbort): this prefix, then the refusal's error.</summary>
     public const string ExecAbortBecause = "EXECABORT Transaction discarded because of: ";

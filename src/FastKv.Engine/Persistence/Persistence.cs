@@ -38,6 +38,19 @@ public sealed class Persistence
         LastSaveUnix = server.StartTimeMs / 1000;
     }
 
+    /// <summary>rdb_last_load_keys_loaded / _expired.</summary>
+    public long LastLoadKeysLoaded, LastLoadKeysExpired;
+    /// <summary>FUNCTION2 records of the loaded file, written back into every RDB made (no scripting yet: no loss).</summary>
+    public byte[][] Functions = Array.Empty<byte[]>();
+
+    /// <summary>A file was loaded: its counts and the records this server keeps opaque.</summary>
+    public void LoadedFrom(RdbLoader loader)
+    {
+        LastLoadKeysLoaded = loader.KeysLoaded;
+        LastLoadKeysExpired = loader.KeysExpired;
+        Functions = loader.Functions;
+    }
+
     /// <summary>The running snapshot, or null.</summary>
     public Snapshot? Running => Volatile.Read(ref running);
 

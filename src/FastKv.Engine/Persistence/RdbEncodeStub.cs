@@ -20,3 +20,15 @@ public static unsafe partial class RdbEncode
         v.CopyTo(s.Slice(n)); w.Advance(n + v.Length);
     }
 }
+public static unsafe class RdbKeyLoad
+{
+    public static string? Load(Shard shard, Database db, ReadOnlySpan<byte> key, byte type, ReadOnlySpan<byte> value, long expireAt, byte lruKind, long lru)
+    {
+        if (type != 0) return "stub: only strings";
+        var r = new RdbReader(value);
+        if (!r.TryReadString(out var v)) return "bad string";
+        if (db.Find(key) != null) return "RDB has duplicated key '" + System.Text.Encoding.UTF8.GetString(key) + "' in DB " + db.Index;
+        db.AddString(key, v, 0, expireAt);
+        return null;
+    }
+}

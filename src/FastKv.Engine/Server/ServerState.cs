@@ -52,6 +52,8 @@ public sealed class ServerState : IDisposable
     public int TcpPort;
     /// <summary>Set by SHUTDOWN or a signal; every loop exits when it sees it.</summary>
     public volatile bool ShutdownRequested;
+    /// <summary>An RDB file is being loaded: commands without the loading flag get -LOADING.</summary>
+    public volatile bool Loading;
     public long TotalConnectionsReceived;
     public long RejectedConnections;
     public long StatResetMs;

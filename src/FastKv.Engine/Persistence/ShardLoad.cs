@@ -1,0 +1,103 @@
+using System;
+using System.Buffers.Binary;
+using System.Threading;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// The records an <see cref="RdbLoader"/> routes to one shard: appended on the reader thread into a batch, posted to
+/// the shard's mailbox when full, decoded there by <see cref="LoadBatch"/> into the shard's own arena. At most
+/// a few batches wait per shard; past that the reader waits, so loading holds no more than that in flight.
+/// Record layout in a batch: [db u16][expireAt i64][lruKind u8][lru i64][type u8][keyLen i32][valueLen i32] key value.
+/// </summary>
+internal sealed class ShardBatchState
+{
+    const int HeaderSize = 2 + 8 + 1 + 8 + 1 + 4 + 4;
+    const int BatchBytes = 1 << 20;
+    const int MaxInFlight = 4;
+
+    readonly RdbLoader loader;
+    readonly Shard shard;
+    byte[] batch = new byte[BatchBytes];
+    int used;
+    int inFlight;
+
+    public ShardBatchState(RdbLoader loader, Shard shard)
+    {
+        this.loader = loader;
+        this.shard = shard;
+    }
+
+    public void Add(int db, long expireAt, byte lruKind, long lru, byte type, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        int need = HeaderSize + key.Length + value.Length;
+        if (used + need > batch.Length && used > 0) Flush(final: false);
+        if (need > batch.Length) batch = new byte[need];
+        Span<byte> h = batch.AsSpan(used);
+        BinaryPrimitives.WriteUInt16LittleEndian(h, (ushort)db);
+        BinaryPrimitives.WriteInt64LittleEndian(h.Slice(2), expireAt);
+        h[10] = lruKind;
+        BinaryPrimitives.WriteInt64LittleEndian(h.Slice(11), lru);
+        h[19] = type;
+        BinaryPrimitives.WriteInt32LittleEndian(h.Slice(20), key.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(h.Slice(24), value.Length);
+        key.CopyTo(h.Slice(HeaderSize));
+        value.CopyTo(h.Slice(HeaderSize + key.Length));
+        used += need;
+    }
+
+    /// <summary>Posts the batch (waiting while the shard is behind).</summary>
+    public void Flush(bool final)
+    {
+        if (used == 0) return;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref inFlight) >= MaxInFlight) spin.SpinOnce(sleep1Threshold: 20);
+        Interlocked.Increment(ref inFlight);
+        shard.Mailbox.Post(new LoadBatch(this, batch, used));
+        batch = final ? Array.Empty<byte>() : new byte[BatchBytes];
+        used = 0;
+    }
+
+    /// <summary>Waits until the shard decoded every batch posted.</summary>
+    public void WaitIdle()
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref inFlight) > 0) spin.SpinOnce(sleep1Threshold: 20);
+    }
+
+    sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
+    {
+        public override void Run(Shard shard)
+        {
+            try { Decode(shard); }
+            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading: " + ex.Message); }
+            finally { Interlocked.Decrement(ref state.inFlight); }
+        }
+
+        void Decode(Shard shard)
+        {
+            ReadOnlySpan<byte> d = data.AsSpan(0, length);
+            int pos = 0;
+            while (pos < d.Length)
+            {
+                ReadOnlySpan<byte> h = d.Slice(pos);
+                int db = BinaryPrimitives.ReadUInt16LittleEndian(h);
+                long expireAt = BinaryPrimitives.ReadInt64LittleEndian(h.Slice(2));
+                byte lruKind = h[10];
+                long lru = BinaryPrimitives.ReadInt64LittleEndian(h.Slice(11));
+                byte type = h[19];
+                int keyLen = BinaryPrimitives.ReadInt32LittleEndian(h.Slice(20));
+                int valueLen = BinaryPrimitives.ReadInt32LittleEndian(h.Slice(24));
+                ReadOnlySpan<byte> key = h.Slice(HeaderSize, keyLen);
+                ReadOnlySpan<byte> value = h.Slice(HeaderSize + keyLen, valueLen);
+                string? error = RdbKeyLoad.Load(shard, shard.Dbs[db], key, type, value, expireAt, lruKind, lru);
+                if (error != null)
+                {
+                    state.loader.ShardFailed(error);
+                    return;
+                }
+                pos += HeaderSize + keyLen + valueLen;
+            }
+        }
+    }
+}
