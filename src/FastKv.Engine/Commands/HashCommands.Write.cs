@@ -20,6 +20,8 @@ public static unsafe partial class HashCommands
     {
         long added = SetPairs(ref c);
         if (added < 0) return;
+        // Redis counts every pair, changed or not.
+        c.Dirty((c.Count - 2) / 2);
         c.Modified(1, NotifyClass.Hash, "hset"u8);
         c.W.Integer(added);
     }
@@ -28,6 +30,7 @@ public static unsafe partial class HashCommands
     static void HMSet(ref CommandContext c)
     {
         if (SetPairs(ref c) < 0) return;
+        c.Dirty((c.Count - 2) / 2);
         c.Modified(1, NotifyClass.Hash, "hset"u8);
         c.W.Ok();
     }
@@ -69,6 +72,7 @@ public static unsafe partial class HashCommands
         HashValue.ConvertForArguments(arena, config, e, ref c, 2);
         HashValue.Set(arena, config, e, c.Arg(2), c.Arg(3));
         Collection.Settle(c.Db, arena, e);
+        c.Dirty();
         c.Modified(1, NotifyClass.Hash, "hset"u8);
         c.W.Integer(1);
     }
@@ -95,6 +99,7 @@ public static unsafe partial class HashCommands
         if (e != null) Collection.Settle(c.Db, arena, e);
         if (deleted > 0)
         {
+            c.Dirty(deleted);
             c.Modified(1, NotifyClass.Hash, "hdel"u8);
             if (e == null) c.Modified(1, NotifyClass.Generic, "del"u8);
         }
@@ -134,6 +139,7 @@ public static unsafe partial class HashCommands
         Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
         int n = RespNumber.FormatInt64(value, text);
         SetOne(ref c, e, text.Slice(0, n));
+        c.Dirty();
         c.Modified(1, NotifyClass.Hash, "hincrby"u8);
         c.W.Integer(value);
     }
@@ -168,6 +174,7 @@ public static unsafe partial class HashCommands
         int n = StringCommands.FormatHuman(sum, ref text, ref rented);
         ReadOnlySpan<byte> result = text.Slice(0, n);
         SetOne(ref c, e, result);
+        c.Dirty();
         c.Modified(1, NotifyClass.Hash, "hincrbyfloat"u8);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);

@@ -195,7 +195,7 @@ public static class InfoCommand
                 sb.Append("# Persistence\r\n");
                 F("loading", 0);
                 F("async_loading", 0);
-                F("rdb_changes_since_last_save", 0);
+                F("rdb_changes_since_last_save", s.Dirty() - s.DirtyAtLastSave);
                 F("rdb_bgsave_in_progress", 0);
                 F("rdb_last_save_time", s.StartTimeMs / 1000);
                 F("rdb_last_bgsave_status", "ok");

@@ -309,6 +309,8 @@ public static unsafe partial class KeyCommands
     {
         if (!FlushArgsOk(ref c)) return;
         c.Shard.Watches.TouchAll(c.DbIndex);
+        // Redis counts every key the flush removed (emptyData's count); each shard adds its own.
+        c.Dirty(c.Db.Count);
         c.Db.Clear();
         TrackingTable.Flushed(ref c);
         c.W.Ok();
@@ -318,7 +320,11 @@ public static unsafe partial class KeyCommands
     {
         if (!FlushArgsOk(ref c)) return;
         c.Shard.Watches.TouchAll(-1);
-        foreach (Database db in c.Shard.Dbs) db.Clear();
+        foreach (Database db in c.Shard.Dbs)
+        {
+            c.Dirty(db.Count);
+            db.Clear();
+        }
         TrackingTable.Flushed(ref c);
         c.W.Ok();
     }
@@ -348,6 +354,9 @@ public static unsafe partial class KeyCommands
             // Clients blocked on a key the swap brought in are served, as by a push.
             c.Shard.Blocking.SignalDatabases((int)a, (int)b);
         }
+        // One change for the server (even swapping a database with itself), counted by the first shard: every
+        // shard runs its part of SWAPDB.
+        if (c.Shard.Id == 0) c.Dirty();
         c.W.Ok();
     }
 }

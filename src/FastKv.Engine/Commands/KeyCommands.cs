@@ -52,6 +52,7 @@ public static unsafe partial class KeyCommands
             if (db.Delete(c.Arg(i)))
             {
                 n++;
+                c.Dirty();
                 c.Modified(i, NotifyClass.Generic, "del"u8);
             }
         c.W.Integer(n);
@@ -154,6 +155,7 @@ public static unsafe partial class KeyCommands
             db.SetExpire(slot, when);
             c.Modified(1, NotifyClass.Generic, "expire"u8);
         }
+        c.Dirty();
         c.W.Integer(1);
     }
 
@@ -164,6 +166,7 @@ public static unsafe partial class KeyCommands
         byte** slot = db.FindSlot(key, KeyHash.Hash(key));
         if (slot == null || !KeyEntry.HasExpire(*slot)) { c.W.Integer(0); return; }
         db.SetExpire(slot, -1);
+        c.Dirty();
         c.Modified(1, NotifyClass.Generic, "persist"u8);
         c.W.Integer(1);
     }
@@ -220,6 +223,7 @@ public static unsafe partial class KeyCommands
         }
         InsertCopy(db, c.Shard.Arena, dst, e);
         KeyLookup.DetachAndFreeBlob(c.Shard, db, e);
+        c.Dirty();
         c.Modified(1, NotifyClass.Generic, "rename_from"u8);
         c.Modified(2, NotifyClass.Generic, "rename_to"u8);
         if (nx) c.W.Integer(1);
@@ -270,6 +274,7 @@ public static unsafe partial class KeyCommands
         if (type == ValueKind.String)
             dstDb.AddRaw(dst, type, KeyEntry.Encoding(e), KeyEntry.Value(e), KeyEntry.ExpireAt(e));
         else Collection.AddCopy(dstDb, c.Shard.Arena, dst, e, KeyEntry.ExpireAt(e)); // the copy gets its own structure
+        c.Dirty();
         if (c.Shard.Events.Active) c.Shard.Events.Modified(dstDb.Index, dst, NotifyClass.Generic, "copy_to"u8);
         c.W.Integer(1);
     }
@@ -285,6 +290,7 @@ public static unsafe partial class KeyCommands
         if (e == null) { c.W.Integer(0); return; }
         if (dst.Find(key) != null) { c.W.Integer(0); return; }
         KeyLookup.MoveEntry(src, dst, e);
+        c.Dirty();
         c.Modified(1, NotifyClass.Generic, "move_from"u8);
         if (c.Shard.Events.Active) c.Shard.Events.Modified(dst.Index, key, NotifyClass.Generic, "move_to"u8);
         c.W.Integer(1);

@@ -46,6 +46,7 @@ public static unsafe partial class ListCommands
                 WriteValue(c.W, QuickList.Tail(ql));
                 QuickList.DeleteTail(arena, ql);
             }
+            c.Dirty();
             ListEncoding.Removed(ref c, 1, e, ql, head ? "lpop"u8 : "rpop"u8);
             return;
         }
@@ -60,6 +61,7 @@ public static unsafe partial class ListCommands
         long n = Math.Min(count, llen);
         WriteRange(c.W, ql, head ? 0 : llen - 1, n, reverse: !head);
         QuickList.DeleteRange(c.Shard.Arena, ql, head ? 0 : -n, n);
+        c.Dirty(n);
         ListEncoding.Removed(ref c, keyArg, e, ql, head ? "lpop"u8 : "rpop"u8);
     }
 
@@ -162,7 +164,9 @@ public static unsafe partial class ListCommands
         QuickList.Push(arena, dql, value, toHead);
         c.W.Bulk(value);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
-        // As lmoveGenericCommand: the destination's push event, then the source's pop (and del).
+        // As lmoveGenericCommand: one change for the move, the destination's push event, then the source's pop
+        // (and del).
+        c.Dirty();
         c.Modified(2, NotifyClass.List, toHead ? "lpush"u8 : "rpush"u8);
         ListEncoding.Removed(ref c, 1, src, sql, fromHead ? "lpop"u8 : "rpop"u8);
     }
@@ -191,7 +195,11 @@ public static unsafe partial class ListCommands
             removed++;
             if (toRemove != 0 && removed == toRemove) break;
         }
-        if (removed > 0) c.Modified(1, NotifyClass.List, "lrem"u8);
+        if (removed > 0)
+        {
+            c.Dirty(removed);
+            c.Modified(1, NotifyClass.List, "lrem"u8);
+        }
         if (QuickList.Count(ql) == 0)
         {
             c.Db.Remove(e);
@@ -227,6 +235,7 @@ public static unsafe partial class ListCommands
         Arena arena = c.Shard.Arena;
         QuickList.DeleteRange(arena, ql, 0, ltrim);
         QuickList.DeleteRange(arena, ql, -rtrim, rtrim);
+        c.Dirty(ltrim + rtrim);
         ListEncoding.Removed(ref c, 1, e, ql, "ltrim"u8);
         c.W.Ok();
     }

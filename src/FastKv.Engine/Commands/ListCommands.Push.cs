@@ -28,6 +28,7 @@ public static unsafe partial class ListCommands
         ListEncoding.BeforeGrow(ref c, e, ql, ListEncoding.ArgBytes(ref c, 2, c.Count - 1), c.Count - 2);
         Arena arena = c.Shard.Arena;
         for (int i = 2; i < c.Count; i++) QuickList.Push(arena, ql, c.Arg(i), head);
+        c.Dirty(c.Count - 2);
         c.Modified(1, NotifyClass.List, head ? "lpush"u8 : "rpush"u8);
         c.W.Integer(QuickList.Count(ql));
     }
@@ -51,6 +52,7 @@ public static unsafe partial class ListCommands
         {
             if (!it.CurrentEquals(pivot)) continue;
             it.Insert(c.Shard.Arena, c.Arg(4), after);
+            c.Dirty();
             c.Modified(1, NotifyClass.List, "linsert"u8);
             c.W.Integer(QuickList.Count(ql));
             return;
@@ -72,6 +74,7 @@ public static unsafe partial class ListCommands
         QuickListIterator it = QuickList.IteratorAt(ql, unchecked((int)index), forward: true);
         if (!it.Valid) { c.Error("ERR index out of range"); return; }
         it.ReplaceCurrent(c.Shard.Arena, c.Arg(3));
+        c.Dirty();
         c.Modified(1, NotifyClass.List, "lset"u8);
         c.W.Ok();
         ListEncoding.AfterShrink(ref c, e, ql);

@@ -51,12 +51,17 @@ public static unsafe partial class SetCommands
         if (n > 0)
         {
             c.Db.AddCollection(c.Arg(dstArg), ValueKind.Set, result.Encoding, result.Ptr, overwrite: existed);
+            c.Dirty();
             c.Modified(dstArg, NotifyClass.Set, c.Spec.Event);
         }
         else
         {
             SetValue.Free(c.Shard.Arena, result);
-            if (existed) c.Modified(dstArg, NotifyClass.Generic, "del"u8);
+            if (existed)
+            {
+                c.Dirty();
+                c.Modified(dstArg, NotifyClass.Generic, "del"u8);
+            }
         }
         c.W.Integer(n);
     }
@@ -115,7 +120,11 @@ public static unsafe partial class SetCommands
         {
             if (dstArg > 0)
             {
-                if (c.Db.Delete(c.Arg(dstArg))) c.Modified(dstArg, NotifyClass.Generic, "del"u8);
+                if (c.Db.Delete(c.Arg(dstArg)))
+                {
+                    c.Dirty();
+                    c.Modified(dstArg, NotifyClass.Generic, "del"u8);
+                }
                 c.W.Integer(0);
             }
             else if (cardinalityOnly) c.W.Integer(0);

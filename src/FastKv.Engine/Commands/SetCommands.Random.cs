@@ -29,6 +29,7 @@ public static unsafe partial class SetCommands
         ulong rng = c.Shard.NextRandom();
         PopOne(ref c, ref s, ref rng);
         SetValue.Store(e, s);
+        c.Dirty();
         c.Modified(1, NotifyClass.Set, "spop"u8);
         if (SetValue.Count(s) == 0)
         {
@@ -61,6 +62,7 @@ public static unsafe partial class SetCommands
             c.W.SetHeader((int)size);
             SetValue.WriteMembers(c.W, s);
             c.Db.Remove(e);
+            c.Dirty(size);
             c.Modified(1, NotifyClass.Set, "spop"u8);
             c.Modified(1, NotifyClass.Generic, "del"u8);
             return;
@@ -68,6 +70,7 @@ public static unsafe partial class SetCommands
         ulong rng = c.Shard.NextRandom();
         long remaining = size - count;
         c.W.SetHeader((int)count);
+        c.Dirty(count);
         // CASE 2: few members go: pop them one by one.
         if (remaining * SpopMoveStrategyMul > count)
         {

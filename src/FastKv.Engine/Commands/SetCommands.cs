@@ -68,7 +68,11 @@ public static unsafe partial class SetCommands
             if (SetValue.Add(arena, cfg, ref s, c.Arg(i))) added++;
         if (e == null) c.Db.AddCollection(c.Arg(1), ValueKind.Set, s.Encoding, s.Ptr);
         else SetValue.Store(e, s);
-        if (added > 0) c.Modified(1, NotifyClass.Set, "sadd"u8);
+        if (added > 0)
+        {
+            c.Dirty(added);
+            c.Modified(1, NotifyClass.Set, "sadd"u8);
+        }
         c.W.Integer(added);
     }
 
@@ -87,7 +91,11 @@ public static unsafe partial class SetCommands
             if (SetValue.Count(s) == 0) break;
         }
         SetValue.Store(e, s);
-        if (removed > 0) c.Modified(1, NotifyClass.Set, "srem"u8);
+        if (removed > 0)
+        {
+            c.Dirty(removed);
+            c.Modified(1, NotifyClass.Set, "srem"u8);
+        }
         if (SetValue.Count(s) == 0)
         {
             c.Db.Remove(e);
@@ -121,6 +129,8 @@ public static unsafe partial class SetCommands
         SetRef from = SetValue.Load(src);
         if (!SetValue.Remove(arena, ref from, member)) { c.W.Integer(0); return; }
         SetValue.Store(src, from);
+        // Redis counts the removal and, when the destination did not hold the member, the addition.
+        c.Dirty();
         c.Modified(1, NotifyClass.Set, "srem"u8);
         if (SetValue.Count(from) == 0)
         {
@@ -140,7 +150,11 @@ public static unsafe partial class SetCommands
             added = SetValue.Add(arena, cfg, ref to, member);
             SetValue.Store(dst, to);
         }
-        if (added) c.Modified(2, NotifyClass.Set, "sadd"u8);
+        if (added)
+        {
+            c.Dirty();
+            c.Modified(2, NotifyClass.Set, "sadd"u8);
+        }
         c.W.Integer(1);
     }
 

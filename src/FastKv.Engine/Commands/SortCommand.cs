@@ -239,9 +239,15 @@ public static unsafe class SortCommand
         if (stored.Count > 0)
         {
             ListEncoding.StoreList(ref c, o.Store, stored, overwrite: existed);
+            // Redis counts every stored element, or one change for a deleted destination.
+            c.Dirty(stored.Count);
             c.Modified(o.Store, NotifyClass.List, "sortstore"u8);
         }
-        else if (existed) c.Modified(o.Store, NotifyClass.Generic, "del"u8);
+        else if (existed)
+        {
+            c.Dirty();
+            c.Modified(o.Store, NotifyClass.Generic, "del"u8);
+        }
         c.W.Integer(outputLength);
     }
 

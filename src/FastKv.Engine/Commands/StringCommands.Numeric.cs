@@ -48,6 +48,7 @@ public static unsafe partial class StringCommands
         Span<byte> text = stackalloc byte[StringValue.MaxInt64Chars];
         int n = RespNumber.FormatInt64(value, text);
         StoreText(db, key, slot, text.Slice(0, n), ValueEncoding.Int);
+        c.Dirty();
         c.Modified(1, NotifyClass.String, "incrby"u8);
         c.W.Integer(value);
     }
@@ -116,6 +117,7 @@ public static unsafe partial class StringCommands
 
         // No write happened since FindSlot, so the slot still points at this key's entry.
         StoreText(db, key, slot, result, StringValue.EncodingOfText(n));
+        c.Dirty();
         c.Modified(1, NotifyClass.String, "incrbyfloat"u8);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);

@@ -21,6 +21,7 @@ public static unsafe partial class StringCommands
         {
             // A new key gets the argument as SET would store it (int / embstr / raw).
             db.AddString(key, tail, StringValue.EncodingOf(tail), -1);
+            c.Dirty();
             c.Modified(1, NotifyClass.String, "append"u8);
             c.W.Integer(tail.Length);
             return;
@@ -35,6 +36,7 @@ public static unsafe partial class StringCommands
         tail.CopyTo(new Span<byte>(KeyEntry.ValuePtr(e) + oldLen, tail.Length));
         KeyEntry.SetValueLength(e, newLen);
         KeyEntry.SetEncoding(e, ValueEncoding.Raw);
+        c.Dirty();
         c.Modified(1, NotifyClass.String, "append"u8);
         c.W.Integer(newLen);
     }
@@ -79,6 +81,7 @@ public static unsafe partial class StringCommands
                     NativeMemory.Free(p);
                 }
             }
+            c.Dirty();
             c.Modified(1, NotifyClass.String, "setrange"u8);
             c.W.Integer(len);
             return;
@@ -98,6 +101,7 @@ public static unsafe partial class StringCommands
         patch.CopyTo(new Span<byte>(v + offset, patch.Length));
         KeyEntry.SetValueLength(e, newLen);
         KeyEntry.SetEncoding(e, ValueEncoding.Raw);
+        c.Dirty();
         c.Modified(1, NotifyClass.String, "setrange"u8);
         c.W.Integer(newLen);
     }

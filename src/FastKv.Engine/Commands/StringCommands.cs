@@ -226,9 +226,10 @@ public static unsafe partial class StringCommands
         else c.W.Ok();
     }
 
-    /// <summary>setGenericCommand's signal: "set", then "expire" when the command gave a TTL.</summary>
+    /// <summary>setGenericCommand's change (one, TTL or not) and signal: "set", then "expire" when the command gave a TTL.</summary>
     static void NotifySet(ref CommandContext c, long expireAt)
     {
+        c.Dirty();
         c.Modified(1, NotifyClass.String, "set"u8);
         if (expireAt >= 0) c.Modified(1, NotifyClass.Generic, "expire"u8);
     }
@@ -249,6 +250,7 @@ public static unsafe partial class StringCommands
         else c.W.Bulk(KeyEntry.Value(e));
         ReadOnlySpan<byte> v = c.Arg(2);
         c.Db.SetString(key, v, StringValue.EncodingOf(v), -1, false);
+        c.Dirty();
         c.Modified(1, NotifyClass.String, "set"u8);
     }
 
@@ -260,6 +262,7 @@ public static unsafe partial class StringCommands
         if (KeyEntry.Type(e) != ValueKind.String) { c.W.Error(Errors.WrongType); return; }
         c.W.Bulk(KeyEntry.Value(e));
         db.Remove(e);
+        c.Dirty();
         c.Modified(1, NotifyClass.Generic, "del"u8);
     }
 
@@ -285,6 +288,7 @@ public static unsafe partial class StringCommands
         if (expireArg != 0 && (flags & (OptExAt | OptPxAt)) != 0 && at <= c.NowMs)
         {
             db.Remove(e);
+            c.Dirty();
             c.Modified(1, NotifyClass.Generic, "del"u8);
             return;
         }
@@ -295,11 +299,13 @@ public static unsafe partial class StringCommands
         if (expireArg != 0)
         {
             db.SetExpire(slot, at);
+            c.Dirty();
             c.Modified(1, NotifyClass.Generic, "expire"u8);
         }
         else if (KeyEntry.HasExpire(*slot))
         {
             db.SetExpire(slot, -1);
+            c.Dirty();
             c.Modified(1, NotifyClass.Generic, "persist"u8);
         }
     }
@@ -317,6 +323,8 @@ public static unsafe partial class StringCommands
             db.SetString(c.Arg(i), v, StringValue.EncodingOf(v), -1, false);
             c.Modified(i, NotifyClass.String, "set"u8);
         }
+        // One change per pair, repeated keys included; across shards each shard counts its own pairs.
+        c.Dirty((c.Count - 1) / 2);
         c.W.Ok();
     }
 
@@ -335,6 +343,7 @@ public static unsafe partial class StringCommands
             db.SetString(c.Arg(i), v, StringValue.EncodingOf(v), -1, false);
             c.Modified(i, NotifyClass.String, "set"u8);
         }
+        c.Dirty((c.Count - 1) / 2);
         c.W.Integer(1);
     }
 }

@@ -54,17 +54,19 @@ public static unsafe partial class ZSetCommands
 
     /// <summary>
     /// After members were removed from the set in <paramref name="key"/>: the command's event when something
-    /// went (<paramref name="removed"/>), then StoreOrDelete, with "del" when that deleted the key.
+    /// went (<paramref name="removed"/>, each one a change), then StoreOrDelete, with "del" when that deleted the key.
     /// </summary>
     static void StoreAfterRemove(ref CommandContext c, byte* e, in ZSet z, ReadOnlySpan<byte> key, long removed, ReadOnlySpan<byte> evt)
     {
+        c.Dirty(removed);
         if (removed > 0) c.Modified(key, NotifyClass.ZSet, evt);
         if (StoreOrDelete(ref c, e, z)) c.Modified(key, NotifyClass.Generic, "del"u8);
     }
 
     /// <summary>
     /// Replaces <paramref name="key"/> with a new set (setKey: any old value and its TTL go), or deletes
-    /// it when the set is empty, freeing the set. Returns the set's length.
+    /// it when the set is empty, freeing the set: one change either way, none when nothing was there to delete.
+    /// Returns the set's length.
     /// </summary>
     static long ReplaceKey(ref CommandContext c, ReadOnlySpan<byte> key, in ZSet z)
     {
@@ -73,11 +75,16 @@ public static unsafe partial class ZSetCommands
         if (n == 0)
         {
             ZSetValue.Free(ArenaOf(ref c), z);
-            if (existed) c.Modified(key, NotifyClass.Generic, "del"u8);
+            if (existed)
+            {
+                c.Dirty();
+                c.Modified(key, NotifyClass.Generic, "del"u8);
+            }
         }
         else
         {
             c.Db.AddCollection(key, ValueKind.ZSet, z.Encoding, z.Ptr, overwrite: existed);
+            c.Dirty();
             c.Modified(key, NotifyClass.ZSet, c.Spec.Event);
         }
         return n;
@@ -176,9 +183,10 @@ public static unsafe partial class ZSetCommands
         ReplyAdd(ref c, incr, ch, added, updated, processed, score);
     }
 
-    /// <summary>zaddGenericCommand's cleanup: "zadd" or "zincr" only when some member was added or changed.</summary>
+    /// <summary>zaddGenericCommand's cleanup: a change per member added or updated; "zadd" or "zincr" only when some was.</summary>
     static void NotifyAdd(ref CommandContext c, bool incr, long added, long updated)
     {
+        c.Dirty(added + updated);
         if (added + updated > 0) c.Modified(1, NotifyClass.ZSet, incr ? "zincr"u8 : "zadd"u8);
     }
 

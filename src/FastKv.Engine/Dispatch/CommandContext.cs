@@ -101,6 +101,13 @@ public unsafe ref struct CommandContext
         if (Shard.Events.Active) Shard.Events.Modified(DbIndex, key, cls, evt);
     }
 
+    /// <summary>
+    /// Adds <paramref name="changes"/> to the shard's part of Redis's server.dirty: call where Redis's command adds
+    /// to it, with the same amount (<see cref="ShardStats.Dirty"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Dirty(long changes = 1) => Shard.Stats.Dirty += changes;
+
     public readonly void WrongArgs() => W.Error(Errors.WrongArgs(Spec.FullName));
 }
 

@@ -57,6 +57,12 @@ public sealed class ServerState : IDisposable
     public long TotalConnectionsReceived;
     public long RejectedConnections;
     public long StatResetMs;
+    /// <summary>
+    /// <see cref="Dirty"/> when the last save covered the dataset; INFO's rdb_changes_since_last_save is the
+    /// difference (Redis resets server.dirty to 0 instead; the shards' counters only grow, so nothing needs
+    /// their threads to reset them).
+    /// </summary>
+    public long DirtyAtLastSave;
     /// <summary>Set by the server: closes a killed client promptly on its own loop.</summary>
     public Action<Client>? RequestKill;
     /// <summary>Set by the server: wakes every loop so it sees <see cref="ShutdownRequested"/>.</summary>
@@ -87,6 +93,18 @@ public sealed class ServerState : IDisposable
     {
         long n = 0;
         foreach (var s in Shards) n += s.Arena.UsedBytes + s.Buffers.ClientBytes;
+        return n;
+    }
+
+    /// <summary>
+    /// Redis's server.dirty: the changes made since startup, summed over the shards. A shard's counter is written
+    /// only by its own thread; a volatile read sees each one's latest value (a long's write is atomic on the
+    /// 64-bit targets), so the sum is exact once the shards are idle and never counts a change twice.
+    /// </summary>
+    public long Dirty()
+    {
+        long n = 0;
+        foreach (var s in Shards) n += Volatile.Read(ref s.Stats.Dirty);
         return n;
     }
 

@@ -17,4 +17,11 @@ public sealed class ShardStats
     public long NetOutputBytes;
     /// <summary>Clients this shard disconnected for maxmemory-clients (INFO evicted_clients).</summary>
     public long EvictedClients;
+    /// <summary>
+    /// This shard's part of Redis's <c>server.dirty</c>: the changes its commands made, counted as Redis counts
+    /// them (SET 1, MSET one per pair, SADD one per member added, ...; expiry and eviction count nothing).
+    /// Written only by the shard's thread with a plain add; <see cref="ServerState.Dirty"/> sums the shards.
+    /// Never reset (CONFIG RESETSTAT leaves it, as Redis does): a save records the sum it covered instead.
+    /// </summary>
+    public long Dirty;
 }

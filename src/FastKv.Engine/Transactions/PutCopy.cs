@@ -6,6 +6,8 @@ namespace FastKv.Engine;
 /// then the event. Without one it is the write-back of a gathered command whose events the executing shard
 /// already sent: watchers are touched and only a key that did not exist before is announced ("new"), as
 /// Redis's setKey does.
+/// Only the first kind is a change of its own (Redis's one dirty count for RENAME or COPY, on the destination's
+/// shard); a write-back was counted by the handler that ran over the copies.
 /// </summary>
 public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[]? evt) : ShardOp
 {
@@ -32,6 +34,7 @@ public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[
             return;
         }
         Written = true;
+        if (evt != null) shard.Stats.Dirty++;
         KeyEvents events = shard.Events;
         if (events.Active)
         {
