@@ -158,15 +158,19 @@ public class LzfTests
     {
         // 1 byte: one literal run. liblzf wants room for a control byte plus 3 before its tail.
         var o = new byte[8];
-        Assert.Equal(2, Lzf.Compress(new byte[] { 0x41 }, o));
+        int n = Lzf.Compress(new byte[] { 0x41 }, o);
+        Assert.Equal(2, n);
         Assert.Equal(new byte[] { 0, 0x41 }, o[..2]);
         Assert.Equal(0, Lzf.Compress(new byte[] { 0x41 }, new byte[3]));
 
-        // 24 x 'a': 'a' as a literal (position 0 is never a match source), then... position 1 matches only
-        // from position 2 on, so two literals, then one back-reference of offset 0 (1 back) to within 2 bytes
-        // of the end, then the two last bytes are literals.
+        // A match three bytes before the end is taken (liblzf 3.6 has no minimum of input left after it).
+        n = Lzf.Compress(Encoding.ASCII.GetBytes("xabcYabc"), o = new byte[64]);
+        Assert.Equal(new byte[] { 4, (byte)'x', (byte)'a', (byte)'b', (byte)'c', (byte)'Y', 1 << 5, 3 }, o[..n]);
+
+        // 24 x 'a': position 0 is never a match source, so two literals, then one back-reference of offset 0
+        // (1 back) to within 2 bytes of the end, then the two last bytes are literals.
         byte[] a = Encoding.ASCII.GetBytes(new string('a', 24));
-        int n = Lzf.Compress(a, o = new byte[64]);
+        n = Lzf.Compress(a, o = new byte[64]);
         Assert.Equal(a, Decompress(o.AsSpan(0, n), a.Length));
         Assert.Equal((byte)1, o[0]); // a run of two literals
         Assert.Equal((byte)'a', o[1]);

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace FastKv.Engine;
 
 /// <summary>
-/// LZF, the compression of RDB strings (liblzf 3.x by Marc Lehmann, as Redis ships it in lzf_c.c / lzf_d.c).
+/// LZF, the compression of RDB strings (liblzf by Marc Lehmann, as Redis ships it in lzf_c.c / lzf_d.c).
 /// The compressed stream is a sequence of items, each starting with a control byte:
 /// <code>
 ///  000LLLLL  then L+1 literal bytes                    a literal run of 1..32 bytes
@@ -14,14 +14,14 @@ namespace FastKv.Engine;
 /// </code>
 /// Offsets are 13 bits (at most 8192 bytes back). Any stream of these items decompresses with Redis's lzf_d,
 /// but <see cref="Compress"/> also picks the same items Redis's compressor picks, so a DUMP or an RDB file holds
-/// the same bytes Redis would write for the same value. That compressor is liblzf with HLOG 16 and VERY_FAST:
+/// the same bytes Redis would write for the same value. That compressor is liblzf 3.6 (Redis 7.2's copy) with HLOG 16 and VERY_FAST:
 ///
 /// - a 65536-slot table maps a hash of the next three bytes to the last position they were seen at
 ///   (<see cref="Slot"/>); a position is a match candidate when it is less than 8192 bytes back, is not the
-///   first byte of the input, its three bytes equal the current three, and at least five bytes remain;
-/// - a match is extended greedily, up to 264 bytes and normally leaving two bytes of input, except that a
-///   long enough remainder is first compared sixteen bytes at a time without that bound (kept: it decides the
-///   match length near the end of the input);
+///   first byte of the input, and its three bytes equal the current three;
+/// - a match is extended greedily, up to 264 bytes and normally leaving two bytes of input (but it is at least
+///   the three bytes that were compared), except that a long enough remainder is first compared sixteen bytes at
+///   a time without that bound (kept: it decides the match length near the end of the input);
 /// - after a match only the last two positions it covered enter the table (VERY_FAST);
 /// - the output check before each item is liblzf's, so the same inputs "do not fit" (result 0).
 ///
@@ -93,14 +93,16 @@ public static unsafe partial class Lzf
             *slot = b + (uint)ip;
             int r = seen >= b ? (int)(seen - b) : -1; // a position of this call, always < ip, or none
             int off = ip - r - 1;
-            if (r > 0 && off < MaxOffset && ip + 4 < len
+            if (r > 0 && off < MaxOffset
                 && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2])
             {
                 int m = MatchLength(inp + r, inp + ip, Math.Min(len - ip - 2, MaxReference));
+                // Room for the reference (up to 3 bytes) and the next run's control byte, counted as if the
+                // literal run's control byte were already taken back when the run is empty.
+                if (op - (lit == 0 ? 1 : 0) + 3 + 1 >= outLen) return 0;
                 // Close the literal run, or take back its unused control byte.
                 if (lit > 0) outp[op - lit - 1] = (byte)(lit - 1);
                 else op--;
-                if (op + 3 + 1 >= outLen) return 0;
                 int e = m - 2; // the length field: bytes copied minus 2
                 if (e < 7)
                 {
@@ -159,7 +161,7 @@ public static unsafe partial class Lzf
 
     /// <summary>
     /// Bytes that match at <paramref name="r"/> and <paramref name="p"/>, whose first three are known equal. liblzf
-    /// stops at <paramref name="max"/>, except that when more than 16 may match it first compares positions 3..18
+    /// stops at <paramref name="max"/> (or 3, when less remains), except that when more than 16 may match it first compares positions 3..18
     /// unconditionally, so near the end of the input a match can run one or two bytes past <paramref name="max"/>
     /// (never past the input: max &gt; 16 leaves at least 19 bytes from <paramref name="p"/>).
     /// </summary>
