@@ -423,6 +423,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;
             ExpiryCycle.Run(shard, 1000 / server.Config.Hz / 4);
+            // Save points and a scheduled BGSAVE are one server's decision: shard 0 takes it (Redis's serverCron).
+            if (shard.Id == 0 && !server.Loading) server.Persistence.CronCheck(shard, server.Dirty());
         }
         if (now >= nextCronMs)
         {

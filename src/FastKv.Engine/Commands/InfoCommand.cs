@@ -192,17 +192,52 @@ public static class InfoCommand
                 break;
             }
             case "persistence":
+            {
+                // Redis 7.2's fields in its order. The fork fields describe the snapshot: its progress, the serialized
+                // bytes in flight as the copy-on-write size, the cut's pause as latest_fork_usec (Stats).
+                Persistence p = s.Persistence;
+                Snapshot? running = p.Running;
+                long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 sb.Append("# Persistence\r\n");
-                F("loading", 0);
+                F("loading", s.Loading ? 1 : 0);
                 F("async_loading", 0);
+                long inFlight = 0;
+                if (running != null) foreach (var part in running.Parts) inFlight += part.Buffer.QueuedBytes;
+                F("current_cow_peak", running != null ? inFlight : 0);
+                F("current_cow_size", inFlight);
+                F("current_cow_size_age", 0);
+                long total = 0;
+                if (running != null) foreach (var part in running.Parts) foreach (long k in part.Keys) total += k;
+                long processed = running?.KeysProcessed ?? 0;
+                F("current_fork_perc", (total > 0 ? 100.0 * processed / total : 0).ToString("F2", CultureInfo.InvariantCulture));
+                F("current_save_keys_processed", processed);
+                F("current_save_keys_total", total);
                 F("rdb_changes_since_last_save", s.Dirty() - s.DirtyAtLastSave);
-                F("rdb_bgsave_in_progress", 0);
-                F("rdb_last_save_time", s.StartTimeMs / 1000);
-                F("rdb_last_bgsave_status", "ok");
+                F("rdb_bgsave_in_progress", running != null ? 1 : 0);
+                F("rdb_last_save_time", p.LastSaveUnix);
+                F("rdb_last_bgsave_status", p.LastBgsaveOk ? "ok" : "err");
+                F("rdb_last_bgsave_time_sec", p.LastBgsaveSeconds);
+                F("rdb_current_bgsave_time_sec", running != null ? (nowMs - running.StartedMs) / 1000 : -1);
+                F("rdb_saves", p.SnapshotsTaken);
+                F("rdb_last_cow_size", p.PeakSnapshotBytes);
+                F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
+                F("rdb_last_load_keys_loaded", p.LastLoadKeysLoaded);
                 F("aof_enabled", 0);
                 F("aof_rewrite_in_progress", 0);
+                F("aof_rewrite_scheduled", 0);
+                F("aof_last_rewrite_time_sec", -1);
+                F("aof_current_rewrite_time_sec", -1);
+                F("aof_last_bgrewrite_status", "ok");
+                F("aof_rewrites", 0);
+                F("aof_rewrites_consecutive_failures", 0);
                 F("aof_last_write_status", "ok");
+                F("aof_last_cow_size", 0);
+                F("module_fork_in_progress", 0);
+                F("module_fork_last_cow_size", 0);
+                F("fastkv_snapshot_peak_bytes", p.PeakSnapshotBytes);
+                F("fastkv_snapshot_buckets_on_write", p.BucketsOnWrite);
                 break;
+            }
             case "stats":
                 sb.Append("# Stats\r\n");
                 F("total_connections_received", s.TotalConnectionsReceived);
@@ -235,8 +270,8 @@ public static class InfoCommand
                 F("pubsub_channels", s.PubSub.ChannelCount);
                 F("pubsub_patterns", s.PubSub.PatternCount);
                 F("pubsubshard_channels", s.PubSub.ShardChannelCount);
-                F("latest_fork_usec", 0);
-                F("total_forks", 0);
+                F("latest_fork_usec", s.Persistence.LastCutMicros);
+                F("total_forks", s.Persistence.SnapshotsTaken);
                 F("migrate_cached_sockets", 0);
                 F("slave_expires_tracked_keys", 0);
                 F("active_defrag_hits", 0);

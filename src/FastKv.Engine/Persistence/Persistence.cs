@@ -23,8 +23,6 @@ public sealed class Persistence
     /// <summary>Unix ms of the last attempt (Redis retries a failed save point after 5 s).</summary>
     public long LastBgsaveTryMs;
     public volatile bool BgsaveScheduled;
-    /// <summary>Dirty counter at the last successful save: rdb_changes_since_last_save = dirty - this.</summary>
-    public long DirtyAtLastSave;
     public long SnapshotsTaken;
     public long LastCutMicros;
     public long LastSavedKeys;
@@ -85,7 +83,7 @@ public sealed class Persistence
             LastSaveUnix = now / 1000;
             LastSavedKeys = s.KeysProcessed;
             LastSnapshotBytes = s.BytesWritten;
-            DirtyAtLastSave = s.DirtyAtCut;
+            server.DirtyAtLastSave = s.DirtyAtCut;
             Console.WriteLine("DB saved on disk");
         }
         else if (error != "aborted")
@@ -135,7 +133,7 @@ public sealed class Persistence
     {
         if (Running != null) return false;
         if (BgsaveScheduled) return true;
-        long changes = dirty - DirtyAtLastSave;
+        long changes = dirty - server.DirtyAtLastSave;
         foreach (var (seconds, min) in server.Config.SavePoints)
         {
             if (changes >= min && nowMs / 1000 - LastSaveUnix > seconds

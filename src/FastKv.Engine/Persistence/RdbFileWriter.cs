@@ -14,6 +14,7 @@ namespace FastKv.Engine;
 /// </summary>
 public sealed class RdbFileWriter
 {
+    public const byte OpFunction2 = 0xF5;
     public const byte OpAux = 0xFA;
     public const byte OpResizeDb = 0xFB;
     public const byte OpSelectDb = 0xFE;
@@ -37,7 +38,7 @@ public sealed class RdbFileWriter
     public long Length => length;
 
     /// <summary>"REDIS00vv" and the AUX fields Redis 7.2 writes (rdbSaveInfoAuxFields).</summary>
-    public void Header(long usedMemory, bool aofBase)
+    public void Header(long usedMemory, bool aofBase, byte[][] functions)
     {
         Raw(Encoding.ASCII.GetBytes("REDIS" + options.Version.ToString("D4")));
         Aux("redis-ver", ServerState.RedisVersion);
@@ -45,6 +46,13 @@ public sealed class RdbFileWriter
         Aux("ctime", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString());
         Aux("used-mem", usedMemory.ToString());
         Aux("aof-base", aofBase ? "1" : "0");
+        // FUNCTION2 records of a loaded file go back out as they came (each an encoded RDB string).
+        foreach (byte[] f in functions)
+        {
+            scratch[0] = OpFunction2;
+            Raw(scratch.AsSpan(0, 1));
+            Raw(f);
+        }
     }
 
     void Aux(string key, string value)

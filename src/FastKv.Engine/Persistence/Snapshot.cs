@@ -90,7 +90,7 @@ public sealed class Snapshot
             using (var fs = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var file = new RdbFileWriter(fs, Options, Server.Config.RdbChecksum);
-                file.Header(UsedMemoryAtCut, aofBase: false);
+                file.Header(UsedMemoryAtCut, aofBase: false, Server.Persistence.Functions);
                 var seen = new bool[Server.Config.Databases];
                 int lastDb = -1;
                 while (true)

@@ -101,6 +101,8 @@ public sealed class SnapshotStartTx : MultiShardTx
         s.Options = RdbWriteOptions.From(cfg, Home);
         s.StartedMs = Home.NowMs;
         s.UsedMemoryAtCut = Server.UsedMemory();
+        // Every shard is held: no write runs until the release, so this is the count at the cut.
+        s.DirtyAtCut = Server.Dirty();
         s.Completed = OnCompleted;
         cutStart = Stopwatch.GetTimestamp();
         foreach (var sh in Server.Shards) Op(sh, new BeginPart(s));
