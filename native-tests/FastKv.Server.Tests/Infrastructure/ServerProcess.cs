@@ -11,7 +11,7 @@ namespace FastKv.Server.Tests.Infrastructure;
 /// One server process (FastKv or redis-server) on a free loopback port. Start waits until it answers
 /// PING; its stdout and stderr are kept so a failing test can show them; Dispose kills it.
 /// </summary>
-public sealed class ServerProcess : IDisposable
+public sealed partial class ServerProcess : IDisposable
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(20);
 
@@ -127,6 +127,29 @@ public sealed class ServerProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The server's own temporary working directory (its --dir unless the test passed another).</summary>
+    public string WorkDir => _workDir;
+
+    /// <summary>Sends a signal (SIGTERM = 15) to the server process.</summary>
+    public void Signal(int signal)
+    {
+        if (!_process.HasExited) Libc.kill(_process.Id, signal);
+    }
+
+    /// <summary>Waits for the process to end; its exit code, or null when it still runs after <paramref name="timeout"/>.</summary>
+    public int? WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return null;
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    private static partial class Libc
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+        internal static partial int kill(int pid, int sig);
+    }
 
     /// <summary>The server's process id (memory checks read /proc/&lt;id&gt;/status).</summary>
     public int ProcessId => _process.Id;

@@ -11,8 +11,12 @@ public static unsafe class PersistenceCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add("save", &Unrouted, cross: CrossShard.Save, route: Route.Custom).CustomRoute = &EveryShard;
-        t.Add("bgsave", &Unrouted, cross: CrossShard.Bgsave, route: Route.Custom).CustomRoute = &EveryShard;
+        var save = t.Add("save", &Unrouted, cross: CrossShard.Save, route: Route.Custom);
+        save.CustomRoute = &EveryShard;
+        save.RoutedAlways = true;
+        var bgsave = t.Add("bgsave", &Unrouted, cross: CrossShard.Bgsave, route: Route.Custom);
+        bgsave.CustomRoute = &EveryShard;
+        bgsave.RoutedAlways = true;
         t.Add("lastsave", &LastSave);
     }
 

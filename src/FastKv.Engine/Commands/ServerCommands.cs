@@ -20,7 +20,9 @@ public static unsafe class ServerCommands
         t.AddSub(config, "resetstat", &ConfigResetStat);
         t.AddSub(config, "help", &ConfigHelp);
         t.Add("time", &Time);
-        t.Add("shutdown", &Shutdown, cross: CrossShard.ShutdownSave, route: Route.Custom).CustomRoute = &ShutdownTarget;
+        var shutdown = t.Add("shutdown", &Shutdown, cross: CrossShard.ShutdownSave, route: Route.Custom);
+        shutdown.CustomRoute = &ShutdownTarget;
+        shutdown.RoutedAlways = true;
         var slowlog = t.Add("slowlog", null);
         t.AddSub(slowlog, "get", &SlowlogGet);
         t.AddSub(slowlog, "len", &SlowlogLen);

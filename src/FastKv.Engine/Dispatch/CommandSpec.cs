@@ -113,6 +113,8 @@ public sealed unsafe class CommandSpec
     public CrossShard? Cross;
     /// <summary>Refused with -MISCONF after a failed save like a write (PING, as Redis's processCommand singles it out).</summary>
     public bool RefusedOnDiskError;
+    /// <summary>Routed even with one shard: its route may build a transaction that a single shard needs too (SAVE's cut).</summary>
+    public bool RoutedAlways;
     public CommandSpec[]? Subcommands;
     public CommandSpec? Parent;
     /// <summary>

@@ -278,7 +278,7 @@ public sealed class Session : ILockWaiter
     {
         if ((spec.Flags & CommandFlags.Blocking) != 0) return StartBlocking(spec, buf, consumed);
         Shard? target = Home;
-        if (server.ShardCount > 1) target = Router.Target(server, Home, spec, buf, args, Client.Db);
+        if (server.ShardCount > 1 || spec.RoutedAlways) target = Router.Target(server, Home, spec, buf, args, Client.Db);
         if (target != null && target != Home)
         {
             if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);

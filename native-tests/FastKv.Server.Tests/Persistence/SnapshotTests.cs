@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Persistence;
+
+/// <summary>
+/// SAVE, BGSAVE, LASTSAVE, save points, SHUTDOWN and SIGTERM saving, reload at startup, MISCONF after a failed save
+/// and refusing corrupt files: each against a real server process and the files it leaves in its own directory.
+/// </summary>
+public class SnapshotTests
+{
+    /// <summary>A directory the test owns (the server's own is deleted when it is disposed).</summary>
+    internal static string NewDir() => Directory.CreateTempSubdirectory("fastkv-rdb-").FullName;
+
+    internal static ServerProcess StartIn(string dir, int threads, params string[] extra)
+        => ServerProcess.Start(ServerKind.Target, threads, ["--dir", dir, .. extra]);
+
+    /// <summary>Waits until no background save runs (INFO rdb_bgsave_in_progress:0).</summary>
+    internal static void WaitForSave(RespConnection c)
+    {
+        var sw = Stopwatch.StartNew();
+        while (Info(c, "rdb_bgsave_in_progress") != "0")
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), "the background save ends");
+            Thread.Sleep(20);
+        }
+    }
+
+    internal static string Info(RespConnection c, string field)
+    {
+        string text = Resp.Parse(c.Call("INFO", "persistence")).Text!;
+        foreach (string line in text.Split("\r\n"))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal)) return line[(field.Length + 1)..];
+        throw new InvalidOperationException(field + " not in INFO persistence:\n" + text);
+    }
+
+    static void Fill(RespConnection c, int n, string prefix)
+    {
+        for (int i = 0; i < n; i += 100)
+        {
+            var args = new List<string> { "MSET" };
+            for (int j = i; j < Math.Min(n, i + 100); j++) { args.Add(prefix + j); args.Add("v" + j); }
+            Assert.Equal("+OK\r\n", c.CallText([.. args]));
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void Bgsave_WritesAFileTheServerLoadsAtStartup(int threads)
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var s = StartIn(dir, threads))
+            using (var c = s.Connect())
+            {
+                Fill(c, 3000, "k");
+                c.Call("SET", "ttl", "x", "EX", "1000");
+                c.Call("SET", "gone", "x", "PX", "1");
+                Thread.Sleep(5);
+                long before = long.Parse(Resp.Parse(c.Call("LASTSAVE")).Text!);
+                Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+                WaitForSave(c);
+                Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+                Assert.Equal("0", Info(c, "rdb_changes_since_last_save"));
+                Assert.True(long.Parse(Resp.Parse(c.Call("LASTSAVE")).Text!) >= before);
+                Assert.True(File.Exists(Path.Combine(dir, "dump.rdb")));
+                Assert.Empty(Directory.GetFiles(dir, "temp-*"));
+            }
+            using (var s = StartIn(dir, threads))
+            using (var c = s.Connect())
+            {
+                Assert.Equal(":3001\r\n", c.CallText("DBSIZE"));
+                Assert.Equal("$5\r\nv2999\r\n", c.CallText("GET", "k2999"));
+                long ttl = long.Parse(Resp.Parse(c.Call("TTL", "ttl")).Text!);
+                Assert.InRange(ttl, 900, 1000);
+                Assert.Equal("3001", Info(c, "rdb_last_load_keys_loaded"));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Save_RepliesWhenTheFileIsOnDisk_AndRedisChecksIt()
+    {
+        string dir = NewDir();
+        try
+        {
+            using var s = StartIn(dir, 2);
+            using var c = s.Connect();
+            Fill(c, 500, "s");
+            Assert.Equal("+OK\r\n", c.CallText("SAVE"));
+            string file = Path.Combine(dir, "dump.rdb");
+            Assert.True(File.Exists(file));
+            string? checker = OracleTools.CheckRdb();
+            if (checker != null)
+            {
+                var r = ProcessRunner.Run(checker, [file], (string?)null, TimeSpan.FromSeconds(30));
+                Assert.True(r.ExitCode == 0, r.ToString());
+                Assert.Contains("RDB looks OK", r.StdOut + r.StdErr);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void SnapshotCommands_ReplyAsRedis()
+    {
+        using var s = ServerProcess.Start(ServerKind.Target, 2);
+        using var c = s.Connect();
+        Assert.Equal("-ERR syntax error\r\n", c.CallText("BGSAVE", "now"));
+        Assert.Equal("-ERR wrong number of arguments for 'save' command\r\n", c.CallText("SAVE", "x"));
+        Assert.Equal("-ERR wrong number of arguments for 'lastsave' command\r\n", c.CallText("LASTSAVE", "x"));
+        // SCHEDULE with nothing running starts one at once.
+        Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE", "SCHEDULE"));
+        WaitForSave(c);
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n",
+            c.CallText("CONFIG", "SET", "save", "1 2 3"));
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n",
+            c.CallText("CONFIG", "SET", "dir", "/"));
+        Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "save", "100 10"));
+        Assert.Equal("*2\r\n$4\r\nsave\r\n$6\r\n100 10\r\n", c.CallText("CONFIG", "GET", "save"));
+        Assert.Equal("+OK\r\n", c.CallText("MULTI"));
+        Assert.Equal("-ERR Command not allowed inside a transaction\r\n", c.CallText("SAVE"));
+        Assert.Equal("+OK\r\n", c.CallText("DISCARD"));
+    }
+
+    [Fact]
+    public void SavePoint_StartsABackgroundSave()
+    {
+        string dir = NewDir();
+        try
+        {
+            using var s = StartIn(dir, 2);
+            using var c = s.Connect();
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "save", "1 3"));
+            c.Call("SET", "a", "1");
+            c.Call("SET", "b", "2");
+            c.Call("SET", "c", "3");
+            var sw = Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(dir, "dump.rdb")) || Info(c, "rdb_changes_since_last_save") != "0")
+            {
+                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "a save point with 3 changes after 1 s saves");
+                Thread.Sleep(50);
+            }
+            Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Restart_AfterShutdownOrSigterm_BringsEveryKeyBack(bool sigterm)
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var s = StartIn(dir, 4, "--save", "3600 1 300 100 60 10000"))
+            {
+                using (var c = s.Connect())
+                {
+                    Fill(c, 2000, "r");
+                    if (!sigterm) c.SendCommand("SHUTDOWN");
+                }
+                if (sigterm) s.Signal(15);
+                Assert.Equal(0, s.WaitForExit(TimeSpan.FromSeconds(60)));
+            }
+            using (var s = StartIn(dir, 2))
+            using (var c = s.Connect())
+            {
+                Assert.Equal(":2000\r\n", c.CallText("DBSIZE"));
+                Assert.Equal("$5\r\nv1234\r\n", c.CallText("GET", "r1234"));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void ShutdownNosave_LeavesNoFile()
+    {
+        string dir = NewDir();
+        try
+        {
+            using var s = StartIn(dir, 2, "--save", "3600 1");
+            using (var c = s.Connect())
+            {
+                c.Call("SET", "a", "1");
+                c.SendCommand("SHUTDOWN", "NOSAVE");
+            }
+            Assert.Equal(0, s.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.False(File.Exists(Path.Combine(dir, "dump.rdb")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void FailedSave_RefusesWritesAndPingWithMisconf_UntilASaveSucceeds()
+    {
+        string dir = NewDir();
+        try
+        {
+            using var s = StartIn(dir, 2, "--save", "3600 1");
+            using var c = s.Connect();
+            // A directory where the file should go: the rename fails, as a full disk would fail the write.
+            Directory.CreateDirectory(Path.Combine(dir, "dump.rdb"));
+            c.Call("SET", "a", "1");
+            Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+            WaitForSave(c);
+            Assert.Equal("err", Info(c, "rdb_last_bgsave_status"));
+            string misconf = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+                + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
+                + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n";
+            Assert.Equal(misconf, c.CallText("SET", "b", "2"));
+            Assert.Equal(misconf, c.CallText("PING"));
+            Assert.Equal("$1\r\n1\r\n", c.CallText("GET", "a"));
+            Assert.Empty(Directory.GetFiles(dir, "temp-*"));
+            Directory.Delete(Path.Combine(dir, "dump.rdb"));
+            Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+            WaitForSave(c);
+            Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+            Assert.Equal("+OK\r\n", c.CallText("SET", "b", "2"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
+
+/// <summary>The oracle's tools, when present (tests that need them skip their part otherwise).</summary>
+internal static class OracleTools
+{
+    public static string? CheckRdb()
+    {
+        try
+        {
+            string server = ServerLocator.RequireOracle();
+            string check = Path.Combine(Path.GetDirectoryName(server)!, "redis-check-rdb");
+            return File.Exists(check) ? check : null;
+        }
+        catch (Exception ex) when (ex.GetType().Name.Contains("Skip", StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
+}
