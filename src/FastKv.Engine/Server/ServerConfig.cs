@@ -156,7 +156,7 @@ public sealed class ServerConfig
         Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => OutputBufferLimits.Parse(v));
         Add("repl-backlog-size", "1048576", v => Memory(v, 1, long.MaxValue, _ => { }));
         Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, _ => { }));
-        Add("rdbcompression", "yes", v => Bool(v, _ => { }));
+        Add("rdbcompression", "yes", v => Bool(v, b => RdbCompression = b));
         Add("rdbchecksum", "yes", v => Bool(v, _ => { }));
         Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, _ => { }));
         Alias("lua-time-limit", "busy-reply-threshold");
@@ -165,6 +165,8 @@ public sealed class ServerConfig
         ReplicationNames.Register(this);
     }
 
+    /// <summary>rdbcompression: LZF for RDB and DUMP strings longer than 20 bytes.</summary>
+    public bool RdbCompression = true;
     /// <summary>latency-monitor-threshold in ms; 0: LATENCY records no events.</summary>
     public long LatencyMonitorThreshold;
     /// <summary>latency-tracking: per-command latency histograms (LATENCY HISTOGRAM).</summary>
