@@ -273,6 +273,39 @@ public class DumpDifferentialTests(OracleAndTargetsFixture servers) : IClassFixt
         for (int i = 0; i + 1 < v.Items!.Count; i += 2) yield return v.Items[i].Text + "=" + v.Items[i + 1].Text;
     }
 
+    /// <summary>
+    /// LZF against Redis's lzf_c on many inputs: binary and text, small and large alphabets, runs, repeats near the
+    /// 8 KiB window and strings just past the 20-byte minimum, where the room test decides between LZF and plain.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 11)]
+    [InlineData(4, 12)]
+    public void LzfStrings_AreRedisDumpByteForByte(int threads, int seed)
+    {
+        using RespConnection oracle = servers.Oracle.Server.Connect();
+        using RespConnection target = servers.TargetWithThreads(threads).Server.Connect();
+        var rng = new Random(seed);
+        for (int i = 0; i < 300; i++)
+        {
+            int length = i % 3 == 0 ? 21 + rng.Next(20) : i % 3 == 1 ? rng.Next(21, 600) : rng.Next(600, 20000);
+            int alphabet = new[] { 1, 2, 3, 4, 8, 16, 64, 256 }[rng.Next(8)];
+            var value = new byte[length];
+            for (int k = 0; k < length; k++) value[k] = (byte)(alphabet == 256 ? rng.Next(256) : 'a' + rng.Next(alphabet));
+            if (i % 5 == 0)
+            {
+                // A block repeated at a distance near the 8 KiB window.
+                int period = 8100 + rng.Next(200);
+                for (int k = period; k < length; k++) value[k] = value[k - period];
+            }
+            byte[] key = Resp.Bytes("dump:lzf:" + i);
+            foreach (RespConnection r in new[] { oracle, target })
+                Assert.Equal("+OK\r\n", Resp.AsString(r.Call(new[] { Resp.Bytes("SET"), key, value })));
+            byte[] theirs = Bulk(oracle, "DUMP", "dump:lzf:" + i), ours = Bulk(target, "DUMP", "dump:lzf:" + i);
+            Assert.True(theirs.AsSpan().SequenceEqual(ours),
+                $"length {length}, alphabet {alphabet}: DUMP differs\n  ours:  {Resp.Escape(ours, 300)}\n  redis: {Resp.Escape(theirs, 300)}");
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
