@@ -1,0 +1,33 @@
+namespace FastKv.Engine;
+
+/// <summary>
+/// The value types of Redis's RDB format (rdb.h RDB_TYPE_*): the byte before a key in an RDB file and the first
+/// byte of a DUMP payload. 8 was never used; 6, 7 are module values and 15, 19, 21 streams.
+/// </summary>
+public static class RdbType
+{
+    public const byte String = 0;
+    public const byte List = 1;
+    public const byte Set = 2;
+    public const byte ZSet = 3;
+    public const byte Hash = 4;
+    public const byte ZSet2 = 5;
+    public const byte ModulePre = 6;
+    public const byte Module2 = 7;
+    public const byte HashZipmap = 9;
+    public const byte ListZiplist = 10;
+    public const byte SetIntset = 11;
+    public const byte ZSetZiplist = 12;
+    public const byte HashZiplist = 13;
+    public const byte ListQuicklist = 14;
+    public const byte StreamListpacks = 15;
+    public const byte HashListpack = 16;
+    public const byte ZSetListpack = 17;
+    public const byte ListQuicklist2 = 18;
+    public const byte StreamListpacks2 = 19;
+    public const byte SetListpack = 20;
+    public const byte StreamListpacks3 = 21;
+
+    /// <summary>rdbIsObjectType: a byte that names a value type rather than an opcode or nothing.</summary>
+    public static bool IsObjectType(int t) => (t >= 0 && t <= 7) || (t >= 9 && t <= 21);
+}
