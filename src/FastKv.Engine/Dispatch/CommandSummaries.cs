@@ -133,6 +133,7 @@ public static class CommandSummaries
         // keys
         ["copy"] = "Duplicates a key's value under another name, possibly in another database.",
         ["del"] = "Removes keys and their values.",
+        ["dump"] = "Serializes a key's value in the RDB format that RESTORE reads.",
         ["dbsize"] = "Tells how many keys the current database holds.",
         ["exists"] = "Counts how many of the given keys are present.",
         ["expire"] = "Sets a key to vanish after a number of seconds.",

@@ -27,6 +27,7 @@ public sealed unsafe class CommandTable
         SetCommands.Register(t);
         ZSetCommands.Register(t);
         KeyCommands.Register(t);
+        DumpCommand.Register(t);
         ConnectionCommands.Register(t);
         ClientCommands.Register(t);
         MonitorCommand.Register(t);

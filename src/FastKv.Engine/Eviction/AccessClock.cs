@@ -42,13 +42,14 @@ public static unsafe class AccessClock
     }
 
     /// <summary>Redis's LFUDecrAndReturn: the counter less one per lfu-decay-time minutes since it last decayed.</summary>
-    public static uint LfuDecayed(Shard shard, uint bits)
+    public static uint LfuDecayed(Shard shard, uint bits) => LfuDecayed(bits, shard.LfuMinutes, shard.Server.Config.LfuDecayTime);
+
+    /// <summary>LFUDecrAndReturn at minute <paramref name="now"/> (mod 2^16) with lfu-decay-time <paramref name="decay"/>.</summary>
+    public static uint LfuDecayed(uint bits, uint now, int decay)
     {
         uint ldt = (bits & LowBits) >> 8;
         uint counter = bits & 0xFF;
-        int decay = shard.Server.Config.LfuDecayTime;
         if (decay <= 0) return counter;
-        uint now = shard.LfuMinutes;
         uint elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
         uint periods = elapsed / (uint)decay;
         return periods >= counter ? 0 : counter - periods;
@@ -65,10 +66,12 @@ public static unsafe class AccessClock
     }
 
     /// <summary>Redis's estimateObjectIdleTime, in milliseconds: the LRU clock wraps, hence the two cases.</summary>
-    public static long IdleMillis(Shard shard, uint bits)
+    public static long IdleMillis(Shard shard, uint bits) => IdleSeconds(shard.LruClock, bits) * 1000;
+
+    /// <summary>estimateObjectIdleTime in seconds at LRU clock <paramref name="lruClock"/> (what RDB's IDLE opcode stores).</summary>
+    public static long IdleSeconds(uint lruClock, uint bits)
     {
-        uint now = shard.LruClock & LruClockMax, lru = bits & LruClockMax;
-        long seconds = now >= lru ? now - lru : now + (LruClockMax - lru);
-        return seconds * 1000;
+        uint now = lruClock & LruClockMax, lru = bits & LruClockMax;
+        return now >= lru ? now - lru : now + (LruClockMax - lru);
     }
 }

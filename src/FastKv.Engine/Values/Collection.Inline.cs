@@ -93,6 +93,23 @@ public static unsafe partial class Collection
         return buf;
     }
 
+    /// <summary>Room <see cref="UnpackInline"/> needs: the largest listpack an inline value rebuilds into.</summary>
+    public const int InlineUnpackedMaxBytes = ScratchBytes;
+
+    /// <summary>
+    /// Rebuilds the listpack of the inline entry <paramref name="e"/> into the caller's <paramref name="dst"/> (at least
+    /// <see cref="InlineUnpackedMaxBytes"/> bytes) and returns its size. Unlike <see cref="Ptr"/> it does not touch the
+    /// thread's scratch buffer, which a running command may be holding (the snapshot serializer runs in the middle of one).
+    /// </summary>
+    public static int UnpackInline(byte* e, byte* dst)
+    {
+        Debug.Assert(KeyEntry.IsInline(e));
+        int size = KeyEntry.ValueLength(e);
+        Debug.Assert(size <= InlineMaxBytes);
+        // size <= InlineMaxBytes, so the rebuilt listpack fits InlineUnpackedMaxBytes (see ScratchBytes).
+        return Listpack.Unpack(KeyEntry.ValuePtr(e), size, dst);
+    }
+
     /// <summary>Adds <paramref name="lp"/> packed under <paramref name="key"/> (known absent), as an inline entry.</summary>
     static byte* AddPacked(Database db, ReadOnlySpan<byte> key, byte type, byte enc, byte* lp, int packedSize, long expireAt,
         bool overwrite = false)

@@ -1,0 +1,35 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using FastKv.Memory;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// DUMP key (Redis cluster.c, dumpCommand / createDumpPayload): the value in RDB form, then a footer.
+/// <code>
+///  [RDB type][value, as in an RDB file]  [RDB version u16 LE]  [CRC-64 u64 LE of everything before it]
+/// </code>
+/// The value bytes are the snapshot writer's (<see cref="RdbEncode.WriteValue"/>), so RESTORE in Redis 7.2 reads
+/// them, and where FastKv holds the value in the same structure as Redis (listpacks, intsets, skiplists, strings)
+/// the payload is byte for byte Redis's. The lookup touches the key, as lookupKeyRead does. A missing key is nil.
+/// </summary>
+public static unsafe class DumpCommand
+{
+    public static void Register(CommandTable t) => t.Add("dump", &Dump);
+
+    static void Dump(ref CommandContext c)
+    {
+        byte* e = KeyLookup.Read(c.Shard, c.Db, c.Arg(1));
+        if (e == null) { c.W.NullBulk(); return; }
+        var w = new ArrayBufferWriter<byte>(64);
+        RdbEncode.WriteValue(w, e, RdbWriteOptions.For(c.Shard));
+        Span<byte> version = w.GetSpan(2);
+        BinaryPrimitives.WriteUInt16LittleEndian(version, RdbWriteOptions.CurrentVersion);
+        w.Advance(2);
+        ulong crc = Crc64.Update(0, w.WrittenSpan);
+        BinaryPrimitives.WriteUInt64LittleEndian(w.GetSpan(8), crc);
+        w.Advance(8);
+        c.W.Bulk(w.WrittenSpan);
+    }
+}
