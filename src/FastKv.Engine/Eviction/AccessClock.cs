@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using FastKv.Memory;
 
@@ -63,6 +64,27 @@ public static unsafe class AccessClock
         double baseval = counter > LfuInitVal ? counter - LfuInitVal : 0;
         double p = 1.0 / (baseval * shard.Server.Config.LfuLogFactor + 1);
         return r < p ? counter + 1 : counter;
+    }
+
+    /// <summary>
+    /// Redis's objectSetLRUOrLFU (RESTORE's IDLETIME/FREQ, RDB's IDLE/FREQ): under an LFU policy a given frequency
+    /// (0..255, or -1 for none) becomes the counter with the current minute; otherwise a given idle time in seconds
+    /// (or -1) sets the LRU clock that far back, wrapping below zero as the 24-bit clock does. The other value is
+    /// ignored, as in Redis. Returns whether the bits changed.
+    /// </summary>
+    public static bool SetIdleOrFreq(Shard shard, byte* e, long lfuFreq, long lruIdleSeconds)
+    {
+        if (shard.LfuMode)
+        {
+            if (lfuFreq < 0) return false;
+            KeyEntry.SetLru(e, (shard.LfuMinutes << 8) | (uint)Math.Min(lfuFreq, 255));
+            return true;
+        }
+        if (lruIdleSeconds < 0) return false;
+        long abs = (long)(shard.LruClock & LruClockMax) - lruIdleSeconds;
+        if (abs < 0) abs += LruClockMax;
+        KeyEntry.SetLru(e, (uint)abs & LruClockMax);
+        return true;
     }
 
     /// <summary>Redis's estimateObjectIdleTime, in milliseconds: the LRU clock wraps, hence the two cases.</summary>

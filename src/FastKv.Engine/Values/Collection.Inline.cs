@@ -192,6 +192,20 @@ public static unsafe partial class Collection
     }
 
     /// <summary>
+    /// Adds the structure <paramref name="p"/> of (type, encoding), built for this key, under <paramref name="key"/>
+    /// (known absent), inline when it qualifies (then <paramref name="p"/> is freed); the entry owns it otherwise.
+    /// Returns the new entry.
+    /// </summary>
+    public static byte* AddStructure(Database db, Arena arena, ReadOnlySpan<byte> key, byte type, byte enc, byte* p, long expireAt)
+    {
+        int packed = InlineSize(type, enc, key.Length, p);
+        if (packed < 0) return db.AddCollection(key, type, enc, p, expireAt);
+        byte* e = AddPacked(db, key, type, enc, p, packed, expireAt);
+        Listpack.Free(arena, p);
+        return e;
+    }
+
+    /// <summary>
     /// Before a command writes a collection: an inline listpack moves to a blob of its own and the entry
     /// takes the pointer form in place (an inline value has room for the pointer, see <see cref="CanInline"/>),
     /// so <paramref name="e"/> stays valid. Nothing to do in the pointer form.

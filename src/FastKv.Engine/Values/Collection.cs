@@ -140,7 +140,7 @@ public static unsafe partial class Collection
     }
 
     /// <summary>A valid listpack blob, non-empty (empty collections do not exist), of field/value pairs when asked.</summary>
-    static bool ValidListpack(ReadOnlySpan<byte> data, bool pairs)
+    internal static bool ValidListpack(ReadOnlySpan<byte> data, bool pairs)
     {
         if (data.Length < Listpack.EmptySize) return false;
         fixed (byte* d = data)
@@ -161,7 +161,7 @@ public static unsafe partial class Collection
     /// A zset listpack (already a valid listpack of pairs): every score is an integer or a float text
     /// that is not NaN, pairs strictly ascend by (score, member), and no member repeats.
     /// </summary>
-    static bool ValidZSetListpack(ReadOnlySpan<byte> data)
+    internal static bool ValidZSetListpack(ReadOnlySpan<byte> data)
     {
         var seen = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
         Span<byte> scratch = stackalloc byte[ZSetListpack.IntegerScratch];
@@ -186,7 +186,7 @@ public static unsafe partial class Collection
     }
 
     /// <summary>An intset blob: encoding 2/4/8, length matching the bytes, members strictly ascending and each needing at most the encoding.</summary>
-    static bool ValidIntset(ReadOnlySpan<byte> data)
+    internal static bool ValidIntset(ReadOnlySpan<byte> data)
     {
         if (data.Length < Intset.HeaderSize) return false;
         int enc = BinaryPrimitives.ReadInt32LittleEndian(data);
