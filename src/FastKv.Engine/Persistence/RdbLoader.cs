@@ -29,6 +29,8 @@ public sealed class RdbLoader
     ulong crc;
     string? shardError;
     public long KeysLoaded, KeysExpired;
+    /// <summary>Empty collections skipped (Redis logs the first ten).</summary>
+    public long EmptyKeysSkipped;
 
     /// <summary>The functions (FUNCTION2 records) the file held, kept to be written back into the next RDB.</summary>
     public byte[][] Functions = Array.Empty<byte[]>();

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Text;
 using System.Threading;
 
 namespace FastKv.Engine;
@@ -90,11 +91,25 @@ internal sealed class ShardBatchState
                 int valueLen = BinaryPrimitives.ReadInt32LittleEndian(h.Slice(24));
                 ReadOnlySpan<byte> key = h.Slice(HeaderSize, keyLen);
                 ReadOnlySpan<byte> value = h.Slice(HeaderSize + keyLen, valueLen);
-                string? error = RdbKeyLoad.Load(shard, shard.Dbs[db], key, type, value, expireAt, lruKind, lru);
-                if (error != null)
+                Database target = shard.Dbs[db];
+                RdbLoadResult r = RdbDecode.Load(shard, target, key, type, value, expireAt, replace: false, out byte* e);
+                switch (r)
                 {
-                    state.loader.ShardFailed(error);
-                    return;
+                    case RdbLoadResult.Ok:
+                        if (lruKind != 0) AccessClock.SetIdleOrFreq(shard, e, lruKind == 2 ? lru : -1, lruKind == 1 ? lru : -1);
+                        break;
+                    case RdbLoadResult.EmptyKey:
+                        // Redis skips a collection saved empty and goes on.
+                        if (Interlocked.Increment(ref state.loader.EmptyKeysSkipped) <= 10)
+                            Console.WriteLine("rdbLoadObject skipping empty key: " + Encoding.UTF8.GetString(key));
+                        break;
+                    case RdbLoadResult.KeyExists:
+                        state.loader.ShardFailed("RDB has duplicated key '" + Encoding.UTF8.GetString(key) + "' in DB " + db);
+                        return;
+                    default:
+                        state.loader.ShardFailed("Internal error in RDB reading key '" + Encoding.UTF8.GetString(key)
+                            + "' (type " + type + "): Bad data format");
+                        return;
                 }
                 pos += HeaderSize + keyLen + valueLen;
             }

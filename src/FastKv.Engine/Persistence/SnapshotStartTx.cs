@@ -98,7 +98,7 @@ public sealed class SnapshotStartTx : MultiShardTx
     {
         Snapshot s = snapshot!;
         ServerConfig cfg = Server.Config;
-        s.Options = RdbWriteOptions.From(cfg, Home);
+        s.Options = RdbWriteOptions.For(Home, cfg.RdbVersion);
         s.StartedMs = Home.NowMs;
         s.UsedMemoryAtCut = Server.UsedMemory();
         // Every shard is held: no write runs until the release, so this is the count at the cut.
