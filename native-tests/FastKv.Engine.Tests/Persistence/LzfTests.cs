@@ -53,6 +53,10 @@ public class LzfTests
         int n = Lzf.Compress(data, out1);
         Assert.True(n > 0, $"{data.Length} bytes did not fit {out1.Length}");
         Assert.Equal(data, Decompress(out1.AsSpan(0, n), data.Length));
+        // The loader's decompressor (Lzf.Decompress.cs) reads it back too.
+        var back = new byte[data.Length];
+        Assert.Equal(data.Length, Lzf.Decompress(out1.AsSpan(0, n), back));
+        Assert.Equal(data, back);
         // Deterministic: the same input gives the same bytes, whatever ran on this thread before.
         var out2 = new byte[out1.Length];
         Assert.Equal(n, Lzf.Compress(data, out2));

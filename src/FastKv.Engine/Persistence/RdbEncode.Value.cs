@@ -118,16 +118,16 @@ public static unsafe partial class RdbEncode
         byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
         return type switch
         {
-            ValueKind.String => TypeString,
-            ValueKind.List => TypeListQuicklist2,
-            ValueKind.Hash => enc == ValueEncoding.HashTable ? TypeHash : TypeHashListpack,
+            ValueKind.String => RdbType.String,
+            ValueKind.List => RdbType.ListQuicklist2,
+            ValueKind.Hash => enc == ValueEncoding.HashTable ? RdbType.Hash : RdbType.HashListpack,
             ValueKind.Set => enc switch
             {
-                ValueEncoding.IntSet => TypeSetIntset,
-                ValueEncoding.ListPack when version >= 11 => TypeSetListpack,
-                _ => TypeSet,
+                ValueEncoding.IntSet => RdbType.SetIntset,
+                ValueEncoding.ListPack when version >= 11 => RdbType.SetListpack,
+                _ => RdbType.Set,
             },
-            ValueKind.ZSet => enc == ValueEncoding.SkipList ? TypeZSet2 : TypeZSetListpack,
+            ValueKind.ZSet => enc == ValueEncoding.SkipList ? RdbType.ZSet2 : RdbType.ZSetListpack,
             _ => throw new InvalidOperationException($"no RDB form for type {type} encoding {enc}"),
         };
     }

@@ -28,18 +28,7 @@ namespace FastKv.Engine;
 /// </summary>
 public static unsafe partial class RdbEncode
 {
-    // Value types (RDB_TYPE_*) FastKv writes.
-    public const byte TypeString = 0;
-    public const byte TypeSet = 2;
-    public const byte TypeZSet2 = 5;
-    public const byte TypeHash = 4;
-    public const byte TypeSetIntset = 11;
-    public const byte TypeHashListpack = 16;
-    public const byte TypeZSetListpack = 17;
-    public const byte TypeListQuicklist2 = 18;
-    public const byte TypeSetListpack = 20;
-
-    // Record opcodes (RDB_OPCODE_*) written before a key's type.
+    // Record opcodes (RDB_OPCODE_*) written before a key's type; value types are RdbType's.
     public const byte OpIdle = 248;
     public const byte OpFreq = 249;
     public const byte OpExpireTimeMs = 252;
