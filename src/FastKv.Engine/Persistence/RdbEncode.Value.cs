@@ -91,19 +91,19 @@ public static unsafe partial class RdbEncode
         if (KeyEntry.HasExpire(e))
         {
             Span<byte> s = w.GetSpan(9);
-            s[0] = OpExpireTimeMs;
+            s[0] = RdbOpcode.ExpireTimeMs;
             BinaryPrimitives.WriteInt64LittleEndian(s.Slice(1), KeyEntry.ExpireAt(e));
             w.Advance(9);
         }
         if (o.Policy.IsLru())
         {
-            WriteByte(w, OpIdle);
+            WriteByte(w, RdbOpcode.Idle);
             WriteLength(w, (ulong)AccessClock.IdleSeconds(o.LruClock, KeyEntry.Lru(e)));
         }
         else if (o.Policy.IsLfu())
         {
             Span<byte> s = w.GetSpan(2);
-            s[0] = OpFreq;
+            s[0] = RdbOpcode.Freq;
             s[1] = (byte)AccessClock.LfuDecayed(KeyEntry.Lru(e), o.LfuMinutes, o.LfuDecayTime);
             w.Advance(2);
         }

@@ -28,11 +28,6 @@ namespace FastKv.Engine;
 /// </summary>
 public static unsafe partial class RdbEncode
 {
-    // Record opcodes (RDB_OPCODE_*) written before a key's type; value types are RdbType's.
-    public const byte OpIdle = 248;
-    public const byte OpFreq = 249;
-    public const byte OpExpireTimeMs = 252;
-
     /// <summary>QUICKLIST_NODE_CONTAINER_PACKED: a quicklist node whose payload is a listpack.</summary>
     public const int ContainerPacked = 2;
 

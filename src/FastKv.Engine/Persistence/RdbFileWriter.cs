@@ -14,12 +14,6 @@ namespace FastKv.Engine;
 /// </summary>
 public sealed class RdbFileWriter
 {
-    public const byte OpFunction2 = 0xF5;
-    public const byte OpAux = 0xFA;
-    public const byte OpResizeDb = 0xFB;
-    public const byte OpSelectDb = 0xFE;
-    public const byte OpEof = 0xFF;
-
     readonly Stream output;
     readonly RdbWriteOptions options;
     readonly bool checksum;
@@ -49,7 +43,7 @@ public sealed class RdbFileWriter
         // FUNCTION2 records of a loaded file go back out as they came (each an encoded RDB string).
         foreach (byte[] f in functions)
         {
-            scratch[0] = OpFunction2;
+            scratch[0] = RdbOpcode.Function2;
             Raw(scratch.AsSpan(0, 1));
             Raw(f);
         }
@@ -58,7 +52,7 @@ public sealed class RdbFileWriter
     void Aux(string key, string value)
     {
         int n = 0;
-        scratch[n++] = OpAux;
+        scratch[n++] = RdbOpcode.Aux;
         n += RawString(scratch.AsSpan(n), key);
         n += RawString(scratch.AsSpan(n), value);
         Raw(scratch.AsSpan(0, n));
@@ -75,11 +69,11 @@ public sealed class RdbFileWriter
     public void SelectDb(int db, long keys, long expires)
     {
         int n = 0;
-        scratch[n++] = OpSelectDb;
+        scratch[n++] = RdbOpcode.SelectDb;
         n += RdbEncode.EncodeLength(scratch.AsSpan(n), (ulong)db);
         if (keys >= 0)
         {
-            scratch[n++] = OpResizeDb;
+            scratch[n++] = RdbOpcode.ResizeDb;
             n += RdbEncode.EncodeLength(scratch.AsSpan(n), (ulong)keys);
             n += RdbEncode.EncodeLength(scratch.AsSpan(n), (ulong)expires);
         }
@@ -97,7 +91,7 @@ public sealed class RdbFileWriter
     /// <summary>EOF and the checksum (eight zero bytes with rdbchecksum no, which loaders then skip).</summary>
     public void End()
     {
-        scratch[0] = OpEof;
+        scratch[0] = RdbOpcode.Eof;
         Raw(scratch.AsSpan(0, 1));
         Span<byte> tail = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(tail, checksum ? crc : 0);

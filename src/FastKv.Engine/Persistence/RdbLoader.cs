@@ -14,9 +14,6 @@ namespace FastKv.Engine;
 /// </summary>
 public sealed class RdbLoader
 {
-    const byte OpFunction2 = 0xF5, OpFunctionPre = 0xF6, OpModuleAux = 0xF7, OpIdle = 0xF8, OpFreq = 0xF9,
-        OpAux = 0xFA, OpResizeDb = 0xFB, OpExpireMs = 0xFC, OpExpireSec = 0xFD, OpSelectDb = 0xFE, OpEof = 0xFF;
-
     readonly ServerState server;
     readonly Stream input;
     readonly long fileLength;
@@ -100,23 +97,23 @@ public sealed class RdbLoader
             int need = 1;
             switch (type)
             {
-                case OpExpireSec:
+                case RdbOpcode.ExpireTime:
                     if (!Fill(5)) return ShortRead;
                     expireAt = BinaryPrimitives.ReadInt32LittleEndian(buf.AsSpan(start + 1)) * 1000L;
                     Consume(5);
                     continue;
-                case OpExpireMs:
+                case RdbOpcode.ExpireTimeMs:
                     if (!Fill(9)) return ShortRead;
                     expireAt = BinaryPrimitives.ReadInt64LittleEndian(buf.AsSpan(start + 1));
                     Consume(9);
                     continue;
-                case OpFreq:
+                case RdbOpcode.Freq:
                     if (!Fill(2)) return ShortRead;
                     lruKind = 2;
                     lruValue = buf[start + 1];
                     Consume(2);
                     continue;
-                case OpIdle:
+                case RdbOpcode.Idle:
                 {
                     ulong idle;
                     while (true)
@@ -129,7 +126,7 @@ public sealed class RdbLoader
                     lruValue = (long)Math.Min(idle, long.MaxValue);
                     continue;
                 }
-                case OpSelectDb:
+                case RdbOpcode.SelectDb:
                 {
                     ulong id;
                     while (true)
@@ -144,7 +141,7 @@ public sealed class RdbLoader
                     db = (int)id;
                     continue;
                 }
-                case OpResizeDb:
+                case RdbOpcode.ResizeDb:
                     while (true)
                     {
                         var r = new RdbReader(Window(1));
@@ -152,7 +149,7 @@ public sealed class RdbLoader
                         if (!Grow()) return ShortRead;
                     }
                     continue;
-                case OpAux:
+                case RdbOpcode.Aux:
                     while (true)
                     {
                         var r = new RdbReader(Window(1));
@@ -160,7 +157,7 @@ public sealed class RdbLoader
                         if (!Grow()) return ShortRead;
                     }
                     continue;
-                case OpFunction2:
+                case RdbOpcode.Function2:
                     while (true)
                     {
                         var r = new RdbReader(Window(1));
@@ -176,11 +173,11 @@ public sealed class RdbLoader
                         if (!Grow()) return ShortRead;
                     }
                     continue;
-                case OpModuleAux:
-                case OpFunctionPre:
+                case RdbOpcode.ModuleAux:
+                case RdbOpcode.FunctionPre:
                     return "Internal error in RDB reading offset 0, function at rdb.c:0 -> Unknown RDB encoding type " + type
                            + " (FastKv loads no modules)";
-                case OpEof:
+                case RdbOpcode.Eof:
                     Consume(1);
                     return Trailer(version);
             }

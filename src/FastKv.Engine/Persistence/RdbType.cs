@@ -31,3 +31,20 @@ public static class RdbType
     /// <summary>rdbIsObjectType: a byte that names a value type rather than an opcode or nothing.</summary>
     public static bool IsObjectType(int t) => (t >= 0 && t <= 7) || (t >= 9 && t <= 21);
 }
+
+/// <summary>RDB opcodes (rdb.h's RDB_OPCODE_*): the bytes before a record that are not a value type.</summary>
+public static class RdbOpcode
+{
+    public const byte Function2 = 245;
+    /// <summary>Functions of a 7.0 release candidate (refused, as Redis 7.2 refuses them).</summary>
+    public const byte FunctionPre = 246;
+    public const byte ModuleAux = 247;
+    public const byte Idle = 248;
+    public const byte Freq = 249;
+    public const byte Aux = 250;
+    public const byte ResizeDb = 251;
+    public const byte ExpireTimeMs = 252;
+    public const byte ExpireTime = 253;
+    public const byte SelectDb = 254;
+    public const byte Eof = 255;
+}
