@@ -33,7 +33,10 @@ public static unsafe class ServerCommands
         t.AddSub(memory, "doctor", &MemoryDoctor);
         t.AddSub(memory, "help", &MemoryHelp);
         // Redis's hidden "protected" flag (not in COMMAND INFO): refused unless enable-debug-command allows it.
-        t.Add("debug", &Debug).Flags |= CommandFlags.Protected;
+        var debug = t.Add("debug", &Debug, cross: CrossShard.DebugReload, route: Route.Custom);
+        debug.Flags |= CommandFlags.Protected;
+        debug.CustomRoute = &DebugTarget;
+        debug.RoutedAlways = true;
     }
 
     /// <summary>Redis's allowProtectedAction: "yes" always, "local" for loopback clients.</summary>
@@ -304,6 +307,10 @@ public static unsafe class ServerCommands
 
     // ---- DEBUG ----
 
+    /// <summary>DEBUG RELOAD needs every shard (a <see cref="DebugReloadTx"/>); every other subcommand runs here.</summary>
+    static Shard? DebugTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+        => args.Count >= 2 && Ascii.EqualsIgnoreCase(args.Get(buf, 1), "reload"u8) ? null : home;
+
     static void Debug(ref CommandContext c)
     {
         if (c.ArgIs(1, "sleep"u8) && c.Count == 3)
@@ -321,6 +328,10 @@ public static unsafe class ServerCommands
             {
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                "RELOAD [option ...]", "    Save the RDB on disk and reload it back to memory. Available options:",
+                "    * MERGE: Merge the content of the RDB file with the current dataset.",
+                "    * NOFLUSH: Do not empty the dataset before loading the RDB file.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",
                 "HELP", "    Print this help.",
             });

@@ -186,4 +186,6 @@ public enum CrossShard
     Bgsave,
     /// <summary>SHUTDOWN with a save: a snapshot, writes paused until the file is on disk, then the server stops.</summary>
     ShutdownSave,
+    /// <summary>DEBUG RELOAD: save, empty, load under every shard's write lock (<see cref="DebugReloadTx"/>).</summary>
+    DebugReload,
 }

@@ -26,6 +26,8 @@ public sealed class RdbLoader
     ulong crc;
     string? shardError;
     public long KeysLoaded, KeysExpired;
+    /// <summary>Keys that exist are replaced (DEBUG RELOAD MERGE).</summary>
+    public bool Replace;
     /// <summary>Empty collections skipped (Redis logs the first ten).</summary>
     public long EmptyKeysSkipped;
 
@@ -49,12 +51,13 @@ public sealed class RdbLoader
     /// Loads <paramref name="path"/> into the (empty) shards. Null when it loaded (or does not exist), else Redis's log
     /// line for the failure. The shards' loops must be running: they decode the batches.
     /// </summary>
-    public static string? Load(ServerState server, string path, out RdbLoader? loader)
+    /// <paramref name="replace"/>: a key that exists is replaced (DEBUG RELOAD MERGE) instead of failing the load.
+    public static string? Load(ServerState server, string path, out RdbLoader? loader, bool replace = false)
     {
         loader = null;
         if (!File.Exists(path)) return null;
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        loader = new RdbLoader(server, fs, fs.Length);
+        loader = new RdbLoader(server, fs, fs.Length) { Replace = replace };
         return loader.Run();
     }
 

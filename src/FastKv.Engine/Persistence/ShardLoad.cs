@@ -92,7 +92,7 @@ internal sealed class ShardBatchState
                 ReadOnlySpan<byte> key = h.Slice(HeaderSize, keyLen);
                 ReadOnlySpan<byte> value = h.Slice(HeaderSize + keyLen, valueLen);
                 Database target = shard.Dbs[db];
-                RdbLoadResult r = RdbDecode.Load(shard, target, key, type, value, expireAt, replace: false, out byte* e);
+                RdbLoadResult r = RdbDecode.Load(shard, target, key, type, value, expireAt, state.loader.Replace, out byte* e);
                 switch (r)
                 {
                     case RdbLoadResult.Ok:

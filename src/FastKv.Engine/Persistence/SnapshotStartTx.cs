@@ -110,7 +110,7 @@ public sealed class SnapshotStartTx : MultiShardTx
     }
 
     /// <summary>Starts one shard's part at the cut.</summary>
-    sealed class BeginPart(Snapshot snapshot) : ShardOp
+    internal sealed class BeginPart(Snapshot snapshot) : ShardOp
     {
         protected override void Execute(Shard shard) => snapshot.Parts[shard.Id].Begin(snapshot.Version, snapshot.Options);
     }
