@@ -38,6 +38,7 @@ public sealed unsafe class CommandTable
         RoleCommands.Register(t);
         LatencyCommand.Register(t);
         TrackingCommands.Register(t);
+        RestoreCommand.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

@@ -158,6 +158,9 @@ public sealed class ServerConfig
         Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, _ => { }));
         Add("rdbcompression", "yes", v => Bool(v, _ => { }));
         Add("rdbchecksum", "yes", v => Bool(v, _ => { }));
+        // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
+        // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
+        Add("sanitize-dump-payload", "no", v => Enum(v, new[] { "no", "yes", "clients" }, _ => { }));
         Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, _ => { }));
         Alias("lua-time-limit", "busy-reply-threshold");
         Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
