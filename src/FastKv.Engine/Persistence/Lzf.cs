@@ -1,0 +1,182 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// LZF, the compression of RDB strings (liblzf 3.x by Marc Lehmann, as Redis ships it in lzf_c.c / lzf_d.c).
+/// The compressed stream is a sequence of items, each starting with a control byte:
+/// <code>
+///  000LLLLL  then L+1 literal bytes                    a literal run of 1..32 bytes
+///  LLLooooo  oooooooo                                  copy L+2 bytes (L = 1..6) from o+1 bytes back
+///  111ooooo  LLLLLLLL  oooooooo                        copy L+9 bytes (up to 264) from o+1 bytes back
+/// </code>
+/// Offsets are 13 bits (at most 8192 bytes back). Any stream of these items decompresses with Redis's lzf_d,
+/// but <see cref="Compress"/> also picks the same items Redis's compressor picks, so a DUMP or an RDB file holds
+/// the same bytes Redis would write for the same value. That compressor is liblzf with HLOG 16 and VERY_FAST:
+///
+/// - a 65536-slot table maps a hash of the next three bytes to the last position they were seen at
+///   (<see cref="Slot"/>); a position is a match candidate when it is less than 8192 bytes back, is not the
+///   first byte of the input, its three bytes equal the current three, and at least five bytes remain;
+/// - a match is extended greedily, up to 264 bytes and normally leaving two bytes of input, except that a
+///   long enough remainder is first compared sixteen bytes at a time without that bound (kept: it decides the
+///   match length near the end of the input);
+/// - after a match only the last two positions it covered enter the table (VERY_FAST);
+/// - the output check before each item is liblzf's, so the same inputs "do not fit" (result 0).
+///
+/// liblzf leaves its table uninitialized (INIT_HTAB 0): a stale slot from an earlier call is harmless unless it
+/// happens to point into the current input before the current position, which Redis's heap makes rare. Here each
+/// call sees an empty table, which is the behaviour Redis has in every call where that does not happen.
+/// Decompression is Lzf.Decompress.cs.
+/// </summary>
+public static unsafe partial class Lzf
+{
+    /// <summary>liblzf's HLOG as Redis builds it: 2^16 table slots.</summary>
+    const int HashLog = 16;
+    const int TableSize = 1 << HashLog;
+    /// <summary>Longest literal run one control byte covers.</summary>
+    const int MaxLiteral = 1 << 5;
+    /// <summary>Back-references reach at most this many bytes back.</summary>
+    const int MaxOffset = 1 << 13;
+    /// <summary>Longest back-reference: 7 + 255 in the length fields, plus 2.</summary>
+    const int MaxReference = (1 << 8) + (1 << 3);
+
+    /// <summary>
+    /// This thread's position table. A slot holds <c>t_base + position</c> of the call that wrote it; a call only
+    /// trusts values at or above its own base, and the next call's base starts above every position of this one,
+    /// so no call sees another's positions and the table is never cleared between calls (only when the base
+    /// would wrap). Allocated once per thread (256 KiB); shard threads live as long as the process.
+    /// </summary>
+    [ThreadStatic] static uint[]? t_table;
+    [ThreadStatic] static uint t_base;
+
+    /// <summary>liblzf's IDX for VERY_FAST: depends only on the low 24 bits of <paramref name="h"/>, the last three bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int Slot(uint h) => (int)(((h >> (3 * 8 - HashLog)) - h * 5) & (TableSize - 1));
+
+    /// <summary>
+    /// Compresses <paramref name="input"/> into <paramref name="output"/>; returns the compressed length, or 0 when
+    /// the input is empty or the result would not fit (as liblzf's lzf_compress, which stops early: a 0 does not
+    /// mean the output span was left untouched).
+    /// </summary>
+    public static int Compress(ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        int len = input.Length, outLen = output.Length;
+        if (len == 0 || outLen == 0) return 0;
+        uint[] table = t_table ??= new uint[TableSize];
+        uint b = t_base;
+        if (b == 0 || b > uint.MaxValue - (uint)len - 1)
+        {
+            Array.Clear(table);
+            b = 1; // 0 is an empty slot, below every base
+        }
+        t_base = b + (uint)len + 1;
+        // Every read below is of input[0..len) and every write of output[0..outLen): the index checks say so at each.
+        fixed (byte* inp = input)
+        fixed (byte* outp = output)
+        fixed (uint* htab = table)
+            return Run(inp, len, outp, outLen, htab, b);
+    }
+
+    static int Run(byte* inp, int len, byte* outp, int outLen, uint* htab, uint b)
+    {
+        int ip = 0;
+        int op = 1; // a literal run starts: its control byte goes at op - lit - 1
+        int lit = 0;
+        uint hval = len >= 2 ? (uint)((inp[0] << 8) | inp[1]) : 0;
+        while (ip < len - 2)
+        {
+            hval = (hval << 8) | inp[ip + 2];
+            uint* slot = htab + Slot(hval);
+            uint seen = *slot;
+            *slot = b + (uint)ip;
+            int r = seen >= b ? (int)(seen - b) : -1; // a position of this call, always < ip, or none
+            int off = ip - r - 1;
+            if (r > 0 && off < MaxOffset && ip + 4 < len
+                && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2])
+            {
+                int m = MatchLength(inp + r, inp + ip, Math.Min(len - ip - 2, MaxReference));
+                // Close the literal run, or take back its unused control byte.
+                if (lit > 0) outp[op - lit - 1] = (byte)(lit - 1);
+                else op--;
+                if (op + 3 + 1 >= outLen) return 0;
+                int e = m - 2; // the length field: bytes copied minus 2
+                if (e < 7)
+                {
+                    outp[op++] = (byte)((off >> 8) + (e << 5));
+                }
+                else
+                {
+                    outp[op++] = (byte)((off >> 8) + (7 << 5));
+                    outp[op++] = (byte)(e - 7);
+                }
+                outp[op++] = (byte)off;
+                lit = 0;
+                op++;
+                ip += m;
+                if (ip >= len - 2) break;
+                // VERY_FAST: only the last two positions of the match enter the table.
+                ip -= 2;
+                hval = (uint)((inp[ip] << 8) | inp[ip + 1]);
+                hval = (hval << 8) | inp[ip + 2];
+                htab[Slot(hval)] = b + (uint)ip;
+                ip++;
+                hval = (hval << 8) | inp[ip + 2];
+                htab[Slot(hval)] = b + (uint)ip;
+                ip++;
+            }
+            else
+            {
+                if (op >= outLen) return 0;
+                lit++;
+                outp[op++] = inp[ip++];
+                if (lit == MaxLiteral)
+                {
+                    outp[op - lit - 1] = (byte)(lit - 1);
+                    lit = 0;
+                    op++;
+                }
+            }
+        }
+        if (op + 3 > outLen) return 0; // at most two bytes are left, plus a control byte
+        while (ip < len)
+        {
+            lit++;
+            outp[op++] = inp[ip++];
+            if (lit == MaxLiteral)
+            {
+                outp[op - lit - 1] = (byte)(lit - 1);
+                lit = 0;
+                op++;
+            }
+        }
+        if (lit > 0) outp[op - lit - 1] = (byte)(lit - 1);
+        else op--;
+        Debug.Assert(op <= outLen);
+        return op;
+    }
+
+    /// <summary>
+    /// Bytes that match at <paramref name="r"/> and <paramref name="p"/>, whose first three are known equal. liblzf
+    /// stops at <paramref name="max"/>, except that when more than 16 may match it first compares positions 3..18
+    /// unconditionally, so near the end of the input a match can run one or two bytes past <paramref name="max"/>
+    /// (never past the input: max &gt; 16 leaves at least 19 bytes from <paramref name="p"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int MatchLength(byte* r, byte* p, int max)
+    {
+        int n = 2;
+        if (max > 16)
+        {
+            for (int k = 0; k < 16; k++)
+            {
+                n++;
+                if (r[n] != p[n]) return n;
+            }
+        }
+        do n++;
+        while (n < max && r[n] == p[n]);
+        return n;
+    }
+}
