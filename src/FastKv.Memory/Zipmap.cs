@@ -10,7 +10,8 @@ namespace FastKv.Memory;
 /// <code>
 ///  [zmlen u8] ([len] field [len][free u8] value [free bytes])* [0xFF]
 ///  zmlen  the pair count when &lt; 254; 254 = count unknown
-///  len    1 byte when &lt; 254, else 254 then a u32 (little-endian); at a field position 0xFF ends the map
+///  len    1 byte when &lt; 254, else 254 then a u32 (little-endian; only for lengths of 254 and more);
+///         at a field position 0xFF ends the map
 ///  free   unused bytes after the value (left by in-place updates), skipped
 /// </code>
 /// Validation is Redis's deep zipmapValidateIntegrity: every length, field, value and free gap lies before the
@@ -76,6 +77,9 @@ public static class Zipmap
         len = 0;
         if (last - p < 5) return false;
         len = BinaryPrimitives.ReadUInt32LittleEndian(zm.Slice(p + 1));
+        // Redis's zipmapNext sizes a length by its value, not its first byte, so a short length in the long form
+        // would be walked differently than validated: refuse it (Redis never wrote one).
+        if (len < BigLen) return false;
         p += 5;
         return true;
     }

@@ -77,6 +77,24 @@ public class LzfDecompressTests
     }
 
     [Fact]
+    public void CompressorOutput_RoundTrips_AtManySizesAndRedundancies()
+    {
+        var rng = new Random(99);
+        foreach (int size in new[] { 1, 2, 3, 4, 31, 32, 33, 100, 264, 265, 1000, 8191, 8192, 70000 })
+            foreach (int alphabet in new[] { 1, 2, 4, 26, 256 })
+            {
+                byte[] input = new byte[size];
+                for (int i = 0; i < size; i++) input[i] = (byte)rng.Next(alphabet);
+                byte[] packed = new byte[size + size / 16 + 64];
+                int n = Lzf.Compress(input, packed);
+                Assert.True(n > 0, $"size {size} alphabet {alphabet}");
+                byte[] back = new byte[size];
+                Assert.Equal(size, Lzf.Decompress(packed.AsSpan(0, n), back));
+                Assert.Equal(input, back);
+            }
+    }
+
+    [Fact]
     public void Malformed_AreRefused()
     {
         var output = new byte[100];

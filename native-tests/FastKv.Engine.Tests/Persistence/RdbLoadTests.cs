@@ -34,7 +34,8 @@ public unsafe class RdbLoadTests
             "string int", "string int", "string int", "string raw", "list listpack", "list quicklist", "set intset", "set listpack",
             "set hashtable", "zset listpack", "zset skiplist", "hash listpack", "hash hashtable",
             // The hand-built old types, in RdbMeasureTests.AllValues order.
-            "list listpack", "set listpack", "zset listpack", "hash listpack", "zset listpack", "hash listpack", "list listpack",
+            "list listpack", "set listpack", "zset listpack", "hash listpack", "zset listpack", "hash listpack",
+            "list quicklist" /* a list ziplist stays a quicklist in 7.2 */,
             "zset listpack", "hash listpack", "list quicklist" /* two nodes stay a quicklist */, "list listpack",
         };
         int i = 0;
@@ -83,6 +84,18 @@ public unsafe class RdbLoadTests
         Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.ZSet2, new RdbBytes().Len(2).Str("m").BinDouble(1).Str("m").BinDouble(2).ToArray()));
         Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.ZSet2, new RdbBytes().Len(1).Str("m").BinDouble(double.NaN).ToArray()));
         Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.HashZipmap, new RdbBytes().Str(RdbBytes.ZipmapOf("f", "1", "f", "2")).ToArray()));
+        // Repeats found in each phase of the plain hash and sorted set loaders: after a listpack hash turned into a
+        // table on a long value, and in a count large enough to go straight to a table or skiplist.
+        Reply(h, "config", "set", "hash-max-listpack-value", "3");
+        Reply(h, "config", "set", "zset-max-listpack-entries", "2");
+        Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.Hash, new RdbBytes().Len(3).Str("f").Str("1").Str("g").Str("long").Str("f").Str("2").ToArray()));
+        Assert.Equal(RdbLoadResult.Ok, Load(h, "ok", RdbType.Hash, new RdbBytes().Len(3).Str("f").Str("1").Str("g").Str("long").Str("h").Str("2").ToArray()));
+        Assert.Equal("$9\r\nhashtable\r\n", Reply(h, "object", "encoding", "ok"));
+        Assert.Equal(":3\r\n", Reply(h, "hlen", "ok"));
+        Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.ZSet2, new RdbBytes().Len(3).Str("a").BinDouble(1).Str("b").BinDouble(2).Str("a").BinDouble(3).ToArray()));
+        Assert.Equal(RdbLoadResult.Ok, Load(h, "z", RdbType.ZSet2, new RdbBytes().Len(3).Str("a").BinDouble(1).Str("b").BinDouble(2).Str("c").BinDouble(3).ToArray()));
+        Assert.Equal("$8\r\nskiplist\r\n", Reply(h, "object", "encoding", "z"));
+        Reply(h, "del", "ok", "z");
         Assert.Equal(RdbLoadResult.EmptyKey, Load(h, "a", RdbType.List, new RdbBytes().Len(0).ToArray()));
         Assert.Equal(RdbLoadResult.EmptyKey, Load(h, "a", RdbType.ListZiplist, new RdbBytes().Str(RdbBytes.Ziplist()).ToArray()));
         Assert.Equal(RdbLoadResult.EmptyKey, Load(h, "a", RdbType.HashListpack, new RdbBytes().Str(new byte[] { 7, 0, 0, 0, 0, 0, 0xFF }).ToArray()));

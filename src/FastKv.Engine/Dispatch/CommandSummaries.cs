@@ -157,6 +157,7 @@ public static class CommandSummaries
         ["monitor"] = "Streams every command the server runs, as it runs it, to this connection.",
         ["randomkey"] = "Names a key picked at random.",
         ["rename"] = "Gives a key a new name, replacing any key already there.",
+        ["restore"] = "Creates a key from the serialized value DUMP produced, checking its version and checksum first.",
         ["renamenx"] = "Gives a key a new name only when that name is free.",
         ["scan"] = "Walks the key names of a database a batch at a time.",
         ["sort"] = "Orders the elements of a list, set or sorted set, optionally storing the result.",

@@ -66,13 +66,20 @@ public static unsafe partial class RdbDecode
             }
             case RdbType.ListZiplist:
             {
+                // Redis 7.2 pushes each entry onto a quicklist of the configured fill and keeps the quicklist
+                // encoding whatever its size (no listTypeTryConversion for this type).
                 var b = new Listpack.Builder(blob.Length + 16);
                 if (!Ziplist.AppendTo(blob, b, out int n)) return RdbLoadResult.BadFormat;
                 if (n == 0) return RdbLoadResult.EmptyKey;
                 byte* ql = QuickList.Create(arena, ListFill(shard));
-                QuickList.AppendListpack(arena, ql, b.Finish());
-                SetListEncoding(shard, ql, ref v);
-                return RdbLoadResult.Ok;
+                fixed (byte* lp = b.Finish())
+                {
+                    // The builder's listpack is well formed (it wrote it) and stays put while it is walked.
+                    Span<byte> text = stackalloc byte[Listpack.MaxIntegerChars];
+                    for (byte* e = Listpack.First(lp); e != null; e = Listpack.Next(lp, e))
+                        QuickList.PushTail(arena, ql, HashValue.Text(Listpack.Get(e), text));
+                }
+                return Set(ref v, ValueKind.List, ValueEncoding.QuickList, ql);
             }
         }
         return RdbLoadResult.BadFormat;

@@ -118,29 +118,46 @@ public static unsafe partial class RdbDecode
     /// <summary>
     /// RDB_TYPE_ZSET (text scores) and ZSET_2 (binary scores): members in any order; a NaN score or a repeated member
     /// is a bad format. A listpack when the count and the longest member fit the zset-max-listpack limits (and the
-    /// total stays under 1 GiB), else a skiplist.
+    /// total stays under 1 GiB), else a skiplist. A count over the entry limit goes straight into a skiplist; a
+    /// smaller set is gathered first, sorted, and written as a listpack unless a member turns out too long.
     /// </summary>
     static RdbLoadResult LoadPlainZSet(Shard shard, ref RdbReader r, bool binaryScores, ref Built v)
     {
         RdbLoadResult res = ReadCount(ref r, out long count);
         if (res != RdbLoadResult.Ok) return res;
-        var members = new List<(byte[] Member, double Score)>((int)Math.Min(count, 1 << 16));
+        ServerConfig cfg = shard.Server.Config;
+        Arena arena = shard.Arena;
+        v.Type = ValueKind.ZSet;
+        if (count > cfg.ZSetMaxListpackEntries)
+        {
+            byte* zs = ZSetSkipList.Create(arena, (int)Math.Min(count, 1 << 20), shard.NextRandom());
+            for (long i = 0; i < count; i++)
+            {
+                r.ResetScratch();
+                if (!ReadMember(ref r, binaryScores, out ReadOnlySpan<byte> m, out double score) || ZSetSkipList.TryGetScore(zs, m, out _))
+                {
+                    ZSetSkipList.Free(arena, zs);
+                    return RdbLoadResult.BadFormat;
+                }
+                ZSetSkipList.Insert(arena, zs, m, score);
+            }
+            v.Encoding = ValueEncoding.SkipList;
+            v.Ptr = zs;
+            return RdbLoadResult.Ok;
+        }
+
+        var members = new List<(byte[] Member, double Score)>((int)count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         long maxLen = 0, totalLen = 0;
         for (long i = 0; i < count; i++)
         {
             r.ResetScratch();
-            if (!r.TryReadString(out ReadOnlySpan<byte> m)) return RdbLoadResult.BadFormat;
-            double score;
-            if (!(binaryScores ? r.TryReadBinaryDouble(out score) : r.TryReadTextDouble(out score))) return RdbLoadResult.BadFormat;
-            if (double.IsNaN(score) || !seen.Add(Text(m))) return RdbLoadResult.BadFormat;
+            if (!ReadMember(ref r, binaryScores, out ReadOnlySpan<byte> m, out double score) || !seen.Add(Text(m))) return RdbLoadResult.BadFormat;
             maxLen = Math.Max(maxLen, m.Length);
             totalLen += m.Length;
             members.Add((m.ToArray(), score));
         }
-        ServerConfig cfg = shard.Server.Config;
-        v.Type = ValueKind.ZSet;
-        if (count <= cfg.ZSetMaxListpackEntries && maxLen <= cfg.ZSetMaxListpackValue && totalLen <= ListpackSafetyBytes)
+        if (maxLen <= cfg.ZSetMaxListpackValue && totalLen <= ListpackSafetyBytes)
         {
             members.Sort(static (a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : a.Member.AsSpan().SequenceCompareTo(b.Member));
             var lp = new Listpack.Builder();
@@ -151,56 +168,98 @@ public static unsafe partial class RdbDecode
                 lp.Append(text.Slice(0, ZSetListpack.FormatScore(score, text)));
             }
             v.Encoding = ValueEncoding.ListPack;
-            v.Ptr = lp.ToArena(shard.Arena);
+            v.Ptr = lp.ToArena(arena);
             return RdbLoadResult.Ok;
         }
-        byte* zs = ZSetSkipList.Create(shard.Arena, (int)Math.Min(count, 1 << 20), shard.NextRandom());
-        foreach (var (m, score) in members) ZSetSkipList.Insert(shard.Arena, zs, m, score);
+        byte* z = ZSetSkipList.Create(arena, (int)count, shard.NextRandom());
+        foreach (var (m, score) in members) ZSetSkipList.Insert(arena, z, m, score);
         v.Encoding = ValueEncoding.SkipList;
-        v.Ptr = zs;
+        v.Ptr = z;
         return RdbLoadResult.Ok;
     }
 
+    /// <summary>A sorted-set member and its score (text or binary); a NaN score is refused.</summary>
+    static bool ReadMember(ref RdbReader r, bool binaryScores, out ReadOnlySpan<byte> member, out double score)
+    {
+        score = 0;
+        if (!r.TryReadString(out member)) return false;
+        if (!(binaryScores ? r.TryReadBinaryDouble(out score) : r.TryReadTextDouble(out score))) return false;
+        return !double.IsNaN(score);
+    }
+
     /// <summary>
-    /// RDB_TYPE_HASH: a listpack unless the pair count exceeds hash-max-listpack-entries or a field or value is
-    /// longer than hash-max-listpack-value (or the listpack would pass 1 GiB); a repeated field is a bad format.
+    /// RDB_TYPE_HASH, as rdbLoadObject: a count over hash-max-listpack-entries goes straight into a hashtable;
+    /// otherwise pairs go into a listpack until a field or value is longer than hash-max-listpack-value (or the
+    /// listpack would pass 1 GiB), when the pairs so far move into a hashtable and the rest follow. A repeated field
+    /// is a bad format in either phase.
     /// </summary>
     static RdbLoadResult LoadPlainHash(Shard shard, ref RdbReader r, ref Built v)
     {
         RdbLoadResult res = ReadCount(ref r, out long count);
         if (res != RdbLoadResult.Ok) return res;
         ServerConfig cfg = shard.Server.Config;
-        var pairs = new List<(byte[] Field, byte[] Value)>((int)Math.Min(count, 1 << 16));
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        bool table = count > cfg.HashMaxListpackEntries;
-        long totalLen = 0;
+        Arena arena = shard.Arena;
+        byte* t = null;
+        Listpack.Builder? lp = null;
+        HashSet<string>? seen = null;
+        if (count > cfg.HashMaxListpackEntries) t = FieldTable.Create(arena, (int)Math.Min(count, int.MaxValue));
+        else
+        {
+            lp = new Listpack.Builder();
+            seen = new HashSet<string>(StringComparer.Ordinal);
+        }
         for (long i = 0; i < count; i++)
         {
             r.ResetScratch();
-            if (!r.TryReadString(out ReadOnlySpan<byte> f) || !r.TryReadString(out ReadOnlySpan<byte> val)) return RdbLoadResult.BadFormat;
-            if (!seen.Add(Text(f))) return RdbLoadResult.BadFormat;
-            totalLen += f.Length + val.Length;
-            if (f.Length > cfg.HashMaxListpackValue || val.Length > cfg.HashMaxListpackValue || totalLen > ListpackSafetyBytes) table = true;
-            pairs.Add((f.ToArray(), val.ToArray()));
-        }
-        Arena arena = shard.Arena;
-        v.Type = ValueKind.Hash;
-        if (!table)
-        {
-            var lp = new Listpack.Builder();
-            foreach (var (f, val) in pairs)
+            ReadOnlySpan<byte> f = default, val = default;
+            bool ok = r.TryReadString(out f) && r.TryReadString(out val);
+            if (ok && t == null)
             {
-                lp.Append(f);
-                lp.Append(val);
+                ok = seen!.Add(Text(f));
+                if (ok && f.Length <= cfg.HashMaxListpackValue && val.Length <= cfg.HashMaxListpackValue
+                    && lp!.TotalBytes + f.Length + val.Length <= ListpackSafetyBytes)
+                {
+                    lp.Append(f);
+                    lp.Append(val);
+                    continue;
+                }
+                if (ok) t = TableFromPairs(arena, lp!, count);
             }
+            if (ok) ok = FieldTable.Set(arena, ref t, f, val);
+            if (!ok)
+            {
+                if (t != null) FieldTable.Free(arena, t);
+                return RdbLoadResult.BadFormat;
+            }
+        }
+        v.Type = ValueKind.Hash;
+        if (t == null)
+        {
             v.Encoding = ValueEncoding.ListPack;
-            v.Ptr = lp.ToArena(arena);
+            v.Ptr = lp!.ToArena(arena);
             return RdbLoadResult.Ok;
         }
-        byte* t = FieldTable.Create(arena, pairs.Count);
-        foreach (var (f, val) in pairs) FieldTable.Set(arena, ref t, f, val);
         v.Encoding = ValueEncoding.HashTable;
         v.Ptr = t;
         return RdbLoadResult.Ok;
+    }
+
+    /// <summary>A hashtable holding the pairs of a listpack being built (hashTypeConvert during a load).</summary>
+    static byte* TableFromPairs(Arena arena, Listpack.Builder pairs, long capacity)
+    {
+        byte* t = FieldTable.Create(arena, (int)Math.Min(capacity, int.MaxValue));
+        Span<byte> fieldText = stackalloc byte[Listpack.MaxIntegerChars];
+        Span<byte> valueText = stackalloc byte[Listpack.MaxIntegerChars];
+        fixed (byte* lp = pairs.Finish())
+        {
+            // The builder wrote this listpack (well formed, pairs) and it does not move while walked.
+            for (byte* f = Listpack.First(lp); f != null;)
+            {
+                byte* val = Listpack.Next(lp, f);
+                FieldTable.Set(arena, ref t, HashValue.Text(Listpack.Get(f), fieldText), HashValue.Text(Listpack.Get(val), valueText));
+                f = Listpack.Next(lp, val);
+            }
+        }
+        return t;
     }
 }

@@ -51,6 +51,9 @@ public unsafe ref struct RdbValue
 /// what it built: never a crash, never a corrupted neighbour. Bytes after the value are ignored (RESTORE hands in
 /// the whole payload, as Redis's rio buffer does).
 /// The methods run on the shard thread that owns the database (they allocate in its arena).
+/// Unsafe invariant for the whole class: a structure pointer is one these methods just built in that arena and
+/// own until it is inserted or discarded; an untrusted blob is read through a pointer only after
+/// <see cref="Listpack.Validate"/> accepted exactly its span (or as a span, bounds-checked).
 /// </summary>
 public static unsafe partial class RdbDecode
 {

@@ -165,6 +165,9 @@ public sealed class ServerConfig
         Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
         Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
+        // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
+        // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
+        Add("sanitize-dump-payload", "no", v => Enum(v, new[] { "no", "yes", "clients" }, _ => { }));
         Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, _ => { }));
         Alias("lua-time-limit", "busy-reply-threshold");
         Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
