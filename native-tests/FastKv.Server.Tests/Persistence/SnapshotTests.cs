@@ -185,6 +185,61 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void FlushallDuringBgsave_StopsIt_AndSavesTheEmptyDataset()
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var s = StartIn(dir, 2, "--save", "3600 1", "--fastkv-snapshot-slice-us", "10"))
+            using (var c = s.Connect())
+            {
+                Fill(c, 100_000, "f");
+                Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+                Assert.Equal("+OK\r\n", c.CallText("FLUSHALL"));
+                // The flushed keys must not come back from a file written after the flush.
+                var sw = Stopwatch.StartNew();
+                while (Info(c, "rdb_changes_since_last_save") != "0" || Info(c, "rdb_bgsave_in_progress") != "0")
+                {
+                    Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), "the empty dataset is saved");
+                    Thread.Sleep(20);
+                }
+                Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+            }
+            using (var s = StartIn(dir, 2))
+            using (var c = s.Connect())
+                Assert.Equal(":0\r\n", c.CallText("DBSIZE"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void DebugReload_KeepsEveryKey_AndRejectsUnknownOptions()
+    {
+        string dir = NewDir();
+        try
+        {
+            using var s = StartIn(dir, 4);
+            using var c = s.Connect();
+            Fill(c, 1000, "d");
+            c.Call("HSET", "h", "a", "1");
+            c.Call("RPUSH", "l", "x", "y");
+            Assert.Equal("+OK\r\n", c.CallText("DEBUG", "RELOAD"));
+            Assert.Equal(":1002\r\n", c.CallText("DBSIZE"));
+            Assert.Equal("*2\r\n$1\r\nx\r\n$1\r\ny\r\n", c.CallText("LRANGE", "l", "0", "-1"));
+            Assert.Equal("-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n", c.CallText("DEBUG", "RELOAD", "X"));
+            // NOSAVE loads the file as it is: a key written since is gone; MERGE NOFLUSH keeps it.
+            c.Call("SET", "later", "1");
+            Assert.Equal("+OK\r\n", c.CallText("DEBUG", "RELOAD", "NOSAVE"));
+            Assert.Equal(":0\r\n", c.CallText("EXISTS", "later"));
+            c.Call("SET", "later", "1");
+            Assert.Equal("+OK\r\n", c.CallText("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"));
+            Assert.Equal(":1\r\n", c.CallText("EXISTS", "later"));
+            Assert.Equal(":1003\r\n", c.CallText("DBSIZE"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void ShutdownNosave_LeavesNoFile()
     {
         string dir = NewDir();

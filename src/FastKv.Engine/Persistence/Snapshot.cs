@@ -69,6 +69,14 @@ public sealed class Snapshot
         t.Start();
     }
 
+    /// <summary>Stops the snapshot unless already stopping (FLUSHALL runs this on every shard).</summary>
+    public void AbortOnce()
+    {
+        if (Interlocked.Exchange(ref abortRequested, 1) == 0) Abort();
+    }
+
+    int abortRequested;
+
     /// <summary>Stops the snapshot (FLUSHALL, shutdown): shards stop serializing, the writer deletes its temp file.</summary>
     public void Abort()
     {
