@@ -240,6 +240,50 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void SnapshotMemory_StaysWithinTheBufferLimits_UnderFullOverwriteLoad()
+    {
+        const int threads = 2;
+        const long hard = 256 * 1024;
+        using var s = ServerProcess.Start(ServerKind.Target, threads, "--fastkv-snapshot-buffer-limit", "64kb 256kb",
+            "--fastkv-snapshot-slice-us", "10");
+        using var c = s.Connect();
+        Fill(c, 50_000, "o");
+        using var stop = new CancellationTokenSource();
+        var writers = new List<Thread>();
+        for (int w = 0; w < 4; w++)
+        {
+            int id = w;
+            var t = new Thread(() =>
+            {
+                using var conn = s.Connect();
+                var rng = new Random(id);
+                // Pipelines of overwrites of random existing keys: every stale bucket they hit is serialized first.
+                while (!stop.IsCancellationRequested)
+                {
+                    var batch = new List<byte[]>();
+                    for (int i = 0; i < 50; i++) batch.Add(Resp.EncodeCommand("SET", "o" + rng.Next(50_000), new string('w', 100)));
+                    foreach (byte[] b in batch) conn.Send(b);
+                    for (int i = 0; i < 50; i++) Assert.Equal("+OK\r\n", Resp.AsString(conn.ReadReply()));
+                }
+            });
+            t.Start();
+            writers.Add(t);
+        }
+        for (int round = 0; round < 3; round++)
+        {
+            Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+            WaitForSave(c);
+            Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+        }
+        stop.Cancel();
+        foreach (var t in writers) t.Join();
+        long peak = long.Parse(Info(c, "fastkv_snapshot_peak_bytes"));
+        Assert.True(peak > 0, "the snapshots serialized something");
+        // Per shard: the hard limit, plus the chunk being sealed and the buckets of the commands already past the gate.
+        Assert.True(peak <= threads * (hard + 256 * 1024), $"peak {peak} bytes in flight over the limits");
+    }
+
+    [Fact]
     public void ShutdownNosave_LeavesNoFile()
     {
         string dir = NewDir();
