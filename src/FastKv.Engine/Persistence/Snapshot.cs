@@ -112,6 +112,21 @@ public sealed class Snapshot
         signal.Set();
     }
 
+    /// <summary>
+    /// The server stops with this snapshot unfinished (a second SIGTERM, a failed load): every shard loop has ended, so
+    /// the calling thread owns the shards; their parts stop here and the writer deletes its temp file, as Redis
+    /// removes a killed child's temp file.
+    /// </summary>
+    public void AbortStopped(TimeSpan wait)
+    {
+        aborted = true;
+        foreach (var p in Parts) p.Abort();
+        signal.Set();
+        writerDone.Wait(wait);
+    }
+
+    readonly ManualResetEventSlim writerDone = new(false);
+
     sealed class AbortPart(Snapshot snapshot) : ShardMessage
     {
         public override void Run(Shard shard) => snapshot.Parts[shard.Id].Abort();
@@ -184,6 +199,7 @@ public sealed class Snapshot
             // Every part is done: no shard touches its buffer any more.
             foreach (var p in Parts) p.Buffer.Release();
         }
+        writerDone.Set();
         home.Mailbox.Post(new CompletedMessage(this, error));
     }
 
