@@ -27,6 +27,7 @@ public sealed partial class RdbLoader
     long consumed;
     bool eof;
     ulong crc;
+    bool checksumDisabled;
     string? shardError;
     public long KeysLoaded, KeysExpired;
     /// <summary>The file's used-mem AUX field (INFO loading_rdb_used_mem).</summary>
@@ -92,7 +93,10 @@ public sealed partial class RdbLoader
         foreach (var s in shards) s.Flush(final: true);
         foreach (var s in shards) s.WaitIdle();
         // A shard's error is about a record before the reader's position: it comes first in the file, as in Redis.
-        return Volatile.Read(ref shardError) ?? error;
+        error = Volatile.Read(ref shardError) ?? error;
+        // Redis notes this when it reaches the trailer, after every record loaded.
+        if (error == null && checksumDisabled) Log("RDB file was saved with checksum disabled: no check performed.");
+        return error;
     }
 
     internal void ShardFailed(string error) => Interlocked.CompareExchange(ref shardError, error, null);
@@ -113,7 +117,8 @@ public sealed partial class RdbLoader
         long lruValue = 0;
         while (true)
         {
-            if (Volatile.Read(ref shardError) != null) return null;
+            // A shard failed (its error is the answer), or SHUTDOWN or a signal came: the caller stops without saving.
+            if (Volatile.Read(ref shardError) != null || server.ShutdownRequested) return null;
             if (!Fill(1)) return ShortRead();
             byte type = buf[start];
             switch (type)
@@ -231,7 +236,7 @@ public sealed partial class RdbLoader
         ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(buf.AsSpan(start, 8));
         Consume(8);
         if (!server.Config.RdbChecksum) return null;
-        if (stored == 0) Log("RDB file was saved with checksum disabled: no check performed.");
+        if (stored == 0) checksumDisabled = true;
         else if (stored != computed)
             return $"Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now.\n" + Corrupt("RDB CRC error");
         return null;

@@ -51,7 +51,12 @@ internal sealed class ShardBatchState
     {
         if (used == 0) return;
         var spin = new SpinWait();
-        while (Volatile.Read(ref inFlight) >= MaxInFlight) spin.SpinOnce(sleep1Threshold: 20);
+        while (Volatile.Read(ref inFlight) >= MaxInFlight)
+        {
+            // A shutdown during the load stops the loops: nothing decodes any more, and nothing needs to.
+            if (shard.Server.ShutdownRequested) return;
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
         Interlocked.Increment(ref inFlight);
         shard.Mailbox.Post(new LoadBatch(this, batch, used));
         batch = final ? Array.Empty<byte>() : new byte[BatchBytes];
@@ -62,7 +67,7 @@ internal sealed class ShardBatchState
     public void WaitIdle()
     {
         var spin = new SpinWait();
-        while (Volatile.Read(ref inFlight) > 0) spin.SpinOnce(sleep1Threshold: 20);
+        while (Volatile.Read(ref inFlight) > 0 && !shard.Server.ShutdownRequested) spin.SpinOnce(sleep1Threshold: 20);
     }
 
     sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
