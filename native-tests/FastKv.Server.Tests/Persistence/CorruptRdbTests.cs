@@ -23,6 +23,9 @@ public class CorruptRdbTests
     static readonly Lazy<byte[]> s_base = new(BuildBase);
     static readonly Lazy<bool> s_collectionsLoad = new(ProbeCollections);
 
+    /// <summary>The small valid file the tests corrupt (made once per test run).</summary>
+    internal static byte[] BaseFile => s_base.Value;
+
     /// <summary>About 2 KiB: string keys of several sizes in databases 0 and 1, some with TTLs, saved by FastKv.</summary>
     static byte[] BuildBase()
     {

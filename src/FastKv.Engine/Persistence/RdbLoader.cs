@@ -200,7 +200,8 @@ public sealed partial class RdbLoader
             int keyStart = start + 1, valueStart = keyStart + keyLen;
             var kr = new RdbReader(buf.AsSpan(keyStart, keyLen));
             if (!kr.TryReadString(out ReadOnlySpan<byte> key)) return Corrupt(Malformed(buf.AsSpan(keyStart, keyLen), 1) ?? "Invalid key");
-            bool expired = expireAt >= 0 && expireAt < loadStartMs;
+            // -1 is "no expire" in Redis too; any other time before the load started is gone, negative ones included.
+            bool expired = expireAt != -1 && expireAt < loadStartMs;
             if (expired) KeysExpired++;
             else
             {
