@@ -94,6 +94,25 @@ public class CorruptRdbTests
         AssertRefused(fk, ShortRead);
     }
 
+    [Fact]
+    public void DumpRdbIsADirectory_IsAShortRead()
+    {
+        var launch = ServerLocator.Resolve(ServerKind.Target);
+        string dir = SnapshotTests.NewDir();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "dump.rdb"));
+            var r = ProcessRunner.Run(launch.FileName,
+                [.. launch.PrefixArgs, "--dir", dir, "--port", PortAllocator.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1"],
+                (string?)null, RdbFileRun.Timeout);
+            var outcome = new LoadOutcome(r.ExitCode, r.StdOut + r.StdErr);
+            AssertRefused(outcome, ShortRead);
+            Assert.Equal(["dump.rdb"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).ToArray());
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(dir, "dump.rdb")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     // ---- bit flips ----
 
     [Theory]

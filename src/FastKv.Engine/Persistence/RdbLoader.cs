@@ -62,10 +62,16 @@ public sealed partial class RdbLoader
     public static string? Load(ServerState server, string path, out RdbLoader? loader)
     {
         loader = null;
+        // Redis opens a directory of that name and fails its first read.
+        if (Directory.Exists(path)) return ShortReadLine + "\nInternal error in RDB reading offset 0 -> Unexpected EOF reading RDB file";
         if (!File.Exists(path)) return null;
         FileStream fs;
         try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
+        {
+            return "Fatal error loading the DB: Permission denied. Exiting.";
+        }
+        catch (IOException ex)
         {
             return "Fatal error loading the DB: " + ex.Message + ". Exiting.";
         }

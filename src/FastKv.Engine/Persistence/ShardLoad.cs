@@ -75,7 +75,8 @@ internal sealed class ShardBatchState
         public override void Run(Shard shard)
         {
             try { Decode(shard); }
-            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading: " + ex.Message); }
+            // A bug in a decoder must give a log line and exit 1, never a crash trace or a save over the file.
+            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + ex.GetType().Name + ": " + ex.Message); }
             finally { Interlocked.Decrement(ref state.inFlight); }
         }
 
