@@ -88,8 +88,8 @@ public sealed partial class RdbLoader
     {
         string? error;
         try { error = ReadAll(); }
-        catch (IOException ex) { error = "Fatal error loading the DB: " + ex.Message + ". Exiting."; }
-        catch (OutOfMemoryException) { error = ShortRead(); }
+        // A failed read and a failed allocation both end in Redis's eoferr path.
+        catch (Exception ex) when (ex is IOException or OutOfMemoryException) { error = ShortRead(); }
         catch (Exception ex)
         {
             // A bug must not turn a bad file into a crash trace (or a save over the file): report it as the file's error.
