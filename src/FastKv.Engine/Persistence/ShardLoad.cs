@@ -52,7 +52,12 @@ internal sealed class ShardBatchState
     {
         if (used == 0) return;
         var spin = new SpinWait();
-        while (Volatile.Read(ref inFlight) >= MaxInFlight) spin.SpinOnce(sleep1Threshold: 20);
+        while (Volatile.Read(ref inFlight) >= MaxInFlight)
+        {
+            // A shutdown during the load stops the loops: nothing decodes any more, and nothing needs to.
+            if (shard.Server.ShutdownRequested) return;
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
         Interlocked.Increment(ref inFlight);
         shard.Mailbox.Post(new LoadBatch(this, batch, used));
         batch = final ? Array.Empty<byte>() : new byte[BatchBytes];
@@ -63,7 +68,7 @@ internal sealed class ShardBatchState
     public void WaitIdle()
     {
         var spin = new SpinWait();
-        while (Volatile.Read(ref inFlight) > 0) spin.SpinOnce(sleep1Threshold: 20);
+        while (Volatile.Read(ref inFlight) > 0 && !shard.Server.ShutdownRequested) spin.SpinOnce(sleep1Threshold: 20);
     }
 
     sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
@@ -71,7 +76,8 @@ internal sealed class ShardBatchState
         public override void Run(Shard shard)
         {
             try { Decode(shard); }
-            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading: " + ex.Message); }
+            // A bug in a decoder must give a log line and exit 1, never a crash trace or a save over the file.
+            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + ex.GetType().Name + ": " + ex.Message); }
             finally { Interlocked.Decrement(ref state.inFlight); }
         }
 
