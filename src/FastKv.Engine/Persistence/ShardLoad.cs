@@ -71,6 +71,31 @@ internal sealed class ShardBatchState
         while (Volatile.Read(ref inFlight) > 0 && !shard.Server.ShutdownRequested) spin.SpinOnce(sleep1Threshold: 20);
     }
 
+    /// <summary>
+    /// rdbLoadObject's complaint about a value that did not decode: a malformed string (every blob type is one string
+    /// first), else the integrity check of the type's blob, else Redis's generic corrupt-value line.
+    /// </summary>
+    static string BadValueReason(byte type, ReadOnlySpan<byte> value)
+    {
+        bool oneString = type is RdbType.String or RdbType.HashZipmap or RdbType.ListZiplist or RdbType.SetIntset
+            or RdbType.ZSetZiplist or RdbType.HashZiplist or RdbType.HashListpack or RdbType.ZSetListpack or RdbType.SetListpack;
+        if (oneString && RdbLoader.Malformed(value, 1) is { } why) return why;
+        return type switch
+        {
+            RdbType.HashZipmap => "Zipmap integrity check failed.",
+            RdbType.ListZiplist => "Ziplist integrity check failed.",
+            RdbType.SetIntset => "Intset integrity check failed.",
+            RdbType.ZSetZiplist => "Zset ziplist integrity check failed.",
+            RdbType.HashZiplist => "Hash ziplist integrity check failed.",
+            RdbType.HashListpack => "Hash listpack integrity check failed.",
+            RdbType.ZSetListpack => "Zset listpack integrity check failed.",
+            RdbType.SetListpack => "Set listpack integrity check failed.",
+            RdbType.ListQuicklist => "Ziplist integrity check failed.",
+            RdbType.ListQuicklist2 => "Listpack integrity check failed.",
+            _ => "Bad data format",
+        };
+    }
+
     sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
     {
         public override void Run(Shard shard)
@@ -113,8 +138,7 @@ internal sealed class ShardBatchState
                         state.loader.ShardFailed("RDB has duplicated key '" + Encoding.UTF8.GetString(key) + "' in DB " + db);
                         return;
                     default:
-                        state.loader.ShardFailed("Internal error in RDB reading key '" + Encoding.UTF8.GetString(key)
-                            + "' (type " + type + "): Bad data format");
+                        state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + BadValueReason(type, value));
                         return;
                 }
                 pos += HeaderSize + keyLen + valueLen;
