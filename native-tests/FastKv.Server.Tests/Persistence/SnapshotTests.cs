@@ -111,10 +111,12 @@ public class SnapshotTests
         finally { Directory.Delete(dir, true); }
     }
 
-    [Fact]
-    public void SnapshotCommands_ReplyAsRedis()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SnapshotCommands_ReplyAsRedis(int threads)
     {
-        using var s = ServerProcess.Start(ServerKind.Target, 2);
+        using var s = ServerProcess.Start(ServerKind.Target, threads);
         using var c = s.Connect();
         Assert.Equal("-ERR syntax error\r\n", c.CallText("BGSAVE", "now"));
         Assert.Equal("-ERR wrong number of arguments for 'save' command\r\n", c.CallText("SAVE", "x"));
@@ -131,6 +133,16 @@ public class SnapshotTests
         Assert.Equal("+OK\r\n", c.CallText("MULTI"));
         Assert.Equal("-ERR Command not allowed inside a transaction\r\n", c.CallText("SAVE"));
         Assert.Equal("+OK\r\n", c.CallText("DISCARD"));
+        // Inside EXEC a BGSAVE is scheduled (and the cron starts it at once, nothing else running).
+        Assert.Equal("+OK\r\n", c.CallText("MULTI"));
+        Assert.Equal("+QUEUED\r\n", c.CallText("BGSAVE"));
+        Assert.Equal("*1\r\n+Background saving scheduled\r\n", c.CallText("EXEC"));
+        var sw = Stopwatch.StartNew();
+        while (Info(c, "rdb_saves") == "1" || Info(c, "rdb_bgsave_in_progress") != "0")
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "the scheduled BGSAVE runs");
+            Thread.Sleep(20);
+        }
     }
 
     [Fact]

@@ -72,6 +72,14 @@ public sealed class SnapshotStartTx : MultiShardTx
             return;
         }
         Persistence p = Server.Persistence;
+        if (IsChild)
+        {
+            // BGSAVE inside EXEC: Redis schedules it (server.in_exec), so the transaction never waits for a cut.
+            p.BgsaveScheduled = true;
+            W.Simple("Background saving scheduled");
+            Finish();
+            return;
+        }
         snapshot = new Snapshot(Server, Home, p.NextVersion(), Server.Config.RdbPath);
         if (!p.TryClaim(snapshot))
         {
