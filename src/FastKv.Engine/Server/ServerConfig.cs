@@ -163,6 +163,8 @@ public sealed class ServerConfig
         Add("rdbchecksum", "yes", v => Bool(v, b => RdbChecksum = b), immutable: true);
         Add("rdb-save-incremental-fsync", "yes", v => Bool(v, _ => { }));
         Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
+        // No fork child to pin: accepted and reported, as the other fork settings.
+        Add("bgsave_cpulist", "", v => null, immutable: true);
         Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
