@@ -60,7 +60,7 @@ internal sealed class ShardBatchState
         }
         Interlocked.Increment(ref inFlight);
         shard.Mailbox.Post(new LoadBatch(this, batch, used));
-        batch = final ? Array.Empty<byte>() : new byte[BatchBytes];
+        batch = final ? Array.Empty<byte>() : Rent();
         used = 0;
     }
 
@@ -96,6 +96,11 @@ internal sealed class ShardBatchState
         };
     }
 
+    /// <summary>Batch arrays the shard finished with, reused by the reader (no new 1 MiB array per flush).</summary>
+    readonly System.Collections.Concurrent.ConcurrentQueue<byte[]> spare = new();
+
+    byte[] Rent() => spare.TryDequeue(out byte[]? a) ? a : new byte[BatchBytes];
+
     sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
     {
         public override void Run(Shard shard)
@@ -103,7 +108,12 @@ internal sealed class ShardBatchState
             try { Decode(shard); }
             // A bug in a decoder must give a log line and exit 1, never a crash trace or a save over the file.
             catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + ex.GetType().Name + ": " + ex.Message); }
-            finally { Interlocked.Decrement(ref state.inFlight); }
+            finally
+            {
+                // Only standard-size arrays go back: an array grown for one huge record is left to the GC.
+                if (data.Length == BatchBytes) state.spare.Enqueue(data);
+                Interlocked.Decrement(ref state.inFlight);
+            }
         }
 
         void Decode(Shard shard)
