@@ -167,12 +167,12 @@ public static class Ziplist
     struct PairsToListpack : IVisitor
     {
         public Listpack.Builder Builder;
-        public System.Collections.Generic.HashSet<string> Fields;
+        public ElementSet Fields;
         public bool IsField;
         public bool Visit(in Entry entry)
         {
             IsField = !IsField;
-            if (IsField && !Fields.Add(entry.IsInteger ? entry.Integer.ToString(System.Globalization.CultureInfo.InvariantCulture) : System.Text.Encoding.Latin1.GetString(entry.Bytes)))
+            if (IsField && !(entry.IsInteger ? Fields.Add(entry.Integer) : Fields.Add(entry.Bytes)))
                 return false;
             if (entry.IsInteger) Builder.AppendInteger(entry.Integer);
             else Builder.Append(entry.Bytes);
@@ -186,7 +186,7 @@ public static class Ziplist
     /// </summary>
     public static bool AppendPairsTo(ReadOnlySpan<byte> zl, Listpack.Builder builder, out int count)
     {
-        var v = new PairsToListpack { Builder = builder, Fields = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal) };
+        var v = new PairsToListpack { Builder = builder, Fields = ElementSet.ForThread() };
         return Walk(zl, ref v, out count) && (count & 1) == 0;
     }
 

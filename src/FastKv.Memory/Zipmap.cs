@@ -31,7 +31,7 @@ public static class Zipmap
         pairs = 0;
         maxLength = 0;
         if (zm.Length < 2 || zm[^1] != End) return false;
-        var fields = builder != null ? new HashSet<string>(StringComparer.Ordinal) : null;
+        ElementSet? fields = builder != null ? ElementSet.ForThread() : null;
         int last = zm.Length - 1;
         int p = 1;
         // Invariant: 1 <= p <= last (the terminator); every read is checked against last first.
@@ -52,7 +52,7 @@ public static class Zipmap
             maxLength = Math.Max(maxLength, Math.Max(flen, vlen));
             if (builder != null)
             {
-                if (!fields!.Add(System.Text.Encoding.Latin1.GetString(field))) return false;
+                if (!fields!.Add(field)) return false;
                 builder.Append(field);
                 builder.Append(value);
             }

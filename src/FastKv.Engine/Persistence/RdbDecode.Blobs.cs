@@ -113,11 +113,11 @@ public static unsafe partial class RdbDecode
         {
             if (!Listpack.Validate(lp, blob.Length)) return false;
             // Counted by walking: Listpack.Count would store an unknown count back into the caller's bytes.
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            ElementSet seen = ElementSet.ForThread();
             bool field = true;
             for (byte* e = Listpack.First(lp); e != null; e = Listpack.Next(lp, e))
             {
-                if (field && !seen.Add(EntryText(e))) return false;
+                if (field && !(Listpack.Get(e, out long n, out ReadOnlySpan<byte> s) ? seen.Add(n) : seen.Add(s))) return false;
                 if (pairs) field = !field;
                 count++;
             }
@@ -125,8 +125,6 @@ public static unsafe partial class RdbDecode
         return !pairs || (count & 1) == 0;
     }
 
-    static string EntryText(byte* e)
-        => Listpack.Get(e, out long n, out ReadOnlySpan<byte> s) ? n.ToString(CultureInfo.InvariantCulture) : Text(s);
 
     /// <summary>A hash listpack of <paramref name="pairs"/> pairs, or a hashtable when it has more than
     /// hash-max-listpack-entries pairs or (a zipmap's test) a field or value longer than hash-max-listpack-value.</summary>

@@ -25,7 +25,6 @@ public static unsafe partial class RdbDecode
     }
 
     /// <summary>A key for duplicate detection: the bytes as Latin-1 text (one char per byte, so distinct bytes stay distinct).</summary>
-    static string Text(ReadOnlySpan<byte> s) => Encoding.Latin1.GetString(s);
 
     static RdbLoadResult LoadPlainList(Shard shard, ref RdbReader r, ref Built v)
     {
@@ -147,12 +146,12 @@ public static unsafe partial class RdbDecode
         }
 
         var members = new List<(byte[] Member, double Score)>((int)count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        ElementSet seen = ElementSet.ForThread();
         long maxLen = 0, totalLen = 0;
         for (long i = 0; i < count; i++)
         {
             r.ResetScratch();
-            if (!ReadMember(ref r, binaryScores, out ReadOnlySpan<byte> m, out double score) || !seen.Add(Text(m))) return RdbLoadResult.BadFormat;
+            if (!ReadMember(ref r, binaryScores, out ReadOnlySpan<byte> m, out double score) || !seen.Add(m)) return RdbLoadResult.BadFormat;
             maxLen = Math.Max(maxLen, m.Length);
             totalLen += m.Length;
             members.Add((m.ToArray(), score));
@@ -201,12 +200,12 @@ public static unsafe partial class RdbDecode
         Arena arena = shard.Arena;
         byte* t = null;
         Listpack.Builder? lp = null;
-        HashSet<string>? seen = null;
+        ElementSet? seen = null;
         if (count > cfg.HashMaxListpackEntries) t = FieldTable.Create(arena, (int)Math.Min(count, int.MaxValue));
         else
         {
             lp = new Listpack.Builder();
-            seen = new HashSet<string>(StringComparer.Ordinal);
+            seen = ElementSet.ForThread();
         }
         for (long i = 0; i < count; i++)
         {
@@ -215,7 +214,7 @@ public static unsafe partial class RdbDecode
             bool ok = r.TryReadString(out f) && r.TryReadString(out val);
             if (ok && t == null)
             {
-                ok = seen!.Add(Text(f));
+                ok = seen!.Add(f);
                 if (ok && f.Length <= cfg.HashMaxListpackValue && val.Length <= cfg.HashMaxListpackValue
                     && lp!.TotalBytes + f.Length + val.Length <= ListpackSafetyBytes)
                 {
