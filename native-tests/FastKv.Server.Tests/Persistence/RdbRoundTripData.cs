@@ -57,6 +57,17 @@ public static class RdbRoundTripData
         cmds.Add(new[] { "HSET", "hash:compressible", "a", Text(rng, 400, true), "b", Text(rng, 300, true), "c", "3" });
         cmds.Add(new[] { "ZADD", "zset:compressible", "1", Text(rng, 200, true), "2.5", Text(rng, 200, true) });
         cmds.Add(new[] { "RPUSH", "list:compressible" }.Concat(Enumerable.Range(0, 50).Select(_ => Text(rng, 120, true))).ToArray());
+        // Several 8 KiB nodes, which a server with list-compress-depth compresses (and saves compressed) in the middle.
+        cmds.Add(new[] { "RPUSH", "list:nodes" }.Concat(Enumerable.Range(0, 400).Select(_ => Text(rng, 100, true))).ToArray());
+        // Lengths past 16383 (the 32-bit length form), compressible and not; bytes that are not text; odd key bytes.
+        cmds.Add(new[] { "SET", "str:70k", Text(rng, 70_000, false) });
+        cmds.Add(new[] { "SET", "str:100k-compressible", Text(rng, 100_000, true) });
+        string binary = new string(Enumerable.Range(0, 300).Select(i => (char)(i % 256)).ToArray());
+        cmds.Add(new[] { "SET", "key with \0\r\n and spaces", binary });
+        cmds.Add(new[] { "HSET", "hash:binary", "\0", binary[..40], "", "empty field" });
+        cmds.Add(new[] { "SADD", "set:binary", "", "\r\n", binary[..50] });
+        cmds.Add(new[] { "ZADD", "zset:binary", "0", "", "1", "\0\0", "-0.5", binary[..60] });
+        cmds.Add(new[] { "RPUSH", "list:binary", "", binary, "\0" });
 
         // Expiry on one key of each kind, a second apart.
         string[] expiring = { "str:int", "str:raw45", "str:lzf", "hash:inline", "hash:pointer", "hash:past", "list:at", "list:many",
@@ -78,9 +89,16 @@ public static class RdbRoundTripData
             cmds.Add(new[] { "PEXPIREAT", p + "str", N(expireAtMs + 500 + db) });
             cmds.Add(new[] { "PEXPIREAT", p + "zset", N(expireAtMs + 86_400_000L * db) });
         }
+        // Many small strings in one database: the loader's batches to each shard fill and flush many times.
+        cmds.Add(new[] { "SELECT", N(BulkDb) });
+        for (int from = 0; from < BulkKeys; from += 500)
+            cmds.Add(new[] { "MSET" }.Concat(Enumerable.Range(from, 500).SelectMany(i => new[] { "bulk:" + i, i % 3 == 0 ? N(i) : "value-" + i })).ToArray());
         cmds.Add(new[] { "SELECT", "0" });
         return cmds;
     }
+
+    /// <summary>The database holding <see cref="BulkKeys"/> plain strings, compared in bulk (MGET) and by sample.</summary>
+    public const int BulkDb = 7, BulkKeys = 2000;
 
     /// <summary>Runs <see cref="Commands"/> on <paramref name="c"/>; no reply may be an error.</summary>
     public static void Build(RespConnection c, RestoreShapes.Thresholds t, long expireAtMs)
@@ -108,6 +126,22 @@ public static class RdbRoundTripData
                 Resp.Bytes(access == AccessBits.Lru ? "IDLETIME" : "FREQ"), Resp.Bytes(N(v)) };
             Assert.Equal("+OK\r\n", Resp.AsString(c.Call(restore)));
         }
+    }
+
+    /// <summary>
+    /// Keys that have expired but are still held (active expiry off, never read), as a SAVE may find them; a loader
+    /// must skip them. Returns how many.
+    /// </summary>
+    public static int AddExpiredKeys(RespConnection c)
+    {
+        Assert.Equal("+OK\r\n", c.CallText("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+        Assert.Equal("+OK\r\n", c.CallText("SELECT", "3"));
+        Assert.Equal("+OK\r\n", c.CallText("SET", "expired:str", "x", "PX", "1"));
+        Assert.Equal(":2\r\n", c.CallText("HSET", "expired:hash", "a", "1", "b", "2"));
+        Assert.Equal(":1\r\n", c.CallText("PEXPIRE", "expired:hash", "1"));
+        Assert.Equal("+OK\r\n", c.CallText("SELECT", "0"));
+        System.Threading.Thread.Sleep(10);
+        return 2;
     }
 
     /// <summary>"type encoding" of every key in every database of <paramref name="c"/>.</summary>
@@ -163,7 +197,7 @@ public static class RdbRoundTripData
     /// millisecond), the access bits (IDLETIME within <paramref name="idleSlack"/> seconds, FREQ equal; read before any
     /// value read touches the key), and OBJECT ENCODING: <paramref name="loaded"/>'s equals
     /// <paramref name="encodingsFrom"/>'s (the server whose own choice is the reference) unless that is null.
-    /// Returns how many keys were compared.
+    /// Returns how many keys the databases hold (<see cref="BulkDb"/>'s are compared by MGET and every 37th in full).
     /// </summary>
     public static int Compare(RespConnection source, RespConnection loaded, RespConnection? encodingsFrom, AccessBits access, string context, int idleSlack = 0)
     {
@@ -175,8 +209,17 @@ public static class RdbRoundTripData
             List<string> keys = Keys(source);
             Assert.True(keys.SequenceEqual(Keys(loaded)),
                 $"{context}, db {db}: keys differ\n  source: {string.Join(' ', keys)}\n  loaded: {string.Join(' ', Keys(loaded))}");
-            foreach (string key in keys)
+            if (db == BulkDb)
             {
+                for (int i = 0; i < keys.Count; i += 500)
+                {
+                    string[] mget = new[] { "MGET" }.Concat(keys.Skip(i).Take(500)).ToArray();
+                    Assert.True(source.CallText(mget) == loaded.CallText(mget), $"{context}, db {db}: MGET of keys {i}.. differs");
+                }
+            }
+            for (int k = 0; k < keys.Count; k += db == BulkDb ? 37 : 1)
+            {
+                string key = keys[k];
                 if (access == AccessBits.Lru)
                 {
                     long idle = Resp.Parse(source.Call("OBJECT", "IDLETIME", key)).Integer, got = Resp.Parse(loaded.Call("OBJECT", "IDLETIME", key)).Integer;
@@ -194,8 +237,8 @@ public static class RdbRoundTripData
                     string want = encodingsFrom.CallText("OBJECT", "ENCODING", key), got = loaded.CallText("OBJECT", "ENCODING", key);
                     Assert.True(want == got || IntegerOnLoad(want, got), $"{context}, db {db} key {key}: loaded as {got.TrimEnd()}, expected {want.TrimEnd()}");
                 }
-                compared++;
             }
+            compared += keys.Count;
         }
         return compared;
     }
