@@ -110,19 +110,20 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
     {
         if (ServerLocator.TargetIsRedis) Assert.Skip("--fastkv-rdb-version is FastKv's");
         RestoreShapes.Thresholds t = Of(small);
-        string context = $"v10, {(small ? "small" : "default")} thresholds, --threads {threads}";
+        // Files without LZF (small) and without a checksum (default) on both sides too.
+        string[] file = small ? ["--rdbcompression", "no"] : ["--rdbchecksum", "no"];
+        string context = $"v10, {(small ? "small thresholds, rdbcompression no" : "default thresholds, rdbchecksum no")}, --threads {threads}";
         string ours = SnapshotTests.NewDir(), theirs = SnapshotTests.NewDir();
         try
         {
             long expireAtMs = InAnHour();
-            using ServerProcess redis = Redis70.Start(["--dir", theirs, .. ThresholdArgs(t, redis70: true)]);
+            using ServerProcess redis = Redis70.Start(["--dir", theirs, .. ThresholdArgs(t, redis70: true), .. file]);
             using RespConnection r = redis.Connect();
             BuildAndSave(r, t, expireAtMs, AccessBits.None, theirs, "REDIS0010");
 
-            using ServerProcess fastkv = SnapshotTests.StartIn(ours, threads, [.. ThresholdArgs(t), "--fastkv-rdb-version", "10"]);
+            using ServerProcess fastkv = SnapshotTests.StartIn(ours, threads, [.. ThresholdArgs(t), "--fastkv-rdb-version", "10", .. file]);
             using RespConnection f = fastkv.Connect();
-            string file = BuildAndSave(f, t, expireAtMs, AccessBits.None, ours, "REDIS0010");
-            CheckRdb(Redis70.CheckRdb, file);
+            CheckRdb(Redis70.CheckRdb, BuildAndSave(f, t, expireAtMs, AccessBits.None, ours, "REDIS0010"));
 
             using (ServerProcess loaded = Redis70.Start(["--dir", ours, .. ThresholdArgs(t, redis70: true)]))
             using (RespConnection l = loaded.Connect())
@@ -137,6 +138,34 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
         {
             Directory.Delete(ours, true);
             Directory.Delete(theirs, true);
+        }
+    }
+
+    /// <summary>
+    /// Conversions on load: a file Redis 7.2.4 saved under one set of thresholds, loaded by FastKv and by Redis under the
+    /// other (listpacks past the smaller limits become tables; small tables, under the larger, listpacks or intsets).
+    /// Both must hold the same keys with the same encodings.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void RedisFile_LoadsUnderOtherThresholds_AsRedisLoadsIt(int threads, bool builtSmall)
+    {
+        RestoreShapes.Thresholds built = Of(builtSmall), loadedUnder = Of(!builtSmall);
+        string dir = SnapshotTests.NewDir();
+        try
+        {
+            using (ServerProcess redis = ServerProcess.Start(ServerKind.Redis, null, ["--dir", dir, .. ThresholdArgs(built)]))
+            using (RespConnection r = redis.Connect())
+                BuildAndSave(r, built, InAnHour(), AccessBits.None, dir, "REDIS0011");
+            using ServerProcess oracle = ServerProcess.Start(ServerKind.Redis, null, ["--dir", dir, .. ThresholdArgs(loadedUnder)]);
+            using RespConnection o = oracle.Connect();
+            using ServerProcess fastkv = SnapshotTests.StartIn(dir, threads, ThresholdArgs(loadedUnder));
+            using RespConnection f = fastkv.Connect();
+            Assert.True(Compare(o, f, o, AccessBits.None, $"built under {(builtSmall ? "small" : "default")} thresholds, loaded under the other, --threads {threads}") > BulkKeys);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
         }
     }
 
