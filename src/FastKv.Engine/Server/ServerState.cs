@@ -54,6 +54,8 @@ public sealed class ServerState : IDisposable
     public volatile bool ShutdownRequested;
     /// <summary>An RDB file is being loaded: commands without the loading flag get -LOADING.</summary>
     public volatile bool Loading;
+    /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
+    public volatile bool ActiveExpireEnabled = true;
     public long TotalConnectionsReceived;
     public long RejectedConnections;
     public long StatResetMs;
