@@ -38,7 +38,7 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
     /// <summary>Builds the dataset on <paramref name="c"/>, SAVEs it, and checks the file's version.</summary>
     static string BuildAndSave(RespConnection c, RestoreShapes.Thresholds t, long expireAtMs, AccessBits access, string dir, string magic)
     {
-        Build(c, t, expireAtMs);
+        Build(c, t, expireAtMs, redis70: magic == "REDIS0010");
         AddAccessKeys(c, access);
         Assert.Equal("+OK\r\n", c.CallText("SAVE"));
         string file = Path.Combine(dir, "dump.rdb");
@@ -69,7 +69,8 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
             var sinceSave = Stopwatch.StartNew();
             string file = Path.Combine(ours, "dump.rdb");
             Assert.Equal("REDIS0011", Magic(file));
-            CheckRdb(OracleTools.CheckRdb() ?? throw new InvalidOperationException("redis-check-rdb is not beside the oracle"), file);
+            string checker = OracleTools.CheckRdb() ?? throw new InvalidOperationException("redis-check-rdb is not beside the oracle");
+            string counts = CheckRdb(checker, file);
             using (ServerProcess loaded = ServerProcess.Start(ServerKind.Redis, null, ["--dir", ours, .. config]))
             using (RespConnection l = loaded.Connect())
             {
@@ -86,6 +87,8 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
             int expired = AddExpiredKeys(r);
             Assert.Equal("+OK\r\n", r.CallText("SAVE"));
             sinceSave.Restart();
+            // The same keys, expiries and expired keys in both files, by Redis's own count.
+            Assert.Equal(CheckRdb(checker, Path.Combine(theirs, "dump.rdb")), counts);
             using (ServerProcess loaded = SnapshotTests.StartIn(theirs, threads, config))
             using (RespConnection l = loaded.Connect())
             {
@@ -123,11 +126,11 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
             long expireAtMs = InAnHour();
             using ServerProcess redis = Redis70.Start(["--dir", theirs, .. ThresholdArgs(t, redis70: true), .. file]);
             using RespConnection r = redis.Connect();
-            BuildAndSave(r, t, expireAtMs, AccessBits.None, theirs, "REDIS0010");
+            string counts = CheckRdb(Redis70.CheckRdb, BuildAndSave(r, t, expireAtMs, AccessBits.None, theirs, "REDIS0010"));
 
             using ServerProcess fastkv = SnapshotTests.StartIn(ours, threads, [.. ThresholdArgs(t), "--fastkv-rdb-version", "10", .. file]);
             using RespConnection f = fastkv.Connect();
-            CheckRdb(Redis70.CheckRdb, BuildAndSave(f, t, expireAtMs, AccessBits.None, ours, "REDIS0010"));
+            Assert.Equal(counts, CheckRdb(Redis70.CheckRdb, BuildAndSave(f, t, expireAtMs, AccessBits.None, ours, "REDIS0010")));
 
             using (ServerProcess loaded = Redis70.Start(["--dir", ours, .. ThresholdArgs(t, redis70: true)]))
             using (RespConnection l = loaded.Connect())
@@ -277,8 +280,12 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
             }
             Dictionary<string, List<string>> before = AllReads(target);
             Assert.True(before.Count > 40, "the dataset was built");
+            AddExpiredKeys(oracle);
+            AddExpiredKeys(target);
             Assert.Equal("+OK\r\n", oracle.CallText("DEBUG", "RELOAD"));
             Assert.Equal("+OK\r\n", target.CallText("DEBUG", "RELOAD"));
+            foreach (string field in new[] { "rdb_last_load_keys_loaded", "rdb_last_load_keys_expired" })
+                Assert.Equal(SnapshotTests.Info(oracle, field), SnapshotTests.Info(target, field));
             Dictionary<string, List<string>> redis = AllReads(oracle), after = AllReads(target);
             Assert.Equal(redis.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
             foreach ((string key, List<string> expected) in redis)
@@ -297,6 +304,7 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
             foreach (RespConnection c in new[] { oracle, target })
             {
                 c.CallText("FLUSHALL");
+                c.CallText("DEBUG", "SET-ACTIVE-EXPIRE", "1");
                 RestoreShapes.Thresholds.Default.Apply(c);
             }
         }
