@@ -64,7 +64,14 @@ public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<
             // Read before SAVE: nothing after it may touch a key's access bits before they are compared.
             Assert.Empty(AllEncodings.Except(EncodingsSeen(f)));
             int expiredHeld = AddExpiredKeys(f);
-            Assert.Equal("+OK\r\n", f.CallText("SAVE"));
+            // The small run writes its file in the background (the same snapshot, another path to it).
+            if (small)
+            {
+                Assert.Equal("+Background saving started\r\n", f.CallText("BGSAVE"));
+                SnapshotTests.WaitForSave(f);
+                Assert.Equal("ok", SnapshotTests.Info(f, "rdb_last_bgsave_status"));
+            }
+            else Assert.Equal("+OK\r\n", f.CallText("SAVE"));
             // A file does not age: a key's IDLETIME loaded lags the source's by the time from SAVE to the load.
             var sinceSave = Stopwatch.StartNew();
             string file = Path.Combine(ours, "dump.rdb");
