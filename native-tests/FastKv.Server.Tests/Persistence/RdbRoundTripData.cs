@@ -100,6 +100,15 @@ public static class RdbRoundTripData
             cmds.Add(new[] { "PEXPIREAT", p + "str", N(expireAtMs + 500 + db) });
             cmds.Add(new[] { "PEXPIREAT", p + "zset", N(expireAtMs + 86_400_000L * db) });
         }
+        // Keys that moved: databases swapped, a key MOVEd and one RENAMEd (likely to another shard), a TTL removed.
+        cmds.Add(new[] { "SWAPDB", "3", "15" });
+        cmds.Add(new[] { "SELECT", "0" });
+        cmds.Add(new[] { "MOVE", "hash:inline", "5" });
+        cmds.Add(new[] { "RENAME", "zset:past", "zset:past:renamed" });
+        cmds.Add(new[] { "PERSIST", "list:at" });
+        cmds.Add(new[] { "SELECT", "5" });
+        cmds.Add(new[] { "SET", "db5:str", "in db 5" });
+
         // Many small strings in one database: the loader's batches to each shard fill and flush many times.
         cmds.Add(new[] { "SELECT", N(BulkDb) });
         for (int from = 0; from < BulkKeys; from += 500)

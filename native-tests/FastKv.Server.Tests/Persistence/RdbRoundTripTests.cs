@@ -20,7 +20,7 @@ namespace FastKv.Server.Tests.Persistence;
 /// </summary>
 public class RdbRoundTripTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
-    /// <summary>Default thresholds under allkeys-lru, small ones under allkeys-lfu, each at 1 and 4 threads.</summary>
+    /// <summary>Default and small thresholds, each at 1 and 4 threads (version 11 adds allkeys-lru to the first, allkeys-lfu to the second).</summary>
     public static IEnumerable<TheoryDataRow<int, bool>> Runs()
     {
         foreach (int threads in new[] { 1, 4 })
