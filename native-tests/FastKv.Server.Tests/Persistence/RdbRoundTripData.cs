@@ -282,11 +282,15 @@ public static class RdbRoundTripData
         return args.ToArray();
     }
 
+    /// <summary>
+    /// An eviction policy, with a maxmemory far above the data: without one Redis hands out its shared integer objects,
+    /// whose access bits belong to no key (IDLETIME counts from the clock's zero, FREQ is 0).
+    /// </summary>
     public static string[] AccessArgs(AccessBits access) => access switch
     {
-        AccessBits.Lru => new[] { "--maxmemory-policy", "allkeys-lru" },
+        AccessBits.Lru => new[] { "--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru" },
         // No decay: a minute boundary between the save and the comparison must not change the counter.
-        AccessBits.Lfu => new[] { "--maxmemory-policy", "allkeys-lfu", "--lfu-decay-time", "0" },
+        AccessBits.Lfu => new[] { "--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lfu", "--lfu-decay-time", "0" },
         _ => Array.Empty<string>(),
     };
 
