@@ -63,6 +63,8 @@ public static class RdbRoundTripData
         // Lengths past 16383 (the 32-bit length form), compressible and not; bytes that are not text; odd key bytes.
         cmds.Add(new[] { "SET", "str:70k", Text(rng, 70_000, false) });
         cmds.Add(new[] { "SET", "str:100k-compressible", Text(rng, 100_000, true) });
+        // Values past the snapshot's 64 KiB chunks and, together, past its 4 MiB soft limit on the writer's backlog.
+        for (int i = 0; i < 3; i++) cmds.Add(new[] { "SET", "str:2m:" + i, Text(rng, 2 << 20, false) });
         string binary = new string(Enumerable.Range(0, 300).Select(i => (char)(i % 256)).ToArray());
         cmds.Add(new[] { "SET", "key with \0\r\n and spaces", binary });
         cmds.Add(new[] { "HSET", "hash:binary", "\0", binary[..40], "", "empty field" });
