@@ -51,6 +51,14 @@ public static unsafe class Program
             // A second signal while the shutdown save runs stops at once, as Redis does on a repeated SIGINT.
             if (stopping) { server.ShutdownRequested = true; foreach (var l in loops) l.Wake(); return; }
             stopping = true;
+            if (server.Loading)
+            {
+                // A signal while the file loads stops without saving, as Redis does: the dataset is partial.
+                Console.WriteLine("Received SIGTERM scheduling shutdown...");
+                server.ShutdownRequested = true;
+                foreach (var l in loops) l.Wake();
+                return;
+            }
             server.Persistence.ShutdownFromSignal();
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -61,7 +69,16 @@ public static unsafe class Program
         foreach (var l in loops) l.Start();
         Console.WriteLine("FastKv " + ServerState.RedisVersion + " (pid " + Environment.ProcessId + ") threads=" + config.Threads +
                           " port=" + port);
-        if (LoadDataset(server) is { } loadError)
+        string? loadError = LoadDataset(server);
+        if (server.ShutdownRequested)
+        {
+            // SHUTDOWN or a signal came while the file loaded: stop, saving nothing over the file.
+            foreach (var l in loops) l.Wake();
+            foreach (var l in loops) l.Thread!.Join();
+            Console.WriteLine("FastKv is now ready to exit, bye bye...");
+            return 0;
+        }
+        if (loadError != null)
         {
             // Redis's log line, then exit without saving: the file that failed to load must not be replaced.
             Console.WriteLine(loadError);
@@ -75,6 +92,8 @@ public static unsafe class Program
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();
         foreach (var l in loops) l.Thread!.Join();
+        // A background save still running is abandoned with its temp file (the loops that fed it are gone).
+        server.Persistence.Running?.AbortStopped(TimeSpan.FromSeconds(5));
         foreach (var l in loops) foreach (int fd in l.Listeners) Libc.close(fd);
         Console.WriteLine("FastKv is now ready to exit, bye bye...");
         return 0;
@@ -85,7 +104,7 @@ public static unsafe class Program
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         string? error = RdbLoader.Load(server, server.Config.RdbPath, out RdbLoader? loader);
-        if (loader == null || error != null) return error;
+        if (loader == null || error != null || server.ShutdownRequested) return error;
         server.Persistence.LoadedFrom(loader);
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
         Console.WriteLine("Done loading RDB, keys loaded: " + loader.KeysLoaded + ", keys expired: " + loader.KeysExpired + ".");

@@ -35,7 +35,7 @@ public class SnapshotConsistencyTests
         string dir = SnapshotTests.NewDir();
         try
         {
-            var progress = new Progress[Writers + 2];
+            var progress = new Progress[Writers + 4];
             for (int i = 0; i < progress.Length; i++) progress[i] = new Progress();
             long[] ackedBefore, sentBefore;
             // Short slices, so the walk is still going when the writers resume after the cut.
@@ -104,6 +104,25 @@ public class SnapshotConsistencyTests
                         Volatile.Write(ref progress[Writers + 1].Acked, n);
                     }
                 });
+                // Collections changed in place: a list that grows by one element per write, a hash whose fields cycle.
+                Run((conn, token) =>
+                {
+                    for (long n = 1; !token.IsCancellationRequested; n++)
+                    {
+                        Volatile.Write(ref progress[Writers + 2].Sent, n);
+                        Assert.Equal(":" + n + "\r\n", conn.CallText("RPUSH", "lst", n.ToString()));
+                        Volatile.Write(ref progress[Writers + 2].Acked, n);
+                    }
+                });
+                Run((conn, token) =>
+                {
+                    for (long n = 1; !token.IsCancellationRequested; n++)
+                    {
+                        Volatile.Write(ref progress[Writers + 3].Sent, n);
+                        conn.Call("HSET", "hs", "f" + (n % KeysPerWriter), n.ToString());
+                        Volatile.Write(ref progress[Writers + 3].Acked, n);
+                    }
+                });
                 // A spare database filled and flushed in rounds: FLUSHDB while the snapshot walks it.
                 Run((conn, token) =>
                 {
@@ -170,6 +189,24 @@ public class SnapshotConsistencyTests
                 if (a != null) pairCut = Math.Max(pairCut, long.Parse(a));
             }
             Assert.InRange(pairCut, ackedBefore[Writers + 1], sentBefore[Writers + 1]);
+            RespValue list = Resp.Parse(r.Call("LRANGE", "lst", "0", "-1"));
+            long listCut = list.Items!.Count;
+            Assert.InRange(listCut, ackedBefore[Writers + 2], sentBefore[Writers + 2]);
+            for (int i = 0; i < listCut; i++) Assert.Equal((i + 1).ToString(), list.Items[i].Text);
+            var fields = new long[KeysPerWriter];
+            long hashCut = 0;
+            for (int k = 0; k < KeysPerWriter; k++)
+            {
+                string? f = Resp.Parse(r.Call("HGET", "hs", "f" + k)).Text;
+                fields[k] = f == null ? 0 : long.Parse(f);
+                hashCut = Math.Max(hashCut, fields[k]);
+            }
+            Assert.InRange(hashCut, ackedBefore[Writers + 3], sentBefore[Writers + 3]);
+            for (int k = 0; k < KeysPerWriter; k++)
+            {
+                long last = hashCut - ((hashCut - k) % KeysPerWriter + KeysPerWriter) % KeysPerWriter;
+                Assert.True(fields[k] == (last >= 1 ? last : 0), $"hash field {k} holds {fields[k]}, the state after write {hashCut} has {last}");
+            }
             r.Call("SELECT", "1");
             long size = long.Parse(Resp.Parse(r.Call("DBSIZE")).Text!);
             Assert.True(size == 0 || size == 10, $"db 1 holds {size} keys: a FLUSHDB was half in the snapshot");

@@ -111,10 +111,12 @@ public class SnapshotTests
         finally { Directory.Delete(dir, true); }
     }
 
-    [Fact]
-    public void SnapshotCommands_ReplyAsRedis()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SnapshotCommands_ReplyAsRedis(int threads)
     {
-        using var s = ServerProcess.Start(ServerKind.Target, 2);
+        using var s = ServerProcess.Start(ServerKind.Target, threads);
         using var c = s.Connect();
         Assert.Equal("-ERR syntax error\r\n", c.CallText("BGSAVE", "now"));
         Assert.Equal("-ERR wrong number of arguments for 'save' command\r\n", c.CallText("SAVE", "x"));
@@ -131,6 +133,16 @@ public class SnapshotTests
         Assert.Equal("+OK\r\n", c.CallText("MULTI"));
         Assert.Equal("-ERR Command not allowed inside a transaction\r\n", c.CallText("SAVE"));
         Assert.Equal("+OK\r\n", c.CallText("DISCARD"));
+        // Inside EXEC a BGSAVE is scheduled (and the cron starts it at once, nothing else running).
+        Assert.Equal("+OK\r\n", c.CallText("MULTI"));
+        Assert.Equal("+QUEUED\r\n", c.CallText("BGSAVE"));
+        Assert.Equal("*1\r\n+Background saving scheduled\r\n", c.CallText("EXEC"));
+        var sw = Stopwatch.StartNew();
+        while (Info(c, "rdb_saves") == "1" || Info(c, "rdb_bgsave_in_progress") != "0")
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "the scheduled BGSAVE runs");
+            Thread.Sleep(20);
+        }
     }
 
     [Fact]
@@ -182,6 +194,105 @@ public class SnapshotTests
             }
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void FlushallDuringBgsave_StopsIt_AndSavesTheEmptyDataset()
+    {
+        string dir = NewDir();
+        try
+        {
+            using (var s = StartIn(dir, 2, "--save", "3600 1", "--fastkv-snapshot-slice-us", "10"))
+            using (var c = s.Connect())
+            {
+                Fill(c, 100_000, "f");
+                Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+                Assert.Equal("+OK\r\n", c.CallText("FLUSHALL"));
+                // The flushed keys must not come back from a file written after the flush.
+                var sw = Stopwatch.StartNew();
+                while (Info(c, "rdb_changes_since_last_save") != "0" || Info(c, "rdb_bgsave_in_progress") != "0")
+                {
+                    Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), "the empty dataset is saved");
+                    Thread.Sleep(20);
+                }
+                Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+            }
+            using (var s = StartIn(dir, 2))
+            using (var c = s.Connect())
+                Assert.Equal(":0\r\n", c.CallText("DBSIZE"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void DebugReload_KeepsEveryKey_AndRejectsUnknownOptions()
+    {
+        string dir = NewDir();
+        try
+        {
+            using var s = StartIn(dir, 4);
+            using var c = s.Connect();
+            Fill(c, 1000, "d");
+            c.Call("HSET", "h", "a", "1");
+            c.Call("RPUSH", "l", "x", "y");
+            Assert.Equal("+OK\r\n", c.CallText("DEBUG", "RELOAD"));
+            Assert.Equal(":1002\r\n", c.CallText("DBSIZE"));
+            Assert.Equal("*2\r\n$1\r\nx\r\n$1\r\ny\r\n", c.CallText("LRANGE", "l", "0", "-1"));
+            Assert.Equal("-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n", c.CallText("DEBUG", "RELOAD", "X"));
+            // NOSAVE loads the file as it is: a key written since is gone; MERGE NOFLUSH keeps it.
+            c.Call("SET", "later", "1");
+            Assert.Equal("+OK\r\n", c.CallText("DEBUG", "RELOAD", "NOSAVE"));
+            Assert.Equal(":0\r\n", c.CallText("EXISTS", "later"));
+            c.Call("SET", "later", "1");
+            Assert.Equal("+OK\r\n", c.CallText("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"));
+            Assert.Equal(":1\r\n", c.CallText("EXISTS", "later"));
+            Assert.Equal(":1003\r\n", c.CallText("DBSIZE"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void SnapshotMemory_StaysWithinTheBufferLimits_UnderFullOverwriteLoad()
+    {
+        const int threads = 2;
+        const long hard = 256 * 1024;
+        using var s = ServerProcess.Start(ServerKind.Target, threads, "--fastkv-snapshot-buffer-limit", "64kb 256kb",
+            "--fastkv-snapshot-slice-us", "10");
+        using var c = s.Connect();
+        Fill(c, 50_000, "o");
+        using var stop = new CancellationTokenSource();
+        var writers = new List<Thread>();
+        for (int w = 0; w < 4; w++)
+        {
+            int id = w;
+            var t = new Thread(() =>
+            {
+                using var conn = s.Connect();
+                var rng = new Random(id);
+                // Pipelines of overwrites of random existing keys: every stale bucket they hit is serialized first.
+                while (!stop.IsCancellationRequested)
+                {
+                    var batch = new List<byte[]>();
+                    for (int i = 0; i < 50; i++) batch.Add(Resp.EncodeCommand("SET", "o" + rng.Next(50_000), new string('w', 100)));
+                    foreach (byte[] b in batch) conn.Send(b);
+                    for (int i = 0; i < 50; i++) Assert.Equal("+OK\r\n", Resp.AsString(conn.ReadReply()));
+                }
+            });
+            t.Start();
+            writers.Add(t);
+        }
+        for (int round = 0; round < 3; round++)
+        {
+            Assert.Equal("+Background saving started\r\n", c.CallText("BGSAVE"));
+            WaitForSave(c);
+            Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+        }
+        stop.Cancel();
+        foreach (var t in writers) t.Join();
+        long peak = long.Parse(Info(c, "fastkv_snapshot_peak_bytes"));
+        Assert.True(peak > 0, "the snapshots serialized something");
+        // Per shard: the hard limit, plus the chunk being sealed and the buckets of the commands already past the gate.
+        Assert.True(peak <= threads * (hard + 256 * 1024), $"peak {peak} bytes in flight over the limits");
     }
 
     [Fact]

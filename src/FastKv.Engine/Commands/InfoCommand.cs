@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using System.Threading;
 using FastKv.Protocol;
 
 namespace FastKv.Engine.Commands;
@@ -69,6 +70,26 @@ public static class InfoCommand
         }
         catch (IOException) { }
         return 0;
+    }
+
+    /// <summary>
+    /// The loading_* fields while a file loads, as Redis 7.2 computes them: the percentage of the file read, and the
+    /// seconds left at the rate so far (1 during the first second, when there is no rate yet).
+    /// </summary>
+    static void LoadingFields(StringBuilder sb, RdbLoader load)
+    {
+        long startSec = load.StartedMs / 1000;
+        long total = load.TotalBytes, loaded = load.Consumed;
+        double perc = total > 0 ? (double)loaded / total * 100 : 0;
+        long remaining = total > 0 ? total - loaded : 1;
+        long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - startSec;
+        long eta = elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1);
+        sb.Append("loading_start_time:").Append(startSec).Append("\r\n");
+        sb.Append("loading_total_bytes:").Append(total).Append("\r\n");
+        sb.Append("loading_rdb_used_mem:").Append(Volatile.Read(ref load.RdbUsedMem)).Append("\r\n");
+        sb.Append("loading_loaded_bytes:").Append(loaded).Append("\r\n");
+        sb.Append("loading_loaded_perc:").Append(perc.ToString("F2", CultureInfo.InvariantCulture)).Append("\r\n");
+        sb.Append("loading_eta_seconds:").Append(eta).Append("\r\n");
     }
 
     static void Section(StringBuilder sb, string name, ServerState s, long now)
@@ -221,7 +242,8 @@ public static class InfoCommand
                 F("rdb_saves", p.SnapshotsTaken);
                 F("rdb_last_cow_size", p.PeakSnapshotBytes);
                 F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
-                F("rdb_last_load_keys_loaded", p.LastLoadKeysLoaded);
+                RdbLoader? load = s.LoadInProgress;
+                F("rdb_last_load_keys_loaded", load != null ? Volatile.Read(ref load.KeysLoaded) : p.LastLoadKeysLoaded);
                 F("aof_enabled", 0);
                 F("aof_rewrite_in_progress", 0);
                 F("aof_rewrite_scheduled", 0);
@@ -234,6 +256,7 @@ public static class InfoCommand
                 F("aof_last_cow_size", 0);
                 F("module_fork_in_progress", 0);
                 F("module_fork_last_cow_size", 0);
+                if (load != null && s.Loading) LoadingFields(sb, load);
                 F("fastkv_snapshot_peak_bytes", p.PeakSnapshotBytes);
                 F("fastkv_snapshot_buckets_on_write", p.BucketsOnWrite);
                 break;

@@ -23,8 +23,20 @@ public static unsafe class PersistenceCommands
     /// <summary>A snapshot needs every shard: no single target, so the router builds the transaction.</summary>
     static Shard? EveryShard(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db) => null;
 
-    /// <summary>Never called: the route always leads to <see cref="SnapshotStartTx"/>.</summary>
-    static void Unrouted(ref CommandContext c) => c.Error("ERR internal error: " + c.Spec.Name + " outside its transaction");
+    /// <summary>
+    /// Reached only from inside EXEC on a one-shard server (elsewhere the route leads to <see cref="SnapshotStartTx"/>):
+    /// SAVE is refused in MULTI by its no-multi flag, and BGSAVE inside EXEC is scheduled, as Redis does.
+    /// </summary>
+    static void Unrouted(ref CommandContext c)
+    {
+        if (c.Spec.Cross == CrossShard.Bgsave && (c.Count == 1 || c.Count == 2 && c.ArgIs(1, "schedule"u8)))
+        {
+            c.Shard.Server.Persistence.BgsaveScheduled = true;
+            c.W.Simple("Background saving scheduled");
+            return;
+        }
+        c.Error(c.Spec.Cross == CrossShard.Bgsave ? Errors.Syntax : "ERR " + c.Spec.Name + " is not allowed here");
+    }
 
     static void LastSave(ref CommandContext c) => c.W.Integer(c.Shard.Server.Persistence.LastSaveUnix);
 }

@@ -209,6 +209,8 @@ public static unsafe class ServerCommands
             else if (!Ascii.EqualsIgnoreCase(a, "now"u8) && !Ascii.EqualsIgnoreCase(a, "force"u8)) return home;
         }
         if (save && nosave) return home;
+        // While a file loads, SHUTDOWN never saves (Redis's shutdownCommand): the dataset is partial.
+        if (server.Loading) return home;
         return save || !nosave && server.Config.SavePoints.Length > 0 ? null : home;
     }
 

@@ -85,6 +85,8 @@ public static class CommandGate
             return Refuse(client);
         }
         if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;
+        // A snapshot's writer behind by more than the hard limit: writes wait, as behind a pause, so memory stays bounded.
+        if ((spec.Flags & CommandFlags.Write) != 0 && server.Persistence.Running is { } snap && snap.HoldsWrites()) return Verdict.Postpone;
         // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
         if (client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0) return Verdict.Transaction;
         return Verdict.Run;

@@ -122,6 +122,15 @@ public sealed class Persistence
         if (SaveDue(shard.NowMs, dirty)) new SnapshotStartTx(shard, SnapshotPurpose.Cron, null).Start();
     }
 
+    /// <summary>FLUSHALL (on each shard, before it empties its databases): abort the running snapshot, schedule a save.</summary>
+    public void FlushedAll(Shard shard)
+    {
+        Running?.AbortOnce();
+        // This shard stops at once, before it empties its tables (the others stop when their FLUSHALL part runs).
+        shard.Snapshot?.Abort();
+        if (server.Config.SavePoints.Length > 0) BgsaveScheduled = true;
+    }
+
     /// <summary>Whether writes must be refused with -MISCONF (stop-writes-on-bgsave-error after a failed save).</summary>
     public bool RefusesWrites => !LastBgsaveOk && server.Config.StopWritesOnBgsaveError && server.Config.SavePoints.Length > 0;
 

@@ -12,7 +12,7 @@ namespace FastKv.Engine;
 /// slot in batches; the shards decode their batches in parallel, in their own loops, into their own arenas
 /// (<see cref="ShardBatchState"/>). Any error gives Redis's log line and leaves every file as it was.
 /// </summary>
-public sealed class RdbLoader
+public sealed partial class RdbLoader
 {
     readonly ServerState server;
     readonly Stream input;
@@ -24,8 +24,11 @@ public sealed class RdbLoader
     long consumed;
     bool eof;
     ulong crc;
+    bool checksumDisabled;
     string? shardError;
     public long KeysLoaded, KeysExpired;
+    /// <summary>The file's used-mem AUX field (INFO loading_rdb_used_mem).</summary>
+    public long RdbUsedMem;
     /// <summary>Keys that exist are replaced (DEBUG RELOAD MERGE).</summary>
     public bool Replace;
     /// <summary>Empty collections skipped (Redis logs the first ten).</summary>
@@ -47,6 +50,12 @@ public sealed class RdbLoader
     /// <summary>Bytes read so far (INFO loading_loaded_bytes).</summary>
     public long Consumed => Interlocked.Read(ref consumed);
 
+    /// <summary>The file's size when it was opened, 0 when it has none (a pipe): INFO loading_total_bytes.</summary>
+    public long TotalBytes => fileLength;
+
+    /// <summary>When the load started, in Unix milliseconds (INFO loading_start_time).</summary>
+    public long StartedMs => loadStartMs;
+
     /// <summary>
     /// Loads <paramref name="path"/> into the (empty) shards. Null when it loaded (or does not exist), else Redis's log
     /// line for the failure. The shards' loops must be running: they decode the batches.
@@ -55,37 +64,59 @@ public sealed class RdbLoader
     public static string? Load(ServerState server, string path, out RdbLoader? loader, bool replace = false)
     {
         loader = null;
+        // Redis opens a directory of that name and fails its first read.
+        if (Directory.Exists(path)) return ShortReadLine + "\nInternal error in RDB reading offset 0 -> Unexpected EOF reading RDB file";
         if (!File.Exists(path)) return null;
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        loader = new RdbLoader(server, fs, fs.Length) { Replace = replace };
-        return loader.Run();
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan); }
+        catch (UnauthorizedAccessException)
+        {
+            return "Fatal error loading the DB: Permission denied. Exiting.";
+        }
+        catch (IOException ex)
+        {
+            return "Fatal error loading the DB: " + ex.Message + ". Exiting.";
+        }
+        using (fs)
+        {
+            loader = new RdbLoader(server, fs, fs.CanSeek ? fs.Length : 0) { Replace = replace };
+            server.LoadInProgress = loader;
+            try { return loader.Run(); }
+            finally { server.LoadInProgress = null; }
+        }
     }
 
     string? Run()
     {
         string? error;
         try { error = ReadAll(); }
-        catch (IOException ex) { error = "Short read or OOM loading DB. Unrecoverable error, aborting now. (" + ex.Message + ")"; }
+        // A failed read and a failed allocation both end in Redis's eoferr path.
+        catch (Exception ex) when (ex is IOException or OutOfMemoryException) { error = ShortRead(); }
+        catch (Exception ex)
+        {
+            // A bug must not turn a bad file into a crash trace (or a save over the file): report it as the file's error.
+            error = Corrupt(ex.GetType().Name + ": " + ex.Message);
+        }
         // Whatever happened, every batch sent is decoded before the result is known.
         foreach (var s in shards) s.Flush(final: true);
         foreach (var s in shards) s.WaitIdle();
-        return error ?? Volatile.Read(ref shardError);
+        // A shard's error is about a record before the reader's position: it comes first in the file, as in Redis.
+        error = Volatile.Read(ref shardError) ?? error;
+        // Redis notes this when it reaches the trailer, after every record loaded.
+        if (error == null && checksumDisabled) Log("RDB file was saved with checksum disabled: no check performed.");
+        return error;
     }
 
     internal void ShardFailed(string error) => Interlocked.CompareExchange(ref shardError, error, null);
 
     string? ReadAll()
     {
-        const string ShortRead = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
-        if (!Fill(9)) return ShortRead;
+        if (!Fill(9)) return ShortRead();
         ReadOnlySpan<byte> magic = buf.AsSpan(start, 9);
         if (!magic.StartsWith("REDIS"u8)) return "Wrong signature trying to load DB from file";
+        // atoi on the four digits, as Redis reads them: a non-digit ends the number.
         int version = 0;
-        for (int i = 5; i < 9; i++)
-        {
-            if (magic[i] < '0' || magic[i] > '9') return "Wrong signature trying to load DB from file";
-            version = version * 10 + magic[i] - '0';
-        }
+        for (int i = 5; i < 9 && magic[i] >= '0' && magic[i] <= '9'; i++) version = version * 10 + magic[i] - '0';
         if (version < 1 || version > 11) return "Can't handle RDB format version " + version;
         Consume(9);
         int db = 0;
@@ -94,50 +125,38 @@ public sealed class RdbLoader
         long lruValue = 0;
         while (true)
         {
-            if (Volatile.Read(ref shardError) != null) return null;
-            if (!Fill(1)) return ShortRead;
+            // A shard failed (its error is the answer), or SHUTDOWN or a signal came: the caller stops without saving.
+            if (Volatile.Read(ref shardError) != null || server.ShutdownRequested) return null;
+            if (!Fill(1)) return ShortRead();
             byte type = buf[start];
-            int need = 1;
             switch (type)
             {
                 case RdbOpcode.ExpireTime:
-                    if (!Fill(5)) return ShortRead;
+                    if (!Fill(5)) return ShortRead();
                     expireAt = BinaryPrimitives.ReadInt32LittleEndian(buf.AsSpan(start + 1)) * 1000L;
                     Consume(5);
                     continue;
                 case RdbOpcode.ExpireTimeMs:
-                    if (!Fill(9)) return ShortRead;
+                    if (!Fill(9)) return ShortRead();
                     expireAt = BinaryPrimitives.ReadInt64LittleEndian(buf.AsSpan(start + 1));
                     Consume(9);
                     continue;
                 case RdbOpcode.Freq:
-                    if (!Fill(2)) return ShortRead;
+                    if (!Fill(2)) return ShortRead();
                     lruKind = 2;
                     lruValue = buf[start + 1];
                     Consume(2);
                     continue;
                 case RdbOpcode.Idle:
                 {
-                    ulong idle;
-                    while (true)
-                    {
-                        var r = new RdbReader(Window(1));
-                        if (r.TryReadLength(out idle)) { Consume(1 + r.Position); break; }
-                        if (!Grow()) return ShortRead;
-                    }
+                    if (ReadLengths(1, out ulong idle, out _) is { } error) return error;
                     lruKind = 1;
                     lruValue = (long)Math.Min(idle, long.MaxValue);
                     continue;
                 }
                 case RdbOpcode.SelectDb:
                 {
-                    ulong id;
-                    while (true)
-                    {
-                        var r = new RdbReader(Window(1));
-                        if (r.TryReadLength(out id)) { Consume(1 + r.Position); break; }
-                        if (!Grow()) return ShortRead;
-                    }
+                    if (ReadLengths(1, out ulong id, out _) is { } error) return error;
                     if (id >= (ulong)server.Config.Databases)
                         return "FATAL: Data file was created with a Redis server configured to handle more than "
                                + server.Config.Databases + " databases. Exiting";
@@ -145,76 +164,59 @@ public sealed class RdbLoader
                     continue;
                 }
                 case RdbOpcode.ResizeDb:
-                    while (true)
-                    {
-                        var r = new RdbReader(Window(1));
-                        if (r.TryReadLength(out _) && r.TryReadLength(out _)) { Consume(1 + r.Position); break; }
-                        if (!Grow()) return ShortRead;
-                    }
+                {
+                    if (ReadLengths(2, out _, out _) is { } error) return error;
                     continue;
+                }
                 case RdbOpcode.Aux:
-                    while (true)
-                    {
-                        var r = new RdbReader(Window(1));
-                        if (r.TrySkipString() && r.TrySkipString()) { Consume(1 + r.Position); break; }
-                        if (!Grow()) return ShortRead;
-                    }
+                {
+                    if (ReadAux() is { } error) return error;
                     continue;
+                }
                 case RdbOpcode.Function2:
-                    while (true)
-                    {
-                        var r = new RdbReader(Window(1));
-                        if (r.TrySkipString())
-                        {
-                            var f = Functions;
-                            Array.Resize(ref f, f.Length + 1);
-                            f[^1] = buf.AsSpan(start + 1, r.Position).ToArray();
-                            Functions = f;
-                            Consume(1 + r.Position);
-                            break;
-                        }
-                        if (!Grow()) return ShortRead;
-                    }
+                {
+                    if (FrameStrings(1, out int size) is { } error) return error;
+                    var f = Functions;
+                    Array.Resize(ref f, f.Length + 1);
+                    f[^1] = buf.AsSpan(start + 1, size).ToArray();
+                    Functions = f;
+                    Consume(1 + size);
                     continue;
+                }
                 case RdbOpcode.ModuleAux:
+                    return ModuleAux();
                 case RdbOpcode.FunctionPre:
-                    return "Internal error in RDB reading offset 0, function at rdb.c:0 -> Unknown RDB encoding type " + type
-                           + " (FastKv loads no modules)";
+                    return Corrupt("Pre-release function format not supported.");
                 case RdbOpcode.Eof:
                     Consume(1);
                     return Trailer(version);
             }
-            if (!RdbType.IsObjectType(type) || type is RdbType.ModulePre or RdbType.Module2)
-                return "Internal error in RDB reading offset " + consumed + ", function at rdb.c:0 -> Unknown RDB encoding type " + type;
+            // A key: Redis reads the key before it looks at the value's type.
+            if (FrameStrings(1, out int keyLen) is { } keyError) return keyError;
+            if (!RdbType.IsObjectType(type)) return Corrupt("Unknown RDB encoding type " + type);
+            if (type == RdbType.ModulePre) return Corrupt("Pre-release module format not supported");
+            if (type == RdbType.Module2) return ModuleValue(keyLen);
             if (type is RdbType.StreamListpacks or RdbType.StreamListpacks2 or RdbType.StreamListpacks3)
-                return "Internal error in RDB reading offset " + consumed + " -> stream keys are not supported yet";
-            // key string then value, framed by lengths only; the window grows until the whole record fits.
-            int keyStart = 0, keyLen = 0, valueStart = 0, valueLen = 0;
-            while (true)
+                return Corrupt("Stream keys are not supported yet (key '" + KeyText(keyLen) + "', type " + type + ")");
+            // The value, framed by lengths only; the window grows until the whole record fits.
+            int valueLen;
+            while (!RdbDecode.TryMeasureValue(Window(1 + keyLen), type, out valueLen))
             {
-                var r = new RdbReader(buf.AsSpan(start + need, end - start - need));
-                if (r.TrySkipString())
-                {
-                    keyLen = r.Position;
-                    if (RdbDecode.TryMeasureValue(buf.AsSpan(start + need + keyLen, end - start - need - keyLen), type, out valueLen))
-                    {
-                        keyStart = start + need;
-                        valueStart = keyStart + keyLen;
-                        break;
-                    }
-                }
-                if (!Grow()) return ShortRead;
+                if (type == RdbType.String && Malformed(Window(1 + keyLen), 1) is { } why) return Corrupt(why);
+                if (!Grow()) return ShortRead();
             }
+            int keyStart = start + 1, valueStart = keyStart + keyLen;
             var kr = new RdbReader(buf.AsSpan(keyStart, keyLen));
-            if (!kr.TryReadString(out ReadOnlySpan<byte> key)) return ShortRead;
-            bool expired = expireAt >= 0 && expireAt < loadStartMs;
+            if (!kr.TryReadString(out ReadOnlySpan<byte> key)) return Corrupt(Malformed(buf.AsSpan(keyStart, keyLen), 1) ?? "Invalid key");
+            // -1 is "no expire" in Redis too; any other time before the load started is gone, negative ones included.
+            bool expired = expireAt != -1 && expireAt < loadStartMs;
             if (expired) KeysExpired++;
             else
             {
-                KeysLoaded++;
+                Volatile.Write(ref KeysLoaded, KeysLoaded + 1);
                 shards[server.ShardOf(key).Id].Add(db, expireAt, lruKind, lruValue, type, key, buf.AsSpan(valueStart, valueLen));
             }
-            Consume(need + keyLen + valueLen);
+            Consume(1 + keyLen + valueLen);
             expireAt = -1;
             lruKind = 0;
         }
@@ -228,19 +230,24 @@ public sealed class RdbLoader
     {
         if (eof) return false;
         int have = end - start;
-        Fill(Math.Max(2 * have, 1 << 16));
+        // The window never asks for more than the file holds: a forged length in a small file fails here, not in an allocation.
+        long left = fileLength > 0 ? fileLength - consumed : Array.MaxLength;
+        if (left <= have) return false;
+        Fill((int)Math.Min(Math.Max(2L * have, 1 << 16), Math.Min(left, Array.MaxLength)));
         return end - start > have;
     }
 
     string? Trailer(int version)
     {
         if (version < 5) return null;
-        if (!Fill(8)) return "Short read or OOM loading DB. Unrecoverable error, aborting now.";
-        ulong expected = crc;
+        if (!Fill(8)) return ShortRead();
+        ulong computed = crc;
         ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(buf.AsSpan(start, 8));
         Consume(8);
-        if (stored != 0 && server.Config.RdbChecksum && stored != expected)
-            return $"Wrong RDB checksum expected: ({stored:x}) but got ({expected:x}). Aborting now.";
+        if (!server.Config.RdbChecksum) return null;
+        if (stored == 0) checksumDisabled = true;
+        else if (stored != computed)
+            return $"Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now.\n" + Corrupt("RDB CRC error");
         return null;
     }
 

@@ -52,10 +52,15 @@ internal sealed class ShardBatchState
     {
         if (used == 0) return;
         var spin = new SpinWait();
-        while (Volatile.Read(ref inFlight) >= MaxInFlight) spin.SpinOnce(sleep1Threshold: 20);
+        while (Volatile.Read(ref inFlight) >= MaxInFlight)
+        {
+            // A shutdown during the load stops the loops: nothing decodes any more, and nothing needs to.
+            if (shard.Server.ShutdownRequested) return;
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
         Interlocked.Increment(ref inFlight);
         shard.Mailbox.Post(new LoadBatch(this, batch, used));
-        batch = final ? Array.Empty<byte>() : new byte[BatchBytes];
+        batch = final ? Array.Empty<byte>() : Rent();
         used = 0;
     }
 
@@ -63,16 +68,52 @@ internal sealed class ShardBatchState
     public void WaitIdle()
     {
         var spin = new SpinWait();
-        while (Volatile.Read(ref inFlight) > 0) spin.SpinOnce(sleep1Threshold: 20);
+        while (Volatile.Read(ref inFlight) > 0 && !shard.Server.ShutdownRequested) spin.SpinOnce(sleep1Threshold: 20);
     }
+
+    /// <summary>
+    /// rdbLoadObject's complaint about a value that did not decode: a malformed string (every blob type is one string
+    /// first), else the integrity check of the type's blob, else Redis's generic corrupt-value line.
+    /// </summary>
+    static string BadValueReason(byte type, ReadOnlySpan<byte> value)
+    {
+        bool oneString = type is RdbType.String or RdbType.HashZipmap or RdbType.ListZiplist or RdbType.SetIntset
+            or RdbType.ZSetZiplist or RdbType.HashZiplist or RdbType.HashListpack or RdbType.ZSetListpack or RdbType.SetListpack;
+        if (oneString && RdbLoader.Malformed(value, 1) is { } why) return why;
+        return type switch
+        {
+            RdbType.HashZipmap => "Zipmap integrity check failed.",
+            RdbType.ListZiplist => "Ziplist integrity check failed.",
+            RdbType.SetIntset => "Intset integrity check failed.",
+            RdbType.ZSetZiplist => "Zset ziplist integrity check failed.",
+            RdbType.HashZiplist => "Hash ziplist integrity check failed.",
+            RdbType.HashListpack => "Hash listpack integrity check failed.",
+            RdbType.ZSetListpack => "Zset listpack integrity check failed.",
+            RdbType.SetListpack => "Set listpack integrity check failed.",
+            RdbType.ListQuicklist => "Ziplist integrity check failed.",
+            RdbType.ListQuicklist2 => "Listpack integrity check failed.",
+            _ => "Bad data format",
+        };
+    }
+
+    /// <summary>Batch arrays the shard finished with, reused by the reader (no new 1 MiB array per flush).</summary>
+    readonly System.Collections.Concurrent.ConcurrentQueue<byte[]> spare = new();
+
+    byte[] Rent() => spare.TryDequeue(out byte[]? a) ? a : new byte[BatchBytes];
 
     sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
     {
         public override void Run(Shard shard)
         {
             try { Decode(shard); }
-            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading: " + ex.Message); }
-            finally { Interlocked.Decrement(ref state.inFlight); }
+            // A bug in a decoder must give a log line and exit 1, never a crash trace or a save over the file.
+            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + ex.GetType().Name + ": " + ex.Message); }
+            finally
+            {
+                // Only standard-size arrays go back: an array grown for one huge record is left to the GC.
+                if (data.Length == BatchBytes) state.spare.Enqueue(data);
+                Interlocked.Decrement(ref state.inFlight);
+            }
         }
 
         void Decode(Shard shard)
@@ -107,8 +148,7 @@ internal sealed class ShardBatchState
                         state.loader.ShardFailed("RDB has duplicated key '" + Encoding.UTF8.GetString(key) + "' in DB " + db);
                         return;
                     default:
-                        state.loader.ShardFailed("Internal error in RDB reading key '" + Encoding.UTF8.GetString(key)
-                            + "' (type " + type + "): Bad data format");
+                        state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + BadValueReason(type, value));
                         return;
                 }
                 pos += HeaderSize + keyLen + valueLen;

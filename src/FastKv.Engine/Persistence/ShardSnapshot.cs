@@ -141,7 +141,9 @@ public sealed unsafe class ShardSnapshot : IBucketSink
     /// <summary>The snapshot was aborted: stop serializing (shard thread).</summary>
     public void Abort()
     {
-        foreach (var t in tables) if (t.SnapshotVersion != 0) t.EndSnapshot();
+        // A part that finished (or was aborted) has handed its tables back: they may already serve a newer snapshot.
+        if (done) return;
+        foreach (var t in tables) if (t.SnapshotVersion == snapshot.Version) t.EndSnapshot();
         tableIndex = tables.Count;
         if (shard.Snapshot == this) shard.Snapshot = null;
         Buffer.Release();

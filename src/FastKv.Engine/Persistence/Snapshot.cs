@@ -24,7 +24,10 @@ public sealed class Snapshot
     readonly AutoResetEvent signal = new(false);
     public RdbWriteOptions Options;
     /// <summary>Soft limit per shard of serialized bytes in flight: over it, the walk pauses.</summary>
-    public long SoftLimitBytes = 4L << 20;
+    public readonly long SoftLimitBytes;
+    /// <summary>Hard limit per shard: over it, write commands wait until every shard is back under the soft limit.</summary>
+    public readonly long HardLimitBytes;
+    volatile bool throttled;
     /// <summary>Runs on the home shard's thread when the file is complete (null) or failed (the error).</summary>
     public Action<Snapshot, string?>? Completed;
     public long StartedMs;
@@ -42,6 +45,8 @@ public sealed class Snapshot
         this.home = home;
         Version = version;
         TargetPath = targetPath;
+        SoftLimitBytes = server.Config.SnapshotSoftLimit;
+        HardLimitBytes = server.Config.SnapshotHardLimit;
         tempPath = Path.Combine(Path.GetDirectoryName(targetPath) ?? ".", "temp-" + Environment.ProcessId + ".rdb");
         Parts = new ShardSnapshot[server.Shards.Length];
         for (int i = 0; i < Parts.Length; i++) Parts[i] = new ShardSnapshot(server.Shards[i], this);
@@ -62,12 +67,42 @@ public sealed class Snapshot
 
     public void WakeWriter() => signal.Set();
 
+    /// <summary>
+    /// Whether write commands must wait (persistence design 1.4): a shard is over the hard limit of serialized bytes
+    /// in flight (writes pre-serialize faster than the file is written), until every shard is back under the soft one.
+    /// Read by any shard's gate; the flag's races only move the switch by one command.
+    /// </summary>
+    public bool HoldsWrites()
+    {
+        if (throttled)
+        {
+            foreach (var p in Parts) if (p.Buffer.QueuedBytes > SoftLimitBytes) return true;
+            throttled = false;
+            return false;
+        }
+        foreach (var p in Parts)
+            if (p.Buffer.QueuedBytes > HardLimitBytes)
+            {
+                throttled = true;
+                return true;
+            }
+        return false;
+    }
+
     /// <summary>Starts the file writer thread once every shard has cut.</summary>
     public void StartWriter()
     {
         var t = new Thread(WriteFile) { Name = "fastkv-rdb-writer", IsBackground = true };
         t.Start();
     }
+
+    /// <summary>Stops the snapshot unless already stopping (FLUSHALL runs this on every shard).</summary>
+    public void AbortOnce()
+    {
+        if (Interlocked.Exchange(ref abortRequested, 1) == 0) Abort();
+    }
+
+    int abortRequested;
 
     /// <summary>Stops the snapshot (FLUSHALL, shutdown): shards stop serializing, the writer deletes its temp file.</summary>
     public void Abort()
@@ -76,6 +111,21 @@ public sealed class Snapshot
         foreach (var s in Server.Shards) s.Mailbox.Post(new AbortPart(this));
         signal.Set();
     }
+
+    /// <summary>
+    /// The server stops with this snapshot unfinished (a second SIGTERM, a failed load): every shard loop has ended, so
+    /// the calling thread owns the shards; their parts stop here and the writer deletes its temp file, as Redis
+    /// removes a killed child's temp file.
+    /// </summary>
+    public void AbortStopped(TimeSpan wait)
+    {
+        aborted = true;
+        foreach (var p in Parts) p.Abort();
+        signal.Set();
+        writerDone.Wait(wait);
+    }
+
+    readonly ManualResetEventSlim writerDone = new(false);
 
     sealed class AbortPart(Snapshot snapshot) : ShardMessage
     {
@@ -149,6 +199,7 @@ public sealed class Snapshot
             // Every part is done: no shard touches its buffer any more.
             foreach (var p in Parts) p.Buffer.Release();
         }
+        writerDone.Set();
         home.Mailbox.Post(new CompletedMessage(this, error));
     }
 

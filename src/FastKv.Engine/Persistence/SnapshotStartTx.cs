@@ -72,6 +72,14 @@ public sealed class SnapshotStartTx : MultiShardTx
             return;
         }
         Persistence p = Server.Persistence;
+        if (IsChild)
+        {
+            // BGSAVE inside EXEC: Redis schedules it (server.in_exec), so the transaction never waits for a cut.
+            p.BgsaveScheduled = true;
+            W.Simple("Background saving scheduled");
+            Finish();
+            return;
+        }
         snapshot = new Snapshot(Server, Home, p.NextVersion(), Server.Config.RdbPath);
         if (!p.TryClaim(snapshot))
         {
@@ -89,6 +97,8 @@ public sealed class SnapshotStartTx : MultiShardTx
         if (purpose is SnapshotPurpose.Bgsave or SnapshotPurpose.Cron) p.BgsaveScheduled = false;
         p.LastBgsaveTryMs = Home.NowMs;
         foreach (var sh in Server.Shards) LockShard(sh, false);
+        // The pause runs from the first shard's grant to the release; timing from the lock request bounds it from above.
+        cutStart = Stopwatch.GetTimestamp();
         Acquire();
     }
 
@@ -104,7 +114,6 @@ public sealed class SnapshotStartTx : MultiShardTx
         // Every shard is held: no write runs until the release, so this is the count at the cut.
         s.DirtyAtCut = Server.Dirty();
         s.Completed = OnCompleted;
-        cutStart = Stopwatch.GetTimestamp();
         foreach (var sh in Server.Shards) Op(sh, new BeginPart(s));
         SendRound();
     }

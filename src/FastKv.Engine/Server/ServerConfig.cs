@@ -163,8 +163,11 @@ public sealed class ServerConfig
         Add("rdbchecksum", "yes", v => Bool(v, b => RdbChecksum = b), immutable: true);
         Add("rdb-save-incremental-fsync", "yes", v => Bool(v, _ => { }));
         Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
+        // No fork child to pin: accepted and reported, as the other fork settings.
+        Add("bgsave_cpulist", "", v => null, immutable: true);
         Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
+        Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
         // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
         Add("sanitize-dump-payload", "no", v => Enum(v, new[] { "no", "yes", "clients" }, _ => { }));
@@ -192,6 +195,20 @@ public sealed class ServerConfig
     public int SnapshotSliceMicros = 100;
     /// <summary>The RDB file's full path.</summary>
     public string RdbPath => System.IO.Path.Combine(Dir, DbFilename);
+
+    /// <summary>fastkv-snapshot-buffer-limit "soft hard": serialized bytes in flight per shard before the walk pauses
+    /// (soft) and before write commands wait for the file writer (hard).</summary>
+    public long SnapshotSoftLimit = 4L << 20, SnapshotHardLimit = 32L << 20;
+
+    string? SetSnapshotBufferLimit(string v)
+    {
+        string[] parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2 || !TryMemory(parts[0], out long soft) || !TryMemory(parts[1], out long hard) || soft < 1 || hard < soft)
+            return "argument must be two memory values, soft then hard (hard at least soft)";
+        SnapshotSoftLimit = soft;
+        SnapshotHardLimit = hard;
+        return null;
+    }
 
     string? ParseSave(string v)
     {

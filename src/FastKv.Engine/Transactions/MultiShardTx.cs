@@ -92,6 +92,9 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
         TxId = of.TxId;
     }
 
+    /// <summary>Whether this runs as one command of an EXEC, under the parent's locks.</summary>
+    protected bool IsChild => parent != null;
+
     /// <summary>A child transaction finished (its reply is written); the parent goes on.</summary>
     protected virtual void OnChildDone(MultiShardTx child) { }
 
