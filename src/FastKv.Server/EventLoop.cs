@@ -422,7 +422,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         if (now >= nextExpiryMs)
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;
-            ExpiryCycle.Run(shard, 1000 / server.Config.Hz / 4);
+            if (server.ActiveExpireEnabled) ExpiryCycle.Run(shard, 1000 / server.Config.Hz / 4);
             // Save points and a scheduled BGSAVE are one server's decision: shard 0 takes it (Redis's serverCron).
             if (shard.Id == 0 && !server.Loading) server.Persistence.CronCheck(shard, server.Dirty());
         }

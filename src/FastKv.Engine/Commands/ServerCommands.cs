@@ -323,7 +323,17 @@ public static unsafe class ServerCommands
             c.W.Ok();
             return;
         }
-        if (c.ArgIs(1, "set-active-expire"u8) && c.Count == 3) { c.W.Ok(); return; }
+        if (c.ArgIs(1, "set-active-expire"u8) && c.Count == 3)
+        {
+            // Redis takes atoi of the argument: on when its leading digits (after a sign) are not all zero.
+            ReadOnlySpan<byte> a = c.Arg(2);
+            bool on = false;
+            for (int i = a.Length > 0 && (a[0] == '-' || a[0] == '+') ? 1 : 0; i < a.Length && a[i] >= '0' && a[i] <= '9'; i++)
+                on |= a[i] != '0';
+            c.Shard.Server.ActiveExpireEnabled = on;
+            c.W.Ok();
+            return;
+        }
         if (c.ArgIs(1, "help"u8))
         {
             Help(c.W, new[]

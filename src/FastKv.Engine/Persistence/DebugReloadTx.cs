@@ -124,6 +124,9 @@ public sealed class DebugReloadTx : MultiShardTx
             string? error = RdbLoader.Load(Server, path, out RdbLoader? loader, replace: merge);
             if (error == null && loader != null) Server.Persistence.LoadedFrom(loader);
             if (error != null) Console.WriteLine(error);
+            // No file (NOSAVE before any save): Redis's rdbLoad answers RDB_NOT_EXIST, which DEBUG RELOAD reports as a
+            // failed load, logging nothing; the databases stay emptied.
+            if (error == null && loader == null) error = "";
             Home.Mailbox.Post(new LoadedMessage(this, error));
         }) { Name = "fastkv-rdb-reload", IsBackground = true };
         t.Start();

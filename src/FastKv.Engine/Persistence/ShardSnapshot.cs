@@ -21,7 +21,6 @@ public sealed unsafe class ShardSnapshot : IBucketSink
     readonly List<KeyTable> tables = new();
     SnapshotCursor cursor;
     int tableIndex;
-    long cutNowMs;
     RdbWriteOptions options;
     /// <summary>Keys and keys with a TTL per database at the cut (RESIZEDB).</summary>
     public long[] Keys = Array.Empty<long>(), Expires = Array.Empty<long>();
@@ -49,7 +48,6 @@ public sealed unsafe class ShardSnapshot : IBucketSink
     public void Begin(ulong version, in RdbWriteOptions o)
     {
         options = o;
-        cutNowMs = shard.NowMs;
         int n = shard.Dbs.Length;
         Keys = new long[n];
         Expires = new long[n];
@@ -76,8 +74,8 @@ public sealed unsafe class ShardSnapshot : IBucketSink
         foreach (IntPtr p in entries)
         {
             byte* e = (byte*)p;
-            // Keys already expired at the cut are dead there: Redis's rdbSaveRio skips them too.
-            if (KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) < cutNowMs) continue;
+            // Keys already expired at the cut but still held are written, as Redis 7.2's rdbSaveDb writes them; every
+            // loader drops them (INFO rdb_last_load_keys_expired, redis-check-rdb's "already expired").
             Buffer.BeginRecord(db);
             RdbEncode.WriteEntry(Buffer, e, options);
             Buffer.EndRecord();

@@ -54,6 +54,8 @@ public sealed class ServerState : IDisposable
     public volatile bool ShutdownRequested;
     /// <summary>An RDB file is being loaded: commands without the loading flag get -LOADING.</summary>
     public volatile bool Loading;
+    /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
+    public volatile bool ActiveExpireEnabled = true;
     /// <summary>The load in progress, for INFO's loading_* fields; null otherwise.</summary>
     public volatile RdbLoader? LoadInProgress;
     public long TotalConnectionsReceived;
