@@ -60,4 +60,17 @@ public class Crc64Tests
             }
         }
     }
+
+    [Fact]
+    public void Combine_OfZeroBytes_EqualsFeedingThem()
+    {
+        // Crc64.Update(0, zeros) is 0, so combining a CRC with n zero bytes must equal running them through it:
+        // lengths with high and scattered bits exercise operators past those a 64 KiB chunk needs.
+        ulong start = Crc64.Update(0, "123456789"u8);
+        foreach (int n in new[] { 1, 7, 8, 65_535, 65_536, (1 << 21) + 12_345, (1 << 24) - 1 })
+        {
+            var zeros = new byte[n];
+            Assert.Equal(Crc64.Update(start, zeros), Crc64.Combine(start, 0, n));
+        }
+    }
 }

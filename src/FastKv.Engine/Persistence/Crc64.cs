@@ -56,35 +56,42 @@ public static class Crc64
 
     /// <summary>
     /// The CRC of A followed by B, from the CRC of A, the CRC of B and B's length (zlib's crc32_combine method:
-    /// feed len2 zero bytes into crc1 by squaring the one-zero-bit operator in GF(2), then xor crc2; the initial
-    /// value is 0 and there is no final xor, so no correction term).
+    /// feed len2 zero bytes into crc1 with the GF(2) operators for 2^k zero bytes, then xor crc2; the initial value
+    /// is 0 and there is no final xor, so no correction term). The operators are built once (<see cref="ZeroOps"/>):
+    /// the file writer combines one CRC per 64 KiB chunk, and squaring them again on every call cost about 100 us a
+    /// chunk, a second of the writer's time per 600 MB file; applying them is one matrix-vector product per set bit.
     /// </summary>
     public static ulong Combine(ulong crc1, ulong crc2, long len2)
     {
         if (len2 <= 0) return crc1;
-        Span<ulong> even = stackalloc ulong[64];
-        Span<ulong> odd = stackalloc ulong[64];
-        // The operator for one zero bit.
-        odd[0] = Polynomial;
+        ReadOnlySpan<ulong> ops = ZeroOps;
+        for (int k = 0; len2 != 0; k++, len2 >>= 1)
+            if ((len2 & 1) != 0) crc1 = Times(ops.Slice(k * 64, 64), crc1);
+        return crc1 ^ crc2;
+    }
+
+    /// <summary>Operator k (64 rows at k * 64) appends 2^k zero bytes to a CRC, for k = 0..62 (every positive long).</summary>
+    static readonly ulong[] ZeroOps = BuildZeroOps();
+
+    static ulong[] BuildZeroOps()
+    {
+        const int Count = 63;
+        var ops = new ulong[Count * 64];
+        Span<ulong> a = stackalloc ulong[64];
+        Span<ulong> b = stackalloc ulong[64];
+        // The operator for one zero bit, squared three times: one zero byte.
+        a[0] = Polynomial;
         ulong row = 1;
         for (int n = 1; n < 64; n++)
         {
-            odd[n] = row;
+            a[n] = row;
             row <<= 1;
         }
-        Square(even, odd); // two zero bits
-        Square(odd, even); // four zero bits
-        do
-        {
-            Square(even, odd); // first pass: one zero byte
-            if ((len2 & 1) != 0) crc1 = Times(even, crc1);
-            len2 >>= 1;
-            if (len2 == 0) break;
-            Square(odd, even);
-            if ((len2 & 1) != 0) crc1 = Times(odd, crc1);
-            len2 >>= 1;
-        } while (len2 != 0);
-        return crc1 ^ crc2;
+        Square(b, a); // two zero bits
+        Square(a, b); // four
+        Square(ops.AsSpan(0, 64), a); // eight: one byte
+        for (int k = 1; k < Count; k++) Square(ops.AsSpan(k * 64, 64), ops.AsSpan((k - 1) * 64, 64));
+        return ops;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
