@@ -191,8 +191,10 @@ public sealed class BlockingGatherTx : GatherTx
     protected override bool OnLaterRound(RemoteRequest[] parts)
     {
         if (!registering) return false;
-        ReleaseLocks();
+        // Unclaim first: the release lets a parked push run on another shard at once, and a push that finds the
+        // waiter still claimed skips it for good (the element would stay and the client wait forever).
         w.Unclaim();
+        ReleaseLocks();
         return true;
     }
 }
