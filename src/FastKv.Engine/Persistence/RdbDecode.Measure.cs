@@ -37,18 +37,9 @@ public static partial class RdbDecode
 
     static bool SkipValue(ref RdbReader r, byte rdbType)
     {
+        if (RdbType.IsOneString(rdbType)) return r.TrySkipString();
         switch (rdbType)
         {
-            case RdbType.String:
-            case RdbType.HashZipmap:
-            case RdbType.ListZiplist:
-            case RdbType.SetIntset:
-            case RdbType.ZSetZiplist:
-            case RdbType.HashZiplist:
-            case RdbType.HashListpack:
-            case RdbType.ZSetListpack:
-            case RdbType.SetListpack:
-                return r.TrySkipString();
             case RdbType.List:
             case RdbType.Set:
             case RdbType.ListQuicklist:

@@ -28,6 +28,10 @@ public static class RdbType
     public const byte SetListpack = 20;
     public const byte StreamListpacks3 = 21;
 
+    /// <summary>A type whose whole value is one RDB string: a string, or a blob (zipmap, ziplist, intset, listpack).</summary>
+    public static bool IsOneString(byte t) => t is String or HashZipmap or ListZiplist or SetIntset or ZSetZiplist or HashZiplist
+        or HashListpack or ZSetListpack or SetListpack;
+
     /// <summary>rdbIsObjectType: a byte that names a value type rather than an opcode or nothing.</summary>
     public static bool IsObjectType(int t) => (t >= 0 && t <= 7) || (t >= 9 && t <= 21);
 }

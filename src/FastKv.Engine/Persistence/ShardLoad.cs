@@ -77,9 +77,7 @@ internal sealed class ShardBatchState
     /// </summary>
     static string BadValueReason(byte type, ReadOnlySpan<byte> value)
     {
-        bool oneString = type is RdbType.String or RdbType.HashZipmap or RdbType.ListZiplist or RdbType.SetIntset
-            or RdbType.ZSetZiplist or RdbType.HashZiplist or RdbType.HashListpack or RdbType.ZSetListpack or RdbType.SetListpack;
-        if (oneString && RdbLoader.Malformed(value, 1) is { } why) return why;
+        if (RdbType.IsOneString(type) && RdbLoader.Malformed(value, 1) is { } why) return why;
         return type switch
         {
             RdbType.HashZipmap => "Zipmap integrity check failed.",
