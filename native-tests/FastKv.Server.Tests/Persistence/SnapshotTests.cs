@@ -145,6 +145,44 @@ public class SnapshotTests
         }
     }
 
+    /// <summary>The persistence config replies, byte for byte against Redis 7.2.4 with protected configs allowed.</summary>
+    [Fact]
+    public void PersistenceConfig_RepliesAsTheOracle()
+    {
+        string dir = NewDir();
+        try
+        {
+            string[][] commands =
+            [
+                ["CONFIG", "SET", "dir", "/nonexistent-dir-for-fastkv-tests"],
+                ["CONFIG", "SET", "dbfilename", "a/b"],
+                ["CONFIG", "SET", "dbfilename", ""],
+                ["CONFIG", "SET", "dbfilename", "other.rdb"],
+                ["CONFIG", "GET", "dbfilename"],
+                ["CONFIG", "SET", "save", "1"],
+                ["CONFIG", "SET", "save", "x 1"],
+                ["CONFIG", "SET", "save", "1 -1"],
+                ["CONFIG", "SET", "save", "0 1"],
+                ["CONFIG", "SET", "save", "1 0 20 3"],
+                ["CONFIG", "GET", "save"],
+                ["CONFIG", "SET", "rdbchecksum", "no"],
+                ["CONFIG", "SET", "rdbcompression", "maybe"],
+                ["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+                ["CONFIG", "GET", "stop-writes-on-bgsave-error"],
+            ];
+            string Run(ServerKind kind)
+            {
+                using var s = ServerProcess.Start(kind, 2, "--dir", dir, "--enable-protected-configs", "yes");
+                using var c = s.Connect();
+                var sb = new System.Text.StringBuilder();
+                foreach (string[] cmd in commands) sb.Append(string.Join(' ', cmd)).Append(" -> ").Append(c.CallText(cmd)).Append('\n');
+                return sb.ToString();
+            }
+            Assert.Equal(Run(ServerKind.Redis), Run(ServerKind.Target));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void SavePoint_StartsABackgroundSave()
     {

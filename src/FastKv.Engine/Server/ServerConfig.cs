@@ -242,8 +242,8 @@ public sealed class ServerConfig
 
     string? SetDbFilename(string v)
     {
-        // Redis's isValidDBfilename: a plain file name, never a path.
-        if (v.Length == 0 || v.Contains('/')) return "dbfilename can't be a path, just a filename";
+        // Redis's isValidDBfilename: never a path (an empty name is accepted, as Redis 7.2.4 accepts it).
+        if (v.Contains('/')) return "dbfilename can't be a path, just a filename";
         DbFilename = v;
         return null;
     }
