@@ -108,9 +108,12 @@ public sealed unsafe partial class KeyTable
     /// while a snapshot runs: the segment is found by hashing the key.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    void TouchSlotBucket(byte** slot)
+    void TouchSlotBucket(byte** slot) => TouchSlotBucket(slot, KeyHash.Hash(KeyEntry.Key(*slot)));
+
+    /// <summary>As <see cref="TouchSlotBucket(byte**)"/> when the key's hash is already known.</summary>
+    void TouchSlotBucket(byte** slot, ulong hash)
     {
-        byte* seg = _dir[DirIndex(KeyHash.Hash(KeyEntry.Key(*slot)))];
+        byte* seg = _dir[DirIndex(hash)];
         long offset = (byte*)slot - seg - SegmentHeaderSize;
         Debug.Assert(offset >= 0 && offset < BucketsPerSegment * BucketSize, "slot is not in the key's segment");
         Touch(Bucket(seg, (int)(offset / BucketSize)));
@@ -126,7 +129,7 @@ public sealed unsafe partial class KeyTable
     {
         if (_snapVersion == 0) return;
         byte** slot = FindSlot(key, hash);
-        if (slot != null) TouchSlotBucket(slot);
+        if (slot != null) TouchSlotBucket(slot, hash);
     }
 
     /// <summary>

@@ -194,25 +194,7 @@ public static class RdbRoundTripData
     /// A key's type, absolute expiry (PEXPIRETIME, to the millisecond) and whole value, set members and hash pairs
     /// sorted since a hashtable's order is its own; without its encoding.
     /// </summary>
-    public static string Value(RespConnection c, string key)
-    {
-        string type = c.CallText("TYPE", key);
-        var sb = new StringBuilder(type).Append(c.CallText("PEXPIRETIME", key));
-        switch (type)
-        {
-            case "+string\r\n": sb.Append(c.CallText("GET", key)); break;
-            case "+list\r\n": sb.Append(c.CallText("LRANGE", key, "0", "-1")); break;
-            case "+zset\r\n": sb.Append(c.CallText("ZRANGE", key, "0", "-1", "WITHSCORES")); break;
-            case "+set\r\n":
-                sb.AppendJoin('|', Resp.Parse(c.Call("SMEMBERS", key)).Items!.Select(v => v.Text).Order(StringComparer.Ordinal));
-                break;
-            case "+hash\r\n":
-                var items = Resp.Parse(c.Call("HGETALL", key)).Items!;
-                sb.AppendJoin('|', Enumerable.Range(0, items.Count / 2).Select(i => items[2 * i].Text + "=" + items[2 * i + 1].Text).Order(StringComparer.Ordinal));
-                break;
-        }
-        return sb.ToString();
-    }
+    public static string Value(RespConnection c, string key) => RestoreShapes.Describe(c, key, withEncoding: false);
 
     /// <summary>
     /// Compares every key of every database: the same keys, the same <see cref="Value"/> (hence PTTL within a

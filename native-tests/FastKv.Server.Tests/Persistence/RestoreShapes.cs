@@ -152,10 +152,12 @@ public static class RestoreShapes
     /// A key's canonical text: type, encoding, absolute expiry and the whole value (set members and hash pairs
     /// sorted, since a hashtable's order is its own). Equal on two servers = the same key.
     /// </summary>
-    public static string Describe(RespConnection c, string key)
+    public static string Describe(RespConnection c, string key, bool withEncoding = true)
     {
         string type = c.CallText("TYPE", key);
-        var sb = new StringBuilder(type).Append(c.CallText("OBJECT", "ENCODING", key)).Append(c.CallText("PEXPIRETIME", key));
+        var sb = new StringBuilder(type);
+        if (withEncoding) sb.Append(c.CallText("OBJECT", "ENCODING", key));
+        sb.Append(c.CallText("PEXPIRETIME", key));
         switch (type)
         {
             case "+string\r\n": sb.Append(c.CallText("GET", key)); break;

@@ -90,7 +90,7 @@ public sealed unsafe class ShardSnapshot : IBucketSink
     public bool Step(long budgetTicks)
     {
         if (done) return true;
-        if (Buffer.QueuedBytes > snapshot.SoftLimitBytes) return false;
+        if (Paused) return false;
         long deadline = Stopwatch.GetTimestamp() + budgetTicks;
         inStep = true;
         try
@@ -105,7 +105,7 @@ public sealed unsafe class ShardSnapshot : IBucketSink
                     cursor = default;
                     continue;
                 }
-                if (Stopwatch.GetTimestamp() >= deadline || Buffer.QueuedBytes > snapshot.SoftLimitBytes) return false;
+                if (Stopwatch.GetTimestamp() >= deadline || Paused) return false;
             }
         }
         finally { inStep = false; }
