@@ -25,6 +25,11 @@ public unsafe ref struct CommandContext
     /// (<see cref="GatherTx"/>): the handler's database is then this scratch one.
     /// </summary>
     public Database? DbOverride;
+    /// <summary>
+    /// The handler wrote its own propagated form to <see cref="Shard.Aof"/> (Redis's rewriteClientCommandVector /
+    /// alsoPropagate): the executor does not record the command as it came.
+    /// </summary>
+    public bool Propagated;
 
     public readonly int Count
     {

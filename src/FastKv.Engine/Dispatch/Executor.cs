@@ -86,7 +86,11 @@ public static unsafe class Executor
         bool noTouch = (c.Client?.NoTouch ?? c.Shard.NoTouchRequest) && !c.Spec.TouchesAlways;
         c.Shard.NoTouch = noTouch;
         if (c.Shard.Snapshot != null && (c.Spec.Flags & CommandFlags.Write) != 0) PrepareSnapshotWrite(ref c);
+        long dirty = c.Shard.Stats.Dirty;
         c.Spec.Handler(ref c);
+        // Redis propagates a command that changed dirty, as it came unless the handler wrote another form.
+        if (c.Shard.Aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty && c.DbOverride == null)
+            c.Shard.Aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
         c.Shard.NoTouch = false;
         if (count)
         {

@@ -115,9 +115,23 @@ public sealed class ServerConfig
         Add("slowlog-log-slower-than", "10000", v => Int(v, -1, long.MaxValue, x => SlowlogSlowerThan = x));
         Add("slowlog-max-len", "128", v => Int(v, 0, int.MaxValue, x => SlowlogMaxLen = (int)x));
         Add("save", "3600 1 300 100 60 10000", v => ParseSave(v));
-        Add("appendonly", "no", v => Bool(v, _ => { }));
-        Add("appendfsync", "everysec", v => Enum(v, new[] { "always", "everysec", "no" }, _ => { }));
-        Add("appendfilename", "appendonly.aof", v => null, immutable: true);
+        Add("appendonly", "no", v => Bool(v, b => SetAppendOnly(b)));
+        Add("appendfsync", "everysec", v => Enum(v, new[] { "always", "everysec", "no" }, x => AppendFsync = x switch
+        {
+            "always" => AofFsync.Always,
+            "no" => AofFsync.No,
+            _ => AofFsync.EverySec,
+        }));
+        Add("appendfilename", "appendonly.aof", v => SetAppendName(v, "appendfilename", "filename", x => AppendFilename = x), immutable: true);
+        Add("appenddirname", "appendonlydir", v => SetAppendName(v, "appenddirname", "dirname", x => AppendDirname = x), immutable: true);
+        Add("aof-use-rdb-preamble", "yes", v => Bool(v, b => AofUseRdbPreamble = b));
+        Add("aof-load-truncated", "yes", v => Bool(v, b => AofLoadTruncated = b));
+        Add("aof-timestamp-enabled", "no", v => Bool(v, b => AofTimestampEnabled = b));
+        Add("aof-rewrite-incremental-fsync", "yes", v => Bool(v, _ => { }));
+        Add("aof-disable-auto-gc", "no", v => Bool(v, b => AofDisableAutoGc = b));
+        Add("no-appendfsync-on-rewrite", "no", v => Bool(v, b => NoAppendFsyncOnRewrite = b));
+        Add("auto-aof-rewrite-percentage", "100", v => Int(v, 0, int.MaxValue, x => AutoAofRewritePercentage = (int)x));
+        Add("auto-aof-rewrite-min-size", "67108864", v => Memory(v, 0, long.MaxValue, x => AutoAofRewriteMinSize = x));
         Add("dir", ".", v => SetDir(v)).Protected = true;
         Add("dbfilename", "dump.rdb", v => SetDbFilename(v)).Protected = true;
         Add("enable-protected-configs", "no", v => Enum(v, new[] { "yes", "no", "local" }, x => ProtectedConfigs = x), immutable: true);
@@ -245,6 +259,42 @@ public sealed class ServerConfig
         // Redis's isValidDBfilename: never a path (an empty name is accepted, as Redis 7.2.4 accepts it).
         if (v.Contains('/')) return "dbfilename can't be a path, just a filename";
         DbFilename = v;
+        return null;
+    }
+
+    /// <summary>appendonly: the AOF is written (and, at startup, loaded instead of the RDB file).</summary>
+    public bool AppendOnly;
+    /// <summary>
+    /// Set by the server once it runs: turns the AOF on or off for CONFIG SET appendonly (null or an error); before
+    /// that (config file, command line) the value is only recorded.
+    /// </summary>
+    public Func<bool, string?>? AppendOnlySwitch;
+    public AofFsync AppendFsync = AofFsync.EverySec;
+    public string AppendFilename = "appendonly.aof";
+    public string AppendDirname = "appendonlydir";
+    public bool AofUseRdbPreamble = true;
+    public bool AofLoadTruncated = true;
+    public bool AofTimestampEnabled;
+    public bool AofDisableAutoGc;
+    public bool NoAppendFsyncOnRewrite;
+    public int AutoAofRewritePercentage = 100;
+    public long AutoAofRewriteMinSize = 64L * 1024 * 1024;
+    /// <summary>The AOF directory's full path (dir/appenddirname).</summary>
+    public string AofDirPath => System.IO.Path.Combine(Dir, AppendDirname);
+
+    string? SetAppendOnly(bool on)
+    {
+        if (AppendOnlySwitch != null && on != AppendOnly && AppendOnlySwitch(on) is { } err) return err;
+        AppendOnly = on;
+        return null;
+    }
+
+    /// <summary>appendfilename and appenddirname: a plain name, as Redis's isValidAOFfilename/isValidAOFdirname.</summary>
+    static string? SetAppendName(string v, string name, string what, Action<string> set)
+    {
+        if (v.Length == 0) return name + " can't be empty";
+        if (v.Contains('/')) return name + " can't be a path, just a " + what;
+        set(v);
         return null;
     }
 
@@ -443,4 +493,12 @@ public sealed class ServerConfig
             if (o.Equals(v, StringComparison.OrdinalIgnoreCase)) { set(o); return null; }
         return "argument(s) must be one of the following: " + string.Join(", ", options);
     }
+}
+
+/// <summary>appendfsync: when the AOF is fsynced (Redis's AOF_FSYNC_*).</summary>
+public enum AofFsync
+{
+    No,
+    Always,
+    EverySec,
 }

@@ -58,6 +58,8 @@ public sealed unsafe class Shard : IDisposable
     public readonly ClientMemory ClientMemory;
     /// <summary>This shard's part of the running snapshot while it still has buckets to serialize, else null.</summary>
     public ShardSnapshot? Snapshot;
+    /// <summary>This shard's AOF records not yet handed to the log.</summary>
+    public readonly AofRecorder Aof;
 
     public Shard(ServerState server, int id, int databases)
     {
@@ -74,6 +76,7 @@ public sealed unsafe class Shard : IDisposable
         Tracking = new TrackingTable(this);
         ClientMemory = new ClientMemory(this);
         Evictor = new Evictor(this);
+        Aof = new AofRecorder(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;
         UpdateClock();
     }

@@ -1,0 +1,164 @@
+using System;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// One shard's side of the AOF: the records its commands propagate, in the forms Redis propagates them (persistence
+/// design 3), appended to a shard-local chunk that <see cref="AofLog"/> takes whole. A record is
+/// <c>[db i32][length i32][RESP array of bulk strings]</c>; the log's writer puts SELECT in front when the database
+/// changes. Only the shard's thread appends.
+/// <para>
+/// A command handler whose propagated form is not its own arguments writes that form here
+/// (<see cref="Begin"/>, <see cref="Arg(ReadOnlySpan{byte})"/>..., <see cref="End"/>) and sets
+/// <see cref="CommandContext.Propagated"/>; every other write command that changed <c>dirty</c> is recorded as it
+/// came by <see cref="Executor.Invoke"/>.
+/// </para>
+/// </summary>
+public sealed class AofRecorder
+{
+    const int HeaderBytes = 8;
+    readonly Shard shard;
+    byte[] buf;
+    int len;
+    int recordStart = -1;
+    int argsLeft;
+    /// <summary>Records appended since the chunk was last taken.</summary>
+    public int Records;
+
+    public AofRecorder(Shard shard)
+    {
+        this.shard = shard;
+        buf = new byte[64 * 1024];
+    }
+
+    /// <summary>Whether records are wanted now: the AOF is on (one field test on the write path when it is off).</summary>
+    public bool On;
+
+    /// <summary>Bytes of records not yet taken by the log.</summary>
+    public int Length => len;
+
+    /// <summary>The records not yet taken by the log.</summary>
+    public ReadOnlySpan<byte> Pending => buf.AsSpan(0, len);
+
+    /// <summary>Starts a record of <paramref name="argc"/> arguments against database <paramref name="db"/>.</summary>
+    public void Begin(int db, int argc)
+    {
+        if (recordStart >= 0) throw new InvalidOperationException("AOF record already open");
+        Reserve(HeaderBytes + 16);
+        recordStart = len;
+        BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(len), db);
+        len += HeaderBytes;
+        buf[len++] = (byte)'*';
+        len += Digits(buf.AsSpan(len), argc);
+        buf[len++] = (byte)'\r';
+        buf[len++] = (byte)'\n';
+        argsLeft = argc;
+    }
+
+    /// <summary>One bulk-string argument of the open record.</summary>
+    public void Arg(ReadOnlySpan<byte> a)
+    {
+        Reserve(a.Length + 32);
+        buf[len++] = (byte)'$';
+        len += Digits(buf.AsSpan(len), a.Length);
+        buf[len++] = (byte)'\r';
+        buf[len++] = (byte)'\n';
+        a.CopyTo(buf.AsSpan(len));
+        len += a.Length;
+        buf[len++] = (byte)'\r';
+        buf[len++] = (byte)'\n';
+        argsLeft--;
+    }
+
+    /// <summary>An integer argument, as its decimal text.</summary>
+    public void Arg(long v)
+    {
+        Span<byte> tmp = stackalloc byte[24];
+        int n = Digits(tmp, v);
+        Arg(tmp.Slice(0, n));
+    }
+
+    /// <summary>Closes the open record.</summary>
+    public void End()
+    {
+        if (argsLeft != 0) throw new InvalidOperationException("AOF record has " + argsLeft + " arguments missing");
+        BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(recordStart + 4), len - recordStart - HeaderBytes);
+        recordStart = -1;
+        Records++;
+    }
+
+    /// <summary>A whole record from spans.</summary>
+    public void Command(int db, ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1)
+    {
+        Begin(db, 2);
+        Arg(a0);
+        Arg(a1);
+        End();
+    }
+
+    /// <summary>A whole record from spans.</summary>
+    public void Command(int db, ReadOnlySpan<byte> a0, ReadOnlySpan<byte> a1, ReadOnlySpan<byte> a2)
+    {
+        Begin(db, 3);
+        Arg(a0);
+        Arg(a1);
+        Arg(a2);
+        End();
+    }
+
+    /// <summary>The command exactly as it came (Redis propagates most commands with their own arguments).</summary>
+    public void Verbatim(int db, ReadOnlySpan<byte> buffer, FastKv.Protocol.ArgList args)
+    {
+        Begin(db, args.Count);
+        for (int i = 0; i < args.Count; i++) Arg(args.Get(buffer, i));
+        End();
+    }
+
+    /// <summary>
+    /// A key deleted by expiry or eviction: DEL, or UNLINK when <paramref name="lazy"/> (lazyfree-lazy-expire /
+    /// lazyfree-lazy-eviction), as Redis's propagateDeletion.
+    /// </summary>
+    public void Deletion(int db, ReadOnlySpan<byte> key, bool lazy) =>
+        Command(db, lazy ? "UNLINK"u8 : "DEL"u8, key);
+
+    /// <summary>Hands the records to the caller and starts an empty buffer (the log's writer gives arrays back).</summary>
+    public byte[] Take(byte[] fresh, out int length)
+    {
+        if (recordStart >= 0) throw new InvalidOperationException("AOF record still open");
+        byte[] full = buf;
+        length = len;
+        buf = fresh;
+        len = 0;
+        Records = 0;
+        return full;
+    }
+
+    /// <summary>Drops the records not taken (the AOF was turned off).</summary>
+    public void Clear()
+    {
+        len = 0;
+        Records = 0;
+        recordStart = -1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void Reserve(int more)
+    {
+        if (len + more > buf.Length) Grow(more);
+    }
+
+    void Grow(int more)
+    {
+        int size = buf.Length;
+        while (size < len + more) size *= 2;
+        Array.Resize(ref buf, size);
+    }
+
+    static int Digits(Span<byte> dst, long v)
+    {
+        v.TryFormat(dst, out int n, default, System.Globalization.CultureInfo.InvariantCulture);
+        return n;
+    }
+}
