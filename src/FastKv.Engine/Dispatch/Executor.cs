@@ -89,7 +89,7 @@ public static unsafe class Executor
         long dirty = c.Shard.Stats.Dirty;
         c.Spec.Handler(ref c);
         // Redis propagates a command that changed dirty, as it came unless the handler wrote another form.
-        if (c.Shard.Aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty && c.DbOverride == null)
+        if (c.Shard.Aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty)
             c.Shard.Aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
         c.Shard.NoTouch = false;
         if (count)

@@ -27,10 +27,10 @@ public sealed class AofRecorder
     /// <summary>Records appended since the chunk was last taken.</summary>
     public int Records;
 
-    public AofRecorder(Shard shard)
+    public AofRecorder(Shard shard, int capacity = 64 * 1024)
     {
         this.shard = shard;
-        buf = new byte[64 * 1024];
+        buf = new byte[capacity];
     }
 
     /// <summary>Whether records are wanted now: the AOF is on (one field test on the write path when it is off).</summary>
@@ -196,6 +196,16 @@ public sealed class AofRecorder
         Begin(-1, 1);
         Arg("EXEC"u8);
         End();
+    }
+
+    /// <summary>A record (header and RESP) of a command given as its arguments, for a unit built elsewhere.</summary>
+    public static byte[] Encode(int db, byte[][] argv)
+    {
+        var r = new AofRecorder(null!, 256);
+        r.Begin(db, argv.Length);
+        foreach (byte[] a in argv) r.Arg(a);
+        r.End();
+        return r.buf.AsSpan(0, r.len).ToArray();
     }
 
     /// <summary>Hands the records to the caller and starts an empty buffer (the log's writer gives arrays back).</summary>
