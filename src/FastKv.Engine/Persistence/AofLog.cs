@@ -283,7 +283,7 @@ public sealed partial class AofLog : IDisposable
             batch.Add(c);
             if (outLen > 8 << 20) break; // one write of at most ~8 MiB; the waiters loop for the rest
         }
-        if (batch.Count == 0) return;
+        if (batch.Count == 0 && outLen == 0) return;
         string? error = WriteOut();
         if (error == null && server.Config.AppendFsync == AofFsync.Always) error = Fsync();
         if (error != null) Failed(error);
@@ -350,34 +350,46 @@ public sealed partial class AofLog : IDisposable
         outLen += bytes.Length;
     }
 
-    /// <summary>Writes the buffer at the end of the file; null or the error text (strerror-like).</summary>
-    string? WriteOut()
+    /// <summary>
+    /// Writes the buffer at the end of the file; null or the error text (strerror). A failed write leaves the file as
+    /// it was (a partial write is cut off) and keeps the bytes for the next try, as Redis keeps its aof_buf.
+    /// </summary>
+    unsafe string? WriteOut()
     {
         if (outLen == 0) return null;
         SafeFileHandle? f = file;
         if (f == null) { outLen = 0; return null; }
-        try
+        int fd = f.DangerousGetHandle().ToInt32();
+        int done = 0;
+        // Invariant: output is pinned for the calls and pwrite reads at most outLen - done bytes from it.
+        fixed (byte* p = output)
         {
-            RandomAccess.Write(f, output.AsSpan(0, outLen), fileLength);
-            Volatile.Write(ref fileLength, fileLength + outLen);
-            Interlocked.Add(ref unsynced, outLen);
-            return null;
+            while (done < outLen)
+            {
+                nint n = pwrite(fd, p + done, (nuint)(outLen - done), fileLength + done);
+                if (n > 0) { done += (int)n; continue; }
+                int errno = Marshal.GetLastPInvokeError();
+                if (n < 0 && errno == 4) continue; // EINTR
+                if (done > 0) ftruncate(fd, fileLength);
+                return n == 0 ? "short write" : Marshal.GetPInvokeErrorMessage(errno);
+            }
         }
-        catch (IOException ex)
+        Volatile.Write(ref fileLength, fileLength + outLen);
+        Interlocked.Add(ref unsynced, outLen);
+        outLen = 0;
+        if (output.Length > 4 << 20) output = new byte[256 * 1024];
+        if (WriteError != null)
         {
-            return ex.Message;
+            WriteError = null;
+            Console.WriteLine("AOF write error looks solved, Redis can write again.");
         }
-        finally
-        {
-            outLen = 0;
-            if (output.Length > 4 << 20) output = new byte[256 * 1024];
-        }
+        return null;
     }
 
     void Failed(string error)
     {
+        if (WriteError == null) Console.WriteLine("Error writing to the AOF file: " + error);
         WriteError = error;
-        Console.WriteLine("Error writing to the AOF file: " + error);
         if (server.Config.AppendFsync == AofFsync.Always)
         {
             // Redis exits here: under always a reply may only follow a write that reached the disk.
@@ -394,7 +406,7 @@ public sealed partial class AofLog : IDisposable
         lock (fsyncGate)
         {
             Interlocked.Exchange(ref unsynced, 0);
-            if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return "fdatasync failed: errno " + Marshal.GetLastPInvokeError();
+            if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
         }
         return null;
     }
@@ -406,6 +418,8 @@ public sealed partial class AofLog : IDisposable
         {
             Thread.Sleep(server.Config.AppendFsync == AofFsync.EverySec ? 1000 : 100);
             if (stopping) break;
+            // Bytes a failed write kept are tried again even when no shard is writing.
+            if (WriteError != null) TryCombine();
             if (server.Config.AppendFsync == AofFsync.EverySec && Volatile.Read(ref unsynced) > 0)
             {
                 if (Fsync() is { } err) WriteError = err;
@@ -439,4 +453,8 @@ public sealed partial class AofLog : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fdatasync(int fd);
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint pwrite(int fd, byte* buf, nuint count, long offset);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ftruncate(int fd, long length);
 }
