@@ -280,6 +280,7 @@ public static unsafe partial class KeyCommands
             if (KeyLookup.IsExpired(c.Shard, e))
             {
                 db.SignalExpired(KeyEntry.Key(e));
+                db.PropagateExpired(KeyEntry.Key(e));
                 db.Remove(e);
                 c.Shard.Stats.ExpiredKeys++;
                 continue;
