@@ -150,6 +150,13 @@ public sealed class AofRecorder
         return taken;
     }
 
+    /// <summary>Ends a capture leaving its records in place as they are.</summary>
+    public void EndCapture(bool keep)
+    {
+        if (!keep) throw new ArgumentException("use EndCapture() to take the records", nameof(keep));
+        captureStart = -1;
+    }
+
     /// <summary>
     /// Ends a capture leaving its records in place, wrapped in MULTI ... EXEC when there are more than one, as
     /// Redis's propagatePendingCommands wraps an execution unit.
