@@ -98,6 +98,8 @@ public static unsafe class Program
             }
             server.Aof.Open(manifest);
         }
+        // From here CONFIG SET appendonly starts or stops the log (startAppendOnly/stopAppendOnly).
+        config.AppendOnlySwitch = server.Aof.SwitchAppendOnly;
         server.Loading = false;
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();
