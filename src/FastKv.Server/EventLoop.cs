@@ -34,6 +34,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     readonly List<Connection> all = new();
     public Thread? Thread;
     long nextExpiryMs, nextCronMs;
+    /// <summary>
+    /// Messages ran since the last AOF sync: replies they brought may report other shards' writes, so the next flush
+    /// waits until everything queued before is written. Replies made here only need this shard's own records.
+    /// </summary>
+    bool aofAfterMessages;
 
     public EventLoop(ServerState server, Shard shard, int[] listeners, int cpu)
     {
@@ -142,7 +147,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                     try { Dispatch(events[i]); }
                     catch (Exception ex) { Fault(events[i].Data, ex); }
                 }
-                shard.Mailbox.Drain(shard);
+                // A message may carry a reply whose writes another shard published: the next flush waits for them.
+                if (shard.Mailbox.Drain(shard) > 0) aofAfterMessages = true;
                 FlushQueued();
                 EvictClients();
                 Timers();
@@ -307,7 +313,11 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         OutputBuffer o = c.Session.Output;
         // No reply leaves before the writes it reports are in the AOF (fsynced under always), as Redis writes the
         // AOF in beforeSleep before it sends replies.
-        if (o.Length > 0 && server.Aof.On) server.Aof.Sync(shard);
+        if (o.Length > 0 && server.Aof.On && (aofAfterMessages || server.Aof.Pending(shard)))
+        {
+            server.Aof.Sync(shard, aofAfterMessages);
+            aofAfterMessages = false;
+        }
         while (o.Length > 0)
         {
             nint n;

@@ -59,6 +59,8 @@ public sealed partial class AofLog : IDisposable
     /// <summary>Per shard: chunks the log gave back (a Treiber stack the shard takes whole).</summary>
     readonly AofChunk?[] freed;
     readonly AofChunk?[] spare;
+    /// <summary>Per shard (its thread only): the last chunk it published, until the log marks it done.</summary>
+    readonly AofChunk?[] lastOwn;
 
     SafeFileHandle? file;
     long fileLength;
@@ -76,6 +78,7 @@ public sealed partial class AofLog : IDisposable
         head = tail = stub;
         freed = new AofChunk?[shards];
         spare = new AofChunk?[shards];
+        lastOwn = new AofChunk?[shards];
     }
 
     /// <summary>The AOF is open and shards record.</summary>
@@ -159,6 +162,7 @@ public sealed partial class AofLog : IDisposable
         }
         AofChunk c = RentChunk(s);
         c.Data = s.Aof.Take(c.Data, out c.Length);
+        lastOwn[s.Id] = c;
         Enqueue(c);
         return c;
     }
@@ -229,17 +233,22 @@ public sealed partial class AofLog : IDisposable
         return null;
     }
 
+    /// <summary>This shard has records not yet written (unpublished, or its last chunk not done).</summary>
+    public bool Pending(Shard s) => s.Aof.Length > 0 || lastOwn[s.Id] is { Done: false };
+
     /// <summary>
-    /// Before a shard sends replies: its records, and every record published before them (what its replies may
-    /// depend on), are written, and fsynced under <c>always</c>. Returns at once when nothing is pending.
+    /// Before a shard sends replies: its records, and every record published before them, are written, and fsynced
+    /// under <c>always</c>. Records of other shards matter only when <paramref name="afterMessages"/> ran (a reply
+    /// that came back from another shard, a served blocked client): the shard then waits behind a marker.
     /// </summary>
-    public void Sync(Shard s)
+    public void Sync(Shard s, bool afterMessages = true)
     {
         if (s.Aof.Capturing) return;
-        AofChunk? mine = Publish(s);
+        AofChunk? mine = Publish(s) ?? lastOwn[s.Id];
+        if (mine != null && mine.Done) mine = null;
         if (mine == null)
         {
-            if (Volatile.Read(ref written) == Volatile.Read(ref published)) return;
+            if (!afterMessages || Volatile.Read(ref written) == Volatile.Read(ref published)) return;
             // Nothing of ours, but others' records are pending: wait behind a marker placed after them.
             mine = RentChunk(s);
             mine.Length = 0;
