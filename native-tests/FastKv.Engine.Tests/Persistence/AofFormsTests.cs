@@ -262,4 +262,37 @@ public class AofFormsTests
         Run(h, "spop", "k");
         Assert.Equal(0, h.Server.Shards[0].Aof.Length);
     }
+    /// <summary>Recording every write (verbatim, SET ... PXAT, INCRBYFLOAT's SET ... KEEPTTL) allocates nothing.</summary>
+    [Fact]
+    public void Recording_SetGetIncr_AllocatesNothing()
+    {
+        using var h = new EngineHarness(slowlog: false);
+        AofRecorder aof = h.Server.Shards[0].Aof;
+        aof.On = true;
+        var parts = new List<byte>();
+        for (int i = 0; i < 100; i++)
+        {
+            parts.AddRange(EngineHarness.Command("SET", "key-" + i, "value-" + i));
+            parts.AddRange(EngineHarness.Command("GET", "key-" + i));
+            parts.AddRange(EngineHarness.Command("INCR", "counter-" + (i % 7)));
+            parts.AddRange(EngineHarness.Command("SETEX", "ttl-" + (i % 5), "100", "v"));
+            parts.AddRange(EngineHarness.Command("INCRBYFLOAT", "float-" + (i % 3), "1.5"));
+        }
+        byte[] pipeline = parts.ToArray();
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(pipeline);
+            h.Session.Output.Clear();
+            aof.Clear();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 300; i++)
+        {
+            h.Session.Feed(pipeline);
+            h.Session.Output.Clear();
+            Assert.True(aof.Records >= 400, "the writes were recorded");
+            aof.Clear();
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
