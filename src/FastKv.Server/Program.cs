@@ -99,10 +99,24 @@ public static unsafe class Program
         return 0;
     }
 
-    /// <summary>Loads dir/dbfilename when it exists (persistence design 2). Null when loaded, else the error line.</summary>
+    /// <summary>
+    /// Redis's loadDataFromDisk: with appendonly yes the AOF directory (persistence design 3), and the RDB file is not
+    /// read; otherwise dir/dbfilename when it exists (design 2). Null when loaded, else the error line.
+    /// </summary>
     static string? LoadDataset(ServerState server)
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (server.Config.AppendOnly)
+        {
+            // The manifest names the INCR file the AOF writer appends to from here on.
+            string? aofError = AofLoader.Load(server, out AofManifest manifest, out bool existed);
+            if (aofError != null || server.ShutdownRequested) return aofError;
+            server.LoadedAofManifest = manifest;
+            if (existed)
+                Console.WriteLine("DB loaded from append only file: " +
+                                  System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + " seconds");
+            return null;
+        }
         string? error = RdbLoader.Load(server, server.Config.RdbPath, out RdbLoader? loader);
         if (loader == null || error != null || server.ShutdownRequested) return error;
         server.Persistence.LoadedFrom(loader);
