@@ -248,6 +248,35 @@ public class AofLoadTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void EachFile_StartsInDatabaseZero(int threads)
+    {
+        string manifest = Manifest("file appendonly.aof.1.base.aof seq 1 type b", OneIncr, "file appendonly.aof.2.incr.aof seq 2 type i");
+        (string, byte[])[] files =
+        [
+            ("appendonly.aof.1.base.aof", Cmds(["SELECT", "5"], ["SET", "base5", "1"])),
+            ("appendonly.aof.1.incr.aof", Cmds(["SET", "incr1", "1"], ["SELECT", "3"], ["MSET", "a3", "1", "b3", "2", "c3", "3"])),
+            ("appendonly.aof.2.incr.aof", Cmds(["SET", "incr2", "1"], ["MULTI"], ["SET", "t", "1"], ["INCR", "u"], ["EXEC"])),
+        ];
+        string forRedis = DirWith(manifest, files), forTarget = DirWith(manifest, files);
+        try
+        {
+            using ServerProcess redis = ServerProcess.Start(ServerKind.Redis, null, ["--dir", forRedis, "--appendonly", "yes"]);
+            using ServerProcess target = ServerProcess.Start(ServerKind.Target, threads, ["--dir", forTarget, "--appendonly", "yes"]);
+            using RespConnection r = redis.Connect(), t = target.Connect();
+            RdbRoundTripData.Compare(r, t, null, AccessBits.None, "database per file");
+            t.Call("SELECT", "0");
+            Assert.Equal(":4\r\n", t.CallText("EXISTS", "incr1", "incr2", "t", "u"));
+        }
+        finally
+        {
+            Directory.Delete(forRedis, true);
+            Directory.Delete(forTarget, true);
+        }
+    }
+
     // ---- truncated files ----
 
     static byte[] CutIncr(out long validLength, bool openMulti)

@@ -16,17 +16,22 @@ sealed class AofFileReader : IDisposable
     readonly byte[] buf = new byte[1 << 16];
     int start, end;
     long position;
+    readonly long length;
     bool eof;
 
     public AofFileReader(Stream input, long offset)
     {
         this.input = input;
+        length = input.Length;
         input.Seek(offset, SeekOrigin.Begin);
         position = offset;
     }
 
     /// <summary>ftello: bytes consumed from the file's start.</summary>
     public long Position => position;
+
+    /// <summary>Bytes left after <see cref="Position"/> (the file's size when opened).</summary>
+    public long Remaining => Math.Max(0, length - position);
 
     /// <summary>fgets: the line (with its newline, if one came within the limit) into <paramref name="line"/>; 0 at end of file.</summary>
     public int ReadLine(Span<byte> line)

@@ -52,8 +52,11 @@ public sealed partial class AofLoader
                 offset = rdb.Consumed;
                 if (oldStyle) Log("Reading the remaining AOF tail...");
             }
+            // A fresh pseudo client per file, as Redis creates one: each file starts in database 0, outside MULTI.
+            replay = new AofReplay(server);
             try
             {
+                if (!replay.Open()) return Result.Ok; // shutdown
                 using var reader = new AofFileReader(fs, offset);
                 return ReadCommands(reader, fileName, path);
             }
@@ -61,13 +64,17 @@ public sealed partial class AofLoader
             {
                 return Fail("Unrecoverable error reading the append only file " + fileName + ": " + OsError.Text(ex));
             }
+            finally
+            {
+                replay.Close();
+                replay = null;
+            }
         }
     }
 
     /// <summary>The command loop of loadSingleAppendOnlyFile, with its fmterr, readerr and uxeof endings.</summary>
     Result ReadCommands(AofFileReader r, string fileName, string path)
     {
-        replay ??= OpenReplay();
         bool truncateOk = config.AofLoadTruncated;
         Span<byte> line = stackalloc byte[AofFileReader.LineMax];
         Span<byte> crlf = stackalloc byte[2];
@@ -94,7 +101,7 @@ public sealed partial class AofLoader
                 if (line[0] != '$') return FormatError(fileName);
                 long len = Atoi(line.Slice(1, n - 1));
                 // A negative or absurd length is a read past the end of the file for Redis too.
-                if (len < 0 || len > int.MaxValue - 64) return UnexpectedEof(r, batch, inMulti, validUpTo, fileName, path);
+                if (len < 0 || len > int.MaxValue - 64 || len > r.Remaining) return UnexpectedEof(r, batch, inMulti, validUpTo, fileName, path);
                 Span<byte> arg = batch.Arg((int)len, out int at);
                 if (len > 0 && !r.ReadExact(arg)) return UnexpectedEof(r, batch, inMulti, validUpTo, fileName, path);
                 if (!r.ReadExact(crlf)) return UnexpectedEof(r, batch, inMulti, validUpTo, fileName, path);
@@ -119,22 +126,15 @@ public sealed partial class AofLoader
             else if (spec.InMulti == MultiRole.Exec) inMulti = false;
             batch.EndCommand();
             if (truncateOk) validUpTo = r.Position;
-            if (!inMulti && batch.Length >= BatchBytes) batch.RunAndClear(replay);
+            if (!inMulti && batch.Length >= BatchBytes && !batch.RunAndClear(replay!)) return Result.Ok; // shutdown
         }
         if (inMulti)
         {
             Log("Revert incomplete MULTI/EXEC transaction in AOF file " + fileName);
             return UnexpectedEof(r, batch, inMulti, validBeforeMulti, fileName, path);
         }
-        batch.RunAndClear(replay);
+        batch.RunAndClear(replay!);
         return Result.Ok;
-    }
-
-    AofReplay OpenReplay()
-    {
-        var rp = new AofReplay(server);
-        rp.Open();
-        return rp;
     }
 
     Result FormatError(string fileName) =>

@@ -94,36 +94,28 @@ public sealed partial class AofLoader
 
         int num = 0;
         Result ret = Result.Ok;
-        try
+        if (am.Base != null)
         {
-            if (am.Base != null)
-            {
-                bool last = ++num == totalNum;
-                long t0 = Stopwatch.GetTimestamp();
-                ret = LoadSingle(am.Base.Name);
-                if (server.ShutdownRequested) return Result.Ok;
-                if (ret == Result.Ok || (ret == Result.Truncated && last))
-                    Log("DB loaded from base file " + am.Base.Name + ": " + Seconds(t0) + " seconds");
-                if (ret == Result.Truncated && !last) return Fail("Fatal error: the truncated file is not the last file");
-                if (ret is Result.OpenErr or Result.Failed) return ret;
-            }
-            foreach (AofFileInfo f in am.Incrs)
-            {
-                bool last = ++num == totalNum;
-                long t0 = Stopwatch.GetTimestamp();
-                ret = LoadSingle(f.Name);
-                if (server.ShutdownRequested) return Result.Ok;
-                if (ret == Result.Ok || (ret == Result.Truncated && last))
-                    Log("DB loaded from incr file " + f.Name + ": " + Seconds(t0) + " seconds");
-                if (ret == Result.Empty) ret = Result.Ok;
-                if (ret == Result.Truncated && !last) return Fail("Fatal error: the truncated file is not the last file");
-                if (ret is Result.OpenErr or Result.Failed) return ret;
-            }
+            bool last = ++num == totalNum;
+            long t0 = Stopwatch.GetTimestamp();
+            ret = LoadSingle(am.Base.Name);
+            if (server.ShutdownRequested) return Result.Ok;
+            if (ret == Result.Ok || (ret == Result.Truncated && last))
+                Log("DB loaded from base file " + am.Base.Name + ": " + Seconds(t0) + " seconds");
+            if (ret == Result.Truncated && !last) return Fail("Fatal error: the truncated file is not the last file");
+            if (ret is Result.OpenErr or Result.Failed) return ret;
         }
-        finally
+        foreach (AofFileInfo f in am.Incrs)
         {
-            replay?.Close();
-            replay = null;
+            bool last = ++num == totalNum;
+            long t0 = Stopwatch.GetTimestamp();
+            ret = LoadSingle(f.Name);
+            if (server.ShutdownRequested) return Result.Ok;
+            if (ret == Result.Ok || (ret == Result.Truncated && last))
+                Log("DB loaded from incr file " + f.Name + ": " + Seconds(t0) + " seconds");
+            if (ret == Result.Empty) ret = Result.Ok;
+            if (ret == Result.Truncated && !last) return Fail("Fatal error: the truncated file is not the last file");
+            if (ret is Result.OpenErr or Result.Failed) return ret;
         }
         return ret;
     }

@@ -12,6 +12,7 @@ namespace FastKv.Engine;
 /// </summary>
 public sealed class AofReplay : ISessionHost
 {
+    readonly ServerState server;
     readonly Shard home;
     readonly SemaphoreSlim done = new(0);
     Session? session;
@@ -20,30 +21,46 @@ public sealed class AofReplay : ISessionHost
     /// <summary>A batch was fed and not all of it has run yet (only the home shard's thread reads or writes it).</summary>
     bool busy;
 
-    public AofReplay(ServerState server) => home = server.Shards[0];
-
-    /// <summary>Creates the session on its shard's thread (its buffers come from that shard's pools).</summary>
-    public void Open()
+    public AofReplay(ServerState server)
     {
-        home.Mailbox.Post(new Step(this, StepKind.Open));
-        done.Wait();
+        this.server = server;
+        home = server.Shards[0];
     }
 
-    /// <summary>Runs every command in <paramref name="resp"/> (whole RESP arrays) and returns once all of them ran.</summary>
-    public void Run(byte[] resp, int length)
+    /// <summary>Creates the session on its shard's thread (its buffers come from that shard's pools). False on shutdown.</summary>
+    public bool Open()
     {
-        if (length == 0) return;
+        home.Mailbox.Post(new Step(this, StepKind.Open));
+        return Wait();
+    }
+
+    /// <summary>
+    /// Runs every command in <paramref name="resp"/> (whole RESP arrays) and returns once all of them ran; false when
+    /// a shutdown came meanwhile (the loops stop, so the rest is abandoned and the server exits without saving).
+    /// </summary>
+    public bool Run(byte[] resp, int length)
+    {
+        if (length == 0) return true;
         batch = resp;
         batchLength = length;
         home.Mailbox.Post(new Step(this, StepKind.Feed));
-        done.Wait();
+        return Wait();
+    }
+
+    /// <summary>Waits for the shard's step, giving up when a shutdown stops the loops (the step may then never run).</summary>
+    bool Wait()
+    {
+        while (!done.Wait(50))
+            if (server.ShutdownRequested) return false;
+        return true;
     }
 
     /// <summary>Ends the client: a MULTI left open (a file cut in one) is discarded with it, as Redis frees its fake client.</summary>
     public void Close()
     {
+        if (session == null || server.ShutdownRequested) return;
         home.Mailbox.Post(new Step(this, StepKind.Close));
-        done.Wait();
+        Wait();
     }
 
     enum StepKind : byte { Open, Feed, Close }
@@ -68,7 +85,7 @@ public sealed class AofReplay : ISessionHost
                 Check();
                 break;
             case StepKind.Close:
-                session!.Close();
+                session?.Close();
                 done.Release();
                 break;
         }

@@ -55,12 +55,16 @@ sealed class CommandBatch
         multiStart = -1;
     }
 
-    /// <summary>Runs the whole commands (never inside an open MULTI: callers run between transactions) and empties the batch.</summary>
-    public void RunAndClear(AofReplay replay)
+    /// <summary>
+    /// Runs the whole commands (never inside an open MULTI: callers run between transactions) and empties the batch;
+    /// false when a shutdown stopped the replay.
+    /// </summary>
+    public bool RunAndClear(AofReplay replay)
     {
-        replay.Run(buf, committed);
+        bool ran = replay.Run(buf, committed);
         len = committed = 0;
         multiStart = -1;
+        return ran;
     }
 
     void Header(byte kind, long n)
