@@ -121,6 +121,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             ulong mask = 1UL << cpu;
             Libc.sched_setaffinity(0, sizeof(ulong), &mask);
         }
+        AofLog.Current = shard;
         // Invariant: MaxEvents entries, owned by this thread, freed when the loop exits.
         EpollEvent* events = (EpollEvent*)NativeMemory.Alloc((nuint)(MaxEvents * sizeof(EpollEvent)));
         try
@@ -145,6 +146,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
                 FlushQueued();
                 EvictClients();
                 Timers();
+                // Records of work that answered nobody (expiry, eviction, a transaction's part) reach the file too.
+                if (server.Aof.On) server.Aof.EndOfIteration(shard);
                 // A running snapshot serializes a slice of buckets between requests: a short one when this
                 // iteration served clients, ten times longer when it was idle (persistence design 1.3).
                 snap = shard.Snapshot;
@@ -302,6 +305,9 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             return;
         }
         OutputBuffer o = c.Session.Output;
+        // No reply leaves before the writes it reports are in the AOF (fsynced under always), as Redis writes the
+        // AOF in beforeSleep before it sends replies.
+        if (o.Length > 0 && server.Aof.On) server.Aof.Sync(shard);
         while (o.Length > 0)
         {
             nint n;

@@ -88,10 +88,22 @@ public static unsafe class Program
             foreach (var l in loops) l.Thread!.Join();
             return 1;
         }
+        if (config.AppendOnly)
+        {
+            AofManifest? manifest = AofManifest.Exists(config.AofDirPath, config.AppendFilename) ? null : AofLog.CreateFresh(server);
+            if (manifest == null)
+            {
+                Console.WriteLine("AOF loading is not built yet: an existing AOF directory is not read");
+                return 1;
+            }
+            server.Aof.Open(manifest);
+        }
         server.Loading = false;
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();
         foreach (var l in loops) l.Thread!.Join();
+        // What the shards recorded last is written and fsynced before the process ends.
+        server.Aof.Close();
         // A background save still running is abandoned with its temp file (the loops that fed it are gone).
         server.Persistence.Running?.AbortStopped(TimeSpan.FromSeconds(5));
         foreach (var l in loops) foreach (int fd in l.Listeners) Libc.close(fd);

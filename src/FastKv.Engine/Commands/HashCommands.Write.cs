@@ -175,6 +175,7 @@ public static unsafe partial class HashCommands
         ReadOnlySpan<byte> result = text.Slice(0, n);
         SetOne(ref c, e, result);
         c.Dirty();
+        if (c.Shard.Aof.On) AofForms.HIncrByFloat(ref c, result);
         c.Modified(1, NotifyClass.Hash, "hincrbyfloat"u8);
         c.W.Bulk(result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);

@@ -16,8 +16,12 @@ public static unsafe partial class KeyCommands
     static void RegisterKeyspace(CommandTable t)
     {
         t.Add("keys", &Keys, route: Route.AllShards);
-        t.Add("scan", &Scan, route: Route.Custom).CustomRoute = &ScanTarget;
-        t.Add("randomkey", &RandomKey, route: Route.Custom).CustomRoute = &RandomKeyTarget;
+        CommandSpec scan = t.Add("scan", &Scan, route: Route.Custom);
+        scan.CustomRoute = &ScanTarget;
+        scan.Flags |= CommandFlags.TouchesArbitraryKeys;
+        CommandSpec randomKey = t.Add("randomkey", &RandomKey, route: Route.Custom);
+        randomKey.CustomRoute = &RandomKeyTarget;
+        randomKey.Flags |= CommandFlags.TouchesArbitraryKeys;
         t.Add("dbsize", &DbSize, route: Route.AllShards);
         t.Add("flushdb", &FlushDb, route: Route.AllShards);
         t.Add("flushall", &FlushAll, route: Route.AllShards);
@@ -280,6 +284,7 @@ public static unsafe partial class KeyCommands
             if (KeyLookup.IsExpired(c.Shard, e))
             {
                 db.SignalExpired(KeyEntry.Key(e));
+                db.PropagateExpired(KeyEntry.Key(e));
                 db.Remove(e);
                 c.Shard.Stats.ExpiredKeys++;
                 continue;

@@ -149,11 +149,14 @@ public static unsafe partial class KeyCommands
         {
             db.Remove(*slot);
             c.Modified(1, NotifyClass.Generic, "del"u8);
+            if (c.Shard.Aof.On) AofForms.Delete(ref c, c.Shard.Server.Config.LazyfreeLazyExpire);
         }
         else
         {
             db.SetExpire(slot, when);
             c.Modified(1, NotifyClass.Generic, "expire"u8);
+            // Propagated as PEXPIREAT key ms, options kept; PEXPIREAT itself as it came.
+            if (c.Shard.Aof.On && (baseMs != 0 || seconds)) AofForms.PExpireAt(ref c, when);
         }
         c.Dirty();
         c.W.Integer(1);

@@ -94,7 +94,10 @@ public static unsafe partial class ListCommands
             byte* ql = Collection.Ptr(e);
             c.W.ArrayHeader(2);
             c.W.Bulk(c.Arg(k));
+            long llen = QuickList.Count(ql);
             PopRange(ref c, k, e, ql, head, count);
+            // Propagated as LPOP|RPOP key n (BLMPOP too: its attempt is this LMPOP).
+            if (c.Shard.Aof.On) AofForms.PopCount(ref c, head ? "LPOP"u8 : "RPOP"u8, c.Arg(k), Math.Min(count, llen));
             return;
         }
         c.W.NullArray();

@@ -40,10 +40,10 @@ public static unsafe partial class ListCommands
         t.Add("rpoplpush", &RPopLPush, CrossShard.Gather);
         t.Add("lmpop", &LMPop, CrossShard.Gather, keys: &CommandTable.NumKeysAt1);
         // Blocking forms: each waits for a list and stands for its non-blocking command per key.
-        t.Add("blpop", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListPop, "lpop");
-        t.Add("brpop", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListPop, "rpop");
-        t.Add("brpoplpush", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListMove, "rpoplpush");
-        t.Add("blmove", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListMove, "lmove", hasSides: true);
+        t.Add("blpop", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListPop, "LPOP");
+        t.Add("brpop", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListPop, "RPOP");
+        t.Add("brpoplpush", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListMove, "RPOPLPUSH");
+        t.Add("blmove", &Blocking.Handler).Block = new BlockingForm(BlockKind.ListMove, "LMOVE", hasSides: true);
         t.Add("blmpop", &Blocking.Handler, keys: &CommandTable.NumKeysAt2).Block = new BlockingForm(BlockKind.ListMPop, "lmpop");
     }
 

@@ -82,7 +82,12 @@ public static unsafe class RestoreCommand
         if (ttl != 0 && !absTtl) ttl = unchecked(ttl + c.NowMs);
         if (ttl != 0 && KeyLookup.AlreadyExpired(c.Shard, ttl))
         {
-            if (deleted) c.Modified(1, NotifyClass.Generic, "del"u8);
+            if (deleted)
+            {
+                c.Modified(1, NotifyClass.Generic, "del"u8);
+                c.Dirty();
+                if (c.Shard.Aof.On) AofForms.Delete(ref c, c.Shard.Server.Config.LazyfreeLazyServerDel);
+            }
             RdbDecode.Discard(c.Shard.Arena, ref value);
             c.W.Ok();
             return;
@@ -92,6 +97,9 @@ public static unsafe class RestoreCommand
         AccessClock.SetIdleOrFreq(c.Shard, e, lfuFreq, lruIdle);
         c.Modified(1, NotifyClass.Generic, "restore"u8);
         c.W.Ok();
+        c.Dirty();
+        // A relative TTL is propagated absolute, with ABSTTL appended.
+        if (ttl != 0 && !absTtl && c.Shard.Aof.On) AofForms.RestoreAbsolute(ref c, ttl);
     }
 
     /// <summary>verifyDumpPayload: at least the footer, a version we read, and the CRC-64 of everything before the CRC.</summary>

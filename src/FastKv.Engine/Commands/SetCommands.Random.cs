@@ -27,7 +27,9 @@ public static unsafe partial class SetCommands
         if (e == null) { c.W.NullBulk(); return; }
         SetRef s = SetValue.Load(e);
         ulong rng = c.Shard.NextRandom();
-        PopOne(ref c, ref s, ref rng);
+        // Propagated as SREM key member.
+        var srem = AofForms.SRemBatches.Start(ref c, 1);
+        PopOne(ref c, ref s, ref rng, ref srem);
         SetValue.Store(e, s);
         c.Dirty();
         c.Modified(1, NotifyClass.Set, "spop"u8);
@@ -40,10 +42,11 @@ public static unsafe partial class SetCommands
 
     /// <summary>Replies one random member and removes it (setTypePopRandom). The reply is written before
     /// the removal frees what the member's bytes point into.</summary>
-    static void PopOne(ref CommandContext c, ref SetRef s, ref ulong rng)
+    static void PopOne(ref CommandContext c, ref SetRef s, ref ulong rng, ref AofForms.SRemBatches srem)
     {
         ListpackValue m = SetValue.Random(s, ref rng, out byte* entry);
         SetValue.WriteMember(c.W, m);
+        srem.Member(ref c, m);
         if (entry != null) s.Ptr = Listpack.Delete(c.Shard.Arena, s.Ptr, entry);
         else SetValue.Remove(c.Shard.Arena, ref s, m);
     }
@@ -65,16 +68,19 @@ public static unsafe partial class SetCommands
             c.Dirty(size);
             c.Modified(1, NotifyClass.Set, "spop"u8);
             c.Modified(1, NotifyClass.Generic, "del"u8);
+            if (c.Shard.Aof.On) AofForms.Delete(ref c, c.Shard.Server.Config.LazyfreeLazyServerDel);
             return;
         }
         ulong rng = c.Shard.NextRandom();
+        // The popped members are propagated as SREM records of up to 1024 members.
+        var srem = AofForms.SRemBatches.Start(ref c, count);
         long remaining = size - count;
         c.W.SetHeader((int)count);
         c.Dirty(count);
         // CASE 2: few members go: pop them one by one.
         if (remaining * SpopMoveStrategyMul > count)
         {
-            for (long i = 0; i < count; i++) PopOne(ref c, ref s, ref rng);
+            for (long i = 0; i < count; i++) PopOne(ref c, ref s, ref rng, ref srem);
             SetValue.Store(e, s);
             c.Modified(1, NotifyClass.Set, "spop"u8);
             return;
@@ -91,7 +97,13 @@ public static unsafe partial class SetCommands
             if (entry != null) s.Ptr = Listpack.Delete(arena, s.Ptr, entry);
             else SetValue.Remove(arena, ref s, m);
         }
-        SetValue.WriteMembers(c.W, s);
+        nint* buf = stackalloc nint[SetIterator.BufferLength];
+        var it = new SetIterator(s, buf);
+        while (it.Next(out ListpackValue m))
+        {
+            SetValue.WriteMember(c.W, m);
+            srem.Member(ref c, m);
+        }
         SetValue.Free(arena, s);
         SetValue.Store(e, kept);
         c.Modified(1, NotifyClass.Set, "spop"u8);

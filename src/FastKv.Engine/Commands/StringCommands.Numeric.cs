@@ -120,6 +120,7 @@ public static unsafe partial class StringCommands
         c.Dirty();
         c.Modified(1, NotifyClass.String, "incrbyfloat"u8);
         c.W.Bulk(result);
+        if (c.Shard.Aof.On) AofForms.IncrByFloat(ref c, result);
         if (rented != null) ArrayPool<byte>.Shared.Return(rented);
     }
 

@@ -189,6 +189,7 @@ public static unsafe partial class StringCommands
             ReadOnlySpan<byte> value = c.Arg(valueArg);
             db.SetString(key, value, StringValue.EncodingOf(value), expireAt, false);
             NotifySet(ref c, expireAt);
+            if (expireAt >= 0 && c.Shard.Aof.On) AofForms.SetPxAt(ref c, valueArg, expireAt);
             c.W.Ok();
             return;
         }
@@ -221,9 +222,23 @@ public static unsafe partial class StringCommands
         ReadOnlySpan<byte> v = c.Arg(valueArg);
         db.SetString(key, v, StringValue.EncodingOf(v), expireAt, (flags & OptKeepTtl) != 0);
         NotifySet(ref c, expireAt);
+        if (c.Shard.Aof.On) PropagateSet(ref c, flags, valueArg, expireAt);
         if ((flags & OptGet) != 0) return;
         if (integerReply) c.W.Integer(1);
         else c.W.Ok();
+    }
+
+    /// <summary>
+    /// setGenericCommand's propagation: a relative or seconds TTL goes as SET key value PXAT ms (options dropped),
+    /// GET is dropped when no expire option was given; SET ... PXAT ... GET goes as it came, GET and all, as in Redis.
+    /// </summary>
+    static void PropagateSet(ref CommandContext c, int flags, int valueArg, long expireAt)
+    {
+        if ((flags & AnyExpire) != 0)
+        {
+            if ((flags & OptPxAt) == 0) AofForms.SetPxAt(ref c, valueArg, expireAt);
+        }
+        else if ((flags & OptGet) != 0) AofForms.SetWithoutGet(ref c);
     }
 
     /// <summary>setGenericCommand's change (one, TTL or not) and signal: "set", then "expire" when the command gave a TTL.</summary>
@@ -252,6 +267,7 @@ public static unsafe partial class StringCommands
         c.Db.SetString(key, v, StringValue.EncodingOf(v), -1, false);
         c.Dirty();
         c.Modified(1, NotifyClass.String, "set"u8);
+        if (c.Shard.Aof.On) AofForms.RenamedSet(ref c);
     }
 
     static void GetDel(ref CommandContext c)
@@ -264,6 +280,7 @@ public static unsafe partial class StringCommands
         db.Remove(e);
         c.Dirty();
         c.Modified(1, NotifyClass.Generic, "del"u8);
+        if (c.Shard.Aof.On) AofForms.Delete(ref c, lazy: false);
     }
 
     /// <summary>
@@ -290,6 +307,7 @@ public static unsafe partial class StringCommands
             db.Remove(e);
             c.Dirty();
             c.Modified(1, NotifyClass.Generic, "del"u8);
+            if (c.Shard.Aof.On) AofForms.Delete(ref c, c.Shard.Server.Config.LazyfreeLazyExpire);
             return;
         }
         // Read gave the entry, not the table slot that SetExpire rewrites (the entry moves when it gains or
@@ -301,12 +319,14 @@ public static unsafe partial class StringCommands
             db.SetExpire(slot, at);
             c.Dirty();
             c.Modified(1, NotifyClass.Generic, "expire"u8);
+            if (c.Shard.Aof.On) AofForms.GetExExpire(ref c, at);
         }
         else if (KeyEntry.HasExpire(*slot))
         {
             db.SetExpire(slot, -1);
             c.Dirty();
             c.Modified(1, NotifyClass.Generic, "persist"u8);
+            if (c.Shard.Aof.On) AofForms.Persist(ref c);
         }
     }
 

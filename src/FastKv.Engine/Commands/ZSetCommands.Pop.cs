@@ -102,6 +102,8 @@ public static unsafe partial class ZSetCommands
             ZSetValue.DeleteAt(arena, ref z, at);
         }
         StoreAfterRemove(ref c, e, z, key, n, max ? "zpopmax"u8 : "zpopmin"u8);
+        // ZMPOP (and BZMPOP, whose attempt is a ZMPOP) is propagated as ZPOPMIN|ZPOPMAX key n.
+        if (emitKey && nested && c.Shard.Aof.On) AofForms.PopCount(ref c, max ? "ZPOPMAX"u8 : "ZPOPMIN"u8, key, n);
     }
 
     /// <summary>zmpopGenericCommand: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].</summary>

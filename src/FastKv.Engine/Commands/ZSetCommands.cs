@@ -34,8 +34,8 @@ public static unsafe partial class ZSetCommands
         RegisterAlgebra(t);
         RegisterPop(t);
         // Blocking forms: each waits for a sorted set and stands for its non-blocking command per key.
-        t.Add("bzpopmin", &Blocking.Handler).Block = new BlockingForm(BlockKind.ZPop, "zpopmin");
-        t.Add("bzpopmax", &Blocking.Handler).Block = new BlockingForm(BlockKind.ZPop, "zpopmax");
+        t.Add("bzpopmin", &Blocking.Handler).Block = new BlockingForm(BlockKind.ZPop, "ZPOPMIN");
+        t.Add("bzpopmax", &Blocking.Handler).Block = new BlockingForm(BlockKind.ZPop, "ZPOPMAX");
         t.Add("bzmpop", &Blocking.Handler, keys: &CommandTable.NumKeysAt2).Block = new BlockingForm(BlockKind.ZMPop, "zmpop");
     }
 

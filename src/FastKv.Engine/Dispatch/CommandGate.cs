@@ -68,6 +68,12 @@ public static class CommandGate
             w.Error(Errors.BgsaveError);
             return Refuse(client);
         }
+        if (server.Aof.WriteError is { } aofError && server.Aof.On && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
+        {
+            // The AOF half of writeCommandsDeniedByDiskError: until a write succeeds again, writes are refused.
+            w.Error("MISCONF Errors writing to the AOF file: " + aofError);
+            return Refuse(client);
+        }
         if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
         {
             // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As in Redis,

@@ -29,6 +29,9 @@ public enum CommandFlags
     Module = 1 << 20,
     /// <summary>Redis's hidden "protected" flag (DEBUG, MODULE): refused unless enable-*-command allows it.</summary>
     Protected = 1 << 21,
+    /// <summary>Redis's internal CMD_TOUCHES_ARBITRARY_KEYS (SCAN, RANDOMKEY): the expiry deletions it causes are
+    /// propagated one by one, not wrapped in MULTI/EXEC with it.</summary>
+    TouchesArbitraryKeys = 1 << 22,
     /// <summary>Internal, never shown: the session hands the command to MultiCommands.Intercept even outside
     /// MULTI (WATCH, whose reply waits until its keys' shards registered them).</summary>
     SessionHook = 1 << 30,

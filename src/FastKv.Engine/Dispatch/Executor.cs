@@ -87,10 +87,14 @@ public static unsafe class Executor
         c.Shard.NoTouch = noTouch;
         if (c.Shard.Snapshot != null && (c.Spec.Flags & CommandFlags.Write) != 0) PrepareSnapshotWrite(ref c);
         long dirty = c.Shard.Stats.Dirty;
-        c.Spec.Handler(ref c);
-        // Redis propagates a command that changed dirty, as it came unless the handler wrote another form.
-        if (c.Shard.Aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty && c.DbOverride == null)
-            c.Shard.Aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+        AofRecorder aof = c.Shard.Aof;
+        if (aof.On && !aof.Capturing) RunRecorded(ref c, aof, dirty);
+        else
+        {
+            c.Spec.Handler(ref c);
+            // Redis propagates a command that changed dirty, as it came unless the handler wrote another form.
+            if (aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty) aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+        }
         c.Shard.NoTouch = false;
         if (count)
         {
@@ -107,6 +111,26 @@ public static unsafe class Executor
             c.Shard.Blocking.AfterWrite(ref c);
         if (caller != null) TrackingTable.AfterCommand(ref c, caller);
         tracking.Caller = outer;
+    }
+
+    /// <summary>
+    /// A command outside any unit while the AOF is on: its records (an expired key's DEL, then its own form) are one
+    /// execution unit, wrapped in MULTI/EXEC when there are several, as Redis's propagatePendingCommands does (not
+    /// for commands that touch arbitrary keys, whose deletions go out one by one).
+    /// </summary>
+    static void RunRecorded(ref CommandContext c, AofRecorder aof, long dirty)
+    {
+        aof.BeginCapture();
+        try
+        {
+            c.Spec.Handler(ref c);
+            if (!c.Propagated && c.Shard.Stats.Dirty != dirty) aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+        }
+        finally
+        {
+            if ((c.Spec.Flags & CommandFlags.TouchesArbitraryKeys) != 0) aof.EndCapture(keep: true);
+            else aof.EndCaptureWrapped();
+        }
     }
 
     /// <summary>

@@ -330,6 +330,8 @@ public sealed unsafe class Evictor
             if (ms >= threshold) shard.Server.Latency.Add("eviction-del", ms, shard.NowMs);
         }
         EvictedKeys++;
+        // propagateDeletion: DEL key, or UNLINK under lazyfree-lazy-eviction (key is a copy, still readable).
+        if (shard.Aof.On) shard.Aof.Deletion(db.Index, key, shard.Server.Config.LazyfreeLazyEviction);
         if (shard.Events.Active) shard.Events.Modified(db.Index, key, NotifyClass.Evicted, "evicted"u8);
     }
 }

@@ -81,6 +81,7 @@ public sealed unsafe class Database : IDisposable
     internal void DropExpired(byte* e)
     {
         SignalExpired(KeyEntry.Key(e));
+        PropagateExpired(KeyEntry.Key(e));
         FreeEntry(e);
         shard.Stats.ExpiredKeys++;
     }
@@ -93,6 +94,16 @@ public sealed unsafe class Database : IDisposable
     internal void SignalExpired(ReadOnlySpan<byte> key)
     {
         if (shard.Events.Active) shard.Events.Modified(Index, key, NotifyClass.Expired, "expired"u8);
+    }
+
+    /// <summary>
+    /// deleteExpiredKeyAndPropagate's propagateDeletion: DEL key (UNLINK under lazyfree-lazy-expire) goes to the AOF,
+    /// before the record of the command whose lookup found the key expired.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void PropagateExpired(ReadOnlySpan<byte> key)
+    {
+        if (shard.Aof.On) shard.Aof.Deletion(Index, key, shard.Server.Config.LazyfreeLazyExpire);
     }
 
     /// <summary>Redis's dbAdd announces every key it creates with the "new" event (class n).</summary>

@@ -28,6 +28,7 @@ public static unsafe class ExpiryCycle
             Visited++;
             if (KeyEntry.ExpireAt(e) > Now) return false;
             Db.SignalExpired(KeyEntry.Key(e));
+            Db.PropagateExpired(KeyEntry.Key(e));
             Db.FreeEntry(e);
             Expired++;
             return true;

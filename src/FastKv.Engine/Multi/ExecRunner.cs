@@ -75,11 +75,18 @@ public static class ExecRunner
         }
         w.ArrayHeader(steps.Length);
         home.Blocking.Hold();
+        // The transaction's AOF records are one unit: MULTI ... EXEC around them when there are several.
+        bool capture = home.Aof.On && !home.Aof.Capturing;
+        if (capture) home.Aof.BeginCapture();
         try
         {
             for (int i = 0; i < steps.Length; i++) RunAtHome(s, m, i, 0);
         }
-        finally { home.Blocking.Release(); }
+        finally
+        {
+            if (capture) home.Aof.EndCaptureWrapped();
+            home.Blocking.Release();
+        }
         m.Discard(home);
         return MultiStep.Handled;
     }

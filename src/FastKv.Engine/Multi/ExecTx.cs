@@ -110,7 +110,7 @@ public sealed class ExecTx : MultiShardTx
             switch (steps[i].Kind)
             {
                 case ExecStepKind.Local:
-                    ExecRunner.RunAtHome(Session, m, i, TxId);
+                    CaptureHome(() => ExecRunner.RunAtHome(Session, m, i, TxId));
                     next++;
                     continue;
                 case ExecStepKind.Cross:

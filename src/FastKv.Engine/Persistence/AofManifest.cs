@@ -38,6 +38,9 @@ public sealed partial class AofManifest
         appendFilename + "." + seq + ".base" + (rdbPreamble ? ".rdb" : ".aof");
     public static string IncrName(string appendFilename, long seq) => appendFilename + "." + seq + ".incr.aof";
 
+    /// <summary>Whether the directory holds a manifest.</summary>
+    public static bool Exists(string dirPath, string appendFilename) => File.Exists(Path.Combine(dirPath, ManifestName(appendFilename)));
+
     /// <summary>The incremental file appended to now.</summary>
     public AofFileInfo? LastIncr => Incrs.Count == 0 ? null : Incrs[Incrs.Count - 1];
 

@@ -27,10 +27,10 @@ public sealed class AofRecorder
     /// <summary>Records appended since the chunk was last taken.</summary>
     public int Records;
 
-    public AofRecorder(Shard shard)
+    public AofRecorder(Shard shard, int capacity = 64 * 1024)
     {
         this.shard = shard;
-        buf = new byte[64 * 1024];
+        buf = new byte[capacity];
     }
 
     /// <summary>Whether records are wanted now: the AOF is on (one field test on the write path when it is off).</summary>
@@ -123,6 +123,98 @@ public sealed class AofRecorder
     public void Deletion(int db, ReadOnlySpan<byte> key, bool lazy) =>
         Command(db, lazy ? "UNLINK"u8 : "DEL"u8, key);
 
+    int captureStart = -1;
+    int captureRecords;
+
+    /// <summary>
+    /// Records go aside for a unit (an EXEC, a multi-shard transaction's part) instead of to the log: the log does not
+    /// take the buffer meanwhile. Call after publishing what came before.
+    /// </summary>
+    public bool Capturing => captureStart >= 0;
+
+    public void BeginCapture()
+    {
+        captureStart = len;
+        captureRecords = Records;
+    }
+
+    /// <summary>Ends a capture and returns its records (null when none), taking them out of the buffer.</summary>
+    public byte[]? EndCapture()
+    {
+        int start = captureStart;
+        captureStart = -1;
+        if (len == start) return null;
+        byte[] taken = buf.AsSpan(start, len - start).ToArray();
+        len = start;
+        Records = captureRecords;
+        return taken;
+    }
+
+    /// <summary>Ends a capture leaving its records in place as they are.</summary>
+    public void EndCapture(bool keep)
+    {
+        if (!keep) throw new ArgumentException("use EndCapture() to take the records", nameof(keep));
+        captureStart = -1;
+    }
+
+    /// <summary>
+    /// Ends a capture leaving its records in place, wrapped in MULTI ... EXEC when there are more than one, as
+    /// Redis's propagatePendingCommands wraps an execution unit.
+    /// </summary>
+    public void EndCaptureWrapped()
+    {
+        int start = captureStart;
+        captureStart = -1;
+        if (Records - captureRecords > 1) WrapMulti(start);
+    }
+
+    /// <summary>Appends records made elsewhere (parts of a unit), wrapped in MULTI ... EXEC when they are more than one.</summary>
+    public void AppendUnit(System.Collections.Generic.List<byte[]> parts)
+    {
+        int start = len;
+        int records = Records;
+        foreach (byte[] p in parts)
+        {
+            Reserve(p.Length);
+            p.CopyTo(buf.AsSpan(len));
+            len += p.Length;
+            for (int i = 0; i < p.Length;)
+            {
+                Records++;
+                i += HeaderBytes + BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(i + 4));
+            }
+        }
+        if (Records - records > 1) WrapMulti(start);
+    }
+
+    /// <summary>Inserts MULTI (against the first record's database) at <paramref name="start"/> and appends EXEC.</summary>
+    void WrapMulti(int start)
+    {
+        int db = BinaryPrimitives.ReadInt32LittleEndian(buf.AsSpan(start));
+        ReadOnlySpan<byte> multi = "*1\r\n$5\r\nMULTI\r\n"u8;
+        int add = HeaderBytes + multi.Length;
+        Reserve(add);
+        buf.AsSpan(start, len - start).CopyTo(buf.AsSpan(start + add));
+        BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(start), db);
+        BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(start + 4), multi.Length);
+        multi.CopyTo(buf.AsSpan(start + HeaderBytes));
+        len += add;
+        Records++;
+        Begin(-1, 1);
+        Arg("EXEC"u8);
+        End();
+    }
+
+    /// <summary>A record (header and RESP) of a command given as its arguments, for a unit built elsewhere.</summary>
+    public static byte[] Encode(int db, byte[][] argv)
+    {
+        var r = new AofRecorder(null!, 256);
+        r.Begin(db, argv.Length);
+        foreach (byte[] a in argv) r.Arg(a);
+        r.End();
+        return r.buf.AsSpan(0, r.len).ToArray();
+    }
+
     /// <summary>Hands the records to the caller and starts an empty buffer (the log's writer gives arrays back).</summary>
     public byte[] Take(byte[] fresh, out int length)
     {
@@ -138,6 +230,7 @@ public sealed class AofRecorder
     /// <summary>Drops the records not taken (the AOF was turned off).</summary>
     public void Clear()
     {
+        captureStart = -1;
         len = 0;
         Records = 0;
         recordStart = -1;

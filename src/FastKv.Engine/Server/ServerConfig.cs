@@ -163,9 +163,9 @@ public sealed class ServerConfig
         Add("active-expire-effort", "1", v => Int(v, 1, 10, _ => { }));
         Add("latency-monitor-threshold", "0", v => Int(v, 0, long.MaxValue, x => LatencyMonitorThreshold = x));
         Add("latency-tracking", "yes", v => Bool(v, b => LatencyTracking = b));
-        Add("lazyfree-lazy-eviction", "no", v => Bool(v, _ => { }));
-        Add("lazyfree-lazy-expire", "no", v => Bool(v, _ => { }));
-        Add("lazyfree-lazy-server-del", "no", v => Bool(v, _ => { }));
+        Add("lazyfree-lazy-eviction", "no", v => Bool(v, b => LazyfreeLazyEviction = b));
+        Add("lazyfree-lazy-expire", "no", v => Bool(v, b => LazyfreeLazyExpire = b));
+        Add("lazyfree-lazy-server-del", "no", v => Bool(v, b => LazyfreeLazyServerDel = b));
         Add("lazyfree-lazy-user-del", "no", v => Bool(v, _ => { }));
         Add("lazyfree-lazy-user-flush", "no", v => Bool(v, _ => { }));
         Add("cluster-enabled", "no", v => v == "no" ? null : "cluster mode is not supported yet", immutable: true);
@@ -264,6 +264,11 @@ public sealed class ServerConfig
 
     /// <summary>appendonly: the AOF is written (and, at startup, loaded instead of the RDB file).</summary>
     public bool AppendOnly;
+    /// <summary>
+    /// lazyfree-lazy-expire / -eviction / -server-del: FastKv frees inline either way, but Redis propagates the
+    /// deletions they cover as UNLINK instead of DEL (expiry, eviction, SPOP of a whole set, RESTORE into the past).
+    /// </summary>
+    public bool LazyfreeLazyExpire, LazyfreeLazyEviction, LazyfreeLazyServerDel;
     /// <summary>
     /// Set by the server once it runs: turns the AOF on or off for CONFIG SET appendonly (null or an error); before
     /// that (config file, command line) the value is only recorded.

@@ -28,6 +28,8 @@ public sealed class ServerState : IDisposable
     public readonly Sequencer Sequencer = new();
     /// <summary>Snapshots, the last save, save points (Redis's rdb_* state).</summary>
     public readonly Persistence Persistence;
+    /// <summary>The append-only file (open while appendonly is on).</summary>
+    public readonly AofLog Aof;
     /// <summary>The highest <see cref="UsedMemory"/> INFO has seen (used_memory_peak).</summary>
     public long PeakMemory;
     /// <summary>The shard evicting clients now (maxmemory-clients), -1 when none: <see cref="ClientMemory.BucketToEvict"/>.</summary>
@@ -83,6 +85,7 @@ public sealed class ServerState : IDisposable
         Pause = new ClientPause(this, shards);
         Memory = new MemoryBudget(shards);
         Persistence = new Persistence(this);
+        Aof = new AofLog(this, shards);
         Shards = new Shard[shards];
         for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
         // Contiguous slot ranges per shard, like cluster nodes own ranges.
@@ -124,6 +127,7 @@ public sealed class ServerState : IDisposable
 
     public void Dispose()
     {
+        Aof.Dispose();
         foreach (var s in Shards) s.Dispose();
     }
 }

@@ -42,6 +42,8 @@ public sealed class Mailbox
 
     public void Post(ShardMessage m)
     {
+        // The posting shard's AOF records go into the log's queue before the message can cause anything.
+        AofLog.BeforePost();
         Enqueue(m);
         if (Volatile.Read(ref sleeping) != 0 && Interlocked.Exchange(ref sleeping, 0) != 0)
             Waker?.Wake();

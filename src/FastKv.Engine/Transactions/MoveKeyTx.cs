@@ -29,6 +29,7 @@ public sealed class MoveKeyTx : MultiShardTx
         destination = args.Get(buf, 2).ToArray();
         move = spec.Move;
         Counted = spec;
+        if (s.Home.Aof.On) WholeCommand = new CopiedArgs(buf, args).Items;
         this.dstDb = dstDb;
         this.replace = replace;
     }

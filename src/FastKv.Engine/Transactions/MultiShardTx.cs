@@ -154,12 +154,60 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
 
     public void OnRemoteDone(RemoteRequest r)
     {
+        if (r.AofParts != null) (aofUnit ??= new()).AddRange(r.AofParts);
         if (--partsPending == 0) RoundDone();
     }
 
     public void OnOpDone(ShardOp op)
     {
+        if (op.AofRecords != null) (aofUnit ??= new()).Add(op.AofRecords);
+        opsDirtied |= op.Dirtied;
         if (--partsPending == 0) RoundDone();
+    }
+
+    /// <summary>AOF records of this transaction's parts, in the order they came back (one unit, persistence design 3).</summary>
+    List<byte[]>? aofUnit;
+    bool opsDirtied;
+    /// <summary>
+    /// The client command, for a transaction whose typed operations change keys without running it (RENAME across
+    /// shards): written as the unit when an operation changed something. Set only while the AOF is on.
+    /// </summary>
+    protected byte[][]? WholeCommand;
+
+    /// <summary>Runs a step on the home shard (EXEC's local commands) with its AOF records kept for the unit.</summary>
+    protected void CaptureHome(Action run)
+    {
+        AofRecorder r = Home.Aof;
+        bool capture = r.On && !r.Capturing;
+        if (capture) r.BeginCapture();
+        try { run(); }
+        finally
+        {
+            if (capture && r.EndCapture() is { } records) (aofUnit ??= new()).Add(records);
+        }
+    }
+
+    /// <summary>
+    /// The unit goes into the home shard's records and the log's queue while every lock is still held, so any later
+    /// write to these keys comes after it in the file (a child hands its records to its parent instead).
+    /// </summary>
+    void WriteUnit()
+    {
+        if (opsDirtied && WholeCommand != null) (aofUnit ??= new()).Add(AofRecorder.Encode(Db, WholeCommand));
+        if (aofUnit == null) return;
+        if (parent != null)
+        {
+            (parent.aofUnit ??= new()).AddRange(aofUnit);
+            aofUnit = null;
+            return;
+        }
+        if (Home.Aof.On)
+        {
+            Home.Aof.AppendUnit(aofUnit);
+            Server.Aof.Publish(Home);
+        }
+        aofUnit = null;
+        opsDirtied = false;
     }
 
     void RoundDone()
@@ -176,6 +224,7 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
     protected void Finish()
     {
         if (Counted != null) Executor.Count(Home, Counted, 0);
+        WriteUnit();
         if (parent != null)
         {
             parent.OnChildDone(this);

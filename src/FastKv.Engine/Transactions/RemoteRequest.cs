@@ -46,6 +46,11 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
     public ClientTracking? Caller;
     int offset;
     bool returning;
+    /// <summary>
+    /// AOF records of a transaction's part (<see cref="TxId"/> set), kept aside on the target and carried home, where
+    /// the transaction writes them as one unit; null when there were none.
+    /// </summary>
+    public System.Collections.Generic.List<byte[]>? AofParts;
 
     public RemoteRequest(IRemoteOwner owner)
     {
@@ -65,6 +70,7 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         Commands = 0;
         Share = false;
         NoTouch = false;
+        AofParts = null;
         offset = 0;
         returning = false;
     }
@@ -107,9 +113,17 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         bool done;
         shard.NoTouchRequest = NoTouch;
         shard.Tracking.RemoteCaller = Caller;
+        // A whole EXEC here is one AOF unit written by this shard; a transaction's part goes home to its unit.
+        bool capture = hold && shard.Aof.On && !shard.Aof.Capturing;
+        if (capture) shard.Aof.BeginCapture();
         try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId, count: !Share); }
         finally
         {
+            if (capture)
+            {
+                if (TxId == 0) shard.Aof.EndCaptureWrapped();
+                else if (shard.Aof.EndCapture() is { } records) (AofParts ??= new()).Add(records);
+            }
             shard.NoTouchRequest = false;
             shard.Tracking.RemoteCaller = null;
             if (hold) shard.Blocking.Release();

@@ -26,6 +26,10 @@ public abstract class ShardOp : ShardMessage, ILockWaiter
     public Shard Target = null!;
     /// <summary>The transaction whose locks cover this operation's keys, or 0.</summary>
     public long TxId;
+    /// <summary>AOF records the operation made inside a transaction (null: none), for the transaction's unit.</summary>
+    public byte[]? AofRecords;
+    /// <summary>The operation changed the dataset (Redis's dirty) inside a transaction.</summary>
+    public bool Dirtied;
     IShardOpOwner owner = null!;
     bool returning;
 
@@ -37,6 +41,8 @@ public abstract class ShardOp : ShardMessage, ILockWaiter
         this.owner = owner;
         TxId = txId;
         returning = false;
+        AofRecords = null;
+        Dirtied = false;
     }
 
     public void Send() => Target.Mailbox.Post(this);
@@ -64,8 +70,20 @@ public abstract class ShardOp : ShardMessage, ILockWaiter
         // serves them after the command that fed them.
         bool hold = TxId != 0;
         if (hold) shard.Blocking.Hold();
+        // A transaction's operation: its AOF records and whether it changed anything go home to the unit.
+        bool capture = hold && shard.Aof.On && !shard.Aof.Capturing;
+        long dirty = shard.Stats.Dirty;
+        if (capture) shard.Aof.BeginCapture();
         try { Execute(shard); }
-        finally { if (hold) shard.Blocking.Release(); }
+        finally
+        {
+            if (capture)
+            {
+                AofRecords = shard.Aof.EndCapture();
+                Dirtied = shard.Stats.Dirty != dirty;
+            }
+            if (hold) shard.Blocking.Release();
+        }
         returning = true;
         Home.Mailbox.Post(this);
     }

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Persistence;
+
+/// <summary>
+/// The AOF FastKv writes for a command stream against the one Redis 7.2.4 writes for the same stream, record by
+/// record: every write command group as it came, every command Redis propagates in another form (SET … PXAT, PEXPIREAT,
+/// SET … KEEPTTL, HSET, SREM/DEL, LPOP/ZPOPMIN …, RESTORE … ABSTTL), blocking pops served at once, and DEL of a key a
+/// lookup found expired (Redis wraps it with the write that found it in MULTI/EXEC). Absolute times near now are
+/// compared as placeholders; SPOP's random members by their count.
+/// </summary>
+public class AofPropagationTests
+{
+    const string Incr = "appendonlydir/appendonly.aof.1.incr.aof";
+
+    /// <summary>All keys share the hash tag, so with several threads they still live on one shard.</summary>
+    static readonly string[][] Stream =
+    [
+        ["debug", "set-active-expire", "0"],
+        // Strings.
+        ["set", "{t}s", "v"], ["SET", "{t}s", "v", "PX", "100000", "GET"], ["set", "{t}s2", "v", "pxat", "99999999999999", "get"],
+        ["set", "{t}s3", "v", "keepttl", "get"], ["set", "{t}s3", "w", "nx", "get"], ["set", "{t}s4", "v", "exat", "99999999999", "nx"],
+        ["setex", "{t}s5", "100", "v"], ["psetex", "{t}s6", "100000", "v"], ["setnx", "{t}s7", "v"], ["getset", "{t}s3", "x"],
+        ["getex", "{t}s3", "ex", "100"], ["getex", "{t}s3", "persist"], ["getex", "{t}s3", "persist"], ["getex", "{t}s3", "pxat", "1"],
+        ["getdel", "{t}s2"], ["mset", "{t}m1", "1", "{t}m2", "2"], ["msetnx", "{t}m3", "1", "{t}m1", "2"], ["append", "{t}m1", "x"],
+        ["incr", "{t}n"], ["incrby", "{t}n", "5"], ["decr", "{t}n"], ["decrby", "{t}n", "2"], ["set", "{t}f", "1.5"],
+        ["incrbyfloat", "{t}f", "1.25"], ["setrange", "{t}m2", "3", "abc"],
+        // Keys and expiry.
+        ["set", "{t}e", "1"], ["expire", "{t}e", "100", "nx"], ["pexpire", "{t}e", "100000", "xx"], ["expireat", "{t}e", "99999999999"],
+        ["pexpireat", "{t}e", "99999999999999"], ["persist", "{t}e"], ["expire", "{t}e", "-1"], ["expire", "{t}e", "100"],
+        ["rename", "{t}m1", "{t}m9"], ["renamenx", "{t}m9", "{t}m2"], ["copy", "{t}m9", "{t}c1"], ["move", "{t}c1", "2"],
+        ["del", "{t}m9", "{t}nope"], ["unlink", "{t}m2"], ["touch", "{t}n"],
+        // Hashes.
+        ["hset", "{t}h", "a", "1", "b", "2"], ["hsetnx", "{t}h", "c", "3"], ["hincrby", "{t}h", "a", "4"],
+        ["hincrbyfloat", "{t}h", "f", "2.5"], ["hdel", "{t}h", "b", "zz"], ["hmset", "{t}h", "d", "4"],
+        // Sets.
+        ["sadd", "{t}st", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], ["srem", "{t}st", "j"], ["smove", "{t}st", "{t}st2", "i"],
+        ["spop", "{t}st2"], ["spop", "{t}st", "2"], ["spop", "{t}st", "100"], ["sadd", "{t}u1", "1", "2"], ["sadd", "{t}u2", "2", "3"],
+        ["sunionstore", "{t}u3", "{t}u1", "{t}u2"], ["sinterstore", "{t}u4", "{t}u1", "{t}u2"], ["sdiffstore", "{t}u5", "{t}u1", "{t}u2"],
+        // Lists.
+        ["rpush", "{t}l", "a", "b", "c", "d"], ["lpush", "{t}l", "z"], ["lpushx", "{t}l", "y"], ["rpushx", "{t}nol", "y"],
+        ["linsert", "{t}l", "before", "a", "q"], ["lset", "{t}l", "0", "w"], ["lrem", "{t}l", "1", "q"], ["ltrim", "{t}l", "0", "10"],
+        ["lpop", "{t}l"], ["rpop", "{t}l", "1"], ["lmove", "{t}l", "{t}l2", "left", "right"], ["rpoplpush", "{t}l", "{t}l2"],
+        ["lmpop", "2", "{t}nol", "{t}l2", "left", "count", "3"],
+        ["rpush", "{t}bl", "x", "y", "z"], ["blpop", "{t}bl", "0"], ["brpop", "{t}bl", "0"], ["blmove", "{t}bl", "{t}bl2", "left", "Right", "0"],
+        ["brpoplpush", "{t}bl2", "{t}bl3", "0"], ["blmpop", "0", "1", "{t}bl3", "right", "count", "9"],
+        // Sorted sets.
+        ["zadd", "{t}z", "1", "a", "2", "b", "3", "c", "4", "d"], ["zincrby", "{t}z", "2", "a"], ["zrem", "{t}z", "d"],
+        ["zpopmin", "{t}z"], ["zpopmax", "{t}z", "1"], ["zadd", "{t}z", "1", "a", "2", "b", "3", "c", "4", "d"],
+        ["zmpop", "1", "{t}z", "max", "count", "2"], ["zremrangebyscore", "{t}z", "0", "1"], ["zadd", "{t}z2", "1", "x"],
+        ["zunionstore", "{t}z3", "2", "{t}z", "{t}z2"], ["zrangestore", "{t}z4", "{t}z3", "0", "-1"],
+        ["zadd", "{t}bz", "1", "a", "2", "b", "3", "c", "4", "d"], ["bzpopmin", "{t}bz", "0"], ["bzpopmax", "{t}bz", "0"],
+        ["bzmpop", "0", "1", "{t}bz", "min", "count", "1"],
+        // Lazy expiry: a PXAT in the past stores the key expired; the lookup that finds it propagates its DEL.
+        ["set", "{t}x1", "1", "pxat", "1"], ["get", "{t}x1"], ["set", "{t}x2", "1", "pxat", "1"], ["incr", "{t}x2"],
+        ["set", "{t}x3", "1", "pxat", "1"], ["del", "{t}x3"],
+        // Databases.
+        ["select", "1"], ["set", "{t}d1", "v", "ex", "100"], ["flushdb"], ["swapdb", "1", "3"], ["select", "0"],
+    ];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void SameStream_SameAof(int threads)
+    {
+        List<string> redis = Record(ServerKind.Redis, threads);
+        List<string> fastkv = Record(ServerKind.Target, threads);
+        Assert.Equal(redis, fastkv);
+    }
+
+    /// <summary>Runs the stream (with a DUMP/RESTORE round trip) on a fresh server with the AOF on; its incr file's records.</summary>
+    static List<string> Record(ServerKind kind, int threads)
+    {
+        using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes");
+        using var conn = server.Connect();
+        foreach (string[] cmd in Stream) conn.Call(cmd);
+        conn.Call("set", "{t}r", "1");
+        byte[] dump = conn.Call("dump", "{t}r");
+        int nl = dump.AsSpan().IndexOf("\r\n"u8);
+        byte[] payload = dump[(nl + 2)..^2];
+        conn.Call([.. new[] { "restore", "{t}r2", "100000" }.Select(Encoding.ASCII.GetBytes), payload]);
+        conn.Call("ping");
+        string path = Path.Combine(server.WorkDir, Incr);
+        if (!File.Exists(path))
+        {
+            Assert.Fail(server.Description + " wrote no " + Incr + "\n" + server.Output);
+        }
+        return Records(File.ReadAllBytes(path));
+    }
+
+    /// <summary>The file's RESP arrays, one line each (arguments as Latin-1, '|'-separated), normalised.</summary>
+    internal static List<string> Records(byte[] file)
+    {
+        var records = new List<string>();
+        int i = 0;
+        while (i < file.Length)
+        {
+            long n = Number(file, ref i, (byte)'*');
+            var args = new List<string>();
+            for (long k = 0; k < n; k++)
+            {
+                int len = (int)Number(file, ref i, (byte)'$');
+                args.Add(Encoding.Latin1.GetString(file, i, len));
+                i += len;
+                Assert.True(file[i] == '\r' && file[i + 1] == '\n', "bulk string not ended by CRLF at " + i);
+                i += 2;
+            }
+            records.Add(string.Join('|', Normalise(args)));
+        }
+        return records;
+    }
+
+    static long Number(byte[] f, ref int i, byte type)
+    {
+        Assert.True(f[i] == type, "expected '" + (char)type + "' at offset " + i + ", found '" + (char)f[i] + "'");
+        i++;
+        int end = Array.IndexOf(f, (byte)'\r', i);
+        long v = long.Parse(Encoding.ASCII.GetString(f, i, end - i), System.Globalization.CultureInfo.InvariantCulture);
+        i = end + 2;
+        return v;
+    }
+
+    /// <summary>Absolute times within 5 s of now (or of now + 100 s, the stream's relative TTL) become placeholders.</summary>
+    static List<string> Normalise(List<string> a)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (int i = 1; i < a.Count; i++)
+        {
+            if (!long.TryParse(a[i], out long ms)) continue;
+            if (Math.Abs(ms - now) <= 5000) a[i] = "<now>";
+            else if (Math.Abs(ms - 100_000 - now) <= 5000) a[i] = "<now+100s>";
+        }
+        // SPOP's members are random: its SREM is compared by key and count.
+        if (a.Count > 3 && a[0] == "SREM") return [a[0], a[1], "<" + (a.Count - 2) + " members>"];
+        return a;
+    }
+}

@@ -1,0 +1,460 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using Microsoft.Win32.SafeHandles;
+
+namespace FastKv.Engine;
+
+/// <summary>
+/// A shard's records handed to the log: one published <see cref="AofRecorder"/> buffer, or an empty marker a shard
+/// waits on. Chunks go back to their shard's free list once written (no allocation in the steady state).
+/// </summary>
+public sealed class AofChunk
+{
+    internal AofChunk? Next;
+    internal AofChunk? NextFree;
+    public byte[] Data = new byte[64 * 1024];
+    public int Length;
+    public Shard? Owner;
+    /// <summary>Written (and under appendfsync always, fsynced): set by the log, read by the waiting shard.</summary>
+    public volatile bool Done;
+}
+
+/// <summary>
+/// The append-only file while the server runs (persistence design 3): one global order of every shard's records,
+/// written with group commit, and no reply sent before the writes it reports are written (fsynced under
+/// <c>appendfsync always</c>), as Redis writes its AOF buffer in beforeSleep before it sends replies.
+/// <para>
+/// <b>Order.</b> Each shard appends records to its own <see cref="AofRecorder"/> and publishes the buffer as a
+/// chunk into one lock-free queue (Vyukov's MPSC, as <see cref="Mailbox"/>). Queue order is file order. A shard
+/// publishes before it posts any message (<see cref="BeforePost"/>) and at the end of each loop iteration, so a
+/// record that happened before a message (a forwarded command's reply, a served blocked client, a transaction's
+/// part) is in the queue before anything its receiver writes next. Writes to one key run on one shard, in order;
+/// a multi-shard transaction is one unit written by its home shard before it releases its locks; a client sees
+/// its reply only after its write is in the file. So the file replays to what clients were told.
+/// </para>
+/// <para>
+/// <b>Group commit.</b> No writer thread sits between a shard and its reply: the shard that needs its records
+/// written takes the combiner flag and writes everything published so far in one <c>write()</c> (and one
+/// <c>fdatasync</c> under <c>always</c>); a shard that finds the flag taken waits for its chunk to be marked done.
+/// Under <c>everysec</c> a background thread fsyncs once a second; under <c>no</c>, the kernel decides.
+/// </para>
+/// </summary>
+public sealed partial class AofLog : IDisposable
+{
+    [ThreadStatic] static Shard? current;
+
+    /// <summary>The shard whose thread this is (set by the event loop), so posts from it publish its records first.</summary>
+    public static Shard? Current { get => current; set => current = value; }
+
+    readonly ServerState server;
+    readonly AofChunk stub = new() { Data = Array.Empty<byte>() };
+    AofChunk head, tail;
+    long published, written;
+    int combining;
+    /// <summary>Per shard: chunks the log gave back (a Treiber stack the shard takes whole).</summary>
+    readonly AofChunk?[] freed;
+    readonly AofChunk?[] spare;
+
+    SafeFileHandle? file;
+    long fileLength;
+    int selectedDb = -1;
+    byte[] output = new byte[256 * 1024];
+    Thread? fsyncThread;
+    volatile bool stopping;
+    /// <summary>Bytes written since the last fsync (everysec).</summary>
+    long unsynced;
+    readonly object fsyncGate = new();
+
+    public AofLog(ServerState server, int shards)
+    {
+        this.server = server;
+        head = tail = stub;
+        freed = new AofChunk?[shards];
+        spare = new AofChunk?[shards];
+    }
+
+    /// <summary>The AOF is open and shards record.</summary>
+    public bool On { get; private set; }
+    public AofManifest? Manifest { get; private set; }
+    /// <summary>INFO aof_last_write_status / MISCONF: the error of the last failed write, null when it is fine.</summary>
+    public volatile string? WriteError;
+    /// <summary>INFO aof_current_size: bytes of the open incremental file plus the base and earlier incrementals.</summary>
+    public long CurrentSize => Volatile.Read(ref fileLength) + earlierSize;
+    long earlierSize;
+    /// <summary>Size of the base file (INFO aof_base_size).</summary>
+    public long BaseSize;
+
+    /// <summary>
+    /// Opens the manifest's last incremental file for appending and turns recording on in every shard. The loops may
+    /// already run: recording starts on each shard when it next looks at <see cref="AofRecorder.On"/>.
+    /// </summary>
+    public void Open(AofManifest manifest)
+    {
+        string dir = server.Config.AofDirPath;
+        AofFileInfo incr = manifest.LastIncr ?? throw new InvalidOperationException("AOF manifest has no incremental file");
+        string path = Path.Combine(dir, incr.Name);
+        file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite);
+        fileLength = RandomAccess.GetLength(file);
+        selectedDb = -1;
+        earlierSize = 0;
+        if (manifest.Base != null && File.Exists(Path.Combine(dir, manifest.Base.Name)))
+            earlierSize += BaseSize = new FileInfo(Path.Combine(dir, manifest.Base.Name)).Length;
+        foreach (AofFileInfo f in manifest.Incrs)
+            if (f != incr && File.Exists(Path.Combine(dir, f.Name))) earlierSize += new FileInfo(Path.Combine(dir, f.Name)).Length;
+        Manifest = manifest;
+        On = true;
+        foreach (Shard s in server.Shards) s.Aof.On = true;
+        stopping = false;
+        fsyncThread = new Thread(FsyncLoop) { Name = "fastkv-aof-fsync", IsBackground = true };
+        fsyncThread.Start();
+    }
+
+    /// <summary>
+    /// Creates a fresh directory for <c>appendonly yes</c> when there is none: an empty base RDB and the first
+    /// incremental file, with Redis's log lines, and the manifest naming both.
+    /// </summary>
+    public static AofManifest CreateFresh(ServerState server)
+    {
+        ServerConfig cfg = server.Config;
+        string dir = cfg.AofDirPath;
+        Directory.CreateDirectory(dir);
+        var m = new AofManifest();
+        AofFileInfo b = m.NewBase(cfg.AppendFilename, cfg.AofUseRdbPreamble);
+        if (cfg.AofUseRdbPreamble)
+        {
+            using var fs = new FileStream(Path.Combine(dir, b.Name), FileMode.Create, FileAccess.Write);
+            var w = new RdbFileWriter(fs, RdbWriteOptions.For(server.Shards[0], cfg.RdbVersion), cfg.RdbChecksum);
+            w.Header(0, aofBase: true, Array.Empty<byte[]>());
+            w.End();
+            fs.Flush(flushToDisk: true);
+        }
+        else File.WriteAllBytes(Path.Combine(dir, b.Name), Array.Empty<byte>());
+        Console.WriteLine("Creating AOF base file " + b.Name + " on server start");
+        AofFileInfo i = m.AddIncr(cfg.AppendFilename);
+        using (File.Create(Path.Combine(dir, i.Name))) { }
+        Console.WriteLine("Creating AOF incr file " + i.Name + " on server start");
+        m.Persist(dir, cfg.AppendFilename);
+        return m;
+    }
+
+    /// <summary>Called by <see cref="Mailbox.Post"/>: the posting shard's records go into the queue before its message.</summary>
+    public static void BeforePost()
+    {
+        Shard? s = current;
+        if (s != null && s.Aof.Length != 0 && !s.Aof.Capturing) s.Server.Aof.Publish(s);
+    }
+
+    /// <summary>Moves the shard's records into the queue (on the shard's thread).</summary>
+    public AofChunk? Publish(Shard s)
+    {
+        if (s.Aof.Length == 0 || s.Aof.Capturing) return null;
+        AofChunk c = RentChunk(s);
+        c.Data = s.Aof.Take(c.Data, out c.Length);
+        Enqueue(c);
+        return c;
+    }
+
+    AofChunk RentChunk(Shard s)
+    {
+        AofChunk? c = spare[s.Id];
+        if (c == null)
+        {
+            // Invariant: only this shard pops, and it takes the whole stack at once, so no ABA on the pop side.
+            c = Interlocked.Exchange(ref freed[s.Id], null);
+        }
+        if (c == null) return new AofChunk { Owner = s };
+        spare[s.Id] = c.NextFree;
+        c.NextFree = null;
+        c.Done = false;
+        c.Length = 0;
+        return c;
+    }
+
+    void GiveBack(AofChunk c)
+    {
+        if (c.Owner == null) return;
+        int id = c.Owner.Id;
+        AofChunk? top;
+        do
+        {
+            top = Volatile.Read(ref freed[id]);
+            c.NextFree = top;
+        } while (Interlocked.CompareExchange(ref freed[id], c, top) != top);
+    }
+
+    void Enqueue(AofChunk c)
+    {
+        // Counted before it is linked: written never passes published, and equal counts mean nothing is pending.
+        Interlocked.Increment(ref published);
+        c.Next = null;
+        AofChunk prev = Interlocked.Exchange(ref tail, c);
+        Volatile.Write(ref prev.Next, c);
+    }
+
+    AofChunk? TryTake()
+    {
+        AofChunk h = head;
+        AofChunk? next = Volatile.Read(ref h.Next);
+        if (h == stub)
+        {
+            if (next == null) return null;
+            head = next;
+            h = next;
+            next = Volatile.Read(ref h.Next);
+        }
+        if (next != null)
+        {
+            head = next;
+            return h;
+        }
+        if (h != Volatile.Read(ref tail)) return null;
+        stub.Next = null;
+        AofChunk prev = Interlocked.Exchange(ref tail, stub);
+        Volatile.Write(ref prev.Next, stub);
+        next = Volatile.Read(ref h.Next);
+        if (next != null)
+        {
+            head = next;
+            return h;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Before a shard sends replies: its records, and every record published before them (what its replies may
+    /// depend on), are written, and fsynced under <c>always</c>. Returns at once when nothing is pending.
+    /// </summary>
+    public void Sync(Shard s)
+    {
+        if (s.Aof.Capturing) return;
+        AofChunk? mine = Publish(s);
+        if (mine == null)
+        {
+            if (Volatile.Read(ref written) == Volatile.Read(ref published)) return;
+            // Nothing of ours, but others' records are pending: wait behind a marker placed after them.
+            mine = RentChunk(s);
+            mine.Length = 0;
+            Enqueue(mine);
+        }
+        var spin = new SpinWait();
+        while (!mine.Done)
+        {
+            if (TryCombine()) continue;
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>End of a loop iteration: records of work that sent no reply (expiry, eviction) go out too.</summary>
+    public void EndOfIteration(Shard s)
+    {
+        if (s.Aof.Length == 0 || s.Aof.Capturing) return;
+        Publish(s);
+        TryCombine();
+    }
+
+    /// <summary>Writes everything in the queue if no other thread is writing; false when another one is.</summary>
+    bool TryCombine()
+    {
+        if (Interlocked.CompareExchange(ref combining, 1, 0) != 0) return false;
+        try
+        {
+            Drain();
+        }
+        finally
+        {
+            Volatile.Write(ref combining, 0);
+        }
+        return true;
+    }
+
+    readonly System.Collections.Generic.List<AofChunk> batch = new();
+
+    /// <summary>One group commit: every reachable chunk, in queue order, in one write (holding the combiner flag).</summary>
+    void Drain()
+    {
+        AofChunk? c;
+        while ((c = TryTake()) != null)
+        {
+            if (c == stub) continue;
+            Append(c);
+            batch.Add(c);
+            if (outLen > 8 << 20) break; // one write of at most ~8 MiB; the waiters loop for the rest
+        }
+        if (batch.Count == 0 && outLen == 0) return;
+        string? error = WriteOut();
+        if (error == null && server.Config.AppendFsync == AofFsync.Always) error = Fsync();
+        if (error != null) Failed(error);
+        Interlocked.Add(ref written, batch.Count);
+        foreach (AofChunk done in batch)
+        {
+            done.Done = true;
+            GiveBack(done);
+        }
+        batch.Clear();
+    }
+
+    int outLen;
+
+    /// <summary>Copies a chunk's records into the write buffer, with SELECT where the database changes.</summary>
+    void Append(AofChunk c)
+    {
+        ReadOnlySpan<byte> data = c.Data.AsSpan(0, c.Length);
+        Span<byte> tmp = stackalloc byte[48];
+        while (data.Length > 0)
+        {
+            int db = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data);
+            int len = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.Slice(4));
+            ReadOnlySpan<byte> rec = data.Slice(8, len);
+            // MULTI takes its first command's database; EXEC (-1) none, as Redis's feedAppendOnlyFile.
+            if (db >= 0 && db != selectedDb)
+            {
+                int k = Select(tmp, db);
+                Put(tmp.Slice(0, k));
+                selectedDb = db;
+            }
+            Put(rec);
+            data = data.Slice(8 + len);
+        }
+    }
+
+    static int Select(Span<byte> dst, int db)
+    {
+        Span<byte> digits = stackalloc byte[12];
+        db.TryFormat(digits, out int d, default, System.Globalization.CultureInfo.InvariantCulture);
+        int n = 0;
+        "*2\r\n$6\r\nSELECT\r\n$"u8.CopyTo(dst);
+        n += 17;
+        d.TryFormat(dst.Slice(n), out int k, default, System.Globalization.CultureInfo.InvariantCulture);
+        n += k;
+        dst[n++] = (byte)'\r';
+        dst[n++] = (byte)'\n';
+        digits.Slice(0, d).CopyTo(dst.Slice(n));
+        n += d;
+        dst[n++] = (byte)'\r';
+        dst[n++] = (byte)'\n';
+        return n;
+    }
+
+    void Put(ReadOnlySpan<byte> bytes)
+    {
+        if (outLen + bytes.Length > output.Length)
+        {
+            int size = output.Length;
+            while (size < outLen + bytes.Length) size *= 2;
+            Array.Resize(ref output, size);
+        }
+        bytes.CopyTo(output.AsSpan(outLen));
+        outLen += bytes.Length;
+    }
+
+    /// <summary>
+    /// Writes the buffer at the end of the file; null or the error text (strerror). A failed write leaves the file as
+    /// it was (a partial write is cut off) and keeps the bytes for the next try, as Redis keeps its aof_buf.
+    /// </summary>
+    unsafe string? WriteOut()
+    {
+        if (outLen == 0) return null;
+        SafeFileHandle? f = file;
+        if (f == null) { outLen = 0; return null; }
+        int fd = f.DangerousGetHandle().ToInt32();
+        int done = 0;
+        // Invariant: output is pinned for the calls and pwrite reads at most outLen - done bytes from it.
+        fixed (byte* p = output)
+        {
+            while (done < outLen)
+            {
+                nint n = pwrite(fd, p + done, (nuint)(outLen - done), fileLength + done);
+                if (n > 0) { done += (int)n; continue; }
+                int errno = Marshal.GetLastPInvokeError();
+                if (n < 0 && errno == 4) continue; // EINTR
+                if (done > 0) ftruncate(fd, fileLength);
+                return n == 0 ? "short write" : Marshal.GetPInvokeErrorMessage(errno);
+            }
+        }
+        Volatile.Write(ref fileLength, fileLength + outLen);
+        Interlocked.Add(ref unsynced, outLen);
+        outLen = 0;
+        if (output.Length > 4 << 20) output = new byte[256 * 1024];
+        if (WriteError != null)
+        {
+            WriteError = null;
+            Console.WriteLine("AOF write error looks solved, Redis can write again.");
+        }
+        return null;
+    }
+
+    void Failed(string error)
+    {
+        if (WriteError == null) Console.WriteLine("Error writing to the AOF file: " + error);
+        WriteError = error;
+        if (server.Config.AppendFsync == AofFsync.Always)
+        {
+            // Redis exits here: under always a reply may only follow a write that reached the disk.
+            Console.WriteLine("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+            Console.Out.Flush();
+            Environment.Exit(1);
+        }
+    }
+
+    string? Fsync()
+    {
+        SafeFileHandle? f = file;
+        if (f == null) return null;
+        lock (fsyncGate)
+        {
+            Interlocked.Exchange(ref unsynced, 0);
+            if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+        }
+        return null;
+    }
+
+    /// <summary>everysec: once a second, an fsync of what was written since the last one (Redis's bio fsync).</summary>
+    void FsyncLoop()
+    {
+        while (!stopping)
+        {
+            Thread.Sleep(server.Config.AppendFsync == AofFsync.EverySec ? 1000 : 100);
+            if (stopping) break;
+            // Bytes a failed write kept are tried again even when no shard is writing.
+            if (WriteError != null) TryCombine();
+            if (server.Config.AppendFsync == AofFsync.EverySec && Volatile.Read(ref unsynced) > 0)
+            {
+                if (Fsync() is { } err) WriteError = err;
+            }
+        }
+    }
+
+    /// <summary>
+    /// At exit (the loops have stopped): whatever the shards recorded is written and fsynced, as Redis's
+    /// flushAppendOnlyFile(1) and fsync at shutdown.
+    /// </summary>
+    public void Close()
+    {
+        if (!On) return;
+        foreach (Shard s in server.Shards)
+            if (s.Aof.Length > 0) Publish(s);
+        while (!TryCombine()) Thread.Yield();
+        Fsync();
+        stopping = true;
+        On = false;
+        foreach (Shard s in server.Shards) s.Aof.On = false;
+        file?.Dispose();
+        file = null;
+    }
+
+    public void Dispose()
+    {
+        stopping = true;
+        file?.Dispose();
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fdatasync(int fd);
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint pwrite(int fd, byte* buf, nuint count, long offset);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ftruncate(int fd, long length);
+}
