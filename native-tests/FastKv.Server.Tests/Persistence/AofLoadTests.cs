@@ -214,6 +214,54 @@ public class AofLoadTests
         }
     }
 
+    /// <summary>What FastKv's own AOF writer wrote loads back: the same commands sent to a live Redis are the reference.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void OwnDirectory_LoadsBack(int threads)
+    {
+        string dir = NewDir();
+        try
+        {
+            long future = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000;
+            using ServerProcess redis = ServerProcess.Start(ServerKind.Redis, null);
+            using RespConnection r = redis.Connect();
+            using (ServerProcess writer = ServerProcess.Start(ServerKind.Target, threads, ["--dir", dir, "--appendonly", "yes"]))
+            using (RespConnection w = writer.Connect())
+            {
+                void Both(params string[] cmd)
+                {
+                    string expected = r.CallText(cmd);
+                    Assert.Equal(expected, w.CallText(cmd));
+                }
+                for (int i = 0; i < 50; i++)
+                {
+                    Both("SET", "s" + i, "v" + i);
+                    Both("HSET", "h" + i, "f", "1", "g", i.ToString());
+                    Both("RPUSH", "l" + i, "a", "b");
+                    Both("SADD", "set" + i, "x", "y" + i);
+                    Both("ZADD", "z" + i, "1", "a", i.ToString(), "b");
+                }
+                Both("MSET", "m1", "1", "m2", "2", "m3", "3");
+                Both("PEXPIREAT", "s1", future.ToString());
+                Both("SET", "ttl", "v", "PXAT", future.ToString());
+                Both("MULTI"); Both("INCR", "c1"); Both("INCR", "c2"); Both("LPOP", "l3"); Both("EXEC");
+                Both("SELECT", "2"); Both("SET", "in2", "x"); Both("SELECT", "0");
+                Both("DEL", "s4", "h5");
+                Both("RENAME", "s6", "s6renamed");
+                Both("INCRBYFLOAT", "f", "1.5");
+                try { w.Call("SHUTDOWN"); } catch (IOException) { }
+                writer.WaitForExit(Timeout);
+            }
+            using ServerProcess target = ServerProcess.Start(ServerKind.Target, threads, ["--dir", dir, "--appendonly", "yes"]);
+            using RespConnection t = target.Connect();
+            int keys = RdbRoundTripData.Compare(r, t, null, AccessBits.None, "FastKv's own AOF, threads " + threads);
+            Assert.True(keys > 200, keys + " keys");
+            Assert.Contains("DB loaded from append only file", target.Output);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     // ---- expiry during replay ----
 
     [Theory]

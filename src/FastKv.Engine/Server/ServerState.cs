@@ -58,8 +58,6 @@ public sealed class ServerState : IDisposable
     public volatile bool Loading;
     /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
     public volatile bool ActiveExpireEnabled = true;
-    /// <summary>The AOF manifest the startup load left (its last INCR exists on disk), for the AOF writer to take; null with appendonly no.</summary>
-    public AofManifest? LoadedAofManifest;
     /// <summary>The load in progress, for INFO's loading_* fields; null otherwise.</summary>
     public volatile RdbLoader? LoadInProgress;
     public long TotalConnectionsReceived;
