@@ -91,6 +91,8 @@ public static unsafe class Program
         // The loaded (or freshly created) manifest names the INCR file the writer appends to from here on; recording
         // starts only now, so the replayed commands are not written again (Redis turns the AOF off while it loads).
         if (aofManifest != null) server.Aof.Open(aofManifest);
+        // From here CONFIG SET appendonly starts or stops the log (startAppendOnly/stopAppendOnly).
+        config.AppendOnlySwitch = server.Aof.SwitchAppendOnly;
         server.Loading = false;
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();

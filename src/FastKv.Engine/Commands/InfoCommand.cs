@@ -234,28 +234,42 @@ public static class InfoCommand
                 F("current_save_keys_processed", processed);
                 F("current_save_keys_total", total);
                 F("rdb_changes_since_last_save", s.Dirty() - s.DirtyAtLastSave);
-                F("rdb_bgsave_in_progress", running != null ? 1 : 0);
+                bool rewriting = running is { Purpose: SnapshotPurpose.Rewrite };
+                F("rdb_bgsave_in_progress", running != null && !rewriting ? 1 : 0);
                 F("rdb_last_save_time", p.LastSaveUnix);
                 F("rdb_last_bgsave_status", p.LastBgsaveOk ? "ok" : "err");
                 F("rdb_last_bgsave_time_sec", p.LastBgsaveSeconds);
-                F("rdb_current_bgsave_time_sec", running != null ? (nowMs - running.StartedMs) / 1000 : -1);
+                F("rdb_current_bgsave_time_sec", running != null && !rewriting ? (nowMs - running.StartedMs) / 1000 : -1);
                 F("rdb_saves", p.SnapshotsTaken);
                 F("rdb_last_cow_size", p.PeakSnapshotBytes);
                 F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
                 RdbLoader? load = s.LoadInProgress;
                 F("rdb_last_load_keys_loaded", load != null ? Volatile.Read(ref load.KeysLoaded) : p.LastLoadKeysLoaded);
-                F("aof_enabled", 0);
-                F("aof_rewrite_in_progress", 0);
-                F("aof_rewrite_scheduled", 0);
-                F("aof_last_rewrite_time_sec", -1);
-                F("aof_current_rewrite_time_sec", -1);
-                F("aof_last_bgrewrite_status", "ok");
-                F("aof_rewrites", 0);
-                F("aof_rewrites_consecutive_failures", 0);
-                F("aof_last_write_status", "ok");
+                AofLog aof = s.Aof;
+                long rewriteStart = Volatile.Read(ref aof.RewriteStartMs);
+                F("aof_enabled", aof.Enabled ? 1 : 0);
+                F("aof_rewrite_in_progress", rewriting ? 1 : 0);
+                F("aof_rewrite_scheduled", aof.RewriteScheduled ? 1 : 0);
+                F("aof_last_rewrite_time_sec", aof.LastRewriteSeconds);
+                F("aof_current_rewrite_time_sec", rewriting && rewriteStart >= 0 ? (nowMs - rewriteStart) / 1000 : -1);
+                F("aof_last_bgrewrite_status", aof.LastRewriteOk ? "ok" : "err");
+                F("aof_rewrites", Interlocked.Read(ref aof.Rewrites));
+                F("aof_rewrites_consecutive_failures", aof.ConsecutiveFailures);
+                F("aof_last_write_status", aof.WriteError == null ? "ok" : "err");
                 F("aof_last_cow_size", 0);
                 F("module_fork_in_progress", 0);
                 F("module_fork_last_cow_size", 0);
+                if (aof.Enabled)
+                {
+                    // The log is written by the shard that answers (no aof_buf outlives a write) and fsynced by one
+                    // thread that never queues a second fsync: buffer and pending fsyncs are 0 between writes.
+                    F("aof_current_size", aof.CurrentSize);
+                    F("aof_base_size", aof.BaseSize);
+                    F("aof_pending_rewrite", aof.RewriteScheduled ? 1 : 0);
+                    F("aof_buffer_length", 0);
+                    F("aof_pending_bio_fsync", 0);
+                    F("aof_delayed_fsync", 0);
+                }
                 if (load != null && s.Loading) LoadingFields(sb, load);
                 F("fastkv_snapshot_peak_bytes", p.PeakSnapshotBytes);
                 F("fastkv_snapshot_buckets_on_write", p.BucketsOnWrite);
@@ -294,7 +308,7 @@ public static class InfoCommand
                 F("pubsub_patterns", s.PubSub.PatternCount);
                 F("pubsubshard_channels", s.PubSub.ShardChannelCount);
                 F("latest_fork_usec", s.Persistence.LastCutMicros);
-                F("total_forks", s.Persistence.SnapshotsTaken);
+                F("total_forks", s.Persistence.SnapshotsTaken + Interlocked.Read(ref s.Aof.Rewrites));
                 F("migrate_cached_sockets", 0);
                 F("slave_expires_tracked_keys", 0);
                 F("active_defrag_hits", 0);

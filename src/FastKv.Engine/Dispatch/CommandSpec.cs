@@ -189,6 +189,8 @@ public enum CrossShard
     Bgsave,
     /// <summary>SHUTDOWN with a save: a snapshot, writes paused until the file is on disk, then the server stops.</summary>
     ShutdownSave,
+    /// <summary>BGREWRITEAOF: a snapshot whose file is the AOF's new base, the log switched to a new INCR at its cut.</summary>
+    BgRewriteAof,
     /// <summary>DEBUG RELOAD: save, empty, load under every shard's write lock (<see cref="DebugReloadTx"/>).</summary>
     DebugReload,
 }

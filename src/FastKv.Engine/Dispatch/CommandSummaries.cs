@@ -278,6 +278,7 @@ public static class CommandSummaries
         ["memory|usage"] = "Estimates the bytes a key and its value take.",
         ["shutdown"] = "Stops the server, optionally saving first.",
         ["save"] = "Writes the dataset to the RDB file and replies when it is on disk.",
+        ["bgrewriteaof"] = "Starts rewriting the append-only file in the background: a new base from one cut of every shard.",
         ["bgsave"] = "Starts writing the dataset to the RDB file in the background.",
         ["lastsave"] = "Returns the Unix time of the last successful save to disk.",
         ["slowlog"] = "Container for the log of slow commands.",

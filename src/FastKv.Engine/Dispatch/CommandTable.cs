@@ -40,6 +40,7 @@ public sealed unsafe class CommandTable
         LatencyCommand.Register(t);
         TrackingCommands.Register(t);
         PersistenceCommands.Register(t);
+        BgRewriteAofCommand.Register(t);
         RestoreCommand.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;

@@ -54,7 +54,8 @@ public static unsafe class Router
     /// <summary>The transaction that runs a command across shards, or null after replying an error.</summary>
     public static MultiShardTx? CrossShard(Session s, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
     {
-        if (spec.Cross is Engine.CrossShard.Save or Engine.CrossShard.Bgsave or Engine.CrossShard.ShutdownSave)
+        if (spec.Cross is Engine.CrossShard.Save or Engine.CrossShard.Bgsave or Engine.CrossShard.ShutdownSave
+            or Engine.CrossShard.BgRewriteAof)
             return new SnapshotStartTx(s, spec, buf, args);
         if (spec.Cross == Engine.CrossShard.DebugReload) return new DebugReloadTx(s, spec, buf, args);
         if (spec.Route == Route.AllShards) return new AllShardsTx(s, spec, buf, args);

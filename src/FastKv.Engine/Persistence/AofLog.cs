@@ -20,6 +20,8 @@ public sealed class AofChunk
     public Shard? Owner;
     /// <summary>Written (and under appendfsync always, fsynced): set by the log, read by the waiting shard.</summary>
     public volatile bool Done;
+    /// <summary>A rewrite's switch marker: no records; the log opens the next INCR when it reaches it (queue order).</summary>
+    public AofSwitch? Switch;
 }
 
 /// <summary>
@@ -107,9 +109,7 @@ public sealed partial class AofLog : IDisposable
         Manifest = manifest;
         On = true;
         foreach (Shard s in server.Shards) s.Aof.On = true;
-        stopping = false;
-        fsyncThread = new Thread(FsyncLoop) { Name = "fastkv-aof-fsync", IsBackground = true };
-        fsyncThread.Start();
+        StartFsyncThread();
     }
 
     /// <summary>Called by <see cref="Mailbox.Post"/>: the posting shard's records go into the queue before its message.</summary>
@@ -123,6 +123,12 @@ public sealed partial class AofLog : IDisposable
     public AofChunk? Publish(Shard s)
     {
         if (s.Aof.Length == 0 || s.Aof.Capturing) return null;
+        if (!s.Aof.On)
+        {
+            // Recorded before the shard saw appendonly turn off: the log is closed, and a later log must not get them.
+            s.Aof.Clear();
+            return null;
+        }
         AofChunk c = RentChunk(s);
         c.Data = s.Aof.Take(c.Data, out c.Length);
         Enqueue(c);
@@ -251,10 +257,25 @@ public sealed partial class AofLog : IDisposable
         while ((c = TryTake()) != null)
         {
             if (c == stub) continue;
+            if (c.Switch != null)
+            {
+                // Everything before the marker goes to the old file; the marker is done once the new one is open.
+                Commit();
+                SwitchFile(c.Switch);
+                batch.Add(c);
+                Commit();
+                continue;
+            }
             Append(c);
             batch.Add(c);
             if (outLen > 8 << 20) break; // one write of at most ~8 MiB; the waiters loop for the rest
         }
+        Commit();
+    }
+
+    /// <summary>Writes the batch's bytes (fsynced under always) and marks its chunks done; retries bytes a failed write kept.</summary>
+    void Commit()
+    {
         if (batch.Count == 0 && outLen == 0) return;
         string? error = WriteOut();
         if (error == null && server.Config.AppendFsync == AofFsync.Always) error = Fsync();
@@ -373,10 +394,11 @@ public sealed partial class AofLog : IDisposable
 
     string? Fsync()
     {
-        SafeFileHandle? f = file;
-        if (f == null) return null;
         lock (fsyncGate)
         {
+            // Read under the gate: a rewrite's switch replaces and closes the file under it.
+            SafeFileHandle? f = file;
+            if (f == null) return null;
             Interlocked.Exchange(ref unsynced, 0);
             if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
         }

@@ -68,7 +68,7 @@ public sealed class Persistence
     public void Ended(Snapshot s, string? error)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        LastBgsaveSeconds = (now - s.StartedMs) / 1000;
+        if (s.Purpose != SnapshotPurpose.Rewrite) LastBgsaveSeconds = (now - s.StartedMs) / 1000;
         long peak = 0, onWrite = 0;
         foreach (var p in s.Parts)
         {
@@ -77,6 +77,12 @@ public sealed class Persistence
         }
         if (peak > PeakSnapshotBytes) PeakSnapshotBytes = peak;
         BucketsOnWrite += onWrite;
+        if (s.Purpose == SnapshotPurpose.Rewrite)
+        {
+            // An AOF base, not the RDB file: the rdb_* state stays (AofLog.RewriteDone records the outcome).
+            Volatile.Write(ref running, null);
+            return;
+        }
         if (error == null)
         {
             LastBgsaveOk = true;
@@ -116,11 +122,19 @@ public sealed class Persistence
         public override void Run(Shard shard) => new SnapshotStartTx(shard, purpose, null).Start();
     }
 
-    /// <summary>Shard 0's cron: a save point is met or a BGSAVE was scheduled (Redis's serverCron).</summary>
+    /// <summary>
+    /// Shard 0's cron, in Redis's serverCron order: a scheduled AOF rewrite, then a save point or a scheduled BGSAVE,
+    /// then an automatic AOF rewrite.
+    /// </summary>
     public void CronCheck(Shard shard, long dirty)
     {
+        if (server.Aof.CronScheduled(shard)) return;
         if (SaveDue(shard.NowMs, dirty)) new SnapshotStartTx(shard, SnapshotPurpose.Cron, null).Start();
+        else server.Aof.CronAuto(shard);
     }
+
+    /// <summary>The running snapshot is an AOF rewrite (Redis's child_type == CHILD_TYPE_AOF).</summary>
+    public bool RewriteRunning => Running is { Purpose: SnapshotPurpose.Rewrite };
 
     /// <summary>FLUSHALL (on each shard, before it empties its databases): abort the running snapshot, schedule a save.</summary>
     public void FlushedAll(Shard shard)

@@ -36,10 +36,16 @@ public sealed class Snapshot
     /// <summary>Dirty counter at the cut: what a successful save subtracts.</summary>
     public long DirtyAtCut;
     public long UsedMemoryAtCut;
+    /// <summary>Why it is taken; a <see cref="SnapshotPurpose.Rewrite"/> writes an AOF base (<c>aof-base</c> AUX 1) and leaves it at its temp name.</summary>
+    public SnapshotPurpose Purpose;
     volatile bool aborted;
     long bytesWritten;
 
-    public Snapshot(ServerState server, Shard home, ulong version, string targetPath)
+    /// <summary>
+    /// <paramref name="tempPath"/>, when given, is where the file is written; when it equals the target the file stays
+    /// there (an AOF rewrite's done handler renames it into the AOF directory, as Redis's parent does).
+    /// </summary>
+    public Snapshot(ServerState server, Shard home, ulong version, string targetPath, string? tempPath = null)
     {
         Server = server;
         this.home = home;
@@ -47,7 +53,7 @@ public sealed class Snapshot
         TargetPath = targetPath;
         SoftLimitBytes = server.Config.SnapshotSoftLimit;
         HardLimitBytes = server.Config.SnapshotHardLimit;
-        tempPath = Path.Combine(Path.GetDirectoryName(targetPath) ?? ".", "temp-" + Environment.ProcessId + ".rdb");
+        this.tempPath = tempPath ?? Path.Combine(Path.GetDirectoryName(targetPath) ?? ".", "temp-" + Environment.ProcessId + ".rdb");
         Parts = new ShardSnapshot[server.Shards.Length];
         for (int i = 0; i < Parts.Length; i++) Parts[i] = new ShardSnapshot(server.Shards[i], this);
     }
@@ -140,7 +146,7 @@ public sealed class Snapshot
             using (var fs = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var file = new RdbFileWriter(fs, Options, Server.Config.RdbChecksum);
-                file.Header(UsedMemoryAtCut, aofBase: false, Server.Persistence.Functions);
+                file.Header(UsedMemoryAtCut, aofBase: Purpose == SnapshotPurpose.Rewrite, Server.Persistence.Functions);
                 var seen = new bool[Server.Config.Databases];
                 int lastDb = -1;
                 while (true)
@@ -177,8 +183,13 @@ public sealed class Snapshot
                 file.End();
                 fs.Flush(flushToDisk: true);
             }
-            File.Move(tempPath, TargetPath, overwrite: true);
-            DirectorySync.Fsync(Path.GetDirectoryName(Path.GetFullPath(TargetPath)) ?? ".");
+            if (tempPath != TargetPath)
+            {
+                File.Move(tempPath, TargetPath, overwrite: true);
+                DirectorySync.Fsync(Path.GetDirectoryName(Path.GetFullPath(TargetPath)) ?? ".");
+            }
+            else if (Purpose == SnapshotPurpose.Rewrite)
+                Console.WriteLine("Successfully created the temporary AOF base file " + Path.GetFileName(tempPath));
         }
         catch (OperationCanceledException)
         {

@@ -16,6 +16,11 @@ public enum SnapshotPurpose
     Shutdown,
     /// <summary>A save point or a scheduled BGSAVE from the cron: no client.</summary>
     Cron,
+    /// <summary>
+    /// BGREWRITEAOF, a scheduled or automatic AOF rewrite, CONFIG SET appendonly yes: the file is the AOF's new base,
+    /// and the log switches to a new INCR at the cut (<see cref="AofLog.SwitchAtCut"/>). Reply at the cut.
+    /// </summary>
+    Rewrite,
 }
 
 /// <summary>
@@ -46,6 +51,7 @@ public sealed class SnapshotStartTx : MultiShardTx
             for (int i = 1; i < args.Count; i++) force |= Ascii.EqualsIgnoreCase(args.Get(buf, i), "force"u8);
         }
         else if (spec.Cross == CrossShard.Save) purpose = SnapshotPurpose.Save;
+        else if (spec.Cross == CrossShard.BgRewriteAof) purpose = SnapshotPurpose.Rewrite;
         else
         {
             purpose = SnapshotPurpose.Bgsave;
@@ -72,6 +78,11 @@ public sealed class SnapshotStartTx : MultiShardTx
             return;
         }
         Persistence p = Server.Persistence;
+        if (purpose == SnapshotPurpose.Rewrite)
+        {
+            StartRewrite(p);
+            return;
+        }
         if (IsChild)
         {
             // BGSAVE inside EXEC: Redis schedules it (server.in_exec), so the transaction never waits for a cut.
@@ -89,6 +100,7 @@ public sealed class SnapshotStartTx : MultiShardTx
                 p.BgsaveScheduled = true;
                 W.Simple("Background saving scheduled");
             }
+            else if (purpose == SnapshotPurpose.Bgsave && p.RewriteRunning) W.Error(AnotherChildError);
             else if (HasClient) W.Error(purpose == SnapshotPurpose.Shutdown ? ShutdownError : "ERR Background save already in progress");
             systemDone?.Invoke("a snapshot already runs");
             Finish();
@@ -103,6 +115,36 @@ public sealed class SnapshotStartTx : MultiShardTx
     }
 
     const string ShutdownError = "ERR Errors trying to SHUTDOWN. Check logs.";
+    const string AnotherChildError = "ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                                     + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+
+    /// <summary>Redis's bgrewriteaofCommand: already running, scheduled behind another snapshot or inside EXEC, or started.</summary>
+    void StartRewrite(Persistence p)
+    {
+        AofLog aof = Server.Aof;
+        if (p.RewriteRunning)
+        {
+            if (HasClient) W.Error("ERR Background append only file rewriting already in progress");
+            systemDone?.Invoke("a rewrite already runs");
+            Finish();
+            return;
+        }
+        string temp = System.IO.Path.Combine(Server.Config.Dir, AofLog.TempRewriteName);
+        snapshot = IsChild ? null : new Snapshot(Server, Home, p.NextVersion(), temp, temp) { Purpose = SnapshotPurpose.Rewrite };
+        if (snapshot == null || !p.TryClaim(snapshot))
+        {
+            snapshot = null;
+            if (HasClient) aof.ScheduleRewrite();
+            else aof.RewriteScheduled = true;
+            if (HasClient) W.Simple("Background append only file rewriting scheduled");
+            systemDone?.Invoke("another snapshot runs");
+            Finish();
+            return;
+        }
+        foreach (var sh in Server.Shards) LockShard(sh, false);
+        cutStart = Stopwatch.GetTimestamp();
+        Acquire();
+    }
 
     protected override void Begin()
     {
@@ -114,6 +156,18 @@ public sealed class SnapshotStartTx : MultiShardTx
         // Every shard is held: no write runs until the release, so this is the count at the cut.
         s.DirtyAtCut = Server.Dirty();
         s.Completed = OnCompleted;
+        if (purpose == SnapshotPurpose.Rewrite && Server.Aof.SwitchAtCut(Home) != null)
+        {
+            // rewriteAppendOnlyFileBackground's openNewIncrAofForAppend failed: no rewrite, the log goes on as it was.
+            AofLog aof = Server.Aof;
+            aof.LastRewriteOk = false;
+            Server.Persistence.Ended(s, "aborted");
+            if (aof.WaitingRewrite) aof.RewriteScheduled = true;
+            if (HasClient) W.Error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+            systemDone?.Invoke("the new INCR file could not be opened");
+            Finish();
+            return;
+        }
         foreach (var sh in Server.Shards) Op(sh, new BeginPart(s));
         SendRound();
     }
@@ -121,16 +175,29 @@ public sealed class SnapshotStartTx : MultiShardTx
     /// <summary>Starts one shard's part at the cut.</summary>
     internal sealed class BeginPart(Snapshot snapshot) : ShardOp
     {
-        protected override void Execute(Shard shard) => snapshot.Parts[shard.Id].Begin(snapshot.Version, snapshot.Options);
+        protected override void Execute(Shard shard)
+        {
+            // A log being turned on starts recording at this shard's cut: what it recorded before is in the base.
+            if (snapshot.Purpose == SnapshotPurpose.Rewrite) shard.Server.Aof.ShardAtCut(shard);
+            snapshot.Parts[shard.Id].Begin(snapshot.Version, snapshot.Options);
+        }
     }
 
     protected override void OnRound(RemoteRequest[] parts)
     {
         Snapshot s = snapshot!;
         s.CutMicros = (Stopwatch.GetTimestamp() - cutStart) * 1_000_000 / Stopwatch.Frequency;
-        Server.Persistence.SnapshotsTaken++;
+        if (purpose != SnapshotPurpose.Rewrite) Server.Persistence.SnapshotsTaken++;
+        else Server.Aof.RewriteStarted(Home.NowMs);
         Server.Persistence.LastCutMicros = s.CutMicros;
         s.StartWriter();
+        if (purpose == SnapshotPurpose.Rewrite)
+        {
+            Console.WriteLine("Background append only file rewriting started by pid " + Environment.ProcessId);
+            if (HasClient) W.Simple("Background append only file rewriting started");
+            Finish();
+            return;
+        }
         Console.WriteLine(purpose == SnapshotPurpose.Bgsave || purpose == SnapshotPurpose.Cron
             ? "Background saving started" : "Saving the DB on disk");
         switch (purpose)
@@ -154,6 +221,7 @@ public sealed class SnapshotStartTx : MultiShardTx
     void OnCompleted(Snapshot s, string? error)
     {
         Server.Persistence.Ended(s, error);
+        if (purpose == SnapshotPurpose.Rewrite) Server.Aof.RewriteDone(s, error);
         systemDone?.Invoke(error);
         switch (purpose)
         {
