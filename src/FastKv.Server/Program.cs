@@ -69,7 +69,7 @@ public static unsafe class Program
         foreach (var l in loops) l.Start();
         Console.WriteLine("FastKv " + ServerState.RedisVersion + " (pid " + Environment.ProcessId + ") threads=" + config.Threads +
                           " port=" + port);
-        string? loadError = LoadDataset(server);
+        string? loadError = LoadDataset(server, out AofManifest? aofManifest);
         if (server.ShutdownRequested)
         {
             // SHUTDOWN or a signal came while the file loaded: stop, saving nothing over the file.
@@ -88,16 +88,9 @@ public static unsafe class Program
             foreach (var l in loops) l.Thread!.Join();
             return 1;
         }
-        if (config.AppendOnly)
-        {
-            AofManifest? manifest = AofManifest.Exists(config.AofDirPath, config.AppendFilename) ? null : AofLog.CreateFresh(server);
-            if (manifest == null)
-            {
-                Console.WriteLine("AOF loading is not built yet: an existing AOF directory is not read");
-                return 1;
-            }
-            server.Aof.Open(manifest);
-        }
+        // The loaded (or freshly created) manifest names the INCR file the writer appends to from here on; recording
+        // starts only now, so the replayed commands are not written again (Redis turns the AOF off while it loads).
+        if (aofManifest != null) server.Aof.Open(aofManifest);
         // From here CONFIG SET appendonly starts or stops the log (startAppendOnly/stopAppendOnly).
         config.AppendOnlySwitch = server.Aof.SwitchAppendOnly;
         server.Loading = false;
@@ -113,10 +106,24 @@ public static unsafe class Program
         return 0;
     }
 
-    /// <summary>Loads dir/dbfilename when it exists (persistence design 2). Null when loaded, else the error line.</summary>
-    static string? LoadDataset(ServerState server)
+    /// <summary>
+    /// Redis's loadDataFromDisk: with appendonly yes the AOF directory (persistence design 3), and the RDB file is not
+    /// read; otherwise dir/dbfilename when it exists (design 2). Null when loaded, else the error line.
+    /// </summary>
+    static string? LoadDataset(ServerState server, out AofManifest? aofManifest)
     {
+        aofManifest = null;
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (server.Config.AppendOnly)
+        {
+            string? aofError = AofLoader.Load(server, out AofManifest manifest, out bool existed);
+            if (aofError != null || server.ShutdownRequested) return aofError;
+            aofManifest = manifest;
+            if (existed)
+                Console.WriteLine("DB loaded from append only file: " +
+                                  System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + " seconds");
+            return null;
+        }
         string? error = RdbLoader.Load(server, server.Config.RdbPath, out RdbLoader? loader);
         if (loader == null || error != null || server.ShutdownRequested) return error;
         server.Persistence.LoadedFrom(loader);

@@ -145,7 +145,7 @@ public static unsafe partial class KeyCommands
             if ((flags & ExpLt) != 0 && current != -1 && when >= current) { c.W.Integer(0); return; }
         }
 
-        if (when <= c.NowMs)
+        if (KeyLookup.AlreadyExpired(c.Shard, when))
         {
             db.Remove(*slot);
             c.Modified(1, NotifyClass.Generic, "del"u8);

@@ -80,7 +80,7 @@ public static unsafe class RestoreCommand
         bool deleted = replace && db.Delete(key);
         // Redis adds the relative TTL to the command's time in plain 64-bit arithmetic: an overflow wraps into the past.
         if (ttl != 0 && !absTtl) ttl = unchecked(ttl + c.NowMs);
-        if (ttl != 0 && ttl <= c.NowMs)
+        if (ttl != 0 && KeyLookup.AlreadyExpired(c.Shard, ttl))
         {
             if (deleted)
             {

@@ -302,7 +302,7 @@ public static unsafe partial class StringCommands
         c.W.Bulk(KeyEntry.Value(e));
 
         if (expireArg == 0 && (flags & OptPersist) == 0) return;
-        if (expireArg != 0 && (flags & (OptExAt | OptPxAt)) != 0 && at <= c.NowMs)
+        if (expireArg != 0 && (flags & (OptExAt | OptPxAt)) != 0 && KeyLookup.AlreadyExpired(c.Shard, at))
         {
             db.Remove(e);
             c.Dirty();

@@ -59,6 +59,11 @@ public sealed class Client
     public int MemoryBucket = -1;
     /// <summary>MULTI/WATCH state, created when the client first uses them (null on the fast path).</summary>
     public MultiState? Multi;
+    /// <summary>
+    /// The AOF's replay client (Redis's CLIENT_ID_AOF fake client): Redis calls its commands directly, so none of
+    /// processCommand's checks (authentication, -LOADING, OOM, pause) apply to it.
+    /// </summary>
+    public bool AofLoader;
     /// <summary>CLIENT TRACKING state, created by the client's first CLIENT TRACKING (null on the fast path).</summary>
     public ClientTracking? Tracking;
 }

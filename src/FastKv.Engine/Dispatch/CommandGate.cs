@@ -41,6 +41,8 @@ public static class CommandGate
         spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w);
         if (spec == null) return Refuse(client);
         client.LastCommand = spec.FullName;
+        if (client.AofLoader)
+            return client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0 ? Verdict.Transaction : Verdict.Run;
         if (!client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
             w.Error(Errors.NoAuth);

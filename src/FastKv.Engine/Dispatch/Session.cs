@@ -62,7 +62,7 @@ public sealed class Session : ILockWaiter
         parser = new RespParser();
         parser.Reset();
         parser.MaxBulkLength = server.Config.ProtoMaxBulkLen;
-        parser.Authenticated = server.Config.RequirePass == null;
+        parser.Authenticated = server.Config.RequirePass == null || client.AofLoader;
         client.Authenticated = parser.Authenticated;
         replies = new ReplyOrder(this);
     }

@@ -38,8 +38,9 @@ public sealed unsafe class Database : IDisposable
     public long Count => table.Count;
     public KeyTable Table => table;
 
+    /// <summary>Redis's keyIsExpired: never while the dataset loads (an AOF replays keys whose time passed; they go after).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    bool Expired(byte* e) => KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) <= shard.NowMs;
+    bool Expired(byte* e) => KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) <= shard.NowMs && !shard.Server.Loading;
 
     /// <summary>The live entry for a key, or null. Deletes it first when it has expired.</summary>
     public byte* Find(ReadOnlySpan<byte> key)

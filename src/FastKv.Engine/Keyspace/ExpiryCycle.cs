@@ -37,6 +37,8 @@ public static unsafe class ExpiryCycle
 
     public static void Run(Shard shard, int budgetMs)
     {
+        // Redis runs no expiry cycle while loading: keys replayed from an AOF stay until the load is over.
+        if (shard.Server.Loading) return;
         long deadline = Stopwatch.GetTimestamp() + budgetMs * Stopwatch.Frequency / 1000;
         foreach (var db in shard.Dbs)
         {

@@ -60,8 +60,17 @@ public static unsafe class KeyLookup
         return e;
     }
 
+    /// <summary>Redis's keyIsExpired: a key whose time passed, except while the dataset loads (AOF replay keeps it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsExpired(Shard shard, byte* e) => KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) <= shard.NowMs;
+    public static bool IsExpired(Shard shard, byte* e) =>
+        KeyEntry.HasExpire(e) && KeyEntry.ExpireAt(e) <= shard.NowMs && !shard.Server.Loading;
+
+    /// <summary>
+    /// Redis's checkAlreadyExpired: a TTL given as already past deletes the key (EXPIRE, GETEX, RESTORE), except while
+    /// the dataset loads, where the AOF's PEXPIREAT must leave the key for the expiry after loading.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AlreadyExpired(Shard shard, long at) => at <= shard.NowMs && !shard.Server.Loading;
 
     /// <summary>
     /// Takes a live entry out of its table and returns its blob to the arena without releasing what

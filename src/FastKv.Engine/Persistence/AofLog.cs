@@ -115,34 +115,6 @@ public sealed partial class AofLog : IDisposable
         StartFsyncThread();
     }
 
-    /// <summary>
-    /// Creates a fresh directory for <c>appendonly yes</c> when there is none: an empty base RDB and the first
-    /// incremental file, with Redis's log lines, and the manifest naming both.
-    /// </summary>
-    public static AofManifest CreateFresh(ServerState server)
-    {
-        ServerConfig cfg = server.Config;
-        string dir = cfg.AofDirPath;
-        Directory.CreateDirectory(dir);
-        var m = new AofManifest();
-        AofFileInfo b = m.NewBase(cfg.AppendFilename, cfg.AofUseRdbPreamble);
-        if (cfg.AofUseRdbPreamble)
-        {
-            using var fs = new FileStream(Path.Combine(dir, b.Name), FileMode.Create, FileAccess.Write);
-            var w = new RdbFileWriter(fs, RdbWriteOptions.For(server.Shards[0], cfg.RdbVersion), cfg.RdbChecksum);
-            w.Header(0, aofBase: true, Array.Empty<byte[]>());
-            w.End();
-            fs.Flush(flushToDisk: true);
-        }
-        else File.WriteAllBytes(Path.Combine(dir, b.Name), Array.Empty<byte>());
-        Console.WriteLine("Creating AOF base file " + b.Name + " on server start");
-        AofFileInfo i = m.AddIncr(cfg.AppendFilename);
-        using (File.Create(Path.Combine(dir, i.Name))) { }
-        Console.WriteLine("Creating AOF incr file " + i.Name + " on server start");
-        m.Persist(dir, cfg.AppendFilename);
-        return m;
-    }
-
     /// <summary>Called by <see cref="Mailbox.Post"/>: the posting shard's records go into the queue before its message.</summary>
     public static void BeforePost()
     {

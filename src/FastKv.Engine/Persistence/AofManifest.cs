@@ -21,7 +21,7 @@ public sealed record AofFileInfo(string Name, long Seq, AofFileType Type);
 /// the incremental files in order, and history files a rewrite left to delete (persistence design 3). The text is
 /// Redis's, so either server opens the other's directory.
 /// </summary>
-public sealed class AofManifest
+public sealed partial class AofManifest
 {
     /// <summary>The base file (RDB or AOF form), if any.</summary>
     public AofFileInfo? Base;

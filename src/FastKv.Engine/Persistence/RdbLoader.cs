@@ -31,6 +31,11 @@ public sealed partial class RdbLoader
     public long RdbUsedMem;
     /// <summary>Keys that exist are replaced (DEBUG RELOAD MERGE).</summary>
     public bool Replace;
+    /// <summary>
+    /// Keys whose time passed are loaded too (Redis's RDBFLAGS_AOF_PREAMBLE): an AOF's base is followed by commands
+    /// that may still touch them, so they stay until the load is over and expiry takes them as usual.
+    /// </summary>
+    public bool KeepExpired;
     /// <summary>Empty collections skipped (Redis logs the first ten).</summary>
     public long EmptyKeysSkipped;
 
@@ -61,7 +66,8 @@ public sealed partial class RdbLoader
     /// line for the failure. The shards' loops must be running: they decode the batches.
     /// </summary>
     /// <paramref name="replace"/>: a key that exists is replaced (DEBUG RELOAD MERGE) instead of failing the load.
-    public static string? Load(ServerState server, string path, out RdbLoader? loader, bool replace = false)
+    /// <paramref name="keepExpired"/>: keys whose time passed are loaded too (the RDB form of an AOF base).
+    public static string? Load(ServerState server, string path, out RdbLoader? loader, bool replace = false, bool keepExpired = false)
     {
         loader = null;
         // Redis opens a directory of that name and fails its first read.
@@ -79,7 +85,7 @@ public sealed partial class RdbLoader
         }
         using (fs)
         {
-            loader = new RdbLoader(server, fs, fs.CanSeek ? fs.Length : 0) { Replace = replace };
+            loader = new RdbLoader(server, fs, fs.CanSeek ? fs.Length : 0) { Replace = replace, KeepExpired = keepExpired };
             server.LoadInProgress = loader;
             try { return loader.Run(); }
             finally { server.LoadInProgress = null; }
@@ -209,7 +215,7 @@ public sealed partial class RdbLoader
             var kr = new RdbReader(buf.AsSpan(keyStart, keyLen));
             if (!kr.TryReadString(out ReadOnlySpan<byte> key)) return Corrupt(Malformed(buf.AsSpan(keyStart, keyLen), 1) ?? "Invalid key");
             // -1 is "no expire" in Redis too; any other time before the load started is gone, negative ones included.
-            bool expired = expireAt != -1 && expireAt < loadStartMs;
+            bool expired = !KeepExpired && expireAt != -1 && expireAt < loadStartMs;
             if (expired) KeysExpired++;
             else
             {
