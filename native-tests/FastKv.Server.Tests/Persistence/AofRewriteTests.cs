@@ -161,6 +161,10 @@ public class AofRewriteTests
             using var c = s.Connect();
             Fill(c, 2000, "auto");
             WaitForRewrites(c, 1);
+            // What the fill wrote during the first rewrite may start another one; no more after this, and the
+            // one running ends before the directory is read.
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "auto-aof-rewrite-percentage", "0"));
+            WaitForRewrites(c, 1);
             Assert.Contains("Starting automatic rewriting of AOF on ", s.Output);
             Assert.Matches(@"^file appendonly\.aof\.\d+\.base\.rdb seq \d+ type b\nfile appendonly\.aof\.\d+\.incr\.aof seq \d+ type i\n$", Manifest(dir));
             // After the rewrite the size it compares against is the new base's (plus what came during it).

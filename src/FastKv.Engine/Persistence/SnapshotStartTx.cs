@@ -220,8 +220,10 @@ public sealed class SnapshotStartTx : MultiShardTx
 
     void OnCompleted(Snapshot s, string? error)
     {
-        Server.Persistence.Ended(s, error);
+        // The new base is installed (manifest, history deleted) before INFO stops reporting the rewrite, as Redis's
+        // backgroundRewriteDoneHandler runs before the child is forgotten.
         if (purpose == SnapshotPurpose.Rewrite) Server.Aof.RewriteDone(s, error);
+        Server.Persistence.Ended(s, error);
         systemDone?.Invoke(error);
         switch (purpose)
         {
