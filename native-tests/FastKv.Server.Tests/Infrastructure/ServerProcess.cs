@@ -41,8 +41,26 @@ public sealed partial class ServerProcess : IDisposable
     public static ServerProcess Start(ServerKind kind, int? threads = null, params string[] extraArgs)
         => Start(ServerLocator.Resolve(kind), threads, extraArgs);
 
-    /// <summary>Starts the server <paramref name="launch"/> names (a particular redis-server build, say).</summary>
+    /// <summary>
+    /// Starts the server <paramref name="launch"/> names (a particular redis-server build, say). A port the allocator
+    /// found free can be taken as the source port of some outgoing connection before the server binds it (tests
+    /// that open thousands of connections make that likely): such a start is tried again on another port.
+    /// </summary>
     public static ServerProcess Start(LaunchCommand launch, int? threads = null, params string[] extraArgs)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return StartOnce(launch, threads, extraArgs);
+            }
+            catch (InvalidOperationException ex) when (attempt < 4 && ex.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static ServerProcess StartOnce(LaunchCommand launch, int? threads, string[] extraArgs)
     {
         int port = PortAllocator.Next();
         string workDir = Directory.CreateTempSubdirectory("fastkv-test-").FullName;
@@ -161,7 +179,10 @@ public sealed partial class ServerProcess : IDisposable
         while (deadline.Elapsed < s_startTimeout)
         {
             if (_process.HasExited)
+            {
+                _process.WaitForExit(); // the redirected output is read to its end, so the message holds the last lines
                 throw new InvalidOperationException($"{Description} exited with code {_process.ExitCode} before answering PING.\n{Output}");
+            }
             try
             {
                 using var c = RespConnection.Connect(Port, TimeSpan.FromSeconds(2));

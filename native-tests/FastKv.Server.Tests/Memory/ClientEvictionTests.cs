@@ -161,9 +161,18 @@ public class ClientEvictionTests
         SendGets(reader, "big", 20);
 
         using var fresh = server.Connect();
-        long freshId = Id(fresh);
-        fresh.SendCommand("PING");
-        Assert.True(fresh.IsClosedByPeer(Patience), $"{server.Description}: the fresh client was not evicted while the NO-EVICT reader is over the limit");
+        long freshId = -1;
+        try
+        {
+            freshId = Id(fresh);
+            fresh.SendCommand("PING");
+        }
+        catch (RespConnectionClosedException)
+        {
+            // Redis's cron counted the reader before the fresh client's first command: evicted at CLIENT ID already.
+        }
+        if (freshId >= 0)
+            Assert.True(fresh.IsClosedByPeer(Patience), $"{server.Description}: the fresh client was not evicted while the NO-EVICT reader is over the limit");
         HashSet<long> listed = Listed(admin);
         Assert.DoesNotContain(freshId, listed);
         Assert.Contains(readerId, listed);
