@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 
 namespace FastKv.Engine;
 
@@ -12,7 +13,7 @@ namespace FastKv.Engine;
 /// file that exists on disk (a fresh start creates an empty base and the first INCR). Every log line and every fatal
 /// message is Redis's. The shards' loops must be running (the replay runs on them) and the server loading.
 /// </summary>
-public sealed partial class AofLoader
+public sealed partial class AofLoader : ILoadProgress
 {
     enum Result { Ok, NotExist, Empty, Truncated, Failed, OpenErr }
 
@@ -22,6 +23,15 @@ public sealed partial class AofLoader
     AofReplay? replay;
     /// <summary>The fatal log lines (Redis logs them before it exits 1).</summary>
     string? fatal;
+    long startMs, totalBytes, doneBytes, filePosition;
+    /// <summary>The RDB base (or preamble) being loaded, whose own progress is the current file's.</summary>
+    internal volatile RdbLoader? RdbPart;
+
+    long ILoadProgress.StartedMs => startMs;
+    long ILoadProgress.TotalBytes => totalBytes;
+    /// <summary>Files done, plus the position in the current one (Redis's loadingIncrProgress over every file).</summary>
+    long ILoadProgress.LoadedBytes => Interlocked.Read(ref doneBytes) + (RdbPart?.Consumed ?? Interlocked.Read(ref filePosition));
+    long ILoadProgress.UsedMemAtSave => RdbPart is { } r ? Volatile.Read(ref r.RdbUsedMem) : 0;
 
     AofLoader(ServerState server)
     {
@@ -92,6 +102,17 @@ public sealed partial class AofLoader
         }
         if (total == 0) return Result.Empty;
 
+        // startLoading: INFO shows loading_* over all the files from here.
+        startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        totalBytes = total;
+        server.LoadInProgress = this;
+        try { return LoadFiles(am, totalNum); }
+        finally { server.LoadInProgress = null; }
+    }
+
+    /// <summary>The base, then every INCR file, in manifest order.</summary>
+    Result LoadFiles(AofManifest am, int totalNum)
+    {
         int num = 0;
         Result ret = Result.Ok;
         if (am.Base != null)
@@ -99,6 +120,7 @@ public sealed partial class AofLoader
             bool last = ++num == totalNum;
             long t0 = Stopwatch.GetTimestamp();
             ret = LoadSingle(am.Base.Name);
+            FileDone(am.Base.Name);
             if (server.ShutdownRequested) return Result.Ok;
             if (ret == Result.Ok || (ret == Result.Truncated && last))
                 Log("DB loaded from base file " + am.Base.Name + ": " + Seconds(t0) + " seconds");
@@ -110,6 +132,7 @@ public sealed partial class AofLoader
             bool last = ++num == totalNum;
             long t0 = Stopwatch.GetTimestamp();
             ret = LoadSingle(f.Name);
+            FileDone(f.Name);
             if (server.ShutdownRequested) return Result.Ok;
             if (ret == Result.Ok || (ret == Result.Truncated && last))
                 Log("DB loaded from incr file " + f.Name + ": " + Seconds(t0) + " seconds");
@@ -118,6 +141,16 @@ public sealed partial class AofLoader
             if (ret is Result.OpenErr or Result.Failed) return ret;
         }
         return ret;
+    }
+
+    /// <summary>A file is done: its whole size counts as loaded.</summary>
+    void FileDone(string name)
+    {
+        long size = 0;
+        try { size = new FileInfo(Path.Combine(dir, name)).Length; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        Interlocked.Add(ref doneBytes, size);
+        Interlocked.Exchange(ref filePosition, 0);
     }
 
     static AofFileInfo[] Prepend(AofFileInfo first, AofManifest am)
