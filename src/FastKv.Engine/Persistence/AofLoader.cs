@@ -59,6 +59,25 @@ public sealed partial class AofLoader : ILoadProgress
         return loader.OpenOnStart(manifest) ?? loader.DeleteHistory(manifest);
     }
 
+    /// <summary>
+    /// DEBUG LOADAOF: the manifest as it is on disk, then the base and every INCR file, into the emptied databases
+    /// (the server loading). True when loaded, or nothing to load (Redis's AOF_OK and AOF_EMPTY); otherwise Redis's
+    /// log lines are written and the reply is an error. The writer keeps its own manifest: the files are the same.
+    /// </summary>
+    public static bool Reload(ServerState server)
+    {
+        var loader = new AofLoader(server);
+        AofManifest? am = AofManifest.Load(loader.dir, server.Config.AppendFilename, out string? error);
+        if (error != null)
+        {
+            Log(error);
+            return false;
+        }
+        Result r = loader.LoadAll(am ?? new AofManifest());
+        if (loader.fatal != null && r is not (Result.Ok or Result.Empty)) Log(loader.fatal);
+        return r is Result.Ok or Result.Empty;
+    }
+
     /// <summary>See <see cref="Load(ServerState, out AofManifest, out bool)"/>.</summary>
     public static string? Load(ServerState server, out AofManifest manifest) => Load(server, out manifest, out _);
 
