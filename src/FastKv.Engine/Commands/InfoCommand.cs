@@ -76,17 +76,17 @@ public static class InfoCommand
     /// The loading_* fields while a file loads, as Redis 7.2 computes them: the percentage of the file read, and the
     /// seconds left at the rate so far (1 during the first second, when there is no rate yet).
     /// </summary>
-    static void LoadingFields(StringBuilder sb, RdbLoader load)
+    static void LoadingFields(StringBuilder sb, ILoadProgress load)
     {
         long startSec = load.StartedMs / 1000;
-        long total = load.TotalBytes, loaded = load.Consumed;
+        long total = load.TotalBytes, loaded = load.LoadedBytes;
         double perc = total > 0 ? (double)loaded / total * 100 : 0;
         long remaining = total > 0 ? total - loaded : 1;
         long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - startSec;
         long eta = elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1);
         sb.Append("loading_start_time:").Append(startSec).Append("\r\n");
         sb.Append("loading_total_bytes:").Append(total).Append("\r\n");
-        sb.Append("loading_rdb_used_mem:").Append(Volatile.Read(ref load.RdbUsedMem)).Append("\r\n");
+        sb.Append("loading_rdb_used_mem:").Append(load.UsedMemAtSave).Append("\r\n");
         sb.Append("loading_loaded_bytes:").Append(loaded).Append("\r\n");
         sb.Append("loading_loaded_perc:").Append(perc.ToString("F2", CultureInfo.InvariantCulture)).Append("\r\n");
         sb.Append("loading_eta_seconds:").Append(eta).Append("\r\n");
@@ -243,8 +243,8 @@ public static class InfoCommand
                 F("rdb_saves", p.SnapshotsTaken);
                 F("rdb_last_cow_size", p.PeakSnapshotBytes);
                 F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
-                RdbLoader? load = s.LoadInProgress;
-                F("rdb_last_load_keys_loaded", load != null ? Volatile.Read(ref load.KeysLoaded) : p.LastLoadKeysLoaded);
+                ILoadProgress? load = s.LoadInProgress;
+                F("rdb_last_load_keys_loaded", load is RdbLoader rdbLoad ? Volatile.Read(ref rdbLoad.KeysLoaded) : p.LastLoadKeysLoaded);
                 AofLog aof = s.Aof;
                 long rewriteStart = Volatile.Read(ref aof.RewriteStartMs);
                 F("aof_enabled", aof.Enabled ? 1 : 0);

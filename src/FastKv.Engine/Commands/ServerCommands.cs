@@ -309,9 +309,12 @@ public static unsafe class ServerCommands
 
     // ---- DEBUG ----
 
-    /// <summary>DEBUG RELOAD needs every shard (a <see cref="DebugReloadTx"/>); every other subcommand runs here.</summary>
+    /// <summary>
+    /// DEBUG RELOAD and DEBUG LOADAOF need every shard (a <see cref="DebugReloadTx"/>, a <see cref="DebugLoadAofTx"/>);
+    /// every other subcommand runs here.
+    /// </summary>
     static Shard? DebugTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
-        => args.Count >= 2 && Ascii.EqualsIgnoreCase(args.Get(buf, 1), "reload"u8) ? null : home;
+        => args.Count >= 2 && (Ascii.EqualsIgnoreCase(args.Get(buf, 1), "reload"u8) || DebugLoadAofTx.Names(buf, args)) ? null : home;
 
     static void Debug(ref CommandContext c)
     {

@@ -96,7 +96,8 @@ public static unsafe class Executor
             if (aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty) aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
         }
         c.Shard.NoTouch = false;
-        if (count)
+        // AOF replay (Redis's loader calls cmd->proc, not call()): no commandstats, slowlog or latency samples.
+        if (count && c.Client is not { AofLoader: true })
         {
             long micros = (Stopwatch.GetTimestamp() - t0) * 1_000_000 / Stopwatch.Frequency;
             Count(c.Shard, c.Spec, micros);

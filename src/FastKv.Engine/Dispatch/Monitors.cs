@@ -61,7 +61,8 @@ public sealed class Monitors
     /// <summary>Shows one command the client of <paramref name="from"/> runs in <paramref name="db"/>, unless Redis hides it.</summary>
     public void Feed(Session from, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
     {
-        if ((spec.Flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) != 0) return;
+        // The AOF's pseudo client is never shown (Redis's loader runs commands outside call()).
+        if ((spec.Flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) != 0 || from.Client.AofLoader) return;
         Send(from.Home.Id, Format(from.Client, spec, buf, args, db));
     }
 
@@ -79,6 +80,7 @@ public sealed class Monitors
     /// </summary>
     public byte[]? Record(Session from, MultiState m)
     {
+        if (from.Client.AofLoader) return null;
         var all = new System.IO.MemoryStream();
         int db = from.Client.Db;
         for (int i = 0; i < m.Commands.Count; i++)

@@ -128,6 +128,8 @@ public sealed class ReplyOrder : IRemoteOwner
             r.Caller = client.Tracking;
             r.InBatch = true;
             r.NoTouch = client.NoTouch;
+            // The AOF's pseudo client is never counted (Redis replays with cmd->proc, outside call()).
+            r.Share = client.AofLoader;
         }
         r.Add(buf, args);
         AddSlot(target.Id, 0, 0, session.Silenced);

@@ -57,7 +57,8 @@ public static unsafe class Router
         if (spec.Cross is Engine.CrossShard.Save or Engine.CrossShard.Bgsave or Engine.CrossShard.ShutdownSave
             or Engine.CrossShard.BgRewriteAof)
             return new SnapshotStartTx(s, spec, buf, args);
-        if (spec.Cross == Engine.CrossShard.DebugReload) return new DebugReloadTx(s, spec, buf, args);
+        if (spec.Cross == Engine.CrossShard.DebugReload)
+            return DebugLoadAofTx.Names(buf, args) ? new DebugLoadAofTx(s, spec) : new DebugReloadTx(s, spec, buf, args);
         if (spec.Route == Route.AllShards) return new AllShardsTx(s, spec, buf, args);
         switch (spec.Cross)
         {

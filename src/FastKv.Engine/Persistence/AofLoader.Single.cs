@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text;
+using System.Threading;
 
 namespace FastKv.Engine;
 
@@ -126,7 +127,11 @@ public sealed partial class AofLoader
             else if (spec.InMulti == MultiRole.Exec) inMulti = false;
             batch.EndCommand();
             if (truncateOk) validUpTo = r.Position;
-            if (!inMulti && batch.Length >= BatchBytes && !batch.RunAndClear(replay!)) return Result.Ok; // shutdown
+            if (!inMulti && batch.Length >= BatchBytes)
+            {
+                Interlocked.Exchange(ref filePosition, r.Position);
+                if (!batch.RunAndClear(replay!)) return Result.Ok; // shutdown
+            }
         }
         if (inMulti)
         {

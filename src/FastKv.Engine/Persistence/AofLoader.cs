@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 
 namespace FastKv.Engine;
 
@@ -12,7 +13,7 @@ namespace FastKv.Engine;
 /// file that exists on disk (a fresh start creates an empty base and the first INCR). Every log line and every fatal
 /// message is Redis's. The shards' loops must be running (the replay runs on them) and the server loading.
 /// </summary>
-public sealed partial class AofLoader
+public sealed partial class AofLoader : ILoadProgress
 {
     enum Result { Ok, NotExist, Empty, Truncated, Failed, OpenErr }
 
@@ -22,6 +23,15 @@ public sealed partial class AofLoader
     AofReplay? replay;
     /// <summary>The fatal log lines (Redis logs them before it exits 1).</summary>
     string? fatal;
+    long startMs, totalBytes, doneBytes, filePosition;
+    /// <summary>The RDB base (or preamble) being loaded, whose own progress is the current file's.</summary>
+    internal volatile RdbLoader? RdbPart;
+
+    long ILoadProgress.StartedMs => startMs;
+    long ILoadProgress.TotalBytes => totalBytes;
+    /// <summary>Files done, plus the position in the current one (Redis's loadingIncrProgress over every file).</summary>
+    long ILoadProgress.LoadedBytes => Interlocked.Read(ref doneBytes) + (RdbPart?.Consumed ?? Interlocked.Read(ref filePosition));
+    long ILoadProgress.UsedMemAtSave => RdbPart is { } r ? Volatile.Read(ref r.RdbUsedMem) : 0;
 
     AofLoader(ServerState server)
     {
@@ -47,6 +57,25 @@ public sealed partial class AofLoader
         if (server.ShutdownRequested) return null;
         existed = r != Result.NotExist;
         return loader.OpenOnStart(manifest) ?? loader.DeleteHistory(manifest);
+    }
+
+    /// <summary>
+    /// DEBUG LOADAOF: the manifest as it is on disk, then the base and every INCR file, into the emptied databases
+    /// (the server loading). True when loaded, or nothing to load (Redis's AOF_OK and AOF_EMPTY); otherwise Redis's
+    /// log lines are written and the reply is an error. The writer keeps its own manifest: the files are the same.
+    /// </summary>
+    public static bool Reload(ServerState server)
+    {
+        var loader = new AofLoader(server);
+        AofManifest? am = AofManifest.Load(loader.dir, server.Config.AppendFilename, out string? error);
+        if (error != null)
+        {
+            Log(error);
+            return false;
+        }
+        Result r = loader.LoadAll(am ?? new AofManifest());
+        if (loader.fatal != null && r is not (Result.Ok or Result.Empty)) Log(loader.fatal);
+        return r is Result.Ok or Result.Empty;
     }
 
     /// <summary>See <see cref="Load(ServerState, out AofManifest, out bool)"/>.</summary>
@@ -92,6 +121,17 @@ public sealed partial class AofLoader
         }
         if (total == 0) return Result.Empty;
 
+        // startLoading: INFO shows loading_* over all the files from here.
+        startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        totalBytes = total;
+        server.LoadInProgress = this;
+        try { return LoadFiles(am, totalNum); }
+        finally { server.LoadInProgress = null; }
+    }
+
+    /// <summary>The base, then every INCR file, in manifest order.</summary>
+    Result LoadFiles(AofManifest am, int totalNum)
+    {
         int num = 0;
         Result ret = Result.Ok;
         if (am.Base != null)
@@ -99,6 +139,7 @@ public sealed partial class AofLoader
             bool last = ++num == totalNum;
             long t0 = Stopwatch.GetTimestamp();
             ret = LoadSingle(am.Base.Name);
+            FileDone(am.Base.Name);
             if (server.ShutdownRequested) return Result.Ok;
             if (ret == Result.Ok || (ret == Result.Truncated && last))
                 Log("DB loaded from base file " + am.Base.Name + ": " + Seconds(t0) + " seconds");
@@ -110,6 +151,7 @@ public sealed partial class AofLoader
             bool last = ++num == totalNum;
             long t0 = Stopwatch.GetTimestamp();
             ret = LoadSingle(f.Name);
+            FileDone(f.Name);
             if (server.ShutdownRequested) return Result.Ok;
             if (ret == Result.Ok || (ret == Result.Truncated && last))
                 Log("DB loaded from incr file " + f.Name + ": " + Seconds(t0) + " seconds");
@@ -118,6 +160,16 @@ public sealed partial class AofLoader
             if (ret is Result.OpenErr or Result.Failed) return ret;
         }
         return ret;
+    }
+
+    /// <summary>A file is done: its whole size counts as loaded.</summary>
+    void FileDone(string name)
+    {
+        long size = 0;
+        try { size = new FileInfo(Path.Combine(dir, name)).Length; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        Interlocked.Add(ref doneBytes, size);
+        Interlocked.Exchange(ref filePosition, 0);
     }
 
     static AofFileInfo[] Prepend(AofFileInfo first, AofManifest am)

@@ -448,6 +448,17 @@ public sealed partial class AofLog : IDisposable
         file = null;
     }
 
+    /// <summary>
+    /// flushAppendOnlyFile(1) from a shard's thread (DEBUG LOADAOF): every record published so far is written, then
+    /// fsynced, whatever appendfsync says.
+    /// </summary>
+    public void FlushAll(Shard s)
+    {
+        if (!On) return;
+        Sync(s, afterMessages: true);
+        if (Fsync() is { } err) WriteError = err;
+    }
+
     public void Dispose()
     {
         stopping = true;

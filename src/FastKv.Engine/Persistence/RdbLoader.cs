@@ -12,7 +12,7 @@ namespace FastKv.Engine;
 /// slot in batches; the shards decode their batches in parallel, in their own loops, into their own arenas
 /// (<see cref="ShardBatchState"/>). Any error gives Redis's log line and leaves every file as it was.
 /// </summary>
-public sealed partial class RdbLoader
+public sealed partial class RdbLoader : ILoadProgress
 {
     readonly ServerState server;
     readonly Stream input;
@@ -58,6 +58,9 @@ public sealed partial class RdbLoader
     /// <summary>The file's size when it was opened, 0 when it has none (a pipe): INFO loading_total_bytes.</summary>
     public long TotalBytes => fileLength;
 
+    long ILoadProgress.LoadedBytes => Consumed;
+    long ILoadProgress.UsedMemAtSave => Volatile.Read(ref RdbUsedMem);
+
     /// <summary>When the load started, in Unix milliseconds (INFO loading_start_time).</summary>
     public long StartedMs => loadStartMs;
 
@@ -86,9 +89,16 @@ public sealed partial class RdbLoader
         using (fs)
         {
             loader = new RdbLoader(server, fs, fs.CanSeek ? fs.Length : 0) { Replace = replace, KeepExpired = keepExpired };
-            server.LoadInProgress = loader;
+            // An AOF's RDB base reports through the AOF's load, whose total spans every file.
+            ILoadProgress? outer = server.LoadInProgress;
+            if (outer is AofLoader aof) aof.RdbPart = loader;
+            else server.LoadInProgress = loader;
             try { return loader.Run(); }
-            finally { server.LoadInProgress = null; }
+            finally
+            {
+                if (outer is AofLoader a) a.RdbPart = null;
+                else server.LoadInProgress = null;
+            }
         }
     }
 

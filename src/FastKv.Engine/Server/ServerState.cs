@@ -54,12 +54,12 @@ public sealed class ServerState : IDisposable
     public int TcpPort;
     /// <summary>Set by SHUTDOWN or a signal; every loop exits when it sees it.</summary>
     public volatile bool ShutdownRequested;
-    /// <summary>An RDB file is being loaded: commands without the loading flag get -LOADING.</summary>
+    /// <summary>An RDB file or the AOF is being loaded: commands without the loading flag get -LOADING.</summary>
     public volatile bool Loading;
     /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
     public volatile bool ActiveExpireEnabled = true;
     /// <summary>The load in progress, for INFO's loading_* fields; null otherwise.</summary>
-    public volatile RdbLoader? LoadInProgress;
+    public volatile ILoadProgress? LoadInProgress;
     public long TotalConnectionsReceived;
     public long RejectedConnections;
     public long StatResetMs;

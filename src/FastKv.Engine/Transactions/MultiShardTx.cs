@@ -128,7 +128,7 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
     {
         var r = new RemoteRequest(this);
         r.Reset(Home, shard, db, Session.Client.Protocol, TxId);
-        r.Share = PartsAreShares;
+        r.Share = PartsAreShares || Session.Client.AofLoader;
         r.Caller = Session.Client.Tracking;
         Parts.Add(r);
         return r;
@@ -223,7 +223,8 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
     /// <summary>Releases the locks and hands the reply (already written to the session) back.</summary>
     protected void Finish()
     {
-        if (Counted != null) Executor.Count(Home, Counted, 0);
+        // The AOF's pseudo client runs uncounted, as Redis's loader calls cmd->proc outside call().
+        if (Counted != null && Session?.Client.AofLoader != true) Executor.Count(Home, Counted, 0);
         WriteUnit();
         if (parent != null)
         {
