@@ -230,6 +230,9 @@ public sealed partial class RdbLoader : ILoadProgress
             else
             {
                 Volatile.Write(ref KeysLoaded, KeysLoaded + 1);
+                // Kept expired keys (an AOF base) keep a time in the past; a negative one would read as "no expire"
+                // in the keyspace, where Redis has the key expired, so it becomes the epoch.
+                if (expireAt < -1) expireAt = 0;
                 shards[server.ShardOf(key).Id].Add(db, expireAt, lruKind, lruValue, type, key, buf.AsSpan(valueStart, valueLen));
             }
             Consume(1 + keyLen + valueLen);
