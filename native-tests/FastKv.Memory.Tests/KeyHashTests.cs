@@ -102,14 +102,15 @@ public class KeyHashTests
     [Fact]
     public void SequentialKeysSpreadOverBucketsAndFingerprints()
     {
-        // Keys like "key:123" must spread evenly over the bits KeyTable uses.
+        // Keys like "key:123" must spread evenly over the bits KeyTable uses. With the fixed seed: under the random
+        // process seed, one of the 768 counts fell outside +-4 standard deviations in about one run in twenty.
         const int n = 1 << 16;
         var top = new int[256];
         var low = new int[256];
         var fp = new int[256];
         for (int i = 0; i < n; i++)
         {
-            ulong h = KeyHash.Hash(Encoding.ASCII.GetBytes("key:" + i));
+            ulong h = KeyHash.Hash(Encoding.ASCII.GetBytes("key:" + i), KeyHash.Seed);
             top[h >> 56]++;
             low[(h >> 24) & 0xFF]++;
             fp[(h >> 32) & 0xFF]++;

@@ -175,7 +175,7 @@ public sealed partial class AofLoader
     }
 
     /// <summary>atoi/strtol: optional blanks and sign, then digits up to the first other byte (saturating).</summary>
-    static long Atoi(ReadOnlySpan<byte> s)
+    internal static long Atoi(ReadOnlySpan<byte> s)
     {
         int i = 0;
         while (i < s.Length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;

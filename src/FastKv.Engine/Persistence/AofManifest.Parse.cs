@@ -138,20 +138,8 @@ public sealed partial class AofManifest
     }
 
     /// <summary>atoll: optional blanks and sign, then digits up to the first other character (saturating).</summary>
-    static long Atoll(string s)
-    {
-        int i = 0;
-        while (i < s.Length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
-        bool neg = false;
-        if (i < s.Length && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-        long v = 0;
-        for (; i < s.Length && s[i] >= '0' && s[i] <= '9'; i++)
-        {
-            int d = s[i] - '0';
-            v = v > (long.MaxValue - d) / 10 ? long.MaxValue : v * 10 + d;
-        }
-        return neg ? -v : v;
-    }
+    /// <summary>C's atoll, as Redis reads the seq number (the manifest's text is Latin-1).</summary>
+    static long Atoll(string s) => AofLoader.Atoi(System.Text.Encoding.Latin1.GetBytes(s));
 
     /// <summary>sdssplitargs: blanks separate arguments; "double quotes" take \xHH and C escapes, 'single quotes' take \';
     /// a closing quote must be followed by a blank or the end. Null when the quotes do not balance.</summary>
