@@ -92,8 +92,7 @@ public static unsafe class Executor
         else
         {
             c.Spec.Handler(ref c);
-            // Redis propagates a command that changed dirty, as it came unless the handler wrote another form.
-            if (aof.On && !c.Propagated && c.Shard.Stats.Dirty != dirty) aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+            if (aof.On) RecordAsCame(ref c, aof, dirty);
         }
         c.Shard.NoTouch = false;
         // AOF replay (Redis's loader calls cmd->proc, not call()): no commandstats, slowlog or latency samples.
@@ -114,6 +113,12 @@ public static unsafe class Executor
         tracking.Caller = outer;
     }
 
+    /// <summary>Redis propagates a command that changed dirty, as it came unless the handler wrote another form.</summary>
+    static void RecordAsCame(ref CommandContext c, AofRecorder aof, long dirty)
+    {
+        if (!c.Propagated && c.Shard.Stats.Dirty != dirty) aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+    }
+
     /// <summary>
     /// A command outside any unit while the AOF is on: its records (an expired key's DEL, then its own form) are one
     /// execution unit, wrapped in MULTI/EXEC when there are several, as Redis's propagatePendingCommands does (not
@@ -125,7 +130,7 @@ public static unsafe class Executor
         try
         {
             c.Spec.Handler(ref c);
-            if (!c.Propagated && c.Shard.Stats.Dirty != dirty) aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+            RecordAsCame(ref c, aof, dirty);
         }
         finally
         {
