@@ -148,6 +148,7 @@ public class CorruptRdbTests
         "bad-magic", "version-0", "version-12", "version-not-digits", "type-8", "type-22", "stream-15", "stream-19", "stream-21",
         "module-6", "module-7", "module-aux", "module-aux-bad-when", "selectdb-16", "selectdb-99", "duplicate-key",
         "wrong-checksum", "no-checksum", "bad-length-encoding", "bad-string-encoding", "bad-lzf-key", "function-pre-release",
+        "bad-lzf-expired-value", "first-error-in-file-order",
     ];
 
     /// <summary>Every forged file at --threads 1 and 4 (records are routed to the shards that own their keys).</summary>
@@ -194,6 +195,10 @@ public class CorruptRdbTests
             "bad-string-encoding" => (Inject(file, [0, .. Str("k"), 0xC5]), "Unknown RDB string encoding type 5", true),
             "bad-lzf-key" => (Inject(file, [0, 0xC3, 3, 5, 1, (byte)'a', (byte)'b', .. Str("v")]), "Invalid LZF compressed string", true),
             "function-pre-release" => (Inject(file, [0xF6, .. Str("x")]), "Pre-release function format not supported.", true),
+            // Redis decodes a value before it drops the expired key: the bad block still fails the load.
+            "bad-lzf-expired-value" => (Inject(file, [0xFC, .. BitConverter.GetBytes(1000L), 0, .. Str("gone"), .. BadLzf]),
+                "Invalid LZF compressed string", true),
+            "first-error-in-file-order" => (Inject(file, FirstErrorThenLaterOnes()), "Invalid LZF compressed string", true),
             _ => throw new ArgumentException(name),
         };
         if (ServerLocator.TargetIsRedis && !redisSaysSo) Assert.Skip("the line is FastKv's own");
@@ -204,6 +209,25 @@ public class CorruptRdbTests
             LoadOutcome redis = Redis(bad);
             Assert.True(redis.Essential == line, $"Redis 7.2.4 prints the line too\n{redis}");
         }
+    }
+
+    /// <summary>An LZF string of 2 literal bytes that claims 5: Redis's "Invalid LZF compressed string".</summary>
+    static readonly byte[] BadLzf = [0xC3, 3, 5, 1, (byte)'a', (byte)'b'];
+
+    /// <summary>
+    /// A bad value, then keys each given twice: at 4 threads the duplicates fall on other shards than the bad value,
+    /// which decode in parallel with it. The error reported must still be the first in the file, as Redis's.
+    /// </summary>
+    static byte[][] FirstErrorThenLaterOnes()
+    {
+        List<byte[]> records = [[0, .. Str("bad-value"), .. BadLzf]];
+        for (int i = 0; i < 64; i++)
+        {
+            byte[] pair = [0, .. Str("twice-" + i), .. Str("x")];
+            records.Add(pair);
+            records.Add(pair);
+        }
+        return records.ToArray();
     }
 
     static (byte[], string, bool) WrongChecksum(byte[] file)

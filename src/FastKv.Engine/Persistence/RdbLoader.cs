@@ -26,6 +26,10 @@ public sealed partial class RdbLoader : ILoadProgress
     ulong crc;
     bool checksumDisabled;
     string? shardError;
+    long shardErrorAt = long.MaxValue;
+    readonly object shardErrorLock = new();
+    /// <summary>The place in the file of the next record the reader routes to a shard.</summary>
+    long recordOrdinal;
     public long KeysLoaded, KeysExpired;
     /// <summary>The file's used-mem AUX field (INFO loading_rdb_used_mem).</summary>
     public long RdbUsedMem;
@@ -123,7 +127,23 @@ public sealed partial class RdbLoader : ILoadProgress
         return error;
     }
 
-    internal void ShardFailed(string error) => Interlocked.CompareExchange(ref shardError, error, null);
+    /// <summary>The ordinal of the first record in the file that a shard failed on (long.MaxValue while none has).</summary>
+    internal long FirstShardError => Volatile.Read(ref shardErrorAt);
+
+    /// <summary>
+    /// A shard failed on record <paramref name="ordinal"/>. Shards decode in parallel, so failures can arrive out of
+    /// file order; the one kept is the first in the file, the one Redis's sequential load would report.
+    /// </summary>
+    internal void ShardFailed(long ordinal, string error)
+    {
+        // Only on a bad file, once per shard: a lock is simplest.
+        lock (shardErrorLock)
+        {
+            if (ordinal >= shardErrorAt) return;
+            shardError = error;
+            Volatile.Write(ref shardErrorAt, ordinal);
+        }
+    }
 
     string? ReadAll()
     {
@@ -226,14 +246,20 @@ public sealed partial class RdbLoader : ILoadProgress
             if (!kr.TryReadString(out ReadOnlySpan<byte> key)) return Corrupt(Malformed(buf.AsSpan(keyStart, keyLen), 1) ?? "Invalid key");
             // -1 is "no expire" in Redis too; any other time before the load started is gone, negative ones included.
             bool expired = !KeepExpired && expireAt != -1 && expireAt < loadStartMs;
-            if (expired) KeysExpired++;
+            if (expired)
+            {
+                // Redis decodes the value before it drops the key, so a malformed string (bad LZF) still fails the load.
+                if (RdbType.IsOneString(type) && Malformed(buf.AsSpan(valueStart, valueLen), 1) is { } why)
+                    return "Internal error in RDB reading offset 0 -> " + why;
+                KeysExpired++;
+            }
             else
             {
                 Volatile.Write(ref KeysLoaded, KeysLoaded + 1);
                 // Kept expired keys (an AOF base) keep a time in the past; a negative one would read as "no expire"
                 // in the keyspace, where Redis has the key expired, so it becomes the epoch.
                 if (expireAt < -1) expireAt = 0;
-                shards[server.ShardOf(key).Id].Add(db, expireAt, lruKind, lruValue, type, key, buf.AsSpan(valueStart, valueLen));
+                shards[server.ShardOf(key).Id].Add(recordOrdinal++, db, expireAt, lruKind, lruValue, type, key, buf.AsSpan(valueStart, valueLen));
             }
             Consume(1 + keyLen + valueLen);
             expireAt = -1;

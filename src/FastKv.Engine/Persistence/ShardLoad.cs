@@ -9,11 +9,13 @@ namespace FastKv.Engine;
 /// The records an <see cref="RdbLoader"/> routes to one shard: appended on the reader thread into a batch, posted to
 /// the shard's mailbox when full, decoded there by <see cref="LoadBatch"/> into the shard's own arena. At most
 /// a few batches wait per shard; past that the reader waits, so loading holds no more than that in flight.
-/// Record layout in a batch: [db u16][expireAt i64][lruKind u8][lru i64][type u8][keyLen i32][valueLen i32] key value.
+/// Record layout in a batch: [db u16][expireAt i64][lruKind u8][lru i64][type u8][keyLen i32][valueLen i32][ordinal i64]
+/// key value. The ordinal is the record's place in the file: shards decode in parallel, and of the errors they meet
+/// the one reported is the first in the file, as Redis's sequential load reports it.
 /// </summary>
 internal sealed class ShardBatchState
 {
-    const int HeaderSize = 2 + 8 + 1 + 8 + 1 + 4 + 4;
+    const int HeaderSize = 2 + 8 + 1 + 8 + 1 + 4 + 4 + 8;
     const int BatchBytes = 1 << 20;
     const int MaxInFlight = 4;
 
@@ -29,7 +31,7 @@ internal sealed class ShardBatchState
         this.shard = shard;
     }
 
-    public void Add(int db, long expireAt, byte lruKind, long lru, byte type, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public void Add(long ordinal, int db, long expireAt, byte lruKind, long lru, byte type, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         int need = HeaderSize + key.Length + value.Length;
         if (used + need > batch.Length && used > 0) Flush(final: false);
@@ -42,6 +44,7 @@ internal sealed class ShardBatchState
         h[19] = type;
         BinaryPrimitives.WriteInt32LittleEndian(h.Slice(20), key.Length);
         BinaryPrimitives.WriteInt32LittleEndian(h.Slice(24), value.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(h.Slice(28), ordinal);
         key.CopyTo(h.Slice(HeaderSize));
         value.CopyTo(h.Slice(HeaderSize + key.Length));
         used += need;
@@ -101,11 +104,14 @@ internal sealed class ShardBatchState
 
     sealed unsafe class LoadBatch(ShardBatchState state, byte[] data, int length) : ShardMessage
     {
+        /// <summary>The ordinal of the record being decoded.</summary>
+        long current = long.MaxValue;
+
         public override void Run(Shard shard)
         {
             try { Decode(shard); }
             // A bug in a decoder must give a log line and exit 1, never a crash trace or a save over the file.
-            catch (Exception ex) { state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + ex.GetType().Name + ": " + ex.Message); }
+            catch (Exception ex) { state.loader.ShardFailed(current, "Internal error in RDB reading offset 0 -> " + ex.GetType().Name + ": " + ex.Message); }
             finally
             {
                 // Only standard-size arrays go back: an array grown for one huge record is left to the GC.
@@ -128,6 +134,9 @@ internal sealed class ShardBatchState
                 byte type = h[19];
                 int keyLen = BinaryPrimitives.ReadInt32LittleEndian(h.Slice(20));
                 int valueLen = BinaryPrimitives.ReadInt32LittleEndian(h.Slice(24));
+                current = BinaryPrimitives.ReadInt64LittleEndian(h.Slice(28));
+                // This shard's records come in file order: past an error found earlier in the file, none matters.
+                if (current > state.loader.FirstShardError) return;
                 ReadOnlySpan<byte> key = h.Slice(HeaderSize, keyLen);
                 ReadOnlySpan<byte> value = h.Slice(HeaderSize + keyLen, valueLen);
                 Database target = shard.Dbs[db];
@@ -143,10 +152,10 @@ internal sealed class ShardBatchState
                             Console.WriteLine("rdbLoadObject skipping empty key: " + Encoding.UTF8.GetString(key));
                         break;
                     case RdbLoadResult.KeyExists:
-                        state.loader.ShardFailed("RDB has duplicated key '" + Encoding.UTF8.GetString(key) + "' in DB " + db);
+                        state.loader.ShardFailed(current, "RDB has duplicated key '" + Encoding.UTF8.GetString(key) + "' in DB " + db);
                         return;
                     default:
-                        state.loader.ShardFailed("Internal error in RDB reading offset 0 -> " + BadValueReason(type, value));
+                        state.loader.ShardFailed(current, "Internal error in RDB reading offset 0 -> " + BadValueReason(type, value));
                         return;
                 }
                 pos += HeaderSize + keyLen + valueLen;
