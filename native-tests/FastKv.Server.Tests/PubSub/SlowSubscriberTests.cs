@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using System;
 using System.IO;
 using System.Net.Sockets;
@@ -49,7 +51,7 @@ public class SlowSubscriberTests
         Assert.Equal($"*2\r\n$4\r\n{Channel}\r\n:1\r\n", admin.CallText("PUBSUB", "NUMSUB", Channel));
         long after = WaitForRssBelow(server, baseline + (peak - baseline) / 2, TimeSpan.FromSeconds(30));
         Assert.True(peak - baseline >= 16 << 10, $"the slow subscriber's output never grew the process (baseline {baseline} KiB, peak {peak} KiB)");
-        Assert.True(after < baseline + (peak - baseline) / 2, $"memory did not return: baseline {baseline} KiB, peak {peak} KiB, after {after} KiB");
+        Assert.True(after < baseline + (peak - baseline) / 2, $"memory did not return: baseline {baseline} KiB, peak {peak} KiB, after {after} KiB\n{admin.CallText("INFO", "memory")}\n{TopMappings(server)}");
         good.Dispose();
         server.AssertAlive();
     }
@@ -134,6 +136,20 @@ public class SlowSubscriberTests
         c.SendCommand("SUBSCRIBE", Channel);
         Assert.Equal($"*3\r\n$9\r\nsubscribe\r\n$4\r\n{Channel}\r\n:1\r\n", Resp.AsString(c.ReadReply()));
         return c;
+    }
+
+    /// <summary>The process's largest resident mappings, for a failure message.</summary>
+    static string TopMappings(ServerProcess server)
+    {
+        var maps = new List<(long Rss, string Head)>();
+        string head = "";
+        foreach (string line in File.ReadLines($"/proc/{server.ProcessId}/smaps"))
+        {
+            if (char.IsAsciiHexDigit(line[0]) && line.Contains('-')) head = line;
+            else if (line.StartsWith("Rss:", StringComparison.Ordinal))
+                maps.Add((long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]), head));
+        }
+        return string.Join("\n", maps.OrderByDescending(m => m.Rss).Take(12).Select(m => m.Rss + " kB " + m.Head));
     }
 
     static long Rss(ServerProcess server)

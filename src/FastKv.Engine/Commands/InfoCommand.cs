@@ -210,6 +210,8 @@ public static class InfoCommand
                 F("lazyfree_pending_objects", 0);
                 F("lazyfreed_objects", 0);
                 F("fastkv_managed_heap", GC.GetTotalMemory(false));
+                F("fastkv_managed_committed", GC.GetGCMemoryInfo().TotalCommittedBytes);
+                F("fastkv_managed_heap_trims", s.HeapTrim.Trims);
                 break;
             }
             case "persistence":
