@@ -151,6 +151,8 @@ public sealed class SnapshotStartTx : MultiShardTx
         Snapshot s = snapshot!;
         ServerConfig cfg = Server.Config;
         s.Options = RdbWriteOptions.For(Home, cfg.RdbVersion);
+        // The base's form is fixed at the cut: a CONFIG SET during the rewrite changes the next one.
+        s.CommandForm = purpose == SnapshotPurpose.Rewrite && !cfg.AofUseRdbPreamble;
         s.StartedMs = Home.NowMs;
         s.UsedMemoryAtCut = Server.UsedMemory();
         // Every shard is held: no write runs until the release, so this is the count at the cut.
