@@ -42,6 +42,37 @@ public static partial class RespNumber
             return written;
         }
 
+        return FormatShortest(value, destination);
+    }
+
+    /// <summary>
+    /// fpconv_dtoa itself, without d2string's integer shortcut: what Redis 7.2's rioWriteBulkDouble writes (the
+    /// scores of ZADD in a rewritten AOF), so an integral score is laid out like any other ("3", "1e+10").
+    /// "nan", "inf", "-inf", "0", "-0" as fpconv's filter_special. Needs <see cref="MaxDoubleChars"/> bytes at most.
+    /// </summary>
+    public static int FormatDoubleFpconv(double value, Span<byte> destination)
+    {
+        if (double.IsNaN(value))
+        {
+            return Copy("nan"u8, destination);
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return Copy(value > 0 ? "inf"u8 : "-inf"u8, destination);
+        }
+
+        if (value == 0)
+        {
+            return Copy(double.IsNegative(value) ? "-0"u8 : "0"u8, destination);
+        }
+
+        return FormatShortest(value, destination);
+    }
+
+    /// <summary>A finite non-zero double as the shortest digits that read back as it, in fpconv_dtoa's layout.</summary>
+    private static int FormatShortest(double value, Span<byte> destination)
+    {
         // "R" gives the shortest digits that round-trip, as [-]digits[.digits][E[+-]exp].
         Span<byte> r = stackalloc byte[MaxDoubleChars];
         bool formatted = value.TryFormat(r, out int len, "R", CultureInfo.InvariantCulture);

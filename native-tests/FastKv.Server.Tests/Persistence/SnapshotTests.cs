@@ -385,12 +385,16 @@ public class SnapshotTests
 /// <summary>The oracle's tools, when present (tests that need them skip their part otherwise).</summary>
 internal static class OracleTools
 {
-    public static string? CheckRdb()
+    public static string? CheckRdb() => Beside("redis-check-rdb");
+
+    public static string? CheckAof() => Beside("redis-check-aof");
+
+    static string? Beside(string tool)
     {
         try
         {
             string server = ServerLocator.RequireOracle();
-            string check = Path.Combine(Path.GetDirectoryName(server)!, "redis-check-rdb");
+            string check = Path.Combine(Path.GetDirectoryName(server)!, tool);
             return File.Exists(check) ? check : null;
         }
         catch (Exception ex) when (ex.GetType().Name.Contains("Skip", StringComparison.Ordinal))

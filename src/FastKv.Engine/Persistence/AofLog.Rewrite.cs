@@ -159,7 +159,7 @@ public sealed partial class AofLog
         if (error == null)
         {
             Console.WriteLine("Background AOF rewrite terminated with success");
-            error = Install(cfg, dir, tmp);
+            error = Install(cfg, dir, tmp, s.CommandForm);
             if (error == null)
             {
                 LastRewriteOk = true;
@@ -193,12 +193,17 @@ public sealed partial class AofLog
     }
 
     /// <summary>The new base takes its name, the files it replaces become history, the manifest is persisted.</summary>
-    string? Install(ServerConfig cfg, string dir, string tmp)
+    /// <remarks>
+    /// The name's suffix (.rdb, or .aof for a base of commands) follows the form the file was written in, taken at
+    /// the cut; Redis's getNewBaseFileNameAndMarkPreAsHistory reads aof-use-rdb-preamble again here, so a CONFIG SET
+    /// during its rewrite can misname the base (its loader reads either form whatever the name).
+    /// </remarks>
+    string? Install(ServerConfig cfg, string dir, string tmp, bool commandForm)
     {
         AofManifest m = Copy(Manifest ?? new AofManifest());
-        // getNewBaseFileNameAndMarkPreAsHistory; the base is in RDB form whatever aof-use-rdb-preamble says.
+        // getNewBaseFileNameAndMarkPreAsHistory
         if (m.Base != null) m.History.Insert(0, m.Base with { Type = AofFileType.History });
-        AofFileInfo b = m.Base = new AofFileInfo(AofManifest.BaseName(cfg.AppendFilename, ++m.BaseSeq, true), m.BaseSeq, AofFileType.Base);
+        AofFileInfo b = m.Base = new AofFileInfo(AofManifest.BaseName(cfg.AppendFilename, ++m.BaseSeq, !commandForm), m.BaseSeq, AofFileType.Base);
         string basePath = Path.Combine(dir, b.Name);
         try
         {

@@ -22,6 +22,8 @@ public sealed unsafe class ShardSnapshot : IBucketSink
     SnapshotCursor cursor;
     int tableIndex;
     RdbWriteOptions options;
+    /// <summary>The records are the commands of an AOF base (<see cref="Snapshot.CommandForm"/>), not RDB records.</summary>
+    bool commandForm;
     /// <summary>Keys and keys with a TTL per database at the cut (RESIZEDB).</summary>
     public long[] Keys = Array.Empty<long>(), Expires = Array.Empty<long>();
     /// <summary>Entries written so far (INFO current_save_keys_processed).</summary>
@@ -48,6 +50,9 @@ public sealed unsafe class ShardSnapshot : IBucketSink
     public void Begin(ulong version, in RdbWriteOptions o)
     {
         options = o;
+        commandForm = snapshot.CommandForm;
+        // Only an RDB file ends with a checksum of its records.
+        Buffer.Checksummed = !commandForm;
         int n = shard.Dbs.Length;
         Keys = new long[n];
         Expires = new long[n];
@@ -77,7 +82,8 @@ public sealed unsafe class ShardSnapshot : IBucketSink
             // Keys already expired at the cut but still held are written, as Redis 7.2's rdbSaveDb writes them; every
             // loader drops them (INFO rdb_last_load_keys_expired, redis-check-rdb's "already expired").
             Buffer.BeginRecord(db);
-            RdbEncode.WriteEntry(Buffer, e, options);
+            if (commandForm) AofBaseEncode.WriteEntry(Buffer, e);
+            else RdbEncode.WriteEntry(Buffer, e, options);
             Buffer.EndRecord();
             Written++;
         }

@@ -9,7 +9,8 @@ namespace FastKv.Engine;
 /// One running snapshot: the per-shard parts (<see cref="ShardSnapshot"/>) that serialize the cut's state, and the
 /// file writer thread that merges their chunks into one RDB file (persistence design 1.5): magic, AUX fields,
 /// then the chunks in arrival order with SELECTDB/RESIZEDB when the database changes, EOF and the CRC-64 (each
-/// chunk's CRC was computed on its shard; the writer combines them). The file is written to a temp name, fsynced,
+/// chunk's CRC was computed on its shard; the writer combines them). An AOF base in command form
+/// (<see cref="CommandForm"/>) is the chunks alone, with SELECT commands. The file is written to a temp name, fsynced,
 /// renamed over the target and the directory fsynced. When it ends, <see cref="Completed"/> runs on the home
 /// shard's thread with null or the error.
 /// </summary>
@@ -38,6 +39,11 @@ public sealed class Snapshot
     public long UsedMemoryAtCut;
     /// <summary>Why it is taken; a <see cref="SnapshotPurpose.Rewrite"/> writes an AOF base (<c>aof-base</c> AUX 1) and leaves it at its temp name.</summary>
     public SnapshotPurpose Purpose;
+    /// <summary>
+    /// A rewrite under aof-use-rdb-preamble no (taken at the cut): the base is commands, as rewriteAppendOnlyFileRio
+    /// writes them (<see cref="AofBaseEncode"/>), with SELECT where the database changes and no RDB framing.
+    /// </summary>
+    public bool CommandForm;
     volatile bool aborted;
     long bytesWritten;
 
@@ -145,42 +151,8 @@ public sealed class Snapshot
         {
             using (var fs = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                var file = new RdbFileWriter(fs, Options, Server.Config.RdbChecksum);
-                file.Header(UsedMemoryAtCut, aofBase: Purpose == SnapshotPurpose.Rewrite, Server.Persistence.Functions);
-                var seen = new bool[Server.Config.Databases];
-                int lastDb = -1;
-                while (true)
-                {
-                    bool progressed = false, allDone = true;
-                    foreach (var part in Parts)
-                    {
-                        // Read Done before draining: a part seals its last chunk before it says done.
-                        bool done = part.Done;
-                        SnapshotChunk? c;
-                        while ((c = part.Buffer.TryTake()) != null)
-                        {
-                            if (c.Db != lastDb)
-                            {
-                                lastDb = c.Db;
-                                if (!seen[c.Db])
-                                {
-                                    seen[c.Db] = true;
-                                    file.SelectDb(c.Db, SumKeys(c.Db, expires: false), SumKeys(c.Db, expires: true));
-                                }
-                                else file.SelectDb(c.Db, -1, -1);
-                            }
-                            file.Chunk(c.Data.AsSpan(0, c.Length), c.Crc);
-                            Interlocked.Add(ref bytesWritten, c.Length);
-                            part.Buffer.Written(c);
-                            progressed = true;
-                        }
-                        if (!done) allDone = false;
-                    }
-                    if (aborted) throw new OperationCanceledException();
-                    if (allDone) break;
-                    if (!progressed) signal.WaitOne(10);
-                }
-                file.End();
+                if (CommandForm) WriteCommands(fs);
+                else WriteRdb(fs);
                 fs.Flush(flushToDisk: true);
             }
             if (tempPath != TargetPath)
@@ -212,6 +184,82 @@ public sealed class Snapshot
         }
         writerDone.Set();
         home.Mailbox.Post(new CompletedMessage(this, error));
+    }
+
+    /// <summary>The RDB file: header and AUX fields, SELECTDB/RESIZEDB where the database changes, EOF and the CRC.</summary>
+    void WriteRdb(FileStream fs)
+    {
+        var file = new RdbFileWriter(fs, Options, Server.Config.RdbChecksum);
+        file.Header(UsedMemoryAtCut, aofBase: Purpose == SnapshotPurpose.Rewrite, Server.Persistence.Functions);
+        var seen = new bool[Server.Config.Databases];
+        DrainChunks((c, dbChanged) =>
+        {
+            if (dbChanged)
+            {
+                if (!seen[c.Db])
+                {
+                    seen[c.Db] = true;
+                    file.SelectDb(c.Db, SumKeys(c.Db, expires: false), SumKeys(c.Db, expires: true));
+                }
+                else file.SelectDb(c.Db, -1, -1);
+            }
+            file.Chunk(c.Data.AsSpan(0, c.Length), c.Crc);
+        });
+        file.End();
+    }
+
+    /// <summary>
+    /// An AOF base of commands (rewriteAppendOnlyFileRio): the timestamp annotation under aof-timestamp-enabled, then
+    /// the records with a SELECT where the database changes (chunks of shards interleave, so a database may be
+    /// selected again; Redis selects each once, as it walks one database after the other). An empty database has no
+    /// chunk, so it is not selected, as Redis skips it. Nothing else: no header, no trailer.
+    /// </summary>
+    void WriteCommands(FileStream fs)
+    {
+        if (Server.Config.AofTimestampEnabled)
+            fs.Write(System.Text.Encoding.ASCII.GetBytes("#TS:" + DateTimeOffset.UtcNow.ToUnixTimeSeconds() + "\r\n"));
+        var select = new System.Buffers.ArrayBufferWriter<byte>(32);
+        DrainChunks((c, dbChanged) =>
+        {
+            if (dbChanged)
+            {
+                select.ResetWrittenCount();
+                AofBaseEncode.WriteSelect(select, c.Db);
+                fs.Write(select.WrittenSpan);
+            }
+            fs.Write(c.Data.AsSpan(0, c.Length));
+        });
+    }
+
+    /// <summary>
+    /// Hands every chunk to <paramref name="write"/> as the parts seal them, with whether its database differs from
+    /// the previous chunk's, until every part is done; throws when the snapshot is aborted.
+    /// </summary>
+    void DrainChunks(Action<SnapshotChunk, bool> write)
+    {
+        int lastDb = -1;
+        while (true)
+        {
+            bool progressed = false, allDone = true;
+            foreach (var part in Parts)
+            {
+                // Read Done before draining: a part seals its last chunk before it says done.
+                bool done = part.Done;
+                SnapshotChunk? c;
+                while ((c = part.Buffer.TryTake()) != null)
+                {
+                    write(c, c.Db != lastDb);
+                    lastDb = c.Db;
+                    Interlocked.Add(ref bytesWritten, c.Length);
+                    part.Buffer.Written(c);
+                    progressed = true;
+                }
+                if (!done) allDone = false;
+            }
+            if (aborted) throw new OperationCanceledException();
+            if (allDone) break;
+            if (!progressed) signal.WaitOne(10);
+        }
     }
 
     long SumKeys(int db, bool expires)

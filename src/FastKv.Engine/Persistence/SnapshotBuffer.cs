@@ -12,7 +12,7 @@ public sealed class SnapshotChunk
     public int Length;
     /// <summary>Database the records belong to (the table's index at the cut).</summary>
     public int Db;
-    /// <summary>CRC-64 of Data[..Length], computed on the shard while the bytes are cache-hot.</summary>
+    /// <summary>CRC-64 of Data[..Length], computed on the shard while the bytes are cache-hot (0 in an AOF base of commands).</summary>
     public ulong Crc;
 }
 
@@ -35,6 +35,9 @@ public sealed class SnapshotBuffer : IBufferWriter<byte>
     int db = -1;
     long queuedBytes;
     long peakBytes;
+
+    /// <summary>Whether sealed chunks carry their CRC-64 (set at the cut, before the first record).</summary>
+    public bool Checksummed = true;
 
     public SnapshotBuffer(Action wakeWriter)
     {
@@ -121,7 +124,7 @@ public sealed class SnapshotBuffer : IBufferWriter<byte>
 
     void Enqueue(byte[] array, int length)
     {
-        var chunk = new SnapshotChunk { Data = array, Length = length, Db = db, Crc = Crc64.Update(0, array.AsSpan(0, length)) };
+        var chunk = new SnapshotChunk { Data = array, Length = length, Db = db, Crc = Checksummed ? Crc64.Update(0, array.AsSpan(0, length)) : 0 };
         long q = Interlocked.Add(ref queuedBytes, length);
         if (q > peakBytes) Volatile.Write(ref peakBytes, q);
         queue.Enqueue(chunk);
