@@ -144,6 +144,20 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Asserts that the server prints <paramref name="text"/> within <paramref name="timeout"/> (30 s by default, a
+    /// hang's bound). Its output is read as it comes, so a line logged just before a reply may not be here yet.
+    /// </summary>
+    public void WaitForOutput(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Xunit.Assert.True(DateTime.UtcNow < deadline, $"the server did not print \"{text}\"\n{Output}");
+            Thread.Sleep(20);
+        }
+    }
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>The server's own temporary working directory (its --dir unless the test passed another).</summary>

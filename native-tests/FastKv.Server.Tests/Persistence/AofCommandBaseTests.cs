@@ -92,13 +92,7 @@ public class AofCommandBaseTests
             Assert.Equal("file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n", Manifest(ours));
             Assert.Equal(["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"],
                 Directory.GetFiles(AofDir(ours)).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
-            // The log is read from the process's stdout as it comes: wait for the line rather than race it.
-            var logWait = System.Diagnostics.Stopwatch.StartNew();
-            while (!fastkv.Output.Contains(" into appendonly.aof.2.base.aof", StringComparison.Ordinal))
-            {
-                Assert.True(logWait.Elapsed < TimeSpan.FromSeconds(30), "the rename is logged");
-                Thread.Sleep(20);
-            }
+            fastkv.WaitForOutput(" into appendonly.aof.2.base.aof");
             string basePath = Path.Combine(AofDir(ours), "appendonly.aof.2.base.aof");
             byte[] ourBase = File.ReadAllBytes(basePath);
             Assert.Equal((byte)'*', ourBase[0]);

@@ -60,7 +60,7 @@ public class AofDebugTests
         Assert.True(keys > 150, "the dataset is there: " + keys + " keys");
         // server.dirty = 0: the loaded data is no change to save.
         Assert.Contains("rdb_changes_since_last_save:0\r\n", t.CallText("INFO", "persistence"));
-        Assert.Contains("Append Only File loaded by DEBUG LOADAOF", target.Output);
+        target.WaitForOutput("Append Only File loaded by DEBUG LOADAOF");
         // Recording is back on: a write after the reload survives a second one.
         t.Call("SET", "after", "1");
         r.Call("SET", "after", "1");

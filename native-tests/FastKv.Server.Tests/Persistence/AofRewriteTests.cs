@@ -143,8 +143,8 @@ public class AofRewriteTests
             Assert.Equal("file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n", Manifest(dir));
             Assert.Equal(["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"], AofFiles(dir));
             Assert.Empty(Directory.GetFiles(dir, "temp-*"));
-            Assert.Contains("Background AOF rewrite finished successfully", s.Output);
-            Assert.Contains("Removing the history file appendonly.aof.1.incr.aof in the background", s.Output);
+            s.WaitForOutput("Background AOF rewrite finished successfully");
+            s.WaitForOutput("Removing the history file appendonly.aof.1.incr.aof in the background");
             OracleAgrees(dir, Dataset(c));
         }
         finally { Directory.Delete(dir, true); }
@@ -165,7 +165,7 @@ public class AofRewriteTests
             // one running ends before the directory is read.
             Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "auto-aof-rewrite-percentage", "0"));
             WaitForRewrites(c, 1);
-            Assert.Contains("Starting automatic rewriting of AOF on ", s.Output);
+            s.WaitForOutput("Starting automatic rewriting of AOF on ");
             Assert.Matches(@"^file appendonly\.aof\.\d+\.base\.rdb seq \d+ type b\nfile appendonly\.aof\.\d+\.incr\.aof seq \d+ type i\n$", Manifest(dir));
             // After the rewrite the size it compares against is the new base's (plus what came during it).
             Assert.True(long.Parse(SnapshotTests.Info(c, "aof_base_size")) > 0);
@@ -196,7 +196,7 @@ public class AofRewriteTests
             Fill(c, 100, "later");
             Assert.Equal("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n", Manifest(dir));
             Assert.Equal(["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"], AofFiles(dir));
-            Assert.Contains("Successfully renamed the temporary AOF incr file temp-appendonly.aof.incr into appendonly.aof.1.incr.aof", s.Output);
+            s.WaitForOutput("Successfully renamed the temporary AOF incr file temp-appendonly.aof.incr into appendonly.aof.1.incr.aof");
             OracleAgrees(dir, Dataset(c));
 
             Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "appendonly", "no"));
