@@ -428,7 +428,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
     {
         long now = shard.NowMs;
         server.Pause.Tick(shard, now);
-        if (shard.Blocking.HomeWaiters > 0)
+        if (shard.Blocking.HasHomeWork)
         {
             shard.Blocking.CheckTimeouts(now);
             FlushQueued();

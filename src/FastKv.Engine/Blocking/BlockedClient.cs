@@ -34,6 +34,12 @@ public sealed class BlockedClient : IShardOpOwner
     public readonly RespWriter Reply;
     int state;
 
+    /// <summary>WAIT or WAITAOF: what it waits for (it has no keys, and no other shard ever claims it); null for a pop.</summary>
+    public readonly AckWait? Ack;
+
+    /// <summary>A client blocked in WAIT or WAITAOF: registered on its home shard only (<see cref="ShardBlocking.AddAck"/>).</summary>
+    public BlockedClient(Session session, CommandSpec spec, AckWait ack) : this(session, new BlockingPlan(), spec) => Ack = ack;
+
     public BlockedClient(Session session, BlockingPlan plan, CommandSpec spec)
     {
         Session = session;
@@ -92,6 +98,7 @@ public sealed class BlockedClient : IShardOpOwner
     void Forget()
     {
         Home.Blocking.RemoveTimeout(this);
+        if (Ack != null) Home.Blocking.RemoveAck(this);
         foreach (var s in Shards)
             if (s == Home) s.Blocking.Unregister(this);
             else s.Mailbox.Post(new UnregisterMessage(this));
@@ -103,9 +110,43 @@ public sealed class BlockedClient : IShardOpOwner
         if (!TryEnd()) return IsDone;
         Forget();
         Executor.Count(Home, Spec, 0);
-        if (!Session.Closed) Session.W.NullArray();
+        if (!Session.Closed) TimeoutReply(Session.W);
         Session.OnBlockedDone();
         return true;
+    }
+
+    /// <summary>What the client gets when the wait ends without being served: null, or WAIT/WAITAOF's acknowledgements.</summary>
+    void TimeoutReply(RespWriter w)
+    {
+        if (Ack != null) Ack.Reply(w, Home.Server.Aof);
+        else w.NullArray();
+    }
+
+    /// <summary>CLIENT UNBLOCK ... TIMEOUT, once claimed on the home shard: ends the wait as its timeout would.</summary>
+    internal void UnblockAsTimeout()
+    {
+        Volatile.Write(ref state, Done);
+        Forget();
+        Executor.Count(Home, Spec, 0);
+        if (!Session.Closed) TimeoutReply(Session.W);
+        Session.OnBlockedDone();
+    }
+
+    /// <summary>Home shard, each loop iteration: a WAIT/WAITAOF whose condition holds, or can no longer hold, ends now.</summary>
+    internal void CheckAck()
+    {
+        AofLog aof = Home.Server.Aof;
+        bool refused = Ack!.Refused(aof);
+        if (!refused && !Ack.Satisfied(aof)) return;
+        if (!TryEnd()) return;
+        Forget();
+        Executor.Count(Home, Spec, 0);
+        if (!Session.Closed)
+        {
+            if (refused) Session.W.Error(AckWait.AofDisabled);
+            else Ack.Reply(Session.W, aof);
+        }
+        Session.OnBlockedDone();
     }
 
     /// <summary>The client disconnected: true when the waiter ended here (nothing was or will be served to it).</summary>

@@ -244,9 +244,48 @@ public sealed class ShardBlocking
         return (int)Math.Clamp(min - now, 0, int.MaxValue);
     }
 
-    /// <summary>Ends the waits whose deadline has passed.</summary>
+    // ---- WAIT and WAITAOF of this shard's own clients --------------------------------------------
+
+    readonly List<BlockedClient> acks = new();
+    volatile int ackCount;
+
+    /// <summary>Clients of this shard blocked in WAIT or WAITAOF (read by the AOF's fsync, from any thread).</summary>
+    public bool AckWaiting => ackCount != 0;
+
+    /// <summary>Whether the loop has home waiters to look at each iteration: deadlines, or WAIT/WAITAOF conditions.</summary>
+    public bool HasHomeWork => timeouts.Count != 0 || acks.Count != 0;
+
+    internal void AddAck(BlockedClient w)
+    {
+        acks.Add(w);
+        ackCount = acks.Count;
+        shard.Server.Aof.AckWaiterAdded();
+    }
+
+    internal void RemoveAck(BlockedClient w)
+    {
+        if (!acks.Remove(w)) return;
+        ackCount = acks.Count;
+        shard.Server.Aof.AckWaiterGone();
+    }
+
+    /// <summary>
+    /// Each loop iteration with home work (after an fsync woke the loop, or on its tick): ends the waits whose
+    /// condition holds now, as Redis's processClientsWaitingReplicas in beforeSleep.
+    /// </summary>
+    void CheckAcks()
+    {
+        for (int i = acks.Count - 1; i >= 0; i--)
+        {
+            if (i >= acks.Count) continue;
+            acks[i].CheckAck();
+        }
+    }
+
+    /// <summary>Ends the waits whose deadline has passed, and the WAIT/WAITAOF waits whose condition now holds.</summary>
     public void CheckTimeouts(long now)
     {
+        if (acks.Count != 0) CheckAcks();
         for (int i = timeouts.Count - 1; i >= 0; i--)
         {
             if (i >= timeouts.Count) continue;

@@ -166,7 +166,7 @@ public static unsafe class ClientCommands
                 return;
             }
             if (error) w.Complete("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"u8);
-            else w.Complete(session.Client.Protocol == 3 ? "_\r\n"u8 : "*-1\r\n"u8);
+            else w.UnblockAsTimeout();
         }
     }
 

@@ -66,4 +66,11 @@ public sealed class Client
     public bool AofLoader;
     /// <summary>CLIENT TRACKING state, created by the client's first CLIENT TRACKING (null on the fast path).</summary>
     public ClientTracking? Tracking;
+    /// <summary>
+    /// Redis's c->woff, for WAITAOF: the AOF's <see cref="AofLog.WrittenOffset"/> once this client's writes were
+    /// written, as of its last WAITAOF (or EXEC holding one). Writes since then are in <see cref="AofWritePending"/>.
+    /// </summary>
+    public long AofWoff;
+    /// <summary>A write command ran since <see cref="AofWoff"/> was taken (set as it is dispatched while the AOF is on).</summary>
+    public bool AofWritePending;
 }

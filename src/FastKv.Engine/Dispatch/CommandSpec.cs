@@ -138,6 +138,11 @@ public sealed unsafe class CommandSpec
     public bool ChangesDb;
     /// <summary>The blocking form (BLPOP, BZMPOP, ...): what it waits for and the non-blocking attempt it stands for.</summary>
     public BlockingForm? Block;
+    /// <summary>
+    /// WAIT and WAITAOF: run from a connection (not in MULTI) the session may block on acknowledgements
+    /// (<see cref="Commands.WaitCommands.Begin"/>); the handler is the form that answers at once.
+    /// </summary>
+    public AckKind WaitsFor;
     /// <summary>What the command is to a connection inside MULTI.</summary>
     public MultiRole InMulti;
     /// <summary>May run on a RESP2 connection in subscriber mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET).</summary>

@@ -280,6 +280,8 @@ public static class CommandSummaries
         ["save"] = "Writes the dataset to the RDB file and replies when it is on disk.",
         ["bgrewriteaof"] = "Starts rewriting the append-only file in the background: a new base from one cut of every shard.",
         ["bgsave"] = "Starts writing the dataset to the RDB file in the background.",
+        ["waitaof"] = "Waits until this connection's writes are fsynced to the append-only file.",
+        ["wait"] = "Waits for replicas to acknowledge this connection's writes; with none, it answers 0 after its timeout.",
         ["lastsave"] = "Returns the Unix time of the last successful save to disk.",
         ["slowlog"] = "Container for the log of slow commands.",
         ["slowlog|get"] = "Reads the newest entries of the slow command log.",

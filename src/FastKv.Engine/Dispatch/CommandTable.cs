@@ -41,6 +41,7 @@ public sealed unsafe class CommandTable
         TrackingCommands.Register(t);
         PersistenceCommands.Register(t);
         BgRewriteAofCommand.Register(t);
+        WaitCommands.Register(t);
         RestoreCommand.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;

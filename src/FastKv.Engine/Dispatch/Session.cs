@@ -204,12 +204,15 @@ public sealed class Session : ILockWaiter
             case Verdict.AfterBatch:
                 return false; // the batch leaves at the end of the pass; the gate sees this command again after it
         }
-        return RunOrRoute(spec!, buf, before, consumed);
+        // WAITAOF's write offset: one flag, set once, on the write path.
+        if ((spec!.Flags & CommandFlags.Write) != 0 && !Client.AofWritePending) Commands.WaitCommands.NoteWrite(this);
+        return RunOrRoute(spec, buf, before, consumed);
     }
 
     /// <summary>A command for the transaction hook (inside MULTI, or WATCH). MONITOR sees what runs, not what is queued.</summary>
     bool Transaction(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
     {
+        if (spec.InMulti == MultiRole.Exec && !replies.BatchOpen) Commands.WaitCommands.BeforeExec(this);
         byte[]? queuedLines = server.Monitors.Active ? MonitorExecLines(spec) : null;
         replies.HoldPushes();
         Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, replies.BatchOpen);
@@ -277,6 +280,7 @@ public sealed class Session : ILockWaiter
     bool RunOrRoute(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
     {
         if ((spec.Flags & CommandFlags.Blocking) != 0) return StartBlocking(spec, buf, consumed);
+        if (spec.WaitsFor != AckKind.None && !Client.AofLoader) return StartAckWait(spec, buf, consumed);
         Shard? target = Home;
         if (server.ShardCount > 1 || spec.RoutedAlways) target = Router.Target(server, Home, spec, buf, args, Client.Db);
         if (target != null && target != Home)
@@ -313,6 +317,18 @@ public sealed class Session : ILockWaiter
         Consume(consumed);
         Waiting = true;
         if (Blocking.Begin(this, spec, buf, args)) return false;
+        Waiting = false;
+        return true;
+    }
+
+    /// <summary>WAIT or WAITAOF: after everything before it, answered at once or with the session blocked until acknowledged.</summary>
+    bool StartAckWait(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed)
+    {
+        if (replies.BatchOpen) return false;
+        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        Consume(consumed);
+        Waiting = true;
+        if (Commands.WaitCommands.Begin(this, spec, buf, args)) return false;
         Waiting = false;
         return true;
     }

@@ -136,7 +136,8 @@ public sealed partial class AofLog
         {
             SafeFileHandle? old = file;
             // Redis closes the old INCR after a background fsync; here it is fsynced before the new one takes writes.
-            if (old != null) fdatasync(old.DangerousGetHandle().ToInt32());
+            // Everything written so far went to the old file: once it is on disk, so is the log up to here.
+            if (old == null || fdatasync(old.DangerousGetHandle().ToInt32()) == 0) Fsynced(Volatile.Read(ref writtenOffset));
             file = nf;
             old?.Dispose();
             Interlocked.Exchange(ref unsynced, 0);
@@ -166,6 +167,8 @@ public sealed partial class AofLog
                 ConsecutiveFailures = 0;
                 Console.WriteLine("Background AOF rewrite finished successfully");
                 WaitingRewrite = false;
+                // AOF_ON now: FsyncedOffset counts again, and WAITAOF clients may be satisfied.
+                WakeAckWaiters();
             }
             else
             {
@@ -374,7 +377,11 @@ public sealed partial class AofLog
             Console.WriteLine("Killing running AOF rewrite child: " + Environment.ProcessId);
             running.AbortOnce();
         }
-        if (!On) return;
+        if (!On)
+        {
+            WakeAckWaiters();
+            return;
+        }
         // Shards see this at their next command: what they record after it is dropped (Publish while off).
         foreach (Shard s in server.Shards) s.Aof.On = false;
         Shard? me = current;
@@ -399,6 +406,8 @@ public sealed partial class AofLog
             selectedDb = -1;
             On = false;
             stopping = true;
+            // WAITAOF clients that wait for a local fsync get their error now (processClientsWaitingReplicas).
+            WakeAckWaiters();
             Volatile.Write(ref fileLength, 0);
             Volatile.Write(ref earlierSize, 0);
         }

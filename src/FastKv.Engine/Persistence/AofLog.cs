@@ -71,6 +71,12 @@ public sealed partial class AofLog : IDisposable
     /// <summary>Bytes written since the last fsync (everysec).</summary>
     long unsynced;
     readonly object fsyncGate = new();
+    /// <summary>Bytes written to the log since the server started, over every file (<see cref="WrittenOffset"/>).</summary>
+    long writtenOffset;
+    /// <summary>The part of <see cref="writtenOffset"/> the last fsync covered (<see cref="FsyncedOffset"/>).</summary>
+    long fsyncedOffset;
+    /// <summary>Clients blocked in WAITAOF or WAIT on any shard: an fsync wakes their shards only while there are some.</summary>
+    int ackWaiters;
 
     public AofLog(ServerState server, int shards)
     {
@@ -91,6 +97,46 @@ public sealed partial class AofLog : IDisposable
     long earlierSize;
     /// <summary>Size of the base file (INFO aof_base_size).</summary>
     public long BaseSize;
+
+    /// <summary>
+    /// Where the log stands, in bytes written since the server started (all files, never reset): Redis's
+    /// master_repl_offset as WAITAOF uses it. A client's WAITAOF waits until <see cref="FsyncedOffset"/> reaches the
+    /// value this had once its writes were written.
+    /// </summary>
+    public long WrittenOffset => Volatile.Read(ref writtenOffset);
+
+    /// <summary>
+    /// Redis's fsynced_reploff: -1 while appendonly is off, 0 while it waits for the rewrite that turns it on
+    /// (AOF_WAIT_REWRITE: nothing written since is known to be on disk as a whole AOF), otherwise the
+    /// <see cref="WrittenOffset"/> the last successful fsync covered (under <c>always</c>, every write's; under
+    /// <c>everysec</c>, the background fsync's; under <c>no</c>, only a rewrite's switch to a new file).
+    /// </summary>
+    public long FsyncedOffset => WaitingRewrite ? 0 : On ? Volatile.Read(ref fsyncedOffset) : -1;
+
+    /// <summary>A client blocks in WAITAOF or WAIT (its home shard's thread); <see cref="AckWaiterGone"/> undoes it.</summary>
+    public void AckWaiterAdded() => Interlocked.Increment(ref ackWaiters);
+
+    public void AckWaiterGone() => Interlocked.Decrement(ref ackWaiters);
+
+    /// <summary>An fsync covered the log up to <paramref name="offset"/>: publish it and wake the shards whose clients wait for it.</summary>
+    void Fsynced(long offset)
+    {
+        long cur;
+        do
+        {
+            cur = Volatile.Read(ref fsyncedOffset);
+            if (offset <= cur) return;
+        } while (Interlocked.CompareExchange(ref fsyncedOffset, offset, cur) != cur);
+        WakeAckWaiters();
+    }
+
+    /// <summary>The shards with clients blocked in WAITAOF/WAIT check them now rather than at their next tick.</summary>
+    public void WakeAckWaiters()
+    {
+        if (Volatile.Read(ref ackWaiters) == 0) return;
+        foreach (Shard s in server.Shards)
+            if (s.Blocking.AckWaiting) s.Mailbox.Waker?.Wake();
+    }
 
     /// <summary>
     /// Opens the manifest's last incremental file for appending and turns recording on in every shard. The loops may
@@ -377,6 +423,8 @@ public sealed partial class AofLog : IDisposable
             }
         }
         Volatile.Write(ref fileLength, fileLength + outLen);
+        // Counted once the bytes are in the file: an fsync that reads it afterwards covers them.
+        Volatile.Write(ref writtenOffset, writtenOffset + outLen);
         Interlocked.Add(ref unsynced, outLen);
         outLen = 0;
         if (output.Length > 4 << 20) output = new byte[256 * 1024];
@@ -408,8 +456,11 @@ public sealed partial class AofLog : IDisposable
             // Read under the gate: a rewrite's switch replaces and closes the file under it.
             SafeFileHandle? f = file;
             if (f == null) return null;
+            // Every byte counted here is in this file or in an earlier one, fsynced when the switch closed it.
+            long covered = Volatile.Read(ref writtenOffset);
             Interlocked.Exchange(ref unsynced, 0);
             if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+            Fsynced(covered);
         }
         return null;
     }
