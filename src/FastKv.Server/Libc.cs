@@ -25,6 +25,8 @@ internal static unsafe partial class Libc
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
 
     [LibraryImport("libc", SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
+    /// <summary>signal(2): here only to set a disposition back to SIG_DFL (0).</summary>
+    [LibraryImport("libc")] public static partial nint signal(int sig, nint handler);
     [LibraryImport("libc", SetLastError = true)] public static partial int setsockopt(int fd, int level, int name, void* value, uint len);
     [LibraryImport("libc", SetLastError = true)] public static partial int bind(int fd, void* addr, uint len);
     [LibraryImport("libc", SetLastError = true)] public static partial int listen(int fd, int backlog);

@@ -51,16 +51,21 @@ public static unsafe class Program
             // A second signal while the shutdown save runs stops at once, as Redis does on a repeated SIGINT.
             if (stopping) { server.ShutdownRequested = true; foreach (var l in loops) l.Wake(); return; }
             stopping = true;
+            string name = ctx.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
             if (server.Loading)
             {
                 // A signal while the file loads stops without saving, as Redis does: the dataset is partial.
-                Console.WriteLine("Received SIGTERM scheduling shutdown...");
+                Console.WriteLine("Received " + name + " scheduling shutdown...");
                 server.ShutdownRequested = true;
                 foreach (var l in loops) l.Wake();
                 return;
             }
-            server.Persistence.ShutdownFromSignal();
+            server.Persistence.ShutdownFromSignal(name);
         }
+        // A shell starts a background job with SIGINT ignored, and the runtime leaves an ignored signal ignored; Redis
+        // installs its handler whatever it inherited, so SIGINT shuts it down however it was started. So does FastKv.
+        const int SigInt = 2;
+        Libc.signal(SigInt, 0);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 

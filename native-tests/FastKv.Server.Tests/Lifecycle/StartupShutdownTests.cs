@@ -107,6 +107,8 @@ public class StartupShutdownTests
         s.Signal(sig);
         Assert.True(s.WaitForExit(TimeSpan.FromSeconds(20)), $"still running 20 s after signal {sig}\n" + s.Output);
         Assert.True(s.ExitCode == 0, $"exit code {s.ExitCode} after signal {sig}\n" + s.Output);
+        // Redis's line names the signal (checked against 7.2.4).
+        Assert.Contains($"Received {(sig == RawServer.SIGINT ? "SIGINT" : "SIGTERM")} scheduling shutdown...", s.Output);
         Assert.True(idle.IsClosedByPeer(TimeSpan.FromSeconds(10)));
     }
 

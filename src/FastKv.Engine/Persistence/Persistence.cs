@@ -104,15 +104,16 @@ public sealed class Persistence
     /// SIGTERM or SIGINT: save first when save points exist (as Redis's prepareForShutdown), then stop; when the save
     /// fails the server keeps running, as Redis does. Callable from any thread.
     /// </summary>
-    public void ShutdownFromSignal()
+    public void ShutdownFromSignal(string signal)
     {
+        // Redis's sigShutdownHandler notes the signal by name, whether or not a save follows.
+        Console.WriteLine("Received " + signal + " scheduling shutdown...");
         if (server.Config.SavePoints.Length == 0)
         {
             server.ShutdownRequested = true;
             server.RequestShutdown?.Invoke();
             return;
         }
-        Console.WriteLine("Received SIGTERM scheduling shutdown...");
         server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown));
     }
 
