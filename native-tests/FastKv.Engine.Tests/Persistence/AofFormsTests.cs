@@ -295,4 +295,76 @@ public class AofFormsTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    /// <summary>The record Begin/Arg/End make of the arguments: what Verbatim must write however it gets there.</summary>
+    static byte[] Encoded(AofRecorder aof, int db, byte[] buf, FastKv.Protocol.ArgList args)
+    {
+        aof.Clear();
+        aof.Begin(db, args.Count);
+        for (int i = 0; i < args.Count; i++) aof.Arg(args.Get(buf, i));
+        aof.End();
+        byte[] r = aof.Pending.ToArray();
+        aof.Clear();
+        return r;
+    }
+
+    static byte[] ViaVerbatim(AofRecorder aof, int db, byte[] buf, int length, FastKv.Protocol.ArgList args)
+    {
+        aof.Clear();
+        aof.Verbatim(db, buf.AsSpan(0, length), args);
+        byte[] r = aof.Pending.ToArray();
+        aof.Clear();
+        return r;
+    }
+
+    [Theory]
+    [InlineData("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n")]
+    [InlineData("*3\r\n$3\r\nset\r\n$10\r\n0123456789\r\n$0\r\n\r\n")]
+    [InlineData("SET k value\r\n")]
+    [InlineData("SET \"a b\" 'c'   d\r\n")]
+    [InlineData("set k \"\\x41\\n\"\n")]
+    public void Verbatim_CopiesACanonicalRequestWhole_AndEncodesAnyOther(string request)
+    {
+        byte[] buf = Encoding.Latin1.GetBytes(request + "*1\r\n$4\r\nPING\r\n"); // a pipelined next command
+        var args = new FastKv.Protocol.ArgList();
+        Assert.Equal(FastKv.Protocol.RespStatus.Complete, new FastKv.Protocol.RespParser().Parse(buf, args, out int consumed));
+        using var h = new EngineHarness();
+        AofRecorder aof = h.Server.Shards[0].Aof;
+        Assert.Equal(Encoded(aof, 3, buf, args), ViaVerbatim(aof, 3, buf, consumed, args));
+    }
+
+    /// <summary>Property: for random arguments around every digit boundary, the whole copy equals the encoding.</summary>
+    [Fact]
+    public void Verbatim_OfRandomCanonicalRequests_EqualsTheEncoding()
+    {
+        var rng = new Random(1217);
+        using var h = new EngineHarness();
+        AofRecorder aof = h.Server.Shards[0].Aof;
+        int[] sizes = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 9999, 10000];
+        for (int round = 0; round < 500; round++)
+        {
+            int argc = 1 + rng.Next(rng.Next(2) == 0 ? 4 : 14);
+            var parts = new List<byte[]>();
+            for (int i = 0; i < argc; i++)
+            {
+                var a = new byte[rng.Next(3) == 0 ? sizes[rng.Next(sizes.Length)] : rng.Next(40)];
+                rng.NextBytes(a);
+                parts.Add(a);
+            }
+            var req = new List<byte>(Encoding.ASCII.GetBytes("*" + argc + "\r\n"));
+            foreach (byte[] a in parts)
+            {
+                req.AddRange(Encoding.ASCII.GetBytes("$" + a.Length + "\r\n"));
+                req.AddRange(a);
+                req.AddRange("\r\n"u8.ToArray());
+            }
+            byte[] buf = req.ToArray();
+            var args = new FastKv.Protocol.ArgList();
+            Assert.Equal(FastKv.Protocol.RespStatus.Complete, new FastKv.Protocol.RespParser().Parse(buf, args, out int consumed));
+            Assert.Equal(buf.Length, consumed);
+            byte[] viaVerbatim = ViaVerbatim(aof, round % 16, buf, consumed, args);
+            Assert.Equal(Encoded(aof, round % 16, buf, args), viaVerbatim);
+            Assert.Equal(buf, viaVerbatim.AsSpan(8).ToArray()); // the request itself, after [db][length]
+        }
+    }
 }

@@ -111,9 +111,57 @@ public sealed class AofRecorder
     /// <summary>The command exactly as it came (Redis propagates most commands with their own arguments).</summary>
     public void Verbatim(int db, ReadOnlySpan<byte> buffer, FastKv.Protocol.ArgList args)
     {
+        int whole = CanonicalLength(buffer, args);
+        if (whole > 0 && recordStart < 0)
+        {
+            // The client sent the record's own bytes: one copy instead of a header and a copy per argument.
+            Reserve(HeaderBytes + whole);
+            BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(len), db);
+            BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(len + 4), whole);
+            buffer.Slice(0, whole).CopyTo(buf.AsSpan(len + HeaderBytes));
+            len += HeaderBytes + whole;
+            Records++;
+            return;
+        }
         Begin(db, args.Count);
         for (int i = 0; i < args.Count; i++) Arg(args.Get(buffer, i));
         End();
+    }
+
+    /// <summary>
+    /// When <paramref name="buffer"/> starts with the command as a RESP array of bulk strings in exactly the form
+    /// <see cref="Begin"/> and <see cref="Arg(ReadOnlySpan{byte})"/> write (no leading zeros, no sign: every header
+    /// as short as its number allows), its length; else 0 (an inline command, or arguments stored another way). Each
+    /// argument must sit where the canonical headers before it put it, and a header cannot keep its width and
+    /// change its form without another value, which would not frame the argument the parser found there.
+    /// </summary>
+    static int CanonicalLength(ReadOnlySpan<byte> buffer, FastKv.Protocol.ArgList args)
+    {
+        int n = args.Count;
+        if (n == 0 || buffer.IsEmpty || buffer[0] != (byte)'*') return 0;
+        int[] offsets = args.Offsets, lengths = args.Lengths;
+        int pos = 1 + DigitCount(n) + 2;
+        for (int i = 0; i < n; i++)
+        {
+            int l = lengths[i];
+            if (pos >= buffer.Length || buffer[pos] != (byte)'$') return 0;
+            pos += 1 + DigitCount(l) + 2;
+            if (offsets[i] != pos) return 0;
+            pos += l + 2;
+            if (pos > buffer.Length || buffer[pos - 2] != (byte)'\r' || buffer[pos - 1] != (byte)'\n') return 0;
+        }
+        return pos;
+    }
+
+    static int DigitCount(int v)
+    {
+        int d = 1;
+        while (v >= 10)
+        {
+            v /= 10;
+            d++;
+        }
+        return d;
     }
 
     /// <summary>
