@@ -20,29 +20,15 @@ public static partial class RespNumber
     /// </summary>
     public static int FormatDouble(double value, Span<byte> destination)
     {
-        if (double.IsNaN(value))
-        {
-            return Copy("nan"u8, destination);
-        }
-
-        if (double.IsInfinity(value))
-        {
-            return Copy(value > 0 ? "inf"u8 : "-inf"u8, destination);
-        }
-
-        if (value == 0)
-        {
-            return Copy(double.IsNegative(value) ? "-0"u8 : "0"u8, destination);
-        }
-
-        if (value >= -IntegerTextLimit && value <= IntegerTextLimit && value == Math.Floor(value))
+        // d2string is fpconv_dtoa but for its integer shortcut (0 and -0 stay fpconv's specials).
+        if (value != 0 && value >= -IntegerTextLimit && value <= IntegerTextLimit && value == Math.Floor(value))
         {
             bool ok = ((long)value).TryFormat(destination, out int written, default, CultureInfo.InvariantCulture);
             Debug.Assert(ok);
             return written;
         }
 
-        return FormatShortest(value, destination);
+        return FormatDoubleFpconv(value, destination);
     }
 
     /// <summary>
