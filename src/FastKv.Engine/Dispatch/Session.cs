@@ -205,7 +205,7 @@ public sealed class Session : ILockWaiter
                 return false; // the batch leaves at the end of the pass; the gate sees this command again after it
         }
         // WAITAOF's write offset: one flag, set once, on the write path.
-        if ((spec!.Flags & CommandFlags.Write) != 0 && !Client.AofWritePending) Commands.WaitCommands.NoteWrite(this);
+        if ((spec!.Flags & CommandFlags.Write) != 0 && !Client.AofWritePending && server.Aof.Enabled) Client.AofWritePending = true;
         return RunOrRoute(spec, buf, before, consumed);
     }
 
