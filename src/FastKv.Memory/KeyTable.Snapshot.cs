@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastKv.Memory;
 
@@ -98,7 +99,11 @@ public sealed unsafe partial class KeyTable
         {
             int i = BitOperations.TrailingZeroCount(occupied);
             occupied &= occupied - 1;
-            entries[n++] = (IntPtr)Slots(bucket)[i];
+            byte* e = Slots(bucket)[i];
+            // The entries are scattered over the arena: asking for all of them before the sink reads the first
+            // overlaps their cache misses (a prefetch never faults, whatever the address).
+            if (Sse.IsSupported) Sse.Prefetch0(e);
+            entries[n++] = (IntPtr)e;
         }
         if (n != 0) _sink!.SerializeBucket(this, entries[..n]);
     }
@@ -133,6 +138,23 @@ public sealed unsafe partial class KeyTable
     }
 
     /// <summary>
+    /// The walk's next bucket: its entries are fetched into the cache while the current bucket is serialized, so
+    /// the walk seldom waits for memory (the first read of each entry was most of the walk's time).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void PrefetchStale(byte* bucket)
+    {
+        if (!Sse.IsSupported || Version(bucket) >= _snapVersion) return;
+        uint occupied = OccupiedMask(bucket);
+        while (occupied != 0)
+        {
+            int i = BitOperations.TrailingZeroCount(occupied);
+            occupied &= occupied - 1;
+            Sse.Prefetch0(Slots(bucket)[i]);
+        }
+    }
+
+    /// <summary>
     /// Serializes the buckets no write has reached yet, walking segments in prefix order from
     /// <paramref name="cursor"/>. Looks at no more than <paramref name="budget"/> buckets (at least one) and
     /// returns true once the walk is complete. A split between calls only narrows the segment covering the
@@ -155,6 +177,7 @@ public sealed unsafe partial class KeyTable
                     return false;
                 }
                 byte* bucket = Bucket(seg, b);
+                if (b + 1 < BucketsPerSegment) PrefetchStale(Bucket(seg, b + 1));
                 if (Version(bucket) < _snapVersion) SerializeStale(bucket);
             }
             ulong span = 1UL << (CursorBits - LocalDepth(seg));
