@@ -114,7 +114,8 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
 
     public void Start()
     {
-        Thread = new Thread(Run) { Name = "fastkv-shard-" + shard.Id, IsBackground = true };
+        // 16 MiB of stack (reserved, not committed): a script's reply may nest as deep as Lua's stack allows (~8000).
+        Thread = new Thread(Run, 16 << 20) { Name = "fastkv-shard-" + shard.Id, IsBackground = true };
         Thread.Start();
     }
 

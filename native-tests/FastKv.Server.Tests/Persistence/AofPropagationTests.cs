@@ -60,6 +60,13 @@ public class AofPropagationTests
         // Lazy expiry: a PXAT in the past stores the key expired; the lookup that finds it propagates its DEL.
         ["set", "{t}x1", "1", "pxat", "1"], ["get", "{t}x1"], ["set", "{t}x2", "1", "pxat", "1"], ["incr", "{t}x2"],
         ["set", "{t}x3", "1", "pxat", "1"], ["del", "{t}x3"],
+        // Scripts: their effects, not the script (Redis 7), in MULTI/EXEC when there are several; a script's SET ... EX as
+        // SET ... PXAT; reads and failed writes leave nothing; SELECT inside a script moves only the script.
+        ["eval", "redis.call('set', KEYS[1], 'a') redis.call('incr', KEYS[2]) return 1", "2", "{t}e1", "{t}e2"],
+        ["eval", "return redis.call('set', KEYS[1], 'b', 'ex', 100)", "1", "{t}e1"], ["eval", "return redis.call('get', KEYS[1])", "1", "{t}e1"],
+        ["eval", "return redis.pcall('incr', KEYS[1])", "1", "{t}e1"], ["script", "load", "return redis.call('incrby', KEYS[1], ARGV[1])"],
+        ["evalsha", "65b45e1e1b8b36c8c3e885080b88ae484e64fde6", "1", "{t}e2", "5"],
+        ["eval", "redis.call('select', 2) redis.call('set', KEYS[1], 'in2') redis.call('select', 0) return redis.call('set', KEYS[1], 'in0')", "1", "{t}e3"],
         // Databases.
         ["select", "1"], ["set", "{t}d1", "v", "ex", "100"], ["flushdb"], ["swapdb", "1", "3"], ["select", "0"],
     ];

@@ -289,5 +289,15 @@ public static class CommandSummaries
         ["slowlog|len"] = "Tells how many entries the slow command log holds.",
         ["slowlog|reset"] = "Empties the slow command log.",
         ["time"] = "Tells the server's clock as seconds and microseconds.",
+        ["eval"] = "Runs a Lua script atomically, with its keys and arguments.",
+        ["evalsha"] = "Runs a cached Lua script, named by the SHA-1 of its body.",
+        ["eval_ro"] = "Runs a Lua script that may only read.",
+        ["evalsha_ro"] = "Runs a cached Lua script, named by its SHA-1, that may only read.",
+        ["script"] = "Container for managing the server's cache of Lua scripts.",
+        ["script|exists"] = "Tells, for each SHA-1 given, whether the script cache holds it.",
+        ["script|flush"] = "Empties the script cache.",
+        ["script|help"] = "Lists the SCRIPT subcommands.",
+        ["script|kill"] = "Stops the running script, if it has not written anything yet.",
+        ["script|load"] = "Compiles a Lua script and keeps it in the cache without running it.",
     };
 }

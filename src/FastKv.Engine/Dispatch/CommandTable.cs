@@ -43,6 +43,7 @@ public sealed unsafe class CommandTable
         BgRewriteAofCommand.Register(t);
         WaitCommands.Register(t);
         RestoreCommand.Register(t);
+        ScriptCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

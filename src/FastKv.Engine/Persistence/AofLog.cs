@@ -356,7 +356,7 @@ public sealed partial class AofLog : IDisposable
             int db = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data);
             int len = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.Slice(4));
             ReadOnlySpan<byte> rec = data.Slice(8, len);
-            // MULTI takes its first command's database; EXEC (-1) none, as Redis's feedAppendOnlyFile.
+            // MULTI and EXEC (-1) select none, as Redis 7.2's feedAppendOnlyFile: a SELECT goes inside the unit.
             if (db >= 0 && db != selectedDb)
             {
                 int k = Select(tmp, db);

@@ -235,10 +235,13 @@ public sealed class AofRecorder
         if (Records - records > 1) WrapMulti(start);
     }
 
-    /// <summary>Inserts MULTI (against the first record's database) at <paramref name="start"/> and appends EXEC.</summary>
+    /// <summary>
+    /// Inserts MULTI at <paramref name="start"/> and appends EXEC. Neither selects a database (Redis 7.2's
+    /// propagatePendingCommands gives MULTI dbid -1): a SELECT the first record needs goes inside, after MULTI.
+    /// </summary>
     void WrapMulti(int start)
     {
-        int db = BinaryPrimitives.ReadInt32LittleEndian(buf.AsSpan(start));
+        const int db = -1;
         ReadOnlySpan<byte> multi = "*1\r\n$5\r\nMULTI\r\n"u8;
         int add = HeaderBytes + multi.Length;
         Reserve(add);

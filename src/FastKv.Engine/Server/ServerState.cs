@@ -17,6 +17,8 @@ public sealed class ServerState : IDisposable
 
     public readonly ServerConfig Config;
     public readonly CommandTable Commands;
+    /// <summary>Scripts by SHA-1, shared by every shard (EVAL, EVALSHA, SCRIPT).</summary>
+    public readonly Scripting.ScriptCache Scripts = new();
     public readonly Shard[] Shards;
     public int ShardCount => Shards.Length;
     readonly Shard[] slotOwner = new Shard[SlotCount];

@@ -58,6 +58,8 @@ public sealed unsafe class Shard : IDisposable
     public readonly ClientMemory ClientMemory;
     /// <summary>This shard's part of the running snapshot while it still has buckets to serialize, else null.</summary>
     public ShardSnapshot? Snapshot;
+    /// <summary>The shard's Lua state, created by the first script that runs here (<see cref="Scripting.ScriptEngine.Of"/>).</summary>
+    public Scripting.ScriptEngine? Scripts;
     /// <summary>This shard's AOF records not yet handed to the log.</summary>
     public readonly AofRecorder Aof;
 
@@ -107,6 +109,7 @@ public sealed unsafe class Shard : IDisposable
 
     public void Dispose()
     {
+        Scripts?.Dispose();
         foreach (var db in Dbs) db.Dispose();
         Arena.Dispose();
         Buffers.Dispose();

@@ -1,0 +1,167 @@
+using System.Collections.Generic;
+using FastKv.Server.Tests.Differential;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Scripting;
+
+/// <summary>
+/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT against Redis 7.2.4, byte for byte, over RESP2 and RESP3, at
+/// --threads 1 and 4: return-value conversions (Lua to RESP and redis.call's replies to Lua), the error formats
+/// (compile errors, runtime errors with "script: sha, on @user_script:N.", redis.call's raised errors, redis.pcall's
+/// returned ones, global protection), shebang flags, numkeys checks, NOSCRIPT, SELECT inside a script, and the
+/// AOF-relevant part, writes through redis.call. Every key a script touches is declared and the keys of one script
+/// share a hash tag, so at --threads 4 each script runs on the shard that owns them.
+/// </summary>
+public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
+{
+    public static IEnumerable<TheoryDataRow<int, int>> Cases()
+    {
+        foreach (int threads in new[] { 1, 4 })
+            foreach (int protocol in new[] { 2, 3 })
+                yield return new(threads, protocol);
+    }
+
+    static readonly string[][] Steps =
+    {
+        new[] { "EVAL", "return 1", "0" },
+        new[] { "EVAL", "return 'text'", "0" },
+        new[] { "EVAL", "return {1, 2.5, 'a', {err = 'e'}, {ok = 'fine'}, {1, {2, {3}}}}", "0" },
+        new[] { "EVAL", "return {1, nil, 3}", "0" },
+        new[] { "EVAL", "return 3.99", "0" },
+        new[] { "EVAL", "return -3.99", "0" },
+        new[] { "EVAL", "return {true, false}", "0" },
+        new[] { "EVAL", "return true", "0" },
+        new[] { "EVAL", "return false", "0" },
+        new[] { "EVAL", "return nil", "0" },
+        new[] { "EVAL", "return", "0" },
+        new[] { "EVAL", "return redis.error_reply('My err')", "0" },
+        new[] { "EVAL", "return redis.error_reply('-CUSTOM with dash')", "0" },
+        new[] { "EVAL", "return redis.status_reply('FINE')", "0" },
+        new[] { "EVAL", "return {err = 'multi\r\nline'}", "0" },
+        new[] { "EVAL", "return {map = {a = 1}}", "0" },
+        new[] { "EVAL", "return {set = {a = true}}", "0" },
+        new[] { "EVAL", "return {double = 3.5}", "0" },
+        new[] { "EVAL", "return {big_number = '123456789012345678901234567890'}", "0" },
+        new[] { "EVAL", "local t = {} t[1] = t return t", "0" },
+        new[] { "EVAL", "return KEYS", "2", "{s}a", "{s}b", "x", "y" },
+        new[] { "EVAL", "return ARGV", "1", "{s}a", "x", "y" },
+        new[] { "EVAL", "return #KEYS + #ARGV", "0" },
+        new[] { "EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", "1", "{s}k", "v" },
+        new[] { "EVAL", "return redis.call('get', KEYS[1])", "1", "{s}k" },
+        new[] { "EVAL", "return redis.call('get', KEYS[1])", "1", "{s}missing" },
+        new[] { "EVAL", "return redis.call('get', KEYS[1]) == false", "1", "{s}missing" },
+        new[] { "EVAL", "return redis.call('incr', KEYS[1])", "1", "{s}k" },
+        new[] { "EVAL", "return redis.call('lpush', KEYS[1], 1)", "1", "{s}k" },
+        new[] { "EVAL", "return redis.pcall('lpush', KEYS[1], 1)", "1", "{s}k" },
+        new[] { "EVAL", "local r = redis.pcall('lpush', KEYS[1], 1) return r['err']", "1", "{s}k" },
+        new[] { "EVAL", "return redis.call('set', KEYS[1], 3.5)", "1", "{s}n" },
+        new[] { "EVAL", "return redis.call('get', KEYS[1])", "1", "{s}n" },
+        new[] { "EVAL", "return redis.call('set', KEYS[1], 1e20)", "1", "{s}n" },
+        new[] { "EVAL", "return redis.call('get', KEYS[1])", "1", "{s}n" },
+        new[] { "EVAL", "return redis.call('set', KEYS[1], 0.1)", "1", "{s}n" },
+        new[] { "EVAL", "return redis.call('get', KEYS[1])", "1", "{s}n" },
+        new[] { "EVAL", "return redis.call('hset', KEYS[1], 'a', 1, 'b', 2)", "1", "{s}h" },
+        new[] { "EVAL", "return redis.call('hgetall', KEYS[1])", "1", "{s}h" },
+        new[] { "EVAL", "redis.setresp(3) return redis.call('hgetall', KEYS[1])", "1", "{s}h" },
+        new[] { "EVAL", "redis.setresp(3) local r = redis.call('hgetall', KEYS[1]) return r['map']['a']", "1", "{s}h" },
+        new[] { "EVAL", "redis.setresp(3) return redis.call('get', KEYS[1])", "1", "{s}missing" },
+        new[] { "EVAL", "redis.setresp(3) return redis.call('get', KEYS[1]) == nil", "1", "{s}missing" },
+        new[] { "EVAL", "return redis.setresp(4)", "0" },
+        new[] { "EVAL", "return redis.call('ping')", "0" },
+        new[] { "EVAL", "return type(redis.call('ping'))", "0" },
+        new[] { "EVAL", "return redis.call('ping')['ok']", "0" },
+        new[] { "EVAL", "return redis.call('zadd', KEYS[1], 1.5, 'm')", "1", "{s}z" },
+        new[] { "EVAL", "return redis.call('zscore', KEYS[1], 'm')", "1", "{s}z" },
+        new[] { "EVAL", "return redis.call('rpush', KEYS[1], 'a', 'b', 'c')", "1", "{s}l" },
+        new[] { "EVAL", "return redis.call('lrange', KEYS[1], 0, -1)", "1", "{s}l" },
+        new[] { "EVAL", "return redis.call('blpop', KEYS[1], 0)", "1", "{s}empty" },
+        new[] { "EVAL", "return {redis.call('select', 2), redis.call('set', KEYS[1], 'x'), redis.call('select', 0), redis.call('get', KEYS[1])}", "1", "{s}in2" },
+        new[] { "GET", "{s}in2" },
+        new[] { "EVAL", "return x", "0" },
+        new[] { "EVAL", "x = 5", "0" },
+        new[] { "EVAL", "local f = function() return y end return f()", "0" },
+        new[] { "EVAL", "return redis.call('nosuch')", "0" },
+        new[] { "EVAL", "return redis.call('get')", "0" },
+        new[] { "EVAL", "return redis.call()", "0" },
+        new[] { "EVAL", "return redis.call({})", "0" },
+        new[] { "EVAL", "return redis.pcall('get', 'a', 'b')", "0" },
+        new[] { "EVAL", "return redis.pcall('nosuch')", "0" },
+        new[] { "EVAL", "return redis.call('subscribe', 'x')", "0" },
+        new[] { "EVAL", "return redis.call('eval', 'return 1', 0)", "0" },
+        new[] { "EVAL", "return 1 +", "0" },
+        new[] { "EVAL", "error('boom')", "0" },
+        new[] { "EVAL", "error({err = 'TABLE raised'})", "0" },
+        new[] { "EVAL", "\nlocal a = 1\n\nerror('third line')", "0" },
+        new[] { "EVAL", "return 1", "-1" },
+        new[] { "EVAL", "return 1", "2", "a" },
+        new[] { "EVAL", "return 1", "x" },
+        new[] { "EVALSHA", "0000000000000000000000000000000000000000", "0" },
+        new[] { "EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0" },
+        new[] { "EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0" },
+        new[] { "EVAL_RO", "return redis.call('set', KEYS[1], 1)", "1", "{s}ro" },
+        new[] { "EVAL_RO", "return redis.call('get', KEYS[1])", "1", "{s}k" },
+        new[] { "EVAL", "#!lua\nreturn error('x')", "0" },
+        new[] { "EVAL", "#!lua flags=no-writes\nreturn redis.call('set', KEYS[1], 1)", "1", "{s}ro" },
+        new[] { "EVAL", "#!lua flags=no-writes,allow-oom\nreturn redis.call('get', KEYS[1])", "1", "{s}k" },
+        new[] { "EVAL", "#!lua flags=bogus\nreturn 1", "0" },
+        new[] { "EVAL", "#!lua x=1\nreturn 1", "0" },
+        new[] { "EVAL", "#!python\nreturn 1", "0" },
+        new[] { "EVAL", "#!lua", "0" },
+        new[] { "SCRIPT", "LOAD", "return 'loaded'" },
+        new[] { "EVALSHA", "6d4dba8bc4b96b4b40cdfaaf4c2ef1ae45b7d8c5", "0" },
+        new[] { "EVALSHA_RO", "6d4dba8bc4b96b4b40cdfaaf4c2ef1ae45b7d8c5", "0" },
+        new[] { "SCRIPT", "EXISTS", "6d4dba8bc4b96b4b40cdfaaf4c2ef1ae45b7d8c5", "0000000000000000000000000000000000000000" },
+        new[] { "SCRIPT", "LOAD", "return 1 +" },
+        new[] { "SCRIPT", "KILL" },
+        new[] { "SCRIPT", "FLUSH", "BOGUS" },
+        new[] { "SCRIPT", "NOSUCH" },
+        new[] { "SCRIPT", "FLUSH" },
+        new[] { "SCRIPT", "EXISTS", "6d4dba8bc4b96b4b40cdfaaf4c2ef1ae45b7d8c5" },
+        new[] { "EVALSHA", "6d4dba8bc4b96b4b40cdfaaf4c2ef1ae45b7d8c5", "0" },
+        new[] { "EVAL", "return redis.sha1hex('')", "0" },
+        new[] { "EVAL", "return redis.sha1hex('abc')", "0" },
+        new[] { "EVAL", "return redis.sha1hex(12)", "0" },
+        new[] { "EVAL", "return redis.REDIS_VERSION", "0" },
+        new[] { "EVAL", "return redis.REDIS_VERSION_NUM", "0" },
+        new[] { "EVAL", "return {redis.LOG_WARNING, redis.REPL_ALL, redis.REPL_NONE}", "0" },
+        new[] { "EVAL", "return redis.log(redis.LOG_DEBUG, 'quiet')", "0" },
+        new[] { "EVAL", "return redis.log(99, 'bad level')", "0" },
+        new[] { "EVAL", "return string.format('%d %s %5.2f', 3, 'x', 1.5)", "0" },
+        new[] { "EVAL", "return table.concat({1, 2, 3}, ',')", "0" },
+        new[] { "EVAL", "return tostring(1/3)", "0" },
+        new[] { "EVAL", "return tonumber('0x10')", "0" },
+        new[] { "EVAL", "return {type(os), type(io), type(print), type(debug), type(package), type(loadfile), type(dofile)}", "0" },
+        new[] { "EVAL", "return {pcall(function() return os end)}", "0" },
+        new[] { "EVAL", "return string.rep('x', 3)", "0" },
+        new[] { "EVAL", "local ok, e = pcall(redis.call, 'incr', KEYS[1]) return {tostring(ok), e['err']}", "1", "{s}l" },
+        new[] { "EVAL", "return unpack({1, 2, 3})", "0" },
+        new[] { "SET", "{s}str", "abc" },
+        new[] { "EVAL", "local ok, e = pcall(redis.call, 'incr', KEYS[1]) return {tostring(ok), type(e), e}", "1", "{s}str" },
+        new[] { "EVAL", "local ok, e = pcall(error, {err = 'x'}) return {tostring(ok), e}", "0" },
+        new[] { "EVAL", "local ok, e = pcall(error, 'plain') return {tostring(ok), e}", "0" },
+        new[] { "EVAL", "local ok, e = pcall(redis.setresp, 4) return {tostring(ok), e}", "0" },
+        new[] { "EVAL", "return {pcall(function() return 1, nil, 3 end)}", "0" },
+        new[] { "EVAL", "return select('#', pcall(function() return 1, nil, 3 end))", "0" },
+        new[] { "EVAL", "return redis.sha1hex()", "0" },
+        new[] { "EVAL", "return {pcall(redis.sha1hex)}", "0" },
+        new[] { "EVAL", "local ok, e = xpcall(function() error({err = 'y'}) end, function(e) return e end) return {tostring(ok), type(e)}", "0" },
+        new[] { "EVAL", "return pcall()", "0" },
+        new[] { "DBSIZE" },
+        new[] { "FLUSHALL" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ScriptsAndReplies_MatchRedis(int threads, int protocol)
+    {
+        ServerProcess oracle = servers.Oracle.Server;
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        using var session = new DualSession(oracle, target) { Context = $"--threads {threads}, RESP{protocol}" };
+        session.Check("FLUSHALL");
+        session.Check("SCRIPT", "FLUSH");
+        if (protocol == 3) session.Check("HELLO", "3");
+        foreach (string[] step in Steps) session.Check(step);
+        target.AssertAlive();
+    }
+}

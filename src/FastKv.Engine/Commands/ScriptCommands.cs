@@ -1,0 +1,200 @@
+using System;
+using System.Text;
+using FastKv.Engine.Scripting;
+
+namespace FastKv.Engine.Commands;
+
+/// <summary>
+/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.2's eval.c). A script runs on the shard that owns its
+/// declared keys (the command routes by them, as any keyed command), inline, so it is atomic there; keys on
+/// several shards answer CROSSSLOT for now (the cross-shard path is not built yet), and a script that names
+/// a key of another shard in redis.call gets an error from that call.
+/// </summary>
+public static unsafe class ScriptCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add("eval", &Eval, keys: &CommandTable.NumKeysAt2);
+        t.Add("evalsha", &EvalSha, keys: &CommandTable.NumKeysAt2);
+        t.Add("eval_ro", &EvalRo, keys: &CommandTable.NumKeysAt2);
+        t.Add("evalsha_ro", &EvalShaRo, keys: &CommandTable.NumKeysAt2);
+        CommandSpec script = t.Add("script", &ScriptContainer);
+        t.AddSub(script, "load", &ScriptLoad);
+        t.AddSub(script, "exists", &ScriptExists);
+        t.AddSub(script, "flush", &ScriptFlush);
+        t.AddSub(script, "kill", &ScriptKill);
+        t.AddSub(script, "help", &ScriptHelp);
+    }
+
+    static void Eval(ref CommandContext c) => EvalGeneric(ref c, bySha: false, readOnly: false);
+    static void EvalSha(ref CommandContext c) => EvalGeneric(ref c, bySha: true, readOnly: false);
+    static void EvalRo(ref CommandContext c) => EvalGeneric(ref c, bySha: false, readOnly: true);
+    static void EvalShaRo(ref CommandContext c) => EvalGeneric(ref c, bySha: true, readOnly: true);
+
+    static void EvalGeneric(ref CommandContext c, bool bySha, bool readOnly)
+    {
+        if (!FastKv.Protocol.RespNumber.TryParseInt64(c.Arg(2), out long numKeys))
+        {
+            c.W.Error(Errors.NotInteger);
+            return;
+        }
+        if (numKeys > c.Count - 3)
+        {
+            c.W.Error("ERR Number of keys can't be greater than number of args");
+            return;
+        }
+        if (numKeys < 0)
+        {
+            c.W.Error("ERR Number of keys can't be negative");
+            return;
+        }
+        ScriptCache cache = c.Shard.Server.Scripts;
+        string sha;
+        byte[] body;
+        if (bySha)
+        {
+            byte[]? found = cache.Find(c.Arg(1));
+            if (found == null)
+            {
+                c.W.Error("NOSCRIPT No matching script. Please use EVAL.");
+                return;
+            }
+            body = found;
+            sha = Sha1.Hex(body);
+        }
+        else
+        {
+            body = c.Arg(1).ToArray();
+            sha = cache.Add(body);
+        }
+        if (!ParseShebang(body, out ScriptFlags flags, out string? error))
+        {
+            c.W.Error(error!);
+            return;
+        }
+        if (readOnly) flags |= ScriptFlags.NoWrites;
+        if (!LuaApi.Available)
+        {
+            c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
+            return;
+        }
+        ScriptEngine.Of(c.Shard).Run(ref c, sha, body, (int)numKeys, flags);
+    }
+
+    /// <summary>
+    /// A first line <c>#!lua [flags=a,b]</c> declares the script's flags (Redis 7's shebang); a body without one
+    /// runs in eval compatibility mode.
+    /// </summary>
+    public static bool ParseShebang(ReadOnlySpan<byte> body, out ScriptFlags flags, out string? error)
+    {
+        flags = ScriptFlags.None;
+        error = null;
+        if (!body.StartsWith("#!"u8))
+        {
+            flags = ScriptFlags.EvalCompat;
+            return true;
+        }
+        int eol = body.IndexOf((byte)'\n');
+        if (eol < 0)
+        {
+            error = "ERR Invalid script shebang";
+            return false;
+        }
+        string line = Encoding.UTF8.GetString(body.Slice(2, eol - 2));
+        string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts[0] != "lua")
+        {
+            error = "ERR Unexpected engine in script shebang: #!" + (parts.Length == 0 ? "" : parts[0]);
+            return false;
+        }
+        for (int i = 1; i < parts.Length; i++)
+        {
+            if (!parts[i].StartsWith("flags=", StringComparison.Ordinal))
+            {
+                error = "ERR Unknown lua shebang option: " + parts[i];
+                return false;
+            }
+            foreach (string f in parts[i].Substring(6).Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                switch (f)
+                {
+                    case "no-writes": flags |= ScriptFlags.NoWrites; break;
+                    case "allow-oom": flags |= ScriptFlags.AllowOom; break;
+                    case "allow-stale": flags |= ScriptFlags.AllowStale; break;
+                    case "no-cluster": flags |= ScriptFlags.NoCluster; break;
+                    case "allow-cross-slot-keys": flags |= ScriptFlags.AllowCrossSlot; break;
+                    default:
+                        error = "ERR Unexpected flag in script shebang: " + f;
+                        return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    static void ScriptContainer(ref CommandContext c)
+    {
+        string sub = c.ArgString(1);
+        if (sub.Length > 128) sub = sub.Substring(0, 128);
+        c.W.Error("ERR unknown subcommand '" + sub + "'. Try SCRIPT HELP.");
+    }
+
+    /// <summary>SCRIPT LOAD: compiled here (so a syntax error answers now), kept for every shard.</summary>
+    static void ScriptLoad(ref CommandContext c)
+    {
+        ReadOnlySpan<byte> body = c.Arg(2);
+        if (!ParseShebang(body, out _, out string? error))
+        {
+            c.W.Error(error!);
+            return;
+        }
+        if (!LuaApi.Available)
+        {
+            c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
+            return;
+        }
+        string sha = Sha1.Hex(body);
+        if (!ScriptEngine.Of(c.Shard).Compile(c.W, sha, body)) return;
+        c.Shard.Server.Scripts.Add(body);
+        c.W.Bulk(Encoding.ASCII.GetBytes(sha));
+    }
+
+    static void ScriptExists(ref CommandContext c)
+    {
+        ScriptCache cache = c.Shard.Server.Scripts;
+        c.W.ArrayHeader(c.Count - 2);
+        for (int i = 2; i < c.Count; i++) c.W.Integer(cache.Find(c.Arg(i)) != null ? 1 : 0);
+    }
+
+    static void ScriptFlush(ref CommandContext c)
+    {
+        if (c.Count > 3 || (c.Count == 3 && !c.ArgIs(2, "sync"u8) && !c.ArgIs(2, "async"u8)))
+        {
+            c.W.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+            return;
+        }
+        c.Shard.Server.Scripts.Flush();
+        c.W.Ok();
+    }
+
+    static void ScriptKill(ref CommandContext c) => c.W.Error("NOTBUSY No scripts in execution right now.");
+
+    static void ScriptHelp(ref CommandContext c) => ServerCommands.Help(c.W, new[]
+    {
+        "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DEBUG (YES|SYNC|NO)",
+        "    Set the debug mode for subsequent scripts executed.",
+        "EXISTS <sha1> [<sha1> ...]",
+        "    Return information about the existence of the scripts in the script cache.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Flush the Lua scripts cache. Very dangerous on replicas.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the scripts cache.",
+        "    * SYNC: Synchronously flush the scripts cache.",
+        "KILL",
+        "    Kill the currently executing Lua script.",
+        "LOAD <script>",
+        "    Load a script into the scripts cache without executing it.",
+    });
+}

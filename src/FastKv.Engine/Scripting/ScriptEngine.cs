@@ -1,0 +1,536 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+using FastKv.Protocol;
+using static FastKv.Engine.Scripting.LuaApi;
+
+namespace FastKv.Engine.Scripting;
+
+/// <summary>
+/// One shard's Lua 5.1 state (DESIGN.md 6a), created the first time a script runs on the shard. A script body is
+/// compiled once per state into a function kept in the registry under <c>f_&lt;sha&gt;</c>, then called under
+/// <c>lua_pcall</c> with Redis's error handler; <c>redis.call</c> runs commands through the normal executor on this
+/// shard and converts their replies (<see cref="LuaReplies"/>).
+/// <para>
+/// The environment is Redis 7.2's: base, table, string and math (no io, os, package, print, dofile, loadfile;
+/// debug only inside the error handler), the <c>redis</c> table, <c>KEYS</c> and <c>ARGV</c>, and globals that
+/// cannot be created or read when missing ("Script attempted to access nonexistent global variable").
+/// </para>
+/// <para>
+/// No C# function registered here raises a Lua error (a longjmp must never cross a .NET frame): each returns -1
+/// with the error on the stack and the C trampoline it is pushed as raises it (<see cref="LuaApi.fastkv_lua_pushfunction"/>). While one runs, Lua's collector is stopped,
+/// so no allocation it makes can run a finalizer (a <c>newproxy</c> __gc) or a collection step under its frame.
+/// </para>
+/// </summary>
+public sealed unsafe class ScriptEngine : IDisposable
+{
+    /// <summary>The script running on this thread (the registered functions find their engine through it).</summary>
+    [ThreadStatic] static ScriptRun? t_run;
+
+    readonly Shard shard;
+    LuaState* lua;
+    int generation;
+    readonly OutputBuffer replyBuffer = new();
+    readonly RespWriter replyWriter;
+    byte[] argBuffer = new byte[256];
+    readonly ArgList args = new();
+
+    ScriptEngine(Shard shard)
+    {
+        this.shard = shard;
+        replyWriter = new RespWriter(replyBuffer);
+        Open();
+    }
+
+    /// <summary>The shard's engine, created on first use; a new state after SCRIPT FLUSH.</summary>
+    public static ScriptEngine Of(Shard shard)
+    {
+        ScriptEngine e = shard.Scripts ??= new ScriptEngine(shard);
+        if (e.generation != shard.Server.Scripts.Generation) e.Reset();
+        return e;
+    }
+
+    /// <summary>Bytes the Lua state holds (INFO used_memory_lua).</summary>
+    public long MemoryBytes => lua == null ? 0 : lua_gc(lua, GcCount, 0) * 1024L + lua_gc(lua, GcCountB, 0);
+
+    void Open()
+    {
+        generation = shard.Server.Scripts.Generation;
+        lua = luaL_newstate();
+        if (lua == null) throw new OutOfMemoryException("lua_newstate");
+        luaL_openlibs(lua);
+        int top = lua_gettop(lua);
+        fixed (byte* code = Bootstrap)
+        fixed (byte* name = "=fastkv\0"u8)
+        {
+            if (luaL_loadbuffer(lua, code, (nuint)Bootstrap.Length, name) != Ok)
+                throw new InvalidOperationException("scripting bootstrap: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
+        }
+        fastkv_lua_pushfunction(lua, &RawCall);
+        fastkv_lua_pushfunction(lua, &RawPcall);
+        fastkv_lua_pushfunction(lua, &RawSha1Hex);
+        fastkv_lua_pushfunction(lua, &RawLog);
+        fastkv_lua_pushfunction(lua, &RawSetResp);
+        PushString(lua, ServerState.RedisVersion);
+        lua_pushnumber(lua, VersionNumber(ServerState.RedisVersion));
+        if (lua_pcall(lua, 7, 0, 0) != Ok)
+            throw new InvalidOperationException("scripting bootstrap: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
+        lua_settop(lua, top);
+    }
+
+    static double VersionNumber(string v)
+    {
+        string[] p = v.Split('.');
+        return (int.Parse(p[0]) << 16) | (int.Parse(p[1]) << 8) | int.Parse(p[2]);
+    }
+
+    void Reset()
+    {
+        if (lua != null) lua_close(lua);
+        lua = null;
+        Open();
+    }
+
+    public void Dispose()
+    {
+        if (lua != null) lua_close(lua);
+        lua = null;
+    }
+
+    /// <summary>
+    /// Runs a script: compiles <paramref name="body"/> on first use in this state, sets KEYS and ARGV, calls it and
+    /// writes its reply (or Redis's error) to <c>c.W</c>. Keys are arguments 3.. of EVAL (numkeys checked by the caller).
+    /// </summary>
+    public void Run(ref CommandContext c, string sha, ReadOnlySpan<byte> body, int numKeys, ScriptFlags flags)
+    {
+        int top = lua_gettop(lua);
+        try
+        {
+            if (!Load(c.W, sha, body)) return;
+            SetArgs(ref c, numKeys);
+            // The handler below the function: Redis's __redis__err__handler adds where the error happened.
+            PushString(lua, "__redis__err__handler");
+            lua_rawget(lua, GlobalsIndex);
+            RawGetField(lua, RegistryIndex, Encoding.ASCII.GetBytes("f_" + sha));
+            var run = new ScriptRun(this, shard, c.Client, c.DbIndex, flags);
+            ScriptRun? outer = t_run;
+            t_run = run;
+            Shard home = c.Shard;
+            AofRecorder aof = home.Aof;
+            bool capture = aof.On && !aof.Capturing;
+            if (capture) aof.BeginCapture();
+            home.Blocking.Hold();
+            int status;
+            try
+            {
+                status = lua_pcall(lua, 0, 1, -2);
+            }
+            finally
+            {
+                t_run = outer;
+                if (capture) aof.EndCaptureWrapped();
+                home.Blocking.Release();
+            }
+            // The script's own effects were recorded command by command: EVAL itself is not.
+            c.Propagated = true;
+            if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
+            else WriteError(c.W, sha, status);
+        }
+        finally
+        {
+            lua_settop(lua, top);
+        }
+    }
+
+    /// <summary>Compiles the body into f_&lt;sha&gt; unless the state has it; false after replying the compile error.</summary>
+    /// <summary>SCRIPT LOAD: compiles the body into this state; false after replying the compile error.</summary>
+    public bool Compile(RespWriter w, string sha, ReadOnlySpan<byte> body)
+    {
+        int top = lua_gettop(lua);
+        try
+        {
+            return Load(w, sha, body);
+        }
+        finally
+        {
+            lua_settop(lua, top);
+        }
+    }
+
+    bool Load(RespWriter w, string sha, ReadOnlySpan<byte> body)
+    {
+        byte[] key = Encoding.ASCII.GetBytes("f_" + sha);
+        RawGetField(lua, RegistryIndex, key);
+        bool have = lua_type(lua, -1) == TFunction;
+        lua_pop(lua, 1);
+        if (have) return true;
+        // A shebang line is Redis's flags line, not Lua: compiled as an empty line so line numbers stay.
+        if (body.StartsWith("#!"u8))
+        {
+            int eol = body.IndexOf((byte)'\n');
+            body = eol < 0 ? default : body.Slice(eol);
+        }
+        int status;
+        fixed (byte* code = body)
+        fixed (byte* name = "@user_script\0"u8)
+            status = luaL_loadbuffer(lua, code == null ? name : code, (nuint)body.Length, name);
+        if (status != Ok)
+        {
+            string msg = Encoding.UTF8.GetString(ToBytes(lua, -1));
+            lua_pop(lua, 1);
+            w.Error(LuaReplies.OneLine("ERR Error compiling script (new function): " + msg));
+            return false;
+        }
+        PushBytes(lua, key);
+        lua_insert(lua, -2);
+        lua_rawset(lua, RegistryIndex);
+        return true;
+    }
+
+    void SetArgs(ref CommandContext c, int numKeys)
+    {
+        int n = c.Count - 3;
+        PushString(lua, "KEYS");
+        lua_createtable(lua, numKeys, 0);
+        for (int i = 0; i < numKeys; i++)
+        {
+            PushBytes(lua, c.Arg(3 + i));
+            lua_rawseti(lua, -2, i + 1);
+        }
+        lua_rawset(lua, GlobalsIndex);
+        PushString(lua, "ARGV");
+        lua_createtable(lua, n - numKeys, 0);
+        for (int i = numKeys; i < n; i++)
+        {
+            PushBytes(lua, c.Arg(3 + i));
+            lua_rawseti(lua, -2, i - numKeys + 1);
+        }
+        lua_rawset(lua, GlobalsIndex);
+    }
+
+    /// <summary>Redis's luaCallFunction error reply: the handler's {err, source, line} as "-err script: sha, on source:line."</summary>
+    void WriteError(RespWriter w, string sha, int status)
+    {
+        if (lua_type(lua, -1) != TTable)
+        {
+            string msg = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : "execution failure";
+            if (msg.Length > 100) msg = msg.Substring(0, 100);
+            w.Error("ERR Error running script " + sha + ", " + msg);
+            return;
+        }
+        int t = lua_gettop(lua);
+        RawGetField(lua, t, "err"u8);
+        string err = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : "ERR unknown error";
+        RawGetField(lua, t, "source"u8);
+        string? source = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : null;
+        RawGetField(lua, t, "line"u8);
+        string? line = lua_type(lua, -1) == TNumber ? ((long)lua_tonumber(lua, -1)).ToString() : null;
+        if (err.StartsWith('-')) err = err.Substring(1);
+        if (source != null && line != null) err += " script: " + sha + ", on " + source + ":" + line + ".";
+        w.Error(LuaReplies.OneLine(err));
+        _ = status;
+    }
+
+    /// <summary>
+    /// The Lua side, run once per state with the registered functions as arguments: Redis's error handler, the
+    /// <c>redis</c> table, and global protection.
+    /// </summary>
+    static ReadOnlySpan<byte> Bootstrap => """
+        local raw_call, raw_pcall, raw_sha1hex, raw_log, raw_setresp, version, version_num = ...
+        local dbg = debug
+        local error, type, tostring, setmetatable = error, type, tostring, setmetatable
+        local G = _G
+        G.__redis__err__handler = function(err)
+          local level = 2
+          local i = dbg.getinfo(level, 'nSl')
+          if i and i.what == 'C' then
+            level = level + 1
+            i = dbg.getinfo(level, 'nSl')
+          end
+          -- The global protection's metamethods are Lua here (C in Redis): the script is the frame below them.
+          while i and i.source == '=fastkv' do
+            level = level + 1
+            i = dbg.getinfo(level, 'nSl')
+          end
+          if type(err) ~= 'table' then
+            err = {err = 'ERR ' .. tostring(err)}
+          end
+          if i then
+            err['source'] = i.source
+            err['line'] = i.currentline
+          end
+          return err
+        end
+        local redis = {}
+        redis.call, redis.pcall, redis.sha1hex, redis.log, redis.setresp = raw_call, raw_pcall, raw_sha1hex, raw_log, raw_setresp
+        redis.error_reply = function(msg)
+          if type(msg) ~= 'string' then error({err = 'ERR wrong number or type of arguments'}, 0) end
+          return {err = msg}
+        end
+        redis.status_reply = function(msg)
+          if type(msg) ~= 'string' then error({err = 'ERR wrong number or type of arguments'}, 0) end
+          return {ok = msg}
+        end
+        redis.set_repl = function(flags)
+          if type(flags) ~= 'number' or flags < 0 or flags > 3 then
+            error({err = 'ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.'}, 0)
+          end
+        end
+        redis.replicate_commands = function() return true end
+        redis.breakpoint = function() return false end
+        redis.debug = function() end
+        redis.acl_check_cmd = function() return true end
+        redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+        redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+        redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
+        G.redis = redis
+        G.io, G.os, G.package, G.require, G.module, G.dofile, G.loadfile, G.print, G.debug = nil, nil, nil, nil, nil, nil, nil, nil, nil
+        -- Redis 7's pcall: an error table it catches comes back as its err string.
+        local lua_pcall = pcall
+        local function caught(ok, ...)
+          if ok then return true, ... end
+          local e = ...
+          if type(e) == 'table' and type(e.err) == 'string' then e = e.err end
+          return false, e
+        end
+        local select = select
+        G.pcall = function(...)
+          if select('#', ...) == 0 then return end
+          return caught(lua_pcall(...))
+        end
+        G.KEYS, G.ARGV = {}, {}
+        setmetatable(G, {
+          __index = function(t, k)
+            error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+          end,
+          __newindex = function(t, k, v)
+            error('Attempt to modify a readonly table', 2)
+          end,
+        })
+        """u8;
+
+    // ---- the functions registered into Lua: they never raise; -1 leaves an error for the C trampoline ----
+
+    /// <summary>redis.call(command, args...): the reply, or raises the command's error.</summary>
+    [UnmanagedCallersOnly]
+    static int RawCall(LuaState* lua) => Enter(lua, pcall: false);
+
+    /// <summary>redis.pcall(command, args...): the reply, or the error as a table {err = ...}.</summary>
+    [UnmanagedCallersOnly]
+    static int RawPcall(LuaState* lua) => Enter(lua, pcall: true);
+
+    static int Enter(LuaState* lua, bool pcall)
+    {
+        lua_gc(lua, GcStop, 0);
+        try
+        {
+            ScriptRun? run = t_run;
+            if (run == null) return Fail(lua, "ERR redis.call is only available inside a script");
+            return run.Engine.Call(lua, run, pcall);
+        }
+        catch (Exception e)
+        {
+            return Fail(lua, "ERR " + e.Message);
+        }
+        finally
+        {
+            lua_gc(lua, GcRestart, 0);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static int RawSha1Hex(LuaState* lua)
+    {
+        lua_gc(lua, GcStop, 0);
+        try
+        {
+            if (lua_gettop(lua) != 1) return Fail(lua, "ERR wrong number of arguments");
+            int t = lua_type(lua, 1);
+            ReadOnlySpan<byte> s = t == TString || t == TNumber ? ToBytes(lua, 1) : default;
+            string hex = Sha1.Hex(s);
+            lua_settop(lua, 0);
+            PushString(lua, hex);
+            return 1;
+        }
+        finally
+        {
+            lua_gc(lua, GcRestart, 0);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static int RawLog(LuaState* lua)
+    {
+        lua_gc(lua, GcStop, 0);
+        try
+        {
+            int n = lua_gettop(lua);
+            if (n < 2) return Fail(lua, "ERR redis.log() requires two arguments or more.");
+            if (lua_type(lua, 1) != TNumber) return Fail(lua, "ERR First argument must be a number (log level).");
+            int level = (int)lua_tonumber(lua, 1);
+            if (level < 0 || level > 3) return Fail(lua, "ERR Invalid debug level.");
+            var sb = new StringBuilder();
+            for (int i = 2; i <= n; i++)
+            {
+                if (i > 2) sb.Append(' ');
+                int t = lua_type(lua, i);
+                if (t == TString || t == TNumber) sb.Append(Encoding.UTF8.GetString(ToBytes(lua, i)));
+            }
+            if (level >= 2) Console.WriteLine(sb.ToString());
+            lua_settop(lua, 0);
+            return 0;
+        }
+        finally
+        {
+            lua_gc(lua, GcRestart, 0);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static int RawSetResp(LuaState* lua)
+    {
+        lua_gc(lua, GcStop, 0);
+        try
+        {
+            ScriptRun? run = t_run;
+            if (lua_gettop(lua) != 1) return Fail(lua, "ERR redis.setresp() requires one argument.");
+            int v = lua_type(lua, 1) == TNumber ? (int)lua_tonumber(lua, 1) : 0;
+            if (v != 2 && v != 3) return Fail(lua, "ERR RESP version must be 2 or 3.");
+            if (run != null) run.Resp = v;
+            lua_settop(lua, 0);
+            return 0;
+        }
+        finally
+        {
+            lua_gc(lua, GcRestart, 0);
+        }
+    }
+
+    /// <summary>Leaves {err = message} alone on the stack and returns -1: the trampoline raises it.</summary>
+    static int Fail(LuaState* lua, string message)
+    {
+        lua_settop(lua, 0);
+        lua_createtable(lua, 0, 1);
+        PushString(lua, message);
+        RawSetField(lua, 1, "err");
+        return -1;
+    }
+
+    /// <summary>redis.call / redis.pcall with the command and its arguments at 1..n.</summary>
+    int Call(LuaState* lua, ScriptRun run, bool isPcall)
+    {
+        int r = CallInner(lua, run, isPcall);
+        // redis.pcall returns every error as its value ({err = ...} alone on the stack); redis.call raises it.
+        return r < 0 && isPcall ? 1 : r;
+    }
+
+    int CallInner(LuaState* lua, ScriptRun run, bool isPcall)
+    {
+        int n = lua_gettop(lua);
+        if (n < 1) return Fail(lua, "ERR Please specify at least one argument for this redis lib call");
+        // The arguments, as strings: numbers as Redis 7.2 writes them (fpconv's shortest form), not Lua's %.14g.
+        int used = 0;
+        args.Reset();
+        byte* numBytes = stackalloc byte[32];
+        var num = new Span<byte>(numBytes, 32);
+        for (int i = 0; i < n; i++)
+        {
+            int idx = i + 1;
+            int t = lua_type(lua, idx);
+            ReadOnlySpan<byte> a;
+            if (t == TNumber)
+            {
+                int k = RespNumber.FormatDoubleFpconv(lua_tonumber(lua, idx), num);
+                a = num.Slice(0, k);
+            }
+            else if (t == TString) a = ToBytes(lua, idx);
+            else return Fail(lua, "ERR Lua redis lib command arguments must be strings or integers");
+            if (used + a.Length > argBuffer.Length) Array.Resize(ref argBuffer, Math.Max(argBuffer.Length * 2, used + a.Length));
+            a.CopyTo(argBuffer.AsSpan(used));
+            args.Add(used, a.Length);
+            used += a.Length;
+        }
+        ReadOnlySpan<byte> buf = argBuffer.AsSpan(0, used);
+        CommandSpec? spec = shard.Server.Commands.Find(args.Get(buf, 0));
+        if (spec != null && spec.Subcommands != null && args.Count >= 2) spec = CommandTable.FindSub(spec, args.Get(buf, 1));
+        if (spec == null || spec.Handler == null) return Fail(lua, "ERR Unknown Redis command called from script");
+        if (!spec.ArityOk(args.Count)) return Fail(lua, "ERR Wrong number of args calling Redis command from script");
+        if ((spec.Flags & CommandFlags.NoScript) != 0) return Fail(lua, "ERR This Redis command is not allowed from script");
+        bool write = (spec.Flags & CommandFlags.Write) != 0;
+        if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
+            return Fail(lua, "ERR Write commands are not allowed from read-only scripts.");
+        if (shard.Server.ShardCount > 1)
+        {
+            int[]? keys = CommandTable.GetKeys(spec, buf, args);
+            if (keys != null)
+                foreach (int p in keys)
+                    if (shard.Server.ShardOf(args.Get(buf, p)) != shard)
+                        return Fail(lua, "ERR Script attempted to access a key on another shard: declare it in KEYS, with a hash tag it shares with the other keys");
+        }
+        replyBuffer.Clear();
+        replyWriter.Protocol = run.Resp;
+        if (spec.ChangesDb && spec.Route == Route.Local)
+        {
+            // SELECT inside a script changes the script's database only (Redis 7 restores the client's afterwards).
+            if (!RespNumber.TryParseInt64(args.Get(buf, 1), out long db)) replyWriter.Error(Errors.NotInteger);
+            else if (db < 0 || db >= shard.Dbs.Length) replyWriter.Error(Errors.DbIndexOutOfRange);
+            else
+            {
+                run.Db = (int)db;
+                replyWriter.Simple("OK");
+            }
+        }
+        else
+        {
+            var cc = new CommandContext
+            {
+                Shard = shard, W = replyWriter, Client = run.Client, DbIndex = run.Db, Buffer = buf, Args = args, Spec = spec,
+            };
+            Executor.Invoke(ref cc);
+        }
+        lua_settop(lua, 0);
+        ReadOnlySpan<byte> reply = replyBuffer.Written;
+        if (reply.Length > 0 && reply[0] == (byte)'-')
+        {
+            LuaReplies.PushErrorTable(lua, reply);
+            return isPcall ? 1 : -1;
+        }
+        if (lua_checkstack(lua, 64) == 0) return Fail(lua, "ERR reached lua stack limit");
+        LuaReplies.Push(lua, reply, run.Resp);
+        return 1;
+    }
+}
+
+/// <summary>Script flags from a shebang line (#!lua flags=...), Redis's SCRIPT_FLAG_*.</summary>
+[Flags]
+public enum ScriptFlags
+{
+    None = 0,
+    NoWrites = 1,
+    AllowOom = 2,
+    AllowStale = 4,
+    NoCluster = 8,
+    AllowCrossSlot = 16,
+    /// <summary>A script without a shebang: Redis's eval compatibility mode.</summary>
+    EvalCompat = 32,
+}
+
+/// <summary>What one running script carries: the engine, the client (null when run for another shard's connection), the database SELECT moved it to, the RESP version of redis.call replies.</summary>
+public sealed class ScriptRun
+{
+    public readonly ScriptEngine Engine;
+    public readonly Shard Shard;
+    public readonly Client? Client;
+    public int Db;
+    public int Resp = 2;
+    public readonly ScriptFlags Flags;
+
+    public ScriptRun(ScriptEngine engine, Shard shard, Client? client, int db, ScriptFlags flags)
+    {
+        Engine = engine;
+        Shard = shard;
+        Client = client;
+        Db = db;
+        Flags = flags;
+    }
+}
