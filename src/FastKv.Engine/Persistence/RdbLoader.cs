@@ -264,6 +264,9 @@ public sealed partial class RdbLoader : ILoadProgress
             Consume(1 + keyLen + valueLen);
             expireAt = -1;
             lruKind = 0;
+            // key-load-delay: every key read, loaded or expired, as in rdbLoadRioWithLoadingCtx.
+            int delay = server.Config.KeyLoadDelay;
+            if (delay != 0) LoadDelay.Pause(delay);
         }
     }
 
