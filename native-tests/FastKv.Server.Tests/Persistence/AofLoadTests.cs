@@ -68,7 +68,7 @@ public class AofLoadTests
         lock (sb) return sb.ToString();
     }
 
-    static void CopyDir(string from, string to)
+    internal static void CopyDir(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));

@@ -74,19 +74,30 @@ public static class InfoCommand
 
     /// <summary>
     /// The loading_* fields while a file loads, as Redis 7.2 computes them: the percentage of the file read, and the
-    /// seconds left at the rate so far (1 during the first second, when there is no rate yet).
+    /// seconds left at the rate so far (1 during the first second, when there is no rate yet). A file of unknown size
+    /// (a pipe) is measured against the used-mem its RDB recorded instead, below 100%, as Redis estimates it.
     /// </summary>
     static void LoadingFields(StringBuilder sb, ILoadProgress load)
     {
         long startSec = load.StartedMs / 1000;
-        long total = load.TotalBytes, loaded = load.LoadedBytes;
-        double perc = total > 0 ? (double)loaded / total * 100 : 0;
-        long remaining = total > 0 ? total - loaded : 1;
+        long total = load.TotalBytes, loaded = load.LoadedBytes, usedMem = load.UsedMemAtSave;
+        double perc = 0;
+        long remaining = 1;
+        if (total > 0)
+        {
+            perc = (double)loaded / total * 100;
+            remaining = total - loaded;
+        }
+        else if (usedMem > 0)
+        {
+            perc = Math.Min((double)loaded / usedMem * 100, 99.99);
+            remaining = Math.Max(usedMem - loaded, 1);
+        }
         long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - startSec;
         long eta = elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1);
         sb.Append("loading_start_time:").Append(startSec).Append("\r\n");
         sb.Append("loading_total_bytes:").Append(total).Append("\r\n");
-        sb.Append("loading_rdb_used_mem:").Append(load.UsedMemAtSave).Append("\r\n");
+        sb.Append("loading_rdb_used_mem:").Append(usedMem).Append("\r\n");
         sb.Append("loading_loaded_bytes:").Append(loaded).Append("\r\n");
         sb.Append("loading_loaded_perc:").Append(perc.ToString("F2", CultureInfo.InvariantCulture)).Append("\r\n");
         sb.Append("loading_eta_seconds:").Append(eta).Append("\r\n");
@@ -222,7 +233,12 @@ public static class InfoCommand
                 Snapshot? running = p.Running;
                 long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 sb.Append("# Persistence\r\n");
-                F("loading", s.Loading ? 1 : 0);
+                // Read once, the load first: EndLoading clears Loading before the load, so fields are never shown
+                // for a load that has ended, nor missing from one that is still on.
+                ILoadProgress? load = s.LoadInProgress;
+                bool loading = s.Loading;
+                if (!loading) load = null;
+                F("loading", loading ? 1 : 0);
                 F("async_loading", 0);
                 long inFlight = 0;
                 if (running != null) foreach (var part in running.Parts) inFlight += part.Buffer.QueuedBytes;
@@ -245,11 +261,13 @@ public static class InfoCommand
                 F("rdb_saves", p.SnapshotsTaken);
                 F("rdb_last_cow_size", p.PeakSnapshotBytes);
                 F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
-                ILoadProgress? load = s.LoadInProgress;
-                F("rdb_last_load_keys_loaded", load is RdbLoader rdbLoad ? Volatile.Read(ref rdbLoad.KeysLoaded) : p.LastLoadKeysLoaded);
+                // While an RDB (or an AOF's RDB base) loads, the keys loaded so far, as Redis counts them.
+                RdbLoader? rdbLoad = load as RdbLoader ?? (load as AofLoader)?.RdbPart;
+                F("rdb_last_load_keys_loaded", rdbLoad != null ? Volatile.Read(ref rdbLoad.KeysLoaded) : p.LastLoadKeysLoaded);
                 AofLog aof = s.Aof;
                 long rewriteStart = Volatile.Read(ref aof.RewriteStartMs);
-                F("aof_enabled", aof.Enabled ? 1 : 0);
+                // aof_state: off while the AOF itself replays (nothing is appended then), as loadSingleAppendOnlyFile has it.
+                F("aof_enabled", aof.Enabled && load is not AofLoader ? 1 : 0);
                 F("aof_rewrite_in_progress", rewriting ? 1 : 0);
                 F("aof_rewrite_scheduled", aof.RewriteScheduled ? 1 : 0);
                 F("aof_last_rewrite_time_sec", aof.LastRewriteSeconds);
@@ -261,7 +279,8 @@ public static class InfoCommand
                 F("aof_last_cow_size", 0);
                 F("module_fork_in_progress", 0);
                 F("module_fork_last_cow_size", 0);
-                if (aof.Enabled)
+                // Redis's server.aof_enabled, the setting: shown from the start of the AOF's load, sizes 0 until it opens.
+                if (s.Config.AppendOnly)
                 {
                     // The log is written by the shard that answers (no aof_buf outlives a write) and fsynced by one
                     // thread that never queues a second fsync: buffer and pending fsyncs are 0 between writes.
@@ -272,7 +291,7 @@ public static class InfoCommand
                     F("aof_pending_bio_fsync", 0);
                     F("aof_delayed_fsync", 0);
                 }
-                if (load != null && s.Loading) LoadingFields(sb, load);
+                if (load != null) LoadingFields(sb, load);
                 F("fastkv_snapshot_peak_bytes", p.PeakSnapshotBytes);
                 F("fastkv_snapshot_buckets_on_write", p.BucketsOnWrite);
                 break;

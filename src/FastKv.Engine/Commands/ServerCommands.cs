@@ -55,7 +55,7 @@ public static unsafe class ServerCommands
 
     /// <summary>
     /// configGetCommand: a name without glob characters is looked up and reported as written; a pattern reports
-    /// every matching name; a parameter matched twice is reported once.
+    /// every matching name but the hidden ones; a parameter matched twice is reported once.
     /// </summary>
     static void ConfigGet(ref CommandContext c)
     {
@@ -71,7 +71,7 @@ public static unsafe class ServerCommands
                 continue;
             }
             foreach (var p in cfg.All)
-                if (!Contains(found, p) && Glob.Match(pattern, Encoding.ASCII.GetBytes(p.Name), true)) found.Add((p.Name, p));
+                if (!p.Hidden && !Contains(found, p) && Glob.Match(pattern, Encoding.ASCII.GetBytes(p.Name), true)) found.Add((p.Name, p));
         }
         c.W.MapHeader(found.Count);
         foreach (var (name, p) in found)

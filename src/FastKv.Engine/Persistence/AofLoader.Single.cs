@@ -127,6 +127,9 @@ public sealed partial class AofLoader
             else if (spec.InMulti == MultiRole.Exec) inMulti = false;
             batch.EndCommand();
             if (truncateOk) validUpTo = r.Position;
+            // key-load-delay: every command, as in loadSingleAppendOnlyFile (here as it is read; it runs with its batch).
+            int delay = config.KeyLoadDelay;
+            if (delay != 0) LoadDelay.Pause(delay);
             if (!inMulti && batch.Length >= BatchBytes)
             {
                 Interlocked.Exchange(ref filePosition, r.Position);

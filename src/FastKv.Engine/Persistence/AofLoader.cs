@@ -26,12 +26,25 @@ public sealed partial class AofLoader : ILoadProgress
     long startMs, totalBytes, doneBytes, filePosition;
     /// <summary>The RDB base (or preamble) being loaded, whose own progress is the current file's.</summary>
     internal volatile RdbLoader? RdbPart;
+    /// <summary>The used-mem AUX field of the RDB part once loaded: Redis keeps reporting it until the load ends.</summary>
+    long rdbUsedMem;
+
+    /// <summary>
+    /// The RDB part ends: its progress becomes the file's (so loading_loaded_bytes never goes back while the commands
+    /// after it start), and its used-mem stays reported, as Redis's loadingAbsProgress and loading_rdb_used_mem do.
+    /// </summary>
+    internal void RdbPartDone(RdbLoader part)
+    {
+        Interlocked.Exchange(ref filePosition, part.Consumed);
+        Interlocked.Exchange(ref rdbUsedMem, Volatile.Read(ref part.RdbUsedMem));
+        RdbPart = null;
+    }
 
     long ILoadProgress.StartedMs => startMs;
     long ILoadProgress.TotalBytes => totalBytes;
     /// <summary>Files done, plus the position in the current one (Redis's loadingIncrProgress over every file).</summary>
     long ILoadProgress.LoadedBytes => Interlocked.Read(ref doneBytes) + (RdbPart?.Consumed ?? Interlocked.Read(ref filePosition));
-    long ILoadProgress.UsedMemAtSave => RdbPart is { } r ? Volatile.Read(ref r.RdbUsedMem) : 0;
+    long ILoadProgress.UsedMemAtSave => RdbPart is { } r ? Volatile.Read(ref r.RdbUsedMem) : Interlocked.Read(ref rdbUsedMem);
 
     AofLoader(ServerState server)
     {
@@ -121,12 +134,11 @@ public sealed partial class AofLoader : ILoadProgress
         }
         if (total == 0) return Result.Empty;
 
-        // startLoading: INFO shows loading_* over all the files from here.
+        // startLoading: INFO shows loading_* over all the files from here until the caller ends the loading.
         startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         totalBytes = total;
         server.LoadInProgress = this;
-        try { return LoadFiles(am, totalNum); }
-        finally { server.LoadInProgress = null; }
+        return LoadFiles(am, totalNum);
     }
 
     /// <summary>The base, then every INCR file, in manifest order.</summary>

@@ -62,7 +62,7 @@ public sealed class DebugLoadAofTx : MultiShardTx
                 server.DirtyAtLastSave = server.Dirty();
                 Console.WriteLine("Append Only File loaded by DEBUG LOADAOF");
             }
-            server.Loading = false;
+            server.EndLoading();
             Home.Mailbox.Post(new LoadedMessage(this, ok));
         }) { Name = "fastkv-aof-reload", IsBackground = true };
         t.Start();

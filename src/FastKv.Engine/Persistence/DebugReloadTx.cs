@@ -10,7 +10,8 @@ namespace FastKv.Engine;
 /// client reads or writes meanwhile, save the dataset to the RDB file (unless NOSAVE), empty every database (unless
 /// NOFLUSH), and load the file back (with MERGE, a loaded key replaces one that exists instead of failing).
 /// Each step is one round: the snapshot's parts start on every shard, the file is written by its thread, the
-/// flush runs on every shard, and the loader frames the file on a thread of its own while the shards decode.
+/// flush runs on every shard, and the loader frames the file on a thread of its own while the shards decode (the
+/// server loading: other clients get -LOADING, INFO its loading_* fields).
 /// </summary>
 public sealed class DebugReloadTx : MultiShardTx
 {
@@ -119,10 +120,14 @@ public sealed class DebugReloadTx : MultiShardTx
     void Load()
     {
         string path = Server.Config.RdbPath;
+        // rdbLoad's startLoadingFile: meanwhile other clients get -LOADING (at the gate, before they could wait on the
+        // shards this command holds) and INFO shows the load, as from Redis, which serves events while it loads.
+        Server.Loading = true;
         var t = new Thread(() =>
         {
             string? error = RdbLoader.Load(Server, path, out RdbLoader? loader, replace: merge);
             if (error == null && loader != null) Server.Persistence.LoadedFrom(loader);
+            Server.EndLoading();
             if (error != null) Console.WriteLine(error);
             // No file (NOSAVE before any save): Redis's rdbLoad answers RDB_NOT_EXIST, which DEBUG RELOAD reports as a
             // failed load, logging nothing; the databases stay emptied.

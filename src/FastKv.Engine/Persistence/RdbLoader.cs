@@ -93,15 +93,15 @@ public sealed partial class RdbLoader : ILoadProgress
         using (fs)
         {
             loader = new RdbLoader(server, fs, fs.CanSeek ? fs.Length : 0) { Replace = replace, KeepExpired = keepExpired };
-            // An AOF's RDB base reports through the AOF's load, whose total spans every file.
+            // An AOF's RDB base reports through the AOF's load, whose total spans every file; a load of its own stays
+            // registered until the caller ends the loading (ServerState.EndLoading).
             ILoadProgress? outer = server.LoadInProgress;
             if (outer is AofLoader aof) aof.RdbPart = loader;
             else server.LoadInProgress = loader;
             try { return loader.Run(); }
             finally
             {
-                if (outer is AofLoader a) a.RdbPart = null;
-                else server.LoadInProgress = null;
+                if (outer is AofLoader a) a.RdbPartDone(loader);
             }
         }
     }
@@ -264,6 +264,9 @@ public sealed partial class RdbLoader : ILoadProgress
             Consume(1 + keyLen + valueLen);
             expireAt = -1;
             lruKind = 0;
+            // key-load-delay: every key read, loaded or expired, as in rdbLoadRioWithLoadingCtx.
+            int delay = server.Config.KeyLoadDelay;
+            if (delay != 0) LoadDelay.Pause(delay);
         }
     }
 

@@ -19,6 +19,8 @@ public sealed class ConfigParam
     public ConfigParam? AliasOf;
     /// <summary>A yes/no parameter: accepted in any case, read back in lower case as Redis does.</summary>
     public bool IsBool;
+    /// <summary>Redis's HIDDEN_CONFIG (test and debug settings): CONFIG GET reports it by its exact name only, never for a pattern.</summary>
+    public bool Hidden;
 }
 
 /// <summary>
@@ -179,6 +181,10 @@ public sealed class ServerConfig
         Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
         // No fork child to pin: accepted and reported, as the other fork settings.
         Add("bgsave_cpulist", "", v => null, immutable: true);
+        // Redis's test settings for watching a load: a pause per key loaded (debugDelay), and how often Redis serves
+        // clients while it reads an RDB file (FastKv serves them throughout, so it is accepted and reported only).
+        Add("key-load-delay", "0", v => Int(v, int.MinValue, int.MaxValue, x => KeyLoadDelay = (int)x)).Hidden = true;
+        Add("loading-process-events-interval-bytes", "2097152", v => Int(v, 1024, int.MaxValue, _ => { })).Hidden = true;
         Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
@@ -207,6 +213,11 @@ public sealed class ServerConfig
     public int RdbVersion = 11;
     /// <summary>fastkv-snapshot-slice-us: how long one snapshot slice may run between requests on a busy shard.</summary>
     public int SnapshotSliceMicros = 100;
+    /// <summary>
+    /// key-load-delay: microseconds to pause after each key an RDB load reads and each command an AOF load replays
+    /// (<see cref="LoadDelay"/>); negative, a 1-microsecond pause once in that many on average; 0, none.
+    /// </summary>
+    public int KeyLoadDelay;
     /// <summary>The RDB file's full path.</summary>
     public string RdbPath => System.IO.Path.Combine(Dir, DbFilename);
 

@@ -62,8 +62,19 @@ public sealed class ServerState : IDisposable
     public volatile bool Loading;
     /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
     public volatile bool ActiveExpireEnabled = true;
-    /// <summary>The load in progress, for INFO's loading_* fields; null otherwise.</summary>
+    /// <summary>
+    /// The load in progress, for INFO's loading_* fields; null otherwise. The loader registers itself and stays
+    /// registered until <see cref="EndLoading"/>, so INFO never shows loading:1 without its fields at the end.
+    /// </summary>
     public volatile ILoadProgress? LoadInProgress;
+
+    /// <summary>Redis's stopLoading: clients may use the dataset again, and INFO's loading_* fields go.</summary>
+    public void EndLoading()
+    {
+        Loading = false;
+        LoadInProgress = null;
+    }
+
     public long TotalConnectionsReceived;
     public long RejectedConnections;
     public long StatResetMs;
