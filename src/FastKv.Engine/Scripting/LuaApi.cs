@@ -116,6 +116,25 @@ public static unsafe partial class LuaApi
     [LibraryImport(Lib)] public static partial int lua_pcall(LuaState* L, int nargs, int nresults, int errfunc);
     [LibraryImport(Lib)] public static partial int luaL_loadbuffer(LuaState* L, byte* buff, nuint size, byte* name);
     [LibraryImport(Lib)] public static partial int lua_gc(LuaState* L, int what, int data);
+    [LibraryImport(Lib)] public static partial int lua_getstack(LuaState* L, int level, LuaDebug* ar);
+    [LibraryImport(Lib)] public static partial int lua_getinfo(LuaState* L, byte* what, LuaDebug* ar);
+
+    /// <summary>Lua 5.1's lua_Debug (LUA_IDSIZE 60).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct LuaDebug
+    {
+        public int Event;
+        public byte* Name;
+        public byte* NameWhat;
+        public byte* What;
+        public byte* Source;
+        public int CurrentLine;
+        public int Nups;
+        public int LineDefined;
+        public int LastLineDefined;
+        public fixed byte ShortSrc[60];
+        public int ICi;
+    }
 
     /// <summary>
     /// Pushes a C# function as a Lua function (Scripting/native/fastkv_lua.c): <paramref name="fn"/> returns its result

@@ -76,6 +76,8 @@ public sealed unsafe class ScriptEngine : IDisposable
         if (lua_pcall(lua, 7, 0, 0) != Ok)
             throw new InvalidOperationException("scripting bootstrap: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         lua_settop(lua, top);
+        LuaLibraries.OpenAll(lua);
+        lua_settop(lua, top);
     }
 
     static double VersionNumber(string v)
