@@ -49,25 +49,26 @@ public static unsafe class ScriptCommands
             return;
         }
         ScriptCache cache = c.Shard.Server.Scripts;
-        string sha;
-        byte[] body;
+        Script? script;
         if (bySha)
         {
-            byte[]? found = cache.Find(c.Arg(1));
-            if (found == null)
+            script = cache.Find(c.Arg(1));
+            if (script == null)
             {
                 c.W.Error("NOSCRIPT No matching script. Please use EVAL.");
                 return;
             }
-            body = found;
-            sha = Sha1.Hex(body);
         }
         else
         {
-            body = c.Arg(1).ToArray();
-            sha = cache.Add(body);
+            if (!ParseShebang(c.Arg(1), out _, out string? bad))
+            {
+                c.W.Error(bad!);
+                return;
+            }
+            script = cache.Add(c.Arg(1));
         }
-        if (!ParseShebang(body, out ScriptFlags flags, out string? error))
+        if (!ParseShebang(script.Body, out ScriptFlags flags, out string? error))
         {
             c.W.Error(error!);
             return;
@@ -78,7 +79,7 @@ public static unsafe class ScriptCommands
             c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
             return;
         }
-        ScriptEngine.Of(c.Shard).Run(ref c, sha, body, (int)numKeys, flags);
+        ScriptEngine.Of(c.Shard).Run(ref c, script, (int)numKeys, flags);
     }
 
     /// <summary>
@@ -153,10 +154,10 @@ public static unsafe class ScriptCommands
             c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
             return;
         }
-        string sha = Sha1.Hex(body);
-        if (!ScriptEngine.Of(c.Shard).Compile(c.W, sha, body)) return;
+        var script = new Script(Sha1.Hex(body), body.ToArray());
+        if (!ScriptEngine.Of(c.Shard).Compile(c.W, script)) return;
         c.Shard.Server.Scripts.Add(body);
-        c.W.Bulk(Encoding.ASCII.GetBytes(sha));
+        c.W.Bulk(Encoding.ASCII.GetBytes(script.Sha));
     }
 
     static void ScriptExists(ref CommandContext c)

@@ -11,7 +11,7 @@ namespace FastKv.Engine.Scripting;
 /// </summary>
 public sealed class ScriptCache
 {
-    readonly ConcurrentDictionary<string, byte[]> bodies = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Script> bodies = new(StringComparer.Ordinal);
     int generation;
 
     /// <summary>Bumped by every SCRIPT FLUSH: a shard whose state predates it starts a fresh Lua state.</summary>
@@ -19,16 +19,15 @@ public sealed class ScriptCache
 
     public int Count => bodies.Count;
 
-    /// <summary>Adds a body under its SHA-1 (lowercase hex) and returns the SHA-1.</summary>
-    public string Add(ReadOnlySpan<byte> body)
+    /// <summary>The script of a body (its SHA-1 computed, as EVAL does each time), added when new.</summary>
+    public Script Add(ReadOnlySpan<byte> body)
     {
         string sha = Sha1.Hex(body);
-        bodies.TryAdd(sha, body.ToArray());
-        return sha;
+        return bodies.TryGetValue(sha, out Script? known) ? known : bodies.GetOrAdd(sha, new Script(sha, body.ToArray()));
     }
 
-    /// <summary>The body of a script by SHA-1 (any case), or null.</summary>
-    public byte[]? Find(ReadOnlySpan<byte> sha)
+    /// <summary>A script by SHA-1 (any case), or null.</summary>
+    public Script? Find(ReadOnlySpan<byte> sha)
     {
         if (sha.Length != 40) return null;
         Span<char> lower = stackalloc char[40];
@@ -38,12 +37,28 @@ public sealed class ScriptCache
             if ((uint)(ch - 'A') <= 'Z' - 'A') ch |= 0x20;
             lower[i] = (char)ch;
         }
-        return bodies.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(lower, out byte[]? body) ? body : null;
+        return bodies.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(lower, out Script? script) ? script : null;
     }
 
     public void Flush()
     {
         bodies.Clear();
         Interlocked.Increment(ref generation);
+    }
+}
+
+/// <summary>A cached script: its SHA-1, its body, and the registry key its compiled function has in each shard's state.</summary>
+public sealed class Script
+{
+    public readonly string Sha;
+    public readonly byte[] Body;
+    /// <summary>"f_&lt;sha&gt;", as Redis names the function.</summary>
+    public readonly byte[] FunctionKey;
+
+    public Script(string sha, byte[] body)
+    {
+        Sha = sha;
+        Body = body;
+        FunctionKey = System.Text.Encoding.ASCII.GetBytes("f_" + sha);
     }
 }

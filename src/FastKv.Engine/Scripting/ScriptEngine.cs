@@ -34,11 +34,14 @@ public sealed unsafe class ScriptEngine : IDisposable
     readonly RespWriter replyWriter;
     byte[] argBuffer = new byte[256];
     readonly ArgList args = new();
+    /// <summary>The one script this shard runs at a time (scripts cannot nest: EVAL is not allowed from a script).</summary>
+    readonly ScriptRun current;
 
     ScriptEngine(Shard shard)
     {
         this.shard = shard;
         replyWriter = new RespWriter(replyBuffer);
+        current = new ScriptRun(this, shard);
         Open();
     }
 
@@ -103,18 +106,18 @@ public sealed unsafe class ScriptEngine : IDisposable
     /// Runs a script: compiles <paramref name="body"/> on first use in this state, sets KEYS and ARGV, calls it and
     /// writes its reply (or Redis's error) to <c>c.W</c>. Keys are arguments 3.. of EVAL (numkeys checked by the caller).
     /// </summary>
-    public void Run(ref CommandContext c, string sha, ReadOnlySpan<byte> body, int numKeys, ScriptFlags flags)
+    public void Run(ref CommandContext c, Script script, int numKeys, ScriptFlags flags)
     {
         int top = lua_gettop(lua);
         try
         {
-            if (!Load(c.W, sha, body)) return;
+            if (!Load(c.W, script)) return;
             SetArgs(ref c, numKeys);
             // The handler below the function: Redis's __redis__err__handler adds where the error happened.
-            PushString(lua, "__redis__err__handler");
+            PushBytes(lua, "__redis__err__handler"u8);
             lua_rawget(lua, GlobalsIndex);
-            RawGetField(lua, RegistryIndex, Encoding.ASCII.GetBytes("f_" + sha));
-            var run = new ScriptRun(this, shard, c.Client, c.DbIndex, flags);
+            RawGetField(lua, RegistryIndex, script.FunctionKey);
+            ScriptRun run = current.Start(c.Client, c.DbIndex, flags);
             ScriptRun? outer = t_run;
             t_run = run;
             Shard home = c.Shard;
@@ -136,7 +139,7 @@ public sealed unsafe class ScriptEngine : IDisposable
             // The script's own effects were recorded command by command: EVAL itself is not.
             c.Propagated = true;
             if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
-            else WriteError(c.W, sha, status);
+            else WriteError(c.W, script.Sha, status);
         }
         finally
         {
@@ -146,12 +149,12 @@ public sealed unsafe class ScriptEngine : IDisposable
 
     /// <summary>Compiles the body into f_&lt;sha&gt; unless the state has it; false after replying the compile error.</summary>
     /// <summary>SCRIPT LOAD: compiles the body into this state; false after replying the compile error.</summary>
-    public bool Compile(RespWriter w, string sha, ReadOnlySpan<byte> body)
+    public bool Compile(RespWriter w, Script script)
     {
         int top = lua_gettop(lua);
         try
         {
-            return Load(w, sha, body);
+            return Load(w, script);
         }
         finally
         {
@@ -159,9 +162,10 @@ public sealed unsafe class ScriptEngine : IDisposable
         }
     }
 
-    bool Load(RespWriter w, string sha, ReadOnlySpan<byte> body)
+    bool Load(RespWriter w, Script script)
     {
-        byte[] key = Encoding.ASCII.GetBytes("f_" + sha);
+        byte[] key = script.FunctionKey;
+        ReadOnlySpan<byte> body = script.Body;
         RawGetField(lua, RegistryIndex, key);
         bool have = lua_type(lua, -1) == TFunction;
         lua_pop(lua, 1);
@@ -192,7 +196,7 @@ public sealed unsafe class ScriptEngine : IDisposable
     void SetArgs(ref CommandContext c, int numKeys)
     {
         int n = c.Count - 3;
-        PushString(lua, "KEYS");
+        PushBytes(lua, "KEYS"u8);
         lua_createtable(lua, numKeys, 0);
         for (int i = 0; i < numKeys; i++)
         {
@@ -200,7 +204,7 @@ public sealed unsafe class ScriptEngine : IDisposable
             lua_rawseti(lua, -2, i + 1);
         }
         lua_rawset(lua, GlobalsIndex);
-        PushString(lua, "ARGV");
+        PushBytes(lua, "ARGV"u8);
         lua_createtable(lua, n - numKeys, 0);
         for (int i = numKeys; i < n; i++)
         {
@@ -517,22 +521,29 @@ public enum ScriptFlags
     EvalCompat = 32,
 }
 
-/// <summary>What one running script carries: the engine, the client (null when run for another shard's connection), the database SELECT moved it to, the RESP version of redis.call replies.</summary>
+/// <summary>What the running script carries: the engine, the client (null when run for another shard's connection), the database SELECT moved it to, the RESP version of redis.call replies.</summary>
 public sealed class ScriptRun
 {
     public readonly ScriptEngine Engine;
     public readonly Shard Shard;
-    public readonly Client? Client;
+    public Client? Client;
     public int Db;
     public int Resp = 2;
-    public readonly ScriptFlags Flags;
+    public ScriptFlags Flags;
 
-    public ScriptRun(ScriptEngine engine, Shard shard, Client? client, int db, ScriptFlags flags)
+    public ScriptRun(ScriptEngine engine, Shard shard)
     {
         Engine = engine;
         Shard = shard;
+    }
+
+    /// <summary>Resets it for a new script.</summary>
+    public ScriptRun Start(Client? client, int db, ScriptFlags flags)
+    {
         Client = client;
         Db = db;
+        Resp = 2;
         Flags = flags;
+        return this;
     }
 }
