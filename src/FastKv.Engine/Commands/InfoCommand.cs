@@ -182,20 +182,23 @@ public static class InfoCommand
                 F("allocator_resident", active);
                 F("total_system_memory", system);
                 F("total_system_memory_human", Human(system));
-                // No scripting engine yet: its memory is truly zero.
-                F("used_memory_lua", 0);
-                F("used_memory_vm_eval", 0);
-                F("used_memory_lua_human", Human(0));
-                F("used_memory_scripts_eval", 0);
-                F("number_of_cached_scripts", 0);
+                // Every shard's Lua state (as each published it after its last script) and the script cache; FUNCTION
+                // does not exist yet, so its figures are truly zero.
+                long vmEval = Sum(sh => sh.Scripts?.MemoryBytes ?? 0);
+                long scripts = s.Scripts.Bytes;
+                F("used_memory_lua", vmEval);
+                F("used_memory_vm_eval", vmEval);
+                F("used_memory_lua_human", Human(vmEval));
+                F("used_memory_scripts_eval", scripts);
+                F("number_of_cached_scripts", s.Scripts.Count);
                 F("number_of_functions", 0);
                 F("number_of_libraries", 0);
                 F("used_memory_vm_functions", 0);
-                F("used_memory_vm_total", 0);
-                F("used_memory_vm_total_human", Human(0));
+                F("used_memory_vm_total", vmEval);
+                F("used_memory_vm_total_human", Human(vmEval));
                 F("used_memory_functions", 0);
-                F("used_memory_scripts", 0);
-                F("used_memory_scripts_human", Human(0));
+                F("used_memory_scripts", scripts);
+                F("used_memory_scripts_human", Human(scripts));
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", Human(s.Config.MaxMemory));
                 F("maxmemory_policy", s.Config.MaxMemoryPolicy);

@@ -19,11 +19,26 @@ public sealed class ScriptCache
 
     public int Count => bodies.Count;
 
+    long bytes;
+
+    /// <summary>Bytes the cached scripts take: bodies, names and per-entry bookkeeping (INFO used_memory_scripts_eval).</summary>
+    public long Bytes => Volatile.Read(ref bytes);
+
+    /// <summary>Per cached script besides its body: the SHA-1 text, the function key, the entry (an estimate of the objects).</summary>
+    const int EntryOverhead = 200;
+
     /// <summary>The script of a body (its SHA-1 computed, as EVAL does each time), added when new.</summary>
     public Script Add(ReadOnlySpan<byte> body)
     {
         string sha = Sha1.Hex(body);
-        return bodies.TryGetValue(sha, out Script? known) ? known : bodies.GetOrAdd(sha, new Script(sha, body.ToArray()));
+        if (bodies.TryGetValue(sha, out Script? known)) return known;
+        var script = new Script(sha, body.ToArray());
+        if (bodies.TryAdd(sha, script))
+        {
+            Interlocked.Add(ref bytes, body.Length + EntryOverhead);
+            return script;
+        }
+        return bodies[sha];
     }
 
     /// <summary>A script by SHA-1 (any case), or null.</summary>
@@ -43,6 +58,7 @@ public sealed class ScriptCache
     public void Flush()
     {
         bodies.Clear();
+        Volatile.Write(ref bytes, 0);
         Interlocked.Increment(ref generation);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
 using FastKv.Protocol;
 using static FastKv.Engine.Scripting.LuaApi;
 
@@ -53,8 +54,16 @@ public sealed unsafe class ScriptEngine : IDisposable
         return e;
     }
 
-    /// <summary>Bytes the Lua state holds (INFO used_memory_lua).</summary>
-    public long MemoryBytes => lua == null ? 0 : lua_gc(lua, GcCount, 0) * 1024L + lua_gc(lua, GcCountB, 0);
+    long memoryBytes;
+
+    /// <summary>
+    /// Bytes the Lua state held after its last script (INFO used_memory_lua, read from any thread: the state itself
+    /// is only touched by the shard's thread, which publishes this).
+    /// </summary>
+    public long MemoryBytes => Volatile.Read(ref memoryBytes);
+
+    void PublishMemory() =>
+        Volatile.Write(ref memoryBytes, lua == null ? 0 : lua_gc(lua, GcCount, 0) * 1024L + lua_gc(lua, GcCountB, 0));
 
     void Open()
     {
@@ -81,6 +90,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_settop(lua, top);
         LuaLibraries.OpenAll(lua);
         lua_settop(lua, top);
+        PublishMemory();
     }
 
     static double VersionNumber(string v)
