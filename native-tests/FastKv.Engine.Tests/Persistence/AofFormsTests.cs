@@ -196,7 +196,7 @@ public class AofFormsTests
         List<string> rec = Take(h);
         // Several records of one command are one unit in MULTI/EXEC, as Redis writes them.
         Assert.Equal(5, rec.Count);
-        Assert.Equal("0: MULTI", rec[0]);
+        Assert.Equal("-1: MULTI", rec[0]);
         Assert.Equal("-1: EXEC", rec[4]);
         Assert.Equal([1024 + 3, 1024 + 3, 452 + 3], rec.GetRange(1, 3).ConvertAll(r => r.Split(' ').Length).ToArray());
     }
@@ -234,7 +234,7 @@ public class AofFormsTests
         Run(h, "set", "b", "1", "pxat", "1");
         Take(h);
         // The DEL and the command are one execution unit: wrapped, as Redis 7.2.4's propagatePendingCommands does.
-        Expect(h, ["incr", "b"], "0: MULTI", "0: DEL b", "0: incr b", "-1: EXEC");
+        Expect(h, ["incr", "b"], "-1: MULTI", "0: DEL b", "0: incr b", "-1: EXEC");
         Run(h, "set", "c", "1", "pxat", "1");
         Take(h);
         Expect(h, ["del", "c"], "0: DEL c");

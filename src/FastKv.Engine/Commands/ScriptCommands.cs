@@ -197,5 +197,7 @@ public static unsafe class ScriptCommands
         "    Kill the currently executing Lua script.",
         "LOAD <script>",
         "    Load a script into the scripts cache without executing it.",
+        "HELP",
+        "    Print this help.",
     });
 }

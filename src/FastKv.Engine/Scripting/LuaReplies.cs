@@ -11,6 +11,9 @@ namespace FastKv.Engine.Scripting;
 /// </summary>
 public static unsafe class LuaReplies
 {
+    /// <summary>C's (long long) cast of a double on x86-64, as Redis converts a returned number: NaN and values outside the range give long.MinValue (.NET clamps them instead).</summary>
+    public static long CLong(double d) => double.IsNaN(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0 ? long.MinValue : (long)d;
+
     /// <summary>Error and status text on one line (Redis turns CR and LF into spaces).</summary>
     public static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
 
@@ -39,7 +42,7 @@ public static unsafe class LuaReplies
                 else w.NullBulk();
                 return;
             case TNumber:
-                w.Integer((long)lua_tonumber(lua, idx));
+                w.Integer(CLong(lua_tonumber(lua, idx)));
                 return;
             case TTable:
                 WriteTable(lua, idx, w, scriptResp);
