@@ -20,6 +20,103 @@ public class AofRewriteEdgeTests
     const int Keys = 400;
     const string DelayMicros = "5000";
 
+    static ServerProcess StartIn(ServerKind kind, int threads, string dir, params string[] extra)
+        => ServerProcess.Start(kind, threads, ["--dir", dir, .. extra]);
+
+    /// <summary>400 keys in db 0 and 50 in db 1, then every snapshot from here on costs 5 ms a key.</summary>
+    static void FillAndSlowDown(RespConnection c)
+    {
+        AofRewriteTests.Fill(c, Keys, "k");
+        Assert.Equal("+OK\r\n", c.CallText("SELECT", "1"));
+        AofRewriteTests.Fill(c, 50, "j");
+        Assert.Equal("+OK\r\n", c.CallText("SELECT", "0"));
+        Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "rdb-key-save-delay", DelayMicros));
+    }
+
+    /// <summary>The AOF directory's files and the temp or RDB files in dir, sorted.</summary>
+    static string Files(string dir)
+    {
+        IEnumerable<string> top = Directory.GetFiles(dir).Select(Path.GetFileName)
+            .Where(n => n!.StartsWith("temp-", StringComparison.Ordinal) || n.EndsWith(".rdb", StringComparison.Ordinal))!;
+        string[] aof = Directory.Exists(AofRewriteTests.AofDir(dir)) ? AofRewriteTests.AofFiles(dir) : [];
+        return string.Join(" ", top.Concat(aof.Select(f => "appendonlydir/" + f)).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    static void WaitForRewriteEnd(RespConnection c) => AofRewriteTests.WaitFor(c, "aof_rewrite_in_progress", v => v == "0");
+
+    /// <summary>SHUTDOWN with <paramref name="args"/>: the connection closes and the process exits 0.</summary>
+    static void Shutdown(ServerProcess s, RespConnection c, params string[] args)
+    {
+        c.SendCommand(["SHUTDOWN", .. args]);
+        Assert.Equal(0, s.WaitForExit(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>A server started on <paramref name="dir"/> holds <paramref name="expected"/>, under these settings.</summary>
+    static string Reloaded(ServerKind kind, int threads, string dir, SortedDictionary<string, string> expected, params string[] extra)
+    {
+        using var s = StartIn(kind, threads, dir, extra);
+        using var c = s.Connect();
+        SortedDictionary<string, string> got = AofRewriteTests.Dataset(c);
+        Shutdown(s, c, "NOSAVE");
+        return got.Count + " keys, as acknowledged: " + got.SequenceEqual(expected);
+    }
+
+    /// <summary>
+    /// A conversation with a server started on a directory of its own with <paramref name="settings"/> and filled
+    /// (<see cref="FillAndSlowDown"/>): <paramref name="talk"/> gets the server, its connection, the directory and the
+    /// log it adds to, which is returned.
+    /// </summary>
+    static List<string> Converse(ServerKind kind, int threads, string[] settings, Action<ServerProcess, RespConnection, string, List<string>> talk)
+    {
+        string dir = SnapshotTests.NewDir();
+        try
+        {
+            var log = new List<string>();
+            using var s = StartIn(kind, threads, dir, settings);
+            using var c = s.Connect();
+            FillAndSlowDown(c);
+            talk(s, c, dir, log);
+            return log;
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    static List<string> FlushDuringRewrite(ServerKind kind, int threads, string[] op) =>
+        Converse(kind, threads, ["--appendonly", "yes"], (s, c, dir, log) =>
+        {
+            log.Add("bgrewriteaof: " + c.CallText("BGREWRITEAOF"));
+            log.Add(string.Join(" ", op) + ": " + c.CallText(op));
+            log.Add("set: " + c.CallText("SET", "after", "1"));
+            log.Add("rewrite still running: " + SnapshotTests.Info(c, "aof_rewrite_in_progress"));
+            WaitForRewriteEnd(c);
+            log.Add("status: " + SnapshotTests.Info(c, "aof_last_bgrewrite_status") + ", rewrites " + SnapshotTests.Info(c, "aof_rewrites"));
+            log.Add("manifest: " + AofRewriteTests.Manifest(dir));
+            log.Add("files: " + Files(dir));
+            SortedDictionary<string, string> acknowledged = AofRewriteTests.Dataset(c);
+            log.Add("dataset: " + acknowledged.Count + " keys");
+            Shutdown(s, c, "NOSAVE");
+            if (kind == ServerKind.Target) s.WaitForOutput("Background AOF rewrite finished successfully");
+            log.Add("restart: " + Reloaded(kind, threads, dir, acknowledged, "--appendonly", "yes"));
+        });
+
+    /// <summary>
+    /// Redis lets its rewrite child finish through FLUSHALL (it kills only an RDB child), FLUSHDB and SWAPDB: the new
+    /// base is the dataset at the rewrite's start, the INCR after it holds the flush, and a restart replays both.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "FLUSHALL")]
+    [InlineData(3, "FLUSHALL")]
+    [InlineData(3, "FLUSHDB")]
+    [InlineData(3, "SWAPDB", "0", "1")]
+    public void FlushOrSwap_DuringRewrite_TheRewriteFinishes_AndARestartLoadsTheFlush(int threads, params string[] op)
+    {
+        List<string> fastkv = FlushDuringRewrite(ServerKind.Target, threads, op);
+        Assert.Equal("rewrite still running: 1", fastkv[3]);
+        Assert.Equal("status: ok, rewrites 1", fastkv[4]);
+        Assert.EndsWith("as acknowledged: True", fastkv[^1]);
+        Assert.Equal(FlushDuringRewrite(ServerKind.Redis, 1, op), fastkv);
+    }
+
     static List<string> DelayConfig(ServerKind kind)
     {
         using var s = ServerProcess.Start(kind, 1);

@@ -137,12 +137,21 @@ public sealed class Persistence
     /// <summary>The running snapshot is an AOF rewrite (Redis's child_type == CHILD_TYPE_AOF).</summary>
     public bool RewriteRunning => Running is { Purpose: SnapshotPurpose.Rewrite };
 
-    /// <summary>FLUSHALL (on each shard, before it empties its databases): abort the running snapshot, schedule a save.</summary>
+    /// <summary>
+    /// FLUSHALL (on each shard, before it empties its databases): Redis's flushAllDataAndResetRDB kills an RDB child,
+    /// whose file would bring back what was just flushed, and schedules a save. An AOF rewrite goes on, as Redis lets
+    /// its child finish: its base is the dataset at its cut, the FLUSHALL is in the INCR after it, and each shard's
+    /// part serializes the rest of a table before the table is emptied (<see cref="Database.Clear"/>).
+    /// </summary>
     public void FlushedAll(Shard shard)
     {
-        Running?.AbortOnce();
-        // This shard stops at once, before it empties its tables (the others stop when their FLUSHALL part runs).
-        shard.Snapshot?.Abort();
+        Snapshot? running = Running;
+        if (running != null && running.Purpose != SnapshotPurpose.Rewrite)
+        {
+            running.AbortOnce();
+            // This shard stops at once, before it empties its tables (the others stop when their FLUSHALL part runs).
+            shard.Snapshot?.Abort();
+        }
         if (server.Config.SavePoints.Length > 0) BgsaveScheduled = true;
     }
 
