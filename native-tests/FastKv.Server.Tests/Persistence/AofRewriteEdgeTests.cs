@@ -117,6 +117,31 @@ public class AofRewriteEdgeTests
         Assert.Equal(FlushDuringRewrite(ServerKind.Redis, 1, op), fastkv);
     }
 
+    static string FsyncFailsAtShutdown(ServerKind kind)
+    {
+        string dir = AofWriteErrorTests.FullDisk(kind);
+        try
+        {
+            using var s = StartIn(kind, 2, dir, "--appendonly", "yes");
+            using var c = s.Connect();
+            Shutdown(s, c);
+            s.WaitForOutput("Fail to fsync the AOF file: ");
+            return s.Output.Split('\n').Single(l => l.Contains("Fail to fsync the AOF file: ", StringComparison.Ordinal));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>At exit the AOF is fsynced; when that fails (an INCR on /dev/full: EINVAL) Redis logs it and exits all the same.</summary>
+    [Fact]
+    public void Shutdown_WhenTheAofFsyncFails_LogsRedisLine()
+    {
+        if (!File.Exists("/dev/full")) Assert.Skip("no /dev/full on this machine");
+        string fastkv = FsyncFailsAtShutdown(ServerKind.Target);
+        Assert.EndsWith("Fail to fsync the AOF file: Invalid argument.", fastkv);
+        string redis = FsyncFailsAtShutdown(ServerKind.Redis);
+        Assert.EndsWith(fastkv[fastkv.IndexOf("Fail", StringComparison.Ordinal)..], redis);
+    }
+
     static List<string> DelayConfig(ServerKind kind)
     {
         using var s = ServerProcess.Start(kind, 1);

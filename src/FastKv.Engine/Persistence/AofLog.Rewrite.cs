@@ -398,7 +398,8 @@ public sealed partial class AofLog
             lock (fsyncGate)
             {
                 if (file != null && fdatasync(file.DangerousGetHandle().ToInt32()) != 0)
-                    Console.WriteLine("Fail to fsync the AOF file: errno " + System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+                    Console.WriteLine("Fail to fsync the AOF file: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(
+                        System.Runtime.InteropServices.Marshal.GetLastPInvokeError()));
                 file?.Dispose();
                 file = null;
                 Interlocked.Exchange(ref unsynced, 0);
