@@ -117,6 +117,101 @@ public class AofRewriteEdgeTests
         Assert.Equal(FlushDuringRewrite(ServerKind.Redis, 1, op), fastkv);
     }
 
+    static List<string> SavesDuringRewrite(ServerKind kind, int threads) =>
+        Converse(kind, threads, ["--appendonly", "yes"], (s, c, dir, log) =>
+        {
+            log.Add("bgrewriteaof: " + c.CallText("BGREWRITEAOF"));
+            log.Add("bgrewriteaof again: " + c.CallText("BGREWRITEAOF"));
+            log.Add("bgsave: " + c.CallText("BGSAVE"));
+            log.Add("bgsave schedule: " + c.CallText("BGSAVE", "SCHEDULE"));
+            log.Add("in progress: rewrite " + SnapshotTests.Info(c, "aof_rewrite_in_progress") + ", bgsave " + SnapshotTests.Info(c, "rdb_bgsave_in_progress"));
+            // Redis saves in the parent while its child rewrites; FastKv's SAVE waits for the rewrite, then saves.
+            c.Timeout = TimeSpan.FromSeconds(60);
+            log.Add("save: " + c.CallText("SAVE"));
+            log.Add("dump.rdb after SAVE: " + File.Exists(Path.Combine(dir, "dump.rdb")));
+            WaitForRewriteEnd(c);
+            // The scheduled BGSAVE starts once the rewrite is over (rdb_saves counts SAVE and BGSAVE).
+            AofRewriteTests.WaitFor(c, "rdb_saves", v => v == "2");
+            AofRewriteTests.WaitFor(c, "rdb_bgsave_in_progress", v => v == "0");
+            log.Add("status: rewrite " + SnapshotTests.Info(c, "aof_last_bgrewrite_status") + ", bgsave " + SnapshotTests.Info(c, "rdb_last_bgsave_status"));
+            log.Add("files: " + Files(dir));
+            SortedDictionary<string, string> acknowledged = AofRewriteTests.Dataset(c);
+            Shutdown(s, c, "NOSAVE");
+            log.Add("from the AOF: " + Reloaded(kind, threads, dir, acknowledged, "--appendonly", "yes"));
+            log.Add("from dump.rdb: " + Reloaded(kind, threads, dir, acknowledged, "--appendonly", "no"));
+        });
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void SaveBgsaveAndBgrewriteaof_DuringRewrite_AnswerAsRedis(int threads)
+    {
+        List<string> fastkv = SavesDuringRewrite(ServerKind.Target, threads);
+        Assert.Equal("save: +OK\r\n", fastkv[5]);
+        Assert.Equal(SavesDuringRewrite(ServerKind.Redis, 1), fastkv);
+    }
+
+    static List<string> ShutdownDuring(ServerKind kind, int threads, string background, string shutdownArg, out string output)
+    {
+        string printed = "";
+        List<string> result = Converse(kind, threads, ["--appendonly", "yes", "--save", "3600 1"], (s, c, dir, log) =>
+        {
+            log.Add(background + ": " + c.CallText(background));
+            log.Add("set: " + c.CallText("SET", "after", "1"));
+            // The save SHUTDOWN makes is not slowed down (Redis reads the delay again for it).
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "rdb-key-save-delay", "0"));
+            SortedDictionary<string, string> acknowledged = AofRewriteTests.Dataset(c);
+            Shutdown(s, c, shutdownArg);
+            printed = s.Output;
+            log.Add("manifest: " + AofRewriteTests.Manifest(dir));
+            log.Add("files: " + Files(dir));
+            log.Add("from the AOF: " + Reloaded(kind, threads, dir, acknowledged, "--appendonly", "yes"));
+            if (shutdownArg == "SAVE") log.Add("from dump.rdb: " + Reloaded(kind, threads, dir, acknowledged, "--appendonly", "no"));
+        });
+        output = printed;
+        return result;
+    }
+
+    /// <summary>
+    /// Redis's finishShutdown kills a running rewrite or BGSAVE child (its temp file goes, the INCR the rewrite opened
+    /// stays in the manifest), fsyncs the AOF and saves; FastKv used to refuse SHUTDOWN while either ran.
+    /// </summary>
+    [Theory]
+    [InlineData("BGREWRITEAOF", "SAVE", "There is a child rewriting the AOF. Killing it!")]
+    [InlineData("BGSAVE", "SAVE", "There is a child saving an .rdb. Killing it!")]
+    [InlineData("BGREWRITEAOF", "NOSAVE", "There is a child rewriting the AOF. Killing it!")]
+    public void Shutdown_DuringRewriteOrBgsave_StopsIt_AndExits(string background, string shutdownArg, string line)
+    {
+        List<string> fastkv = ShutdownDuring(ServerKind.Target, 3, background, shutdownArg, out string output);
+        Assert.Contains(line, output);
+        Assert.Contains("Calling fsync() on the AOF file.", output);
+        Assert.DoesNotContain("temp-", fastkv[2]);
+        Assert.Equal(ShutdownDuring(ServerKind.Redis, 1, background, shutdownArg, out _), fastkv);
+    }
+
+    static List<string> ShutdownDuringFirstRewrite(ServerKind kind, int threads) =>
+        Converse(kind, threads, [], (s, c, dir, log) =>
+        {
+            log.Add("appendonly yes: " + c.CallText("CONFIG", "SET", "appendonly", "yes"));
+            AofRewriteTests.WaitFor(c, "aof_rewrite_in_progress", v => v == "1");
+            log.Add("shutdown nosave: " + c.CallText("SHUTDOWN", "NOSAVE"));
+            log.Add("shutdown: " + c.CallText("SHUTDOWN"));
+            log.Add("still running: " + SnapshotTests.Info(c, "aof_rewrite_in_progress"));
+            Shutdown(s, c, "NOSAVE", "FORCE");
+            s.WaitForOutput("Writing initial AOF, can't exit.");
+            s.WaitForOutput("Writing initial AOF. Exit anyway.");
+            log.Add("files: " + Files(dir));
+        });
+
+    /// <summary>The first rewrite of an AOF turned on at run time holds the only copy to come: SHUTDOWN fails without FORCE.</summary>
+    [Fact]
+    public void Shutdown_DuringTheFirstRewrite_FailsUnlessForced()
+    {
+        List<string> fastkv = ShutdownDuringFirstRewrite(ServerKind.Target, 3);
+        Assert.Equal("shutdown nosave: -ERR Errors trying to SHUTDOWN. Check logs.\r\n", fastkv[1]);
+        Assert.Equal(ShutdownDuringFirstRewrite(ServerKind.Redis, 1), fastkv);
+    }
+
     static string FsyncFailsAtShutdown(ServerKind kind)
     {
         string dir = AofWriteErrorTests.FullDisk(kind);

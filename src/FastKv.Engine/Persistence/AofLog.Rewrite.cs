@@ -178,7 +178,7 @@ public sealed partial class AofLog
         }
         else if (error == "aborted")
         {
-            // Redis's SIGUSR1: the rewrite was stopped on purpose (appendonly no, FLUSHALL), not a failure.
+            // Redis's SIGUSR1: the rewrite was stopped on purpose (appendonly no, SHUTDOWN), not a failure.
             Console.WriteLine("Background AOF rewrite terminated by signal 10");
         }
         else
