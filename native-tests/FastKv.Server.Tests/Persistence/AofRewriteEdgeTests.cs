@@ -95,7 +95,8 @@ public class AofRewriteEdgeTests
             SortedDictionary<string, string> acknowledged = AofRewriteTests.Dataset(c);
             log.Add("dataset: " + acknowledged.Count + " keys");
             Shutdown(s, c, "NOSAVE");
-            if (kind == ServerKind.Target) s.WaitForOutput("Background AOF rewrite finished successfully");
+            if (kind == ServerKind.Target)
+                s.WaitForOutput("Successfully renamed the temporary AOF base file temp-rewriteaof-bg-" + s.ProcessId + ".aof into appendonly.aof.2.base.rdb");
             log.Add("restart: " + Reloaded(kind, threads, dir, acknowledged, "--appendonly", "yes"));
         });
 

@@ -214,10 +214,12 @@ public sealed partial class AofLog
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Console.WriteLine("Error trying to rename the temporary AOF base file " + tmp + " into " + basePath + ": " + ex.Message);
+            Console.WriteLine("Error trying to rename the temporary AOF base file " + Path.GetFileName(tmp) + " into "
+                              + Path.Combine(cfg.AppendDirname, b.Name) + ": " + OsError.Text(ex));
             return ex.Message;
         }
-        Console.WriteLine("Successfully renamed the temporary AOF base file " + tmp + " into " + b.Name);
+        // Redis names its files relative to dir, its working directory.
+        Console.WriteLine("Successfully renamed the temporary AOF base file " + Path.GetFileName(tmp) + " into " + b.Name);
         string? newIncrPath = null;
         if (WaitingRewrite && On)
         {
@@ -230,7 +232,8 @@ public sealed partial class AofLog
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Console.WriteLine("Error trying to rename the temporary AOF incr file " + Path.Combine(dir, tempIncr) + " into " + newIncrPath + ": " + ex.Message);
+                Console.WriteLine("Error trying to rename the temporary AOF incr file " + Path.Combine(cfg.AppendDirname, tempIncr) + " into "
+                                  + Path.Combine(cfg.AppendDirname, i.Name) + ": " + OsError.Text(ex));
                 TryDelete(basePath);
                 return ex.Message;
             }
