@@ -171,6 +171,7 @@ public static unsafe class ServerCommands
         Interlocked.Exchange(ref s.TotalConnectionsReceived, 0);
         Interlocked.Exchange(ref s.RejectedConnections, 0);
         s.SlowLog.Reset();
+        s.ErrorReplies.Reset();
         c.W.Ok();
     }
 
