@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 using FastKv.Protocol;
 using Xunit;
@@ -187,5 +188,31 @@ public class RespWriterTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         Rounds();
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+    private sealed class Codes : IErrorReplies
+    {
+        public readonly List<string> Seen = new();
+        public void Count(ReadOnlySpan<byte> message) => Seen.Add(Encoding.Latin1.GetString(message));
+    }
+
+    /// <summary>
+    /// Every error written counts once, with its message as it went out; a forwarded reply counts only when it is an
+    /// error, and a writer without stats still counts its errors (a command's failed_calls).
+    /// </summary>
+    [Fact]
+    public void ErrorReplies_AreCounted_WrittenOrForwarded()
+    {
+        var codes = new Codes();
+        var w = new RespWriter(new OutputBuffer(16)) { ErrorStats = codes };
+        w.Error("ERR one\r\ntwo");
+        w.Error("WRONGTYPE x"u8);
+        w.Forward(":1\r\n"u8);
+        w.Forward("-NOAUTH Authentication required.\r\n"u8);
+        w.Ok();
+        Assert.Equal(3, w.ErrorReplies);
+        Assert.Equal(["ERR one  two", "WRONGTYPE x", "NOAUTH Authentication required."], codes.Seen);
+        var bare = new RespWriter(new OutputBuffer(16));
+        bare.Forward("-ERR x\r\n"u8);
+        Assert.Equal(1, bare.ErrorReplies);
     }
 }

@@ -44,6 +44,12 @@ public sealed class RespWriter
 
     public OutputBuffer Output => _output;
 
+    /// <summary>Error replies written (or forwarded) so far: a command failed when this moved while it ran.</summary>
+    public long ErrorReplies;
+
+    /// <summary>Counts each error reply for INFO (null for a writer whose replies are forwarded, and counted, elsewhere).</summary>
+    public IErrorReplies? ErrorStats;
+
     /// <summary>2 (RESP2, the default) or 3 (RESP3, after HELLO 3).</summary>
     public int Protocol
     {
@@ -108,6 +114,7 @@ public sealed class RespWriter
 
         WriteCrlf(span, n + 1);
         _output.Advance(n + 3);
+        Counted(span.Slice(1, n));
     }
 
     /// <summary>An error reply from bytes; CR and LF become spaces.</summary>
@@ -122,6 +129,23 @@ public sealed class RespWriter
         body.Replace(ByteLF, (byte)' ');
         WriteCrlf(span, n + 1);
         _output.Advance(n + 3);
+        Counted(body);
+    }
+
+    /// <summary>
+    /// A whole reply another writer produced (a shard's share, a blocked command's attempt), copied as it is; when it
+    /// is an error, it is counted here, where it reaches the client.
+    /// </summary>
+    public void Forward(ReadOnlySpan<byte> reply)
+    {
+        Raw(reply);
+        if (reply.Length >= 3 && reply[0] == (byte)'-') Counted(reply.Slice(1, reply.Length - 3));
+    }
+
+    private void Counted(ReadOnlySpan<byte> message)
+    {
+        ErrorReplies++;
+        ErrorStats?.Count(message);
     }
 
     /// <summary><c>:n</c></summary>

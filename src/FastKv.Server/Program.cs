@@ -102,10 +102,10 @@ public static unsafe class Program
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();
         foreach (var l in loops) l.Thread!.Join();
-        // What the shards recorded last is written and fsynced before the process ends.
+        // A background save or rewrite still running is abandoned with its temp file (the loops that fed it are gone),
+        // then what the shards recorded last is written and fsynced, in Redis's finishShutdown order.
+        server.Persistence.AbandonAtExit();
         server.Aof.Close();
-        // A background save still running is abandoned with its temp file (the loops that fed it are gone).
-        server.Persistence.Running?.AbortStopped(TimeSpan.FromSeconds(5));
         foreach (var l in loops) foreach (int fd in l.Listeners) Libc.close(fd);
         Console.WriteLine("FastKv is now ready to exit, bye bye...");
         return 0;

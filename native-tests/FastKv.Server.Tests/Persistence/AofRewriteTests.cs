@@ -15,15 +15,15 @@ namespace FastKv.Server.Tests.Persistence;
 /// </summary>
 public class AofRewriteTests
 {
-    static string AofDir(string dir) => Path.Combine(dir, "appendonlydir");
+    internal static string AofDir(string dir) => Path.Combine(dir, "appendonlydir");
 
-    static string Manifest(string dir) => File.ReadAllText(Path.Combine(AofDir(dir), "appendonly.aof.manifest"));
+    internal static string Manifest(string dir) => File.ReadAllText(Path.Combine(AofDir(dir), "appendonly.aof.manifest"));
 
-    static string[] AofFiles(string dir) =>
+    internal static string[] AofFiles(string dir) =>
         Directory.GetFiles(AofDir(dir)).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray()!;
 
     /// <summary>Waits until INFO persistence's <paramref name="field"/> satisfies <paramref name="ok"/>.</summary>
-    static void WaitFor(RespConnection c, string field, Func<string, bool> ok)
+    internal static void WaitFor(RespConnection c, string field, Func<string, bool> ok)
     {
         var sw = Stopwatch.StartNew();
         while (!ok(SnapshotTests.Info(c, field)))
@@ -42,7 +42,7 @@ public class AofRewriteTests
     }
 
     /// <summary>Every key of every string value: the dataset the tests write is strings in db 0 and db 1.</summary>
-    static SortedDictionary<string, string> Dataset(RespConnection c)
+    internal static SortedDictionary<string, string> Dataset(RespConnection c)
     {
         var all = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string db in new[] { "0", "1" })
@@ -55,7 +55,7 @@ public class AofRewriteTests
         return all;
     }
 
-    static void Fill(RespConnection c, int n, string prefix)
+    internal static void Fill(RespConnection c, int n, string prefix)
     {
         for (int i = 0; i < n; i += 50)
         {

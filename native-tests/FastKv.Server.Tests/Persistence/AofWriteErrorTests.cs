@@ -16,7 +16,7 @@ namespace FastKv.Server.Tests.Persistence;
 public class AofWriteErrorTests
 {
     /// <summary>A directory with an AOF whose incr file is /dev/full (made by the server itself, then swapped).</summary>
-    static string FullDisk(ServerKind kind)
+    internal static string FullDisk(ServerKind kind)
     {
         string dir = Directory.CreateTempSubdirectory("fastkv-aoffull-").FullName;
         using (var s = ServerProcess.Start(kind, 1, "--dir", dir, "--appendonly", "yes", "--save", ""))

@@ -90,8 +90,8 @@ public sealed class BlockedClient : IShardOpOwner
     {
         Volatile.Write(ref state, Done);
         Forget();
-        Executor.Count(Home, Spec, 0);
-        if (!Session.Closed) Session.W.Raw(reply);
+        Executor.Count(Home, Spec, 0, failed: ReplyFrames.IsError(reply));
+        if (!Session.Closed) Session.W.Forward(reply);
         Session.OnBlockedDone();
     }
 
@@ -140,7 +140,7 @@ public sealed class BlockedClient : IShardOpOwner
         if (!refused && !Ack.Satisfied(aof)) return;
         if (!TryEnd()) return;
         Forget();
-        Executor.Count(Home, Spec, 0);
+        Executor.Count(Home, Spec, 0, failed: refused);
         if (!Session.Closed)
         {
             if (refused) Session.W.Error(AckWait.AofDisabled);

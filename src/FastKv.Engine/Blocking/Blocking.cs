@@ -34,14 +34,14 @@ public static unsafe class Blocking
         BlockingPlan? plan = BlockingPlan.Parse(spec, buf, args, out string? error);
         if (plan == null)
         {
-            Executor.Count(s.Home, spec, 0);
+            Executor.Count(s.Home, spec, 0, failed: true);
             s.W.Error(error!);
             return false;
         }
         long now = s.Home.NowMs;
         if (plan.TimeoutMs > 0 && plan.TimeoutMs > long.MaxValue - now)
         {
-            Executor.Count(s.Home, spec, 0);
+            Executor.Count(s.Home, spec, 0, failed: true);
             s.W.Error(Errors.TimeoutOutOfRange);
             return false;
         }
@@ -113,7 +113,7 @@ public static unsafe class Blocking
         if (IsNothing(reply)) return false;
         if (ReplyFrames.IsError(reply) || plan.Kind is BlockKind.ListMPop or BlockKind.ZMPop or BlockKind.ListMove)
         {
-            w.Raw(reply);
+            w.Forward(reply);
             return true;
         }
         if (plan.Kind == BlockKind.ListPop)

@@ -345,7 +345,7 @@ public static class InfoCommand
                 F("tracking_total_items", Sum(sh => System.Threading.Volatile.Read(ref sh.Tracking.Items)));
                 F("tracking_total_prefixes", s.TrackingPrefixes.Count);
                 F("unexpected_error_replies", 0);
-                F("total_error_replies", 0);
+                F("total_error_replies", s.ErrorReplies.Total);
                 F("dump_payload_sanitizations", 0);
                 F("total_reads_processed", 0);
                 F("total_writes_processed", 0);
@@ -393,6 +393,9 @@ public static class InfoCommand
                 break;
             case "errorstats":
                 sb.Append("# Errorstats\r\n");
+                // getSafeInfoString: the code is the client's text in the end, so it cannot break the format.
+                foreach (var (code, count) in s.ErrorReplies.Sorted())
+                    sb.Append("errorstat_").Append(code.Replace(':', '_').Replace('#', '_')).Append(":count=").Append(count).Append("\r\n");
                 break;
             case "cluster":
                 sb.Append("# Cluster\r\n");
@@ -402,12 +405,19 @@ public static class InfoCommand
                 sb.Append("# Commandstats\r\n");
                 foreach (var spec in s.Commands.All)
                 {
-                    long calls = 0, us = 0;
-                    foreach (var sh in s.Shards) { calls += sh.CommandStats.Calls[spec.Id]; us += sh.CommandStats.Microseconds[spec.Id]; }
-                    if (calls == 0) continue;
+                    long calls = 0, us = 0, rejected = 0, failed = 0;
+                    foreach (var sh in s.Shards)
+                    {
+                        CommandStats st = sh.CommandStats;
+                        calls += st.Calls[spec.Id];
+                        us += st.Microseconds[spec.Id];
+                        rejected += st.Rejected[spec.Id];
+                        failed += st.Failed[spec.Id];
+                    }
+                    if (calls == 0 && rejected == 0 && failed == 0) continue;
                     sb.Append("cmdstat_").Append(spec.FullName).Append(":calls=").Append(calls).Append(",usec=").Append(us)
-                      .Append(",usec_per_call=").Append(((double)us / calls).ToString("0.00", CultureInfo.InvariantCulture))
-                      .Append(",rejected_calls=0,failed_calls=0\r\n");
+                      .Append(",usec_per_call=").Append((calls == 0 ? 0 : (double)us / calls).ToString("0.00", CultureInfo.InvariantCulture))
+                      .Append(",rejected_calls=").Append(rejected).Append(",failed_calls=").Append(failed).Append("\r\n");
                 }
                 break;
             case "keyspace":

@@ -324,8 +324,8 @@ public static unsafe partial class KeyCommands
     static void FlushAll(ref CommandContext c)
     {
         if (!FlushArgsOk(ref c)) return;
-        // Redis's flushAllDataAndResetRDB: a running snapshot would write back what was just flushed, so it stops;
-        // with save points the empty dataset is saved next (Redis saves it before replying).
+        // Redis's flushAllDataAndResetRDB: a running BGSAVE would write back what was just flushed, so it stops (an AOF
+        // rewrite goes on); with save points the empty dataset is saved next (Redis saves it before replying).
         c.Shard.Server.Persistence.FlushedAll(c.Shard);
         c.Shard.Watches.TouchAll(-1);
         foreach (Database db in c.Shard.Dbs)

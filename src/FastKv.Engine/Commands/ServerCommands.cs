@@ -171,6 +171,7 @@ public static unsafe class ServerCommands
         Interlocked.Exchange(ref s.TotalConnectionsReceived, 0);
         Interlocked.Exchange(ref s.RejectedConnections, 0);
         s.SlowLog.Reset();
+        s.ErrorReplies.Reset();
         c.W.Ok();
     }
 
@@ -216,10 +217,11 @@ public static unsafe class ServerCommands
 
     static void Shutdown(ref CommandContext c)
     {
-        bool abort = false;
+        bool abort = false, force = false;
         for (int i = 1; i < c.Count; i++)
         {
-            if (c.ArgIs(i, "nosave"u8) || c.ArgIs(i, "save"u8) || c.ArgIs(i, "now"u8) || c.ArgIs(i, "force"u8)) continue;
+            if (c.ArgIs(i, "nosave"u8) || c.ArgIs(i, "save"u8) || c.ArgIs(i, "now"u8)) continue;
+            if (c.ArgIs(i, "force"u8)) { force = true; continue; }
             if (c.ArgIs(i, "abort"u8)) { abort = true; continue; }
             c.Error(Errors.Syntax);
             return;
@@ -227,6 +229,11 @@ public static unsafe class ServerCommands
         if (abort)
         {
             c.Error("ERR No shutdown in progress.");
+            return;
+        }
+        if (c.Shard.Server.Persistence.InitialRewriteHoldsShutdown(force))
+        {
+            c.Error(Errors.ShutdownFailed);
             return;
         }
         // Redis does not reply to a successful SHUTDOWN: the connection just closes.

@@ -70,7 +70,7 @@ public static unsafe class WaitCommands
             : ParseWait(buf, args, home.NowMs, out numReplicas, out timeout, out error);
         if (!ok)
         {
-            Executor.Count(home, spec, 0);
+            Executor.Count(home, spec, 0, failed: true);
             s.W.Error(error!);
             return false;
         }

@@ -38,15 +38,15 @@ public static class CommandGate
     public static Verdict Check(Session s, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? spec)
     {
         Client client = s.Client;
-        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w);
-        if (spec == null) return Refuse(client);
+        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w, out CommandSpec? refused);
+        if (spec == null) return Refuse(s, refused);
         client.LastCommand = spec.FullName;
         if (client.AofLoader)
             return client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0 ? Verdict.Transaction : Verdict.Run;
         if (!client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
             w.Error(Errors.NoAuth);
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         if (s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
         {
@@ -56,41 +56,42 @@ public static class CommandGate
             {
                 multi.Discard(s.Home);
                 w.Error(Errors.ExecAbortBecause + Errors.Oom);
+                Executor.Rejected(s.Home, spec);
                 return Verdict.Refused;
             }
             w.Error(Errors.Oom);
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         ServerState server = s.Home.Server;
         if (server.Persistence.RefusesWrites && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
         {
             // Redis's writeCommandsDeniedByDiskError: after a failed save, writes (and PING) are refused.
             w.Error(Errors.BgsaveError);
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         if (server.Aof.WriteError is { } aofError && server.Aof.On && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
         {
             // The AOF half of writeCommandsDeniedByDiskError: until a write succeeds again, writes are refused.
             w.Error("MISCONF Errors writing to the AOF file: " + aofError);
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
         {
             // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As in Redis,
             // this check comes before queuing, and a rejection inside MULTI aborts the EXEC.
             w.Error(PubSubCommands.SubscriberModeError(spec));
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         if (client.Monitor && (spec.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
         {
             // Redis marks a monitor as a replica, and a replica may not use the keyspace.
             w.Error("ERR Replica can't interact with the keyspace");
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         if (server.Loading && (spec.Flags & CommandFlags.Loading) == 0)
         {
             w.Error(Errors.Loading);
-            return Refuse(client);
+            return Refuse(s, spec);
         }
         if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;
         // A snapshot's writer behind by more than the hard limit: writes wait, as behind a pause, so memory stays bounded.
@@ -123,9 +124,11 @@ public static class CommandGate
         }
     }
 
-    static Verdict Refuse(Client client)
+    /// <summary>Redis's rejectCommand once the error is written: the command counts as rejected, and a MULTI will abort.</summary>
+    static Verdict Refuse(Session s, CommandSpec? spec)
     {
-        if (client.Multi != null) MultiCommands.Rejected(client);
+        Executor.Rejected(s.Home, spec);
+        if (s.Client.Multi != null) MultiCommands.Rejected(s.Client);
         return Verdict.Refused;
     }
 }

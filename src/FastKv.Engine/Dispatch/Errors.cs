@@ -39,6 +39,8 @@ public static class Errors
     public const string Oom = "OOM command not allowed when used memory > 'maxmemory'.";
     /// <summary>EXEC refused before it runs (execCommandAbort): this prefix, then the refusal's error.</summary>
     public const string ExecAbortBecause = "EXECABORT Transaction discarded because of: ";
+    /// <summary>shutdownCommand when prepareForShutdown fails (a failed save, the first AOF rewrite still running).</summary>
+    public const string ShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
     public const string BadClientName = "ERR Client names cannot contain spaces, newlines or special characters.";
 
     public static string WrongArgs(string command) =>

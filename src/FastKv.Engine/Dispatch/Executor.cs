@@ -18,7 +18,15 @@ public static unsafe class Executor
     /// Redis's error for an unknown command, unknown subcommand or wrong arity.
     /// </summary>
     public static CommandSpec? Resolve(CommandTable table, ReadOnlySpan<byte> buf, ArgList args, RespWriter w)
+        => Resolve(table, buf, args, w, out _);
+
+    /// <summary>
+    /// <see cref="Resolve(CommandTable, ReadOnlySpan{byte}, ArgList, RespWriter)"/>, and when the command was found but
+    /// its arity is wrong, that command in <paramref name="refused"/> (Redis counts it in rejected_calls).
+    /// </summary>
+    public static CommandSpec? Resolve(CommandTable table, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? refused)
     {
+        refused = null;
         ReadOnlySpan<byte> name = args.Get(buf, 0);
         CommandSpec? spec = table.Find(name);
         if (spec == null)
@@ -40,6 +48,7 @@ public static unsafe class Executor
         if (!spec.ArityOk(args.Count) || spec.Handler == null)
         {
             w.Error(Errors.WrongArgs(spec.FullName));
+            refused = spec;
             return null;
         }
         return spec;
@@ -87,6 +96,7 @@ public static unsafe class Executor
         c.Shard.NoTouch = noTouch;
         if (c.Shard.Snapshot != null && (c.Spec.Flags & CommandFlags.Write) != 0) PrepareSnapshotWrite(ref c);
         long dirty = c.Shard.Stats.Dirty;
+        long errors = c.W.ErrorReplies;
         AofRecorder aof = c.Shard.Aof;
         if (aof.On && !aof.Capturing) RunRecorded(ref c, aof, dirty);
         else
@@ -99,7 +109,7 @@ public static unsafe class Executor
         if (count && c.Client is not { AofLoader: true })
         {
             long micros = (Stopwatch.GetTimestamp() - t0) * 1_000_000 / Stopwatch.Frequency;
-            Count(c.Shard, c.Spec, micros);
+            Count(c.Shard, c.Spec, micros, failed: c.W.ErrorReplies != errors);
             ServerConfig cfg = c.Shard.Server.Config;
             if (cfg.LatencyTracking) LatencyHistogram.Record(ref c.Shard.CommandStats.Latency[c.Spec.Id], micros);
             if (cfg.LatencyMonitorThreshold != 0 && micros / 1000 >= cfg.LatencyMonitorThreshold) Commands.LatencyCommand.Spike(ref c, micros / 1000);
@@ -155,13 +165,26 @@ public static unsafe class Executor
         foreach (int p in pos) db.PrepareWrite(c.Arg(p));
     }
 
-    /// <summary>Counts one call of <paramref name="spec"/> on <paramref name="shard"/> (INFO commandstats, total_commands_processed).</summary>
-    public static void Count(Shard shard, CommandSpec spec, long micros)
+    /// <summary>
+    /// Counts one call of <paramref name="spec"/> on <paramref name="shard"/> (INFO commandstats, total_commands_processed);
+    /// <paramref name="failed"/>: it replied an error (failed_calls).
+    /// </summary>
+    public static void Count(Shard shard, CommandSpec spec, long micros, bool failed = false)
     {
         var stats = shard.CommandStats;
         stats.Calls[spec.Id]++;
         stats.Microseconds[spec.Id] += micros;
+        if (failed) stats.Failed[spec.Id]++;
         shard.Stats.CommandsProcessed++;
+    }
+
+    /// <summary>
+    /// Redis's rejectCommand: <paramref name="spec"/> was refused before it ran (arity, NOAUTH, OOM, MISCONF, not
+    /// allowed in MULTI...), its error already written. Null when no command was found: only the error counts.
+    /// </summary>
+    public static void Rejected(Shard shard, CommandSpec? spec)
+    {
+        if (spec != null) shard.CommandStats.Rejected[spec.Id]++;
     }
 
     /// <summary>Whether a granted intent lock of another transaction covers one of the command's keys.</summary>

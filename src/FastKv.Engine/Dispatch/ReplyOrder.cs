@@ -117,7 +117,7 @@ public sealed class ReplyOrder : IRemoteOwner
         if (replyPos.Length != server.ShardCount) replyPos = new int[server.ShardCount];
         if (slotCount == 0)
         {
-            stage ??= new RespWriter(new OutputBuffer());
+            stage ??= new RespWriter(new OutputBuffer()) { ErrorStats = server.ErrorReplies };
             stage.Protocol = client.Protocol;
             stage.Output.Clear();
         }

@@ -57,6 +57,7 @@ public sealed class Session : ILockWaiter
         Client = client;
         client.Session = this;
         writer = home.Buffers.RentWriter();
+        writer.ErrorStats = home.Server.ErrorReplies;
         Output = writer.Output;
         input = home.Buffers.RentInput();
         parser = new RespParser();
@@ -215,7 +216,15 @@ public sealed class Session : ILockWaiter
         if (spec.InMulti == MultiRole.Exec && !replies.BatchOpen) Commands.WaitCommands.BeforeExec(this);
         byte[]? queuedLines = server.Monitors.Active ? MonitorExecLines(spec) : null;
         replies.HoldPushes();
+        long errors = Writer.ErrorReplies;
+        bool execAborts = spec.InMulti == MultiRole.Exec && Client.Multi is { Queuing: true, Aborted: true };
         Commands.MultiStep step = Commands.MultiCommands.Intercept(this, spec, buf, args, Writer, replies.BatchOpen);
+        // The transaction commands the hook answers are calls of their own (queued ones are not); EXEC fails only
+        // with its EXECABORT, not with the errors of the commands it runs, which count for those. The AOF's pseudo
+        // client runs uncounted, as Redis's loader calls cmd->proc outside call().
+        if (step is Commands.MultiStep.Handled or Commands.MultiStep.Started && spec.InMulti is not (MultiRole.Queued or MultiRole.RunsNow)
+            && !Client.AofLoader)
+            Executor.Count(Home, spec, 0, failed: spec.InMulti == MultiRole.Exec ? execAborts : Writer.ErrorReplies != errors);
         if (step != Commands.MultiStep.Started) replies.ReleasePushes(Writer); // a started one holds until done
         if (server.Monitors.Active && step is Commands.MultiStep.Handled or Commands.MultiStep.Started or Commands.MultiStep.None)
         {
@@ -259,7 +268,8 @@ public sealed class Session : ILockWaiter
     /// <summary>This command's replies are dropped (pushes and monitor lines still go out through <see cref="OutputWriter"/>).</summary>
     void Silence()
     {
-        sink ??= new RespWriter(new OutputBuffer(256));
+        // Errors a silenced client never sees count all the same, as Redis counts them before dropping the reply.
+        sink ??= new RespWriter(new OutputBuffer(256)) { ErrorStats = Home.Server.ErrorReplies };
         sink.Protocol = writer.Protocol;
         silenced = true;
     }

@@ -121,6 +121,7 @@ public static unsafe class MultiCommands
         if ((spec.Flags & CommandFlags.NoMulti) != 0)
         {
             w.Error("ERR Command not allowed inside a transaction");
+            Executor.Rejected(s.Home, spec);
             m.Aborted = true;
             return MultiStep.NotRun;
         }

@@ -178,7 +178,7 @@ public sealed partial class AofLog
         }
         else if (error == "aborted")
         {
-            // Redis's SIGUSR1: the rewrite was stopped on purpose (appendonly no, FLUSHALL), not a failure.
+            // Redis's SIGUSR1: the rewrite was stopped on purpose (appendonly no, SHUTDOWN), not a failure.
             Console.WriteLine("Background AOF rewrite terminated by signal 10");
         }
         else
@@ -214,10 +214,12 @@ public sealed partial class AofLog
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Console.WriteLine("Error trying to rename the temporary AOF base file " + tmp + " into " + basePath + ": " + ex.Message);
+            Console.WriteLine("Error trying to rename the temporary AOF base file " + Path.GetFileName(tmp) + " into "
+                              + Path.Combine(cfg.AppendDirname, b.Name) + ": " + OsError.Text(ex));
             return ex.Message;
         }
-        Console.WriteLine("Successfully renamed the temporary AOF base file " + tmp + " into " + b.Name);
+        // Redis names its files relative to dir, its working directory.
+        Console.WriteLine("Successfully renamed the temporary AOF base file " + Path.GetFileName(tmp) + " into " + b.Name);
         string? newIncrPath = null;
         if (WaitingRewrite && On)
         {
@@ -230,7 +232,8 @@ public sealed partial class AofLog
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Console.WriteLine("Error trying to rename the temporary AOF incr file " + Path.Combine(dir, tempIncr) + " into " + newIncrPath + ": " + ex.Message);
+                Console.WriteLine("Error trying to rename the temporary AOF incr file " + Path.Combine(cfg.AppendDirname, tempIncr) + " into "
+                                  + Path.Combine(cfg.AppendDirname, i.Name) + ": " + OsError.Text(ex));
                 TryDelete(basePath);
                 return ex.Message;
             }
@@ -398,7 +401,8 @@ public sealed partial class AofLog
             lock (fsyncGate)
             {
                 if (file != null && fdatasync(file.DangerousGetHandle().ToInt32()) != 0)
-                    Console.WriteLine("Fail to fsync the AOF file: errno " + System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+                    Console.WriteLine("Fail to fsync the AOF file: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(
+                        System.Runtime.InteropServices.Marshal.GetLastPInvokeError()));
                 file?.Dispose();
                 file = null;
                 Interlocked.Exchange(ref unsynced, 0);

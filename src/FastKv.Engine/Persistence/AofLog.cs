@@ -491,7 +491,9 @@ public sealed partial class AofLog : IDisposable
         foreach (Shard s in server.Shards)
             if (s.Aof.Length > 0) Publish(s);
         while (!TryCombine()) Thread.Yield();
-        Fsync();
+        // finishShutdown's flushAppendOnlyFile(1) and fsync: a failure is logged, and the server exits all the same.
+        Console.WriteLine("Calling fsync() on the AOF file.");
+        if (Fsync() is { } error) Console.WriteLine("Fail to fsync the AOF file: " + error + ".");
         stopping = true;
         On = false;
         foreach (Shard s in server.Shards) s.Aof.On = false;

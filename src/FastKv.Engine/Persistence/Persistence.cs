@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Threading;
 
 namespace FastKv.Engine;
@@ -80,7 +81,7 @@ public sealed class Persistence
         if (s.Purpose == SnapshotPurpose.Rewrite)
         {
             // An AOF base, not the RDB file: the rdb_* state stays (AofLog.RewriteDone records the outcome).
-            Volatile.Write(ref running, null);
+            Release();
             return;
         }
         if (error == null)
@@ -97,7 +98,33 @@ public sealed class Persistence
             LastBgsaveOk = false;
             Console.WriteLine("Background saving error: " + error);
         }
+        Release();
+    }
+
+    /// <summary>Frees the snapshot slot; whoever waits for it tries again.</summary>
+    void Release()
+    {
         Volatile.Write(ref running, null);
+        WakeIdleWaiters();
+    }
+
+    readonly ConcurrentQueue<(Shard Home, ShardMessage Retry)> idleWaiters = new();
+
+    /// <summary>
+    /// Posts <paramref name="retry"/> to <paramref name="home"/> once no snapshot runs: what Redis does while its
+    /// child runs and FastKv's one snapshot slot cannot, waits for it (SAVE behind a rewrite, SHUTDOWN behind the
+    /// snapshot it stopped). The retry may find the slot taken again, and wait again.
+    /// </summary>
+    public void WhenIdle(Shard home, ShardMessage retry)
+    {
+        idleWaiters.Enqueue((home, retry));
+        // The snapshot may have ended between the caller's claim and the enqueue: nobody else would wake it.
+        if (Running == null) WakeIdleWaiters();
+    }
+
+    void WakeIdleWaiters()
+    {
+        while (idleWaiters.TryDequeue(out var w)) w.Home.Mailbox.Post(w.Retry);
     }
 
     /// <summary>
@@ -110,11 +137,47 @@ public sealed class Persistence
         Console.WriteLine("Received " + signal + " scheduling shutdown...");
         if (server.Config.SavePoints.Length == 0)
         {
+            if (InitialRewriteHoldsShutdown(force: false)) return;
             server.ShutdownRequested = true;
             server.RequestShutdown?.Invoke();
             return;
         }
         server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown));
+    }
+
+    /// <summary>
+    /// The server exits with a snapshot unfinished (every shard loop has ended): Redis's finishShutdown kills its child
+    /// with these lines, and the temp file goes.
+    /// </summary>
+    public void AbandonAtExit()
+    {
+        Snapshot? s = Running;
+        if (s == null) return;
+        LogKilledAtShutdown(s);
+        s.AbortStopped(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>
+    /// finishShutdown: while the first rewrite of an AOF being turned on runs, the dataset is in no file the next start
+    /// would read, so SHUTDOWN (even NOSAVE) fails unless FORCE. True when it must fail; logs Redis's line either way.
+    /// </summary>
+    public bool InitialRewriteHoldsShutdown(bool force)
+    {
+        if (!RewriteRunning || !server.Aof.WaitingRewrite) return false;
+        Console.WriteLine(force ? "Writing initial AOF. Exit anyway." : "Writing initial AOF, can't exit.");
+        return !force;
+    }
+
+    /// <summary>finishShutdown's lines for the child it kills (killRDBChild, or killAppendOnlyChild's own line too).</summary>
+    internal static void LogKilledAtShutdown(Snapshot s)
+    {
+        if (s.Purpose != SnapshotPurpose.Rewrite)
+        {
+            Console.WriteLine("There is a child saving an .rdb. Killing it!");
+            return;
+        }
+        Console.WriteLine("There is a child rewriting the AOF. Killing it!");
+        Console.WriteLine("Killing running AOF rewrite child: " + Environment.ProcessId);
     }
 
     /// <summary>Starts a snapshot without a client on the shard that receives it.</summary>
@@ -137,12 +200,21 @@ public sealed class Persistence
     /// <summary>The running snapshot is an AOF rewrite (Redis's child_type == CHILD_TYPE_AOF).</summary>
     public bool RewriteRunning => Running is { Purpose: SnapshotPurpose.Rewrite };
 
-    /// <summary>FLUSHALL (on each shard, before it empties its databases): abort the running snapshot, schedule a save.</summary>
+    /// <summary>
+    /// FLUSHALL (on each shard, before it empties its databases): Redis's flushAllDataAndResetRDB kills an RDB child,
+    /// whose file would bring back what was just flushed, and schedules a save. An AOF rewrite goes on, as Redis lets
+    /// its child finish: its base is the dataset at its cut, the FLUSHALL is in the INCR after it, and each shard's
+    /// part serializes the rest of a table before the table is emptied (<see cref="Database.Clear"/>).
+    /// </summary>
     public void FlushedAll(Shard shard)
     {
-        Running?.AbortOnce();
-        // This shard stops at once, before it empties its tables (the others stop when their FLUSHALL part runs).
-        shard.Snapshot?.Abort();
+        Snapshot? running = Running;
+        if (running != null && running.Purpose != SnapshotPurpose.Rewrite)
+        {
+            running.AbortOnce();
+            // This shard stops at once, before it empties its tables (the others stop when their FLUSHALL part runs).
+            shard.Snapshot?.Abort();
+        }
         if (server.Config.SavePoints.Length > 0) BgsaveScheduled = true;
     }
 

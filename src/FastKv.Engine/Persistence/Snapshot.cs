@@ -46,6 +46,9 @@ public sealed class Snapshot
     public bool CommandForm;
     volatile bool aborted;
     long bytesWritten;
+    /// <summary>rdb-key-save-delay when the snapshot was asked for (Redis's child keeps the value it forked with).</summary>
+    readonly int keySaveDelay;
+    long paceStart, pacedRecords;
 
     /// <summary>
     /// <paramref name="tempPath"/>, when given, is where the file is written; when it equals the target the file stays
@@ -59,6 +62,7 @@ public sealed class Snapshot
         TargetPath = targetPath;
         SoftLimitBytes = server.Config.SnapshotSoftLimit;
         HardLimitBytes = server.Config.SnapshotHardLimit;
+        keySaveDelay = server.Config.RdbKeySaveDelay;
         this.tempPath = tempPath ?? Path.Combine(Path.GetDirectoryName(targetPath) ?? ".", "temp-" + Environment.ProcessId + ".rdb");
         Parts = new ShardSnapshot[server.Shards.Length];
         for (int i = 0; i < Parts.Length; i++) Parts[i] = new ShardSnapshot(server.Shards[i], this);
@@ -104,6 +108,7 @@ public sealed class Snapshot
     /// <summary>Starts the file writer thread once every shard has cut.</summary>
     public void StartWriter()
     {
+        paceStart = Stopwatch.GetTimestamp();
         var t = new Thread(WriteFile) { Name = "fastkv-rdb-writer", IsBackground = true };
         t.Start();
     }
@@ -251,7 +256,9 @@ public sealed class Snapshot
                     write(c, c.Db != lastDb);
                     lastDb = c.Db;
                     Interlocked.Add(ref bytesWritten, c.Length);
+                    int records = c.Records;
                     part.Buffer.Written(c);
+                    Pace(records);
                     progressed = true;
                 }
                 if (!done) allDone = false;
@@ -260,6 +267,27 @@ public sealed class Snapshot
             if (allDone) break;
             if (!progressed) signal.WaitOne(10);
         }
+    }
+
+    /// <summary>
+    /// rdb-key-save-delay: the writer, which stands where Redis's fork child does, waits after each chunk until every
+    /// record written so far has cost its delay since the writer started (Redis's debugDelay after each key: so many
+    /// microseconds, or for a negative value one microsecond every -value keys). The shards are never slowed: their
+    /// walk pauses behind the writer as it does behind a slow disk. Throws when the snapshot is aborted meanwhile.
+    /// </summary>
+    void Pace(int records)
+    {
+        if (keySaveDelay == 0) return;
+        pacedRecords += records;
+        double microsPerKey = keySaveDelay > 0 ? keySaveDelay : 1.0 / -(long)keySaveDelay;
+        long due = paceStart + (long)(pacedRecords * microsPerKey * Stopwatch.Frequency / 1_000_000);
+        while (!aborted)
+        {
+            long left = due - Stopwatch.GetTimestamp();
+            if (left <= 0) return;
+            signal.WaitOne((int)Math.Min(100, left * 1000 / Stopwatch.Frequency + 1));
+        }
+        throw new OperationCanceledException();
     }
 
     long SumKeys(int db, bool expires)

@@ -14,6 +14,8 @@ public sealed class SnapshotChunk
     public int Db;
     /// <summary>CRC-64 of Data[..Length], computed on the shard while the bytes are cache-hot (0 in an AOF base of commands).</summary>
     public ulong Crc;
+    /// <summary>Records (keys) in Data[..Length]: what rdb-key-save-delay charges for.</summary>
+    public int Records;
 }
 
 /// <summary>
@@ -33,6 +35,8 @@ public sealed class SnapshotBuffer : IBufferWriter<byte>
     int pos;
     int recordStart;
     int db = -1;
+    /// <summary>Records ended since the last chunk was sealed (a partial record is not one yet).</summary>
+    int records;
     long queuedBytes;
     long peakBytes;
 
@@ -66,6 +70,7 @@ public sealed class SnapshotBuffer : IBufferWriter<byte>
     public void EndRecord()
     {
         recordStart = pos;
+        records++;
         if (pos >= ChunkSize - 512) Seal();
     }
 
@@ -124,7 +129,11 @@ public sealed class SnapshotBuffer : IBufferWriter<byte>
 
     void Enqueue(byte[] array, int length)
     {
-        var chunk = new SnapshotChunk { Data = array, Length = length, Db = db, Crc = Checksummed ? Crc64.Update(0, array.AsSpan(0, length)) : 0 };
+        var chunk = new SnapshotChunk
+        {
+            Data = array, Length = length, Db = db, Records = records, Crc = Checksummed ? Crc64.Update(0, array.AsSpan(0, length)) : 0,
+        };
+        records = 0;
         long q = Interlocked.Add(ref queuedBytes, length);
         if (q > peakBytes) Volatile.Write(ref peakBytes, q);
         queue.Enqueue(chunk);

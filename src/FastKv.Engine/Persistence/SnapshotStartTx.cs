@@ -95,13 +95,14 @@ public sealed class SnapshotStartTx : MultiShardTx
         if (!p.TryClaim(snapshot))
         {
             snapshot = null;
+            if (WaitsForRunning(p)) return;
             if (purpose == SnapshotPurpose.Bgsave && schedule)
             {
                 p.BgsaveScheduled = true;
                 W.Simple("Background saving scheduled");
             }
             else if (purpose == SnapshotPurpose.Bgsave && p.RewriteRunning) W.Error(AnotherChildError);
-            else if (HasClient) W.Error(purpose == SnapshotPurpose.Shutdown ? ShutdownError : "ERR Background save already in progress");
+            else if (HasClient) W.Error(purpose == SnapshotPurpose.Shutdown ? Errors.ShutdownFailed : "ERR Background save already in progress");
             systemDone?.Invoke("a snapshot already runs");
             Finish();
             return;
@@ -114,7 +115,47 @@ public sealed class SnapshotStartTx : MultiShardTx
         Acquire();
     }
 
-    const string ShutdownError = "ERR Errors trying to SHUTDOWN. Check logs.";
+    /// <summary>
+    /// The slot is taken by another snapshot; true when this one waits for it instead of failing. SAVE waits for a
+    /// rewrite to end (Redis saves in the parent while its AOF child runs). SHUTDOWN stops what runs, as Redis's
+    /// finishShutdown kills its child, and saves after it; it waits for a SAVE, which Redis would finish first, and
+    /// fails when another SHUTDOWN is saving, or when the rewrite is the first one of an AOF being turned on
+    /// (without it the dataset would be lost) unless FORCE.
+    /// </summary>
+    bool WaitsForRunning(Persistence p)
+    {
+        Snapshot? running = p.Running;
+        if (purpose == SnapshotPurpose.Save)
+        {
+            // Null: it ended since the claim failed, and the retry claims at once.
+            if (running != null && running.Purpose != SnapshotPurpose.Rewrite) return false;
+        }
+        else if (purpose != SnapshotPurpose.Shutdown) return false;
+        else if (running != null)
+        {
+            switch (running.Purpose)
+            {
+                case SnapshotPurpose.Shutdown:
+                    return false;
+                case SnapshotPurpose.Save:
+                    break;
+                default:
+                    if (p.InitialRewriteHoldsShutdown(force)) return false;
+                    Persistence.LogKilledAtShutdown(running);
+                    running.AbortOnce();
+                    break;
+            }
+        }
+        p.WhenIdle(Home, new Retry(this));
+        return true;
+    }
+
+    /// <summary>Starts the transaction again on its home shard once the snapshot slot is free.</summary>
+    sealed class Retry(SnapshotStartTx tx) : ShardMessage
+    {
+        public override void Run(Shard shard) => tx.Start();
+    }
+
     const string AnotherChildError = "ERR Another child process is active (AOF?): can't BGSAVE right now. "
                                      + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
 
@@ -247,7 +288,7 @@ public sealed class SnapshotStartTx : MultiShardTx
                 else
                 {
                     Console.WriteLine("Error trying to save the DB, can't exit.");
-                    if (HasClient) W.Error(ShutdownError);
+                    if (HasClient) W.Error(Errors.ShutdownFailed);
                 }
                 Finish();
                 break;

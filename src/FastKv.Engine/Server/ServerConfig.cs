@@ -179,6 +179,7 @@ public sealed class ServerConfig
         Add("rdbchecksum", "yes", v => Bool(v, b => RdbChecksum = b), immutable: true);
         Add("rdb-save-incremental-fsync", "yes", v => Bool(v, _ => { }));
         Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
+        Add("rdb-key-save-delay", "0", v => Int(v, int.MinValue, int.MaxValue, x => RdbKeySaveDelay = (int)x)).Hidden = true;
         // No fork child to pin: accepted and reported, as the other fork settings.
         Add("bgsave_cpulist", "", v => null, immutable: true);
         // Redis's test settings for watching a load: a pause per key loaded (debugDelay), and how often Redis serves
@@ -218,6 +219,11 @@ public sealed class ServerConfig
     /// (<see cref="LoadDelay"/>); negative, a 1-microsecond pause once in that many on average; 0, none.
     /// </summary>
     public int KeyLoadDelay;
+    /// <summary>
+    /// rdb-key-save-delay, Redis's debugging knob: each key a snapshot writes costs this many microseconds (negative:
+    /// one microsecond every -value keys), so a test can catch a save or an AOF rewrite in progress.
+    /// </summary>
+    public int RdbKeySaveDelay;
     /// <summary>The RDB file's full path.</summary>
     public string RdbPath => System.IO.Path.Combine(Dir, DbFilename);
 

@@ -26,6 +26,8 @@ public sealed class ServerState : IDisposable
     public readonly string RunId = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant() + "01234567";
     public readonly ConcurrentDictionary<long, Client> Clients = new();
     public readonly SlowLog SlowLog = new();
+    /// <summary>Error replies by code (INFO errorstats, total_error_replies).</summary>
+    public readonly ErrorReplyStats ErrorReplies = new();
     /// <summary>The global order of multi-shard transactions.</summary>
     public readonly Sequencer Sequencer = new();
     /// <summary>Snapshots, the last save, save points (Redis's rdb_* state).</summary>

@@ -38,7 +38,8 @@ public sealed class AllShardsTx : MultiShardTx
         ReadOnlySpan<byte> first = parts[0].ReplyBuffer.Written;
         if (ReplyFrames.IsError(first) || first[0] == (byte)'+')
         {
-            W.Raw(first);
+            // Every shard answered the same: one reply, and one error counted.
+            W.Forward(first);
         }
         else if (first[0] == (byte)':')
         {

@@ -101,7 +101,7 @@ public class GatherTx : MultiShardTx
     /// <summary>The command's reply, once every changed key is back on its shard: send it and finish.</summary>
     protected virtual void Reply(byte[] reply)
     {
-        W.Raw(reply);
+        W.Forward(reply);
         Finish();
     }
 

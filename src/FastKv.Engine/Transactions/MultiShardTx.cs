@@ -40,7 +40,11 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
         Session = session;
         Home = session.Home;
         Db = session.Client.Db;
+        errorsAtStart = session.W.ErrorReplies;
     }
+
+    /// <summary>The reply writer's error count when the command arrived: an error written since, it failed.</summary>
+    readonly long errorsAtStart;
 
     /// <summary>
     /// A transaction the server starts itself (a save point's BGSAVE, SIGTERM's save): no client, database 0, no
@@ -224,7 +228,7 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
     protected void Finish()
     {
         // The AOF's pseudo client runs uncounted, as Redis's loader calls cmd->proc outside call().
-        if (Counted != null && Session?.Client.AofLoader != true) Executor.Count(Home, Counted, 0);
+        if (Counted != null && Session?.Client.AofLoader != true) Executor.Count(Home, Counted, 0, failed: W.ErrorReplies != errorsAtStart);
         WriteUnit();
         if (parent != null)
         {

@@ -116,6 +116,8 @@ public sealed class RemoteRequest : ShardMessage, ILockWaiter
         // A whole EXEC here is one AOF unit written by this shard; a transaction's part goes home to its unit.
         bool capture = hold && shard.Aof.On && !shard.Aof.Capturing;
         if (capture) shard.Aof.BeginCapture();
+        // A whole command's errors are counted here; a share's reach the client through its transaction, counted there.
+        Reply.ErrorStats = Share ? null : shard.Server.ErrorReplies;
         try { done = Executor.RunEncoded(shard, Request.Written, ref offset, Reply, Db, TxId, count: !Share); }
         finally
         {
