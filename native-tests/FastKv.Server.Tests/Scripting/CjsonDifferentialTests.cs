@@ -255,10 +255,7 @@ public class CjsonDifferentialTests(OracleAndTargetsFixture servers) : IClassFix
     {
         const int seed = 7211;
         var random = new Random(seed + threads * 10 + protocol);
-        ServerProcess oracle = servers.Oracle.Server;
-        ServerProcess target = servers.TargetWithThreads(threads).Server;
-        using var session = new DualSession(oracle, target) { Context = $"seed {seed}, --threads {threads}, RESP{protocol}" };
-        if (protocol == 3) session.Check("HELLO", "3");
+        using DualSession session = OpenSession(threads, protocol, seed);
         var steps = new List<byte[][]>();
         for (int i = 0; i < 400; i++)
         {
@@ -269,7 +266,7 @@ public class CjsonDifferentialTests(OracleAndTargetsFixture servers) : IClassFix
             steps.Add(new[] { "EVAL"u8.ToArray(), Encoding.UTF8.GetBytes(DecodeAndEncode), "0"u8.ToArray(), bytes });
         }
         session.Run(steps, batch: 20);
-        target.AssertAlive();
+        servers.TargetWithThreads(threads).Server.AssertAlive();
     }
 
     /// <summary>Seeded doubles (random bits, integers, powers of ten and halves) through %.14g and the other precisions.</summary>
@@ -279,10 +276,7 @@ public class CjsonDifferentialTests(OracleAndTargetsFixture servers) : IClassFix
     {
         const int seed = 1414;
         var random = new Random(seed + threads * 10 + protocol);
-        ServerProcess oracle = servers.Oracle.Server;
-        ServerProcess target = servers.TargetWithThreads(threads).Server;
-        using var session = new DualSession(oracle, target) { Context = $"seed {seed}, --threads {threads}, RESP{protocol}" };
-        if (protocol == 3) session.Check("HELLO", "3");
+        using DualSession session = OpenSession(threads, protocol, seed);
         // the number travels as a hexadecimal float, which both servers' cjson.decode read exactly
         const string script =
             "local c = cjson.new() c.encode_number_precision(tonumber(ARGV[2])) " +
@@ -296,7 +290,17 @@ public class CjsonDifferentialTests(OracleAndTargetsFixture servers) : IClassFix
             steps.Add(DualSession.Command("EVAL", script, "0", HexFloat(d), precision));
         }
         session.Run(steps, batch: 20);
-        target.AssertAlive();
+        servers.TargetWithThreads(threads).Server.AssertAlive();
+    }
+
+    DualSession OpenSession(int threads, int protocol, int seed)
+    {
+        var session = new DualSession(servers.Oracle.Server, servers.TargetWithThreads(threads).Server)
+        {
+            Context = $"seed {seed}, --threads {threads}, RESP{protocol}",
+        };
+        if (protocol == 3) session.Check("HELLO", "3");
+        return session;
     }
 
     static double RandomDouble(Random random) => random.Next(5) switch
