@@ -17,6 +17,8 @@ public static unsafe class LuaLibraries
     public static void OpenAll(LuaState* lua)
     {
         CjsonLibrary.Open(lua);
+        BitLibrary.Open(lua);
+        StructLibrary.Open(lua);
     }
 
     /// <summary>Creates global table <paramref name="name"/> holding <paramref name="functions"/> and returns with it on top of the stack.</summary>
