@@ -118,6 +118,8 @@ public static unsafe partial class LuaApi
     [LibraryImport(Lib)] public static partial int lua_gc(LuaState* L, int what, int data);
     [LibraryImport(Lib)] public static partial int lua_getstack(LuaState* L, int level, LuaDebug* ar);
     [LibraryImport(Lib)] public static partial int lua_getinfo(LuaState* L, byte* what, LuaDebug* ar);
+    [LibraryImport(Lib)] public static partial int lua_isnumber(LuaState* L, int idx);
+    [LibraryImport(Lib)] public static partial nint lua_tointeger(LuaState* L, int idx);
 
     /// <summary>Lua 5.1's lua_Debug (LUA_IDSIZE 60).</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -16,6 +16,7 @@ public static unsafe class LuaLibraries
     /// <summary>Called once per new Lua state, after the bootstrap (globals are set raw: the protection is already on).</summary>
     public static void OpenAll(LuaState* lua)
     {
+        CmsgpackLibrary.Open(lua);
     }
 
     /// <summary>Creates global table <paramref name="name"/> holding <paramref name="functions"/> and returns with it on top of the stack.</summary>
