@@ -19,6 +19,7 @@ public static unsafe class LuaLibraries
         CjsonLibrary.Open(lua);
         BitLibrary.Open(lua);
         StructLibrary.Open(lua);
+        CmsgpackLibrary.Open(lua);
     }
 
     /// <summary>Creates global table <paramref name="name"/> holding <paramref name="functions"/> and returns with it on top of the stack.</summary>
