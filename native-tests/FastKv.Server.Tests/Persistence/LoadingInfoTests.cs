@@ -278,7 +278,16 @@ public class LoadingInfoTests
         var sw = Stopwatch.StartNew();
         while (true)
         {
-            Sample info = Info(c);
+            Sample info;
+            try
+            {
+                info = Info(c);
+            }
+            catch (RespConnectionClosedException e)
+            {
+                // Which server closed it, and what it logged (a crash, or another test's server on the port).
+                throw new Xunit.Sdk.XunitException("the connection closed during the load: " + e.Message + "\n" + output());
+            }
             if (info["loading"] == "0")
             {
                 if (w.During.Count > 0)
