@@ -49,7 +49,7 @@ public static unsafe class ScriptCommands
             return;
         }
         ScriptCache cache = c.Shard.Server.Scripts;
-        Script? script;
+        Script? script = null;
         if (bySha)
         {
             script = cache.Find(c.Arg(1));
@@ -59,20 +59,13 @@ public static unsafe class ScriptCommands
                 return;
             }
         }
-        else
-        {
-            if (!ParseShebang(c.Arg(1), out _, out string? bad))
-            {
-                c.W.Error(bad!);
-                return;
-            }
-            script = cache.Add(c.Arg(1));
-        }
-        if (!ParseShebang(script.Body, out ScriptFlags flags, out string? error))
+        // A body with a bad shebang is refused before it is cached.
+        if (!ParseShebang(script?.Body ?? c.Arg(1), out ScriptFlags flags, out string? error))
         {
             c.W.Error(error!);
             return;
         }
+        script ??= cache.Add(c.Arg(1));
         if (readOnly) flags |= ScriptFlags.NoWrites;
         if (!LuaApi.Available)
         {

@@ -355,71 +355,53 @@ public sealed unsafe class ScriptEngine : IDisposable
     }
 
     [UnmanagedCallersOnly]
-    static int RawSha1Hex(LuaState* lua)
+    static int RawSha1Hex(LuaState* lua) => LuaLibraries.Enter(lua, &Sha1HexBody);
+
+    static int Sha1HexBody(LuaState* lua)
     {
-        lua_gc(lua, GcStop, 0);
-        try
-        {
-            if (lua_gettop(lua) != 1) return Fail(lua, "ERR wrong number of arguments");
-            int t = lua_type(lua, 1);
-            ReadOnlySpan<byte> s = t == TString || t == TNumber ? ToBytes(lua, 1) : default;
-            string hex = Sha1.Hex(s);
-            lua_settop(lua, 0);
-            PushString(lua, hex);
-            return 1;
-        }
-        finally
-        {
-            lua_gc(lua, GcRestart, 0);
-        }
+        if (lua_gettop(lua) != 1) return Fail(lua, "ERR wrong number of arguments");
+        int t = lua_type(lua, 1);
+        ReadOnlySpan<byte> s = t == TString || t == TNumber ? ToBytes(lua, 1) : default;
+        string hex = Sha1.Hex(s);
+        lua_settop(lua, 0);
+        PushString(lua, hex);
+        return 1;
     }
 
     [UnmanagedCallersOnly]
-    static int RawLog(LuaState* lua)
+    static int RawLog(LuaState* lua) => LuaLibraries.Enter(lua, &LogBody);
+
+    static int LogBody(LuaState* lua)
     {
-        lua_gc(lua, GcStop, 0);
-        try
+        int n = lua_gettop(lua);
+        if (n < 2) return Fail(lua, "ERR redis.log() requires two arguments or more.");
+        if (lua_type(lua, 1) != TNumber) return Fail(lua, "ERR First argument must be a number (log level).");
+        int level = (int)lua_tonumber(lua, 1);
+        if (level < 0 || level > 3) return Fail(lua, "ERR Invalid debug level.");
+        var sb = new StringBuilder();
+        for (int i = 2; i <= n; i++)
         {
-            int n = lua_gettop(lua);
-            if (n < 2) return Fail(lua, "ERR redis.log() requires two arguments or more.");
-            if (lua_type(lua, 1) != TNumber) return Fail(lua, "ERR First argument must be a number (log level).");
-            int level = (int)lua_tonumber(lua, 1);
-            if (level < 0 || level > 3) return Fail(lua, "ERR Invalid debug level.");
-            var sb = new StringBuilder();
-            for (int i = 2; i <= n; i++)
-            {
-                if (i > 2) sb.Append(' ');
-                int t = lua_type(lua, i);
-                if (t == TString || t == TNumber) sb.Append(Encoding.UTF8.GetString(ToBytes(lua, i)));
-            }
-            if (level >= 2) Console.WriteLine(sb.ToString());
-            lua_settop(lua, 0);
-            return 0;
+            if (i > 2) sb.Append(' ');
+            int t = lua_type(lua, i);
+            if (t == TString || t == TNumber) sb.Append(Encoding.UTF8.GetString(ToBytes(lua, i)));
         }
-        finally
-        {
-            lua_gc(lua, GcRestart, 0);
-        }
+        if (level >= 2) Console.WriteLine(sb.ToString());
+        lua_settop(lua, 0);
+        return 0;
     }
 
     [UnmanagedCallersOnly]
-    static int RawSetResp(LuaState* lua)
+    static int RawSetResp(LuaState* lua) => LuaLibraries.Enter(lua, &SetRespBody);
+
+    static int SetRespBody(LuaState* lua)
     {
-        lua_gc(lua, GcStop, 0);
-        try
-        {
-            ScriptRun? run = t_run;
-            if (lua_gettop(lua) != 1) return Fail(lua, "ERR redis.setresp() requires one argument.");
-            int v = lua_type(lua, 1) == TNumber ? (int)lua_tonumber(lua, 1) : 0;
-            if (v != 2 && v != 3) return Fail(lua, "ERR RESP version must be 2 or 3.");
-            if (run != null) run.Resp = v;
-            lua_settop(lua, 0);
-            return 0;
-        }
-        finally
-        {
-            lua_gc(lua, GcRestart, 0);
-        }
+        ScriptRun? run = t_run;
+        if (lua_gettop(lua) != 1) return Fail(lua, "ERR redis.setresp() requires one argument.");
+        int v = lua_type(lua, 1) == TNumber ? (int)lua_tonumber(lua, 1) : 0;
+        if (v != 2 && v != 3) return Fail(lua, "ERR RESP version must be 2 or 3.");
+        if (run != null) run.Resp = v;
+        lua_settop(lua, 0);
+        return 0;
     }
 
     /// <summary>Leaves {err = message} alone on the stack and returns -1: the trampoline raises it.</summary>
@@ -477,11 +459,13 @@ public sealed unsafe class ScriptEngine : IDisposable
             return Fail(lua, "ERR Write commands are not allowed from read-only scripts.");
         if (shard.Server.ShardCount > 1)
         {
-            int[]? keys = CommandTable.GetKeys(spec, buf, args);
-            if (keys != null)
-                foreach (int p in keys)
-                    if (shard.Server.ShardOf(args.Get(buf, p)) != shard)
-                        return Fail(lua, "ERR Script attempted to access a key on another shard: declare it in KEYS, with a hash tag it shares with the other keys");
+            // Key positions without an allocation for the usual few keys.
+            int* small = stackalloc int[16];
+            int nk = CommandTable.GetKeys(spec, buf, args, new Span<int>(small, 16));
+            ReadOnlySpan<int> keys = nk <= 0 ? default : nk <= 16 ? new ReadOnlySpan<int>(small, nk) : CommandTable.GetKeys(spec, buf, args);
+            foreach (int p in keys)
+                if (shard.Server.ShardOf(args.Get(buf, p)) != shard)
+                    return Fail(lua, "ERR Script attempted to access a key on another shard: declare it in KEYS, with a hash tag it shares with the other keys");
         }
         replyBuffer.Clear();
         replyWriter.Protocol = run.Resp;
