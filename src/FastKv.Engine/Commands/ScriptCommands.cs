@@ -5,19 +5,22 @@ using FastKv.Engine.Scripting;
 namespace FastKv.Engine.Commands;
 
 /// <summary>
-/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.2's eval.c). A script runs on the shard that owns its
-/// declared keys (the command routes by them, as any keyed command), inline, so it is atomic there; keys on
-/// several shards answer CROSSSLOT for now (the cross-shard path is not built yet), and a script that names
-/// a key of another shard in redis.call gets an error from that call.
+/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.2's eval.c). A script whose declared keys are on one shard
+/// runs there inline, so it is atomic there (<see cref="ScriptTarget"/>); one whose keys span shards, or that is known
+/// to reach keys it did not declare, runs as a <see cref="ScriptTx"/> under intent locks (DESIGN.md 6a).
 /// </summary>
 public static unsafe class ScriptCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add("eval", &Eval, keys: &CommandTable.NumKeysAt2);
-        t.Add("evalsha", &EvalSha, keys: &CommandTable.NumKeysAt2);
-        t.Add("eval_ro", &EvalRo, keys: &CommandTable.NumKeysAt2);
-        t.Add("evalsha_ro", &EvalShaRo, keys: &CommandTable.NumKeysAt2);
+        t.Add("eval", &Eval, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2).CustomRoute = &ScriptTarget;
+        CommandSpec evalSha = t.Add("evalsha", &EvalSha, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2);
+        evalSha.CustomRoute = &ScriptTarget;
+        evalSha.ScriptBySha = true;
+        t.Add("eval_ro", &EvalRo, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2).CustomRoute = &ScriptTarget;
+        CommandSpec evalShaRo = t.Add("evalsha_ro", &EvalShaRo, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2);
+        evalShaRo.CustomRoute = &ScriptTarget;
+        evalShaRo.ScriptBySha = true;
         CommandSpec script = t.Add("script", &ScriptContainer);
         t.AddSub(script, "load", &ScriptLoad);
         t.AddSub(script, "exists", &ScriptExists);
@@ -25,6 +28,47 @@ public static unsafe class ScriptCommands
         t.AddSub(script, "kill", &ScriptKill);
         t.AddSub(script, "help", &ScriptHelp);
     }
+
+    /// <summary>
+    /// Where a script runs: inline on the shard of its declared keys (home without keys), or null (a
+    /// <see cref="ScriptTx"/>) when they span shards or the script is known to reach beyond them.
+    /// </summary>
+    static Shard? ScriptTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, int db)
+    {
+        if (server.ShardCount == 1) return home;
+        Shard? target = Router.KeysProcTarget(server, home, spec, buf, args);
+        if (target == null) return null;
+        Script? script = ScriptOf(server, spec, buf, args);
+        // A script not seen before (or not yet proven to keep to its keys) first runs with every shard held.
+        return script != null && script.Proven ? target : null;
+    }
+
+    /// <summary>
+    /// The cached script an EVAL* names, or null (EVALSHA of an unknown SHA; EVAL of a body not cached yet, unless
+    /// <paramref name="add"/>, which caches it as EVAL itself does).
+    /// </summary>
+    public static Script? ScriptOf(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, bool add = false)
+    {
+        if (args.Count < 3) return null;
+        ReadOnlySpan<byte> a = args.Get(buf, 1);
+        if (spec.ScriptBySha) return server.Scripts.Find(a);
+        if (add) return ParseShebang(a, out _, out _) ? server.Scripts.Add(a) : null;
+        return server.Scripts.Find(Sha1.Hex(a));
+    }
+
+    /// <summary>EVAL's numkeys when it is valid.</summary>
+    public static bool NumKeys(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, out int numKeys)
+    {
+        numKeys = 0;
+        if (args.Count < 3 || !FastKv.Protocol.RespNumber.TryParseInt64(args.Get(buf, 2), out long n) || n < 0 || n > args.Count - 3) return false;
+        numKeys = (int)n;
+        return true;
+    }
+
+    /// <summary>Whether the script cannot write: EVAL_RO/EVALSHA_RO, or a no-writes shebang.</summary>
+    public static bool IsReadOnly(CommandSpec spec, Script script) =>
+        (spec.Flags & CommandFlags.ReadOnly) != 0
+        || (ParseShebang(script.Body, out ScriptFlags flags, out _) && (flags & ScriptFlags.NoWrites) != 0);
 
     static void Eval(ref CommandContext c) => EvalGeneric(ref c, bySha: false, readOnly: false);
     static void EvalSha(ref CommandContext c) => EvalGeneric(ref c, bySha: true, readOnly: false);

@@ -114,6 +114,8 @@ public sealed unsafe class CommandSpec
     public delegate*<ReadOnlySpan<byte>, FastKv.Protocol.ArgList, Span<int>, int> KeysProc;
     /// <summary>How the command is split when its keys live on several shards; null: it cannot be.</summary>
     public CrossShard? Cross;
+    /// <summary>EVALSHA, EVALSHA_RO: the script is named by its SHA-1 (EVAL gives its body).</summary>
+    public bool ScriptBySha;
     /// <summary>Refused with -MISCONF after a failed save like a write (PING, as Redis's processCommand singles it out).</summary>
     public bool RefusedOnDiskError;
     /// <summary>Routed even with one shard: its route may build a transaction that a single shard needs too (SAVE's cut).</summary>
@@ -198,4 +200,6 @@ public enum CrossShard
     BgRewriteAof,
     /// <summary>DEBUG RELOAD: save, empty, load under every shard's write lock (<see cref="DebugReloadTx"/>).</summary>
     DebugReload,
+    /// <summary>EVAL and friends: a <see cref="Scripting.ScriptTx"/> under intent locks on its keys or every shard.</summary>
+    Script,
 }

@@ -71,6 +71,8 @@ public static unsafe class Router
                 return MoveTx(s, spec, buf, args);
             case Engine.CrossShard.Gather:
                 return new GatherTx(s, spec, buf, args);
+            case Engine.CrossShard.Script:
+                return new Scripting.ScriptTx(s, spec, buf, args);
             case null:
                 s.W.Error("CROSSSLOT Keys in request don't hash to the same slot");
                 return null;

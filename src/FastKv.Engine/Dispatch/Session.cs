@@ -304,6 +304,12 @@ public sealed class Session : ILockWaiter
         if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
             return false;
         if (target == Home) return RunHere(spec, buf, before, consumed);
+        return StartTransaction(spec, buf, consumed);
+    }
+
+    /// <summary>Starts the transaction that runs a command over several shards; the session waits for it.</summary>
+    bool StartTransaction(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed)
+    {
         if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
         Consume(consumed);
         Waiting = true;
@@ -358,7 +364,20 @@ public sealed class Session : ILockWaiter
             Shard = Home, W = Writer, Client = Client, DbIndex = Client.Db, Buffer = buf, Args = args, Spec = spec,
         };
         replies.HoldPushes();
+        bool script = spec.Cross == CrossShard.Script;
+        Home.ScriptRetryAllowed = script;
         Executor.Invoke(ref c);
+        if (script)
+        {
+            Home.ScriptRetryAllowed = false;
+            if (Home.ScriptRetry)
+            {
+                // The script met a held key on another shard before writing anything: again, with every shard held.
+                Home.ScriptRetry = false;
+                replies.ReleasePushes(c.W);
+                return StartTransaction(spec, buf, consumed);
+            }
+        }
         replies.ReleasePushes(c.W);
         EndReply(before);
         if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);

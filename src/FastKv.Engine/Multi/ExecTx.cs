@@ -47,7 +47,9 @@ public sealed class ExecTx : MultiShardTx
         for (int i = 0; i < steps.Length; i++)
         {
             CommandSpec spec = m.Commands[i].Spec;
-            bool write = (spec.Flags & CommandFlags.Write) != 0;
+            // A script may write whatever its flags say (EVAL carries no write flag; EVAL_RO is read-only).
+            bool write = (spec.Flags & CommandFlags.Write) != 0
+                || (spec.Cross == CrossShard.Script && (spec.Flags & CommandFlags.ReadOnly) == 0);
             if (spec.Route == Route.AllShards || spec.Route == Route.Custom)
             {
                 for (int j = 0; j < whole.Length; j++)

@@ -221,18 +221,34 @@ public sealed class AofRecorder
     {
         int start = len;
         int records = Records;
-        foreach (byte[] p in parts)
-        {
-            Reserve(p.Length);
-            p.CopyTo(buf.AsSpan(len));
-            len += p.Length;
-            for (int i = 0; i < p.Length;)
-            {
-                Records++;
-                i += HeaderBytes + BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(i + 4));
-            }
-        }
+        foreach (byte[] p in parts) Append(p);
         if (Records - records > 1) WrapMulti(start);
+    }
+
+    /// <summary>Appends records made on another shard (a script's call there) as they are, into a running capture.</summary>
+    public void Append(ReadOnlySpan<byte> records)
+    {
+        Reserve(records.Length);
+        records.CopyTo(buf.AsSpan(len));
+        len += records.Length;
+        for (int i = 0; i < records.Length;)
+        {
+            Records++;
+            i += HeaderBytes + BinaryPrimitives.ReadInt32LittleEndian(records.Slice(i + 4));
+        }
+    }
+
+    /// <summary>Where the next record goes: with <see cref="TakeSince"/>, the records of one step, even inside a capture.</summary>
+    public (int Length, int Records) Mark => (len, Records);
+
+    /// <summary>Takes out the records written since <paramref name="mark"/> (null when none).</summary>
+    public byte[]? TakeSince((int Length, int Records) mark)
+    {
+        if (len == mark.Length) return null;
+        byte[] taken = buf.AsSpan(mark.Length, len - mark.Length).ToArray();
+        len = mark.Length;
+        Records = mark.Records;
+        return taken;
     }
 
     /// <summary>

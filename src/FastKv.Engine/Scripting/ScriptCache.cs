@@ -41,6 +41,9 @@ public sealed class ScriptCache
         return bodies[sha];
     }
 
+    /// <summary>A script by its lower-case SHA-1 text, or null.</summary>
+    public Script? Find(string sha) => bodies.TryGetValue(sha, out Script? script) ? script : null;
+
     /// <summary>A script by SHA-1 (any case), or null.</summary>
     public Script? Find(ReadOnlySpan<byte> sha)
     {
@@ -70,6 +73,27 @@ public sealed class Script
     public readonly byte[] Body;
     /// <summary>"f_&lt;sha&gt;", as Redis names the function.</summary>
     public readonly byte[] FunctionKey;
+    /// <summary>
+    /// The script has reached a key outside its declared keys' shard (or, across shards, outside its declared keys):
+    /// from then on it runs with every shard held (<see cref="ScriptTx"/>). Learned, never forgotten until SCRIPT FLUSH.
+    /// </summary>
+    public volatile bool Reaches;
+
+    /// <summary>Runs with every shard held that touched only declared keys (learning, <see cref="Proven"/>).</summary>
+    int cleanRuns;
+    const int ProvenAfter = 16;
+
+    /// <summary>
+    /// The script has run <see cref="ProvenAfter"/> times with every shard held touching only its declared keys: from
+    /// then on it runs inline on its keys' shard (or under locks on its keys). Until then, and for good once it
+    /// <see cref="Reaches"/>, it runs with every shard held, so a script that builds key names never starts inline.
+    /// </summary>
+    public bool Proven => !Reaches && Volatile.Read(ref cleanRuns) >= ProvenAfter;
+
+    public void NoteCleanRun()
+    {
+        if (Volatile.Read(ref cleanRuns) < ProvenAfter) Interlocked.Increment(ref cleanRuns);
+    }
 
     public Script(string sha, byte[] body)
     {

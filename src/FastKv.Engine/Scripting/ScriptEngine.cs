@@ -127,7 +127,10 @@ public sealed unsafe class ScriptEngine : IDisposable
             PushBytes(lua, "__redis__err__handler"u8);
             lua_rawget(lua, GlobalsIndex);
             RawGetField(lua, RegistryIndex, script.FunctionKey);
-            ScriptRun run = current.Start(c.Client, c.DbIndex, flags);
+            ScriptRun run = current.Start(c.Client, c.DbIndex, flags, script, c.TxId);
+            run.CanRetry = c.Shard.ScriptRetryAllowed && c.TxId == 0;
+            // Under every shard's lock while it is learned: does it touch a key it did not declare?
+            if (c.TxId != 0 && !script.Proven && !script.Reaches) run.Learn(c.Buffer, c.Args, numKeys);
             ScriptRun? outer = t_run;
             t_run = run;
             Shard home = c.Shard;
@@ -135,6 +138,7 @@ public sealed unsafe class ScriptEngine : IDisposable
             bool capture = aof.On && !aof.Capturing;
             if (capture) aof.BeginCapture();
             home.Blocking.Hold();
+            home.InScript = true;
             int status;
             try
             {
@@ -143,11 +147,20 @@ public sealed unsafe class ScriptEngine : IDisposable
             finally
             {
                 t_run = outer;
+                home.InScript = false;
                 if (capture) aof.EndCaptureWrapped();
+                run.ReleaseLocks();
                 home.Blocking.Release();
             }
             // The script's own effects were recorded command by command: EVAL itself is not.
             c.Propagated = true;
+            if (run.Learning && !script.Reaches) script.NoteCleanRun();
+            if (run.Aborted)
+            {
+                // It reached a held key before writing anything: the session runs it again with every shard held.
+                home.ScriptRetry = true;
+                return;
+            }
             if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
             else WriteError(c.W, script.Sha, status);
         }
@@ -424,6 +437,7 @@ public sealed unsafe class ScriptEngine : IDisposable
 
     int CallInner(LuaState* lua, ScriptRun run, bool isPcall)
     {
+        if (run.Aborted) return Fail(lua, HeldError);
         int n = lua_gettop(lua);
         if (n < 1) return Fail(lua, "ERR Please specify at least one argument for this redis lib call");
         // The arguments, as strings: numbers as Redis 7.2 writes them (fpconv's shortest form), not Lua's %.14g.
@@ -457,19 +471,21 @@ public sealed unsafe class ScriptEngine : IDisposable
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
             return Fail(lua, "ERR Write commands are not allowed from read-only scripts.");
-        if (shard.Server.ShardCount > 1)
+        replyBuffer.Clear();
+        replyWriter.Protocol = run.Resp;
+        if (shard.Server.ShardCount > 1 && !(spec.ChangesDb && spec.Route == Route.Local))
         {
+            if (spec.Route == Route.AllShards)
+                return Fail(lua, "ERR FastKv cannot run " + spec.FullName.ToUpperInvariant() + " inside a script when it has several shards yet");
             // Key positions without an allocation for the usual few keys.
             int* small = stackalloc int[16];
             int nk = CommandTable.GetKeys(spec, buf, args, new Span<int>(small, 16));
             ReadOnlySpan<int> keys = nk <= 0 ? default : nk <= 16 ? new ReadOnlySpan<int>(small, nk) : CommandTable.GetKeys(spec, buf, args);
-            foreach (int p in keys)
-                if (shard.Server.ShardOf(args.Get(buf, p)) != shard)
-                    return Fail(lua, "ERR Script attempted to access a key on another shard: declare it in KEYS, with a hash tag it shares with the other keys");
+            if (run.Learning) run.CheckDeclared(buf, args, keys);
+            string? error = keys.Length == 0 ? RunOn(run, shard, spec, buf, args, keys) : RunByKeys(run, spec, buf, args, keys);
+            if (error != null) return Fail(lua, error);
         }
-        replyBuffer.Clear();
-        replyWriter.Protocol = run.Resp;
-        if (spec.ChangesDb && spec.Route == Route.Local)
+        else if (spec.ChangesDb && spec.Route == Route.Local)
         {
             // SELECT inside a script changes the script's database only (Redis 7 restores the client's afterwards).
             if (!RespNumber.TryParseInt64(args.Get(buf, 1), out long db)) replyWriter.Error(Errors.NotInteger);
@@ -482,11 +498,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         }
         else
         {
-            var cc = new CommandContext
-            {
-                Shard = shard, W = replyWriter, Client = run.Client, DbIndex = run.Db, Buffer = buf, Args = args, Spec = spec,
-            };
-            Executor.Invoke(ref cc);
+            InvokeHere(run, spec, buf, args);
         }
         lua_settop(lua, 0);
         ReadOnlySpan<byte> reply = replyBuffer.Written;
@@ -498,6 +510,146 @@ public sealed unsafe class ScriptEngine : IDisposable
         if (lua_checkstack(lua, 64) == 0) return Fail(lua, "ERR reached lua stack limit");
         LuaReplies.Push(lua, reply, run.Resp);
         return 1;
+    }
+
+    void InvokeHere(ScriptRun run, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        var cc = new CommandContext
+        {
+            Shard = shard, W = replyWriter, Client = run.Client, DbIndex = run.Db, Buffer = buf, Args = args, Spec = spec,
+            TxId = run.TxId,
+        };
+        Executor.Invoke(ref cc);
+    }
+
+    internal const string HeldError = "ERR Script attempted to access a key another transaction holds; FastKv runs this script with every shard held from now on";
+
+    /// <summary>
+    /// Runs a script's call whose keys (<paramref name="keys"/>, at least one) may be on other shards: on their shard
+    /// when they share one, else split per shard for the commands that split (DEL, UNLINK, EXISTS, TOUCH: integers
+    /// summed; MGET: values in key order; MSET), as the client-facing split commands do; its reply in
+    /// <see cref="replyBuffer"/>, or an error to raise.
+    /// </summary>
+    string? RunByKeys(ScriptRun run, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
+    {
+        ServerState server = shard.Server;
+        Shard first = server.ShardOf(args.Get(buf, keys[0]));
+        bool one = true;
+        for (int i = 1; i < keys.Length && one; i++) one = server.ShardOf(args.Get(buf, keys[i])) == first;
+        if (one) return RunOn(run, first, spec, buf, args, keys);
+        CrossShard? how = spec.Cross;
+        if (how != CrossShard.SumIntegers && how != CrossShard.MGet && how != CrossShard.MSet)
+            return "ERR FastKv cannot run " + spec.FullName.ToUpperInvariant() + " over keys of several shards inside a script yet";
+        int step = how == CrossShard.MSet ? 2 : 1;
+        // The parts' AOF records become the whole command, as Redis propagates it (DEL k1 k2 as given).
+        AofRecorder aof = shard.Aof;
+        var mark = aof.Mark;
+        long sum = 0;
+        var values = how == CrossShard.MGet ? new byte[keys.Length][] : null;
+        var done = new bool[keys.Length];
+        var part = new ArgList();
+        byte[] partBuf = new byte[buf.Length];
+        var partKeys = new System.Collections.Generic.List<int>();
+        var partIndex = new System.Collections.Generic.List<int>();
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (done[i]) continue;
+            Shard target = server.ShardOf(args.Get(buf, keys[i]));
+            part.Reset();
+            partKeys.Clear();
+            partIndex.Clear();
+            int used = 0;
+            Put(args.Get(buf, 0), part, partBuf, ref used);
+            for (int j = i; j < keys.Length; j++)
+            {
+                if (done[j] || server.ShardOf(args.Get(buf, keys[j])) != target) continue;
+                done[j] = true;
+                partKeys.Add(part.Count);
+                partIndex.Add(j);
+                for (int k = 0; k < step; k++) Put(args.Get(buf, keys[j] + k), part, partBuf, ref used);
+            }
+            replyBuffer.Clear();
+            string? error = RunOn(run, target, spec, partBuf.AsSpan(0, used), part, partKeys.ToArray());
+            if (error != null) return error;
+            ReadOnlySpan<byte> r = replyBuffer.Written;
+            if (ReplyFrames.IsError(r))
+            {
+                if (aof.On && aof.TakeSince(mark) != null) aof.Verbatim(run.Db, buf, args);
+                return null;
+            }
+            if (how == CrossShard.SumIntegers) sum += ReplyFrames.Integer(r);
+            else if (values != null)
+            {
+                int pos = ReplyFrames.Elements(r, out _);
+                foreach (int j in partIndex)
+                {
+                    int len = ReplyFrames.Length(r, pos);
+                    values[j] = r.Slice(pos, len).ToArray();
+                    pos += len;
+                }
+            }
+        }
+        if (aof.On && aof.TakeSince(mark) != null) aof.Verbatim(run.Db, buf, args);
+        replyBuffer.Clear();
+        if (how == CrossShard.SumIntegers) replyWriter.Integer(sum);
+        else if (values != null)
+        {
+            replyWriter.ArrayHeader(values.Length);
+            foreach (byte[] v in values) replyWriter.Raw(v);
+        }
+        else replyWriter.Ok();
+        return null;
+
+        static void Put(ReadOnlySpan<byte> a, ArgList into, byte[] to, ref int at)
+        {
+            a.CopyTo(to.AsSpan(at));
+            into.Add(at, a.Length);
+            at += a.Length;
+        }
+    }
+
+    /// <summary>
+    /// Runs a call on <paramref name="target"/>, all its keys there: here directly, elsewhere as a <see cref="ScriptCall"/>
+    /// this thread waits for. A key another transaction holds refuses it; a key beyond what the script may touch
+    /// without locks (another shard's inline, a key its transaction did not lock) marks the script
+    /// <see cref="Script.Reaches"/>, so later runs hold every shard.
+    /// </summary>
+    string? RunOn(ScriptRun run, Shard target, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
+    {
+        bool write = (spec.Flags & CommandFlags.Write) != 0;
+        if (target == shard)
+        {
+            TxLocks locks = shard.Locks;
+            if (locks.Active)
+            {
+                foreach (int p in keys)
+                {
+                    ulong id = TxLock.KeyId(run.Db, FastKv.Memory.KeyHash.Hash(args.Get(buf, p)));
+                    if (locks.Blocks(id, write, run.TxId)) return run.Refused();
+                    if (run.TxId != 0 && !locks.Covers(id, write, run.TxId)) run.MarkReaches();
+                }
+            }
+            run.Wrote |= write;
+            InvokeHere(run, spec, buf, args);
+            return null;
+        }
+        // A script inline on one shard holds no lock on another's keys: it reaches beyond its shard.
+        if (run.TxId == 0) run.MarkReaches();
+        ScriptCall call = run.Call;
+        if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
+        call.Reset(spec, buf, args, keys, run.Db, run.TxId, run.LockId, run.Resp);
+        target.Mailbox.Post(call);
+        ScriptCall.WaitFor(shard, call);
+        if (call.TookLock)
+        {
+            run.MarkReaches();
+            run.NoteLock(target);
+        }
+        if (call.Refused) return run.Refused();
+        run.Wrote |= write;
+        if (call.Aof != null && shard.Aof.On) shard.Aof.Append(call.Aof);
+        replyWriter.Raw(call.ReplyBuffer.Written);
+        return null;
     }
 }
 
@@ -524,6 +676,15 @@ public sealed class ScriptRun
     public int Db;
     public int Resp = 2;
     public ScriptFlags Flags;
+    public Script? Script;
+    /// <summary>The transaction whose locks the script runs under (<see cref="ScriptTx"/>, an EXEC), 0 inline.</summary>
+    public long TxId;
+    /// <summary>The id of the locks the script took on the way (<see cref="ScriptCall"/>), 0 before the first.</summary>
+    public long LockId;
+    /// <summary>The shards where it took them, released when it ends.</summary>
+    readonly System.Collections.Generic.List<Shard> locked = new();
+    /// <summary>The script's call to another shard (one at a time).</summary>
+    public readonly ScriptCall Call = new();
 
     public ScriptRun(ScriptEngine engine, Shard shard)
     {
@@ -532,12 +693,82 @@ public sealed class ScriptRun
     }
 
     /// <summary>Resets it for a new script.</summary>
-    public ScriptRun Start(Client? client, int db, ScriptFlags flags)
+    public ScriptRun Start(Client? client, int db, ScriptFlags flags, Script? script, long txId)
     {
         Client = client;
         Db = db;
         Resp = 2;
         Flags = flags;
+        Script = script;
+        TxId = txId;
+        LockId = 0;
+        Wrote = false;
+        CanRetry = false;
+        Aborted = false;
+        Learning = false;
         return this;
+    }
+
+    /// <summary>The run is watched for keys it did not declare (<see cref="Learn"/>).</summary>
+    public bool Learning;
+    byte[][] declared = Array.Empty<byte[]>();
+    int declaredCount;
+
+    /// <summary>Keeps the declared keys (EVAL's arguments 3..) to compare each call's keys with.</summary>
+    public void Learn(ReadOnlySpan<byte> buf, ArgList args, int numKeys)
+    {
+        Learning = true;
+        if (declared.Length < numKeys) declared = new byte[numKeys][];
+        for (int i = 0; i < numKeys; i++) declared[i] = args.Get(buf, 3 + i).ToArray();
+        declaredCount = numKeys;
+    }
+
+    /// <summary>Marks the script <see cref="Script.Reaches"/> when a call's key is not one it declared.</summary>
+    public void CheckDeclared(ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
+    {
+        foreach (int p in keys)
+        {
+            ReadOnlySpan<byte> k = args.Get(buf, p);
+            bool found = false;
+            for (int i = 0; i < declaredCount && !found; i++) found = k.SequenceEqual(declared[i]);
+            if (!found)
+            {
+                MarkReaches();
+                Learning = false;
+                return;
+            }
+        }
+    }
+
+    /// <summary>A write command ran (or was tried): the script can no longer be run again from the start.</summary>
+    public bool Wrote;
+    /// <summary>The session can run the script again as a <see cref="ScriptTx"/> if it stops before writing (inline at home).</summary>
+    public bool CanRetry;
+    /// <summary>It reached a held key before writing: every later call fails at once, and the session runs it again.</summary>
+    public bool Aborted;
+
+    /// <summary>A call found its key held by another transaction: abort for a retry when nothing was written, else the error.</summary>
+    public string Refused()
+    {
+        MarkReaches();
+        if (!Wrote && CanRetry) Aborted = true;
+        return ScriptEngine.HeldError;
+    }
+
+    public void MarkReaches()
+    {
+        if (Script != null && !Script.Reaches) Script.Reaches = true;
+    }
+
+    public void NoteLock(Shard s)
+    {
+        if (!locked.Contains(s)) locked.Add(s);
+    }
+
+    /// <summary>Releases the locks the script took on other shards.</summary>
+    public void ReleaseLocks()
+    {
+        foreach (Shard s in locked) Sequencer.Release(s, LockId);
+        locked.Clear();
     }
 }

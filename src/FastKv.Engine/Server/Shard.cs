@@ -60,6 +60,15 @@ public sealed unsafe class Shard : IDisposable
     public ShardSnapshot? Snapshot;
     /// <summary>The shard's Lua state, created by the first script that runs here (<see cref="Scripting.ScriptEngine.Of"/>).</summary>
     public Scripting.ScriptEngine? Scripts;
+    /// <summary>
+    /// A script is running on this shard's thread (maybe waiting for another shard's reply): keys it touched are not
+    /// all locked, so another script's call may not take a lock here meanwhile (<see cref="Scripting.ScriptCall"/>).
+    /// </summary>
+    public bool InScript;
+    /// <summary>Set by a session around an inline script: the script may stop before writing and ask to run again.</summary>
+    public bool ScriptRetryAllowed;
+    /// <summary>The inline script stopped before writing (a key it reached was held): run it again as a transaction.</summary>
+    public bool ScriptRetry;
     /// <summary>This shard's AOF records not yet handed to the log.</summary>
     public readonly AofRecorder Aof;
 

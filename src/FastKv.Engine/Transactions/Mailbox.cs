@@ -84,7 +84,16 @@ public sealed class Mailbox
         return null;
     }
 
-    public bool IsEmpty => head == stub ? Volatile.Read(ref stub.Next) == null : false;
+    public bool IsEmpty => (deferred == null || deferred.Count == 0) && (head == stub ? Volatile.Read(ref stub.Next) == null : false);
+
+    /// <summary>
+    /// Messages the consumer took while it could not run them (a script waiting for another shard's reply runs only
+    /// <see cref="Scripting.ScriptCall"/>s meanwhile), run before anything newer. Consumer only.
+    /// </summary>
+    System.Collections.Generic.Queue<ShardMessage>? deferred;
+
+    /// <summary>Keeps a message taken with <see cref="TryTake"/> for the next <see cref="Drain"/>, ahead of newer ones.</summary>
+    public void Defer(ShardMessage m) => (deferred ??= new()).Enqueue(m);
 
     /// <summary>Consumer: returns false when work arrived and the loop must not block.</summary>
     public bool PrepareSleep()
@@ -105,19 +114,26 @@ public sealed class Mailbox
     {
         int n = 0;
         ShardMessage? m;
-        while ((m = TryTake()) != null)
+        // Deferred messages are older than any still queued: each round looks there first (running one may defer more).
+        while ((m = deferred != null && deferred.Count > 0 ? deferred.Dequeue() : TryTake()) != null)
         {
-            try
-            {
-                m.Run(shard);
-            }
-            catch (Exception ex)
-            {
-                // A bug in one message must not take the shard (and every client on it) down.
-                Console.Error.WriteLine("error: shard " + shard.Id + " message " + m.GetType().Name + ": " + ex);
-            }
+            RunOne(shard, m);
             n++;
         }
         return n;
+    }
+
+    /// <summary>Runs one message taken from this mailbox.</summary>
+    public static void RunOne(Shard shard, ShardMessage m)
+    {
+        try
+        {
+            m.Run(shard);
+        }
+        catch (Exception ex)
+        {
+            // A bug in one message must not take the shard (and every client on it) down.
+            Console.Error.WriteLine("error: shard " + shard.Id + " message " + m.GetType().Name + ": " + ex);
+        }
     }
 }

@@ -19,6 +19,15 @@ public sealed class Sequencer
     /// <summary>The id of the latest transaction submitted (0 before the first).</summary>
     public long LastId => Interlocked.Read(ref lastId);
 
+    /// <summary>A fresh id for locks taken outside the order (<see cref="TxLocks.TryTakeNow"/>).</summary>
+    public long NextId()
+    {
+        lock (gate) return ++lastId;
+    }
+
+    /// <summary>Releases, on <paramref name="shard"/>, the locks of <paramref name="txId"/> taken there.</summary>
+    public static void Release(Shard shard, long txId) => shard.Mailbox.Post(new LockMessage(new TxLock { TxId = txId }, false));
+
     public void Submit(MultiShardTx tx, List<(Shard shard, TxLock lck)> locks)
     {
         lock (gate)

@@ -42,6 +42,15 @@ public sealed class TxLock
         return false;
     }
 
+    /// <summary>Whether this lock lets its transaction read (or, with <paramref name="write"/>, write) the key.</summary>
+    public bool Covers(ulong keyId, bool write)
+    {
+        if (WholeShard) return WholeShardWrite || !write;
+        for (int i = 0; i < Keys.Length; i++)
+            if (Keys[i] == keyId && (Writes[i] || !write)) return true;
+        return false;
+    }
+
     public bool Blocks(ulong keyId, bool write)
     {
         if (WholeShard) return WholeShardWrite || write;
@@ -113,6 +122,14 @@ public sealed class TxLocks
         return false;
     }
 
+    /// <summary>Whether a lock granted to anyone but a script's transaction and its own key locks covers this key.</summary>
+    public bool Blocks(ulong keyId, bool write, long ownTx, long ownLock)
+    {
+        foreach (var l in queue)
+            if (l.Granted && l.TxId != ownTx && l.TxId != ownLock && l.Blocks(keyId, write)) return true;
+        return false;
+    }
+
     public bool AnyGrantedOther(long ownTx)
     {
         foreach (var l in queue)
@@ -121,4 +138,40 @@ public sealed class TxLocks
     }
 
     public void Park(ILockWaiter w) => parked.Add(w);
+
+    /// <summary>Whether a granted lock of transaction <paramref name="txId"/> covers the key (0: none does).</summary>
+    public bool Covers(ulong keyId, bool write, long txId)
+    {
+        if (txId == 0) return false;
+        foreach (var l in queue)
+            if (l.Granted && l.TxId == txId && l.Covers(keyId, write)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Adds a key to the lock of <paramref name="txId"/>, granted at once, when no lock held or waiting here covers
+    /// it (a script reaching a key it did not declare); false when one does. Never waits, so it cannot deadlock: the
+    /// lock goes first in the queue, and later requests for the key wait behind it until it is released.
+    /// </summary>
+    public bool TryTakeNow(long txId, ulong keyId, bool write)
+    {
+        TxLock? mine = null;
+        foreach (var l in queue)
+        {
+            if (l.TxId == txId) mine = l;
+            else if (l.Blocks(keyId, write)) return false;
+        }
+        if (mine == null)
+        {
+            mine = new TxLock { TxId = txId, Granted = true };
+            queue.Insert(0, mine);
+        }
+        else if (mine.Covers(keyId, write)) return true;
+        int n = mine.Keys.Length;
+        System.Array.Resize(ref mine.Keys, n + 1);
+        System.Array.Resize(ref mine.Writes, n + 1);
+        mine.Keys[n] = keyId;
+        mine.Writes[n] = write;
+        return true;
+    }
 }

@@ -1,0 +1,253 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using FastKv.Server.Tests.Atomicity;
+using FastKv.Server.Tests.Differential;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Scripting;
+
+/// <summary>
+/// Scripts whose keys are on several shards, or that touch keys they did not declare (DESIGN.md 6a): the replies are
+/// Redis 7.2.4's byte for byte at --threads 4 with keys spread over every shard, and concurrent scripts moving values
+/// between shards never show a partial state. Job-queue libraries (Bull, BullMQ) build key names inside their scripts
+/// from a declared prefix, so this is their path whenever keys are not hash-tagged.
+/// </summary>
+public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
+{
+    public static IEnumerable<TheoryDataRow<int>> Protocols() => [new(2), new(3)];
+
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public void ScriptsOverSpreadKeys_MatchRedis(int protocol)
+    {
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xs:", 8);
+        using var session = new DualSession(servers.Oracle.Server, servers.Target4.Server) { Context = $"--threads 4, RESP{protocol}" };
+        session.Check("FLUSHALL");
+        session.Check("SCRIPT", "FLUSH");
+        if (protocol == 3) session.Check("HELLO", "3");
+        // Declared keys on several shards.
+        session.Check("EVAL", "redis.call('set', KEYS[1], 'a') redis.call('set', KEYS[2], 'b') return redis.call('mget', KEYS[1], KEYS[2], KEYS[3])", "3", k[0], k[1], k[2]);
+        session.Check("EVAL", "return {redis.call('incr', KEYS[1]), redis.call('incrby', KEYS[2], 5), redis.call('exists', KEYS[1], KEYS[2], KEYS[3], KEYS[4])}", "4", k[2], k[3], k[4], k[5]);
+        // Keys built inside the script, as Bull's scripts build a job's keys from a declared prefix.
+        const string addJob = "local id = redis.call('incr', KEYS[1]) local job = ARGV[1] .. id "
+            + "redis.call('hset', job, 'data', ARGV[2], 'state', 'wait') redis.call('rpush', ARGV[1] .. 'wait', id) "
+            + "redis.call('set', job .. ':lock', 'none') return {id, redis.call('hget', job, 'data'), redis.call('llen', ARGV[1] .. 'wait')}";
+        for (int i = 0; i < 6; i++) session.Check("EVAL", addJob, "1", "q:{id}", "q:", "payload" + i);
+        session.Check("EVAL", "return redis.call('del', ARGV[1] .. 1, ARGV[1] .. 2, ARGV[1] .. 3 .. ':lock', ARGV[1] .. 'none')", "0", "q:");
+        session.Check("EVAL", "redis.call('mset', 'm1', 'x', 'm2', 'y', 'm3', 'z', 'm4', 'w') return redis.call('mget', 'm4', 'm3', 'nothing', 'm2', 'm1')", "0");
+        session.Check("EVAL", "return redis.call('exists', 'm1', 'm2', 'm3', 'm4', 'm5')", "0");
+        // Errors from another shard come back as the call's error, raised or returned.
+        session.Check("EVAL", "return redis.call('lpush', ARGV[1], 'x')", "0", "m2");
+        session.Check("EVAL", "return redis.pcall('lpush', ARGV[1], 'x')", "0", "m3");
+        session.Check("EVAL", "local r = redis.pcall('lpush', ARGV[1], 'x') return r['err']", "0", "m4");
+        // A read-only script over several shards.
+        session.Check("EVAL_RO", "return redis.call('mget', KEYS[1], KEYS[2], KEYS[3])", "3", k[0], k[1], k[6]);
+        session.Check("EVAL_RO", "return redis.call('set', KEYS[1], 'x')", "2", k[0], k[1]);
+        // Replies in both directions over several shards, SELECT inside.
+        session.Check("EVAL", "redis.call('select', 1) redis.call('set', ARGV[1], 'db1') redis.call('set', ARGV[2], 'db1b') return redis.call('mget', ARGV[1], ARGV[2])", "0", k[6], k[7]);
+        session.Check("MGET", k[6], k[7]);
+        session.Check("SELECT", "1");
+        session.Check("MGET", k[6], k[7]);
+        session.Check("SELECT", "0");
+        // The same scripts by SHA, now that they are known to reach beyond their keys.
+        session.Check("EVALSHA", Sha1Hex(addJob), "1", "q:{id}", "q:", "again");
+        session.Check("EVAL", "return redis.call('hgetall', ARGV[1] .. 7)", "0", "q:");
+        session.Check("DBSIZE");
+        session.Check("FLUSHALL");
+        servers.Target4.Server.AssertAlive();
+    }
+
+    [Fact]
+    public void ScriptInMulti_OverSpreadKeys_MatchesRedis()
+    {
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xm:", 4);
+        using var session = new DualSession(servers.Oracle.Server, servers.Target4.Server) { Context = "--threads 4" };
+        session.Check("FLUSHALL");
+        session.Check("MULTI");
+        session.Check("SET", k[0], "1");
+        session.Check("EVAL", "return {redis.call('incr', KEYS[1]), redis.call('incr', KEYS[2]), redis.call('incr', ARGV[1])}", "2", k[0], k[1], k[2]);
+        session.Check("EVAL", "return redis.call('mget', ARGV[1], ARGV[2], ARGV[3], ARGV[4])", "0", k[0], k[1], k[2], k[3]);
+        session.Check("EXEC");
+        // WATCH sees a script's write on another shard.
+        session.Check("WATCH", k[3]);
+        session.Check("EVAL", "return redis.call('set', ARGV[1], 'changed')", "1", k[0], k[3]);
+        session.Check("MULTI");
+        session.Check("GET", k[3]);
+        session.Check("EXEC");
+        session.Check("FLUSHALL");
+    }
+
+    /// <summary>
+    /// A script proven to keep to its declared keys runs inline; when it later builds a key on another shard, that
+    /// call still runs (the key locked for the rest of the script), and the script then runs with every shard held.
+    /// </summary>
+    [Fact]
+    public void ProvenScript_ReachingAnotherShardLater_StillRuns()
+    {
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xp:", 4);
+        using var c = servers.Target4.Server.Connect();
+        c.Call(["DEL", .. k]);
+        const string script = "local n = redis.call('incr', KEYS[1]) if ARGV[1] ~= '' then redis.call('set', ARGV[1], n) end return n";
+        for (int i = 1; i <= 40; i++) Assert.Equal($":{i}\r\n", c.CallText("EVAL", script, "1", k[0], ""));
+        Assert.Equal(":41\r\n", c.CallText("EVAL", script, "1", k[0], k[1]));
+        Assert.Equal(":42\r\n", c.CallText("EVAL", script, "1", k[0], k[2]));
+        Assert.Equal("*3\r\n$2\r\n42\r\n$2\r\n41\r\n$2\r\n42\r\n", c.CallText("MGET", k[0], k[1], k[2]));
+    }
+
+    /// <summary>Scripts over keys of every shard write their effects to the AOF as Redis 7.2.4 does, and a restart replays them.</summary>
+    [Fact]
+    public void ScriptEffectsOverShards_SameAofAsRedis_AndReplay()
+    {
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xa:", 6);
+        string[][] stream =
+        [
+            ["eval", "redis.call('set', KEYS[1], 'a') redis.call('incr', KEYS[2]) redis.call('rpush', KEYS[3], 'x') return 1", "3", k[0], k[1], k[2]],
+            ["eval", "redis.call('incr', ARGV[1]) redis.call('hset', ARGV[2], 'f', 'v') return redis.call('del', ARGV[1], ARGV[3])", "0", k[3], k[4], k[5]],
+            ["eval", "return redis.call('set', ARGV[1], 'b', 'ex', 100)", "0", k[5]],
+            ["eval", "redis.call('mset', ARGV[1], '1', ARGV[2], '2') return redis.call('get', ARGV[1])", "0", k[0], k[3]],
+            ["eval", "return redis.call('get', KEYS[1])", "1", k[2]],
+        ];
+        List<string> Record(ServerKind kind, out Dictionary<string, string> values)
+        {
+            string dir = Persistence.SnapshotTests.NewDir();
+            try
+            {
+                List<string> records;
+                using (var server = ServerProcess.Start(kind, 4, "--dir", dir, "--appendonly", "yes"))
+                using (var conn = server.Connect())
+                {
+                    foreach (string[] cmd in stream) conn.Call(cmd);
+                    conn.Call("ping");
+                    values = Dump(conn, k);
+                    records = Persistence.AofPropagationTests.Records(File.ReadAllBytes(Path.Combine(dir, "appendonlydir/appendonly.aof.1.incr.aof")));
+                }
+                if (kind == ServerKind.Target)
+                {
+                    // The same files, loaded by a fresh server: the same values.
+                    using var again = ServerProcess.Start(kind, 4, "--dir", dir, "--appendonly", "yes");
+                    using var conn = again.Connect();
+                    Assert.Equal(values, Dump(conn, k));
+                }
+                return records;
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+        List<string> redis = Record(ServerKind.Redis, out var redisValues);
+        List<string> fastkv = Record(ServerKind.Target, out var fastkvValues);
+        Assert.Equal(redis, fastkv);
+        Assert.Equal(redisValues, fastkvValues);
+    }
+
+    static Dictionary<string, string> Dump(RespConnection c, string[] keys)
+    {
+        var d = new Dictionary<string, string>();
+        foreach (string key in keys)
+        {
+            string type = c.CallText("TYPE", key).Trim();
+            d[key] = type + " " + type switch
+            {
+                "+string" => c.CallText("GET", key),
+                "+list" => c.CallText("LRANGE", key, "0", "-1"),
+                "+hash" => c.CallText("HGETALL", key),
+                _ => "",
+            } + (c.CallText("TTL", key).Trim() is var ttl && ttl.StartsWith(":-") ? ttl : " with a TTL");
+        }
+        return d;
+    }
+
+    static string Sha1Hex(string s) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(s)));
+
+    /// <summary>
+    /// Scripts move amounts between accounts on different shards while other scripts and MGET read every account:
+    /// every read sums to the total, and the total is exact at the end. Transfers declare their keys (intent locks)
+    /// or name them in ARGV (undeclared: the script comes to run with every shard held).
+    /// </summary>
+    [Fact]
+    public void ConcurrentTransfers_NeverShowAPartialState()
+    {
+        ServerProcess server = servers.Target4.Server;
+        string[] accounts = MultiKeyAtomicityTests.SpreadKeys("acct:", 8);
+        const int Start = 1000;
+        const string declared = "local n = tonumber(ARGV[1]) redis.call('decrby', KEYS[1], n) redis.call('incrby', KEYS[2], n) return 1";
+        const string undeclared = "local n = tonumber(ARGV[3]) redis.call('decrby', ARGV[1], n) redis.call('incrby', ARGV[2], n) return 1";
+        const string sum = "local s = 0 for i = 1, #ARGV do s = s + tonumber(redis.call('get', ARGV[i])) end return s";
+        using (var setup = server.Connect())
+        {
+            setup.Call(["DEL", .. accounts]);
+            setup.Call(["MSET", .. accounts.SelectMany(a => new[] { a, Start.ToString() })]);
+        }
+        var failures = new ConcurrentQueue<string>();
+        long transfers = 0, reads = 0;
+        int total = Start * accounts.Length;
+        var clock = Stopwatch.StartNew();
+        bool Running() => clock.Elapsed < TimeSpan.FromSeconds(3) && failures.IsEmpty;
+        var threads = new List<Thread>();
+        for (int w = 0; w < 3; w++)
+        {
+            int seed = w;
+            threads.Add(new Thread(() => Guard(failures, () =>
+            {
+                var rnd = new Random(seed);
+                using var c = server.Connect();
+                while (Running())
+                {
+                    string from = accounts[rnd.Next(accounts.Length)], to = accounts[rnd.Next(accounts.Length)];
+                    string amount = rnd.Next(1, 50).ToString();
+                    string r = seed % 2 == 0
+                        ? c.CallText("EVAL", declared, "2", from, to, amount)
+                        : c.CallText("EVAL", undeclared, "0", from, to, amount);
+                    if (r != ":1\r\n") failures.Enqueue("transfer replied " + r.Trim());
+                    Interlocked.Increment(ref transfers);
+                }
+            })));
+        }
+        for (int rd = 0; rd < 2; rd++)
+        {
+            bool byScript = rd == 0;
+            threads.Add(new Thread(() => Guard(failures, () =>
+            {
+                using var c = server.Connect();
+                while (Running())
+                {
+                    long s;
+                    if (byScript)
+                    {
+                        string r = c.CallText(["EVAL", sum, "0", .. accounts]);
+                        s = long.Parse(r.Trim().TrimStart(':'));
+                    }
+                    else
+                    {
+                        RespValue v = Resp.Parse(c.Call(["MGET", .. accounts]));
+                        s = v.Items!.Sum(i => long.Parse(i.Text!));
+                    }
+                    if (s != total) failures.Enqueue($"a read saw a total of {s}, not {total}");
+                    Interlocked.Increment(ref reads);
+                }
+            })));
+        }
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
+        Assert.True(transfers > 20 && reads > 20, $"{transfers} transfers, {reads} reads");
+        using var check = server.Connect();
+        RespValue end = Resp.Parse(check.Call(["MGET", .. accounts]));
+        Assert.Equal(total, end.Items!.Sum(i => long.Parse(i.Text!)));
+        server.AssertAlive();
+    }
+
+    static void Guard(ConcurrentQueue<string> failures, Action a)
+    {
+        try { a(); }
+        catch (Exception e) { failures.Enqueue(e.ToString()); }
+    }
+}
