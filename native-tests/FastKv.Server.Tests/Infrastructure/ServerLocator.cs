@@ -124,7 +124,8 @@ public static class ServerLocator
         throw new InvalidOperationException("unreachable");
     }
 
-    private static string? FindSolutionRoot()
+    /// <summary>The directory holding FastKv.sln, found by walking up from the test assembly; null when none is.</summary>
+    public static string? FindSolutionRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null)

@@ -16,7 +16,7 @@ public static class ToolCheck
     public const string SystemPython = "/usr/bin/python3";
 
     private static readonly ConcurrentDictionary<string, string?> s_paths = new();
-    private static readonly Lazy<bool> s_pythonRedis = new(ProbePythonRedis);
+    private static readonly ConcurrentDictionary<string, bool> s_pythonModules = new();
 
     public static string? Find(string tool) => s_paths.GetOrAdd(tool, FindOnPath);
 
@@ -33,20 +33,23 @@ public static class ToolCheck
     public static string RequireRedisCli() => Require("redis-cli");
     public static string RequireRedisBenchmark() => Require("redis-benchmark");
 
-    public static string RequirePythonRedis()
+    public static string RequirePythonRedis() => RequirePythonModule("redis", "python3-redis");
+
+    /// <summary>The system python, or skips the calling test when it lacks <paramref name="module"/> (from <paramref name="package"/>).</summary>
+    public static string RequirePythonModule(string module, string package)
     {
         if (!File.Exists(SystemPython))
             Assert.Skip($"{SystemPython} is missing; install the Debian package 'python3'.");
-        if (!s_pythonRedis.Value)
-            Assert.Skip($"the python 'redis' module is missing under {SystemPython}; install the Debian package 'python3-redis'.");
+        if (!s_pythonModules.GetOrAdd(module, ProbePythonModule))
+            Assert.Skip($"the python '{module}' module is missing under {SystemPython}; install the Debian package '{package}'.");
         return SystemPython;
     }
 
-    private static bool ProbePythonRedis()
+    private static bool ProbePythonModule(string module)
     {
         try
         {
-            var result = ProcessRunner.Run(SystemPython, ["-c", "import redis"], (string?)null, TimeSpan.FromSeconds(20));
+            var result = ProcessRunner.Run(SystemPython, ["-c", "import " + module], (string?)null, TimeSpan.FromSeconds(20));
             return result.ExitCode == 0;
         }
         catch (Exception)

@@ -1,0 +1,50 @@
+using System;
+
+namespace FastKv.Server.Tests.JobQueues;
+
+/// <summary>
+/// THE one list of job-queue runs that FastKv cannot pass yet, each with the error it fails with and what
+/// it waits for. A run that fails with exactly that error is skipped with the reason (so the rest of
+/// scripts/test stays green and the gap stays visible); a run that fails any other way fails. With
+/// FASTKV_JOBQUEUE_GAPS=fail every gap fails as well, for whoever is closing one. Against redis-server no
+/// gap applies. Delete an entry when its gap closes.
+/// </summary>
+public static class JobQueueGaps
+{
+    /// <summary>A gap: which runs it covers, the error text those runs fail with, and why.</summary>
+    private sealed record Gap(Func<string, JobQueueServer, bool> Covers, string Error, string Why);
+
+    private static readonly Gap[] s_gaps =
+    [
+        // Every BullMQ script that changes a job's state also appends to the queue's event stream
+        // (rcall("XADD", eventsKey, ...), e.g. addStandardJob line 572), not only QueueEvents.
+        new((library, _) => library == "bullmq",
+            "ERR Unknown Redis command called from script",
+            "BullMQ's scripts call XADD on the queue's event stream; FastKv has no streams yet"),
+
+        // The npm libraries declare keys under a prefix without a hash tag ("bull:", "bq:", "resque:"), so one
+        // script's keys live on several shards: EVALSHA is refused before it runs (cross-shard scripts: issue 13,
+        // item 3). Celery's kombu runs no script whose keys span shards. Seen with MONITOR on Redis 7.2.4: Bee-Queue's
+        // and node-resque's scripts touch only their declared keys (so intent locks will do), while Bull's and
+        // BullMQ's also touch undeclared keys built from a declared prefix and the job id ("bull:e2e:j7",
+        // "bull:e2e:j7:lock", BullMQ's "...:j7:dependencies"), which needs the path that holds every shard.
+        new((library, server) => library != "celery" && server.MayShard && server.Prefix is null,
+            "CROSSSLOT Keys in request don't hash to the same slot",
+            "the script's declared keys span shards, and FastKv does not run cross-shard scripts yet"),
+    ];
+
+    private static bool GapsFail => Environment.GetEnvironmentVariable("FASTKV_JOBQUEUE_GAPS") == "fail";
+
+    /// <summary>The reason to skip a failed run, or null when its failure is no known gap.</summary>
+    public static string? Explain(string library, JobQueueServer server, bool serverIsRedis, JobQueueRun run)
+    {
+        if (serverIsRedis || GapsFail)
+            return null;
+        foreach (Gap gap in s_gaps)
+        {
+            if (gap.Covers(library, server) && run.ErrorText.Contains(gap.Error, StringComparison.Ordinal))
+                return $"known gap ({library} on {server}): {gap.Why}; it fails with \"{gap.Error}\" (FASTKV_JOBQUEUE_GAPS=fail makes it fail)";
+        }
+        return null;
+    }
+}
