@@ -22,15 +22,6 @@ public static class JobQueueGaps
             "ERR Unknown Redis command called from script",
             "BullMQ's scripts call XADD on the queue's event stream; FastKv has no streams yet"),
 
-        // The npm libraries declare keys under a prefix without a hash tag ("bull:", "bq:", "resque:"), so one
-        // script's keys live on several shards: EVALSHA is refused before it runs (cross-shard scripts: issue 13,
-        // item 3). Celery's kombu runs no script whose keys span shards. Seen with MONITOR on Redis 7.2.4: Bee-Queue's
-        // and node-resque's scripts touch only their declared keys (so intent locks will do), while Bull's and
-        // BullMQ's also touch undeclared keys built from a declared prefix and the job id ("bull:e2e:j7",
-        // "bull:e2e:j7:lock", BullMQ's "...:j7:dependencies"), which needs the path that holds every shard.
-        new((library, server) => library != "celery" && server.MayShard && server.Prefix is null,
-            "CROSSSLOT Keys in request don't hash to the same slot",
-            "the script's declared keys span shards, and FastKv does not run cross-shard scripts yet"),
     ];
 
     private static bool GapsFail => Environment.GetEnvironmentVariable("FASTKV_JOBQUEUE_GAPS") == "fail";
