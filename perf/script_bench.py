@@ -7,7 +7,7 @@ CPU seconds over the run (utime + stime of every thread, from /proc), so scripts
 Placement as the other benchmarks: the server on core 0 under taskset (FastKv --threads 1), redis-benchmark on core 1;
 every timed run holds flock(/tmp/fastkv-bench.lock). Target: >= 1.3x Redis 7.2.4's scripts per CPU-second.
 
-  scripts/publish && python3 perf/script_bench.py [--runs 3] [--record]
+  scripts/publish && python3 perf/script_bench.py [--runs 3] [--script incr|move|addjob|addjob-tagged] [--threads 1|2] [--record]
 """
 import argparse, datetime, os, shutil, subprocess, sys, tempfile, time
 
@@ -17,18 +17,34 @@ from snapshot_bench import BenchLock, Server, CLIENT_CPU, task_cpu, server_pid, 
 
 SCRIPT = "local v = redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], ARGV[1]) return v"
 
+# Each script: its body and the EVALSHA arguments after the SHA (redis-benchmark fills every __rand_int__ on its own).
+# incr: one declared key (inline on its shard). move: two declared keys, on two shards half the time (intent locks).
+# addjob: Bull's add-job shape, the job hash named from a declared prefix and the new id (an undeclared key): with
+# keys spread over shards it runs with every shard held; with one hash tag ("{q}") inline, as Bull with a tagged prefix.
+SCRIPTS = {
+    "incr": (SCRIPT, ["1", "key:__rand_int__", "60"]),
+    "move": ("redis.call('decr', KEYS[1]) return redis.call('incr', KEYS[2])", ["2", "acct:__rand_int__", "acct:__rand_int__"]),
+    "addjob": ("local id = redis.call('incr', KEYS[1]) local job = ARGV[1] .. id "
+               "redis.call('hset', job, 'name', ARGV[2], 'data', ARGV[3], 'opts', '{}', 'timestamp', ARGV[4], 'delay', '0') "
+               "redis.call('lpush', KEYS[2], id) redis.call('publish', ARGV[1] .. 'waiting', id) return id",
+               ["2", "bull:q:id", "bull:q:wait", "bull:q:", "job", "{\"n\":__rand_int__}", "1700000000000"]),
+    "addjob-tagged": (None, ["2", "bull:{q}:id", "bull:{q}:wait", "bull:{q}:", "job", "{\"n\":__rand_int__}", "1700000000000"]),
+}
 
-def one_run(kind, pipeline, requests, fastkv):
+
+def one_run(kind, pipeline, requests, fastkv, script="incr", threads=1):
+    body, argv = SCRIPTS[script]
+    body = body or SCRIPTS[script.split("-")[0]][0]
     d = tempfile.mkdtemp(prefix="fastkv-scriptbench-")
     try:
-        s = Server(kind, d, 1, fastkv=fastkv, extra=["--appendonly", "no"])
+        s = Server(kind, d, threads if kind == "fastkv" else 1, fastkv=fastkv, extra=["--appendonly", "no"])
         try:
             pid = server_pid(s)
-            sha = subprocess.run(["redis-cli", "-p", str(s.port), "script", "load", SCRIPT],
+            sha = subprocess.run(["redis-cli", "-p", str(s.port), "script", "load", body],
                                  capture_output=True, text=True).stdout.strip()
             cpu0 = sum(task_cpu(pid).values())
             cmd = ["taskset", "-c", str(CLIENT_CPU), "redis-benchmark", "-p", str(s.port), "-r", "100000", "-c", "50",
-                   "-P", str(pipeline), "-n", str(requests), "--csv", "evalsha", sha, "1", "key:__rand_int__", "60"]
+                   "-P", str(pipeline), "-n", str(requests), "--csv", "evalsha", sha] + argv
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=900).stdout
             cpu = sum(task_cpu(pid).values()) - cpu0
             row = parse_csv(out)
@@ -46,6 +62,8 @@ def main():
     ap.add_argument("--servers", default="fastkv,redis7.2,redis7.0")
     ap.add_argument("--pipelines", default="1,16")
     ap.add_argument("--fastkv", default=FASTKV)
+    ap.add_argument("--script", default="incr", choices=sorted(SCRIPTS))
+    ap.add_argument("--threads", type=int, default=1, help="FastKv's --threads (2: both cores, the client shares one)")
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
     servers = a.servers.split(",")
@@ -56,13 +74,15 @@ def main():
         for r in range(a.runs):
             for kind in servers:
                 with BenchLock():
-                    x = one_run(kind, p, n, a.fastkv)
+                    x = one_run(kind, p, n, a.fastkv, a.script, a.threads)
                 x["ops_per_cpu"] = n / x["cpu"] if x["cpu"] > 0 else 0
                 res.setdefault((kind, p), []).append(x)
                 print(f"  P{p} run {r + 1} {kind:9}: {x['rps']:>10.0f} scripts/s  {x['ops_per_cpu']:>10.0f} per CPU-s"
                       f"  p99 {x['p99']:.3f} ms", flush=True)
-    lines = [f"### Scripting: EVALSHA of INCR + EXPIRE ({started:%Y-%m-%d}, `python3 perf/script_bench.py --runs {a.runs}`)", "",
-             "Medians. Server on core 0 (FastKv --threads 1), redis-benchmark on core 1, 50 clients, keys of 100000.", "",
+    opts = f" --script {a.script}" + (f" --threads {a.threads}" if a.threads != 1 else "")
+    lines = [f"### Scripting: EVALSHA, script {a.script} ({started:%Y-%m-%d}, `python3 perf/script_bench.py --runs {a.runs}{opts}`)", "",
+             f"Medians. Server on cores {'0' if a.threads == 1 else '0,1'} (FastKv --threads {a.threads}, Redis on core 0), "
+             "redis-benchmark on core 1, 50 clients, keys of 100000.", "",
              "| pipeline | server | scripts/s | scripts/CPU-s | p99 ms |", "|---|---|---|---|---|"]
     med = {}
     for (kind, p), xs in sorted(res.items(), key=lambda kv: (kv[0][1], kv[0][0])):

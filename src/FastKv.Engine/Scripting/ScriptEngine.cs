@@ -714,16 +714,29 @@ public sealed class ScriptRun
     byte[][] declared = Array.Empty<byte[]>();
     int declaredCount;
 
+    /// <summary>The shard of every declared key when they share one, else null.</summary>
+    Shard? declaredShard;
+
     /// <summary>Keeps the declared keys (EVAL's arguments 3..) to compare each call's keys with.</summary>
     public void Learn(ReadOnlySpan<byte> buf, ArgList args, int numKeys)
     {
         Learning = true;
         if (declared.Length < numKeys) declared = new byte[numKeys][];
-        for (int i = 0; i < numKeys; i++) declared[i] = args.Get(buf, 3 + i).ToArray();
+        declaredShard = null;
+        for (int i = 0; i < numKeys; i++)
+        {
+            declared[i] = args.Get(buf, 3 + i).ToArray();
+            Shard owner = Shard.Server.ShardOf(declared[i]);
+            if (i == 0) declaredShard = owner;
+            else if (owner != declaredShard) declaredShard = null;
+        }
         declaredCount = numKeys;
     }
 
-    /// <summary>Marks the script <see cref="Script.Reaches"/> when a call's key is not one it declared.</summary>
+    /// <summary>
+    /// Marks the script <see cref="Script.Reaches"/> when a call's key is one it did not declare, unless that key
+    /// and every declared one share a shard (keys with one hash tag: inline there, they are all the script's).
+    /// </summary>
     public void CheckDeclared(ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
     {
         foreach (int p in keys)
@@ -731,7 +744,7 @@ public sealed class ScriptRun
             ReadOnlySpan<byte> k = args.Get(buf, p);
             bool found = false;
             for (int i = 0; i < declaredCount && !found; i++) found = k.SequenceEqual(declared[i]);
-            if (!found)
+            if (!found && (declaredShard == null || Shard.Server.ShardOf(k) != declaredShard))
             {
                 MarkReaches();
                 Learning = false;
