@@ -146,6 +146,16 @@ public static unsafe partial class LuaApi
     /// Pushes a C# function as a Lua function (Scripting/native/fastkv_lua.c): <paramref name="fn"/> returns its result
     /// count, or -1 with an error object on top, which the C trampoline then raises, after the .NET frame returned.
     /// </summary>
+    /// <summary>The allocator's account of one state (fastkv_lua.c): bytes held, and the limit (0: none).</summary>
+    public struct LuaMemory
+    {
+        public nuint Used;
+        public nuint Limit;
+    }
+
+    /// <summary>A new state allocating through the counting allocator of <paramref name="m"/> (which must outlive it).</summary>
+    [LibraryImport("fastkv_lua")] public static partial LuaState* fastkv_lua_newstate(LuaMemory* m);
+
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushfunction(LuaState* L, delegate* unmanaged<LuaState*, int> fn);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,21 +54,21 @@ public sealed unsafe class ScriptEngine : IDisposable
         return e;
     }
 
-    long memoryBytes;
-
     /// <summary>
-    /// Bytes the Lua state held after its last script (INFO used_memory_lua, read from any thread: the state itself
-    /// is only touched by the shard's thread, which publishes this).
+    /// The state's allocator account (native memory: the C allocator writes it on the shard's thread; INFO and
+    /// used_memory read it from any thread, whole). Freed with the engine, after the state.
     /// </summary>
-    public long MemoryBytes => Volatile.Read(ref memoryBytes);
+    readonly LuaMemory* memory = (LuaMemory*)NativeMemory.AllocZeroed((nuint)sizeof(LuaMemory));
 
-    void PublishMemory() =>
-        Volatile.Write(ref memoryBytes, lua == null ? 0 : lua_gc(lua, GcCount, 0) * 1024L + lua_gc(lua, GcCountB, 0));
+    /// <summary>Bytes the Lua state holds (INFO used_memory_lua, counted in used_memory).</summary>
+    public long MemoryBytes => (long)Volatile.Read(ref *(ulong*)&memory->Used);
 
     void Open()
     {
         generation = shard.Server.Scripts.Generation;
-        lua = luaL_newstate();
+        // The limit applies to states opened after it is set (CONFIG SET takes effect at the next SCRIPT FLUSH or restart).
+        memory->Limit = (nuint)Math.Max(0, shard.Server.Config.LuaMaxMemory);
+        lua = fastkv_lua_newstate(memory);
         if (lua == null) throw new OutOfMemoryException("lua_newstate");
         luaL_openlibs(lua);
         int top = lua_gettop(lua);
@@ -90,7 +90,6 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_settop(lua, top);
         LuaLibraries.OpenAll(lua);
         lua_settop(lua, top);
-        PublishMemory();
     }
 
     static double VersionNumber(string v)
@@ -110,6 +109,7 @@ public sealed unsafe class ScriptEngine : IDisposable
     {
         if (lua != null) lua_close(lua);
         lua = null;
+        NativeMemory.Free(memory);
     }
 
     /// <summary>

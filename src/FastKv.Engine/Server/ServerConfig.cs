@@ -187,6 +187,9 @@ public sealed class ServerConfig
         Add("key-load-delay", "0", v => Int(v, int.MinValue, int.MaxValue, x => KeyLoadDelay = (int)x)).Hidden = true;
         Add("loading-process-events-interval-bytes", "2097152", v => Int(v, 1024, int.MaxValue, _ => { })).Hidden = true;
         Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
+        // A bound on each shard's Lua state (0: none, as Redis): past it a script's allocation fails with Lua's
+        // "not enough memory" error instead of the server running out of memory.
+        Add("fastkv-lua-max-memory", "1gb", v => Memory(v, 0, long.MaxValue, x => LuaMaxMemory = x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
@@ -210,6 +213,8 @@ public sealed class ServerConfig
     public bool StopWritesOnBgsaveError = true;
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
+    /// <summary>fastkv-lua-max-memory: bytes one shard's Lua state may hold (0: no limit).</summary>
+    public long LuaMaxMemory = 1L << 30;
     /// <summary>fastkv-rdb-version: 11 (Redis 7.2) or 10 (readable by Redis 7.0).</summary>
     public int RdbVersion = 11;
     /// <summary>fastkv-snapshot-slice-us: how long one snapshot slice may run between requests on a busy shard.</summary>

@@ -113,11 +113,14 @@ public sealed class ServerState : IDisposable
 
     public long NextClientId() => Interlocked.Increment(ref nextClientId);
 
-    /// <summary>Bytes allocated: every shard's arena (keys, values, tables) and its clients' buffers, as Redis counts both.</summary>
+    /// <summary>
+    /// Bytes allocated: every shard's arena (keys, values, tables), its clients' buffers, as Redis counts both, and its
+    /// Lua state (which Redis 7.2 leaves out of used_memory; FastKv counts all it holds, issue 13).
+    /// </summary>
     public long UsedMemory()
     {
         long n = 0;
-        foreach (var s in Shards) n += s.Arena.UsedBytes + s.Buffers.ClientBytes;
+        foreach (var s in Shards) n += s.Arena.UsedBytes + s.Buffers.ClientBytes + (s.Scripts?.MemoryBytes ?? 0);
         return n;
     }
 

@@ -22,3 +22,40 @@ void fastkv_lua_pushfunction(lua_State *L, fastkv_fn fn) {
     lua_pushlightuserdata(L, (void *)fn);
     lua_pushcclosure(L, fastkv_trampoline, 1);
 }
+
+/*
+ * Each shard's Lua state allocates through this allocator, which counts the bytes the state holds (INFO used_memory_lua,
+ * and used_memory) and refuses to grow past a limit (0: none). A refused allocation makes Lua raise its "not enough
+ * memory" error inside the script, which fails like any script error; shrinking and freeing never fail, as Lua 5.1
+ * requires. The counter is written only by the shard's thread; other threads read it whole (an aligned size_t).
+ */
+#include <stdlib.h>
+
+typedef struct {
+    size_t used;
+    size_t limit;
+} fastkv_lua_memory;
+
+static void *fastkv_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    fastkv_lua_memory *m = (fastkv_lua_memory *)ud;
+    if (nsize == 0) {
+        free(ptr);
+        m->used -= osize;
+        return NULL;
+    }
+    if (m->limit != 0 && nsize > osize && m->used - osize + nsize > m->limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p != NULL) m->used = m->used - osize + nsize;
+    return p;
+}
+
+static int fastkv_panic(lua_State *L) {
+    (void)L;
+    return 0;
+}
+
+lua_State *fastkv_lua_newstate(fastkv_lua_memory *m) {
+    lua_State *L = lua_newstate(fastkv_alloc, m);
+    if (L != NULL) lua_atpanic(L, fastkv_panic);
+    return L;
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Text.RegularExpressions;
+using FastKv.Server.Tests.Differential;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Scripting;
+
+/// <summary>
+/// A script cannot take the server down (issue 13, "Limits and safety"): runaway recursion, huge results, deep
+/// nesting through the libraries answer Redis 7.2.4's errors; each shard's Lua state is bounded
+/// (fastkv-lua-max-memory: past it a script fails with Lua's "not enough memory", the next script runs) and counted in
+/// used_memory (which Redis 7.2 leaves Lua out of: there the two only share used_memory_lua).
+/// </summary>
+public class LuaSafetyTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void RunawayScripts_AnswerRedisErrors(int threads)
+    {
+        using var session = new DualSession(servers.Oracle.Server, servers.TargetWithThreads(threads).Server) { Context = $"--threads {threads}" };
+        session.Check("EVAL", "local function f(n) return f(n + 1) + 1 end return f(1)", "0");
+        session.Check("EVAL", "local function f(n) return 1 + f(n + 1) end return pcall(f, 1)", "0");
+        session.Check("EVAL", "return #{unpack({}, 1, 1e8)}", "0");
+        session.Check("EVAL", "return string.rep('x', -1)", "0");
+        session.Check("EVAL", "local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end}) return t[1]", "0");
+        session.Check("EVAL", "return cjson.decode(string.rep('[', 100000))", "0");
+        session.Check("EVAL", "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return cjson.encode(t)", "0");
+        session.Check("EVAL", "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return #cmsgpack.pack(t)", "0");
+        session.Check("EVAL", "return {cmsgpack.unpack(string.rep('\\145', 100000))}", "0");
+        session.Check("EVAL", "return 'still here'", "0");
+        servers.TargetWithThreads(threads).Server.AssertAlive();
+    }
+
+    [Fact]
+    public void LuaMemory_IsBounded_AndCountedInUsedMemory()
+    {
+        using var server = ServerProcess.Start(ServerKind.Target, 1, "--fastkv-lua-max-memory", "16mb");
+        using var c = server.Connect();
+        long before = Info(c, "used_memory");
+        Assert.Equal(":100000\r\n", c.CallText("EVAL", "local t = {} for i = 1, 100000 do t[i] = i end return #t", "0"));
+        long lua = Info(c, "used_memory_lua");
+        Assert.True(lua > 1_000_000, $"used_memory_lua {lua} counts the table");
+        Assert.True(Info(c, "used_memory") >= before + lua / 2, "used_memory counts the Lua state");
+        // Past the bound: Lua's memory error, for the script alone.
+        string big = c.CallText("EVAL", "local s = string.rep('x', 64 * 1024 * 1024) return #s", "0");
+        Assert.Matches("^-ERR Error running script [0-9a-f]{40}, not enough memory\r\n$", big);
+        Assert.Equal("*2\r\n$5\r\nfalse\r\n$17\r\nnot enough memory\r\n",
+            c.CallText("EVAL", "local ok, e = pcall(function() local t = {} for i = 1, 1e8 do t[i] = i end end) return {tostring(ok), e}", "0"));
+        Assert.Equal("$2\r\nok\r\n", c.CallText("EVAL", "return 'ok'", "0"));
+        Assert.True(Info(c, "used_memory_lua") <= 16 * 1024 * 1024, "the state stays within its bound");
+        server.AssertAlive();
+    }
+
+    static long Info(RespConnection c, string field)
+    {
+        Match m = Regex.Match(c.CallText("INFO", "memory"), "^" + field + ":(\\d+)\r$", RegexOptions.Multiline);
+        Assert.True(m.Success, field + " in INFO memory");
+        return long.Parse(m.Groups[1].Value);
+    }
+}
