@@ -237,27 +237,47 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_rawset(lua, GlobalsIndex);
     }
 
-    /// <summary>Redis's luaCallFunction error reply: the handler's {err, source, line} as "-err script: sha, on source:line."</summary>
+    /// <summary>
+    /// Redis's luaCallFunction error reply: the handler's {err, source, line} as "-err script: sha, on source:line.",
+    /// built from the bytes Lua holds (an error text need not be UTF-8), CR and LF made spaces.
+    /// </summary>
     void WriteError(RespWriter w, string sha, int status)
     {
+        _ = status;
+        var e = new System.Collections.Generic.List<byte>(128);
+        void Add(ReadOnlySpan<byte> b)
+        {
+            foreach (byte x in b) e.Add(x == '\r' || x == '\n' ? (byte)' ' : x);
+        }
         if (lua_type(lua, -1) != TTable)
         {
-            string msg = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : "execution failure";
-            if (msg.Length > 100) msg = msg.Substring(0, 100);
-            w.Error("ERR Error running script " + sha + ", " + msg);
+            ReadOnlySpan<byte> msg = lua_type(lua, -1) == TString ? ToBytes(lua, -1) : "execution failure"u8;
+            Add("ERR Error running script "u8);
+            Add(Encoding.ASCII.GetBytes(sha));
+            Add(", "u8);
+            Add(msg.Length > 100 ? msg.Slice(0, 100) : msg);
+            w.Error(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(e));
             return;
         }
         int t = lua_gettop(lua);
         RawGetField(lua, t, "err"u8);
-        string err = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : "ERR unknown error";
+        ReadOnlySpan<byte> err = lua_type(lua, -1) == TString ? ToBytes(lua, -1) : "ERR unknown error"u8;
+        if (err.Length > 0 && err[0] == '-') err = err.Slice(1);
+        Add(err);
         RawGetField(lua, t, "source"u8);
-        string? source = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : null;
+        bool hasSource = lua_type(lua, -1) == TString;
         RawGetField(lua, t, "line"u8);
-        string? line = lua_type(lua, -1) == TNumber ? ((long)lua_tonumber(lua, -1)).ToString() : null;
-        if (err.StartsWith('-')) err = err.Substring(1);
-        if (source != null && line != null) err += " script: " + sha + ", on " + source + ":" + line + ".";
-        w.Error(LuaReplies.OneLine(err));
-        _ = status;
+        if (hasSource && lua_type(lua, -1) == TNumber)
+        {
+            Add(" script: "u8);
+            Add(Encoding.ASCII.GetBytes(sha));
+            Add(", on "u8);
+            Add(ToBytes(lua, -2));
+            Add(":"u8);
+            Add(Encoding.ASCII.GetBytes(((long)lua_tonumber(lua, -1)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Add("."u8);
+        }
+        w.Error(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(e));
     }
 
     /// <summary>
