@@ -124,6 +124,8 @@ public static unsafe partial class LuaApi
     [LibraryImport(Lib)] public static partial void* lua_touserdata(LuaState* L, int idx);
     [LibraryImport(Lib)] public static partial void* lua_newuserdata(LuaState* L, nuint size);
     [LibraryImport(Lib)] public static partial int lua_setmetatable(LuaState* L, int objindex);
+    [LibraryImport(Lib)] public static partial int lua_setfenv(LuaState* L, int idx);
+    [LibraryImport(Lib)] public static partial int lua_getmetatable(LuaState* L, int objindex);
 
     /// <summary>Lua 5.1's lua_Debug (LUA_IDSIZE 60).</summary>
     [StructLayout(LayoutKind.Sequential)]

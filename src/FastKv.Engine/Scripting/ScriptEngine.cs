@@ -90,6 +90,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_settop(lua, top);
         LuaLibraries.OpenAll(lua);
         lua_settop(lua, top);
+        ReadOnlyTables.Seal(lua);
         PublishMemory();
     }
 
@@ -197,6 +198,7 @@ public sealed unsafe class ScriptEngine : IDisposable
             w.Error(LuaReplies.OneLine("ERR Error compiling script (new function): " + msg));
             return false;
         }
+        ReadOnlyTables.SetEnvironment(lua);
         PushBytes(lua, key);
         lua_insert(lua, -2);
         lua_rawset(lua, RegistryIndex);
