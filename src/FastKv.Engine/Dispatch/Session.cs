@@ -105,9 +105,17 @@ public sealed class Session : ILockWaiter
         Process();
     }
 
+    /// <summary>
+    /// Inside <see cref="Process"/> (a command of this session runs now, further down this thread's stack): the event
+    /// loop must not feed it while a busy script lets the loop serve other clients (Redis's protectClient).
+    /// </summary>
+    public bool Processing => processing > 0;
+    int processing;
+
     /// <summary>Runs every complete command in the input, until done or suspended.</summary>
     public void Process()
     {
+        processing++;
         passStart = start;
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
@@ -155,6 +163,7 @@ public sealed class Session : ILockWaiter
         else if (start == end) start = end = 0;
         passStart = start;
         NoteQueryBuffer();
+        processing--;
     }
 
     /// <summary>

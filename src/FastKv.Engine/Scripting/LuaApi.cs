@@ -150,6 +150,12 @@ public static unsafe partial class LuaApi
     /// </summary>
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushfunction(LuaState* L, delegate* unmanaged<LuaState*, int> fn);
 
+    /// <summary>Once per process: the C# function the busy-script hook calls (<see cref="ScriptWatch"/>); it raises the same way.</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_setinterrupt(delegate* unmanaged<LuaState*, int> fn);
+
+    /// <summary>Installs the count hook every <paramref name="count"/> instructions on the state, or removes it (0).</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_watch(LuaState* L, int count);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void lua_pop(LuaState* L, int n) => lua_settop(L, -n - 1);
 
