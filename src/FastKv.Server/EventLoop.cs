@@ -13,7 +13,7 @@ namespace FastKv.Server;
 /// every ready socket, runs the complete commands, writes replies, then drains its mailbox and
 /// runs due timers (DESIGN.md section 2). Nothing here blocks except epoll_wait.
 /// </summary>
-internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
+internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
 {
     const ulong ListenerTag = 1UL << 62;
     const ulong WakeTag = 1UL << 61;
@@ -52,6 +52,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         for (int i = 0; i < listeners.Length; i++) Register(listeners[i], Libc.EPOLLIN, ListenerTag | (uint)i);
         Register(wakeFd, Libc.EPOLLIN, WakeTag);
         shard.Mailbox.Waker = this;
+        server.BusyScripts.Of(shard.Id).Pump = this;
     }
 
     void Register(int fd, uint events, ulong data)
@@ -168,6 +169,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         finally
         {
             NativeMemory.Free(events);
+            FreeBusyEvents();
             foreach (var c in all.ToArray()) Close(c);
         }
     }
@@ -177,8 +179,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         if ((ev.Data & ListenerTag) != 0) { Accept(listeners[(int)(ev.Data & 0xFFFF)]); return; }
         if ((ev.Data & WakeTag) != 0)
         {
-            ulong v;
-            Libc.read(wakeFd, (byte*)&v, 8);
+            DrainWake();
             return;
         }
         int fd = (int)ev.Data;
@@ -247,6 +248,13 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
 
     void Read(Connection c)
     {
+        ReadInput(c);
+        QueueFlush(c);
+    }
+
+    /// <summary>Reads what the socket has (a few chunks) and runs the complete commands; the replies stay in the output.</summary>
+    void ReadInput(Connection c)
+    {
         for (int round = 0; round < 4; round++)
         {
             Span<byte> space = c.Session.ReadSpace(ReadChunk);
@@ -275,7 +283,6 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             }
             break;
         }
-        QueueFlush(c);
     }
 
     void QueueFlush(Connection c)
@@ -319,22 +326,7 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
             server.Aof.Sync(shard, aofAfterMessages);
             aofAfterMessages = false;
         }
-        while (o.Length > 0)
-        {
-            nint n;
-            ReadOnlySpan<byte> next = o.FirstSegment;
-            // Invariant: the kernel reads at most next.Length bytes of the segment, native memory the buffer owns.
-            fixed (byte* p = next) n = Libc.send(c.Fd, p, next.Length, Libc.MSG_NOSIGNAL);
-            if (n > 0)
-            {
-                o.Consume((int)n);
-                shard.Stats.NetOutputBytes += n;
-                continue;
-            }
-            if (n < 0 && (Libc.Errno == Libc.EAGAIN || Libc.Errno == Libc.EINTR)) break;
-            Close(c);
-            return;
-        }
+        if (!Send(c, o)) return;
         if ((o.Length > 0 || c.Client.OutputSoftLimitSinceMs != 0) &&
             server.Config.OutputBufferLimits.Exceeded(c.Client, o.Length, shard.NowMs))
         {
@@ -364,6 +356,28 @@ internal sealed unsafe class EventLoop : LoopWaker, ISessionHost
         }
         // Every read's commands, delivered push and write ends here: the memory client eviction sees.
         if (shard.ClientMemory.On) shard.ClientMemory.Measure(c.Session);
+    }
+
+    /// <summary>Sends what the socket takes now; false when the connection failed and is closed.</summary>
+    bool Send(Connection c, OutputBuffer o)
+    {
+        while (o.Length > 0)
+        {
+            nint n;
+            ReadOnlySpan<byte> next = o.FirstSegment;
+            // Invariant: the kernel reads at most next.Length bytes of the segment, native memory the buffer owns.
+            fixed (byte* p = next) n = Libc.send(c.Fd, p, next.Length, Libc.MSG_NOSIGNAL);
+            if (n > 0)
+            {
+                o.Consume((int)n);
+                shard.Stats.NetOutputBytes += n;
+                continue;
+            }
+            if (n < 0 && (Libc.Errno == Libc.EAGAIN || Libc.Errno == Libc.EINTR)) break;
+            Close(c);
+            return false;
+        }
+        return true;
     }
 
     void Close(Connection c)

@@ -215,7 +215,8 @@ public static unsafe class ScriptCommands
         c.W.Ok();
     }
 
-    static void ScriptKill(ref CommandContext c) => c.W.Error("NOTBUSY No scripts in execution right now.");
+    /// <summary>SCRIPT KILL: stops a busy script that has not written, on whichever shard it runs (<see cref="BusyScripts"/>).</summary>
+    static void ScriptKill(ref CommandContext c) => c.Shard.Server.BusyScripts.Kill(c.W, eval: true);
 
     static void ScriptHelp(ref CommandContext c) => ServerCommands.Help(c.W, new[]
     {

@@ -210,17 +210,19 @@ public static unsafe class ServerCommands
             else if (!Ascii.EqualsIgnoreCase(a, "now"u8) && !Ascii.EqualsIgnoreCase(a, "force"u8)) return home;
         }
         if (save && nosave) return home;
-        // While a file loads, SHUTDOWN never saves (Redis's shutdownCommand): the dataset is partial.
-        if (server.Loading) return home;
+        // While a file loads, SHUTDOWN never saves (Redis's shutdownCommand): the dataset is partial. Under a busy
+        // script only NOSAVE may stop the server: the handler answers -BUSY here.
+        if (server.Loading || server.BusyScripts.Any) return home;
         return save || !nosave && server.Config.SavePoints.Length > 0 ? null : home;
     }
 
     static void Shutdown(ref CommandContext c)
     {
-        bool abort = false, force = false;
+        bool abort = false, force = false, nosave = false;
         for (int i = 1; i < c.Count; i++)
         {
-            if (c.ArgIs(i, "nosave"u8) || c.ArgIs(i, "save"u8) || c.ArgIs(i, "now"u8)) continue;
+            if (c.ArgIs(i, "nosave"u8)) { nosave = true; continue; }
+            if (c.ArgIs(i, "save"u8) || c.ArgIs(i, "now"u8)) continue;
             if (c.ArgIs(i, "force"u8)) { force = true; continue; }
             if (c.ArgIs(i, "abort"u8)) { abort = true; continue; }
             c.Error(Errors.Syntax);
@@ -229,6 +231,11 @@ public static unsafe class ServerCommands
         if (abort)
         {
             c.Error("ERR No shutdown in progress.");
+            return;
+        }
+        if (!nosave && c.Shard.Server.BusyScripts.Any)
+        {
+            c.Error(c.Shard.Server.BusyScripts.BusyError);
             return;
         }
         if (c.Shard.Server.Persistence.InitialRewriteHoldsShutdown(force))

@@ -26,8 +26,8 @@ public enum Verdict
 /// The checks Redis's processCommand makes before a command runs or is queued, in its order: lookup
 /// (unknown command, unknown subcommand, arity), authentication, RESP2 subscriber mode, a monitor touching
 /// the keyspace, a client pause, and whether MULTI queues it; with maxmemory set, eviction and the OOM refusal come
-/// right after authentication, as in Redis. Later checks (loading, busy script, read-only replica) belong here too,
-/// between the OOM check and the pause, where Redis makes them. The gate never runs a command.
+/// right after authentication, as in Redis; loading and a busy script come after the disk-error and subscriber checks,
+/// before the pause. Later checks (read-only replica) belong here too, where Redis makes them. The gate never runs a command.
 /// </summary>
 public static class CommandGate
 {
@@ -48,21 +48,14 @@ public static class CommandGate
             w.Error(Errors.NoAuth);
             return Refuse(s, spec);
         }
-        if (s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
+        ServerState server = s.Home.Server;
+        // No eviction under a busy script (Redis skips performEvictions then): its shard's keys are the script's.
+        bool busy = server.BusyScripts.Any;
+        if (server.Config.MaxMemory != 0 && !busy && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
         {
             if (s.BatchOpen) return Verdict.AfterBatch;
-            // Redis's rejectCommand: a refused EXEC aborts the transaction, naming the error; anything else gets it plainly.
-            if (spec.InMulti == MultiRole.Exec && client.Multi is { Queuing: true } multi)
-            {
-                multi.Discard(s.Home);
-                w.Error(Errors.ExecAbortBecause + Errors.Oom);
-                Executor.Rejected(s.Home, spec);
-                return Verdict.Refused;
-            }
-            w.Error(Errors.Oom);
-            return Refuse(s, spec);
+            return Reject(s, spec, w, Errors.Oom);
         }
-        ServerState server = s.Home.Server;
         if (server.Persistence.RefusesWrites && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
         {
             // Redis's writeCommandsDeniedByDiskError: after a failed save, writes (and PING) are refused.
@@ -93,6 +86,8 @@ public static class CommandGate
             w.Error(Errors.Loading);
             return Refuse(s, spec);
         }
+        // A script past busy-reply-threshold on any shard: only the allow_busy commands run, on every shard (see BusyScripts).
+        if (busy && (spec.Flags & CommandFlags.AllowBusy) == 0) return Reject(s, spec, w, server.BusyScripts.BusyError);
         if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;
         // A snapshot's writer behind by more than the hard limit: writes wait, as behind a pause, so memory stays bounded.
         if ((spec.Flags & CommandFlags.Write) != 0 && server.Persistence.Running is { } snap && snap.HoldsWrites()) return Verdict.Postpone;
@@ -122,6 +117,23 @@ public static class CommandGate
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Redis's rejectCommand: a refused EXEC aborts the transaction, naming the error; anything else gets it plainly
+    /// (and a MULTI it belongs to will abort).
+    /// </summary>
+    static Verdict Reject(Session s, CommandSpec spec, RespWriter w, string error)
+    {
+        if (spec.InMulti == MultiRole.Exec && s.Client.Multi is { Queuing: true } multi)
+        {
+            multi.Discard(s.Home);
+            w.Error(Errors.ExecAbortBecause + error);
+            Executor.Rejected(s.Home, spec);
+            return Verdict.Refused;
+        }
+        w.Error(error);
+        return Refuse(s, spec);
     }
 
     /// <summary>Redis's rejectCommand once the error is written: the command counts as rejected, and a MULTI will abort.</summary>

@@ -105,9 +105,17 @@ public sealed class Session : ILockWaiter
         Process();
     }
 
+    /// <summary>
+    /// Inside <see cref="Process"/> (a command of this session runs now, further down this thread's stack): the event
+    /// loop must not feed it while a busy script lets the loop serve other clients (Redis's protectClient).
+    /// </summary>
+    public bool Processing => processing > 0;
+    int processing;
+
     /// <summary>Runs every complete command in the input, until done or suspended.</summary>
     public void Process()
     {
+        processing++;
         passStart = start;
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
@@ -155,6 +163,7 @@ public sealed class Session : ILockWaiter
         else if (start == end) start = end = 0;
         passStart = start;
         NoteQueryBuffer();
+        processing--;
     }
 
     /// <summary>
@@ -301,7 +310,7 @@ public sealed class Session : ILockWaiter
             return true;
         }
         // Everything below runs in order after what is already out: end the pass first.
-        if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || Executor.Blocked(Home, spec, buf, args, Client.Db, 0)))
+        if (replies.BatchOpen && (target == null || spec.Route != Route.Keys || LockWaits(spec, buf)))
             return false;
         if (target == Home) return RunHere(spec, buf, before, consumed);
         return StartTransaction(spec, buf, consumed);
@@ -349,10 +358,18 @@ public sealed class Session : ILockWaiter
         return true;
     }
 
+    /// <summary>
+    /// Whether a transaction's lock makes the command wait. Never while a script is busy for the commands allowed then
+    /// (SHUTDOWN NOSAVE, SCRIPT KILL): the busy script may be the one holding every shard.
+    /// </summary>
+    bool LockWaits(CommandSpec spec, ReadOnlySpan<byte> buf) =>
+        !(server.BusyScripts.Any && (spec.Flags & CommandFlags.AllowBusy) != 0)
+        && Executor.Blocked(Home, spec, buf, args, Client.Db, 0);
+
     /// <summary>Runs a command on the home shard now, unless a transaction's lock covers one of its keys.</summary>
     bool RunHere(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
     {
-        if (Executor.Blocked(Home, spec, buf, args, Client.Db, 0))
+        if (LockWaits(spec, buf))
         {
             // A transaction holds one of these keys: wait for it, then parse this command again.
             Waiting = true;

@@ -262,7 +262,18 @@ public sealed partial class AofLog : IDisposable
     public void Sync(Shard s, bool afterMessages = true)
     {
         if (s.Aof.Capturing) return;
-        AofChunk? mine = Publish(s) ?? lastOwn[s.Id];
+        WaitWritten(s, Publish(s), afterMessages);
+    }
+
+    /// <summary>
+    /// Inside a capture (a busy script): waits for what this shard published before it (and others', after messages),
+    /// publishing nothing. Enough for replies made before the capture when it began with nothing unpublished.
+    /// </summary>
+    public void SyncPublished(Shard s, bool afterMessages) => WaitWritten(s, null, afterMessages);
+
+    void WaitWritten(Shard s, AofChunk? fresh, bool afterMessages)
+    {
+        AofChunk? mine = fresh ?? lastOwn[s.Id];
         if (mine != null && mine.Done) mine = null;
         if (mine == null)
         {

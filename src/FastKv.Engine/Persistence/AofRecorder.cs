@@ -198,6 +198,20 @@ public sealed class AofRecorder
         return taken;
     }
 
+    /// <summary>Where the records end now, for <see cref="DropSince"/>.</summary>
+    public (int Length, int Records) Mark => (len, Records);
+
+    /// <summary>
+    /// Drops the records made since <paramref name="mark"/> (a script SHUTDOWN NOSAVE stopped half way). Only inside a
+    /// capture begun before the mark: nothing after it can have been published.
+    /// </summary>
+    public void DropSince((int Length, int Records) mark)
+    {
+        System.Diagnostics.Debug.Assert(Capturing && captureStart <= mark.Length && mark.Length <= len);
+        len = mark.Length;
+        Records = mark.Records;
+    }
+
     /// <summary>Ends a capture leaving its records in place as they are.</summary>
     public void EndCapture(bool keep)
     {
@@ -238,8 +252,6 @@ public sealed class AofRecorder
         }
     }
 
-    /// <summary>Where the next record goes: with <see cref="TakeSince"/>, the records of one step, even inside a capture.</summary>
-    public (int Length, int Records) Mark => (len, Records);
 
     /// <summary>Takes out the records written since <paramref name="mark"/> (null when none).</summary>
     public byte[]? TakeSince((int Length, int Records) mark)

@@ -107,6 +107,7 @@ static unsafe class CjsonEncoder
                 output.Append(lua_toboolean(l, -1) != 0 ? "true"u8 : "false"u8);
                 return null;
             case TTable:
+                ReadOnlyTables.SeeThrough(l);
                 depth++;
                 if (depth > cfg->EncodeMaxDepth || lua_checkstack(l, 3) == 0)
                     return "Cannot serialise, excessive nesting (" + depth + ")";

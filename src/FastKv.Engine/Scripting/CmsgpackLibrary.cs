@@ -116,6 +116,7 @@ public static unsafe partial class CmsgpackLibrary
                 WriteNumber(ref buf, lua_tonumber(l, -1));
                 break;
             case TTable:
+                ReadOnlyTables.SeeThrough(l);
                 string? overflow = IsArray(l, out bool array) ?? (array ? EncodeArray(l, ref buf, level) : EncodeMap(l, ref buf, level));
                 if (overflow != null) return overflow;
                 break;

@@ -124,6 +124,8 @@ public static unsafe partial class LuaApi
     [LibraryImport(Lib)] public static partial void* lua_touserdata(LuaState* L, int idx);
     [LibraryImport(Lib)] public static partial void* lua_newuserdata(LuaState* L, nuint size);
     [LibraryImport(Lib)] public static partial int lua_setmetatable(LuaState* L, int objindex);
+    [LibraryImport(Lib)] public static partial int lua_setfenv(LuaState* L, int idx);
+    [LibraryImport(Lib)] public static partial int lua_getmetatable(LuaState* L, int objindex);
 
     /// <summary>Lua 5.1's lua_Debug (LUA_IDSIZE 60).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -157,6 +159,12 @@ public static unsafe partial class LuaApi
     [LibraryImport("fastkv_lua")] public static partial LuaState* fastkv_lua_newstate(LuaMemory* m);
 
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushfunction(LuaState* L, delegate* unmanaged<LuaState*, int> fn);
+
+    /// <summary>Once per process: the C# function the busy-script hook calls (<see cref="ScriptWatch"/>); it raises the same way.</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_setinterrupt(delegate* unmanaged<LuaState*, int> fn);
+
+    /// <summary>Installs the count hook every <paramref name="count"/> instructions on the state, or removes it (0).</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_watch(LuaState* L, int count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void lua_pop(LuaState* L, int n) => lua_settop(L, -n - 1);

@@ -37,10 +37,13 @@ public sealed unsafe class ScriptEngine : IDisposable
     readonly ArgList args = new();
     /// <summary>The one script this shard runs at a time (scripts cannot nest: EVAL is not allowed from a script).</summary>
     readonly ScriptRun current;
+    /// <summary>busy-reply-threshold's watch over the script running here (SCRIPT KILL, -BUSY).</summary>
+    readonly ScriptWatch watch;
 
     ScriptEngine(Shard shard)
     {
         this.shard = shard;
+        watch = shard.Server.BusyScripts.Of(shard.Id);
         replyWriter = new RespWriter(replyBuffer);
         current = new ScriptRun(this, shard);
         Open();
@@ -90,6 +93,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_settop(lua, top);
         LuaLibraries.OpenAll(lua);
         lua_settop(lua, top);
+        ReadOnlyTables.Seal(lua);
     }
 
     static double VersionNumber(string v)
@@ -137,9 +141,13 @@ public sealed unsafe class ScriptEngine : IDisposable
             AofRecorder aof = home.Aof;
             bool capture = aof.On && !aof.Capturing;
             if (capture) aof.BeginCapture();
+            // While the AOF is on a capture holds the script's records (this one, or EVAL's own in the executor).
+            (int, int) aofMark = aof.Mark;
             home.Blocking.Hold();
             home.InScript = true;
+            watch.Start(lua, script.Sha, eval: true, repliesMayLeave: !aof.On || aofMark.Item1 == 0);
             int status;
+            bool abandoned;
             try
             {
                 status = lua_pcall(lua, 0, 1, -2);
@@ -148,12 +156,17 @@ public sealed unsafe class ScriptEngine : IDisposable
             {
                 t_run = outer;
                 home.InScript = false;
+                abandoned = watch.Stop();
+                // A script SHUTDOWN NOSAVE stopped leaves nothing in the AOF, as Redis exits before propagating it.
+                if (abandoned && aof.Capturing) aof.DropSince(aofMark);
                 if (capture) aof.EndCaptureWrapped();
                 run.ReleaseLocks();
                 home.Blocking.Release();
             }
             // The script's own effects were recorded command by command: EVAL itself is not.
             c.Propagated = true;
+            // The server is going down without a reply, as Redis exits inside SHUTDOWN NOSAVE.
+            if (abandoned) return;
             if (run.Learning && !script.Reaches) script.NoteCleanRun();
             if (run.Aborted)
             {
@@ -210,6 +223,7 @@ public sealed unsafe class ScriptEngine : IDisposable
             w.Error(LuaReplies.OneLine("ERR Error compiling script (new function): " + msg));
             return false;
         }
+        ReadOnlyTables.SetEnvironment(lua);
         PushBytes(lua, key);
         lua_insert(lua, -2);
         lua_rawset(lua, RegistryIndex);
@@ -296,8 +310,11 @@ public sealed unsafe class ScriptEngine : IDisposable
             level = level + 1
             i = dbg.getinfo(level, 'nSl')
           end
-          -- The global protection's metamethods are Lua here (C in Redis): the script is the frame below them.
-          while i and i.source == '=fastkv' do
+          -- The global protection's metamethods and the pcall wrapper are Lua here (C in Redis): the script is the
+          -- frame below them, and below the tail call the pcall wrapper makes.
+          local skipped = false
+          while i and (i.source == '=fastkv' or skipped and i.what == 'tail') do
+            skipped = true
             level = level + 1
             i = dbg.getinfo(level, 'nSl')
           end
@@ -491,6 +508,8 @@ public sealed unsafe class ScriptEngine : IDisposable
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
             return Fail(lua, "ERR Write commands are not allowed from read-only scripts.");
+        // Redis's SCRIPT_WRITE_DIRTY, set before the command runs: from now on SCRIPT KILL answers UNKILLABLE.
+        if (write) watch.MarkWrite();
         replyBuffer.Clear();
         replyWriter.Protocol = run.Resp;
         if (shard.Server.ShardCount > 1 && !(spec.ChangesDb && spec.Route == Route.Local))

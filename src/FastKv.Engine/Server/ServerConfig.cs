@@ -47,6 +47,8 @@ public sealed class ServerConfig
     public long MaxMemory;
     public int Hz = 10;
     public long SlowlogSlowerThan = 10000;
+    /// <summary>busy-reply-threshold (lua-time-limit), in ms: a script running longer makes the server busy; 0 never.</summary>
+    public long BusyReplyThreshold = 5000;
     public int SlowlogMaxLen = 128;
     public string MaxMemoryPolicy = "noeviction";
     /// <summary>maxmemory-policy, parsed (read before every command while maxmemory is set).</summary>
@@ -195,7 +197,7 @@ public sealed class ServerConfig
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
         // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
         Add("sanitize-dump-payload", "no", v => Enum(v, new[] { "no", "yes", "clients" }, _ => { }));
-        Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, _ => { }));
+        Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, x => BusyReplyThreshold = x));
         Alias("lua-time-limit", "busy-reply-threshold");
         Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
         Add("maxmemory-clients", "0", v => MemoryOrPercent(v, x => MaxMemoryClients = x));

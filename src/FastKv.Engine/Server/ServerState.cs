@@ -19,6 +19,8 @@ public sealed class ServerState : IDisposable
     public readonly CommandTable Commands;
     /// <summary>Scripts by SHA-1, shared by every shard (EVAL, EVALSHA, SCRIPT).</summary>
     public readonly Scripting.ScriptCache Scripts = new();
+    /// <summary>Scripts past busy-reply-threshold, on any shard (-BUSY, SCRIPT KILL).</summary>
+    public readonly Scripting.BusyScripts BusyScripts;
     public readonly Shard[] Shards;
     public int ShardCount => Shards.Length;
     readonly Shard[] slotOwner = new Shard[SlotCount];
@@ -102,6 +104,7 @@ public sealed class ServerState : IDisposable
         Memory = new MemoryBudget(shards);
         Persistence = new Persistence(this);
         Aof = new AofLog(this, shards);
+        BusyScripts = new Scripting.BusyScripts(this, shards);
         Shards = new Shard[shards];
         for (int i = 0; i < shards; i++) Shards[i] = new Shard(this, i, config.Databases);
         // Contiguous slot ranges per shard, like cluster nodes own ranges.

@@ -5,7 +5,8 @@
  * as this trampoline with the C# function pointer as its upvalue. The C# function returns normally: the number of
  * results, or -1 with the error object on top of the stack. The trampoline, a C frame, then raises it, after the
  * .NET frame is gone. Being a C function, it also keeps the calling script's frame on the stack (a Lua-side wrapper
- * would be tail-called by `return redis.call(...)` and take the script's line number with it).
+ * would be tail-called by `return redis.call(...)` and take the script's line number with it). The busy-script hook
+ * at the end raises the same way for a C# interrupt.
  */
 #include <lua.h>
 
@@ -58,4 +59,30 @@ lua_State *fastkv_lua_newstate(fastkv_lua_memory *m) {
     lua_State *L = lua_newstate(fastkv_alloc, m);
     if (L != NULL) lua_atpanic(L, fastkv_panic);
     return L;
+}
+
+/*
+ * The busy-script watch (Redis's luaMaskCountHook): a count hook calls the C# interrupt every `count` instructions.
+ * It returns 0 to go on, or -1 with the error object on top of the stack to stop the script; this C frame raises it,
+ * as the trampoline does. From then on the hook fires at every line, so a pcall in the script cannot swallow the kill.
+ */
+static fastkv_fn fastkv_interrupt;
+
+static void fastkv_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (fastkv_interrupt(L) < 0) {
+        lua_sethook(L, fastkv_hook, LUA_MASKLINE, 0);
+        lua_error(L);
+    }
+}
+
+/* Once per process, before any script runs: the C# interrupt every watched state calls. */
+void fastkv_lua_setinterrupt(fastkv_fn fn) {
+    fastkv_interrupt = fn;
+}
+
+/* Watches the state with a count hook every `count` instructions, or stops watching it (count 0). */
+void fastkv_lua_watch(lua_State *L, int count) {
+    if (count > 0) lua_sethook(L, fastkv_hook, LUA_MASKCOUNT, count);
+    else lua_sethook(L, NULL, 0, 0);
 }

@@ -1,0 +1,174 @@
+using System;
+using System.Text;
+using static FastKv.Engine.Scripting.LuaApi;
+
+namespace FastKv.Engine.Scripting;
+
+/// <summary>
+/// Redis 7.2's read-only Lua environment (its patched Lua's <c>lua_enablereadonlytable</c>, applied recursively to the
+/// globals after the libraries load): a script cannot change the globals nor any table reachable from them
+/// (<c>redis</c>, <c>string</c>, <c>math</c>, <c>table</c>, <c>coroutine</c>, <c>bit</c>, <c>cjson</c>, <c>cmsgpack</c>,
+/// <c>struct</c>): <c>redis.call = nil</c> raises "user_script:1: Attempt to modify a readonly table", and
+/// <c>rawset</c> or <c>setmetatable</c> on one raises it without a position, as Redis's C check does.
+/// <para>
+/// Debian's stock Lua 5.1 has no read-only flag, so each such table is replaced by an empty proxy whose
+/// <c>__index</c> is the real table and whose <c>__newindex</c> raises. Scripts run with a proxy of the globals as
+/// their environment (<see cref="SetEnvironment"/> after each compile; <c>_G</c>, <c>getfenv</c> and
+/// <c>loadstring</c> give it too), while the real globals table stays the state's, so the engine sets <c>KEYS</c> and
+/// <c>ARGV</c> there raw and scripts may change those two tables, as in Redis. <c>rawset</c>, <c>setmetatable</c> and
+/// <c>getmetatable</c>, <c>next</c> and <c>pairs</c> see through the proxies (Lua wrappers that check their arguments
+/// with the C functions' messages). What differs from Redis: <c>rawget</c>, <c>ipairs</c> and <c>#</c> on a protected
+/// table see it empty (no script was found to use them on a library table).
+/// </para>
+/// </summary>
+public static unsafe class ReadOnlyTables
+{
+    /// <summary>Registry key of the globals' proxy: the environment of every script function.</summary>
+    static ReadOnlySpan<byte> EnvKey => "fastkv.env"u8;
+    /// <summary>Registry key of the map from each proxy to the table it protects.</summary>
+    static ReadOnlySpan<byte> RealKey => "fastkv.readonly"u8;
+
+    /// <summary>Once per state, after the bootstrap and the libraries: every table reachable from the globals becomes read-only.</summary>
+    public static void Seal(LuaState* lua)
+    {
+        int top = lua_gettop(lua);
+        fixed (byte* code = SealChunk)
+        fixed (byte* name = "=fastkv\0"u8)
+        {
+            if (luaL_loadbuffer(lua, code, (nuint)SealChunk.Length, name) != Ok)
+                throw new InvalidOperationException("scripting seal: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
+        }
+        if (lua_pcall(lua, 0, 2, 0) != Ok)
+            throw new InvalidOperationException("scripting seal: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
+        // The chunk returns the globals' proxy and the map from proxies to tables.
+        PushBytes(lua, RealKey);
+        lua_insert(lua, -2);
+        lua_rawset(lua, RegistryIndex);
+        PushBytes(lua, EnvKey);
+        lua_insert(lua, -2);
+        lua_rawset(lua, RegistryIndex);
+        lua_settop(lua, top);
+    }
+
+    /// <summary>
+    /// For the C# functions that read a table's contents (cjson.encode, cmsgpack.pack): the table on top of the stack,
+    /// if it is a proxy, is replaced by the table it protects, so <c>cmsgpack:pack()</c> packs the library as Redis does.
+    /// A table without a metatable (nearly all) costs one call. Raw reads and stack moves only: nothing raises.
+    /// </summary>
+    public static void SeeThrough(LuaState* lua)
+    {
+        if (lua_checkstack(lua, 3) == 0 || lua_getmetatable(lua, -1) == 0) return;
+        lua_pop(lua, 1);
+        RawGetField(lua, RegistryIndex, RealKey); // [t, map]
+        lua_pushvalue(lua, -2);                   // [t, map, t]
+        lua_rawget(lua, -2);                      // [t, map, real or nil]
+        if (lua_type(lua, -1) == TTable)
+        {
+            lua_remove(lua, -2);
+            lua_remove(lua, -2);                  // [real]
+        }
+        else lua_pop(lua, 2);                     // [t]
+    }
+
+    /// <summary>Gives the function on top of the stack the read-only environment (raw registry read and lua_setfenv: neither raises).</summary>
+    public static void SetEnvironment(LuaState* lua)
+    {
+        RawGetField(lua, RegistryIndex, EnvKey);
+        lua_setfenv(lua, -2);
+    }
+
+    /// <summary>
+    /// Run once per state with the real globals as the thread's environment; returns the globals' proxy. The error of
+    /// an assignment names the script's line (level 2: the frame that assigned); rawset's has no position (level 0).
+    /// </summary>
+    static ReadOnlySpan<byte> SealChunk => """
+        local G = _G
+        local error, type, rawget, rawset, next, select = error, type, rawget, rawset, next, select
+        local raw_setmetatable, raw_getmetatable, raw_getfenv, raw_setfenv, raw_loadstring =
+          setmetatable, getmetatable, getfenv, setfenv, loadstring
+        local readonly = 'Attempt to modify a readonly table'
+        local real = {}  -- proxy -> the table it protects
+        local function refuse() error(readonly, 2) end
+        local function protect(t)
+          local p = {}
+          real[p] = t
+          raw_setmetatable(p, {__index = t, __newindex = refuse})
+          return p
+        end
+        local function seal(t, seen)
+          seen[t] = true
+          local k, v = next(t)
+          while k ~= nil do
+            if type(v) == 'table' and not seen[v] and k ~= 'KEYS' and k ~= 'ARGV' then
+              rawset(t, k, protect(seal(v, seen)))
+            end
+            k, v = next(t, k)
+          end
+          return t
+        end
+        local env = protect(G)
+        -- The library tables are sealed first (their proxies are what G now holds), then G itself.
+        seal(G, {[G] = true})
+        rawset(G, '_G', env)
+        -- Strings' methods come from the protected string table too.
+        raw_getmetatable('').__index = rawget(G, 'string')
+        -- Each wrapper checks its arguments as the C function would (same message, the script's position), so only
+        -- what the proxies change is different: the real table behind a proxy, and the refusal.
+        local function bad(fn, n, expected, count, v)
+          local got = count < n and 'no value' or type(v)
+          error("bad argument #" .. n .. " to '" .. fn .. "' (" .. expected .. " expected, got " .. got .. ")", 3)
+        end
+        local function missing(fn, n)
+          error("bad argument #" .. n .. " to '" .. fn .. "' (value expected)", 3)
+        end
+        rawset(G, 'rawset', function(...)
+          local count, t, k, v = select('#', ...), ...
+          if type(t) ~= 'table' then bad('rawset', 1, 'table', count, t) end
+          if count < 2 then missing('rawset', 2) end
+          if count < 3 then missing('rawset', 3) end
+          if real[t] ~= nil then error(readonly, 0) end
+          return rawset(t, k, v)
+        end)
+        rawset(G, 'setmetatable', function(...)
+          local count, t, m = select('#', ...), ...
+          if type(t) ~= 'table' then bad('setmetatable', 1, 'table', count, t) end
+          if m ~= nil and type(m) ~= 'table' then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
+          if real[t] ~= nil then error(readonly, 0) end
+          return raw_setmetatable(t, m)
+        end)
+        rawset(G, 'getmetatable', function(...)
+          local count, t = select('#', ...), ...
+          if count < 1 then missing('getmetatable', 1) end
+          local r = real[t]
+          if r ~= nil then return raw_getmetatable(r) end
+          return raw_getmetatable(t)
+        end)
+        local raw_next = next
+        local function next_of(...)
+          local count, t, k = select('#', ...), ...
+          if type(t) ~= 'table' then bad('next', 1, 'table', count, t) end
+          return raw_next(real[t] or t, k)
+        end
+        rawset(G, 'next', next_of)
+        rawset(G, 'pairs', function(...)
+          local count, t = select('#', ...), ...
+          if type(t) ~= 'table' then bad('pairs', 1, 'table', count, t) end
+          return next_of, t, nil
+        end)
+        rawset(G, 'getfenv', function(f)
+          if f == nil then f = 1 end
+          -- Level 1 is the caller of this wrapper, one frame further down than it would be for the C function.
+          local e = raw_getfenv(type(f) == 'number' and f > 0 and f + 1 or f)
+          if e == G then return env end
+          return e
+        end)
+        if raw_loadstring then
+          rawset(G, 'loadstring', function(s, name)
+            local f, err = raw_loadstring(s, name)
+            if f then raw_setfenv(f, env) end
+            return f, err
+          end)
+        end
+        return env, real
+        """u8;
+}

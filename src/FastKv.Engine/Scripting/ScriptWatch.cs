@@ -1,0 +1,184 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading;
+using static FastKv.Engine.Scripting.LuaApi;
+
+namespace FastKv.Engine.Scripting;
+
+/// <summary>What a shard's event loop does for its clients while a script on its thread is busy.</summary>
+public interface IBusyPump
+{
+    /// <summary>
+    /// Redis's processEventsWhileBlocked: accept, read and answer this shard's clients without waiting, so they get
+    /// -BUSY or run the few allow_busy commands; never the session running the script, never the mailbox.
+    /// </summary>
+    void PumpWhileBusy();
+}
+
+/// <summary>
+/// One shard's watch over its running script (Redis's scriptRunCtx flags and scriptInterrupt). A count hook
+/// (Scripting/native/fastkv_lua.c) calls <see cref="Interrupt"/> every <see cref="HookInstructions"/> Lua
+/// instructions; once the script has run longer than <c>busy-reply-threshold</c> the shard is busy
+/// (<see cref="BusyScripts"/>): each hook call then lets the event loop answer its clients
+/// (<see cref="IBusyPump"/>), and stops the script when SCRIPT KILL asked for it or SHUTDOWN NOSAVE came.
+/// <para>
+/// Written by the shard's thread; <see cref="Busy"/>, <see cref="Wrote"/> and <see cref="IsEval"/> are read by SCRIPT
+/// KILL on any thread, which writes only <see cref="killRequested"/>.
+/// </para>
+/// </summary>
+public sealed unsafe class ScriptWatch
+{
+    /// <summary>Redis's luaMaskCountHook period.</summary>
+    public const int HookInstructions = 100_000;
+
+    /// <summary>The watch of the script running on this thread (the hook finds it here).</summary>
+    [ThreadStatic] static ScriptWatch? t_current;
+
+    readonly ServerState server;
+    readonly int shardId;
+    /// <summary>Set by the shard's event loop: what serves its clients while the script is busy.</summary>
+    public IBusyPump? Pump;
+    long startTimestamp;
+    string scriptName = "";
+    volatile bool busy;
+    volatile bool wrote;
+    volatile bool isEval = true;
+    volatile bool killRequested;
+    /// <summary>The script was stopped by SHUTDOWN NOSAVE: its caller gets no reply, its effects reach no file.</summary>
+    bool abandoned;
+    /// <summary>The hook of the state this watch last armed is the per-line one a kill leaves behind.</summary>
+    bool lineHook;
+    bool hooked;
+
+    public ScriptWatch(ServerState server, int shardId)
+    {
+        this.server = server;
+        this.shardId = shardId;
+    }
+
+    /// <summary>
+    /// Replies made before the script may be sent while it is busy: the AOF is off, or no record was left unpublished
+    /// when it began (what was published, the pump can wait for; what the script's capture holds back, it cannot).
+    /// </summary>
+    public bool RepliesMayLeave { get; private set; }
+
+    /// <summary>Past busy-reply-threshold now (read from any thread).</summary>
+    public bool Busy => busy;
+    /// <summary>Redis's SCRIPT_WRITE_DIRTY: the script called a write command, so SCRIPT KILL refuses (UNKILLABLE).</summary>
+    public bool Wrote => wrote;
+    /// <summary>An EVAL (SCRIPT KILL stops it), not a function (FUNCTION KILL would).</summary>
+    public bool IsEval => isEval;
+
+    static readonly bool interruptSet = SetInterrupt();
+
+    static bool SetInterrupt()
+    {
+        fastkv_lua_setinterrupt(&Interrupt);
+        return true;
+    }
+
+    /// <summary>
+    /// Before a script runs on <paramref name="lua"/>: arms the count hook when busy-reply-threshold is set (0 turns
+    /// the watch off, as in Redis), resetting it to a count hook after a kill left the per-line one.
+    /// </summary>
+    public void Start(LuaState* lua, string name, bool eval, bool repliesMayLeave)
+    {
+        RepliesMayLeave = repliesMayLeave;
+        _ = interruptSet;
+        bool watch = server.Config.BusyReplyThreshold > 0;
+        if (watch != hooked || lineHook)
+        {
+            fastkv_lua_watch(lua, watch ? HookInstructions : 0);
+            hooked = watch;
+            lineHook = false;
+        }
+        scriptName = name;
+        isEval = eval;
+        wrote = false;
+        killRequested = false;
+        abandoned = false;
+        startTimestamp = Stopwatch.GetTimestamp();
+        t_current = this;
+    }
+
+    /// <summary>redis.call ran a write command (set before it runs, as Redis's scriptCall does).</summary>
+    public void MarkWrite() => wrote = true;
+
+    /// <summary>After the script: leaves the busy state. True when SHUTDOWN NOSAVE stopped it.</summary>
+    public bool Stop()
+    {
+        t_current = null;
+        if (busy)
+        {
+            busy = false;
+            server.BusyScripts.Leave();
+        }
+        return abandoned;
+    }
+
+    /// <summary>SCRIPT KILL's or FUNCTION KILL's request (any thread): the hook stops the script at its next call.</summary>
+    public void RequestKill() => killRequested = true;
+
+    /// <summary>
+    /// The hook's callback, on the shard's thread inside the script: 0 to go on; -1 with the error on the stack to
+    /// stop (the C hook raises it, after this frame returned). Never throws into Lua.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    static int Interrupt(LuaState* lua)
+    {
+        ScriptWatch? w = t_current;
+        if (w == null) return 0;
+        try
+        {
+            return w.Check(lua);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine("error: busy script watch: " + e);
+            return 0;
+        }
+    }
+
+    int Check(LuaState* lua)
+    {
+        if (!busy)
+        {
+            long elapsed = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+            if (elapsed < server.Config.BusyReplyThreshold) return 0;
+            Console.WriteLine("Slow script detected: still in execution after " + elapsed + " milliseconds. " +
+                              "You can try killing the script using the " + (isEval ? "SCRIPT KILL" : "FUNCTION KILL") +
+                              " command. Script name is: " + scriptName + ".");
+            busy = true;
+            server.BusyScripts.Enter();
+        }
+        if (!killRequested && !server.ShutdownRequested) Pump?.PumpWhileBusy();
+        if (server.ShutdownRequested)
+        {
+            // Redis exits inside SHUTDOWN NOSAVE; here the loop must unwind first: the script stops without effects on file.
+            abandoned = true;
+            return Stopping(lua, "ERR Script killed by SHUTDOWN NOSAVE");
+        }
+        if (killRequested)
+        {
+            Console.WriteLine("Lua script killed by user with " + (isEval ? "SCRIPT KILL." : "FUNCTION KILL."));
+            return Stopping(lua, isEval ? "ERR Script killed by user with SCRIPT KILL..." : "ERR Script killed by user with FUNCTION KILL...");
+        }
+        return 0;
+    }
+
+    /// <summary>Leaves {err = message} on the stack for the hook to raise; the hook turns per-line from here.</summary>
+    int Stopping(LuaState* lua, string message)
+    {
+        lineHook = true;
+        // The collector stays stopped while this .NET frame pushes: no finalizer may run (and raise) under it.
+        lua_gc(lua, GcStop, 0);
+        lua_createtable(lua, 0, 1);
+        PushString(lua, message);
+        RawSetField(lua, lua_gettop(lua) - 1, "err");
+        lua_gc(lua, GcRestart, 0);
+        return -1;
+    }
+
+    public override string ToString() => "shard " + shardId + (busy ? " busy" : "");
+}
