@@ -23,7 +23,7 @@ namespace FastKv.Engine.Scripting;
 /// so no allocation it makes can run a finalizer (a <c>newproxy</c> __gc) or a collection step under its frame.
 /// </para>
 /// </summary>
-public sealed unsafe class ScriptEngine : IDisposable
+public sealed unsafe partial class ScriptEngine : IDisposable
 {
     /// <summary>The script running on this thread (the registered functions find their engine through it).</summary>
     [ThreadStatic] static ScriptRun? t_run;
@@ -127,34 +127,44 @@ public sealed unsafe class ScriptEngine : IDisposable
             PushBytes(lua, "__redis__err__handler"u8);
             lua_rawget(lua, GlobalsIndex);
             RawGetField(lua, RegistryIndex, script.FunctionKey);
-            ScriptRun run = current.Start(c.Client, c.DbIndex, flags);
-            ScriptRun? outer = t_run;
-            t_run = run;
-            Shard home = c.Shard;
-            AofRecorder aof = home.Aof;
-            bool capture = aof.On && !aof.Capturing;
-            if (capture) aof.BeginCapture();
-            home.Blocking.Hold();
-            int status;
-            try
-            {
-                status = lua_pcall(lua, 0, 1, -2);
-            }
-            finally
-            {
-                t_run = outer;
-                if (capture) aof.EndCaptureWrapped();
-                home.Blocking.Release();
-            }
-            // The script's own effects were recorded command by command: EVAL itself is not.
-            c.Propagated = true;
-            if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
-            else WriteError(c.W, script.Sha, status);
+            Invoke(ref c, 0, flags, script.Sha);
         }
         finally
         {
             lua_settop(lua, top);
         }
+    }
+
+    /// <summary>
+    /// Calls the function on the stack below its <paramref name="nargs"/> arguments, the error handler below it, as the
+    /// client's script (EVAL's body or FCALL's function), and writes its reply or its error (Redis's luaCallFunction,
+    /// "script: <paramref name="name"/>"). The caller restores the stack.
+    /// </summary>
+    void Invoke(ref CommandContext c, int nargs, ScriptFlags flags, string name)
+    {
+        ScriptRun run = current.Start(c.Client, c.DbIndex, flags);
+        ScriptRun? outer = t_run;
+        t_run = run;
+        Shard home = c.Shard;
+        AofRecorder aof = home.Aof;
+        bool capture = aof.On && !aof.Capturing;
+        if (capture) aof.BeginCapture();
+        home.Blocking.Hold();
+        int status;
+        try
+        {
+            status = lua_pcall(lua, nargs, 1, -(nargs + 2));
+        }
+        finally
+        {
+            t_run = outer;
+            if (capture) aof.EndCaptureWrapped();
+            home.Blocking.Release();
+        }
+        // The script's own effects were recorded command by command: EVAL itself is not.
+        c.Propagated = true;
+        if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
+        else WriteError(c.W, name, status);
     }
 
     /// <summary>Compiles the body into f_&lt;sha&gt; unless the state has it; false after replying the compile error.</summary>

@@ -19,6 +19,8 @@ public sealed class ServerState : IDisposable
     public readonly CommandTable Commands;
     /// <summary>Scripts by SHA-1, shared by every shard (EVAL, EVALSHA, SCRIPT).</summary>
     public readonly Scripting.ScriptCache Scripts = new();
+    /// <summary>FUNCTION libraries, shared by every shard (FUNCTION, FCALL).</summary>
+    public readonly Scripting.FunctionLibraries Functions = new();
     public readonly Shard[] Shards;
     public int ShardCount => Shards.Length;
     readonly Shard[] slotOwner = new Shard[SlotCount];

@@ -60,6 +60,8 @@ public sealed unsafe class Shard : IDisposable
     public ShardSnapshot? Snapshot;
     /// <summary>The shard's Lua state, created by the first script that runs here (<see cref="Scripting.ScriptEngine.Of"/>).</summary>
     public Scripting.ScriptEngine? Scripts;
+    /// <summary>The shard's Lua state for FUNCTION libraries (FCALL), created on first use.</summary>
+    public Scripting.ScriptEngine? Functions;
     /// <summary>This shard's AOF records not yet handed to the log.</summary>
     public readonly AofRecorder Aof;
 
@@ -110,6 +112,7 @@ public sealed unsafe class Shard : IDisposable
     public void Dispose()
     {
         Scripts?.Dispose();
+        Functions?.Dispose();
         foreach (var db in Dbs) db.Dispose();
         Arena.Dispose();
         Buffers.Dispose();
