@@ -36,7 +36,8 @@ public static unsafe class FunctionCommands
     /// <summary>fcallCommandGeneric and scriptPrepareForRun's checks, in Redis's order (the function first).</summary>
     static void FCallGeneric(ref CommandContext c, bool readOnly)
     {
-        FunctionInfo? f = c.Shard.Server.Functions.Current.Find(c.Arg(1));
+        FunctionSet set = c.Shard.Server.Functions.Current;
+        FunctionInfo? f = set.Find(c.Arg(1));
         if (f == null)
         {
             c.W.Error("ERR Function not found");
@@ -57,7 +58,7 @@ public static unsafe class FunctionCommands
                 return;
             }
         }
-        ScriptEngine.FunctionsOf(c.Shard).RunFunction(ref c, f, (int)numKeys, flags);
+        ScriptEngine.FunctionsOf(c.Shard, set).RunFunction(ref c, f, (int)numKeys, flags);
     }
 
     static void Container(ref CommandContext c) => ScriptCommands.UnknownSubcommand(ref c, "FUNCTION");

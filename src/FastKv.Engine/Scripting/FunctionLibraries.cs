@@ -118,6 +118,7 @@ public sealed class FunctionSet
         foreach (FunctionLibrary l in libraries.Values)
             foreach (FunctionInfo f in l.Functions) functions[f.Name] = f; // g and G in one library: the last, as in Redis
         Functions = functions;
+        lookup = functions.GetAlternateLookup<ReadOnlySpan<char>>();
         FunctionCount = functions.Count;
         Sorted = new FunctionLibrary[libraries.Count];
         int i = 0;
@@ -128,9 +129,14 @@ public sealed class FunctionSet
     /// <summary>A function by name, any case; the name arrives as bytes (FCALL's argument).</summary>
     public FunctionInfo? Find(ReadOnlySpan<byte> name)
     {
+        // Names are [A-Za-z0-9_] (checked at registration), so bytes widen to their chars.
         if (Functions.Count == 0) return null;
-        return Functions.TryGetValue(Encoding.UTF8.GetString(name), out FunctionInfo? f) ? f : null;
+        Span<char> chars = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
+        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return lookup.TryGetValue(chars, out FunctionInfo? f) ? f : null;
     }
+
+    readonly Dictionary<string, FunctionInfo>.AlternateLookup<ReadOnlySpan<char>> lookup;
 
     /// <summary>Bytes the libraries take (INFO used_memory_functions): code, names, descriptions, and an estimate per object.</summary>
     public long Bytes()
@@ -173,6 +179,8 @@ public sealed class FunctionLibrary
 public sealed class FunctionInfo
 {
     public readonly string Name;
+    /// <summary>The name as bytes: its key in each shard's function table.</summary>
+    public readonly byte[] NameBytes;
     public readonly byte[]? Description;
     public readonly ScriptFlags Flags;
     public FunctionLibrary Library = null!;
@@ -180,6 +188,7 @@ public sealed class FunctionInfo
     public FunctionInfo(string name, byte[]? description, ScriptFlags flags)
     {
         Name = name;
+        NameBytes = Encoding.ASCII.GetBytes(name);
         Description = description;
         Flags = flags;
     }

@@ -66,6 +66,11 @@ public static class FunctionPayload
     public static void LoadFromRdb(ServerState server, byte[][] strings)
     {
         var libraries = new List<FunctionLibrary>();
+        if (strings.Length > 0 && !LuaApi.Available)
+        {
+            Console.WriteLine("Failed loading library, the Lua 5.1 library (liblua5.1) is not installed");
+            strings = Array.Empty<byte[]>();
+        }
         foreach (byte[] s in strings)
         {
             var r = new RdbReader(s);

@@ -23,10 +23,9 @@ public sealed unsafe partial class ScriptEngine
     /// <summary>The generation of the set this state loaded (-1: not a function state yet).</summary>
     int functionsGeneration = -1;
 
-    /// <summary>The shard's function state, created on first use, rebuilt when the libraries changed since.</summary>
-    public static ScriptEngine FunctionsOf(Shard shard)
+    /// <summary>The shard's function state holding <paramref name="set"/> (the one FCALL found its function in), created on first use, rebuilt when the libraries changed since.</summary>
+    public static ScriptEngine FunctionsOf(Shard shard, FunctionSet set)
     {
-        FunctionSet set = shard.Server.Functions.Current;
         ScriptEngine? e = shard.Functions;
         if (e != null && e.functionsGeneration == set.Generation) return e;
         if (e == null) e = shard.Functions = new ScriptEngine(shard);
@@ -210,7 +209,7 @@ public sealed unsafe partial class ScriptEngine
             PushBytes(lua, "__redis__err__handler"u8);
             lua_rawget(lua, GlobalsIndex);
             RawGetField(lua, RegistryIndex, FunctionsKey);
-            PushString(lua, function.Name);
+            PushBytes(lua, function.NameBytes);
             lua_rawget(lua, -2);
             lua_remove(lua, -2);
             int n = c.Count - 3;
