@@ -96,7 +96,7 @@ public class FunctionPersistenceTests
         }
     }
 
-    /// <summary>FUNCTION LOAD / DELETE are recorded in the AOF as they came and replayed at startup; a rewrite keeps the libraries.</summary>
+    /// <summary>FUNCTION LOAD / DELETE are recorded in the AOF as they came and replayed at startup; a rewrite keeps the libraries (in an RDB base, or as FUNCTION LOAD commands).</summary>
     [Theory]
     [InlineData(1, "yes")]
     [InlineData(4, "no")]
@@ -121,6 +121,11 @@ public class FunctionPersistenceTests
                 Assert.StartsWith("+", f.CallText("BGREWRITEAOF"));
                 WaitForRewrite(f);
             }
+            // Without the preamble the base is commands, the library a FUNCTION LOAD first (Redis's rewriteFunctions).
+            string[] bases = Directory.GetFiles(Path.Combine(dir, "appendonlydir"), preamble == "no" ? "*.base.aof" : "*.base.rdb");
+            Assert.Single(bases);
+            if (preamble == "no")
+                Assert.StartsWith("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$" + Library.Length + "\r\n" + Library + "\r\n", File.ReadAllText(bases[0]));
             using (ServerProcess fastkv = SnapshotTests.StartIn(dir, threads, config))
             using (RespConnection f = fastkv.Connect())
             {
