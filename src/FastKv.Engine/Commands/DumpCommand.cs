@@ -24,12 +24,17 @@ public static unsafe class DumpCommand
         if (e == null) { c.W.NullBulk(); return; }
         var w = new ArrayBufferWriter<byte>(64);
         RdbEncode.WriteValue(w, e, RdbWriteOptions.For(c.Shard));
-        Span<byte> version = w.GetSpan(2);
-        BinaryPrimitives.WriteUInt16LittleEndian(version, RdbWriteOptions.CurrentVersion);
+        AppendFooter(w);
+        c.W.Bulk(w.WrittenSpan);
+    }
+
+    /// <summary>createDumpPayload's footer after what <paramref name="w"/> holds: the RDB version, the CRC-64 of it all (FUNCTION DUMP's too).</summary>
+    public static void AppendFooter(ArrayBufferWriter<byte> w)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(w.GetSpan(2), RdbWriteOptions.CurrentVersion);
         w.Advance(2);
         ulong crc = Crc64.Update(0, w.WrittenSpan);
         BinaryPrimitives.WriteUInt64LittleEndian(w.GetSpan(8), crc);
         w.Advance(8);
-        c.W.Bulk(w.WrittenSpan);
     }
 }

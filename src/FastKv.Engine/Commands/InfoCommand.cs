@@ -182,22 +182,25 @@ public static class InfoCommand
                 F("allocator_resident", active);
                 F("total_system_memory", system);
                 F("total_system_memory_human", Human(system));
-                // Every shard's Lua state (as each published it after its last script) and the script cache; FUNCTION
-                // does not exist yet, so its figures are truly zero.
+                // Every shard's Lua states (as each published them after its last script), the script cache and the
+                // function libraries.
                 long vmEval = Sum(sh => sh.Scripts?.MemoryBytes ?? 0);
+                long vmFunctions = Sum(sh => sh.Functions?.MemoryBytes ?? 0);
                 long scripts = s.Scripts.Bytes;
+                Scripting.FunctionSet functions = s.Functions.Current;
+                long functionBytes = functions.Bytes();
                 F("used_memory_lua", vmEval);
                 F("used_memory_vm_eval", vmEval);
                 F("used_memory_lua_human", Human(vmEval));
                 F("used_memory_scripts_eval", scripts);
                 F("number_of_cached_scripts", s.Scripts.Count);
-                F("number_of_functions", 0);
-                F("number_of_libraries", 0);
-                F("used_memory_vm_functions", 0);
-                F("used_memory_vm_total", vmEval);
-                F("used_memory_vm_total_human", Human(vmEval));
-                F("used_memory_functions", 0);
-                F("used_memory_scripts", scripts);
+                F("number_of_functions", functions.FunctionCount);
+                F("number_of_libraries", functions.Libraries.Count);
+                F("used_memory_vm_functions", vmFunctions);
+                F("used_memory_vm_total", vmEval + vmFunctions);
+                F("used_memory_vm_total_human", Human(vmEval + vmFunctions));
+                F("used_memory_functions", functionBytes);
+                F("used_memory_scripts", scripts + functionBytes);
                 F("used_memory_scripts_human", Human(scripts));
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", Human(s.Config.MaxMemory));

@@ -20,7 +20,7 @@ public static unsafe class RestoreCommand
     /// <summary>RDB_VERSION: the newest format this server reads and writes (Redis 7.2).</summary>
     public const int RdbVersion = 11;
 
-    const int FooterSize = 10;
+    public const int FooterSize = 10;
 
     public static void Register(CommandTable t)
     {
@@ -103,7 +103,7 @@ public static unsafe class RestoreCommand
     }
 
     /// <summary>verifyDumpPayload: at least the footer, a version we read, and the CRC-64 of everything before the CRC.</summary>
-    static bool VerifyFooter(ReadOnlySpan<byte> payload)
+    public static bool VerifyFooter(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < FooterSize) return false;
         ReadOnlySpan<byte> footer = payload.Slice(payload.Length - FooterSize);

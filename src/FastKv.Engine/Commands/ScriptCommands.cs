@@ -82,16 +82,7 @@ public static unsafe class ScriptCommands
             c.W.Error(Errors.NotInteger);
             return;
         }
-        if (numKeys > c.Count - 3)
-        {
-            c.W.Error("ERR Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numKeys < 0)
-        {
-            c.W.Error("ERR Number of keys can't be negative");
-            return;
-        }
+        if (!NumKeysFit(ref c, numKeys)) return;
         ScriptCache cache = c.Shard.Server.Scripts;
         Script? script = null;
         if (bySha)
@@ -111,11 +102,7 @@ public static unsafe class ScriptCommands
         }
         script ??= cache.Add(c.Arg(1));
         if (readOnly) flags |= ScriptFlags.NoWrites;
-        if (!LuaApi.Available)
-        {
-            c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
-            return;
-        }
+        if (!LuaAvailable(ref c)) return;
         ScriptEngine.Of(c.Shard).Run(ref c, script, (int)numKeys, flags);
     }
 
@@ -170,11 +157,38 @@ public static unsafe class ScriptCommands
         return true;
     }
 
-    static void ScriptContainer(ref CommandContext c)
+    static void ScriptContainer(ref CommandContext c) => UnknownSubcommand(ref c, "SCRIPT");
+
+    /// <summary>A container's reply to a subcommand it does not have.</summary>
+    internal static void UnknownSubcommand(ref CommandContext c, string container)
     {
         string sub = c.ArgString(1);
         if (sub.Length > 128) sub = sub.Substring(0, 128);
-        c.W.Error("ERR unknown subcommand '" + sub + "'. Try SCRIPT HELP.");
+        c.W.Error("ERR unknown subcommand '" + sub + "'. Try " + container + " HELP.");
+    }
+
+    /// <summary>EVAL's and FCALL's numkeys against the arguments after it; false after replying the error.</summary>
+    internal static bool NumKeysFit(ref CommandContext c, long numKeys)
+    {
+        if (numKeys > c.Count - 3)
+        {
+            c.W.Error("ERR Number of keys can't be greater than number of args");
+            return false;
+        }
+        if (numKeys < 0)
+        {
+            c.W.Error("ERR Number of keys can't be negative");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>False after replying the error when liblua5.1 is missing.</summary>
+    internal static bool LuaAvailable(ref CommandContext c)
+    {
+        if (LuaApi.Available) return true;
+        c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
+        return false;
     }
 
     /// <summary>SCRIPT LOAD: compiled here (so a syntax error answers now), kept for every shard.</summary>
@@ -186,11 +200,7 @@ public static unsafe class ScriptCommands
             c.W.Error(error!);
             return;
         }
-        if (!LuaApi.Available)
-        {
-            c.W.Error("ERR scripting is not available: the Lua 5.1 library (liblua5.1) is not installed");
-            return;
-        }
+        if (!LuaAvailable(ref c)) return;
         var script = new Script(Sha1.Hex(body), body.ToArray());
         if (!ScriptEngine.Of(c.Shard).Compile(c.W, script)) return;
         c.Shard.Server.Scripts.Add(body);

@@ -44,6 +44,7 @@ public sealed unsafe class CommandTable
         WaitCommands.Register(t);
         RestoreCommand.Register(t);
         ScriptCommands.Register(t);
+        FunctionCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

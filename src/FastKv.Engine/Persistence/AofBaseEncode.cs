@@ -89,6 +89,15 @@ public static unsafe class AofBaseEncode
         }
     }
 
+    /// <summary>"FUNCTION LOAD code", one per library at the start of a base (Redis's rewriteFunctions).</summary>
+    public static void WriteFunctionLoad(IBufferWriter<byte> w, ReadOnlySpan<byte> code)
+    {
+        ArrayHeader(w, 3);
+        Bulk(w, "FUNCTION"u8);
+        Bulk(w, "LOAD"u8);
+        Bulk(w, code);
+    }
+
     /// <summary>"SELECT db", written by the file writer where the database changes.</summary>
     public static void WriteSelect(IBufferWriter<byte> w, int db)
     {

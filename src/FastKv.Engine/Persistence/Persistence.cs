@@ -39,15 +39,15 @@ public sealed class Persistence
 
     /// <summary>rdb_last_load_keys_loaded / _expired.</summary>
     public long LastLoadKeysLoaded, LastLoadKeysExpired;
-    /// <summary>FUNCTION2 records of the loaded file, written back into every RDB made (no scripting yet: no loss).</summary>
-    public byte[][] Functions = Array.Empty<byte[]>();
+    /// <summary>The server's function libraries as the strings of FUNCTION2 records, for an RDB file being written.</summary>
+    public byte[][] Functions => Scripting.FunctionPayload.RdbStrings(server.Functions.Current, server.Config.RdbCompression);
 
-    /// <summary>A file was loaded: its counts and the records this server keeps opaque.</summary>
+    /// <summary>A file was loaded: its counts, and its function libraries replace the server's.</summary>
     public void LoadedFrom(RdbLoader loader)
     {
         LastLoadKeysLoaded = loader.KeysLoaded;
         LastLoadKeysExpired = loader.KeysExpired;
-        Functions = loader.Functions;
+        Scripting.FunctionPayload.LoadFromRdb(server, loader.Functions);
     }
 
     /// <summary>The running snapshot, or null.</summary>

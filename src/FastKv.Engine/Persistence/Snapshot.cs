@@ -223,7 +223,14 @@ public sealed class Snapshot
     {
         if (Server.Config.AofTimestampEnabled)
             fs.Write(System.Text.Encoding.ASCII.GetBytes("#TS:" + DateTimeOffset.UtcNow.ToUnixTimeSeconds() + "\r\n"));
+        // Redis's rewriteFunctions: each library as FUNCTION LOAD, before the databases.
         var select = new System.Buffers.ArrayBufferWriter<byte>(32);
+        foreach (Scripting.FunctionLibrary l in Server.Functions.Current.Sorted)
+        {
+            select.ResetWrittenCount();
+            AofBaseEncode.WriteFunctionLoad(select, l.Code);
+            fs.Write(select.WrittenSpan);
+        }
         DrainChunks((c, dbChanged) =>
         {
             if (dbChanged)

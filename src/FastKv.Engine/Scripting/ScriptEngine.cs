@@ -23,7 +23,7 @@ namespace FastKv.Engine.Scripting;
 /// so no allocation it makes can run a finalizer (a <c>newproxy</c> __gc) or a collection step under its frame.
 /// </para>
 /// </summary>
-public sealed unsafe class ScriptEngine : IDisposable
+public sealed unsafe partial class ScriptEngine : IDisposable
 {
     /// <summary>The script running on this thread (the registered functions find their engine through it).</summary>
     [ThreadStatic] static ScriptRun? t_run;
@@ -40,9 +40,13 @@ public sealed unsafe class ScriptEngine : IDisposable
     /// <summary>busy-reply-threshold's watch over the script running here (SCRIPT KILL, -BUSY).</summary>
     readonly ScriptWatch watch;
 
-    ScriptEngine(Shard shard)
+    /// <summary>A state for FUNCTION libraries (their load-time API opened before the tables are sealed).</summary>
+    readonly bool forFunctions;
+
+    ScriptEngine(Shard shard, bool forFunctions = false)
     {
         this.shard = shard;
+        this.forFunctions = forFunctions;
         watch = shard.Server.BusyScripts.Of(shard.Id);
         replyWriter = new RespWriter(replyBuffer);
         current = new ScriptRun(this, shard);
@@ -93,6 +97,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_settop(lua, top);
         LuaLibraries.OpenAll(lua);
         lua_settop(lua, top);
+        if (forFunctions) OpenFunctions();
         ReadOnlyTables.Seal(lua);
     }
 
@@ -131,56 +136,66 @@ public sealed unsafe class ScriptEngine : IDisposable
             PushBytes(lua, "__redis__err__handler"u8);
             lua_rawget(lua, GlobalsIndex);
             RawGetField(lua, RegistryIndex, script.FunctionKey);
-            ScriptRun run = current.Start(c.Client, c.DbIndex, flags, script, c.TxId);
-            run.CanRetry = c.Shard.ScriptRetryAllowed && c.TxId == 0;
-            // Under every shard's lock while it is learned: does it touch a key it did not declare?
-            if (c.TxId != 0 && !script.Proven && !script.Reaches) run.Learn(c.Buffer, c.Args, numKeys);
-            ScriptRun? outer = t_run;
-            t_run = run;
-            Shard home = c.Shard;
-            AofRecorder aof = home.Aof;
-            bool capture = aof.On && !aof.Capturing;
-            if (capture) aof.BeginCapture();
-            // While the AOF is on a capture holds the script's records (this one, or EVAL's own in the executor).
-            (int, int) aofMark = aof.Mark;
-            home.Blocking.Hold();
-            home.InScript = true;
-            watch.Start(lua, script.Sha, eval: true, repliesMayLeave: !aof.On || aofMark.Item1 == 0);
-            int status;
-            bool abandoned;
-            try
-            {
-                status = lua_pcall(lua, 0, 1, -2);
-            }
-            finally
-            {
-                t_run = outer;
-                home.InScript = false;
-                abandoned = watch.Stop();
-                // A script SHUTDOWN NOSAVE stopped leaves nothing in the AOF, as Redis exits before propagating it.
-                if (abandoned && aof.Capturing) aof.DropSince(aofMark);
-                if (capture) aof.EndCaptureWrapped();
-                run.ReleaseLocks();
-                home.Blocking.Release();
-            }
-            // The script's own effects were recorded command by command: EVAL itself is not.
-            c.Propagated = true;
-            // The server is going down without a reply, as Redis exits inside SHUTDOWN NOSAVE.
-            if (abandoned) return;
-            if (run.Learning && !script.Reaches) script.NoteCleanRun();
-            if (run.Aborted)
-            {
-                // It reached a held key before writing anything: the session runs it again with every shard held.
-                home.ScriptRetry = true;
-                return;
-            }
-            if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
-            else WriteError(c.W, script.Sha, status);
+            Invoke(ref c, 0, flags, script.Sha, script, numKeys);
         }
         finally
         {
             lua_settop(lua, top);
         }
+    }
+
+    /// <summary>
+    /// Calls the function on the stack below its <paramref name="nargs"/> arguments, the error handler below it, as the
+    /// client's script (EVAL's body or FCALL's function), and writes its reply or its error (Redis's luaCallFunction,
+    /// "script: <paramref name="name"/>"). The caller restores the stack.
+    /// </summary>
+    void Invoke(ref CommandContext c, int nargs, ScriptFlags flags, string name, Script? script = null, int numKeys = 0)
+    {
+        ScriptRun run = current.Start(c.Client, c.DbIndex, flags, script, c.TxId);
+        run.CanRetry = c.Shard.ScriptRetryAllowed && c.TxId == 0;
+        // Under every shard's lock while it is learned: does it touch a key it did not declare?
+        if (script != null && c.TxId != 0 && !script.Proven && !script.Reaches) run.Learn(c.Buffer, c.Args, numKeys);
+        ScriptRun? outer = t_run;
+        t_run = run;
+        Shard home = c.Shard;
+        AofRecorder aof = home.Aof;
+        bool capture = aof.On && !aof.Capturing;
+        if (capture) aof.BeginCapture();
+        // While the AOF is on a capture holds the script's records (this one, or EVAL's own in the executor).
+        (int, int) aofMark = aof.Mark;
+        home.Blocking.Hold();
+        home.InScript = true;
+        watch.Start(lua, name, eval: script != null, repliesMayLeave: !aof.On || aofMark.Item1 == 0);
+        int status;
+        bool abandoned;
+        try
+        {
+            status = lua_pcall(lua, nargs, 1, -(nargs + 2));
+        }
+        finally
+        {
+            t_run = outer;
+            home.InScript = false;
+            abandoned = watch.Stop();
+            // A script SHUTDOWN NOSAVE stopped leaves nothing in the AOF, as Redis exits before propagating it.
+            if (abandoned && aof.Capturing) aof.DropSince(aofMark);
+            if (capture) aof.EndCaptureWrapped();
+            run.ReleaseLocks();
+            home.Blocking.Release();
+        }
+        // The script's own effects were recorded command by command: EVAL itself is not.
+        c.Propagated = true;
+        // The server is going down without a reply, as Redis exits inside SHUTDOWN NOSAVE.
+        if (abandoned) return;
+        if (script != null && run.Learning && !script.Reaches) script.NoteCleanRun();
+        if (run.Aborted)
+        {
+            // It reached a held key before writing anything: the session runs it again with every shard held.
+            home.ScriptRetry = true;
+            return;
+        }
+        if (status == Ok) LuaReplies.Write(lua, -1, c.W, run.Resp);
+        else WriteError(c.W, name, status);
     }
 
     /// <summary>Compiles the body into f_&lt;sha&gt; unless the state has it; false after replying the compile error.</summary>

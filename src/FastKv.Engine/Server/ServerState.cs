@@ -21,6 +21,8 @@ public sealed class ServerState : IDisposable
     public readonly Scripting.ScriptCache Scripts = new();
     /// <summary>Scripts past busy-reply-threshold, on any shard (-BUSY, SCRIPT KILL).</summary>
     public readonly Scripting.BusyScripts BusyScripts;
+    /// <summary>FUNCTION libraries, shared by every shard (FUNCTION, FCALL).</summary>
+    public readonly Scripting.FunctionLibraries Functions = new();
     public readonly Shard[] Shards;
     public int ShardCount => Shards.Length;
     readonly Shard[] slotOwner = new Shard[SlotCount];

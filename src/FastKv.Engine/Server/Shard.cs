@@ -69,6 +69,8 @@ public sealed unsafe class Shard : IDisposable
     public bool ScriptRetryAllowed;
     /// <summary>The inline script stopped before writing (a key it reached was held): run it again as a transaction.</summary>
     public bool ScriptRetry;
+    /// <summary>The shard's Lua state for FUNCTION libraries (FCALL), created on first use.</summary>
+    public Scripting.ScriptEngine? Functions;
     /// <summary>This shard's AOF records not yet handed to the log.</summary>
     public readonly AofRecorder Aof;
 
@@ -119,6 +121,7 @@ public sealed unsafe class Shard : IDisposable
     public void Dispose()
     {
         Scripts?.Dispose();
+        Functions?.Dispose();
         foreach (var db in Dbs) db.Dispose();
         Arena.Dispose();
         Buffers.Dispose();
