@@ -64,6 +64,29 @@ public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixt
     }
 
     [Fact]
+    public void FunctionsOverSpreadKeys_MatchRedis()
+    {
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xf:", 6);
+        using var session = new DualSession(servers.Oracle.Server, servers.Target4.Server) { Context = "--threads 4" };
+        session.Check("FLUSHALL");
+        session.Check("FUNCTION", "FLUSH");
+        session.Check("FUNCTION", "LOAD", "#!lua name=spread\n"
+            + "redis.register_function('move', function(keys, args) redis.call('decrby', keys[1], args[1]) return redis.call('incrby', keys[2], args[1]) end)\n"
+            + "redis.register_function('addjob', function(keys, args) local id = redis.call('incr', keys[1]) redis.call('hset', args[1] .. id, 'd', args[2]) "
+            + "redis.call('rpush', keys[2], id) return {id, redis.call('hget', args[1] .. id, 'd')} end)\n"
+            + "redis.register_function{function_name = 'sum', callback = function(keys, args) local s = 0 for i = 1, #args do "
+            + "s = s + (tonumber(redis.call('get', args[i])) or 0) end return s end, flags = {'no-writes'}}");
+        for (int i = 0; i < 20; i++) session.Check("FCALL", "move", "2", k[0], k[1], "3");
+        for (int i = 0; i < 20; i++) session.Check("FCALL", "addjob", "2", "jobs:id", "jobs:wait", "jobs:", "d" + i);
+        session.Check("FCALL_RO", "sum", "0", k[0], k[1], k[2]);
+        session.Check("FCALL", "sum", "0", k[0], k[1], k[2]);
+        session.Check("MGET", k[0], k[1]);
+        session.Check("LRANGE", "jobs:wait", "0", "-1");
+        session.Check("FUNCTION", "FLUSH");
+        session.Check("FLUSHALL");
+    }
+
+    [Fact]
     public void ScriptInMulti_OverSpreadKeys_MatchesRedis()
     {
         string[] k = MultiKeyAtomicityTests.SpreadKeys("xm:", 4);

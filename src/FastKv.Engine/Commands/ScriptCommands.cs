@@ -33,12 +33,12 @@ public static unsafe class ScriptCommands
     /// Where a script runs: inline on the shard of its declared keys (home without keys), or null (a
     /// <see cref="ScriptTx"/>) when they span shards or the script is known to reach beyond them.
     /// </summary>
-    static Shard? ScriptTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, int db)
+    public static Shard? ScriptTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, int db)
     {
         if (server.ShardCount == 1) return home;
         Shard? target = Router.KeysProcTarget(server, home, spec, buf, args);
         if (target == null) return null;
-        Script? script = ScriptOf(server, spec, buf, args);
+        ScriptReach? script = ReachOf(server, spec, buf, args);
         // A script not seen before (or not yet proven to keep to its keys) first runs with every shard held.
         return script != null && script.Proven ? target : null;
     }
@@ -56,6 +56,28 @@ public static unsafe class ScriptCommands
         return server.Scripts.Find(Sha1.Hex(a));
     }
 
+    /// <summary>
+    /// What is known of where the script an EVAL* or FCALL* names reaches (<see cref="ScriptOf"/>, or the FUNCTION),
+    /// and whether it is read-only (EVAL_RO, FCALL_RO, a no-writes flag); null when it names none.
+    /// </summary>
+    public static ScriptReach? ReachOf(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args,
+        bool add = false) => ReachOf(server, spec, buf, args, add, out _);
+
+    public static ScriptReach? ReachOf(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args,
+        bool add, out bool readOnly)
+    {
+        readOnly = (spec.Flags & CommandFlags.ReadOnly) != 0;
+        if (spec.ScriptIsFunction)
+        {
+            FunctionInfo? f = args.Count >= 3 ? server.Functions.Current.Find(args.Get(buf, 1)) : null;
+            readOnly |= f != null && (f.Flags & ScriptFlags.NoWrites) != 0;
+            return f;
+        }
+        Script? script = ScriptOf(server, spec, buf, args, add);
+        readOnly |= script != null && ParseShebang(script.Body, out ScriptFlags flags, out _) && (flags & ScriptFlags.NoWrites) != 0;
+        return script;
+    }
+
     /// <summary>EVAL's numkeys when it is valid.</summary>
     public static bool NumKeys(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, out int numKeys)
     {
@@ -64,11 +86,6 @@ public static unsafe class ScriptCommands
         numKeys = (int)n;
         return true;
     }
-
-    /// <summary>Whether the script cannot write: EVAL_RO/EVALSHA_RO, or a no-writes shebang.</summary>
-    public static bool IsReadOnly(CommandSpec spec, Script script) =>
-        (spec.Flags & CommandFlags.ReadOnly) != 0
-        || (ParseShebang(script.Body, out ScriptFlags flags, out _) && (flags & ScriptFlags.NoWrites) != 0);
 
     static void Eval(ref CommandContext c) => EvalGeneric(ref c, bySha: false, readOnly: false);
     static void EvalSha(ref CommandContext c) => EvalGeneric(ref c, bySha: true, readOnly: false);

@@ -116,6 +116,8 @@ public sealed unsafe class CommandSpec
     public CrossShard? Cross;
     /// <summary>EVALSHA, EVALSHA_RO: the script is named by its SHA-1 (EVAL gives its body).</summary>
     public bool ScriptBySha;
+    /// <summary>FCALL, FCALL_RO: the script is a FUNCTION named by argument 1.</summary>
+    public bool ScriptIsFunction;
     /// <summary>Refused with -MISCONF after a failed save like a write (PING, as Redis's processCommand singles it out).</summary>
     public bool RefusedOnDiskError;
     /// <summary>Routed even with one shard: its route may build a transaction that a single shard needs too (SAVE's cut).</summary>

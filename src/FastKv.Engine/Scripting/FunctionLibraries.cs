@@ -176,7 +176,7 @@ public sealed class FunctionLibrary
 }
 
 /// <summary>A registered function: its name as registered, its description (or null), its flags.</summary>
-public sealed class FunctionInfo
+public sealed class FunctionInfo : ScriptReach
 {
     public readonly string Name;
     /// <summary>The name as bytes: its key in each shard's function table.</summary>

@@ -67,12 +67,26 @@ public sealed class ScriptCache
 }
 
 /// <summary>A cached script: its SHA-1, its body, and the registry key its compiled function has in each shard's state.</summary>
-public sealed class Script
+public sealed class Script : ScriptReach
 {
     public readonly string Sha;
     public readonly byte[] Body;
     /// <summary>"f_&lt;sha&gt;", as Redis names the function.</summary>
     public readonly byte[] FunctionKey;
+    public Script(string sha, byte[] body)
+    {
+        Sha = sha;
+        Body = body;
+        FunctionKey = System.Text.Encoding.ASCII.GetBytes("f_" + sha);
+    }
+}
+
+/// <summary>
+/// What the server has learned about where a script (or a FUNCTION) reaches, shared by every shard: it decides whether
+/// the script may run inline on its keys' shard or must hold every shard (<see cref="ScriptTx"/>).
+/// </summary>
+public class ScriptReach
+{
     /// <summary>
     /// The script has reached a key outside its declared keys' shard (or, across shards, outside its declared keys):
     /// from then on it runs with every shard held (<see cref="ScriptTx"/>). Learned, never forgotten until SCRIPT FLUSH.
@@ -95,10 +109,4 @@ public sealed class Script
         if (Volatile.Read(ref cleanRuns) < ProvenAfter) Interlocked.Increment(ref cleanRuns);
     }
 
-    public Script(string sha, byte[] body)
-    {
-        Sha = sha;
-        Body = body;
-        FunctionKey = System.Text.Encoding.ASCII.GetBytes("f_" + sha);
-    }
 }

@@ -222,7 +222,7 @@ public sealed unsafe partial class ScriptEngine
                 PushBytes(lua, c.Arg(3 + i));
                 lua_rawseti(lua, -2, i - numKeys + 1);
             }
-            Invoke(ref c, 2, flags, function.Name);
+            Invoke(ref c, 2, flags, function.Name, function, numKeys, eval: false);
         }
         finally
         {

@@ -136,7 +136,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             PushBytes(lua, "__redis__err__handler"u8);
             lua_rawget(lua, GlobalsIndex);
             RawGetField(lua, RegistryIndex, script.FunctionKey);
-            Invoke(ref c, 0, flags, script.Sha, script, numKeys);
+            Invoke(ref c, 0, flags, script.Sha, script, numKeys, eval: true);
         }
         finally
         {
@@ -149,12 +149,12 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     /// client's script (EVAL's body or FCALL's function), and writes its reply or its error (Redis's luaCallFunction,
     /// "script: <paramref name="name"/>"). The caller restores the stack.
     /// </summary>
-    void Invoke(ref CommandContext c, int nargs, ScriptFlags flags, string name, Script? script = null, int numKeys = 0)
+    void Invoke(ref CommandContext c, int nargs, ScriptFlags flags, string name, ScriptReach script, int numKeys, bool eval)
     {
         ScriptRun run = current.Start(c.Client, c.DbIndex, flags, script, c.TxId);
         run.CanRetry = c.Shard.ScriptRetryAllowed && c.TxId == 0;
         // Under every shard's lock while it is learned: does it touch a key it did not declare?
-        if (script != null && c.TxId != 0 && !script.Proven && !script.Reaches) run.Learn(c.Buffer, c.Args, numKeys);
+        if (c.TxId != 0 && !script.Proven && !script.Reaches) run.Learn(c.Buffer, c.Args, numKeys);
         ScriptRun? outer = t_run;
         t_run = run;
         Shard home = c.Shard;
@@ -165,7 +165,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         (int, int) aofMark = aof.Mark;
         home.Blocking.Hold();
         home.InScript = true;
-        watch.Start(lua, name, eval: script != null, repliesMayLeave: !aof.On || aofMark.Item1 == 0);
+        watch.Start(lua, name, eval: eval, repliesMayLeave: !aof.On || aofMark.Item1 == 0);
         int status;
         bool abandoned;
         try
@@ -187,7 +187,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         c.Propagated = true;
         // The server is going down without a reply, as Redis exits inside SHUTDOWN NOSAVE.
         if (abandoned) return;
-        if (script != null && run.Learning && !script.Reaches) script.NoteCleanRun();
+        if (run.Learning && !script.Reaches) script.NoteCleanRun();
         if (run.Aborted)
         {
             // It reached a held key before writing anything: the session runs it again with every shard held.
@@ -730,7 +730,7 @@ public sealed class ScriptRun
     public int Db;
     public int Resp = 2;
     public ScriptFlags Flags;
-    public Script? Script;
+    public ScriptReach? Script;
     /// <summary>The transaction whose locks the script runs under (<see cref="ScriptTx"/>, an EXEC), 0 inline.</summary>
     public long TxId;
     /// <summary>The id of the locks the script took on the way (<see cref="ScriptCall"/>), 0 before the first.</summary>
@@ -747,7 +747,7 @@ public sealed class ScriptRun
     }
 
     /// <summary>Resets it for a new script.</summary>
-    public ScriptRun Start(Client? client, int db, ScriptFlags flags, Script? script, long txId)
+    public ScriptRun Start(Client? client, int db, ScriptFlags flags, ScriptReach? script, long txId)
     {
         Client = client;
         Db = db;

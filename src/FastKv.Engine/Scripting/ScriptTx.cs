@@ -35,11 +35,12 @@ public sealed class ScriptTx : MultiShardTx
 
     public override void Start()
     {
-        Script? script = Commands.ScriptCommands.ScriptOf(Server, spec, buffer, args, add: true);
-        // A script that is not cached yet (EVALSHA's NOSCRIPT) or with bad arguments needs no lock: it only replies.
+        ScriptReach? script = Commands.ScriptCommands.ReachOf(Server, spec, buffer, args, add: true, out bool readOnly);
+        // A script that is not cached yet (EVALSHA's NOSCRIPT, an unknown function) or with bad arguments needs no
+        // lock: it only replies.
         if (script != null && Commands.ScriptCommands.NumKeys(buffer, args, out int numKeys))
         {
-            bool write = !Commands.ScriptCommands.IsReadOnly(spec, script);
+            bool write = !readOnly;
             if (!script.Proven)
             {
                 foreach (Shard sh in Server.Shards) LockShard(sh, write);
