@@ -14,6 +14,7 @@ namespace FastKv.Server.Tests.Scripting;
 /// with none running; SHUTDOWN NOSAVE stops the server under a script that wrote, and leaves its writes out of the
 /// AOF. The threshold is small; the tests wait for the BUSY reply, never for a time.
 /// </summary>
+[Trait("Category", "Smoke")]
 public class BusyScriptTests
 {
     const string Busy = "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";

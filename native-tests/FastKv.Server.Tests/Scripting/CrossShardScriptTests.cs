@@ -18,6 +18,7 @@ namespace FastKv.Server.Tests.Scripting;
 /// between shards never show a partial state. Job-queue libraries (Bull, BullMQ) build key names inside their scripts
 /// from a declared prefix, so this is their path whenever keys are not hash-tagged.
 /// </summary>
+[Trait("Category", "Smoke")]
 public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     public static IEnumerable<TheoryDataRow<int>> Protocols() => [new(2), new(3)];

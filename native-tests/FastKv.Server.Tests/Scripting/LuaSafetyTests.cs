@@ -12,6 +12,7 @@ namespace FastKv.Server.Tests.Scripting;
 /// (fastkv-lua-max-memory: past it a script fails with Lua's "not enough memory", the next script runs) and counted in
 /// used_memory (which Redis 7.2 leaves Lua out of: there the two only share used_memory_lua).
 /// </summary>
+[Trait("Category", "Smoke")]
 public class LuaSafetyTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
     [Theory]
