@@ -61,7 +61,7 @@ public static unsafe class LuaReplies
         {
             string err = Encoding.UTF8.GetString(ToBytes(lua, -1));
             lua_pop(lua, 1);
-            if (err.StartsWith('-')) err = err.Substring(1);
+            // Redis replies "-" and the text as it is: {err = '-X'} is "--X".
             w.Error(OneLine(err));
             return;
         }

@@ -254,7 +254,6 @@ public sealed unsafe class ScriptEngine : IDisposable
         string? source = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : null;
         RawGetField(lua, t, "line"u8);
         string? line = lua_type(lua, -1) == TNumber ? ((long)lua_tonumber(lua, -1)).ToString() : null;
-        if (err.StartsWith('-')) err = err.Substring(1);
         if (source != null && line != null) err += " script: " + sha + ", on " + source + ":" + line + ".";
         w.Error(LuaReplies.OneLine(err));
         _ = status;
@@ -292,12 +291,22 @@ public sealed unsafe class ScriptEngine : IDisposable
         end
         local redis = {}
         redis.call, redis.pcall, redis.sha1hex, redis.log, redis.setresp = raw_call, raw_pcall, raw_sha1hex, raw_log, raw_setresp
-        redis.error_reply = function(msg)
-          if type(msg) ~= 'string' then error({err = 'ERR wrong number or type of arguments'}, 0) end
-          return {err = msg}
+        -- Redis's luaPushErrorBuff: "-CODE text" keeps its code, other text gets ERR; CR and LF trimmed off the text's ends.
+        -- A bad argument is returned as an error table, not raised.
+        local sub, find, gsub, select = string.sub, string.find, string.gsub, select
+        redis.error_reply = function(...)
+          local msg = ...
+          if select('#', ...) ~= 1 or type(msg) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
+          if sub(msg, 1, 1) ~= '-' then msg = '-' .. msg end
+          local space = find(msg, ' ', 1, true)
+          local code, text = 'ERR', sub(msg, 2)
+          if space then code, text = sub(msg, 2, space - 1), sub(msg, space + 1) end
+          text = gsub(gsub(text, '^[\r\n]+', ''), '[\r\n]+$', '')
+          return {err = code .. ' ' .. text}
         end
-        redis.status_reply = function(msg)
-          if type(msg) ~= 'string' then error({err = 'ERR wrong number or type of arguments'}, 0) end
+        redis.status_reply = function(...)
+          local msg = ...
+          if select('#', ...) ~= 1 or type(msg) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
           return {ok = msg}
         end
         redis.set_repl = function(flags)
@@ -322,7 +331,6 @@ public sealed unsafe class ScriptEngine : IDisposable
           if type(e) == 'table' and type(e.err) == 'string' then e = e.err end
           return false, e
         end
-        local select = select
         G.pcall = function(...)
           if select('#', ...) == 0 then return end
           return caught(lua_pcall(...))
