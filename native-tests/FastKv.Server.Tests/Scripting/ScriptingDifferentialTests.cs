@@ -83,6 +83,10 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         new[] { "EVAL", "redis.setresp(3) return redis.call('get', KEYS[1])", "1", "{s}missing" },
         new[] { "EVAL", "redis.setresp(3) return redis.call('get', KEYS[1]) == nil", "1", "{s}missing" },
         new[] { "EVAL", "return redis.setresp(4)", "0" },
+        // RESP3 replies become tables grown key by key, as Redis builds them: # over an array with nulls, pairs() over a map.
+        new[] { "EVAL", "redis.setresp(3) redis.call('set', KEYS[2], 'x') local t = redis.call('mget', KEYS[1], KEYS[2], KEYS[1], KEYS[1], KEYS[2]) return {#t, t[2], t[5]}", "2", "{s}nokey", "{s}mid" },
+        new[] { "EVAL", "redis.setresp(3) redis.call('hset', KEYS[1], 'alpha', 1, 'beta', 2, 'gamma', 3, 'delta', 4, 'eps', 5, 'zeta', 6, 'eta', 7) local o = {} for k in pairs(redis.call('hgetall', KEYS[1]).map) do o[#o + 1] = k end return o", "1", "{s}h7" },
+        new[] { "EVAL", "redis.setresp(3) return redis.call('hgetall', KEYS[1])", "1", "{s}h7" },
         new[] { "EVAL", "return redis.call('ping')", "0" },
         new[] { "EVAL", "return type(redis.call('ping'))", "0" },
         new[] { "EVAL", "return redis.call('ping')['ok']", "0" },

@@ -190,10 +190,10 @@ public static unsafe class LuaReplies
     public static void Push(LuaState* lua, ReadOnlySpan<byte> reply, int resp)
     {
         int pos = 0;
-        PushOne(lua, reply, ref pos);
+        PushOne(lua, reply, ref pos, resp);
     }
 
-    static void PushOne(LuaState* lua, ReadOnlySpan<byte> r, ref int pos)
+    static void PushOne(LuaState* lua, ReadOnlySpan<byte> r, ref int pos, int resp)
     {
         lua_checkstack(lua, 4);
         byte kind = r[pos];
@@ -247,11 +247,13 @@ public static unsafe class LuaReplies
                 }
                 if (kind == '*' || kind == '>')
                 {
-                    lua_createtable(lua, (int)n, 0);
+                    // A RESP3 array may hold nulls, stored as nil: the table then grows from empty, key by key, as
+                    // Redis builds it, so # and next() see the same holes. A RESP2 array has none: presized is the same.
+                    lua_createtable(lua, resp == 2 ? (int)n : 0, 0);
                     int t = lua_gettop(lua);
                     for (int i = 1; i <= n; i++)
                     {
-                        PushOne(lua, r, ref pos);
+                        PushOne(lua, r, ref pos, resp);
                         lua_rawseti(lua, t, i);
                     }
                     return;
@@ -260,12 +262,13 @@ public static unsafe class LuaReplies
                 lua_createtable(lua, 0, 1);
                 int outer = lua_gettop(lua);
                 PushString(lua, kind == '%' ? "map" : "set");
-                lua_createtable(lua, 0, (int)n);
+                // Grown from empty as Redis does: a presized hash part orders next() (pairs) differently.
+                lua_createtable(lua, 0, 0);
                 int inner = lua_gettop(lua);
                 for (long i = 0; i < n; i++)
                 {
-                    PushOne(lua, r, ref pos);
-                    if (kind == '%') PushOne(lua, r, ref pos);
+                    PushOne(lua, r, ref pos, resp);
+                    if (kind == '%') PushOne(lua, r, ref pos, resp);
                     else lua_pushboolean(lua, 1);
                     lua_rawset(lua, inner);
                 }
