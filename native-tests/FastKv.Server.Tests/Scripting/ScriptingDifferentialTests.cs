@@ -53,6 +53,18 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         new[] { "EVAL", "local ok, e = pcall(redis.error_reply, 12) return {tostring(ok), type(e)}", "0" },
         new[] { "EVAL", "return {err = '-DASH with dash'}", "0" },
         new[] { "EVAL", "error({err = '-X y'})", "0" },
+        // Error and status texts are C strings to Redis: they end at a NUL.
+        new[] { "EVAL", "return redis.status_reply('a\\0b')", "0" },
+        new[] { "EVAL", "return {err = 'a\\0b'}", "0" },
+        new[] { "EVAL", "error({err = 'a\\0b'})", "0" },
+        new[] { "EVAL", "error('a\\0b')", "0" },
+        new[] { "EVAL", "return redis.error_reply('a\\0b c')", "0" },
+        // A command's error comes to Lua with ignore_error_stats_update set after err (cjson.encode lists both).
+        new[] { "EVAL", "redis.call('set', KEYS[1], 'abc') return cjson.encode(redis.pcall('incr', KEYS[1]))", "1", "{s}cj" },
+        new[] { "EVAL", "redis.setresp(3) redis.call('set', KEYS[1], 'abc') return cjson.encode(redis.pcall('incr', KEYS[1]))", "1", "{s}cj" },
+        // A number passed to redis.call is fpconv_dtoa's text, with the sign of a NaN (x86's 0/0 is negative).
+        new[] { "EVAL", "redis.call('set', KEYS[1], 0/0) redis.call('set', KEYS[2], -(0/0)) redis.call('rpush', KEYS[3], -(1/0), 0/0) return {redis.call('get', KEYS[1]), redis.call('get', KEYS[2]), redis.call('lrange', KEYS[3], 0, -1)}", "3", "{s}nan1", "{s}nan2", "{s}nanl" },
+        new[] { "EVAL", "return {double = 0/0}", "0" },
         new[] { "EVAL", "return {err = 'multi\r\nline'}", "0" },
         new[] { "EVAL", "return {map = {a = 1}}", "0" },
         new[] { "EVAL", "return {set = {a = true}}", "0" },

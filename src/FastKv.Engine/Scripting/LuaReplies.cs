@@ -61,15 +61,15 @@ public static unsafe class LuaReplies
         {
             string err = Encoding.UTF8.GetString(ToBytes(lua, -1));
             lua_pop(lua, 1);
-            // Redis replies "-" and the text as it is: {err = '-X'} is "--X".
-            w.Error(OneLine(err));
+            // Redis replies "-" and the text as it is: {err = '-X'} is "--X"; as a C string, up to a NUL.
+            w.Error(OneLine(UpToNul(err)));
             return;
         }
         lua_pop(lua, 1);
         RawGetField(lua, idx, "ok"u8);
         if (lua_type(lua, -1) == TString)
         {
-            w.Simple(OneLine(Encoding.UTF8.GetString(ToBytes(lua, -1))));
+            w.Simple(OneLine(UpToNul(Encoding.UTF8.GetString(ToBytes(lua, -1)))));
             lua_pop(lua, 1);
             return;
         }
@@ -176,7 +176,11 @@ public static unsafe class LuaReplies
         return b;
     }
 
-    /// <summary>Pushes {err = text} for an error reply (its text without the leading '-' and CRLF).</summary>
+    /// <summary>
+    /// Pushes {err = text, ignore_error_stats_update = true} for an error reply (its text without the leading '-' and
+    /// CRLF), as Redis's redisProtocolToLuaType_Error: the second field says the error was counted when the command
+    /// failed. Set in that order, so next() (cjson.encode of the table) lists them as Redis does.
+    /// </summary>
     public static void PushErrorTable(LuaState* lua, ReadOnlySpan<byte> reply)
     {
         int end = reply.IndexOf("\r\n"u8);
@@ -184,6 +188,15 @@ public static unsafe class LuaReplies
         int t = lua_gettop(lua);
         PushBytes(lua, reply.Slice(1, (end < 0 ? reply.Length : end) - 1));
         RawSetField(lua, t, "err");
+        lua_pushboolean(lua, 1);
+        RawSetField(lua, t, "ignore_error_stats_update");
+    }
+
+    /// <summary>What C sees of a Lua string Redis reads with lua_tostring alone (error and status texts): up to a NUL.</summary>
+    public static string UpToNul(string s)
+    {
+        int z = s.IndexOf('\0');
+        return z < 0 ? s : s.Substring(0, z);
     }
 
     /// <summary>Pushes the Lua form of one complete reply (redisProtocolToLuaType).</summary>
@@ -227,13 +240,8 @@ public static unsafe class LuaReplies
                 return;
             }
             case (byte)'-':
-            {
-                lua_createtable(lua, 0, 1);
-                int t = lua_gettop(lua);
-                PushBytes(lua, line);
-                RawSetField(lua, t, "err");
+                PushErrorTable(lua, r.Slice(eol - line.Length - 1));
                 return;
-            }
             case (byte)'*':
             case (byte)'~':
             case (byte)'%':

@@ -254,6 +254,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         string? source = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : null;
         RawGetField(lua, t, "line"u8);
         string? line = lua_type(lua, -1) == TNumber ? ((long)lua_tonumber(lua, -1)).ToString() : null;
+        err = LuaReplies.UpToNul(err);
         if (source != null && line != null) err += " script: " + sha + ", on " + source + ":" + line + ".";
         w.Error(LuaReplies.OneLine(err));
         _ = status;
@@ -297,6 +298,8 @@ public sealed unsafe class ScriptEngine : IDisposable
         redis.error_reply = function(...)
           local msg = ...
           if select('#', ...) ~= 1 or type(msg) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
+          local nul = find(msg, '\0', 1, true)
+          if nul then msg = sub(msg, 1, nul - 1) end
           if sub(msg, 1, 1) ~= '-' then msg = '-' .. msg end
           local space = find(msg, ' ', 1, true)
           local code, text = 'ERR', sub(msg, 2)
