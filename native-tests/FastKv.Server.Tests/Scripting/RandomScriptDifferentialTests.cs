@@ -14,14 +14,14 @@ namespace FastKv.Server.Tests.Scripting;
 /// </summary>
 public class RandomScriptDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
-    const int ScriptsPerSeed = 150;
+    const int ScriptsPerSeed = 250;
 
     public static IEnumerable<TheoryDataRow<int, int, int>> Cases()
     {
         // (threads, protocol, seed)
         foreach (int threads in new[] { 1, 4 })
             foreach (int protocol in new[] { 2, 3 })
-                for (int seed = 1; seed <= 2; seed++)
+                for (int seed = 1; seed <= 3; seed++)
                     yield return new(threads, protocol, seed * 10 + protocol + threads * 100);
     }
 

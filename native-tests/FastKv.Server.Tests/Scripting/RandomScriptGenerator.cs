@@ -43,7 +43,7 @@ public sealed class RandomScriptGenerator
     static readonly string[] s_numbers =
     [
         "0", "1", "-1", "7", "-42", "2.5", "-0.5", "0.1", "1/3", "1e20", "-1e20", "2^53", "2^63", "1e300", "123456789012",
-        "3.0", "-0.0", "100",
+        "3.0", "-0.0", "100", "1/0", "-(1/0)", "0/0", "2^31", "-2^63", "1e-5", "12345.678",
     ];
 
     readonly Random _rng;
@@ -130,7 +130,7 @@ public sealed class RandomScriptGenerator
     string CommandArgs()
     {
         string k = KeyExpr();
-        switch (R(60))
+        switch (R(82))
         {
             case 0: return $"'set', {k}, {ValueExpr()}";
             case 1: return $"'set', {k}, {ValueExpr()}, {Pick(new[] { "'EX', " + Ttl(), "'PX', 100000", "'NX'", "'XX'", "'GET'", "'KEEPTTL'", "'NX', 'GET'", "'EX'" })}";
@@ -191,6 +191,30 @@ public sealed class RandomScriptGenerator
             case 56: return $"'zcard', {k}";
             case 57: return $"'zrank', {k}, {MemberExpr()}";
             case 58: return $"'zpopmin', {k}";
+            // Multi-key commands other than DEL / EXISTS / TOUCH / UNLINK / MGET / MSET over keys of one shard (the hash-tagged
+            // group): FastKv does not run them over keys of several shards inside a script yet.
+            case 59: return $"'rename', {TaggedKey()}, {TaggedKey()}";
+            case 60: return $"'copy', {TaggedKey()}, {TaggedKey()}{(P(0.5) ? ", 'REPLACE'" : "")}";
+            case 61: return $"'smove', {TaggedKey()}, {TaggedKey()}, {MemberExpr()}";
+            case 62: return $"'{Pick(new[] { "sunionstore", "sinterstore", "sdiffstore" })}', {TaggedKey()}, {TaggedKey()}, {TaggedKey()}";
+            case 63: return $"'{Pick(new[] { "sinter", "sunion", "sdiff" })}', {TaggedKey()}, {TaggedKey()}";
+            case 64: return $"'{Pick(new[] { "zunionstore", "zinterstore" })}', {TaggedKey()}, 2, {TaggedKey()}, {TaggedKey()}{(P(0.5) ? ", 'WEIGHTS', 2, 0.5" : "")}";
+            case 65: return $"'msetnx', {TaggedKey()}, {ValueExpr()}, {TaggedKey()}, {ValueExpr()}";
+            case 66: return $"'rpoplpush', {TaggedKey()}, {TaggedKey()}";
+            case 67: return $"'getex', {k}{Pick(new[] { "", ", 'PERSIST'", ", 'EX', 500", ", 'PX', 0" })}";
+            case 68: return $"'setex', {k}, {Ttl()}, {ValueExpr()}";
+            case 69: return $"'hsetnx', {k}, {MemberExpr()}, {ValueExpr()}";
+            case 70: return $"'hvals', {k}";
+            case 71: return $"'hstrlen', {k}, {MemberExpr()}";
+            case 72: return $"'linsert', {k}, {Pick(new[] { "'BEFORE'", "'AFTER'" })}, {MemberExpr()}, {MemberExpr()}";
+            case 73: return $"'lpos', {k}, {MemberExpr()}{(P(0.5) ? ", 'RANK', " + IntExpr() : "")}";
+            case 74: return $"'ltrim', {k}, {IntExpr()}, {IntExpr()}";
+            case 75: return $"'zcount', {k}, {Pick(new[] { "'-inf'", "0", "'(1'" })}, {Pick(new[] { "'+inf'", "10", "'(2.5'" })}";
+            case 76: return $"'zmscore', {k}, {MemberExpr()}, {MemberExpr()}";
+            case 77: return $"'zrevrange', {k}, 0, -1, 'WITHSCORES'";
+            case 78: return $"'zrange', {k}, {Pick(new[] { "'-inf'", "0" })}, {Pick(new[] { "'+inf'", "5" })}, 'BYSCORE', 'LIMIT', {R(3)}, {R(4) - 1}";
+            case 79: return $"'zremrangebyrank', {k}, {IntExpr()}, {IntExpr()}";
+            case 80: return $"'sintercard', 2, {TaggedKey()}, {TaggedKey()}";
             default: return $"'ttl', {k}";
         }
     }
@@ -230,9 +254,11 @@ public sealed class RandomScriptGenerator
         {
             string v = NewVar();
             string from = Pick(_vars);
-            string expr = R(8) switch
+            string expr = R(10) switch
             {
                 0 => $"tostring(tonumber(s({from})))",
+                8 => $"cjson.encode({from})",
+                9 => $"tonumber({Q(Pick(new[] { "0x10", " 12 ", "1e3", "inf", "nan", "-0", "1e400", "12abc", "" }))})",
                 1 => $"(tonumber(s({from})) or 0) * {Number()} + 0.5",
                 2 => $"{{{from}, {ValueExpr()}, nil, {Number()}}}",
                 3 => $"{{{from}, {{{ValueExpr()}, {{{from}}}}}}}",
