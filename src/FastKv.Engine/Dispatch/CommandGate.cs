@@ -48,7 +48,9 @@ public static class CommandGate
             w.Error(Errors.NoAuth);
             return Refuse(s, spec);
         }
-        if (s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
+        bool oom = s.Home.Server.Config.MaxMemory != 0 && s.Home.Evictor.BeforeCommand();
+        client.PreCommandOom = oom;
+        if (oom && RefusedOnOom(s.Home.Server, spec, client, buf, args))
         {
             if (s.BatchOpen) return Verdict.AfterBatch;
             // Redis's rejectCommand: a refused EXEC aborts the transaction, naming the error; anything else gets it plainly.
@@ -104,11 +106,13 @@ public static class CommandGate
     /// <summary>
     /// Which commands Redis refuses while out of memory: those flagged denyoom; inside MULTI every command but
     /// EXEC, DISCARD, QUIT and RESET (queuing grows memory too), and EXEC when it holds a denyoom command. A
-    /// no-multi command inside MULTI gets its own error first.
+    /// no-multi command inside MULTI gets its own error first. A script is denyoom by its shebang (Redis's
+    /// evalGetCommandFlags).
     /// </summary>
-    static bool RefusedOnOom(CommandSpec spec, Client client)
+    static bool RefusedOnOom(ServerState server, CommandSpec spec, Client client, ReadOnlySpan<byte> buf, ArgList args)
     {
         if ((spec.Flags & CommandFlags.DenyOom) != 0) return true;
+        if (spec.Cross == CrossShard.Script && client.Multi is not { Queuing: true } && ScriptCommands.DeniedOnOom(server, spec, buf, args)) return true;
         if (client.Multi is not { Queuing: true } multi || (spec.Flags & CommandFlags.NoMulti) != 0) return false;
         switch (spec.InMulti)
         {

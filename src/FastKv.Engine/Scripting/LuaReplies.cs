@@ -62,7 +62,7 @@ public static unsafe class LuaReplies
             string err = Encoding.UTF8.GetString(ToBytes(lua, -1));
             lua_pop(lua, 1);
             // Redis replies "-" and the text as it is: {err = '-X'} is "--X"; as a C string, up to a NUL.
-            w.Error(OneLine(UpToNul(err)));
+            w.Error(OneLine(UpToNul(err)), counted: !StatsCounted(lua, idx));
             return;
         }
         lua_pop(lua, 1);
@@ -190,6 +190,15 @@ public static unsafe class LuaReplies
         RawSetField(lua, t, "err");
         lua_pushboolean(lua, 1);
         RawSetField(lua, t, "ignore_error_stats_update");
+    }
+
+    /// <summary>Whether the error table at <paramref name="idx"/> says it was counted already (ignore_error_stats_update).</summary>
+    public static bool StatsCounted(LuaState* lua, int idx)
+    {
+        RawGetField(lua, idx, "ignore_error_stats_update"u8);
+        bool counted = lua_toboolean(lua, -1) != 0;
+        lua_pop(lua, 1);
+        return counted;
     }
 
     /// <summary>What C sees of a Lua string Redis reads with lua_tostring alone (error and status texts): up to a NUL.</summary>

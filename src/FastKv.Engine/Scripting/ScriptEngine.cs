@@ -256,7 +256,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         string? line = lua_type(lua, -1) == TNumber ? ((long)lua_tonumber(lua, -1)).ToString() : null;
         err = LuaReplies.UpToNul(err);
         if (source != null && line != null) err += " script: " + sha + ", on " + source + ":" + line + ".";
-        w.Error(LuaReplies.OneLine(err));
+        w.Error(LuaReplies.OneLine(err), counted: !LuaReplies.StatsCounted(lua, t));
         _ = status;
     }
 
@@ -438,6 +438,19 @@ public sealed unsafe class ScriptEngine : IDisposable
         return -1;
     }
 
+    /// <summary>
+    /// <see cref="Fail"/> for what Redis's scriptCall refuses (afterErrorReply): counted in errorstats now, raised or
+    /// not, and marked ignore_error_stats_update so that the script's own error reply does not count it again.
+    /// </summary>
+    int Rejected(LuaState* lua, string message)
+    {
+        shard.Server.ErrorReplies.Count(Encoding.Latin1.GetBytes(message));
+        Fail(lua, message);
+        lua_pushboolean(lua, 1);
+        RawSetField(lua, 1, "ignore_error_stats_update");
+        return -1;
+    }
+
     /// <summary>redis.call / redis.pcall with the command and its arguments at 1..n.</summary>
     int Call(LuaState* lua, ScriptRun run, bool isPcall)
     {
@@ -476,12 +489,16 @@ public sealed unsafe class ScriptEngine : IDisposable
         ReadOnlySpan<byte> buf = argBuffer.AsSpan(0, used);
         CommandSpec? spec = shard.Server.Commands.Find(args.Get(buf, 0));
         if (spec != null && spec.Subcommands != null && args.Count >= 2) spec = CommandTable.FindSub(spec, args.Get(buf, 1));
-        if (spec == null || spec.Handler == null) return Fail(lua, "ERR Unknown Redis command called from script");
-        if (!spec.ArityOk(args.Count)) return Fail(lua, "ERR Wrong number of args calling Redis command from script");
-        if ((spec.Flags & CommandFlags.NoScript) != 0) return Fail(lua, "ERR This Redis command is not allowed from script");
+        if (spec == null || spec.Handler == null) return Rejected(lua, "ERR Unknown Redis command called from script");
+        if (!spec.ArityOk(args.Count)) return Rejected(lua, "ERR Wrong number of args calling Redis command from script");
+        if ((spec.Flags & CommandFlags.NoScript) != 0) return Rejected(lua, "ERR This Redis command is not allowed from script");
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
-            return Fail(lua, "ERR Write commands are not allowed from read-only scripts.");
+            return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.");
+        // Redis's scriptVerifyOOM: a denyoom call fails when memory was over maxmemory as the script's command passed the gate.
+        if ((spec.Flags & CommandFlags.DenyOom) != 0 && (run.Flags & ScriptFlags.AllowOom) == 0 && run.Client is { PreCommandOom: true }
+            && shard.Server.Config.MaxMemory != 0)
+            return Rejected(lua, Errors.Oom);
         replyBuffer.Clear();
         replyWriter.Protocol = run.Resp;
         if (shard.Server.ShardCount > 1 && !(spec.ChangesDb && spec.Route == Route.Local))
@@ -515,6 +532,8 @@ public sealed unsafe class ScriptEngine : IDisposable
         ReadOnlySpan<byte> reply = replyBuffer.Written;
         if (reply.Length > 0 && reply[0] == (byte)'-')
         {
+            // The command failed: counted now, as Redis counts it when the command replies, whatever the script does.
+            shard.Server.ErrorReplies.Count(reply.Slice(1, reply.Length - 3));
             LuaReplies.PushErrorTable(lua, reply);
             return isPcall ? 1 : -1;
         }
