@@ -8,7 +8,7 @@ namespace FastKv.Server.Tests.Scripting;
 
 /// <summary>
 /// Random scripts (<see cref="RandomScriptGenerator"/>) against Redis 7.2.4, byte for byte, over RESP2 and RESP3, at
-/// --threads 1 and 4: each by EVAL, some by SCRIPT LOAD + EVALSHA, some run again by EVALSHA (a script FastKv has
+/// --threads 1 and 4: each by EVAL, some by SCRIPT LOAD + EVALSHA, some by EVAL_RO, some pipelined, some run again by EVALSHA (a script FastKv has
 /// learned keeps to its keys, or not, runs on another path the second time). The keyspaces are compared at the end.
 /// A mismatch names the seed and the script's number, and prints the script.
 /// </summary>
@@ -42,11 +42,21 @@ public class RandomScriptDifferentialTests(OracleAndTargetsFixture servers) : IC
         {
             RandomScriptGenerator.Script script = generator.Next();
             session.Context = $"{where}, script #{i} (replay: new RandomScriptGenerator({seed}), Next() {i + 1} times)\n{script}";
-            int how = rng.Next(10);
+            int how = rng.Next(12);
             if (how < 2)
             {
                 session.Check("SCRIPT", "LOAD", script.Source);
                 session.Check(script.EvalShaCommand());
+            }
+            else if (how == 10)
+            {
+                // Read-only: its writes fail inside, its reads run.
+                session.Check(script.EvalCommand("EVAL_RO"));
+            }
+            else if (how == 11)
+            {
+                // Pipelined with a read of a key it may have written.
+                session.CheckPipeline([DualSession.Command(script.EvalCommand("EVAL")), DualSession.Command("TYPE", RandomScriptGenerator.Keys[i % RandomScriptGenerator.Keys.Length])]);
             }
             else
             {
