@@ -540,6 +540,19 @@ public class DoubleFormatTests
     [Fact]
     public void PositiveNaN() => AssertFormat(BitConverter.UInt64BitsToDouble(0x7FF8000000000000UL), "nan");
 
+    /// <summary>fpconv_dtoa (a number a script passes to redis.call) writes the sign of a NaN: x86's 0/0 is "-nan".</summary>
+    [Theory]
+    [InlineData(0xFFF8000000000000UL, "-nan")]
+    [InlineData(0x7FF8000000000000UL, "nan")]
+    [InlineData(0xFFF0000000000000UL, "-inf")]
+    [InlineData(0x8000000000000000UL, "-0")]
+    public void Fpconv_WritesTheSign(ulong bits, string expected)
+    {
+        Span<byte> buf = stackalloc byte[RespNumber.MaxDoubleChars];
+        int n = RespNumber.FormatDoubleFpconv(BitConverter.UInt64BitsToDouble(bits), buf);
+        Assert.Equal(expected, Encoding.ASCII.GetString(buf.Slice(0, n)));
+    }
+
     private static void AssertFormat(double value, string expected)
     {
         Span<byte> buf = stackalloc byte[RespNumber.MaxDoubleChars];

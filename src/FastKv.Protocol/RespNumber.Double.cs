@@ -20,6 +20,12 @@ public static partial class RespNumber
     /// </summary>
     public static int FormatDouble(double value, Span<byte> destination)
     {
+        // d2string writes "nan" whatever the sign: fpconv_dtoa writes "-nan" for a negative one.
+        if (double.IsNaN(value))
+        {
+            return Copy("nan"u8, destination);
+        }
+
         // d2string is fpconv_dtoa but for its integer shortcut (0 and -0 stay fpconv's specials).
         if (value != 0 && value >= -IntegerTextLimit && value <= IntegerTextLimit && value == Math.Floor(value))
         {
@@ -34,13 +40,14 @@ public static partial class RespNumber
     /// <summary>
     /// fpconv_dtoa itself, without d2string's integer shortcut: what Redis 7.2's rioWriteBulkDouble writes (the
     /// scores of ZADD in a rewritten AOF), so an integral score is laid out like any other ("3", "1e+10").
-    /// "nan", "inf", "-inf", "0", "-0" as fpconv's filter_special. Needs <see cref="MaxDoubleChars"/> bytes at most.
+    /// "nan", "inf", "0" as fpconv's filter_special, after a "-" for any value whose sign bit is set ("-nan": x86's
+    /// 0/0, which a script passes to redis.call). Needs <see cref="MaxDoubleChars"/> bytes at most.
     /// </summary>
     public static int FormatDoubleFpconv(double value, Span<byte> destination)
     {
         if (double.IsNaN(value))
         {
-            return Copy("nan"u8, destination);
+            return Copy(double.IsNegative(value) ? "-nan"u8 : "nan"u8, destination);
         }
 
         if (double.IsInfinity(value))

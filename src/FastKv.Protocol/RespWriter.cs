@@ -100,7 +100,13 @@ public sealed class RespWriter
     /// "WRONGTYPE ..."). CR and LF become spaces, as Redis's addReplyErrorFormat does. Chars are written as
     /// Latin-1 bytes, so a message built from raw bytes with Latin-1 comes out unchanged.
     /// </summary>
-    public void Error(string messageIncludingPrefix)
+    public void Error(string messageIncludingPrefix) => Error(messageIncludingPrefix, counted: true);
+
+    /// <summary>
+    /// An error reply that, unless <paramref name="counted"/>, is left out of the error counts: Redis's
+    /// ERR_REPLY_FLAG_NO_STATS_UPDATE, for a script's error already counted when the command inside it failed.
+    /// </summary>
+    public void Error(string messageIncludingPrefix, bool counted)
     {
         ArgumentNullException.ThrowIfNull(messageIncludingPrefix);
         int n = messageIncludingPrefix.Length;
@@ -114,11 +120,14 @@ public sealed class RespWriter
 
         WriteCrlf(span, n + 1);
         _output.Advance(n + 3);
-        Counted(span.Slice(1, n));
+        if (counted) Counted(span.Slice(1, n));
     }
 
     /// <summary>An error reply from bytes; CR and LF become spaces.</summary>
-    public void Error(ReadOnlySpan<byte> messageIncludingPrefix)
+    public void Error(ReadOnlySpan<byte> messageIncludingPrefix) => Error(messageIncludingPrefix, counted: true);
+
+    /// <summary>An error reply from bytes, counted unless <paramref name="counted"/> is false (see the string form).</summary>
+    public void Error(ReadOnlySpan<byte> messageIncludingPrefix, bool counted)
     {
         int n = messageIncludingPrefix.Length;
         Span<byte> span = _output.GetSpan(n + 3);
@@ -129,7 +138,7 @@ public sealed class RespWriter
         body.Replace(ByteLF, (byte)' ');
         WriteCrlf(span, n + 1);
         _output.Advance(n + 3);
-        Counted(body);
+        if (counted) Counted(body);
     }
 
     /// <summary>

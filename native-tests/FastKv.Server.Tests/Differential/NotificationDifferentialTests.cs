@@ -75,6 +75,36 @@ public class NotificationDifferentialTests(OracleAndTargetsFixture servers) : IC
         RunAndCompare(target, protocol, steps, $"cross-shard, RESP{protocol}", ordered: false);
     }
 
+    /// <summary>
+    /// Writes made by scripts (issue 13, section 5): declared keys and keys named in ARGV, on every shard of --threads 4
+    /// (where a script's events come from several shards, so they are compared as multisets), a write before the
+    /// script fails, a failed call (no event), a script in MULTI.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(4, 2)]
+    [InlineData(4, 3)]
+    public void ScriptWrites_SameEvents(int threads, int protocol)
+    {
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        string[] g = Groups(4);
+        string a = g[0] + "a", b = g[1] + "b", c = g[2] + "c", d = g[3] + "d";
+        var steps = new List<string[]>
+        {
+            new[] { "EVAL", "redis.call('set', KEYS[1], 'v') redis.call('incr', KEYS[2]) redis.call('rpush', ARGV[1], 'x', 'y') redis.call('hset', ARGV[2], 'f', 'v') return redis.call('del', KEYS[1], ARGV[1])", "2", a, b, c, d },
+            new[] { "EVAL", "redis.call('mset', ARGV[1], 1, ARGV[2], 2, ARGV[3], 3) redis.call('expire', ARGV[1], 100) redis.call('sadd', ARGV[4], 'm') redis.call('zadd', ARGV[4] .. 'z', 1, 'm') return redis.call('lpop', ARGV[5])", "0", a, b, c, d, c },
+            new[] { "EVAL", "redis.pcall('lpush', KEYS[1], 'x') redis.call('set', KEYS[1], 'y', 'EX', 100) redis.call('persist', KEYS[1]) return redis.call('getdel', ARGV[1])", "1", d, b },
+            new[] { "EVAL", "redis.call('set', KEYS[1], 'z') redis.call('rename', ARGV[1], ARGV[2]) error('after the writes')", "1", a, c, c + "2" },
+            new[] { "EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", a },
+            new[] { "MULTI" },
+            new[] { "EVAL", "return redis.call('incrby', KEYS[1], 5)", "1", b },
+            new[] { "EVAL", "return redis.call('hincrby', ARGV[1], 'n', 2)", "0", d + "h" },
+            new[] { "EXEC" },
+            new[] { "EVAL", "return redis.call('del', ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])", "0", a, b, c + "2", d, d + "h" },
+        };
+        RunAndCompare(target, protocol, steps, $"scripts, --threads {threads}, RESP{protocol}", ordered: threads == 1);
+    }
+
     /// <summary>Blocked BLPOP, BLMOVE, BZPOPMIN and BLMPOP clients served by pushes: the push's event, then the pop's.</summary>
     [Theory]
     [InlineData(4, 2)]

@@ -78,6 +78,24 @@ public static unsafe class ScriptCommands
         return script;
     }
 
+    /// <summary>
+    /// Redis's evalGetCommandFlags: a script with a shebang is denyoom unless it says allow-oom or no-writes, so it is
+    /// refused before it runs; one without a shebang (or EVALSHA of an unknown SHA) is not, its calls are checked one by one.
+    /// </summary>
+    public static bool DeniedOnOom(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+    {
+        if (args.Count < 2) return false;
+        ReadOnlySpan<byte> body = args.Get(buf, 1);
+        if (spec.ScriptBySha)
+        {
+            Script? script = server.Scripts.Find(body);
+            if (script == null) return false;
+            body = script.Body;
+        }
+        return body.StartsWith("#!"u8) && ParseShebang(body, out ScriptFlags flags, out _)
+            && (flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0;
+    }
+
     /// <summary>EVAL's numkeys when it is valid.</summary>
     public static bool NumKeys(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, out int numKeys)
     {

@@ -29,6 +29,12 @@ public sealed class Client
     public long QueryBufferLength;
     /// <summary>Free bytes after them in the query buffer (CLIENT LIST qbuf-free).</summary>
     public long QueryBufferFree;
+    /// <summary>
+    /// Redis's server.pre_command_oom_state, kept per client: memory was over maxmemory (after eviction) when this
+    /// client's current command passed the gate. A script's denyoom calls are refused on it, not on memory the
+    /// script itself uses.
+    /// </summary>
+    public bool PreCommandOom;
     /// <summary>CLIENT NO-EVICT: kept out of client eviction (flag e).</summary>
     public bool NoEvict;
     /// <summary>CLIENT NO-TOUCH: its commands (but TOUCH) leave keys' LRU/LFU alone (flag T).</summary>

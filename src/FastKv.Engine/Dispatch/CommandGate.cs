@@ -51,7 +51,9 @@ public static class CommandGate
         ServerState server = s.Home.Server;
         // No eviction under a busy script (Redis skips performEvictions then): its shard's keys are the script's.
         bool busy = server.BusyScripts.Any;
-        if (server.Config.MaxMemory != 0 && !busy && s.Home.Evictor.BeforeCommand() && RefusedOnOom(spec, client))
+        bool oom = server.Config.MaxMemory != 0 && !busy && s.Home.Evictor.BeforeCommand();
+        client.PreCommandOom = oom;
+        if (oom && RefusedOnOom(server, spec, client, buf, args))
         {
             if (s.BatchOpen) return Verdict.AfterBatch;
             return Reject(s, spec, w, Errors.Oom);
@@ -99,11 +101,13 @@ public static class CommandGate
     /// <summary>
     /// Which commands Redis refuses while out of memory: those flagged denyoom; inside MULTI every command but
     /// EXEC, DISCARD, QUIT and RESET (queuing grows memory too), and EXEC when it holds a denyoom command. A
-    /// no-multi command inside MULTI gets its own error first.
+    /// no-multi command inside MULTI gets its own error first. A script is denyoom by its shebang (Redis's
+    /// evalGetCommandFlags).
     /// </summary>
-    static bool RefusedOnOom(CommandSpec spec, Client client)
+    static bool RefusedOnOom(ServerState server, CommandSpec spec, Client client, ReadOnlySpan<byte> buf, ArgList args)
     {
         if ((spec.Flags & CommandFlags.DenyOom) != 0) return true;
+        if (spec.Cross == CrossShard.Script && client.Multi is not { Queuing: true } && ScriptCommands.DeniedOnOom(server, spec, buf, args)) return true;
         if (client.Multi is not { Queuing: true } multi || (spec.Flags & CommandFlags.NoMulti) != 0) return false;
         switch (spec.InMulti)
         {

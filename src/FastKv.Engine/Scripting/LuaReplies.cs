@@ -61,15 +61,15 @@ public static unsafe class LuaReplies
         {
             string err = Encoding.UTF8.GetString(ToBytes(lua, -1));
             lua_pop(lua, 1);
-            if (err.StartsWith('-')) err = err.Substring(1);
-            w.Error(OneLine(err));
+            // Redis replies "-" and the text as it is: {err = '-X'} is "--X"; as a C string, up to a NUL.
+            w.Error(OneLine(UpToNul(err)), counted: !StatsCounted(lua, idx));
             return;
         }
         lua_pop(lua, 1);
         RawGetField(lua, idx, "ok"u8);
         if (lua_type(lua, -1) == TString)
         {
-            w.Simple(OneLine(Encoding.UTF8.GetString(ToBytes(lua, -1))));
+            w.Simple(OneLine(UpToNul(Encoding.UTF8.GetString(ToBytes(lua, -1)))));
             lua_pop(lua, 1);
             return;
         }
@@ -176,7 +176,11 @@ public static unsafe class LuaReplies
         return b;
     }
 
-    /// <summary>Pushes {err = text} for an error reply (its text without the leading '-' and CRLF).</summary>
+    /// <summary>
+    /// Pushes {err = text, ignore_error_stats_update = true} for an error reply (its text without the leading '-' and
+    /// CRLF), as Redis's redisProtocolToLuaType_Error: the second field says the error was counted when the command
+    /// failed. Set in that order, so next() (cjson.encode of the table) lists them as Redis does.
+    /// </summary>
     public static void PushErrorTable(LuaState* lua, ReadOnlySpan<byte> reply)
     {
         int end = reply.IndexOf("\r\n"u8);
@@ -184,16 +188,34 @@ public static unsafe class LuaReplies
         int t = lua_gettop(lua);
         PushBytes(lua, reply.Slice(1, (end < 0 ? reply.Length : end) - 1));
         RawSetField(lua, t, "err");
+        lua_pushboolean(lua, 1);
+        RawSetField(lua, t, "ignore_error_stats_update");
+    }
+
+    /// <summary>Whether the error table at <paramref name="idx"/> says it was counted already (ignore_error_stats_update).</summary>
+    public static bool StatsCounted(LuaState* lua, int idx)
+    {
+        RawGetField(lua, idx, "ignore_error_stats_update"u8);
+        bool counted = lua_toboolean(lua, -1) != 0;
+        lua_pop(lua, 1);
+        return counted;
+    }
+
+    /// <summary>What C sees of a Lua string Redis reads with lua_tostring alone (error and status texts): up to a NUL.</summary>
+    public static string UpToNul(string s)
+    {
+        int z = s.IndexOf('\0');
+        return z < 0 ? s : s.Substring(0, z);
     }
 
     /// <summary>Pushes the Lua form of one complete reply (redisProtocolToLuaType).</summary>
     public static void Push(LuaState* lua, ReadOnlySpan<byte> reply, int resp)
     {
         int pos = 0;
-        PushOne(lua, reply, ref pos);
+        PushOne(lua, reply, ref pos, resp);
     }
 
-    static void PushOne(LuaState* lua, ReadOnlySpan<byte> r, ref int pos)
+    static void PushOne(LuaState* lua, ReadOnlySpan<byte> r, ref int pos, int resp)
     {
         lua_checkstack(lua, 4);
         byte kind = r[pos];
@@ -227,13 +249,8 @@ public static unsafe class LuaReplies
                 return;
             }
             case (byte)'-':
-            {
-                lua_createtable(lua, 0, 1);
-                int t = lua_gettop(lua);
-                PushBytes(lua, line);
-                RawSetField(lua, t, "err");
+                PushErrorTable(lua, r.Slice(eol - line.Length - 1));
                 return;
-            }
             case (byte)'*':
             case (byte)'~':
             case (byte)'%':
@@ -247,11 +264,13 @@ public static unsafe class LuaReplies
                 }
                 if (kind == '*' || kind == '>')
                 {
-                    lua_createtable(lua, (int)n, 0);
+                    // A RESP3 array may hold nulls, stored as nil: the table then grows from empty, key by key, as
+                    // Redis builds it, so # and next() see the same holes. A RESP2 array has none: presized is the same.
+                    lua_createtable(lua, resp == 2 ? (int)n : 0, 0);
                     int t = lua_gettop(lua);
                     for (int i = 1; i <= n; i++)
                     {
-                        PushOne(lua, r, ref pos);
+                        PushOne(lua, r, ref pos, resp);
                         lua_rawseti(lua, t, i);
                     }
                     return;
@@ -260,12 +279,13 @@ public static unsafe class LuaReplies
                 lua_createtable(lua, 0, 1);
                 int outer = lua_gettop(lua);
                 PushString(lua, kind == '%' ? "map" : "set");
-                lua_createtable(lua, 0, (int)n);
+                // Grown from empty as Redis does: a presized hash part orders next() (pairs) differently.
+                lua_createtable(lua, 0, 0);
                 int inner = lua_gettop(lua);
                 for (long i = 0; i < n; i++)
                 {
-                    PushOne(lua, r, ref pos);
-                    if (kind == '%') PushOne(lua, r, ref pos);
+                    PushOne(lua, r, ref pos, resp);
+                    if (kind == '%') PushOne(lua, r, ref pos, resp);
                     else lua_pushboolean(lua, 1);
                     lua_rawset(lua, inner);
                 }

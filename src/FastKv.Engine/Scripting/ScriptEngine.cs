@@ -291,8 +291,9 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         int t = lua_gettop(lua);
         RawGetField(lua, t, "err"u8);
         ReadOnlySpan<byte> err = lua_type(lua, -1) == TString ? ToBytes(lua, -1) : "ERR unknown error"u8;
-        if (err.Length > 0 && err[0] == '-') err = err.Slice(1);
-        Add(err);
+        // Up to a NUL, as Redis's C strings end there.
+        int nul = err.IndexOf((byte)0);
+        Add(nul < 0 ? err : err.Slice(0, nul));
         RawGetField(lua, t, "source"u8);
         bool hasSource = lua_type(lua, -1) == TString;
         RawGetField(lua, t, "line"u8);
@@ -306,7 +307,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             Add(Encoding.ASCII.GetBytes(((long)lua_tonumber(lua, -1)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Add("."u8);
         }
-        w.Error(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(e));
+        w.Error(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(e), counted: !LuaReplies.StatsCounted(lua, t));
     }
 
     /// <summary>
@@ -344,12 +345,24 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         end
         local redis = {}
         redis.call, redis.pcall, redis.sha1hex, redis.log, redis.setresp = raw_call, raw_pcall, raw_sha1hex, raw_log, raw_setresp
-        redis.error_reply = function(msg)
-          if type(msg) ~= 'string' then error({err = 'ERR wrong number or type of arguments'}, 0) end
-          return {err = msg}
+        -- Redis's luaPushErrorBuff: "-CODE text" keeps its code, other text gets ERR; CR and LF trimmed off the text's ends.
+        -- A bad argument is returned as an error table, not raised.
+        local sub, find, gsub, select = string.sub, string.find, string.gsub, select
+        redis.error_reply = function(...)
+          local msg = ...
+          if select('#', ...) ~= 1 or type(msg) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
+          local nul = find(msg, '\0', 1, true)
+          if nul then msg = sub(msg, 1, nul - 1) end
+          if sub(msg, 1, 1) ~= '-' then msg = '-' .. msg end
+          local space = find(msg, ' ', 1, true)
+          local code, text = 'ERR', sub(msg, 2)
+          if space then code, text = sub(msg, 2, space - 1), sub(msg, space + 1) end
+          text = gsub(gsub(text, '^[\r\n]+', ''), '[\r\n]+$', '')
+          return {err = code .. ' ' .. text}
         end
-        redis.status_reply = function(msg)
-          if type(msg) ~= 'string' then error({err = 'ERR wrong number or type of arguments'}, 0) end
+        redis.status_reply = function(...)
+          local msg = ...
+          if select('#', ...) ~= 1 or type(msg) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end
           return {ok = msg}
         end
         redis.set_repl = function(flags)
@@ -374,7 +387,6 @@ public sealed unsafe partial class ScriptEngine : IDisposable
           if type(e) == 'table' and type(e.err) == 'string' then e = e.err end
           return false, e
         end
-        local select = select
         G.pcall = function(...)
           if select('#', ...) == 0 then return end
           return caught(lua_pcall(...))
@@ -479,6 +491,19 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         return -1;
     }
 
+    /// <summary>
+    /// <see cref="Fail"/> for what Redis's scriptCall refuses (afterErrorReply): counted in errorstats now, raised or
+    /// not, and marked ignore_error_stats_update so that the script's own error reply does not count it again.
+    /// </summary>
+    int Rejected(LuaState* lua, string message)
+    {
+        shard.Server.ErrorReplies.Count(Encoding.Latin1.GetBytes(message));
+        Fail(lua, message);
+        lua_pushboolean(lua, 1);
+        RawSetField(lua, 1, "ignore_error_stats_update");
+        return -1;
+    }
+
     /// <summary>redis.call / redis.pcall with the command and its arguments at 1..n.</summary>
     int Call(LuaState* lua, ScriptRun run, bool isPcall)
     {
@@ -517,12 +542,16 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         ReadOnlySpan<byte> buf = argBuffer.AsSpan(0, used);
         CommandSpec? spec = shard.Server.Commands.Find(args.Get(buf, 0));
         if (spec != null && spec.Subcommands != null && args.Count >= 2) spec = CommandTable.FindSub(spec, args.Get(buf, 1));
-        if (spec == null || spec.Handler == null) return Fail(lua, "ERR Unknown Redis command called from script");
-        if (!spec.ArityOk(args.Count)) return Fail(lua, "ERR Wrong number of args calling Redis command from script");
-        if ((spec.Flags & CommandFlags.NoScript) != 0) return Fail(lua, "ERR This Redis command is not allowed from script");
+        if (spec == null || spec.Handler == null) return Rejected(lua, "ERR Unknown Redis command called from script");
+        if (!spec.ArityOk(args.Count)) return Rejected(lua, "ERR Wrong number of args calling Redis command from script");
+        if ((spec.Flags & CommandFlags.NoScript) != 0) return Rejected(lua, "ERR This Redis command is not allowed from script");
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
-            return Fail(lua, "ERR Write commands are not allowed from read-only scripts.");
+            return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.");
+        // Redis's scriptVerifyOOM: a denyoom call fails when memory was over maxmemory as the script's command passed the gate.
+        if ((spec.Flags & CommandFlags.DenyOom) != 0 && (run.Flags & ScriptFlags.AllowOom) == 0 && run.Client is { PreCommandOom: true }
+            && shard.Server.Config.MaxMemory != 0)
+            return Rejected(lua, Errors.Oom);
         // Redis's SCRIPT_WRITE_DIRTY, set before the command runs: from now on SCRIPT KILL answers UNKILLABLE.
         if (write) watch.MarkWrite();
         replyBuffer.Clear();
@@ -558,6 +587,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         ReadOnlySpan<byte> reply = replyBuffer.Written;
         if (reply.Length > 0 && reply[0] == (byte)'-')
         {
+            // The command failed: counted now, as Redis counts it when the command replies, whatever the script does.
+            shard.Server.ErrorReplies.Count(reply.Slice(1, reply.Length - 3));
             LuaReplies.PushErrorTable(lua, reply);
             return isPcall ? 1 : -1;
         }
