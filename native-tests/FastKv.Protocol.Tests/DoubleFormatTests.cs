@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Text;
 using FastKv.Protocol;
@@ -551,6 +552,30 @@ public class DoubleFormatTests
         Span<byte> buf = stackalloc byte[RespNumber.MaxDoubleChars];
         int n = RespNumber.FormatDoubleFpconv(BitConverter.UInt64BitsToDouble(bits), buf);
         Assert.Equal(expected, Encoding.ASCII.GetString(buf.Slice(0, n)));
+    }
+
+    /// <summary>fpconv's integer shortcut (integers below 2^53 with fewer than 8 trailing zeros) writes what the general path writes.</summary>
+    [Fact]
+    public void Fpconv_IntegerShortcut_MatchesTheGeneralPath()
+    {
+        var rnd = new Random(7);
+        Span<byte> fast = stackalloc byte[RespNumber.MaxDoubleChars];
+        Span<byte> slow = stackalloc byte[RespNumber.MaxDoubleChars];
+        var values = new List<double> { 1, -1, 9, 10, 100, 1e7, 1e8, 1e9, 12e7, 123e8, 9007199254740991, -9007199254740991,
+            9007199254740992, 4503599627370496, 1e15, 1e16 };
+        for (int i = 0; i < 200_000; i++)
+        {
+            long v = rnd.NextInt64(-(1L << 53), 1L << 53) / (long)Math.Pow(10, rnd.Next(0, 16));
+            values.Add(v * Math.Pow(10, rnd.Next(0, 10)));
+        }
+        foreach (double v in values)
+        {
+            if (v == 0) continue;
+            int a = RespNumber.FormatDoubleFpconv(v, fast);
+            int b = RespNumber.FormatShortest(v, slow);
+            Assert.True(fast.Slice(0, a).SequenceEqual(slow.Slice(0, b)),
+                $"{v:R}: {Encoding.ASCII.GetString(fast.Slice(0, a))} vs {Encoding.ASCII.GetString(slow.Slice(0, b))}");
+        }
     }
 
     private static void AssertFormat(double value, string expected)

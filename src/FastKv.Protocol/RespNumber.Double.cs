@@ -60,11 +60,29 @@ public static partial class RespNumber
             return Copy(double.IsNegative(value) ? "-0"u8 : "0"u8, destination);
         }
 
+        // The usual case in scripts (a counter passed back to redis.call): an integer below 2^53 is its own shortest
+        // digits, and fpconv writes it plainly unless it ends in 8 or more zeros (then "1e+08"). Same bytes as below.
+        if (Math.Abs(value) < 9007199254740992.0 && value == Math.Floor(value))
+        {
+            long n = (long)value;
+            long m = n < 0 ? -n : n;
+            int zeros = 0;
+            while (m % 10 == 0)
+            {
+                m /= 10;
+                zeros++;
+            }
+            if (zeros < 8) return FormatInt64(n, destination);
+        }
+
         return FormatShortest(value, destination);
     }
 
-    /// <summary>A finite non-zero double as the shortest digits that read back as it, in fpconv_dtoa's layout.</summary>
-    private static int FormatShortest(double value, Span<byte> destination)
+    /// <summary>
+    /// A finite non-zero double as the shortest digits that read back as it, in fpconv_dtoa's layout (the general path
+    /// of <see cref="FormatDoubleFpconv"/>; public so tests can compare its integer shortcut with it).
+    /// </summary>
+    public static int FormatShortest(double value, Span<byte> destination)
     {
         // "R" gives the shortest digits that round-trip, as [-]digits[.digits][E[+-]exp].
         Span<byte> r = stackalloc byte[MaxDoubleChars];
