@@ -179,6 +179,9 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         new[] { "EVAL", "return {pcall(redis.sha1hex)}", "0" },
         new[] { "EVAL", "local ok, e = xpcall(function() error({err = 'y'}) end, function(e) return e end) return {tostring(ok), type(e)}", "0" },
         new[] { "EVAL", "return pcall()", "0" },
+        // A body that does not compile is not cached.
+        new[] { "EVAL", "return (", "0" },
+        new[] { "SCRIPT", "EXISTS", "728acb63e2aaef0ee859ece5db586bff5d800d1e" },
         new[] { "DBSIZE" },
         new[] { "FLUSHALL" },
     };

@@ -45,14 +45,20 @@ public static unsafe class ScriptCommands
 
     /// <summary>
     /// The cached script an EVAL* names, or null (EVALSHA of an unknown SHA; EVAL of a body not cached yet, unless
-    /// <paramref name="add"/>, which caches it as EVAL itself does).
+    /// <paramref name="add"/>, which gives an uncached stand-in for it).
     /// </summary>
     public static Script? ScriptOf(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, bool add = false)
     {
         if (args.Count < 3) return null;
         ReadOnlySpan<byte> a = args.Get(buf, 1);
         if (spec.ScriptBySha) return server.Scripts.Find(a);
-        if (add) return ParseShebang(a, out _, out _) ? server.Scripts.Add(a) : null;
+        if (add)
+        {
+            // Not cached here: EVAL caches a body once it compiles. A new body's stand-in has learned nothing (every shard held).
+            if (!ParseShebang(a, out _, out _)) return null;
+            string sha = Sha1.Hex(a);
+            return server.Scripts.Find(sha) ?? new Script(sha, a.ToArray());
+        }
         return server.Scripts.Find(Sha1.Hex(a));
     }
 
@@ -135,10 +141,22 @@ public static unsafe class ScriptCommands
             c.W.Error(error!);
             return;
         }
-        script ??= cache.Add(c.Arg(1));
         if (readOnly) flags |= ScriptFlags.NoWrites;
         if (!LuaAvailable(ref c)) return;
-        ScriptEngine.Of(c.Shard).Run(ref c, script, (int)numKeys, flags);
+        ScriptEngine engine = ScriptEngine.Of(c.Shard);
+        if (script == null)
+        {
+            // EVAL of a body: cached once it compiles (Redis keeps no script that failed to compile).
+            string sha = Sha1.Hex(c.Arg(1));
+            script = cache.Find(sha);
+            if (script == null)
+            {
+                var fresh = new Script(sha, c.Arg(1).ToArray());
+                if (!engine.Compile(c.W, fresh)) return;
+                script = cache.Add(c.Arg(1));
+            }
+        }
+        engine.Run(ref c, script, (int)numKeys, flags);
     }
 
     /// <summary>
