@@ -257,8 +257,18 @@ public class LoadingInfoTests
         var sw = Stopwatch.StartNew();
         while (true)
         {
-            try { return RespConnection.Connect(port, Timeout); }
-            catch (Exception e) when (e is IOException or SocketException)
+            try
+            {
+                // The port was free when chosen; until this server binds it another process may hold it (CI twice saw a
+                // connection closed with nothing logged by ours): only a connection to this process counts.
+                RespConnection c = RespConnection.Connect(port, Timeout);
+                var m = System.Text.RegularExpressions.Regex.Match(c.CallText("INFO", "server"), @"process_id:(\d+)");
+                if (m.Success && m.Groups[1].Value == p.Id.ToString(CultureInfo.InvariantCulture)) return c;
+                c.Dispose();
+                Assert.True(sw.Elapsed < Timeout, "another process answers on port " + port + "\n" + output());
+                Thread.Sleep(20);
+            }
+            catch (Exception e) when (e is IOException or SocketException or RespConnectionClosedException)
             {
                 Assert.False(p.HasExited, "the server exited before it listened\n" + output());
                 Assert.True(sw.Elapsed < Timeout, "the server listens\n" + output());
