@@ -14,6 +14,13 @@ namespace FastKv.Engine.Scripting;
 /// cross a .NET frame. So C# enters Lua only through <see cref="lua_pcall"/> (or calls that cannot raise: stack
 /// reads, raw table access, pushes while the collector is stopped), and the C# functions registered into Lua never
 /// raise: they return -1 with the error object on the stack and a C trampoline raises it (<see cref="fastkv_lua_pushfunction"/>).
+/// <para>
+/// The short calls that neither raise, block nor call back (stack reads and pushes, raw table access) are marked
+/// <c>SuppressGCTransition</c>: a redis.call makes a dozen of them. That holds only while Lua's collector is stopped
+/// (an allocation may run a collection step, whose finalizers are Lua code that may call back into C#): a state's
+/// collector is stopped from its creation and runs only inside <see cref="Pcall"/> (and the C# functions registered
+/// into Lua stop it again while they run).
+/// </para>
 /// </summary>
 public static unsafe partial class LuaApi
 {
@@ -91,37 +98,56 @@ public static unsafe partial class LuaApi
     [LibraryImport(Lib)] public static partial LuaState* luaL_newstate();
     [LibraryImport(Lib)] public static partial void lua_close(LuaState* L);
     [LibraryImport(Lib)] public static partial void luaL_openlibs(LuaState* L);
-    [LibraryImport(Lib)] public static partial int lua_gettop(LuaState* L);
-    [LibraryImport(Lib)] public static partial void lua_settop(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_pushvalue(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_remove(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_insert(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial int lua_checkstack(LuaState* L, int extra);
-    [LibraryImport(Lib)] public static partial int lua_type(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial double lua_tonumber(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial int lua_toboolean(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial byte* lua_tolstring(LuaState* L, int idx, nuint* len);
-    [LibraryImport(Lib)] public static partial nuint lua_objlen(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_pushnil(LuaState* L);
-    [LibraryImport(Lib)] public static partial void lua_pushnumber(LuaState* L, double n);
-    [LibraryImport(Lib)] public static partial void lua_pushlstring(LuaState* L, byte* s, nuint len);
-    [LibraryImport(Lib)] public static partial void lua_pushboolean(LuaState* L, int b);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial int lua_gettop(LuaState* L);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_settop(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_pushvalue(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_remove(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_insert(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial int lua_checkstack(LuaState* L, int extra);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial int lua_type(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial double lua_tonumber(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial int lua_toboolean(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial byte* lua_tolstring(LuaState* L, int idx, nuint* len);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial nuint lua_objlen(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_pushnil(LuaState* L);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_pushnumber(LuaState* L, double n);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_pushlstring(LuaState* L, byte* s, nuint len);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_pushboolean(LuaState* L, int b);
     [LibraryImport(Lib)] public static partial void lua_pushcclosure(LuaState* L, delegate* unmanaged<LuaState*, int> fn, int n);
-    [LibraryImport(Lib)] public static partial void lua_createtable(LuaState* L, int narr, int nrec);
-    [LibraryImport(Lib)] public static partial void lua_rawget(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_rawgeti(LuaState* L, int idx, int n);
-    [LibraryImport(Lib)] public static partial void lua_rawset(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_rawseti(LuaState* L, int idx, int n);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_createtable(LuaState* L, int narr, int nrec);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_rawget(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_rawgeti(LuaState* L, int idx, int n);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_rawset(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_rawseti(LuaState* L, int idx, int n);
     [LibraryImport(Lib)] public static partial int lua_next(LuaState* L, int idx);
     [LibraryImport(Lib)] public static partial int lua_pcall(LuaState* L, int nargs, int nresults, int errfunc);
+
+    /// <summary>
+    /// lua_pcall with the collector running for the call's length only: outside it the collector stays stopped, so no
+    /// allocation C# makes in the state can run a finalizer (Lua code that may call back into C#) under a C# frame.
+    /// </summary>
+    public static int Pcall(LuaState* L, int nargs, int nresults, int errfunc)
+    {
+        lua_gc_flag(L, GcRestart, 0);
+        int status = lua_pcall(L, nargs, nresults, errfunc);
+        lua_gc_flag(L, GcStop, 0);
+        return status;
+    }
     [LibraryImport(Lib)] public static partial int luaL_loadbuffer(LuaState* L, byte* buff, nuint size, byte* name);
     [LibraryImport(Lib)] public static partial int lua_gc(LuaState* L, int what, int data);
+
+    /// <summary>
+    /// lua_gc for <see cref="GcStop"/> and <see cref="GcRestart"/> only: they set a threshold and return, so the call
+    /// skips the GC transition. Never for a collection (a finalizer may run Lua that calls back into C#).
+    /// </summary>
+    [LibraryImport(Lib, EntryPoint = "lua_gc"), SuppressGCTransition]
+    public static partial int lua_gc_flag(LuaState* L, int what, int data);
     [LibraryImport(Lib)] public static partial int lua_getstack(LuaState* L, int level, LuaDebug* ar);
     [LibraryImport(Lib)] public static partial int lua_getinfo(LuaState* L, byte* what, LuaDebug* ar);
-    [LibraryImport(Lib)] public static partial int lua_isnumber(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial nint lua_tointeger(LuaState* L, int idx);
-    [LibraryImport(Lib)] public static partial void lua_pushlightuserdata(LuaState* L, void* p);
-    [LibraryImport(Lib)] public static partial void* lua_touserdata(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial int lua_isnumber(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial nint lua_tointeger(LuaState* L, int idx);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void lua_pushlightuserdata(LuaState* L, void* p);
+    [LibraryImport(Lib), SuppressGCTransition] public static partial void* lua_touserdata(LuaState* L, int idx);
     [LibraryImport(Lib)] public static partial void* lua_newuserdata(LuaState* L, nuint size);
     [LibraryImport(Lib)] public static partial int lua_setmetatable(LuaState* L, int objindex);
     [LibraryImport(Lib)] public static partial int lua_setfenv(LuaState* L, int idx);

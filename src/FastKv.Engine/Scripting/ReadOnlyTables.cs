@@ -38,7 +38,7 @@ public static unsafe class ReadOnlyTables
             if (luaL_loadbuffer(lua, code, (nuint)SealChunk.Length, name) != Ok)
                 throw new InvalidOperationException("scripting seal: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         }
-        if (lua_pcall(lua, 0, 2, 0) != Ok)
+        if (Pcall(lua, 0, 2, 0) != Ok)
             throw new InvalidOperationException("scripting seal: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         // The chunk returns the globals' proxy and the map from proxies to tables.
         PushBytes(lua, RealKey);

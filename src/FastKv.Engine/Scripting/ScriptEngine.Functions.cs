@@ -109,7 +109,7 @@ public sealed unsafe partial class ScriptEngine
         fastkv_lua_pushfunction(lua, &RawLog);
         PushString(lua, ServerState.RedisVersion);
         lua_pushnumber(lua, VersionNumber(ServerState.RedisVersion));
-        if (lua_pcall(lua, 4, 2, 0) != Ok)
+        if (Pcall(lua, 4, 2, 0) != Ok)
             throw new InvalidOperationException("functions bootstrap: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         PushBytes(lua, "__fastkv_fn_finish"u8);
         lua_insert(lua, -2);
@@ -150,13 +150,13 @@ public sealed unsafe partial class ScriptEngine
             lua_rawset(lua, RegistryIndex);
             RawGetField(lua, RegistryIndex, "__fastkv_fn_prepare"u8);
             lua_pushvalue(lua, chunk);
-            lua_pcall(lua, 1, 0, 0);
+            Pcall(lua, 1, 0, 0);
             t_load = found ?? new List<FunctionInfo>();
             lua_pushvalue(lua, chunk);
-            status = lua_pcall(lua, 0, 0, 0);
+            status = Pcall(lua, 0, 0, 0);
             t_load = outer;
             RawGetField(lua, RegistryIndex, "__fastkv_fn_finish"u8);
-            lua_pcall(lua, 0, 0, 0);
+            Pcall(lua, 0, 0, 0);
             if (status != Ok)
             {
                 string msg;

@@ -77,6 +77,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         memory->Limit = (nuint)Math.Max(0, shard.Server.Config.LuaMaxMemory);
         lua = fastkv_lua_newstate(memory);
         if (lua == null) throw new OutOfMemoryException("lua_newstate");
+        // Outside Pcall the collector stays stopped (LuaApi's SuppressGCTransition calls rely on it).
+        lua_gc_flag(lua, GcStop, 0);
         luaL_openlibs(lua);
         int top = lua_gettop(lua);
         fixed (byte* code = Bootstrap)
@@ -92,7 +94,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         fastkv_lua_pushfunction(lua, &RawSetResp);
         PushString(lua, ServerState.RedisVersion);
         lua_pushnumber(lua, VersionNumber(ServerState.RedisVersion));
-        if (lua_pcall(lua, 7, 0, 0) != Ok)
+        if (Pcall(lua, 7, 0, 0) != Ok)
             throw new InvalidOperationException("scripting bootstrap: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         lua_settop(lua, top);
         LuaLibraries.OpenAll(lua);
@@ -170,7 +172,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         bool abandoned;
         try
         {
-            status = lua_pcall(lua, nargs, 1, -(nargs + 2));
+            status = Pcall(lua, nargs, 1, -(nargs + 2));
         }
         finally
         {
@@ -414,7 +416,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
 
     static int Enter(LuaState* lua, bool pcall)
     {
-        lua_gc(lua, GcStop, 0);
+        lua_gc_flag(lua, GcStop, 0);
         try
         {
             ScriptRun? run = t_run;
@@ -427,7 +429,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         }
         finally
         {
-            lua_gc(lua, GcRestart, 0);
+            lua_gc_flag(lua, GcRestart, 0);
         }
     }
 

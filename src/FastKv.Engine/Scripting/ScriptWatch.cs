@@ -172,11 +172,11 @@ public sealed unsafe class ScriptWatch
     {
         lineHook = true;
         // The collector stays stopped while this .NET frame pushes: no finalizer may run (and raise) under it.
-        lua_gc(lua, GcStop, 0);
+        lua_gc_flag(lua, GcStop, 0);
         lua_createtable(lua, 0, 1);
         PushString(lua, message);
         RawSetField(lua, lua_gettop(lua) - 1, "err");
-        lua_gc(lua, GcRestart, 0);
+        lua_gc_flag(lua, GcRestart, 0);
         return -1;
     }
 
