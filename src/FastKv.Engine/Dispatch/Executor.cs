@@ -90,7 +90,13 @@ public static unsafe class Executor
         ClientTracking? outer = tracking.Caller;
         ClientTracking? caller = c.Client != null ? c.Client.Tracking : tracking.RemoteCaller;
         tracking.Caller = caller;
-        long t0 = Stopwatch.GetTimestamp();
+        // A session's command takes the end of the previous command of its pass as its start (Shard.ClockCarry); any
+        // other (a script's call, a transaction's part, a message from another shard) reads the clock.
+        Shard shard = c.Shard;
+        long t0 = shard.ClockCarryOk ? shard.ClockCarry : 0;
+        shard.ClockCarryOk = false;
+        if (t0 == 0) t0 = Stopwatch.GetTimestamp();
+        shard.CommandStart = t0;
         // CLIENT NO-TOUCH: lookups leave keys' access time alone, except TOUCH's own (Redis's lookupKey).
         bool noTouch = (c.Client?.NoTouch ?? c.Shard.NoTouchRequest) && !c.Spec.TouchesAlways;
         c.Shard.NoTouch = noTouch;
@@ -108,7 +114,9 @@ public static unsafe class Executor
         // AOF replay (Redis's loader calls cmd->proc, not call()): no commandstats, slowlog or latency samples.
         if (count && c.Client is not { AofLoader: true })
         {
-            long micros = (Stopwatch.GetTimestamp() - t0) * 1_000_000 / Stopwatch.Frequency;
+            long t1 = Stopwatch.GetTimestamp();
+            shard.ClockCarry = t1;
+            long micros = (t1 - t0) * 1_000_000 / Stopwatch.Frequency;
             Count(c.Shard, c.Spec, micros, failed: c.W.ErrorReplies != errors);
             ServerConfig cfg = c.Shard.Server.Config;
             if (cfg.LatencyTracking) LatencyHistogram.Record(ref c.Shard.CommandStats.Latency[c.Spec.Id], micros);

@@ -117,6 +117,8 @@ public sealed class Session : ILockWaiter
     {
         processing++;
         passStart = start;
+        // Within this pass a command's end time is the next one's start (Shard.ClockCarry, RunHere).
+        Home.ClockCarry = 0;
         while (!Waiting && !Client.CloseAfterReply && start < end)
         {
             if (replies.Full) break;
@@ -163,6 +165,7 @@ public sealed class Session : ILockWaiter
         else if (start == end) start = end = 0;
         passStart = start;
         NoteQueryBuffer();
+        Home.ClockCarryOk = false;
         processing--;
     }
 
@@ -383,6 +386,7 @@ public sealed class Session : ILockWaiter
         replies.HoldPushes();
         bool script = spec.Cross == CrossShard.Script;
         Home.ScriptRetryAllowed = script;
+        Home.ClockCarryOk = true;
         Executor.Invoke(ref c);
         if (script)
         {

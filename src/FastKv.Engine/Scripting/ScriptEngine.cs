@@ -167,7 +167,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         (int, int) aofMark = aof.Mark;
         home.Blocking.Hold();
         home.InScript = true;
-        watch.Start(lua, name, eval: eval, repliesMayLeave: !aof.On || aofMark.Item1 == 0);
+        // From the start of EVAL / FCALL itself (every handler runs under Executor.Invoke, which noted it).
+        watch.Start(lua, name, eval: eval, repliesMayLeave: !aof.On || aofMark.Item1 == 0, started: home.CommandStart);
         int status;
         bool abandoned;
         try

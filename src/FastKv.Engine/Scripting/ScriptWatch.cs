@@ -80,9 +80,10 @@ public sealed unsafe class ScriptWatch
 
     /// <summary>
     /// Before a script runs on <paramref name="lua"/>: arms the count hook when busy-reply-threshold is set (0 turns
-    /// the watch off, as in Redis), resetting it to a count hook after a kill left the per-line one.
+    /// the watch off, as in Redis), resetting it to a count hook after a kill left the per-line one. The script's time
+    /// counts from <paramref name="started"/> (Stopwatch ticks), when its EVAL or FCALL began.
     /// </summary>
-    public void Start(LuaState* lua, string name, bool eval, bool repliesMayLeave)
+    public void Start(LuaState* lua, string name, bool eval, bool repliesMayLeave, long started)
     {
         RepliesMayLeave = repliesMayLeave;
         _ = interruptSet;
@@ -98,7 +99,7 @@ public sealed unsafe class ScriptWatch
         wrote = false;
         killRequested = false;
         abandoned = false;
-        startTimestamp = Stopwatch.GetTimestamp();
+        startTimestamp = started;
         t_current = this;
     }
 
