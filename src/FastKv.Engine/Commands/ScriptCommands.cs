@@ -85,12 +85,21 @@ public static unsafe class ScriptCommands
     }
 
     /// <summary>
-    /// Redis's evalGetCommandFlags: a script with a shebang is denyoom unless it says allow-oom or no-writes, so it is
-    /// refused before it runs; one without a shebang (or EVALSHA of an unknown SHA) is not, its calls are checked one by one.
+    /// Redis's evalGetCommandFlags / fcallGetCommandFlags: the flags a script declared (its shebang, or the function's
+    /// flags) replace the command's own at the gate; false when it declared none (no shebang, an unknown SHA or function:
+    /// then its calls are checked one by one).
     /// </summary>
-    public static bool DeniedOnOom(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+    static bool DeclaredFlags(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, out ScriptFlags flags)
     {
+        flags = 0;
         if (args.Count < 2) return false;
+        if (spec.ScriptIsFunction)
+        {
+            FunctionInfo? f = server.Functions.Current.Find(args.Get(buf, 1));
+            if (f == null) return false;
+            flags = f.Flags;
+            return true;
+        }
         ReadOnlySpan<byte> body = args.Get(buf, 1);
         if (spec.ScriptBySha)
         {
@@ -98,9 +107,16 @@ public static unsafe class ScriptCommands
             if (script == null) return false;
             body = script.Body;
         }
-        return body.StartsWith("#!"u8) && ParseShebang(body, out ScriptFlags flags, out _)
-            && (flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0;
+        return body.StartsWith("#!"u8) && ParseShebang(body, out flags, out _);
     }
+
+    /// <summary>A script that declared flags is denyoom unless they say allow-oom or no-writes, so it is refused before it runs.</summary>
+    public static bool DeniedOnOom(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+        => DeclaredFlags(server, spec, buf, args, out ScriptFlags flags) && (flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0;
+
+    /// <summary>A script that declared flags without no-writes is a write command at the gate (refused after a failed save).</summary>
+    public static bool WritesByFlags(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+        => DeclaredFlags(server, spec, buf, args, out ScriptFlags flags) && (flags & ScriptFlags.NoWrites) == 0;
 
     /// <summary>EVAL's numkeys when it is valid.</summary>
     public static bool NumKeys(ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args, out int numKeys)

@@ -58,16 +58,13 @@ public static class CommandGate
             if (s.BatchOpen) return Verdict.AfterBatch;
             return Reject(s, spec, w, Errors.Oom);
         }
-        if (server.Persistence.RefusesWrites && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
+        // Redis's writeCommandsDeniedByDiskError: after a failed save or AOF write, writes (and PING) are refused; a
+        // script is a write by the flags it declared (its unflagged calls are checked inside, ScriptEngine).
+        if (DiskError(server) is { } diskError
+            && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError
+                || (spec.Cross == CrossShard.Script && ScriptCommands.WritesByFlags(server, spec, buf, args))))
         {
-            // Redis's writeCommandsDeniedByDiskError: after a failed save, writes (and PING) are refused.
-            w.Error(Errors.BgsaveError);
-            return Refuse(s, spec);
-        }
-        if (server.Aof.WriteError is { } aofError && server.Aof.On && ((spec.Flags & CommandFlags.Write) != 0 || spec.RefusedOnDiskError))
-        {
-            // The AOF half of writeCommandsDeniedByDiskError: until a write succeeds again, writes are refused.
-            w.Error("MISCONF Errors writing to the AOF file: " + aofError);
+            w.Error(diskError);
             return Refuse(s, spec);
         }
         if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
@@ -96,6 +93,17 @@ public static class CommandGate
         // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
         if (client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0) return Verdict.Transaction;
         return Verdict.Run;
+    }
+
+    /// <summary>
+    /// Why writes are refused now (writeCommandsGetDiskErrorMessage): a failed save under stop-writes-on-bgsave-error,
+    /// or, until a write succeeds again, a failed AOF write; null when they are not.
+    /// </summary>
+    public static string? DiskError(ServerState server)
+    {
+        if (server.Persistence.RefusesWrites) return Errors.BgsaveError;
+        if (server.Aof.WriteError is { } aofError && server.Aof.On) return "MISCONF Errors writing to the AOF file: " + aofError;
+        return null;
     }
 
     /// <summary>

@@ -551,6 +551,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
             return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.");
+        // Redis's scriptVerifyWriteCommandAllow: until the script has written, a write fails after a failed save or AOF write.
+        if (write && !watch.Wrote && CommandGate.DiskError(shard.Server) is { } diskError) return Rejected(lua, diskError);
         // Redis's scriptVerifyOOM: a denyoom call fails when memory was over maxmemory as the script's command passed the gate.
         if ((spec.Flags & CommandFlags.DenyOom) != 0 && (run.Flags & ScriptFlags.AllowOom) == 0 && run.Client is { PreCommandOom: true }
             && shard.Server.Config.MaxMemory != 0)
