@@ -76,6 +76,33 @@ public class NotificationDifferentialTests(OracleAndTargetsFixture servers) : IC
     }
 
     /// <summary>
+    /// Bitmap writes: "setbit" for SETBIT and BITFIELD only when something was written (and "new" for a created key),
+    /// "set" or "del" for BITOP's destination, nothing for a write that changes nothing. BITOP's sources sit on other
+    /// shards of --threads 4, so events are compared in order at --threads 1 and as multisets at 4.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(4, 3)]
+    public void BitmapWrites_SameNotifications(int threads, int protocol)
+    {
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        string[] g = Groups(4);
+        string a = g[0] + "a", b = g[1] + "b", c = g[2] + "c";
+        var steps = new List<string[]>
+        {
+            new[] { "CONFIG", "SET", "notify-keyspace-events", "KEAn" },
+            new[] { "SETBIT", a, "7", "1" }, new[] { "SETBIT", a, "7", "1" }, new[] { "SETBIT", a, "7", "0" },
+            new[] { "SETBIT", a, "100", "0" }, new[] { "SETBIT", a, "x", "1" }, new[] { "SET", b, "123" },
+            new[] { "SETBIT", b, "0", "0" }, new[] { "BITFIELD", b, "GET", "u8", "0" },
+            new[] { "BITFIELD", b, "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9" }, new[] { "BITFIELD", c, "SET", "i8", "#2", "-5", "INCRBY", "u4", "0", "1" },
+            new[] { "BITFIELD", a, "SET", "u1", "0", "1" }, new[] { "BITFIELD_RO", c, "GET", "i8", "#2" }, new[] { "BITOP", "AND", c, a, b }, new[] { "BITOP", "NOT", c, "nothing" },
+            new[] { "BITOP", "OR", c, "nothing" }, new[] { "BITOP", "XOR", a, a, b, c },
+            new[] { "CONFIG", "SET", "notify-keyspace-events", "KEA" },
+        };
+        RunAndCompare(target, protocol, steps, $"bitmaps, --threads {threads}, RESP{protocol}", ordered: threads == 1);
+    }
+
+    /// <summary>
     /// Writes made by scripts (issue 13, section 5): declared keys and keys named in ARGV, on every shard of --threads 4
     /// (where a script's events come from several shards, so they are compared as multisets), a write before the
     /// script fails, a failed call (no event), a script in MULTI.

@@ -311,5 +311,13 @@ public static class CommandSummaries
         ["script|help"] = "Lists the SCRIPT subcommands.",
         ["script|kill"] = "Stops the running script, if it has not written anything yet.",
         ["script|load"] = "Compiles a Lua script and keeps it in the cache without running it.",
+        // bitmaps
+        ["setbit"] = "Sets or clears one bit of a string, growing it with zero bytes as needed.",
+        ["getbit"] = "Reads one bit of a string; bits past its end are zero.",
+        ["bitcount"] = "Counts the set bits of a string, optionally within a byte or bit range.",
+        ["bitpos"] = "Finds the first set or clear bit of a string, optionally within a byte or bit range.",
+        ["bitop"] = "Combines strings bit by bit with AND, OR, XOR or NOT and stores the result.",
+        ["bitfield"] = "Reads, writes and increments integer fields of any width at bit offsets of a string.",
+        ["bitfield_ro"] = "Reads integer fields of any width at bit offsets of a string.",
     };
 }

@@ -182,6 +182,21 @@ public sealed unsafe class Database : IDisposable
     }
 
     /// <summary>
+    /// Adds a <c>raw</c> string of <paramref name="length"/> zero bytes for a key known to be absent (SETBIT and
+    /// BITFIELD on a missing key: Redis's sdsnewlen(NULL, n)), sized exactly, without building the zeros elsewhere.
+    /// Returns the new entry.
+    /// </summary>
+    public byte* AddZeroedString(ReadOnlySpan<byte> key, int length)
+    {
+        byte* e = NewEntry(key, ValueKind.String, ValueEncoding.Raw, ReadOnlySpan<byte>.Empty, length, -1);
+        new Span<byte>(KeyEntry.ValuePtr(e), length).Clear();
+        KeyEntry.SetValueLength(e, length);
+        table.Insert(e, KeyHash.Hash(key));
+        SignalNew(key);
+        return e;
+    }
+
+    /// <summary>
     /// Makes the string at <paramref name="slot"/> able to hold <paramref name="newLength"/> value bytes,
     /// keeping its bytes; grows geometrically so APPEND loops stay linear. Returns the (maybe new) entry.
     /// </summary>
