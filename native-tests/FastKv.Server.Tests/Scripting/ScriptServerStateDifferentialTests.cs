@@ -26,9 +26,18 @@ public class ScriptServerStateDifferentialTests(OracleAndTargetsFixture servers)
         using var session = new DualSession(servers.Oracle.Server, target) { Context = $"--threads {threads}" };
         session.Check("FLUSHALL");
         session.Check("SET", k[0], "kept");
+        session.Check("FUNCTION", "LOAD", "REPLACE", "#!lua name=oomlib\n" +
+            "redis.register_function('fw', function(k) return redis.call('set', k[1], 'v') end)\n" +
+            "redis.register_function{function_name = 'fr', callback = function(k) return redis.call('get', k[1]) end, flags = {'no-writes'}}\n" +
+            "redis.register_function{function_name = 'fo', callback = function(k) return redis.call('set', k[1], 'fo') end, flags = {'allow-oom'}}");
         try
         {
             session.Check("CONFIG", "SET", "maxmemory", "1");
+            // A function always declares its flags: without allow-oom or no-writes it is refused before it runs.
+            session.Check("FCALL", "fw", "1", k[1]);
+            session.Check("FCALL", "fr", "1", k[0]);
+            session.Check("FCALL_RO", "fr", "1", k[0]);
+            session.Check("FCALL", "fo", "1", k[3]);
             session.Check("EVAL", "return redis.call('set', KEYS[1], 'v')", "1", k[1]);
             session.Check("EVAL", "return redis.pcall('set', KEYS[1], 'v')", "1", k[1]);
             session.Check("EVAL", "return redis.call('set', ARGV[1], 'v')", "0", k[2]);
@@ -50,6 +59,7 @@ public class ScriptServerStateDifferentialTests(OracleAndTargetsFixture servers)
         {
             session.Check("CONFIG", "SET", "maxmemory", "0");
             session.Check("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            session.Check("FUNCTION", "DELETE", "oomlib");
         }
         session.Check("DBSIZE");
         target.AssertAlive();
