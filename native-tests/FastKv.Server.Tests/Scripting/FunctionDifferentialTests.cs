@@ -229,6 +229,25 @@ public class FunctionDifferentialTests(OracleAndTargetsFixture servers) : IClass
         t.Call("FUNCTION", "FLUSH");
     }
 
+    /// <summary>
+    /// FUNCTION LOAD runs a library's code for at most 500 ms (Redis's load timeout), even through a pcall in the code;
+    /// a load that finishes in time registers, and the server serves on.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void FunctionLoad_StopsCodeRunningPastTheTimeout(int threads)
+    {
+        using var session = new DualSession(servers.Oracle.Server, servers.TargetWithThreads(threads).Server) { Context = $"--threads {threads}" };
+        session.Check("FUNCTION", "FLUSH");
+        session.Check("FUNCTION", "LOAD", "#!lua name=spin\nlocal i = 0 while true do i = i + 1 end");
+        session.Check("FUNCTION", "LOAD", "#!lua name=spin\nredis.register_function('f', function() return 1 end) local i = 0 while true do i = i + 1 end");
+        session.Check("FUNCTION", "LIST");
+        session.Check("FUNCTION", "LOAD", "#!lua name=quick\nlocal i = 0 for j = 1, 1e5 do i = i + 1 end redis.register_function('q', function() return i end)");
+        session.Check("FCALL", "q", "0");
+        session.Check("FUNCTION", "FLUSH");
+    }
+
     static byte[] Bulk(byte[] reply) => Resp.Parse(reply).Data!;
 
     /// <summary>The payload with its checksum broken.</summary>

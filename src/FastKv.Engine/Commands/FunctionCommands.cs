@@ -92,7 +92,8 @@ public static unsafe class FunctionCommands
         if (!ScriptCommands.LuaAvailable(ref c)) return;
         FunctionLibraries registry = c.Shard.Server.Functions;
         string? error = ScriptEngine.CompileLibrary(c.Shard, c.Arg(i), out FunctionLibrary? library,
-            name => !replace && registry.Current.Libraries.ContainsKey(name) ? "ERR Library '" + name + "' already exists" : null);
+            name => !replace && registry.Current.Libraries.ContainsKey(name) ? "ERR Library '" + name + "' already exists" : null,
+            timed: true);
         error ??= registry.Add(library!, replace);
         if (error != null)
         {

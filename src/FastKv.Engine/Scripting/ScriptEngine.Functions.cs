@@ -38,10 +38,11 @@ public sealed unsafe partial class ScriptEngine
 
     /// <summary>
     /// FUNCTION LOAD and the libraries of a payload or an RDB file: runs <paramref name="code"/> in a Lua state of its
-    /// own to learn its functions. Null and the library, or Redis's error (the shebang's checks first).
+    /// own to learn its functions (for at most ScriptWatch.LoadTimeoutMs when <paramref name="timed"/>). Null and the
+    /// library, or Redis's error (the shebang's checks first).
     /// </summary>
     public static string? CompileLibrary(Shard shard, ReadOnlySpan<byte> code, out FunctionLibrary? library,
-        Func<string, string?>? beforeCompile = null)
+        Func<string, string?>? beforeCompile = null, bool timed = false)
     {
         library = null;
         if (ParseLibraryShebang(code, out string? name) is { } error) return error;
@@ -49,7 +50,7 @@ public sealed unsafe partial class ScriptEngine
         var functions = new List<FunctionInfo>();
         using (var e = new ScriptEngine(shard, forFunctions: true))
         {
-            error = e.LoadLibrary(code, functions);
+            error = e.LoadLibrary(code, functions, timed);
         }
         if (error != null) return error;
         if (functions.Count == 0) return "ERR No functions registered";
@@ -130,7 +131,7 @@ public sealed unsafe partial class ScriptEngine
     /// when given (a check, their callbacks dropped with the state), else into this state's function table. Null or
     /// Redis's error ("Error compiling function: ...", "Error registering functions: ...").
     /// </summary>
-    string? LoadLibrary(ReadOnlySpan<byte> code, List<FunctionInfo>? found)
+    string? LoadLibrary(ReadOnlySpan<byte> code, List<FunctionInfo>? found, bool timed = false)
     {
         // The shebang line is not Lua: compiled from its newline, so the code's lines keep their numbers.
         int eol = code.IndexOf((byte)'\n');
@@ -153,7 +154,10 @@ public sealed unsafe partial class ScriptEngine
             Pcall(lua, 1, 0, 0);
             t_load = found ?? new List<FunctionInfo>();
             lua_pushvalue(lua, chunk);
+            // FUNCTION LOAD gives the code ScriptWatch.LoadTimeoutMs (payloads and RDB files load without a limit, as in Redis).
+            if (timed) ScriptWatch.BeginLoad(lua);
             status = Pcall(lua, 0, 0, 0);
+            if (timed) ScriptWatch.EndLoad(lua);
             t_load = outer;
             RawGetField(lua, RegistryIndex, "__fastkv_fn_finish"u8);
             Pcall(lua, 0, 0, 0);

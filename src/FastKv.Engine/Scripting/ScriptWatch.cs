@@ -129,7 +129,7 @@ public sealed unsafe class ScriptWatch
     static int Interrupt(LuaState* lua)
     {
         ScriptWatch? w = t_current;
-        if (w == null) return 0;
+        if (w == null) return t_loadDeadline != 0 ? CheckLoad(lua) : 0;
         try
         {
             return w.Check(lua);
@@ -168,10 +168,44 @@ public sealed unsafe class ScriptWatch
         return 0;
     }
 
+    /// <summary>When the library loading on this thread must stop (Stopwatch ticks; 0: none loads).</summary>
+    [ThreadStatic] static long t_loadDeadline;
+
+    /// <summary>Redis's luaEngineLoadHook: FUNCTION LOAD runs a library's code for at most this long.</summary>
+    public const int LoadTimeoutMs = 500;
+
+    /// <summary>
+    /// Watches the library code <paramref name="lua"/> runs next (FUNCTION LOAD): the count hook stops it once it has run
+    /// <see cref="LoadTimeoutMs"/>. <see cref="EndLoad"/> after it.
+    /// </summary>
+    public static void BeginLoad(LuaState* lua)
+    {
+        _ = interruptSet;
+        t_loadDeadline = Stopwatch.GetTimestamp() + LoadTimeoutMs * Stopwatch.Frequency / 1000;
+        fastkv_lua_watch(lua, HookInstructions);
+    }
+
+    public static void EndLoad(LuaState* lua)
+    {
+        t_loadDeadline = 0;
+        fastkv_lua_watch(lua, 0);
+    }
+
+    static int CheckLoad(LuaState* lua)
+    {
+        if (Stopwatch.GetTimestamp() < t_loadDeadline) return 0;
+        return PushError(lua, "ERR FUNCTION LOAD timeout");
+    }
+
     /// <summary>Leaves {err = message} on the stack for the hook to raise; the hook turns per-line from here.</summary>
     int Stopping(LuaState* lua, string message)
     {
         lineHook = true;
+        return PushError(lua, message);
+    }
+
+    static int PushError(LuaState* lua, string message)
+    {
         // The collector stays stopped while this .NET frame pushes: no finalizer may run (and raise) under it.
         lua_gc_flag(lua, GcStop, 0);
         lua_createtable(lua, 0, 1);
