@@ -311,5 +311,11 @@ public static class CommandSummaries
         ["script|help"] = "Lists the SCRIPT subcommands.",
         ["script|kill"] = "Stops the running script, if it has not written anything yet.",
         ["script|load"] = "Compiles a Lua script and keeps it in the cache without running it.",
+        // hyperloglog
+        ["pfadd"] = "Adds elements to a HyperLogLog sketch, creating it when missing.",
+        ["pfcount"] = "Estimates how many distinct elements one sketch, or the union of several, has seen.",
+        ["pfmerge"] = "Stores into a sketch the union of itself and the given sketches.",
+        ["pfdebug"] = "Shows or changes the internal representation of a HyperLogLog sketch.",
+        ["pfselftest"] = "Checks the HyperLogLog register access and estimate accuracy.",
     };
 }
