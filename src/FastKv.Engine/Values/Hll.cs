@@ -151,25 +151,39 @@ public static unsafe partial class Hll
         return true;
     }
 
+    /// <summary>The four registers packed in three bytes, lowest bits first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Unpack4(byte* r, out int a, out int b, out int c, out int d)
+    {
+        a = r[0] & 63;
+        b = (r[0] >> 6 | r[1] << 2) & 63;
+        c = (r[1] >> 4 | r[2] << 4) & 63;
+        d = r[2] >> 2;
+    }
+
     /// <summary>Counts dense registers by value, four registers (three bytes) at a time.</summary>
     public static void DenseHistogram(byte* r, int* histo)
     {
         for (int j = 0; j < Registers / 4; j++, r += 3)
         {
-            histo[r[0] & 63]++;
-            histo[(r[0] >> 6 | r[1] << 2) & 63]++;
-            histo[(r[1] >> 4 | r[2] << 4) & 63]++;
-            histo[r[2] >> 2]++;
+            Unpack4(r, out int a, out int b, out int c, out int d);
+            histo[a]++;
+            histo[b]++;
+            histo[c]++;
+            histo[d]++;
         }
     }
 
     /// <summary>Raises each of <paramref name="max"/>'s 16384 one-byte registers to the dense register's value.</summary>
-    public static void DenseMergeInto(byte* regs, byte* max)
+    public static void DenseMergeInto(byte* r, byte* max)
     {
-        for (int i = 0; i < Registers; i++)
+        for (int j = 0; j < Registers / 4; j++, r += 3, max += 4)
         {
-            byte v = (byte)DenseGet(regs, i);
-            if (v > max[i]) max[i] = v;
+            Unpack4(r, out int a, out int b, out int c, out int d);
+            if (a > max[0]) max[0] = (byte)a;
+            if (b > max[1]) max[1] = (byte)b;
+            if (c > max[2]) max[2] = (byte)c;
+            if (d > max[3]) max[3] = (byte)d;
         }
     }
 
