@@ -202,6 +202,25 @@ public class NotificationDifferentialTests(OracleAndTargetsFixture servers) : IC
         Assert.Fail($"{server.Description}: the {count} blocking commands did not block");
     }
 
+    /// <summary>HyperLogLog: PFADD and PFMERGE announce "pfadd" (and a created key "new"); PFCOUNT, a PFADD that
+    /// changes nothing and a failed command announce nothing. In one group (ordered) and across shards (as multisets).</summary>
+    [Theory]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    public void HllCommands_SameNotifications(int protocol, bool oneGroup)
+    {
+        ServerProcess target = servers.TargetWithThreads(4).Server;
+        string[] g = Groups(4);
+        string a = g[0] + "h1", b = (oneGroup ? g[0] : g[1]) + "h2", c = (oneGroup ? g[0] : g[2]) + "h3";
+        var steps = new List<string[]>
+        {
+            new[] { "PFADD", a, "x", "y" }, new[] { "PFADD", a, "x" }, new[] { "PFADD", b }, new[] { "PFCOUNT", a },
+            new[] { "PFMERGE", c, a, b }, new[] { "PFMERGE", c }, new[] { "PFCOUNT", a, b, c }, new[] { "SET", b, "text" },
+            new[] { "PFADD", b, "z" }, new[] { "PFMERGE", c, b }, new[] { "PFDEBUG", "TODENSE", a }, new[] { "PFADD", a, "w" },
+        };
+        RunAndCompare(target, protocol, steps, $"HLL, {(oneGroup ? "one group" : "across shards")}, RESP{protocol}", ordered: oneGroup);
+    }
+
     private void RunAndCompare(ServerProcess target, int protocol, List<string[]> steps, string context, bool ordered,
         Action? beforeSteps = null, Action? afterSteps = null)
     {

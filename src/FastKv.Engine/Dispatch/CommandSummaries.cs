@@ -319,5 +319,11 @@ public static class CommandSummaries
         ["bitop"] = "Combines strings bit by bit with AND, OR, XOR or NOT and stores the result.",
         ["bitfield"] = "Reads, writes and increments integer fields of any width at bit offsets of a string.",
         ["bitfield_ro"] = "Reads integer fields of any width at bit offsets of a string.",
+        // hyperloglog
+        ["pfadd"] = "Adds elements to a HyperLogLog sketch, creating it when missing.",
+        ["pfcount"] = "Estimates how many distinct elements one sketch, or the union of several, has seen.",
+        ["pfmerge"] = "Stores into a sketch the union of itself and the given sketches.",
+        ["pfdebug"] = "Shows or changes the internal representation of a HyperLogLog sketch.",
+        ["pfselftest"] = "Checks the HyperLogLog register access and estimate accuracy.",
     };
 }

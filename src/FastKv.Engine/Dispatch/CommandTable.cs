@@ -46,6 +46,7 @@ public sealed unsafe class CommandTable
         ScriptCommands.Register(t);
         FunctionCommands.Register(t);
         BitCommands.Register(t);
+        HllCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

@@ -71,6 +71,8 @@ public sealed class ServerConfig
     public long ZSetMaxListpackEntries = 128;
     public long ZSetMaxListpackValue = 64;
     public int ListMaxListpackSize = -2;
+    /// <summary>hll-sparse-max-bytes: the largest sparse HyperLogLog (header included) before it turns dense.</summary>
+    public long HllSparseMaxBytes = 3000;
     /// <summary>notify-keyspace-events as <see cref="NotifyClass"/> bits; 0 = off (read by every shard).</summary>
     public int NotifyKeyspaceEvents;
     /// <summary>client-output-buffer-limit, per client class (read by every shard when output grows).</summary>
@@ -161,6 +163,7 @@ public sealed class ServerConfig
         Add("list-max-listpack-size", "-2", v => Int(v, int.MinValue, int.MaxValue, x => ListMaxListpackSize = (int)x));
         Alias("list-max-ziplist-size", "list-max-listpack-size");
         Add("list-compress-depth", "0", v => Int(v, 0, int.MaxValue, _ => { }));
+        Add("hll-sparse-max-bytes", "3000", v => Memory(v, 0, long.MaxValue, x => HllSparseMaxBytes = x));
         Add("io-threads", "1", v => Int(v, 1, 128, _ => { }), immutable: true);
         Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, x => LfuLogFactor = (int)x));
         Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, x => LfuDecayTime = (int)x));
