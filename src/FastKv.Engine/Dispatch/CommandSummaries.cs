@@ -311,5 +311,16 @@ public static class CommandSummaries
         ["script|help"] = "Lists the SCRIPT subcommands.",
         ["script|kill"] = "Stops the running script, if it has not written anything yet.",
         ["script|load"] = "Compiles a Lua script and keeps it in the cache without running it.",
+        // geo
+        ["geoadd"] = "Puts members at longitude and latitude positions into a sorted set used as a geo index.",
+        ["geopos"] = "Gives the longitude and latitude of members of a geo index.",
+        ["geodist"] = "Measures the distance between two members of a geo index in a chosen unit.",
+        ["geohash"] = "Gives members' positions as standard 11-character geohash strings.",
+        ["geosearch"] = "Finds the members inside a circle or box around a member or a position.",
+        ["geosearchstore"] = "Finds the members inside a circle or box and stores them as a sorted set.",
+        ["georadius"] = "Finds the members within a radius of a position, optionally storing them.",
+        ["georadius_ro"] = "Finds the members within a radius of a position, without storing.",
+        ["georadiusbymember"] = "Finds the members within a radius of another member, optionally storing them.",
+        ["georadiusbymember_ro"] = "Finds the members within a radius of another member, without storing.",
     };
 }
