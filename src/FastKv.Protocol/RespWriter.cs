@@ -280,6 +280,21 @@ public sealed class RespWriter
         }
     }
 
+    /// <summary>A double already in text form (Redis's addReplyHumanLongDouble): RESP3 <c>,text</c>, RESP2 a bulk.</summary>
+    public void DoubleText(ReadOnlySpan<byte> text)
+    {
+        if (!Resp3)
+        {
+            Bulk(text);
+            return;
+        }
+        Span<byte> span = _output.GetSpan(text.Length + 3);
+        span[0] = (byte)',';
+        text.CopyTo(span.Slice(1));
+        WriteCrlf(span, text.Length + 1);
+        _output.Advance(text.Length + 3);
+    }
+
     /// <summary>
     /// RESP3 verbatim string <c>=len</c> CRLF <c>fmt:</c>text CRLF, <paramref name="format3"/> being three
     /// ASCII chars ("txt", "mkd"); RESP2 a plain bulk of the text.

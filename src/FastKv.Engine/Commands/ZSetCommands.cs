@@ -135,7 +135,7 @@ public static unsafe partial class ZSetCommands
                 if (!RespNumber.TryParseDouble(c.Arg(scoreIdx + 2 * j), out double s)) { c.W.Error(Errors.NotFloat); return; }
                 scores[j] = s;
             }
-            AddParsed(ref c, flags, ch, scoreIdx, scores);
+            AddParsed(ref c, flags, ch, scoreIdx + 1, 2, scores);
         }
         finally
         {
@@ -143,7 +143,11 @@ public static unsafe partial class ZSetCommands
         }
     }
 
-    static void AddParsed(ref CommandContext c, ZAddFlags flags, bool ch, int scoreIdx, scoped ReadOnlySpan<double> scores)
+    /// <summary>
+    /// zaddGenericCommand after parsing: the members are arguments <paramref name="firstMember"/>,
+    /// + <paramref name="stride"/>, ... (ZADD's score-member pairs, GEOADD's longitude-latitude-member triples).
+    /// </summary>
+    internal static void AddParsed(ref CommandContext c, ZAddFlags flags, bool ch, int firstMember, int stride, scoped ReadOnlySpan<double> scores)
     {
         bool incr = (flags & ZAddFlags.Incr) != 0;
         if (!c.WriteTyped(1, ValueKind.ZSet, out byte* e)) return;
@@ -156,7 +160,7 @@ public static unsafe partial class ZSetCommands
         if (e == null)
         {
             if ((flags & ZAddFlags.Xx) != 0) { ReplyAdd(ref c, incr, ch, added, updated, processed, score); return; }
-            ZSet fresh = ZSetValue.NewFor(c.Shard, scores.Length, c.Arg(scoreIdx + 1).Length);
+            ZSet fresh = ZSetValue.NewFor(c.Shard, scores.Length, c.Arg(firstMember).Length);
             e = c.Db.AddCollection(c.Arg(1), ValueKind.ZSet, fresh.Encoding, fresh.Ptr);
         }
         ZSet z = ZSet.Of(e);
@@ -165,7 +169,7 @@ public static unsafe partial class ZSetCommands
             ZSetValue.ConvertToSkipList(c.Shard, ref z); // stored into the entry with the adds below
         for (int j = 0; j < scores.Length; j++)
         {
-            ZAddResult r = ZSetValue.Add(c.Shard, ref z, scores[j], c.Arg(scoreIdx + 1 + 2 * j), flags, out double newScore);
+            ZAddResult r = ZSetValue.Add(c.Shard, ref z, scores[j], c.Arg(firstMember + stride * j), flags, out double newScore);
             if (r == ZAddResult.Nan)
             {
                 StoreOrDelete(ref c, e, z);

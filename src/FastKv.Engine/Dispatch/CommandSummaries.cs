@@ -325,5 +325,16 @@ public static class CommandSummaries
         ["pfmerge"] = "Stores into a sketch the union of itself and the given sketches.",
         ["pfdebug"] = "Shows or changes the internal representation of a HyperLogLog sketch.",
         ["pfselftest"] = "Checks the HyperLogLog register access and estimate accuracy.",
+        // geo
+        ["geoadd"] = "Puts members at longitude and latitude positions into a sorted set used as a geo index.",
+        ["geopos"] = "Gives the longitude and latitude of members of a geo index.",
+        ["geodist"] = "Measures the distance between two members of a geo index in a chosen unit.",
+        ["geohash"] = "Gives members' positions as standard 11-character geohash strings.",
+        ["geosearch"] = "Finds the members inside a circle or box around a member or a position.",
+        ["geosearchstore"] = "Finds the members inside a circle or box and stores them as a sorted set.",
+        ["georadius"] = "Finds the members within a radius of a position, optionally storing them.",
+        ["georadius_ro"] = "Finds the members within a radius of a position, without storing.",
+        ["georadiusbymember"] = "Finds the members within a radius of another member, optionally storing them.",
+        ["georadiusbymember_ro"] = "Finds the members within a radius of another member, without storing.",
     };
 }

@@ -47,6 +47,7 @@ public sealed unsafe class CommandTable
         FunctionCommands.Register(t);
         BitCommands.Register(t);
         HllCommands.Register(t);
+        GeoCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

