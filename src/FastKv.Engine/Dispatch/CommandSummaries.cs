@@ -311,5 +311,17 @@ public static class CommandSummaries
         ["script|help"] = "Lists the SCRIPT subcommands.",
         ["script|kill"] = "Stops the running script, if it has not written anything yet.",
         ["script|load"] = "Compiles a Lua script and keeps it in the cache without running it.",
+        // streams
+        ["xadd"] = "Appends an entry to a stream, creating it unless told not to, and can trim it in the same step.",
+        ["xtrim"] = "Removes a stream's oldest entries beyond a length or below an ID.",
+        ["xdel"] = "Removes entries from a stream by ID.",
+        ["xlen"] = "Tells how many entries a stream holds.",
+        ["xsetid"] = "Sets a stream's last generated ID and its counters.",
+        ["xrange"] = "Reads a stream's entries between two IDs, oldest first.",
+        ["xrevrange"] = "Reads a stream's entries between two IDs, newest first.",
+        ["xread"] = "Reads the entries after given IDs from one or more streams, optionally waiting for new ones.",
+        ["xinfo"] = "Container for describing streams.",
+        ["xinfo|stream"] = "Describes a stream: its counters, first and last entries, or all of it with FULL.",
+        ["xinfo|help"] = "Lists the XINFO subcommands.",
     };
 }

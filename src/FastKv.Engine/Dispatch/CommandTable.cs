@@ -45,6 +45,7 @@ public sealed unsafe class CommandTable
         RestoreCommand.Register(t);
         ScriptCommands.Register(t);
         FunctionCommands.Register(t);
+        StreamCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }
