@@ -233,4 +233,67 @@ public static unsafe partial class StreamCommands
             if (k < positions.Length) positions[k] = streamsPos + 1 + k;
         return numKeys;
     }
+
+    // ---- XREAD BLOCK: the waiter's side (Blocking/, BlockKind.StreamRead) ----------------------------
+
+    /// <summary>
+    /// When an XREAD waiter registers on <paramref name="shard"/> (right after its first attempt found nothing, in the
+    /// same step or under the same locks): the IDs of this shard's keys, "$" as the stream's last ID now (0-0 for a
+    /// missing key), as Redis rewrites "$" before it blocks. The first attempt already refused invalid IDs.
+    /// </summary>
+    internal static void ResolveBlockedIds(Shard shard, BlockingPlan plan)
+    {
+        Database db = shard.Dbs[plan.Db];
+        int n = plan.Keys.Length;
+        for (int k = 0; k < n; k++)
+        {
+            if (shard.Server.ShardOf(plan.Keys[k]) != shard) continue;
+            byte[] idText = IdArgument(plan, k);
+            if (idText.Length == 1 && idText[0] == '$')
+            {
+                byte* e = db.Find(plan.Keys[k]);
+                plan.StreamIds[k] = e == null || KeyEntry.Type(e) != ValueKind.Stream ? StreamId.Min : StreamValue.LastId(Of(e));
+            }
+            else StreamId.TryParse(idText, out plan.StreamIds[k], 0, strict: true, allowAutoSeq: false, out _);
+        }
+    }
+
+    /// <summary>The ID argument that goes with key <paramref name="k"/> (the IDs are the command's last arguments).</summary>
+    static byte[] IdArgument(BlockingPlan plan, int k) => plan.Command[plan.Command.Length - plan.Keys.Length + k];
+
+    /// <summary>
+    /// A write made one of the waiter's keys on this shard ready: XREAD's reply over this shard's keys that have entries
+    /// after their IDs, in argument order; false (nothing written) when none has.
+    /// </summary>
+    internal static bool ServeBlocked(Shard shard, int dbIndex, BlockingPlan plan, RespWriter w)
+    {
+        Database db = shard.Dbs[dbIndex];
+        int n = plan.Keys.Length, ready = 0;
+        for (int k = 0; k < n; k++)
+            if (ReadyStream(shard, db, plan, k) != null) ready++;
+        if (ready == 0) return false;
+        bool resp3 = w.Protocol == 3;
+        if (resp3) w.MapHeader(ready);
+        else w.ArrayHeader(ready);
+        for (int k = 0; k < n; k++)
+        {
+            byte* s = ReadyStream(shard, db, plan, k);
+            if (s == null) continue;
+            if (!resp3) w.ArrayHeader(2);
+            w.Bulk(plan.Keys[k]);
+            plan.StreamIds[k].TryIncrement(out StreamId start);
+            ReplyRange(w, s, start, StreamId.Max, plan.StreamCount, rev: false);
+        }
+        return true;
+    }
+
+    /// <summary>Key <paramref name="k"/>'s stream when this shard holds it and it has a live entry after its ID, else null.</summary>
+    static byte* ReadyStream(Shard shard, Database db, BlockingPlan plan, int k)
+    {
+        if (shard.Server.ShardOf(plan.Keys[k]) != shard) return null;
+        byte* e = db.Find(plan.Keys[k]);
+        if (e == null || KeyEntry.Type(e) != ValueKind.Stream) return null;
+        byte* s = Of(e);
+        return StreamValue.Length(s) > 0 && StreamValue.LastValidId(s) > plan.StreamIds[k] ? s : null;
+    }
 }

@@ -23,7 +23,7 @@ public static unsafe partial class StreamCommands
         t.Add("xsetid", &XSetId);
         t.Add("xrange", &XRange);
         t.Add("xrevrange", &XRevRange);
-        t.Add("xread", &XRead, CrossShard.Gather, keys: &XReadKeys);
+        t.Add("xread", &XRead, CrossShard.Gather, keys: &XReadKeys).Block = new BlockingForm(BlockKind.StreamRead, "xread");
         var xinfo = t.Add("xinfo", null);
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);
