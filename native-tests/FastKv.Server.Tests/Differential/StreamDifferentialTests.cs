@@ -50,6 +50,8 @@ public class StreamDifferentialTests(OracleAndTargetsFixture servers) : IClassFi
             session.Check("XINFO", "STREAM", key, "FULL", "COUNT", "0");
             session.Check("XREVRANGE", key, "+", "-");
         }
+        session.Check("XINFO", "HELP");
+        session.Check("XINFO", "STREAM");
         session.Check("CONFIG", "SET", "stream-node-max-entries", "100");
         session.Check("CONFIG", "SET", "stream-node-max-bytes", "4096");
         target.AssertAlive();
