@@ -100,7 +100,7 @@ public unsafe class RdbLoadTests
         Assert.Equal(RdbLoadResult.EmptyKey, Load(h, "a", RdbType.ListZiplist, new RdbBytes().Str(RdbBytes.Ziplist()).ToArray()));
         Assert.Equal(RdbLoadResult.EmptyKey, Load(h, "a", RdbType.HashListpack, new RdbBytes().Str(new byte[] { 7, 0, 0, 0, 0, 0, 0xFF }).ToArray()));
         Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.SetIntset, new RdbBytes().Str(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0 }).ToArray()));
-        Assert.Equal(RdbLoadResult.Unsupported, Load(h, "a", RdbType.StreamListpacks, new byte[] { 0 }));
+        Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", RdbType.StreamListpacks, new byte[] { 0 }));
         Assert.Equal(RdbLoadResult.BadFormat, Load(h, "a", 8, new byte[] { 0 }));
         Assert.Equal("$-1\r\n", Reply(h, "get", "a"));
         Assert.Equal(":0\r\n", Reply(h, "dbsize"));

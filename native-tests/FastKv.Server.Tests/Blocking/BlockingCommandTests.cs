@@ -21,9 +21,9 @@ public class BlockingCommandTests(TargetFixture target) : IClassFixture<TargetFi
     ServerProcess Server => target.Server;
 
     /// <summary>True when nothing arrives on the connection for <paramref name="wait"/>.</summary>
-    static bool Silent(RespConnection c, TimeSpan wait) => c.Pending.Length == 0 && !c.Socket.Poll((int)(wait.TotalMilliseconds * 1000), SelectMode.SelectRead);
+    internal static bool Silent(RespConnection c, TimeSpan wait) => c.Pending.Length == 0 && !c.Socket.Poll((int)(wait.TotalMilliseconds * 1000), SelectMode.SelectRead);
 
-    static string Key(string prefix, int index) => MultiKeyAtomicityTests.SpreadKeys(prefix, 4)[index];
+    internal static string Key(string prefix, int index) => MultiKeyAtomicityTests.SpreadKeys(prefix, 4)[index];
 
     [Theory]
     [InlineData(2, "*-1\r\n")]

@@ -111,7 +111,7 @@ public static unsafe class Blocking
         }
         ReadOnlySpan<byte> reply = scratch.Output.Written;
         if (IsNothing(reply)) return false;
-        if (ReplyFrames.IsError(reply) || plan.Kind is BlockKind.ListMPop or BlockKind.ZMPop or BlockKind.ListMove)
+        if (ReplyFrames.IsError(reply) || plan.Kind is BlockKind.ListMPop or BlockKind.ZMPop or BlockKind.ListMove or BlockKind.StreamRead)
         {
             w.Forward(reply);
             return true;

@@ -16,6 +16,35 @@ public sealed class BlockingForm
     /// <summary>BLMOVE: source destination wherefrom whereto timeout (BRPOPLPUSH: source destination timeout).</summary>
     public readonly bool HasSides;
 
+    /// <summary>
+    /// Whether this call waits: always, but for XREAD, which waits only with a BLOCK option whose timeout reads as a
+    /// non-negative integer and a well-formed STREAMS part; otherwise it runs as a plain command, which answers its
+    /// errors in Redis's order.
+    /// </summary>
+    public bool Waits(System.ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+    {
+        if (Kind != BlockKind.StreamRead) return true;
+        bool block = false;
+        for (int i = 1; i < args.Count; i++)
+        {
+            System.ReadOnlySpan<byte> arg = args.Get(buf, i);
+            if (Ascii.EqualsIgnoreCase(arg, "streams"u8))
+            {
+                int rest = args.Count - i - 1;
+                return block && rest > 0 && (rest & 1) == 0;
+            }
+            if (i + 1 >= args.Count) return false;
+            if (Ascii.EqualsIgnoreCase(arg, "block"u8))
+            {
+                if (!FastKv.Protocol.RespNumber.TryParseInt64(args.Get(buf, i + 1), out long t) || t < 0) return false;
+                block = true;
+            }
+            else if (!Ascii.EqualsIgnoreCase(arg, "count"u8)) return false;
+            i++;
+        }
+        return false;
+    }
+
     public BlockingForm(BlockKind kind, string attempt, bool hasSides = false)
     {
         Kind = kind;

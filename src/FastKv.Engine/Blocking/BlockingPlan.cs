@@ -17,6 +17,9 @@ public enum BlockKind : byte
     ZMPop,
     /// <summary>BLMOVE/BRPOPLPUSH: LMOVE/RPOPLPUSH; reply as theirs.</summary>
     ListMove,
+    /// <summary>XREAD BLOCK: the whole XREAD is the first attempt; later serves read after the IDs resolved when the
+    /// waiter registered (<see cref="BlockingPlan.StreamIds"/>), replying as XREAD.</summary>
+    StreamRead,
 }
 
 /// <summary>
@@ -38,8 +41,18 @@ public sealed class BlockingPlan
     /// <summary>The command as sent (for the cross-shard path, which runs it whole).</summary>
     public byte[][] Command = Array.Empty<byte[]>();
 
+    /// <summary>XREAD BLOCK: COUNT (0 = all), and per key the ID its entries must follow, resolved ("$" included) on the
+    /// key's shard when the waiter registers there; each shard reads and writes only its own keys' slots.</summary>
+    public long StreamCount;
+    public StreamId[] StreamIds = Array.Empty<StreamId>();
+
     /// <summary>The type a watched key must hold to serve this command.</summary>
-    public byte WaitsFor => Kind is BlockKind.ZPop or BlockKind.ZMPop ? ValueKind.ZSet : ValueKind.List;
+    public byte WaitsFor => Kind switch
+    {
+        BlockKind.ZPop or BlockKind.ZMPop => ValueKind.ZSet,
+        BlockKind.StreamRead => ValueKind.Stream,
+        _ => ValueKind.List,
+    };
 
     /// <summary>Parses a blocking command; null after setting Redis's error text.</summary>
     public static BlockingPlan? Parse(CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, out string? error)
@@ -80,6 +93,8 @@ public sealed class BlockingPlan
             case BlockKind.ListMPop:
             case BlockKind.ZMPop:
                 return ParseMPop(p, a, form, out error);
+            case BlockKind.StreamRead:
+                return ParseStreamRead(p, a);
         }
         error = "ERR unknown blocking command";
         return null;
@@ -130,6 +145,29 @@ public sealed class BlockingPlan
         p.Attempts = new byte[p.Keys.Length][];
         for (int i = 0; i < p.Keys.Length; i++)
             p.Attempts[i] = Encode(form.Attempt, Ascii("1"), p.Keys[i], a[where], Ascii("COUNT"), count);
+        return p;
+    }
+
+    /// <summary>
+    /// XREAD with a valid BLOCK and well-formed STREAMS (<see cref="BlockingForm.Waits"/> let only those through): its
+    /// keys, BLOCK's milliseconds and COUNT. Every other error is XREAD's own, answered by the first attempt.
+    /// </summary>
+    static BlockingPlan ParseStreamRead(BlockingPlan p, byte[][] a)
+    {
+        int streams = 0;
+        for (int i = 1; i < a.Length; i++)
+        {
+            if (Engine.Ascii.EqualsIgnoreCase(a[i], "streams"u8)) { streams = i + 1; break; }
+            if (Engine.Ascii.EqualsIgnoreCase(a[i], "block"u8)) RespNumber.TryParseInt64(a[++i], out p.TimeoutMs);
+            else if (Engine.Ascii.EqualsIgnoreCase(a[i], "count"u8) && RespNumber.TryParseInt64(a[++i], out long c)) p.StreamCount = Math.Max(c, 0);
+        }
+        int n = (a.Length - streams) / 2;
+        p.Kind = BlockKind.StreamRead;
+        p.Keys = a[streams..(streams + n)];
+        p.StreamIds = new StreamId[n];
+        p.Attempts = new byte[n][];
+        byte[] whole = Encode(a);
+        for (int i = 0; i < n; i++) p.Attempts[i] = whole;
         return p;
     }
 

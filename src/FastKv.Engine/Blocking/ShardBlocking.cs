@@ -69,6 +69,7 @@ public sealed class ShardBlocking
     /// <summary>Adds the waiter behind the others on each of its keys that this shard holds.</summary>
     public void Register(BlockedClient w)
     {
+        if (w.Plan.Kind == BlockKind.StreamRead) Commands.StreamCommands.ResolveBlockedIds(shard, w.Plan);
         foreach (var k in w.Plan.Keys)
         {
             if (shard.Server.ShardOf(k) != shard) continue;
@@ -214,7 +215,8 @@ public sealed class ShardBlocking
             }
             int i = Array.FindIndex(w.Plan.Keys, x => x.AsSpan().SequenceEqual(k.Key));
             w.Reply.Output.Clear();
-            if (Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
+            bool streamRead = w.Plan.Kind == BlockKind.StreamRead;
+            if (streamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
             {
                 Unregister(w);
                 w.Served();
@@ -222,7 +224,8 @@ public sealed class ShardBlocking
             else
             {
                 w.Unclaim();
-                break;
+                // A stream's waiters read after IDs of their own: one with nothing new says nothing of the next.
+                if (!streamRead) break;
             }
             node = next;
         }

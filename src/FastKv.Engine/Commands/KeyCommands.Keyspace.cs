@@ -228,6 +228,7 @@ public static unsafe partial class KeyCommands
         if (Ascii.EqualsIgnoreCase(name, "set"u8)) return ValueKind.Set;
         if (Ascii.EqualsIgnoreCase(name, "zset"u8)) return ValueKind.ZSet;
         if (Ascii.EqualsIgnoreCase(name, "hash"u8)) return ValueKind.Hash;
+        if (Ascii.EqualsIgnoreCase(name, "stream"u8)) return ValueKind.Stream;
         return -2;
     }
 

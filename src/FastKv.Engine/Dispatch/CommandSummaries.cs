@@ -336,5 +336,17 @@ public static class CommandSummaries
         ["georadius_ro"] = "Finds the members within a radius of a position, without storing.",
         ["georadiusbymember"] = "Finds the members within a radius of another member, optionally storing them.",
         ["georadiusbymember_ro"] = "Finds the members within a radius of another member, without storing.",
+        // streams
+        ["xadd"] = "Appends an entry to a stream, creating it unless told not to, and can trim it in the same step.",
+        ["xtrim"] = "Removes a stream's oldest entries beyond a length or below an ID.",
+        ["xdel"] = "Removes entries from a stream by ID.",
+        ["xlen"] = "Tells how many entries a stream holds.",
+        ["xsetid"] = "Sets a stream's last generated ID and its counters.",
+        ["xrange"] = "Reads a stream's entries between two IDs, oldest first.",
+        ["xrevrange"] = "Reads a stream's entries between two IDs, newest first.",
+        ["xread"] = "Reads the entries after given IDs from one or more streams, optionally waiting for new ones.",
+        ["xinfo"] = "Container for describing streams.",
+        ["xinfo|stream"] = "Describes a stream: its counters, first and last entries, or all of it with FULL.",
+        ["xinfo|help"] = "Lists the XINFO subcommands.",
     };
 }

@@ -48,6 +48,7 @@ public sealed unsafe class CommandTable
         BitCommands.Register(t);
         HllCommands.Register(t);
         GeoCommands.Register(t);
+        StreamCommands.Register(t);
         foreach (CommandSpec spec in t.all) spec.Summary = CommandSummaries.Of(spec.FullName);
         return t;
     }

@@ -301,7 +301,7 @@ public sealed class Session : ILockWaiter
     /// <summary>Runs a command that passed the gate: inline, on its key's shard, blocked, or as a transaction.</summary>
     bool RunOrRoute(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
     {
-        if ((spec.Flags & CommandFlags.Blocking) != 0) return StartBlocking(spec, buf, consumed);
+        if ((spec.Flags & CommandFlags.Blocking) != 0 && spec.Block != null && spec.Block.Waits(buf, args)) return StartBlocking(spec, buf, consumed);
         if (spec.WaitsFor != AckKind.None && !Client.AofLoader) return StartAckWait(spec, buf, consumed);
         Shard? target = Home;
         if (server.ShardCount > 1 || spec.RoutedAlways) target = Router.Target(server, Home, spec, buf, args, Client.Db);

@@ -76,6 +76,9 @@ public static unsafe class AofBaseEncode
                 case ValueKind.ZSet when enc == ValueEncoding.SkipList:
                     WriteSkipList(w, key, p);
                     break;
+                case ValueKind.Stream:
+                    WriteStream(w, key, p);
+                    break;
                 default:
                     throw new InvalidOperationException($"no AOF form for type {type} encoding {enc}");
             }
@@ -166,6 +169,51 @@ public static unsafe class AofBaseEncode
             count++;
             left--;
         }
+    }
+
+    /// <summary>
+    /// rewriteStreamObject: one XADD per entry with its ID (an empty stream: XADD key MAXLEN 0 0-1 x y, which leaves it
+    /// empty), then XSETID key last-id ENTRIESADDED n MAXDELETEDID id. Consumer groups will follow here.
+    /// </summary>
+    static void WriteStream(IBufferWriter<byte> w, ReadOnlySpan<byte> key, byte* s)
+    {
+        Span<byte> id = stackalloc byte[StreamId.MaxChars];
+        if (StreamValue.Length(s) > 0)
+        {
+            var it = new StreamIterator(s, StreamId.Min, StreamId.Max, rev: false);
+            while (it.Next(out StreamId entry, out long fields))
+            {
+                ArrayHeader(w, 3 + fields * 2);
+                Bulk(w, "XADD"u8);
+                Bulk(w, key);
+                Bulk(w, id.Slice(0, entry.Format(id)));
+                for (long f = 0; f < fields; f++)
+                {
+                    it.Field(out byte* field, out byte* value);
+                    BulkEntry(w, field);
+                    BulkEntry(w, value);
+                }
+            }
+        }
+        else
+        {
+            ArrayHeader(w, 7);
+            Bulk(w, "XADD"u8);
+            Bulk(w, key);
+            Bulk(w, "MAXLEN"u8);
+            Bulk(w, "0"u8);
+            Bulk(w, "0-1"u8);
+            Bulk(w, "x"u8);
+            Bulk(w, "y"u8);
+        }
+        ArrayHeader(w, 7);
+        Bulk(w, "XSETID"u8);
+        Bulk(w, key);
+        Bulk(w, id.Slice(0, StreamValue.LastId(s).Format(id)));
+        Bulk(w, "ENTRIESADDED"u8);
+        BulkInteger(w, (long)StreamValue.EntriesAdded(s));
+        Bulk(w, "MAXDELETEDID"u8);
+        Bulk(w, id.Slice(0, StreamValue.MaxDeletedId(s).Format(id)));
     }
 
     /// <summary>ZADD batches of a listpack sorted set: score (parsed and written as fpconv_dtoa), then member.</summary>

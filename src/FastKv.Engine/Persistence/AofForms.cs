@@ -200,4 +200,19 @@ public static class AofForms
             if (--open == 0) aof.End();
         }
     }
+
+    /// <summary>
+    /// The command as it came with up to three arguments replaced (rewriteClientCommandArgument; index -1 = none): XADD
+    /// with its generated ID, XADD and XTRIM with "~ threshold" made exact ("= what it trimmed to").
+    /// </summary>
+    public static void WithArgs(ref CommandContext c, int i1, scoped ReadOnlySpan<byte> v1, int i2, scoped ReadOnlySpan<byte> v2,
+        int i3, scoped ReadOnlySpan<byte> v3)
+    {
+        if (!Take(ref c)) return;
+        AofRecorder aof = c.Shard.Aof;
+        aof.Begin(c.DbIndex, c.Count);
+        for (int j = 0; j < c.Count; j++)
+            aof.Arg(j == i1 ? v1 : j == i2 ? v2 : j == i3 ? v3 : c.Arg(j));
+        aof.End();
+    }
 }

@@ -18,7 +18,8 @@ namespace FastKv.Engine;
 ///  14 LIST_QUICKLIST                          len, len strings (ziplists)
 ///  18 LIST_QUICKLIST_2                        len, len (container length, string)
 /// </code>
-/// Module values and streams are not measured (FastKv does not load them).
+/// 15, 19, 21 streams                          RdbDecode.Stream.cs
+/// Module values are not measured (FastKv does not load them).
 /// </summary>
 public static partial class RdbDecode
 {
@@ -50,6 +51,10 @@ public static partial class RdbDecode
             case RdbType.ZSet2:
             case RdbType.ListQuicklist2:
                 return SkipItems(ref r, 1, rdbType);
+            case RdbType.StreamListpacks:
+            case RdbType.StreamListpacks2:
+            case RdbType.StreamListpacks3:
+                return SkipStream(ref r, rdbType);
         }
         return false;
     }

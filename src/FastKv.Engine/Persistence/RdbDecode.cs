@@ -13,7 +13,7 @@ public enum RdbLoadResult : byte
     EmptyKey,
     /// <summary>The key exists and the caller did not ask to replace it.</summary>
     KeyExists,
-    /// <summary>A value type FastKv does not load (modules, streams).</summary>
+    /// <summary>A value type FastKv does not load (modules, streams with consumer groups).</summary>
     Unsupported,
 }
 
@@ -31,7 +31,7 @@ public unsafe ref struct RdbValue
 }
 
 /// <summary>
-/// The read side of Redis's RDB value format: one value of any RDB type Redis 7.2 loads (0-5, 9-14, 16-18, 20)
+/// The read side of Redis's RDB value format: one value of any RDB type Redis 7.2 loads (0-5, 9-21)
 /// becomes a FastKv value in the shard's arena, following rdb.c's rdbLoadObject with the thresholds configured now:
 /// <list type="bullet">
 /// <item>strings take int, embstr or raw as <see cref="StringValue.EncodingOf"/> decides (tryObjectEncoding);</item>
@@ -136,6 +136,9 @@ public static unsafe partial class RdbDecode
             case RdbType.SetListpack:
                 if (!reader.TryReadString(out ReadOnlySpan<byte> blob)) return RdbLoadResult.BadFormat;
                 return LoadBlob(shard, rdbType, blob, ref v);
+            case RdbType.StreamListpacks:
+            case RdbType.StreamListpacks2:
+            case RdbType.StreamListpacks3: return LoadStream(shard, ref reader, rdbType, ref v);
         }
         return RdbType.IsObjectType(rdbType) ? RdbLoadResult.Unsupported : RdbLoadResult.BadFormat;
     }

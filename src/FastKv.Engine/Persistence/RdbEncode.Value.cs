@@ -22,6 +22,7 @@ namespace FastKv.Engine;
 //  zset listpack                 17 ZSET_LISTPACK        the listpack as a string
 //  zset skiplist                 5  ZSET_2               count, then member, binary score from the highest down
 //  list (listpack or quicklist)  18 LIST_QUICKLIST_2     node count, then per node 2 (PACKED) and its listpack
+//  stream                        21 STREAM_LISTPACKS_3   RdbEncode.Stream.cs (19 STREAM_LISTPACKS_2 for v10)
 //
 // Listpacks and intsets are Redis's bytes (FastKv.Memory), so they go out as they are. Nothing here writes to the
 // entry or its structures, or uses the thread's scratch buffer for inline collections (Collection.Ptr's), so the
@@ -59,6 +60,11 @@ public static unsafe partial class RdbEncode
         if (type == ValueKind.List)
         {
             WriteQuickList(w, p, o.Compress);
+            return;
+        }
+        if (type == ValueKind.Stream)
+        {
+            WriteStream(w, p, o.Compress);
             return;
         }
         switch (enc)
@@ -128,6 +134,7 @@ public static unsafe partial class RdbEncode
                 _ => RdbType.Set,
             },
             ValueKind.ZSet => enc == ValueEncoding.SkipList ? RdbType.ZSet2 : RdbType.ZSetListpack,
+            ValueKind.Stream => version >= 11 ? RdbType.StreamListpacks3 : RdbType.StreamListpacks2,
             _ => throw new InvalidOperationException($"no RDB form for type {type} encoding {enc}"),
         };
     }

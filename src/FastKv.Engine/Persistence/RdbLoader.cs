@@ -232,8 +232,6 @@ public sealed partial class RdbLoader : ILoadProgress
             if (!RdbType.IsObjectType(type)) return Corrupt("Unknown RDB encoding type " + type);
             if (type == RdbType.ModulePre) return Corrupt("Pre-release module format not supported");
             if (type == RdbType.Module2) return ModuleValue(keyLen);
-            if (type is RdbType.StreamListpacks or RdbType.StreamListpacks2 or RdbType.StreamListpacks3)
-                return Corrupt("Stream keys are not supported yet (key '" + KeyText(keyLen) + "', type " + type + ")");
             // The value, framed by lengths only; the window grows until the whole record fits.
             int valueLen;
             while (!RdbDecode.TryMeasureValue(Window(1 + keyLen), type, out valueLen))

@@ -93,6 +93,7 @@ internal sealed class ShardBatchState
             RdbType.SetListpack => "Set listpack integrity check failed.",
             RdbType.ListQuicklist => "Ziplist integrity check failed.",
             RdbType.ListQuicklist2 => "Listpack integrity check failed.",
+            RdbType.StreamListpacks or RdbType.StreamListpacks2 or RdbType.StreamListpacks3 => "Stream listpack integrity check failed.",
             _ => "Bad data format",
         };
     }
@@ -153,6 +154,9 @@ internal sealed class ShardBatchState
                         break;
                     case RdbLoadResult.KeyExists:
                         state.loader.ShardFailed(current, "RDB has duplicated key '" + Encoding.UTF8.GetString(key) + "' in DB " + db);
+                        return;
+                    case RdbLoadResult.Unsupported:
+                        state.loader.ShardFailed(current, "Stream key '" + Encoding.UTF8.GetString(key) + "' has consumer groups, which FastKv does not load yet");
                         return;
                     default:
                         state.loader.ShardFailed(current, "Internal error in RDB reading offset 0 -> " + BadValueReason(type, value));

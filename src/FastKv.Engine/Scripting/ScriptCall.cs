@@ -99,10 +99,14 @@ public sealed class ScriptCall : ShardMessage
                 Shard = shard, W = reply, Client = null, DbIndex = db, Buffer = buffer.AsSpan(0, used), Args = args, Spec = spec,
                 TxId = txId,
             };
+            // A script's command runs here as it would on the script's own shard (XREAD refuses BLOCK then). Nothing
+            // else runs on this thread meanwhile, and a shard already in a script refused the call above.
+            shard.InScript = true;
             Executor.Invoke(ref c);
         }
         finally
         {
+            shard.InScript = false;
             Aof = capture ? aof.EndCapture() : aof.On ? aof.TakeSince(mark) : null;
             shard.Blocking.Release();
         }

@@ -73,6 +73,10 @@ public sealed class ServerConfig
     public int ListMaxListpackSize = -2;
     /// <summary>hll-sparse-max-bytes: the largest sparse HyperLogLog (header included) before it turns dense.</summary>
     public long HllSparseMaxBytes = 3000;
+    /// <summary>stream-node-max-bytes: a stream node takes no entry once its bytes plus the entry's reach this (0 = 1 GiB).</summary>
+    public long StreamNodeMaxBytes = 4096;
+    /// <summary>stream-node-max-entries: entries (live and deleted) per stream node; 0 = no limit.</summary>
+    public long StreamNodeMaxEntries = 100;
     /// <summary>notify-keyspace-events as <see cref="NotifyClass"/> bits; 0 = off (read by every shard).</summary>
     public int NotifyKeyspaceEvents;
     /// <summary>client-output-buffer-limit, per client class (read by every shard when output grows).</summary>
@@ -160,6 +164,8 @@ public sealed class ServerConfig
         Alias("zset-max-ziplist-entries", "zset-max-listpack-entries");
         Add("zset-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => ZSetMaxListpackValue = x));
         Alias("zset-max-ziplist-value", "zset-max-listpack-value");
+        Add("stream-node-max-bytes", "4096", v => Memory(v, 0, long.MaxValue, x => StreamNodeMaxBytes = x));
+        Add("stream-node-max-entries", "100", v => Int(v, 0, long.MaxValue, x => StreamNodeMaxEntries = x));
         Add("list-max-listpack-size", "-2", v => Int(v, int.MinValue, int.MaxValue, x => ListMaxListpackSize = (int)x));
         Alias("list-max-ziplist-size", "list-max-listpack-size");
         Add("list-compress-depth", "0", v => Int(v, 0, int.MaxValue, _ => { }));
@@ -387,7 +393,7 @@ public sealed class ServerConfig
 
     static string Normalize(string name, string value) => name switch
     {
-        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size"
+        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size" or "stream-node-max-bytes"
             => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
         "maxmemory" => TryMemoryUnsigned(value, out ulong u) ? u.ToString(CultureInfo.InvariantCulture) : value,
         "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,

@@ -39,7 +39,7 @@ public static unsafe class EntryDump
     /// </summary>
     public static bool Deserialize(Shard shard, Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> dump, bool overwrite = false)
     {
-        if (dump.Length < HeaderSize || dump[0] > ValueKind.Hash || dump[1] > 15) return false;
+        if (dump.Length < HeaderSize || (dump[0] > ValueKind.Hash && dump[0] != ValueKind.Stream) || dump[1] > 15) return false;
         long expireAt = BinaryPrimitives.ReadInt64LittleEndian(dump.Slice(2));
         if (expireAt < -1) return false;
         if (dump[0] == ValueKind.String)

@@ -21,6 +21,7 @@ namespace FastKv.Engine;
 ///  list  quicklist  QuickList
 ///  zset  listpack   Listpack: member, score, member, score ... in order (ZSetListpack)
 ///  zset  skiplist   ZSetSkipList: FieldTable member→score plus SortedIndex
+///  stream stream     Stream: listpack nodes indexed by master ID
 /// </code>
 /// A list is a QuickList whatever its encoding nibble says, so lists dispatch on the type before the encoding.
 ///
@@ -62,6 +63,7 @@ public static unsafe partial class Collection
     public static void Free(Arena arena, byte type, byte enc, byte* p)
     {
         if (type == ValueKind.List) { QuickList.Free(arena, p); return; }
+        if (type == ValueKind.Stream) { StreamValue.Free(arena, p); return; }
         switch (enc)
         {
             case ValueEncoding.ListPack: Listpack.Free(arena, p); return;
@@ -76,6 +78,7 @@ public static unsafe partial class Collection
     public static long BytesUsed(byte type, byte enc, byte* p)
     {
         if (type == ValueKind.List) return QuickList.BytesUsed(p);
+        if (type == ValueKind.Stream) return StreamValue.BytesUsed(p);
         switch (enc)
         {
             case ValueEncoding.ListPack: return (long)Arena.UsableSize((nuint)Listpack.TotalBytes(p));
@@ -90,6 +93,7 @@ public static unsafe partial class Collection
     public static byte* Clone(Arena arena, byte type, byte enc, byte* p)
     {
         if (type == ValueKind.List) return QuickList.Clone(arena, p);
+        if (type == ValueKind.Stream) return StreamValue.Clone(arena, p);
         var w = new ArrayBufferWriter<byte>();
         Serialize(type, enc, p, w);
         byte* copy = Deserialize(arena, type, enc, w.WrittenSpan);
@@ -101,6 +105,7 @@ public static unsafe partial class Collection
     public static void Serialize(byte type, byte enc, byte* p, IBufferWriter<byte> w)
     {
         if (type == ValueKind.List) { SerializeQuickList(p, w); return; }
+        if (type == ValueKind.Stream) { StreamValue.Serialize(p, w); return; }
         switch (enc)
         {
             case ValueEncoding.ListPack: w.Write(new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p))); return;
@@ -115,6 +120,7 @@ public static unsafe partial class Collection
     public static byte* Deserialize(Arena arena, byte type, byte enc, ReadOnlySpan<byte> data)
     {
         if (type == ValueKind.List) return DeserializeQuickList(arena, enc, data);
+        if (type == ValueKind.Stream) return enc == ValueEncoding.Stream ? StreamValue.Deserialize(arena, data) : null;
         switch (enc)
         {
             case ValueEncoding.ListPack when type is ValueKind.Hash or ValueKind.Set:

@@ -8,6 +8,8 @@ public static class ValueKind
     public const byte Set = 2;
     public const byte ZSet = 3;
     public const byte Hash = 4;
+    /// <summary>OBJ_STREAM (5 is Redis's OBJ_MODULE).</summary>
+    public const byte Stream = 6;
 
     public static string Name(byte type) => type switch
     {
@@ -16,6 +18,7 @@ public static class ValueKind
         Set => "set",
         ZSet => "zset",
         Hash => "hash",
+        Stream => "stream",
         _ => "none",
     };
 }
@@ -30,6 +33,7 @@ public static class ValueEncoding
     public const byte SkipList = 7;
     public const byte EmbStr = 8;
     public const byte QuickList = 9;
+    public const byte Stream = 10;
     public const byte ListPack = 11;
 
     /// <summary>Longest string Redis keeps as embstr.</summary>
@@ -44,6 +48,7 @@ public static class ValueEncoding
         SkipList => "skiplist",
         EmbStr => "embstr",
         QuickList => "quicklist",
+        Stream => "stream",
         ListPack => "listpack",
         _ => "unknown",
     };
