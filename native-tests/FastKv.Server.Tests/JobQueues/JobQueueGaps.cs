@@ -16,12 +16,7 @@ public static class JobQueueGaps
 
     private static readonly Gap[] s_gaps =
     [
-        // Every BullMQ script that changes a job's state also appends to the queue's event stream
-        // (rcall("XADD", eventsKey, ...), e.g. addStandardJob line 572), not only QueueEvents.
-        new((library, _) => library == "bullmq",
-            "ERR Unknown Redis command called from script",
-            "BullMQ's scripts call XADD on the queue's event stream; FastKv has no streams yet"),
-
+        // None now: BullMQ's gap (its scripts XADD to the queue's event stream) closed with streams.
     ];
 
     private static bool GapsFail => Environment.GetEnvironmentVariable("FASTKV_JOBQUEUE_GAPS") == "fail";
