@@ -14,8 +14,8 @@ public static partial class RespNumber
 
     /// <summary>
     /// The text Redis 7.2's d2string gives a double (addReplyDouble, ZSCORE, scores kept as text): "nan",
-    /// "inf", "-inf", "0", "-0"; an integral value within ±2^62 as an integer; anything else as the shortest
-    /// digits that read back as the same double, laid out as fpconv_dtoa does (<see cref="EmitShortest"/>).
+    /// "inf", "-inf", "0", "-0"; an integral value within ±2^62 as an integer; anything else as fpconv_dtoa writes
+    /// it (<see cref="FormatShortest"/>: Grisu2's digits, which read back as the same double).
     /// Returns the number of bytes written; the destination needs <see cref="MaxDoubleChars"/> bytes at most.
     /// </summary>
     public static int FormatDouble(double value, Span<byte> destination)
@@ -87,16 +87,17 @@ public static partial class RespNumber
     {
         Span<byte> digits = stackalloc byte[Grisu2.MaxDigits];
         int n = Grisu2.Generate(value, digits, out int k);
-        return EmitShortest(digits.Slice(0, n), k, double.IsNegative(value), destination);
+        return EmitFpconvLayout(digits.Slice(0, n), k, double.IsNegative(value), destination);
     }
 
     /// <summary>
     /// fpconv_dtoa's layout of digits * 10^k: a plain integer when k &gt;= 0 and the exponent is under
     /// ndigits + 7; a plain decimal when k &lt; 0 and (k &gt; -7 or the exponent is under 4); otherwise
     /// d.ddde[+-]x with the exponent's digits unpadded (1e+22, -2.5e-7, 1e-300), keeping at most 18 digits (17 after
-    /// a "-"), the sign of the exponent then taken from the digits kept, as fpconv's emit_digits does.
+    /// a "-"), the sign of the exponent then taken from the digits kept, as fpconv's emit_digits does. Public for the
+    /// benchmark that sets Grisu2's digits against .NET's shortest ones in the same layout.
     /// </summary>
-    private static int EmitShortest(ReadOnlySpan<byte> digits, int k, bool negative, Span<byte> destination)
+    public static int EmitFpconvLayout(ReadOnlySpan<byte> digits, int k, bool negative, Span<byte> destination)
     {
         int at = 0;
         if (negative)
