@@ -6,7 +6,7 @@ namespace FastKv.Engine;
 /// <summary>
 /// The forms Redis 7.2 propagates in place of a command's own arguments (its rewriteClientCommandVector,
 /// rewriteClientCommandArgument and alsoPropagate calls in t_string.c, expire.c, t_hash.c, t_set.c, t_list.c,
-/// t_zset.c and RESTORE in cluster.c), written to the shard's <see cref="AofRecorder"/>. Each writer marks the
+/// t_zset.c, geo.c and RESTORE in cluster.c), written to the shard's <see cref="AofRecorder"/>. Each writer marks the
 /// command <see cref="CommandContext.Propagated"/> so the executor does not record it again as it came.
 /// <para>
 /// Handlers call these only when <c>c.Shard.Aof.On</c>, after the change and only when the command changed
@@ -130,6 +130,26 @@ public static class AofForms
         aof.Arg(c.Arg(1));
         aof.Arg(c.Arg(2));
         aof.Arg(result);
+        aof.End();
+    }
+
+    /// <summary>
+    /// GEOADD key [options] lon lat member ... → zadd key [options as they came] score member ... with each score the
+    /// 52-bit geohash as an integer (geoaddCommand's replaceClientCommandVector: the name in lower case, as Redis
+    /// writes it). <paramref name="firstTriple"/> is the argument index of the first longitude.
+    /// </summary>
+    public static void GeoAddAsZAdd(ref CommandContext c, int firstTriple, scoped ReadOnlySpan<double> scores)
+    {
+        if (!Take(ref c)) return;
+        AofRecorder aof = c.Shard.Aof;
+        aof.Begin(c.DbIndex, firstTriple + (2 * scores.Length));
+        aof.Arg("zadd"u8);
+        for (int j = 1; j < firstTriple; j++) aof.Arg(c.Arg(j));
+        for (int i = 0; i < scores.Length; i++)
+        {
+            aof.Arg((long)scores[i]);
+            aof.Arg(c.Arg(firstTriple + (3 * i) + 2));
+        }
         aof.End();
     }
 
