@@ -161,6 +161,7 @@ public static unsafe partial class StreamValue
         byte* c = Create(arena);
         for (int i = 0; i < Count(s); i++) AppendNode(arena, c, NodeMasterId(s, i), Listpack.Copy(arena, NodeListpack(s, i)));
         SetMeta(c, Length(s), LastId(s), FirstId(s), MaxDeletedId(s), EntriesAdded(s));
+        StreamGroups.CloneAll(arena, s, c);
         return c;
     }
 }

@@ -16,7 +16,7 @@ namespace FastKv.Engine;
 ///   24      u128  first_id               first live entry, 0-0 when empty
 ///   40      u128  max_deleted_entry_id
 ///   56      u64   entries_added
-///   64      ptr   consumer groups        always null here: groups come with XGROUP (a later branch)
+///   64      ptr   consumer groups        null until the first XGROUP CREATE (StreamGroups.cs)
 ///   72      ptr   index                  NodeSize-byte slots, nodes in [start, start+count)
 ///   80      i32   start
 ///   84      i32   count                  nodes
@@ -28,8 +28,8 @@ namespace FastKv.Engine;
 ///   8  u64  master seq                    [flags][ms-diff][seq-diff]([n][f v ...]|[v ...])[lp-count]  ...
 ///  16  ptr  listpack
 /// </code>
-/// The index is a sorted array with a movable start rather than Redis's rax: nodes are appended at the tail
-/// (XADD) and removed mostly at the head (trimming), both O(1) amortized here; a lookup by ID is a binary
+/// The index is a sorted array with a movable start (<see cref="SlotArray"/>) rather than Redis's rax: nodes are
+/// appended at the tail (XADD) and removed mostly at the head (trimming), both O(1) amortized here; a lookup by ID is a binary
 /// search over nodes (a node holds up to stream-node-max-entries entries, 100 by default, so a million
 /// entries are ten thousand slots, 240 KB). Ordering by (ms, seq) as unsigned numbers is the order of Redis's
 /// 16-byte big-endian rax keys, so iteration, seeks and the RDB writer (which emits the 16-byte key per node)
@@ -42,7 +42,6 @@ public static unsafe partial class StreamValue
 {
     public const int HeaderSize = 96;
     public const int NodeSize = 24;
-    const int InitialCapacity = 4;
 
     // ---- header fields ----
 
@@ -59,13 +58,15 @@ public static unsafe partial class StreamValue
     public static void SetMaxDeletedId(byte* s, StreamId id) => WriteId(s + 40, id);
     public static ulong EntriesAdded(byte* s) => *(ulong*)(s + 56);
     public static void SetEntriesAdded(byte* s, ulong v) => *(ulong*)(s + 56) = v;
-    /// <summary>The consumer groups: null until groups exist (Redis's cgroups rax).</summary>
+    /// <summary>The consumer groups table (Redis's cgroups rax, <see cref="StreamGroups"/>): null until the first group.</summary>
     public static byte* Groups(byte* s) => *(byte**)(s + 64);
+    internal static void SetGroups(byte* s, byte* table) => *(byte**)(s + 64) = table;
 
-    static byte* Index(byte* s) => *(byte**)(s + 72);
-    static ref int Start(byte* s) => ref *(int*)(s + 80);
-    static ref int Count(byte* s) => ref *(int*)(s + 84);
-    static ref int Capacity(byte* s) => ref *(int*)(s + 88);
+    /// <summary>The node index: a <see cref="SlotArray"/> header (its layout is the one drawn above at 72..95).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static byte* Nodes(byte* s) => s + 72;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int Count(byte* s) => SlotArray.Count(Nodes(s));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static StreamId ReadId(byte* p) => new(*(ulong*)p, *(ulong*)(p + 8));
@@ -88,26 +89,23 @@ public static unsafe partial class StreamValue
     {
         byte* s = arena.Alloc(HeaderSize);
         new Span<byte>(s, HeaderSize).Clear();
-        byte* index = arena.Alloc(InitialCapacity * NodeSize);
-        *(byte**)(s + 72) = index;
-        Capacity(s) = InitialCapacity;
         return s;
     }
 
-    /// <summary>Frees every node, the index and the header.</summary>
+    /// <summary>Frees the consumer groups, every node, the index and the header.</summary>
     public static void Free(Arena arena, byte* s)
     {
-        Debug.Assert(Groups(s) == null, "consumer groups are freed by their owner");
+        StreamGroups.FreeAll(arena, s);
         int n = Count(s);
         for (int i = 0; i < n; i++) Listpack.Free(arena, NodeListpack(s, i));
-        arena.Free(Index(s), (nuint)(Capacity(s) * NodeSize));
+        SlotArray.Free(arena, Nodes(s), NodeSize);
         arena.Free(s, HeaderSize);
     }
 
-    /// <summary>Arena bytes of the header, the index and every node (MEMORY USAGE).</summary>
+    /// <summary>Arena bytes of the header, the index, every node and the groups (MEMORY USAGE).</summary>
     public static long BytesUsed(byte* s)
     {
-        long total = (long)Arena.UsableSize(HeaderSize) + (long)Arena.UsableSize((nuint)(Capacity(s) * NodeSize));
+        long total = StreamGroups.BytesUsed(s) + (long)Arena.UsableSize(HeaderSize) + SlotArray.BytesUsed(Nodes(s), NodeSize);
         int n = Count(s);
         for (int i = 0; i < n; i++) total += (long)Arena.UsableSize((nuint)Listpack.TotalBytes(NodeListpack(s, i)));
         return total;
@@ -119,11 +117,7 @@ public static unsafe partial class StreamValue
     public static int NodeCount(byte* s) => Count(s);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static byte* Slot(byte* s, int i)
-    {
-        Debug.Assert((uint)i < (uint)Count(s));
-        return Index(s) + (long)(Start(s) + i) * NodeSize;
-    }
+    static byte* Slot(byte* s, int i) => SlotArray.At(Nodes(s), i, NodeSize);
 
     /// <summary>The master ID of node <paramref name="i"/> (0 = the oldest).</summary>
     public static StreamId NodeMasterId(byte* s, int i) => ReadId(Slot(s, i));
@@ -149,53 +143,16 @@ public static unsafe partial class StreamValue
     public static void AppendNode(Arena arena, byte* s, StreamId master, byte* lp)
     {
         Debug.Assert(Count(s) == 0 || NodeMasterId(s, Count(s) - 1) < master);
-        if (Start(s) + Count(s) == Capacity(s)) MakeRoom(arena, s);
-        int i = Count(s)++;
-        byte* slot = Slot(s, i);
+        byte* slot = SlotArray.Insert(arena, Nodes(s), Count(s), NodeSize);
         WriteId(slot, master);
         *(byte**)(slot + 16) = lp;
-    }
-
-    /// <summary>Room for one more slot at the tail: slides the nodes to the front when at least a quarter of the
-    /// slots lie before them, otherwise doubles the index.</summary>
-    static void MakeRoom(Arena arena, byte* s)
-    {
-        int start = Start(s), count = Count(s), cap = Capacity(s);
-        byte* index = Index(s);
-        if (start > 0 && start >= cap / 4)
-        {
-            // Slots [start, start+count) move to [0, count): an overlapping move inside the index block.
-            Buffer.MemoryCopy(index + (long)start * NodeSize, index, (long)cap * NodeSize, (long)count * NodeSize);
-            Start(s) = 0;
-            return;
-        }
-        int newCap = cap * 2;
-        // Realloc keeps the first cap slots, which hold [start, start+count).
-        *(byte**)(s + 72) = arena.Realloc(index, (nuint)(cap * NodeSize), (nuint)(newCap * NodeSize));
-        Capacity(s) = newCap;
     }
 
     /// <summary>Frees node <paramref name="i"/>'s listpack and removes its slot.</summary>
     static void RemoveNode(Arena arena, byte* s, int i)
     {
         Listpack.Free(arena, NodeListpack(s, i));
-        int count = Count(s);
-        byte* slot = Slot(s, i);
-        if (i < count / 2)
-        {
-            // Slots [start, start+i) shift right by one over the removed slot; start moves past it.
-            byte* first = Slot(s, 0);
-            Buffer.MemoryCopy(first, first + NodeSize, (long)i * NodeSize + NodeSize, (long)i * NodeSize);
-            Start(s)++;
-        }
-        else
-        {
-            // Slots after i shift left by one, inside [start, start+count).
-            long tail = (long)(count - 1 - i) * NodeSize;
-            Buffer.MemoryCopy(slot + NodeSize, slot, tail + NodeSize, tail);
-        }
-        Count(s) = count - 1;
-        if (Count(s) == 0) Start(s) = 0;
+        SlotArray.Remove(Nodes(s), i, NodeSize);
     }
 
     /// <summary>

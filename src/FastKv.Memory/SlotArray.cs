@@ -1,0 +1,145 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace FastKv.Memory;
+
+/// <summary>
+/// An array of fixed-size slots in the shard's arena with a movable start, the ordered structure under the
+/// stream's consumer groups (group table, pending-entry lists, consumer tables). The caller keeps the slots in
+/// its own order and finds positions by binary search; inserting at the tail and removing at the head (how a
+/// pending-entry list mostly moves: deliveries in ID order, acknowledgements oldest first) are O(1) amortized,
+/// anywhere else costs a move of the shorter side. The header is embedded in the owner's blob:
+/// <code>
+///  header (HeaderSize bytes)
+///   offset  size  field
+///    0      ptr   slots: capacity * slotSize bytes, null while capacity is 0
+///    8      i32   start: first used slot
+///   12      i32   count: used slots [start, start+count)
+///   16      i32   capacity
+///   20      i32   reserved (0)
+/// </code>
+/// The slot size is not stored: every call passes the one its owner always uses.
+/// Unsafe invariant for the whole class: <c>h</c> points at a header inside a live blob of the calling shard's
+/// arena, zeroed at creation (an empty array) and changed only through this class with one slot size.
+/// </summary>
+public static unsafe class SlotArray
+{
+    public const int HeaderSize = 24;
+    const int InitialCapacity = 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Count(byte* h) => *(int*)(h + 12);
+
+    static ref int Start(byte* h) => ref *(int*)(h + 8);
+    static ref int CountRef(byte* h) => ref *(int*)(h + 12);
+    static ref int Capacity(byte* h) => ref *(int*)(h + 16);
+    static ref byte* Data(byte* h) => ref *(byte**)h;
+
+    /// <summary>Slot <paramref name="i"/> of [0, Count): valid until the next insert or remove.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte* At(byte* h, int i, int slotSize)
+    {
+        Debug.Assert((uint)i < (uint)Count(h));
+        return Data(h) + (long)(Start(h) + i) * slotSize;
+    }
+
+    /// <summary>Opens a slot at position <paramref name="i"/> (0..Count) and returns it, uninitialized.</summary>
+    public static byte* Insert(Arena arena, byte* h, int i, int slotSize)
+    {
+        int count = Count(h);
+        Debug.Assert((uint)i <= (uint)count);
+        if (count == 0) Start(h) = 0;
+        bool front = i < count / 2 && Start(h) > 0;
+        if (!front && Start(h) + count == Capacity(h)) MakeRoom(arena, h, slotSize);
+        byte* data = Data(h);
+        if (front)
+        {
+            // Slots [start, start+i) shift left by one into the free slot before start.
+            byte* first = data + (long)Start(h) * slotSize;
+            Buffer.MemoryCopy(first, first - slotSize, (long)i * slotSize + slotSize, (long)i * slotSize);
+            Start(h)--;
+        }
+        else
+        {
+            // Slots [start+i, start+count) shift right by one; MakeRoom left a free slot after them.
+            byte* at = data + (long)(Start(h) + i) * slotSize;
+            long tail = (long)(count - i) * slotSize;
+            Buffer.MemoryCopy(at, at + slotSize, tail + slotSize, tail);
+        }
+        CountRef(h) = count + 1;
+        return At(h, i, slotSize);
+    }
+
+    /// <summary>Removes slot <paramref name="i"/>, moving the shorter side over it.</summary>
+    public static void Remove(byte* h, int i, int slotSize)
+    {
+        int count = Count(h);
+        Debug.Assert((uint)i < (uint)count);
+        byte* at = At(h, i, slotSize);
+        if (i < count / 2)
+        {
+            // Slots [start, start+i) shift right by one over the removed slot; start moves past it.
+            byte* first = At(h, 0, slotSize);
+            Buffer.MemoryCopy(first, first + slotSize, (long)i * slotSize + slotSize, (long)i * slotSize);
+            Start(h)++;
+        }
+        else
+        {
+            // Slots after i shift left by one, inside [start, start+count).
+            long tail = (long)(count - 1 - i) * slotSize;
+            Buffer.MemoryCopy(at + slotSize, at, tail + slotSize, tail);
+        }
+        CountRef(h) = count - 1;
+        if (count == 1) Start(h) = 0;
+    }
+
+    /// <summary>Room for one slot after the used ones: slides them to the front when at least a quarter of the
+    /// slots lie before them, otherwise doubles the array.</summary>
+    static void MakeRoom(Arena arena, byte* h, int slotSize)
+    {
+        int start = Start(h), count = Count(h), cap = Capacity(h);
+        if (start > 0 && start >= cap / 4)
+        {
+            // Slots [start, start+count) move to [0, count) inside the same block.
+            Buffer.MemoryCopy(Data(h) + (long)start * slotSize, Data(h), (long)cap * slotSize, (long)count * slotSize);
+            Start(h) = 0;
+            return;
+        }
+        int newCap = cap == 0 ? InitialCapacity : cap * 2;
+        Data(h) = cap == 0
+            ? arena.Alloc((nuint)(newCap * slotSize))
+            : arena.Realloc(Data(h), (nuint)(cap * slotSize), (nuint)(newCap * slotSize));
+        Capacity(h) = newCap;
+    }
+
+    /// <summary>Frees the slots (not what they point at) and leaves an empty array.</summary>
+    public static void Free(Arena arena, byte* h, int slotSize)
+    {
+        if (Capacity(h) != 0) arena.Free(Data(h), (nuint)(Capacity(h) * slotSize));
+        new Span<byte>(h, HeaderSize).Clear();
+    }
+
+    /// <summary>Arena bytes of the slots.</summary>
+    public static long BytesUsed(byte* h, int slotSize)
+        => Capacity(h) == 0 ? 0 : (long)Arena.UsableSize((nuint)(Capacity(h) * slotSize));
+
+    /// <summary>
+    /// Binary search over slots that begin with a stream ID (ms u64, seq u64, native order), sorted ascending:
+    /// the position of <paramref name="ms"/>-<paramref name="seq"/>, or ~(where it would go).
+    /// </summary>
+    public static int FindId(byte* h, int slotSize, ulong ms, ulong seq)
+    {
+        int lo = 0, hi = Count(h) - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            byte* p = At(h, mid, slotSize);
+            ulong m = *(ulong*)p, q = *(ulong*)(p + 8);
+            if (m == ms && q == seq) return mid;
+            if (m < ms || (m == ms && q < seq)) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return ~lo;
+    }
+}
