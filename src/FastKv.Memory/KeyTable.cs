@@ -123,9 +123,9 @@ public sealed unsafe partial class KeyTable : IDisposable
         if (!Sse.IsSupported) return;
         // The bucket lies inside its live segment; a prefetch never faults and has no visible effect.
         byte* bucket = Bucket(_dir[DirIndex(hash)], HomeBucket(hash));
+        // The fingerprints and the first slots; a bucket spans three cache lines, two when it starts a line.
         Sse.Prefetch0(bucket);
         Sse.Prefetch0(bucket + 64);
-        Sse.Prefetch0(bucket + BucketSize - 1);
     }
 
     /// <summary>

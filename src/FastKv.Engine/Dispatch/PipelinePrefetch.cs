@@ -8,17 +8,25 @@ namespace FastKv.Engine;
 /// Asks the CPU for the table memory the next pipelined commands' keys will touch, before they run. A key lookup
 /// in a table far larger than the cache misses twice (the bucket's fingerprints, then the entry's key); with a
 /// pipeline in the query buffer both misses can overlap the work of the commands before it. A window of commands
-/// is parsed ahead (without running anything), each first key's home bucket is prefetched, then each bucket's
-/// matching entry. Nothing here changes state: a wrong guess (another database after a SELECT, a key the command
-/// does not read) costs a few cache lines. One per shard, used by its sessions' <see cref="Session.Process"/>.
+/// is parsed ahead (without running anything) and each first key's home bucket is prefetched (<see cref="Ahead"/>);
+/// then, as each command of the window starts, the entry the next key's bucket points to (<see cref="Step"/>), by
+/// when that bucket has arrived. Nothing here changes state: a wrong guess (another database after a SELECT, a key
+/// the command does not read) costs a few cache lines. One per shard, used by its sessions' <see cref="Session.Process"/>.
 /// </summary>
 public sealed class PipelinePrefetch
 {
-    /// <summary>Commands looked at per window: enough misses in flight, few enough to stay in the L1 cache.</summary>
-    public const int Window = 16;
+    /// <summary>
+    /// Commands looked at per window: a command's time covers a miss, and two lines per key stay within what the
+    /// core keeps in flight (a full fill buffer makes prefetches wait).
+    /// </summary>
+    public const int Window = 8;
 
     readonly ArgList args = new();
     RespParser parser;
+    readonly ulong[] hashes = new ulong[Window];
+    int count, stepped;
+    KeyTable? table;
+    Session? owner;
 
     public PipelinePrefetch(ServerConfig config)
     {
@@ -29,14 +37,15 @@ public sealed class PipelinePrefetch
     }
 
     /// <summary>
-    /// Prefetches for the complete multibulk commands in <paramref name="input"/> (up to <see cref="Window"/>);
-    /// returns how many bytes they took, so the caller knows where the next window starts.
+    /// Prefetches the home buckets for the complete multibulk commands in <paramref name="input"/> (up to
+    /// <see cref="Window"/>); returns how many bytes they took, so the caller knows where the next window starts.
     /// </summary>
-    public int Ahead(ServerState server, Shard home, int db, Span<byte> input)
+    public int Ahead(Session session, int db, Span<byte> input)
     {
-        Span<ulong> hashes = stackalloc ulong[Window];
+        ServerState server = session.Home.Server;
+        Shard home = session.Home;
         Span<int> keyPos = stackalloc int[4];
-        KeyTable table = home.Dbs[db].Table;
+        KeyTable t = home.Dbs[db].Table;
         int n = 0, pos = 0;
         while (n < Window && pos < input.Length && input[pos] == (byte)'*')
         {
@@ -50,12 +59,23 @@ public sealed class PipelinePrefetch
             ReadOnlySpan<byte> key = args.Get(rest, k);
             if (server.ShardCount > 1 && server.ShardOf(key) != home) continue;
             ulong h = KeyHash.Hash(key);
-            table.PrefetchBucket(h);
+            t.PrefetchBucket(h);
             hashes[n++] = h;
         }
-        // By now the first buckets have arrived: the entries they point to are the second miss.
-        for (int i = 0; i < n; i++) table.PrefetchEntry(hashes[i]);
+        (count, stepped, table, owner) = (n, 0, t, session);
+        // The first bucket was asked for before the others were parsed: the next command's entry can follow now.
+        Step(session);
         return pos;
+    }
+
+    /// <summary>
+    /// A command of the window starts: the entry of the key after it is asked for, its bucket having had at least a
+    /// command's time to arrive (commands without a key make this a guess; a wrong one costs a cache line).
+    /// </summary>
+    public void Step(Session session)
+    {
+        if (owner != session || stepped >= count) return;
+        table!.PrefetchEntry(hashes[stepped++]);
     }
 
     /// <summary>The argument index of the parsed command's first key, or -1 (no key, unknown command, a container command).</summary>

@@ -161,6 +161,7 @@ public sealed class Session : ILockWaiter
             NoteQueryBuffer();
             int next = start + consumed;
             if (next >= prefetchedTo && next < end) PrefetchFrom(next);
+            else if (start < prefetchedTo) Home.Prefetch.Step(this);
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
@@ -178,7 +179,7 @@ public sealed class Session : ILockWaiter
     void PrefetchFrom(int next)
     {
         // Unauthenticated input stays with the main parser and its tighter limits.
-        int used = Client.Authenticated ? Home.Prefetch.Ahead(server, Home, Client.Db, input.Slice(next, end - next)) : 0;
+        int used = Client.Authenticated ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next)) : 0;
         prefetchedTo = used > 0 ? next + used : end;
     }
 
