@@ -87,6 +87,35 @@ public class LuaSafetyTests(OracleAndTargetsFixture servers) : IClassFixture<Ora
         server.AssertAlive();
     }
 
+    /// <summary>
+    /// The collector keeps its pace across the stops around every script and redis.call (LuaApi.StopCollector keeps
+    /// the threshold): garbage made inside one long script, and by many short scripts that each call redis, is
+    /// collected, so the state stays small without a bound to force it.
+    /// </summary>
+    [Fact]
+    public void LuaGarbage_IsCollected_WithinAndAcrossScripts()
+    {
+        using var server = ServerProcess.Start(ServerKind.Target, 1);
+        using var c = server.Connect();
+        c.CallText("EVAL", "collectgarbage('collect') return 1", "0");
+        long start = Info(c, "used_memory_lua");
+        // One script: 200k strings of 1 KB (200 MB in all), each garbage at once, with a redis.call every 100.
+        Assert.Equal(":200000\r\n", c.CallText("EVAL",
+            "local n = 0 for i = 1, 200000 do local s = string.rep('x', 1000) .. i n = n + 1 "
+            + "if i % 100 == 0 then redis.call('incr', KEYS[1]) end end return n", "1", "gc:calls"));
+        long afterLong = Info(c, "used_memory_lua");
+        Assert.True(afterLong < start + 32 * 1024 * 1024, $"used_memory_lua {afterLong} (from {start}) after 200 MB of garbage in one script");
+        // Many scripts: each makes 20 KB of garbage around two redis.calls.
+        for (int i = 0; i < 3000; i++)
+            c.SendCommand("EVAL", "local t = {} for j = 1, 20 do t[j] = string.rep('y', 1000) .. j end "
+                + "redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])", "1", "gc:n");
+        for (int i = 0; i < 3000; i++) c.ReadReply();
+        Assert.Equal("$4\r\n3000\r\n", c.CallText("GET", "gc:n"));
+        long afterMany = Info(c, "used_memory_lua");
+        Assert.True(afterMany < start + 32 * 1024 * 1024, $"used_memory_lua {afterMany} (from {start}) after 3000 scripts of 20 KB of garbage each");
+        server.AssertAlive();
+    }
+
     static long Info(RespConnection c, string field)
     {
         Match m = Regex.Match(c.CallText("INFO", "memory"), "^" + field + ":(\\d+)\r$", RegexOptions.Multiline);

@@ -128,11 +128,81 @@ public static unsafe partial class LuaApi
     /// </summary>
     public static int Pcall(LuaState* L, int nargs, int nresults, int errfunc)
     {
-        lua_gc_flag(L, GcRestart, 0);
+        RestartCollector(L);
         int status = lua_pcall(L, nargs, nresults, errfunc);
-        lua_gc_flag(L, GcStop, 0);
+        StopCollector(L);
         return status;
     }
+
+    // ---- stopping the collector without losing its pace ------------------------------------------------------------
+    //
+    // lua_gc(LUA_GCRESTART) sets the threshold to the bytes in use, so the first allocation after it runs a collection
+    // step: a script and each redis.call it returns from (every C# callback stops and restarts the collector) paid a
+    // step, where Redis's never-stopped collector steps about once per kilobyte allocated. With the threshold kept
+    // across a stop (as Redis's state would have it), the collector keeps that pace. lua_gc has no way to set the
+    // threshold, so this writes Lua 5.1.5's global_State fields directly (lstate.h, x86-64: ud at 24, GCthreshold at
+    // 112, totalbytes at 120), once <see cref="CheckCollectorLayout"/> has proven that layout against the API on a
+    // real state; otherwise (another Lua build) it stops and restarts through lua_gc as before.
+
+    const int GlobalOffset = 32, UdOffset = 24, ThresholdOffset = 112, TotalBytesOffset = 120;
+    /// <summary>MAX_LUMEM, the threshold LUA_GCSTOP sets.</summary>
+    static readonly nuint StoppedThreshold = nuint.MaxValue - 2;
+    static bool directCollector;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static byte* Global(LuaState* L) => *(byte**)((byte*)L + GlobalOffset);
+
+    /// <summary>Stops the collector, keeping its threshold for <see cref="RestartCollector"/>. Stopping a stopped one keeps the first.</summary>
+    public static void StopCollector(LuaState* L)
+    {
+        // Invariant when direct: L's global_State has the checked layout and its ud is this state's LuaMemory.
+        byte* g;
+        LuaMemory* m;
+        if (!directCollector || (m = *(LuaMemory**)((g = Global(L)) + UdOffset)) == null)
+        {
+            lua_gc_flag(L, GcStop, 0);
+            return;
+        }
+        nuint* threshold = (nuint*)(g + ThresholdOffset);
+        if (*threshold == StoppedThreshold) return;
+        m->SavedThreshold = *threshold;
+        *threshold = StoppedThreshold;
+    }
+
+    /// <summary>Restarts the collector at the threshold it was stopped at (bytes allocated meanwhile count toward it).</summary>
+    public static void RestartCollector(LuaState* L)
+    {
+        byte* g;
+        LuaMemory* m;
+        if (!directCollector || (m = *(LuaMemory**)((g = Global(L)) + UdOffset)) == null || m->SavedThreshold == 0)
+        {
+            lua_gc_flag(L, GcRestart, 0);
+            return;
+        }
+        *(nuint*)(g + ThresholdOffset) = m->SavedThreshold;
+    }
+
+    /// <summary>
+    /// Once, on the first state with a <see cref="LuaMemory"/>: whether the fields above are where this Lua keeps them
+    /// (ud is the allocator's, totalbytes equals LUA_GCCOUNT/COUNTB, LUA_GCSTOP and LUA_GCRESTART write the threshold).
+    /// </summary>
+    public static void CheckCollectorLayout(LuaState* L, LuaMemory* m)
+    {
+        if (directCollector) return;
+        // Reads within the global_State (a struct of several hundred bytes) of a live state; writes only through lua_gc.
+        byte* g = Global(L);
+        if (g == null || *(LuaMemory**)(g + UdOffset) != m) return;
+        nuint total = (nuint)lua_gc(L, GcCount, 0) * 1024 + (nuint)lua_gc(L, GcCountB, 0);
+        if (*(nuint*)(g + TotalBytesOffset) != total) return;
+        lua_gc_flag(L, GcRestart, 0);
+        bool restarted = *(nuint*)(g + ThresholdOffset) == *(nuint*)(g + TotalBytesOffset);
+        lua_gc_flag(L, GcStop, 0);
+        bool stopped = *(nuint*)(g + ThresholdOffset) == StoppedThreshold;
+        directCollector = restarted && stopped;
+    }
+
+    /// <summary>Whether the collector is stopped and restarted by its threshold (the layout check passed).</summary>
+    public static bool DirectCollector => directCollector;
     [LibraryImport(Lib)] public static partial int luaL_loadbuffer(LuaState* L, byte* buff, nuint size, byte* name);
     [LibraryImport(Lib)] public static partial int lua_gc(LuaState* L, int what, int data);
 
@@ -179,6 +249,8 @@ public static unsafe partial class LuaApi
     {
         public nuint Used;
         public nuint Limit;
+        /// <summary>The collector's threshold when <see cref="StopCollector"/> last stopped it (C# only; the allocator ignores it).</summary>
+        public nuint SavedThreshold;
     }
 
     /// <summary>A new state allocating through the counting allocator of <paramref name="m"/> (which must outlive it).</summary>

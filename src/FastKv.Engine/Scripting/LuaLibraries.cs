@@ -43,7 +43,7 @@ public static unsafe class LuaLibraries
     /// </summary>
     public static int Enter(LuaState* lua, delegate*<LuaState*, int> body)
     {
-        lua_gc_flag(lua, GcStop, 0);
+        StopCollector(lua);
         try
         {
             return body(lua);
@@ -54,7 +54,7 @@ public static unsafe class LuaLibraries
         }
         finally
         {
-            lua_gc_flag(lua, GcRestart, 0);
+            RestartCollector(lua);
         }
     }
 

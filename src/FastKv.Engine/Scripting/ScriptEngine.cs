@@ -77,8 +77,9 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         memory->Limit = (nuint)Math.Max(0, shard.Server.Config.LuaMaxMemory);
         lua = fastkv_lua_newstate(memory);
         if (lua == null) throw new OutOfMemoryException("lua_newstate");
+        CheckCollectorLayout(lua, memory);
         // Outside Pcall the collector stays stopped (LuaApi's SuppressGCTransition calls rely on it).
-        lua_gc_flag(lua, GcStop, 0);
+        StopCollector(lua);
         luaL_openlibs(lua);
         int top = lua_gettop(lua);
         fixed (byte* code = Bootstrap)
@@ -417,7 +418,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
 
     static int Enter(LuaState* lua, bool pcall)
     {
-        lua_gc_flag(lua, GcStop, 0);
+        StopCollector(lua);
         try
         {
             ScriptRun? run = t_run;
@@ -430,7 +431,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         }
         finally
         {
-            lua_gc_flag(lua, GcRestart, 0);
+            RestartCollector(lua);
         }
     }
 

@@ -207,11 +207,11 @@ public sealed unsafe class ScriptWatch
     static int PushError(LuaState* lua, string message)
     {
         // The collector stays stopped while this .NET frame pushes: no finalizer may run (and raise) under it.
-        lua_gc_flag(lua, GcStop, 0);
+        StopCollector(lua);
         lua_createtable(lua, 0, 1);
         PushString(lua, message);
         RawSetField(lua, lua_gettop(lua) - 1, "err");
-        lua_gc_flag(lua, GcRestart, 0);
+        RestartCollector(lua);
         return -1;
     }
 
