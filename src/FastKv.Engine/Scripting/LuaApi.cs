@@ -244,14 +244,20 @@ public static unsafe partial class LuaApi
     /// Pushes a C# function as a Lua function (Scripting/native/fastkv_lua.c): <paramref name="fn"/> returns its result
     /// count, or -1 with an error object on top, which the C trampoline then raises, after the .NET frame returned.
     /// </summary>
-    /// <summary>The allocator's account of one state (fastkv_lua.c): bytes held, and the limit (0: none).</summary>
+    /// <summary>fastkv_lua.c's fastkv_lua_memory, field for field: the bytes one state holds, its limit (0: none), its free lists.</summary>
     public struct LuaMemory
     {
         public nuint Used;
         public nuint Limit;
         /// <summary>The collector's threshold when <see cref="StopCollector"/> last stopped it (C# only; the allocator ignores it).</summary>
         public nuint SavedThreshold;
+        /// <summary>The allocator's free lists of small blocks, one per 16-byte class (C's only).</summary>
+        public fixed long FreeLists[16];
+        public fixed uint FreeCounts[16];
     }
+
+    /// <summary>Closes a state made by <see cref="fastkv_lua_newstate"/> and frees the blocks its allocator kept.</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_close(LuaState* L, LuaMemory* m);
 
     /// <summary>A new state allocating through the counting allocator of <paramref name="m"/> (which must outlive it).</summary>
     [LibraryImport("fastkv_lua")] public static partial LuaState* fastkv_lua_newstate(LuaMemory* m);

@@ -112,14 +112,14 @@ public sealed unsafe partial class ScriptEngine : IDisposable
 
     void Reset()
     {
-        if (lua != null) lua_close(lua);
+        if (lua != null) fastkv_lua_close(lua, memory);
         lua = null;
         Open();
     }
 
     public void Dispose()
     {
-        if (lua != null) lua_close(lua);
+        if (lua != null) fastkv_lua_close(lua, memory);
         lua = null;
         NativeMemory.Free(memory);
     }

@@ -29,25 +29,122 @@ void fastkv_lua_pushfunction(lua_State *L, fastkv_fn fn) {
  * and used_memory) and refuses to grow past a limit (0: none). A refused allocation makes Lua raise its "not enough
  * memory" error inside the script, which fails like any script error; shrinking and freeing never fail, as Lua 5.1
  * requires. The counter is written only by the shard's thread; other threads read it whole (an aligned size_t).
+ *
+ * Blocks of up to 256 bytes (a script's KEYS and ARGV tables and strings, most of what a script allocates) come from
+ * the state's own free lists, one per 16-byte class, kept up to FKV_KEEP blocks each (at most ~2 MB a state); larger ones from malloc. Lua
+ * 5.1 always passes a block's size back (osize), so the class of a block is known when it is freed or resized; a
+ * block may be larger than its class says (a shrink that could not move keeps its block), never smaller.
  */
 #include <stdlib.h>
+#include <string.h>
 
+#define FKV_SMALL_MAX 256
+#define FKV_CLASSES (FKV_SMALL_MAX >> 4)
+#define FKV_KEEP 1024
+
+typedef struct fkv_block {
+    struct fkv_block *next;
+} fkv_block;
+
+/* Laid out as LuaApi.LuaMemory in C# (which allocates it): keep the two in step. */
 typedef struct {
     size_t used;
     size_t limit;
+    size_t saved_threshold; /* C#'s (LuaApi.StopCollector); not used here */
+    fkv_block *free_list[FKV_CLASSES];
+    unsigned int free_count[FKV_CLASSES];
 } fastkv_lua_memory;
+
+/* The class (1..16) of a small size: blocks of class c hold c * 16 bytes. */
+static size_t fkv_class(size_t n) {
+    return (n + 15) >> 4;
+}
+
+static void *fkv_take(fastkv_lua_memory *m, size_t c) {
+    fkv_block *b = m->free_list[c - 1];
+    if (b == NULL) return malloc(c << 4);
+    m->free_list[c - 1] = b->next;
+    m->free_count[c - 1]--;
+    return b;
+}
+
+static void fkv_give(fastkv_lua_memory *m, void *p, size_t c) {
+    if (m->free_count[c - 1] >= FKV_KEEP) {
+        free(p);
+        return;
+    }
+    fkv_block *b = (fkv_block *)p;
+    b->next = m->free_list[c - 1];
+    m->free_list[c - 1] = b;
+    m->free_count[c - 1]++;
+}
+
+/* Frees a block Lua says has osize bytes (> 0). */
+static void fkv_release(fastkv_lua_memory *m, void *p, size_t osize) {
+    if (osize <= FKV_SMALL_MAX) fkv_give(m, p, fkv_class(osize));
+    else free(p);
+}
 
 static void *fastkv_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     fastkv_lua_memory *m = (fastkv_lua_memory *)ud;
+    if (ptr == NULL) osize = 0;
     if (nsize == 0) {
-        free(ptr);
+        if (ptr != NULL) fkv_release(m, ptr, osize);
         m->used -= osize;
         return NULL;
     }
     if (m->limit != 0 && nsize > osize && m->used - osize + nsize > m->limit) return NULL;
-    void *p = realloc(ptr, nsize);
-    if (p != NULL) m->used = m->used - osize + nsize;
+    void *p;
+    if (nsize <= FKV_SMALL_MAX) {
+        size_t nc = fkv_class(nsize);
+        if (ptr != NULL && osize <= FKV_SMALL_MAX && fkv_class(osize) == nc) {
+            p = ptr;
+        } else {
+            p = fkv_take(m, nc);
+            if (p == NULL) {
+                /* A shrink must not fail: keep the larger block (its class, from now on, is the smaller one). */
+                if (ptr != NULL && nsize <= osize) {
+                    m->used = m->used - osize + nsize;
+                    return ptr;
+                }
+                return NULL;
+            }
+            if (ptr != NULL) {
+                memcpy(p, ptr, osize < nsize ? osize : nsize);
+                fkv_release(m, ptr, osize);
+            }
+        }
+    } else if (ptr != NULL && osize > FKV_SMALL_MAX) {
+        p = realloc(ptr, nsize);
+        if (p == NULL) {
+            if (nsize > osize) return NULL;
+            p = ptr; /* a shrink must not fail: keep the block */
+        }
+    } else {
+        p = malloc(nsize);
+        if (p == NULL) return NULL;
+        if (ptr != NULL) {
+            memcpy(p, ptr, osize);
+            fkv_release(m, ptr, osize);
+        }
+    }
+    m->used = m->used - osize + nsize;
     return p;
+}
+
+/* Closes the state, then frees the blocks its free lists kept. */
+void fastkv_lua_close(lua_State *L, fastkv_lua_memory *m) {
+    lua_close(L);
+    for (int c = 0; c < FKV_CLASSES; c++) {
+        fkv_block *b = m->free_list[c];
+        while (b != NULL) {
+            fkv_block *next = b->next;
+            free(b);
+            b = next;
+        }
+        m->free_list[c] = NULL;
+        m->free_count[c] = 0;
+    }
 }
 
 static int fastkv_panic(lua_State *L) {
