@@ -3,8 +3,8 @@ using FastKv.Memory;
 
 namespace FastKv.Engine.Commands;
 
-/// <summary>XINFO STREAM [FULL [COUNT n]] and XINFO HELP (xinfoCommand, xinfoReplyWithStreamInfo); GROUPS and CONSUMERS
-/// come with consumer groups.</summary>
+/// <summary>XINFO STREAM [FULL [COUNT n]] and XINFO HELP (xinfoCommand, xinfoReplyWithStreamInfo); GROUPS, CONSUMERS and
+/// FULL's group details are not written yet (FULL still answers an empty groups list).</summary>
 public static unsafe partial class StreamCommands
 {
     static void XInfoStream(ref CommandContext c)
@@ -47,7 +47,7 @@ public static unsafe partial class StreamCommands
         if (!full)
         {
             w.Bulk("groups"u8);
-            w.Integer(0);
+            w.Integer(StreamGroups.Count(s));
             w.Bulk("first-entry"u8);
             EdgeEntry(w, s, rev: false);
             w.Bulk("last-entry"u8);

@@ -7,7 +7,8 @@ namespace FastKv.Engine.Commands;
 /// The stream family without consumer groups (Redis t_stream.c): XADD, XTRIM, XDEL, XLEN, XSETID here;
 /// XRANGE, XREVRANGE and XREAD in StreamCommands.Read.cs; XINFO STREAM in StreamCommands.Info.cs. The value is
 /// <see cref="StreamValue"/>. A stream is a key even when empty (XDEL or XTRIM of every entry keeps it), as in Redis.
-/// XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM and XINFO GROUPS/CONSUMERS are not registered yet.
+/// XGROUP and XACK in StreamCommands.Groups.cs; XREADGROUP, XPENDING, XCLAIM, XAUTOCLAIM and XINFO GROUPS/CONSUMERS
+/// are not registered yet.
 ///
 /// Unsafe invariant for the whole family: an entry pointer from ReadTyped/WriteTyped is valid until the key is
 /// removed, and the stream header it points at never moves; listpack pointers are valid until the next write.
@@ -27,6 +28,7 @@ public static unsafe partial class StreamCommands
         var xinfo = t.Add("xinfo", null);
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);
+        RegisterGroups(t);
     }
 
     const string InvalidId = "ERR Invalid stream ID specified as stream command argument";
