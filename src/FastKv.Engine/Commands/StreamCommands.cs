@@ -25,6 +25,7 @@ public static unsafe partial class StreamCommands
         t.Add("xrange", &XRange);
         t.Add("xrevrange", &XRevRange);
         t.Add("xread", &XRead, CrossShard.Gather, keys: &XReadKeys).Block = new BlockingForm(BlockKind.StreamRead, "xread");
+        t.Add("xreadgroup", &XReadGroup, CrossShard.Gather, keys: &XReadKeys);
         var xinfo = t.Add("xinfo", null);
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);

@@ -345,6 +345,7 @@ public static class CommandSummaries
         ["xrange"] = "Reads a stream's entries between two IDs, oldest first.",
         ["xrevrange"] = "Reads a stream's entries between two IDs, newest first.",
         ["xread"] = "Reads the entries after given IDs from one or more streams, optionally waiting for new ones.",
+        ["xreadgroup"] = "Reads new entries for a consumer of a group, or replays its pending ones, optionally waiting.",
         ["xinfo"] = "Container for describing streams.",
         ["xinfo|stream"] = "Describes a stream: its counters, first and last entries, or all of it with FULL.",
         ["xinfo|help"] = "Lists the XINFO subcommands.",

@@ -1,0 +1,51 @@
+using System.Collections.Generic;
+using FastKv.Server.Tests.Infrastructure;
+using Xunit;
+
+namespace FastKv.Server.Tests.Differential;
+
+/// <summary>
+/// Random consumer-group command streams (<see cref="StreamGroupCommandGenerator"/>) go to Redis 7.2.4 and to the
+/// server under test; every reply must be byte-identical. At the end each consumer's pending entries are read back
+/// (XREADGROUP with ID 0) and XINFO STREAM compared. --threads 1 and 4, one at a time and pipelined, RESP2 and RESP3.
+/// </summary>
+public class StreamGroupDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
+{
+    private const int CommandsPerSeed = 2000;
+
+    public static IEnumerable<TheoryDataRow<int, int, int, int>> Cases()
+    {
+        // (threads, seed, pipeline depth, protocol)
+        yield return new(4, 1, 1, 2);
+        yield return new(4, 2, 1, 3);
+        yield return new(1, 101, 1, 2);
+        yield return new(1, 102, 1, 3);
+        yield return new(4, 201, 32, 2);
+        yield return new(1, 301, 32, 3);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RandomGroupCommands_MatchRedis(int threads, int seed, int pipeline, int protocol)
+    {
+        ServerProcess oracle = servers.Oracle.Server;
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        List<byte[][]> steps = new StreamGroupCommandGenerator(seed).Generate(CommandsPerSeed);
+
+        using var session = new DualSession(oracle, target)
+        {
+            Context = $"seed {seed}, --threads {threads}, pipeline {pipeline}, RESP{protocol} (replay: new StreamGroupCommandGenerator({seed}).Generate({CommandsPerSeed}))",
+        };
+        if (protocol == 3)
+            session.Check("HELLO", "3");
+        session.Run(steps, pipeline);
+        foreach (string key in StreamGroupCommandGenerator.StreamKeys)
+        {
+            session.Check("XINFO", "STREAM", key);
+            foreach (string group in StreamGroupCommandGenerator.Groups)
+                foreach (string consumer in StreamGroupCommandGenerator.Consumers)
+                    session.Check("XREADGROUP", "GROUP", group, consumer, "STREAMS", key, "0");
+        }
+        target.AssertAlive();
+    }
+}
