@@ -8,7 +8,8 @@ namespace FastKv.Server.Tests.Differential;
 /// Seeded random consumer-group command streams for differential runs: XADD with explicit IDs, XGROUP CREATE (ID, "$",
 /// MKSTREAM, ENTRIESREAD) / SETID / DESTROY / CREATECONSUMER / DELCONSUMER, XREADGROUP with "&gt;", explicit IDs, COUNT
 /// and NOACK (one key, or the {g} pair that shares a shard), XACK, XDEL and XTRIM under pending entries, XINFO STREAM
-/// (its lag and entries-read fields), and the errors (NOGROUP, "$", WRONGTYPE, bad IDs). No reply holds a time.
+/// (its lag and entries-read fields), XINFO GROUPS, XPENDING's summary and
+/// IDLE forms, and the errors (NOGROUP, "$", WRONGTYPE, bad IDs). No reply holds a time.
 /// </summary>
 public sealed class StreamGroupCommandGenerator
 {
@@ -65,7 +66,9 @@ public sealed class StreamGroupCommandGenerator
             case < 80: Emit(["XACK", k, Group(), .. Ids(1 + R(3))]); break;
             case < 85: Emit(["XDEL", k, .. Ids(1 + R(2))]); break;
             case < 88: Emit("XTRIM", k, "MAXLEN", S(R(8))); break;
-            case < 93: Emit("XINFO", "STREAM", k); break;
+            case < 90: Emit("XINFO", "STREAM", k); break;
+            case < 92: Emit("XINFO", "GROUPS", k); break;
+            case < 93: Pending(k); break;
             case < 95: Emit("XLEN", k); break;
             case < 96: Emit("DEL", k); break;
             default: Emit("SET", StringKey, "x"); break;
@@ -91,6 +94,15 @@ public sealed class StreamGroupCommandGenerator
     {
         var a = new List<string> { "XGROUP", "SETID", k, Group(), StartId() };
         if (P(0.3)) a.AddRange(["ENTRIESREAD", S(R(10) - 1)]);
+        Emit(a.ToArray());
+    }
+
+    /// <summary>XPENDING's forms whose replies hold no time: the summary, or an IDLE nothing reaches; and their errors.</summary>
+    private void Pending(string k)
+    {
+        if (P(0.5)) { Emit("XPENDING", k, Group()); return; }
+        var a = new List<string> { "XPENDING", k, Group(), "IDLE", P(0.1) ? "x" : "99999999", P(0.1) ? "abc" : "-", P(0.3) ? OldId() : "+", S(R(6) - 1) };
+        if (P(0.4)) a.Add(Consumer());
         Emit(a.ToArray());
     }
 

@@ -29,6 +29,9 @@ public static unsafe partial class StreamCommands
         var xinfo = t.Add("xinfo", null);
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);
+        t.AddSub(xinfo, "groups", &XInfoGroups);
+        t.AddSub(xinfo, "consumers", &XInfoConsumers);
+        t.Add("xpending", &XPending);
         RegisterGroups(t);
     }
 

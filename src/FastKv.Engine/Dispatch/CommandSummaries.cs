@@ -349,5 +349,8 @@ public static class CommandSummaries
         ["xinfo"] = "Container for describing streams.",
         ["xinfo|stream"] = "Describes a stream: its counters, first and last entries, or all of it with FULL.",
         ["xinfo|help"] = "Lists the XINFO subcommands.",
+        ["xinfo|groups"] = "Lists the consumer groups of a stream with their counters, read position and lag.",
+        ["xinfo|consumers"] = "Lists the consumers of a group with their pending counts, idle and inactive times.",
+        ["xpending"] = "Summarises a group's pending entries, or lists them by ID range, idle time and consumer.",
     };
 }
