@@ -29,6 +29,7 @@ public static unsafe partial class StreamCommands
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);
         RegisterGroups(t);
+        RegisterClaim(t);
     }
 
     const string InvalidId = "ERR Invalid stream ID specified as stream command argument";

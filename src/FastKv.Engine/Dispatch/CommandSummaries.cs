@@ -348,5 +348,7 @@ public static class CommandSummaries
         ["xinfo"] = "Container for describing streams.",
         ["xinfo|stream"] = "Describes a stream: its counters, first and last entries, or all of it with FULL.",
         ["xinfo|help"] = "Lists the XINFO subcommands.",
+        ["xclaim"] = "Gives pending entries of a consumer group to another consumer, or drops those deleted from the stream.",
+        ["xautoclaim"] = "Walks a group's pending entries from an ID, giving the idle ones to a consumer and returning a cursor.",
     };
 }
