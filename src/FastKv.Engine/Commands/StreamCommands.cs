@@ -33,6 +33,7 @@ public static unsafe partial class StreamCommands
         t.AddSub(xinfo, "consumers", &XInfoConsumers);
         t.Add("xpending", &XPending);
         RegisterGroups(t);
+        RegisterClaim(t);
     }
 
     const string InvalidId = "ERR Invalid stream ID specified as stream command argument";

@@ -352,5 +352,7 @@ public static class CommandSummaries
         ["xinfo|groups"] = "Lists the consumer groups of a stream with their counters, read position and lag.",
         ["xinfo|consumers"] = "Lists the consumers of a group with their pending counts, idle and inactive times.",
         ["xpending"] = "Summarises a group's pending entries, or lists them by ID range, idle time and consumer.",
+        ["xclaim"] = "Gives pending entries of a consumer group to another consumer, or drops those deleted from the stream.",
+        ["xautoclaim"] = "Walks a group's pending entries from an ID, giving the idle ones to a consumer and returning a cursor.",
     };
 }
