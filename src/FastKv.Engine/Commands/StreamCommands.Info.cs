@@ -4,7 +4,7 @@ using FastKv.Memory;
 namespace FastKv.Engine.Commands;
 
 /// <summary>XINFO STREAM [FULL [COUNT n]] and XINFO HELP (xinfoCommand, xinfoReplyWithStreamInfo); GROUPS, CONSUMERS and
-/// FULL's group details are not written yet (FULL still answers an empty groups list).</summary>
+/// FULL's groups in StreamCommands.GroupInfo.cs.</summary>
 public static unsafe partial class StreamCommands
 {
     static void XInfoStream(ref CommandContext c)
@@ -57,7 +57,7 @@ public static unsafe partial class StreamCommands
         w.Bulk("entries"u8);
         ReplyRange(w, s, StreamId.Min, StreamId.Max, count, rev: false);
         w.Bulk("groups"u8);
-        w.ArrayHeader(0);
+        FullGroups(w, s, count);
     }
 
     /// <summary>The first or last live entry as [id, [field, value ...]], or a null.</summary>

@@ -345,10 +345,14 @@ public static class CommandSummaries
         ["xrange"] = "Reads a stream's entries between two IDs, oldest first.",
         ["xrevrange"] = "Reads a stream's entries between two IDs, newest first.",
         ["xread"] = "Reads the entries after given IDs from one or more streams, optionally waiting for new ones.",
+        ["xreadgroup"] = "Reads new entries for a consumer of a group, or replays its pending ones, optionally waiting.",
         ["xinfo"] = "Container for describing streams.",
         ["xinfo|stream"] = "Describes a stream: its counters, first and last entries, or all of it with FULL.",
         ["xinfo|help"] = "Lists the XINFO subcommands.",
         ["xclaim"] = "Gives pending entries of a consumer group to another consumer, or drops those deleted from the stream.",
         ["xautoclaim"] = "Walks a group's pending entries from an ID, giving the idle ones to a consumer and returning a cursor.",
+        ["xinfo|groups"] = "Lists the consumer groups of a stream with their counters, read position and lag.",
+        ["xinfo|consumers"] = "Lists the consumers of a group with their pending counts, idle and inactive times.",
+        ["xpending"] = "Summarises a group's pending entries, or lists them by ID range, idle time and consumer.",
     };
 }
