@@ -9,7 +9,10 @@ namespace FastKv.Server.Tests.Differential;
 /// MKSTREAM, ENTRIESREAD) / SETID / DESTROY / CREATECONSUMER / DELCONSUMER, XREADGROUP with "&gt;", explicit IDs, COUNT
 /// and NOACK (one key, or the {g} pair that shares a shard), XACK, XDEL and XTRIM under pending entries, XINFO STREAM
 /// (its lag and entries-read fields), XINFO GROUPS, XPENDING's summary and
-/// IDLE forms, and the errors (NOGROUP, "$", WRONGTYPE, bad IDs). No reply holds a time.
+/// IDLE forms, XCLAIM (every option) and XAUTOCLAIM (start bounds, COUNT, JUSTID), and the errors (NOGROUP, "$",
+/// WRONGTYPE, bad IDs). No reply holds a time: claims use a min-idle-time of 0, 1,000,000 ms (more than a run lasts,
+/// less than the age of a TIME or IDLE given here) or 10^13 ms; TIME is a fixed early instant; IDLE is 0, 10^11 or out
+/// of range (which means now).
 /// </summary>
 public sealed class StreamGroupCommandGenerator
 {
@@ -56,13 +59,15 @@ public sealed class StreamGroupCommandGenerator
         string k = Key();
         switch (R(100))
         {
-            case < 30: Emit("XADD", k, $"{S(_ms += 1 + R(2))}-{S(R(2))}", "f", S(R(100))); break;
-            case < 36: Create(k); break;
-            case < 40: SetId(k); break;
-            case < 42: Emit("XGROUP", "DESTROY", k, Group()); break;
-            case < 44: Emit("XGROUP", "CREATECONSUMER", k, Group(), Consumer()); break;
-            case < 46: Emit("XGROUP", "DELCONSUMER", k, Group(), Consumer()); break;
-            case < 70: ReadGroup(); break;
+            case < 26: Emit("XADD", k, $"{S(_ms += 1 + R(2))}-{S(R(2))}", "f", S(R(100))); break;
+            case < 32: Create(k); break;
+            case < 36: SetId(k); break;
+            case < 38: Emit("XGROUP", "DESTROY", k, Group()); break;
+            case < 40: Emit("XGROUP", "CREATECONSUMER", k, Group(), Consumer()); break;
+            case < 42: Emit("XGROUP", "DELCONSUMER", k, Group(), Consumer()); break;
+            case < 60: ReadGroup(); break;
+            case < 68: XClaim(k); break;
+            case < 73: XAutoClaim(k); break;
             case < 80: Emit(["XACK", k, Group(), .. Ids(1 + R(3))]); break;
             case < 85: Emit(["XDEL", k, .. Ids(1 + R(2))]); break;
             case < 88: Emit("XTRIM", k, "MAXLEN", S(R(8))); break;
@@ -115,6 +120,45 @@ public sealed class StreamGroupCommandGenerator
         string[] keys = P(0.2) ? ["{g}a", "{g}b"] : [Key()];
         a.AddRange(keys);
         foreach (string _ in keys) a.Add(R(10) switch { < 6 => ">", 6 => "0", 7 => OldId(), 8 when P(0.3) => "$", _ => ">" });
+        Emit(a.ToArray());
+    }
+
+    private static readonly string[] s_minIdle = ["0", "0", "0", "1000000", "10000000000000", "-5"];
+
+    private void XClaim(string k)
+    {
+        var a = new List<string> { "XCLAIM", k, Group(), Consumer(), P(0.02) ? "soon" : s_minIdle[R(s_minIdle.Length)] };
+        for (int i = 1 + R(4); i > 0; i--) a.Add(P(0.03) ? "1-x" : P(0.1) ? S(R((int)_ms + 1)) : OldId());
+        if (P(0.4)) a.Add("FORCE");
+        if (P(0.3)) a.Add("JUSTID");
+        switch (R(6))
+        {
+            case 0: a.AddRange(["TIME", P(0.9) ? S(1000 + R(5000)) : P(0.5) ? "-3" : "x"]); break;
+            case 1: a.AddRange(["IDLE", new[] { "0", "100000000000", "99999999999999", "-7", "1.5" }[R(5)]]); break;
+            case 2: a.AddRange(["time", "5000", "idle", "0"]); break;
+        }
+        if (P(0.25)) a.AddRange(["RETRYCOUNT", P(0.9) ? S(R(9)) : P(0.5) ? "-1" : "many"]);
+        if (P(0.15)) a.AddRange(["LASTID", P(0.9) ? OldId() : "-"]);
+        if (P(0.03)) a.Add(P(0.5) ? "BOGUS" : "IDLE");
+        if (P(0.03)) a.Add(OldId()); // an ID after the options: an unrecognized option
+        Emit(a.ToArray());
+    }
+
+    private void XAutoClaim(string k)
+    {
+        string start = R(8) switch
+        {
+            0 => "-",
+            1 => "+",
+            2 => "(" + OldId(),
+            3 when P(0.1) => "abc",
+            3 => "0",
+            _ => OldId(),
+        };
+        var a = new List<string> { "XAUTOCLAIM", k, Group(), Consumer(), P(0.02) ? "soon" : s_minIdle[R(s_minIdle.Length)], start };
+        if (P(0.5)) a.AddRange(["COUNT", P(0.93) ? S(1 + R(4)) : new[] { "0", "-1", "x", "100000000000000" }[R(4)]]);
+        if (P(0.35)) a.Add("JUSTID");
+        if (P(0.02)) a.Add("EXTRA");
         Emit(a.ToArray());
     }
 }

@@ -10,7 +10,7 @@ namespace FastKv.Server.Tests.Differential;
 /// Random consumer-group command streams (<see cref="StreamGroupCommandGenerator"/>) go to Redis 7.2.4 and to the
 /// server under test; every reply must be byte-identical. At the end each consumer's pending entries are read back
 /// (XREADGROUP with ID 0), XPENDING, XINFO STREAM [FULL], GROUPS and
-/// CONSUMERS compared, times as placeholders. --threads 1 and 4, one at a time and pipelined, RESP2 and RESP3.
+/// CONSUMERS compared, times as placeholders, then every pending entry claimed by XAUTOCLAIM. --threads 1 and 4, one at a time and pipelined, RESP2 and RESP3.
 /// </summary>
 public class StreamGroupDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
@@ -56,6 +56,10 @@ public class StreamGroupDifferentialTests(OracleAndTargetsFixture servers) : ICl
                 CheckTimed(session, "XINFO", "CONSUMERS", key, group);
                 foreach (string consumer in StreamGroupCommandGenerator.Consumers)
                     session.Check("XREADGROUP", "GROUP", group, consumer, "STREAMS", key, "0");
+                // Claims nothing (no entry is that idle) but drops the deleted entries: the cursor and the deleted list.
+                session.Check("XAUTOCLAIM", key, group, "c1", "10000000000000", "-", "COUNT", "1000");
+                session.Check("XAUTOCLAIM", key, group, "c4", "0", "-", "COUNT", "1000", "JUSTID");
+                session.Check("XPENDING", key, group);
             }
         }
         target.AssertAlive();

@@ -155,7 +155,7 @@ public static unsafe partial class StreamCommands
         }
         if (propagateLastId)
         {
-            PropagateGroupId(ref c, g);
+            if (StreamGroupForms.Begin(ref c)) StreamGroupForms.SetId(ref c, c.Arg(1), c.Arg(2), g);
             c.Dirty();
         }
         ReplyClaimed(c.W, s, claimed.Slice(0, n), justId);
@@ -264,60 +264,12 @@ public static unsafe partial class StreamCommands
     }
 
     /// <summary>
-    /// streamPropagateXCLAIM: XCLAIM key group owner 0 id TIME delivery-time RETRYCOUNT delivery-count FORCE JUSTID
-    /// LASTID group-last-id, which replays to the same PEL entry (or its removal, when the entry is gone) whatever the
-    /// replaying server's clock. <paramref name="idText"/> is the ID as the client wrote it (XCLAIM) or formatted
-    /// (XAUTOCLAIM), as Redis writes it.
+    /// streamPropagateXCLAIM through <see cref="StreamGroupForms"/>: the form replays to the same PEL entry (or its
+    /// removal, when the entry is gone) whatever the replaying server's clock. <paramref name="idText"/> is the ID as
+    /// the client wrote it (XCLAIM) or formatted (XAUTOCLAIM), as Redis writes it.
     /// </summary>
-    internal static void PropagateClaim(ref CommandContext c, byte* g, scoped ReadOnlySpan<byte> idText, byte* nack)
+    static void PropagateClaim(ref CommandContext c, byte* g, scoped ReadOnlySpan<byte> idText, byte* nack)
     {
-        AofRecorder? aof = Recorder(ref c);
-        if (aof == null) return;
-        aof.Begin(c.DbIndex, 14);
-        aof.Arg("XCLAIM"u8);
-        aof.Arg(c.Arg(1));
-        aof.Arg(c.Arg(2));
-        aof.Arg(StreamGroups.ConsumerName(StreamGroups.NackConsumer(nack)));
-        aof.Arg("0"u8);
-        aof.Arg(idText);
-        aof.Arg("TIME"u8);
-        aof.Arg(StreamGroups.NackTime(nack));
-        aof.Arg("RETRYCOUNT"u8);
-        aof.Arg(unchecked((long)StreamGroups.NackCount(nack)));
-        aof.Arg("FORCE"u8);
-        aof.Arg("JUSTID"u8);
-        aof.Arg("LASTID"u8);
-        ArgId(aof, StreamGroups.LastId(g));
-        aof.End();
-    }
-
-    /// <summary>streamPropagateGroupID: XGROUP SETID key group last-id ENTRIESREAD entries-read.</summary>
-    internal static void PropagateGroupId(ref CommandContext c, byte* g)
-    {
-        AofRecorder? aof = Recorder(ref c);
-        if (aof == null) return;
-        aof.Begin(c.DbIndex, 7);
-        aof.Arg("XGROUP"u8);
-        aof.Arg("SETID"u8);
-        aof.Arg(c.Arg(1));
-        aof.Arg(c.Arg(2));
-        ArgId(aof, StreamGroups.LastId(g));
-        aof.Arg("ENTRIESREAD"u8);
-        aof.Arg(StreamGroups.EntriesRead(g));
-        aof.End();
-    }
-
-    /// <summary>Marks the command as propagating its own forms; the shard's recorder when they are to be written now
-    /// (the AOF is on and the command is not running over gathered copies, whose transaction records for it).</summary>
-    static AofRecorder? Recorder(ref CommandContext c)
-    {
-        c.Propagated = true;
-        return c.Shard.Aof.On && c.DbOverride == null ? c.Shard.Aof : null;
-    }
-
-    static void ArgId(AofRecorder aof, StreamId id)
-    {
-        Span<byte> text = stackalloc byte[StreamId.MaxChars];
-        aof.Arg(text.Slice(0, id.Format(text)));
+        if (StreamGroupForms.Begin(ref c)) StreamGroupForms.XClaim(ref c, c.Arg(1), c.Arg(2), g, nack, idText);
     }
 }

@@ -6,7 +6,7 @@ namespace FastKv.Engine.Commands;
 /// <summary>
 /// Consumer-group administration (Redis's xgroupCommand and xackCommand, t_stream.c): XGROUP CREATE [MKSTREAM]
 /// [ENTRIESREAD] / SETID [ENTRIESREAD] / DESTROY / CREATECONSUMER / DELCONSUMER / HELP and XACK, over
-/// <see cref="StreamGroups"/>. XREADGROUP, XPENDING, XCLAIM, XAUTOCLAIM and XINFO GROUPS/CONSUMERS are not here yet.
+/// <see cref="StreamGroups"/>. The reads, claims and group introspection have files of their own (StreamCommands.cs lists them).
 /// </summary>
 public static unsafe partial class StreamCommands
 {

@@ -22,6 +22,15 @@ public static unsafe class StreamGroupForms
     /// <summary>XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID group-last-id.</summary>
     public static void XClaim(ref CommandContext c, scoped ReadOnlySpan<byte> key, scoped ReadOnlySpan<byte> group, byte* g, byte* nack)
     {
+        Span<byte> id = stackalloc byte[StreamId.MaxChars];
+        XClaim(ref c, key, group, g, nack, id.Slice(0, StreamGroups.NackId(nack).Format(id)));
+    }
+
+    /// <summary>The same with the entry's ID as <paramref name="idText"/>: XCLAIM writes the ID as its client wrote it
+    /// ("5" for 5-0), as Redis propagates c->argv[j].</summary>
+    public static void XClaim(ref CommandContext c, scoped ReadOnlySpan<byte> key, scoped ReadOnlySpan<byte> group, byte* g, byte* nack,
+        scoped ReadOnlySpan<byte> idText)
+    {
         AofRecorder aof = c.Shard.Aof;
         Span<byte> id = stackalloc byte[StreamId.MaxChars];
         aof.Begin(c.DbIndex, 14);
@@ -30,7 +39,7 @@ public static unsafe class StreamGroupForms
         aof.Arg(group);
         aof.Arg(StreamGroups.ConsumerName(StreamGroups.NackConsumer(nack)));
         aof.Arg("0"u8);
-        aof.Arg(id.Slice(0, StreamGroups.NackId(nack).Format(id)));
+        aof.Arg(idText);
         aof.Arg("TIME"u8);
         aof.Arg(StreamGroups.NackTime(nack));
         aof.Arg("RETRYCOUNT"u8);
