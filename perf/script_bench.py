@@ -9,11 +9,11 @@ every timed run holds flock(/tmp/fastkv-bench.lock). Target: >= 1.3x Redis 7.2.4
 
   scripts/publish && python3 perf/script_bench.py [--runs 3] [--script incr|move|addjob|addjob-tagged] [--threads 1|2] [--record]
 """
-import argparse, datetime, os, shutil, subprocess, sys, tempfile, time
+import argparse, datetime, os, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cacheload import ROOT, FASTKV, median  # noqa: E402
-from snapshot_bench import BenchLock, Server, CLIENT_CPU, task_cpu, server_pid, parse_csv  # noqa: E402
+from cacheload import FASTKV  # noqa: E402
+from sidebyside import fresh_server, benchmark, run_all, tables, finish  # noqa: E402
 
 SCRIPT = "local v = redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], ARGV[1]) return v"
 
@@ -35,24 +35,10 @@ SCRIPTS = {
 def one_run(kind, pipeline, requests, fastkv, script="incr", threads=1):
     body, argv = SCRIPTS[script]
     body = body or SCRIPTS[script.split("-")[0]][0]
-    d = tempfile.mkdtemp(prefix="fastkv-scriptbench-")
-    try:
-        s = Server(kind, d, threads if kind == "fastkv" else 1, fastkv=fastkv, extra=["--appendonly", "no"])
-        try:
-            pid = server_pid(s)
-            sha = subprocess.run(["redis-cli", "-p", str(s.port), "script", "load", body],
-                                 capture_output=True, text=True).stdout.strip()
-            cpu0 = sum(task_cpu(pid).values())
-            cmd = ["taskset", "-c", str(CLIENT_CPU), "redis-benchmark", "-p", str(s.port), "-r", "100000", "-c", "50",
-                   "-P", str(pipeline), "-n", str(requests), "--csv", "evalsha", sha] + argv
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=900).stdout
-            cpu = sum(task_cpu(pid).values()) - cpu0
-            row = parse_csv(out)
-            return {"rps": row["rps"], "p99": row["p99"], "cpu": cpu, "version": s.version}
-        finally:
-            s.stop()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+    with fresh_server(kind, fastkv, threads) as s:
+        sha = subprocess.run(["redis-cli", "-p", str(s.port), "script", "load", body],
+                             capture_output=True, text=True).stdout.strip()
+        return {"": benchmark(s, pipeline, requests, 100000, ["evalsha", sha] + argv)}
 
 
 def main():
@@ -66,41 +52,15 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="FastKv's --threads (2: both cores, the client shares one)")
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
-    servers = a.servers.split(",")
-    res = {}
     started = datetime.datetime.now(datetime.timezone.utc)
-    for p in [int(x) for x in a.pipelines.split(",")]:
-        n = a.requests or (200_000 if p == 1 else 1_000_000)
-        for r in range(a.runs):
-            for kind in servers:
-                with BenchLock():
-                    x = one_run(kind, p, n, a.fastkv, a.script, a.threads)
-                x["ops_per_cpu"] = n / x["cpu"] if x["cpu"] > 0 else 0
-                res.setdefault((kind, p), []).append(x)
-                print(f"  P{p} run {r + 1} {kind:9}: {x['rps']:>10.0f} scripts/s  {x['ops_per_cpu']:>10.0f} per CPU-s"
-                      f"  p99 {x['p99']:.3f} ms", flush=True)
+    res = run_all(a.servers.split(","), [int(x) for x in a.pipelines.split(",")], a.runs,
+                  lambda p: a.requests or (200_000 if p == 1 else 1_000_000),
+                  lambda kind, p, n: one_run(kind, p, n, a.fastkv, a.script, a.threads), "scripts")
     opts = f" --script {a.script}" + (f" --threads {a.threads}" if a.threads != 1 else "")
     lines = [f"### Scripting: EVALSHA, script {a.script} ({started:%Y-%m-%d}, `python3 perf/script_bench.py --runs {a.runs}{opts}`)", "",
              f"Medians. Server on cores {'0' if a.threads == 1 else '0,1'} (FastKv --threads {a.threads}, Redis on core 0), "
-             "redis-benchmark on core 1, 50 clients, keys of 100000.", "",
-             "| pipeline | server | scripts/s | scripts/CPU-s | p99 ms |", "|---|---|---|---|---|"]
-    med = {}
-    for (kind, p), xs in sorted(res.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        m = {k: median([x[k] for x in xs]) for k in ("rps", "ops_per_cpu", "p99")}
-        med[(kind, p)] = m
-        lines.append(f"| {p} | {kind} | {m['rps']:.0f} | {m['ops_per_cpu']:.0f} | {m['p99']:.3f} |")
-    lines += ["", "| pipeline | measure | ratio |", "|---|---|---|"]
-    for p in sorted({k[1] for k in med}):
-        for other, name in (("redis7.2", "Redis 7.2.4"), ("redis7.0", "Redis 7.0.15")):
-            x, y = med.get(("fastkv", p)), med.get((other, p))
-            if x and y and y["ops_per_cpu"]:
-                target = " (target >= 1.3x)" if other == "redis7.2" else ""
-                lines.append(f"| {p} | FastKv / {name}, scripts per CPU-s{target} | {x['ops_per_cpu'] / y['ops_per_cpu']:.2f}x |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.record:
-        with open(os.path.join(ROOT, "perf", "RESULTS.md"), "a") as f:
-            f.write("\n" + text)
+             "redis-benchmark on core 1, 50 clients, keys of 100000.", ""]
+    finish(lines + tables(res, [""], "scripts"), a.record)
 
 
 if __name__ == "__main__":

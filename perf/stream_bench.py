@@ -12,11 +12,12 @@ every timed run holds flock(/tmp/fastkv-bench.lock). Targets: >= 1.3x Redis 7.2.
 
   scripts/publish && python3 perf/stream_bench.py [--runs 3] [--trim] [--threads 1|2] [--record]
 """
-import argparse, datetime, os, shutil, subprocess, sys, tempfile
+import argparse, datetime, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cacheload import ROOT, FASTKV, median, frame_end  # noqa: E402
-from snapshot_bench import BenchLock, Server, CLIENT_CPU, task_cpu, server_pid, parse_csv  # noqa: E402
+from cacheload import FASTKV, frame_end  # noqa: E402
+from snapshot_bench import BenchLock  # noqa: E402
+from sidebyside import fresh_server, benchmark, run_all, tables, finish  # noqa: E402
 
 
 def xadd_args(trim):
@@ -24,49 +25,28 @@ def xadd_args(trim):
 
 
 def one_run(kind, pipeline, requests, fastkv, trim=False, threads=1):
-    d = tempfile.mkdtemp(prefix="fastkv-streambench-")
-    try:
-        s = Server(kind, d, threads if kind == "fastkv" else 1, fastkv=fastkv, extra=["--appendonly", "no"])
-        try:
-            pid = server_pid(s)
-            cpu0 = sum(task_cpu(pid).values())
-            cmd = ["taskset", "-c", str(CLIENT_CPU), "redis-benchmark", "-p", str(s.port), "-r", "1000", "-c", "50",
-                   "-P", str(pipeline), "-n", str(requests), "--csv"] + xadd_args(trim)
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=900).stdout
-            cpu = sum(task_cpu(pid).values()) - cpu0
-            row = parse_csv(out)
-            return {"rps": row["rps"], "p99": row["p99"], "cpu": cpu, "version": s.version}
-        finally:
-            s.stop()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+    with fresh_server(kind, fastkv, threads) as s:
+        return {"": benchmark(s, pipeline, requests, 1000, xadd_args(trim))}
 
 
 def bytes_per_entry(kind, entries, fastkv):
     """used_memory growth per entry of one stream filled with `entries` XADDs (fields f=<i>, name=job)."""
-    d = tempfile.mkdtemp(prefix="fastkv-streammem-")
-    try:
-        s = Server(kind, d, 1, fastkv=fastkv, extra=["--appendonly", "no"])
-        try:
-            before = int(s.info("memory")["used_memory"])
-            batch = 1000
-            for start in range(0, entries, batch):
-                n = min(batch, entries - start)
-                wire = b"".join(b"*7\r\n$4\r\nXADD\r\n$5\r\nmem:s\r\n$1\r\n*\r\n$1\r\nf\r\n$%d\r\n%d\r\n$4\r\nname\r\n$3\r\njob\r\n"
-                                % (len(str(i)), i) for i in range(start, start + n))
-                c = s.ctl
-                c.s.sendall(wire)
-                for _ in range(n):
-                    while (e := frame_end(c.buf, 0) if c.buf else -1) < 0:
-                        c.buf += c.s.recv(1 << 20)
-                    del c.buf[:e]
-            after = int(s.info("memory")["used_memory"])
-            assert int(s.call("XLEN", "mem:s")[1:-2]) == entries
-            return (after - before) / entries
-        finally:
-            s.stop()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+    with fresh_server(kind, fastkv) as s:
+        before = int(s.info("memory")["used_memory"])
+        batch = 1000
+        for start in range(0, entries, batch):
+            n = min(batch, entries - start)
+            wire = b"".join(b"*7\r\n$4\r\nXADD\r\n$5\r\nmem:s\r\n$1\r\n*\r\n$1\r\nf\r\n$%d\r\n%d\r\n$4\r\nname\r\n$3\r\njob\r\n"
+                            % (len(str(i)), i) for i in range(start, start + n))
+            c = s.ctl
+            c.s.sendall(wire)
+            for _ in range(n):
+                while (e := frame_end(c.buf, 0) if c.buf else -1) < 0:
+                    c.buf += c.s.recv(1 << 20)
+                del c.buf[:e]
+        after = int(s.info("memory")["used_memory"])
+        assert int(s.call("XLEN", "mem:s")[1:-2]) == entries
+        return (after - before) / entries
 
 
 def main():
@@ -82,18 +62,10 @@ def main():
     ap.add_argument("--record", action="store_true")
     a = ap.parse_args()
     servers = a.servers.split(",")
-    res = {}
     started = datetime.datetime.now(datetime.timezone.utc)
-    for p in [int(x) for x in a.pipelines.split(",")]:
-        n = a.requests or (200_000 if p == 1 else 1_000_000)
-        for r in range(a.runs):
-            for kind in servers:
-                with BenchLock():
-                    x = one_run(kind, p, n, a.fastkv, a.trim, a.threads)
-                x["ops_per_cpu"] = n / x["cpu"] if x["cpu"] > 0 else 0
-                res.setdefault((kind, p), []).append(x)
-                print(f"  P{p} run {r + 1} {kind:9}: {x['rps']:>10.0f} XADD/s  {x['ops_per_cpu']:>10.0f} per CPU-s"
-                      f"  p99 {x['p99']:.3f} ms", flush=True)
+    res = run_all(servers, [int(x) for x in a.pipelines.split(",")], a.runs,
+                  lambda p: a.requests or (200_000 if p == 1 else 1_000_000),
+                  lambda kind, p, n: one_run(kind, p, n, a.fastkv, a.trim, a.threads), "XADDs")
     mem = {}
     for kind in servers:
         with BenchLock():
@@ -102,29 +74,13 @@ def main():
     opts = (" --trim" if a.trim else "") + (f" --threads {a.threads}" if a.threads != 1 else "")
     lines = [f"### Streams: XADD{' MAXLEN ~ 1000' if a.trim else ''} ({started:%Y-%m-%d}, `python3 perf/stream_bench.py --runs {a.runs}{opts}`)", "",
              f"Medians. Server on cores {'0' if a.threads == 1 else '0,1'} (FastKv --threads {a.threads}, Redis on core 0), "
-             "redis-benchmark on core 1, 50 clients, 1000 streams.", "",
-             "| pipeline | server | XADD/s | XADD/CPU-s | p99 ms |", "|---|---|---|---|---|"]
-    med = {}
-    for (kind, p), xs in sorted(res.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        m = {k: median([x[k] for x in xs]) for k in ("rps", "ops_per_cpu", "p99")}
-        med[(kind, p)] = m
-        lines.append(f"| {p} | {kind} | {m['rps']:.0f} | {m['ops_per_cpu']:.0f} | {m['p99']:.3f} |")
+             "redis-benchmark on core 1, 50 clients, 1000 streams.", ""]
+    lines += tables(res, [""], "XADDs")
     lines += ["", f"Bytes per entry (one stream of {a.entries} entries, used_memory growth): "
-              + ", ".join(f"{k} {v:.1f}" for k, v in mem.items()), "",
-              "| pipeline | measure | ratio |", "|---|---|---|"]
-    for p in sorted({k[1] for k in med}):
-        for other, name in (("redis7.2", "Redis 7.2.4"), ("redis7.0", "Redis 7.0.15")):
-            x, y = med.get(("fastkv", p)), med.get((other, p))
-            if x and y and y["ops_per_cpu"]:
-                target = " (target >= 1.3x at P16)" if other == "redis7.2" else ""
-                lines.append(f"| {p} | FastKv / {name}, XADDs per CPU-s{target} | {x['ops_per_cpu'] / y['ops_per_cpu']:.2f}x |")
+              + ", ".join(f"{k} {v:.1f}" for k, v in mem.items())]
     if "fastkv" in mem and "redis7.2" in mem and mem["redis7.2"]:
-        lines.append(f"| - | FastKv / Redis 7.2.4, bytes per entry (target <= 1.0x) | {mem['fastkv'] / mem['redis7.2']:.2f}x |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.record:
-        with open(os.path.join(ROOT, "perf", "RESULTS.md"), "a") as f:
-            f.write("\n" + text)
+        lines.append(f"FastKv / Redis 7.2.4, bytes per entry (target <= 1.0x): {mem['fastkv'] / mem['redis7.2']:.2f}x")
+    finish(lines, a.record)
 
 
 if __name__ == "__main__":

@@ -491,6 +491,40 @@ public class DoubleFormatTests
         Assert.Equal(expected, Encoding.ASCII.GetString(buf.Slice(0, n)));
     }
 
+    /// <summary>
+    /// Where fpconv's Grisu2 does not give the shortest round-trip digits (one double in about two thousand at random),
+    /// Redis 7.2.4 writes more: ZADD of the value's 17 digits, then ZSCORE, asked of the oracle. Inputs as IEEE bits.
+    /// </summary>
+    [Theory]
+        [InlineData(0xAFC6EE6FA8E33C94UL, "-1.5471825031341819e-78")] // shortest: -1.547182503134182e-78
+        [InlineData(0xD810C3F6B82962A8UL, "-1.6514842009472968e+116")] // shortest: -1.651484200947297e+116
+        [InlineData(0xCBE1ED0AD2B3D147UL, "-3.5163434136056763e+57")] // shortest: -3.516343413605676e+57
+        [InlineData(0x2826215FF46D9070UL, "2.8082796461807102e-115")] // shortest: 2.80827964618071e-115
+        [InlineData(0xAA698B2DA7F37F7BUL, "-2.2274847020258988e-104")] // shortest: -2.227484702025899e-104
+        [InlineData(0xC07DC77647A629B6UL, "-476.46637692363163")] // shortest: -476.4663769236316
+        [InlineData(0x4F7DEB5A82A25567UL, "8.458066467623529e+74")] // shortest: 8.45806646762353e+74
+        [InlineData(0x1251A67193EDD993UL, "1.9531342198662578e-220")] // shortest: 1.953134219866258e-220
+        [InlineData(0x3776EB3811114762UL, "1.6443449978343939e-41")] // shortest: 1.644344997834394e-41
+        [InlineData(0x04E6CC59F9E44317UL, "4.7911038782057786e-285")] // shortest: 4.791103878205779e-285
+        [InlineData(0xE1EFA3D2F4C78DF7UL, "-5.6938140845071103e+163")] // shortest: -5.69381408450711e+163
+        [InlineData(0x9CF6AFFDFDD2EAEDUL, "-3.7572362279462907e-169")] // shortest: -3.757236227946291e-169
+        [InlineData(0xCF4C9AABF1950ADFUL, "-1.0107844468731079e+74")] // shortest: -1.010784446873108e+74
+        [InlineData(0x40B99E2718DF1B24UL, "6558.1527232590925")] // shortest: 6558.152723259092
+        [InlineData(0xB578B9D85992162EUL, "-4.1304166622000003e-51")] // shortest: -4.1304166622e-51
+        [InlineData(0x43E082AC1FF00428UL, "9517620038000001000")] // shortest: 9.517620038e+18
+        [InlineData(0x44B52D02C7E14AF6UL, "99999999999999990000000")] // shortest: 1e+23
+        [InlineData(0x5A17A2ECC414A03FUL, "9.999999999999999e+125")] // shortest: 1e+126
+        [InlineData(0x418A93E96F6DC143UL, "5.5737645928591274e+7")] // shortest: 55737645.92859127
+        [InlineData(0x40B4F6C52981206DUL, "5366.7701645569005")] // shortest: 5366.7701645569
+        [InlineData(0x4222100B186956D5UL, "38789286964.669594")] // shortest: 38789286964.66959
+    public void MatchesRedis72_WhereGrisu2IsNotTheShortest(ulong bits, string expected)
+    {
+        double value = BitConverter.UInt64BitsToDouble(bits);
+        Span<byte> buf = stackalloc byte[RespNumber.MaxDoubleChars];
+        int n = RespNumber.FormatDouble(value, buf);
+        Assert.Equal(expected, Encoding.ASCII.GetString(buf.Slice(0, n)));
+    }
+
     /// <summary>printf("%.17g") (python's '%', which matches glibc): the text of ZSCAN over a skiplist zset.</summary>
     [Theory]
     [InlineData(0x3FB999999999999AUL, "0.10000000000000001")]

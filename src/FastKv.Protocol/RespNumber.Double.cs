@@ -14,8 +14,8 @@ public static partial class RespNumber
 
     /// <summary>
     /// The text Redis 7.2's d2string gives a double (addReplyDouble, ZSCORE, scores kept as text): "nan",
-    /// "inf", "-inf", "0", "-0"; an integral value within ±2^62 as an integer; anything else as the shortest
-    /// digits that read back as the same double, laid out as fpconv_dtoa does (<see cref="EmitShortest"/>).
+    /// "inf", "-inf", "0", "-0"; an integral value within ±2^62 as an integer; anything else as fpconv_dtoa writes
+    /// it (<see cref="FormatShortest"/>: Grisu2's digits, which read back as the same double).
     /// Returns the number of bytes written; the destination needs <see cref="MaxDoubleChars"/> bytes at most.
     /// </summary>
     public static int FormatDouble(double value, Span<byte> destination)
@@ -79,119 +79,25 @@ public static partial class RespNumber
     }
 
     /// <summary>
-    /// A finite non-zero double as the shortest digits that read back as it, in fpconv_dtoa's layout (the general path
-    /// of <see cref="FormatDoubleFpconv"/>; public so tests can compare its integer shortcut with it).
+    /// A finite non-zero double as fpconv_dtoa writes it: <see cref="Grisu2"/>'s digits (round-trip, usually but not
+    /// always the shortest) in fpconv's layout (the general path of <see cref="FormatDoubleFpconv"/>; public so tests
+    /// can compare its integer shortcut with it).
     /// </summary>
     public static int FormatShortest(double value, Span<byte> destination)
     {
-        // "R" gives the shortest digits that round-trip, as [-]digits[.digits][E[+-]exp].
-        Span<byte> r = stackalloc byte[MaxDoubleChars];
-        bool formatted = value.TryFormat(r, out int len, "R", CultureInfo.InvariantCulture);
-        Debug.Assert(formatted);
-        Span<byte> digits = stackalloc byte[MaxDoubleChars];
-        int n = 0;
-        int fractionDigits = -1;
-        int exponent = 0;
-        for (int i = r[0] == (byte)'-' ? 1 : 0; i < len; i++)
-        {
-            byte b = r[i];
-            if (b == (byte)'.')
-            {
-                fractionDigits = 0;
-            }
-            else if (b == (byte)'E')
-            {
-                exponent = int.Parse(r.Slice(i + 1, len - i - 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-                break;
-            }
-            else
-            {
-                digits[n++] = b;
-                if (fractionDigits >= 0)
-                {
-                    fractionDigits++;
-                }
-            }
-        }
-
-        // value = digits * 10^k; leading zeros change nothing, trailing zeros move into k.
-        int k = exponent - Math.Max(0, fractionDigits);
-        int first = 0;
-        while (first < n - 1 && digits[first] == (byte)'0')
-        {
-            first++;
-        }
-
-        while (n - 1 > first && digits[n - 1] == (byte)'0')
-        {
-            n--;
-            k++;
-        }
-
-        digits = digits.Slice(first, n - first);
-        k += TieToUpper(Math.Abs(value), ref digits);
-        return EmitShortest(digits, k, value < 0, destination);
-    }
-
-    /// <summary>
-    /// When the double lies exactly halfway between two shortest candidates (1.00000762939453125 between
-    /// ...312 and ...313), "R" takes the even one and fpconv_dtoa's Grisu2 the one above: take that one.
-    /// <paramref name="digits"/> become the upper candidate; returns how much k grows (1 when 99..9 carried).
-    /// </summary>
-    private static int TieToUpper(double magnitude, ref Span<byte> digits)
-    {
-        // A tie has one digit more than the shortest form, so 41 significant digits show it exactly.
-        Span<byte> exact = stackalloc byte[64];
-        bool ok = magnitude.TryFormat(exact, out int len, "E40", CultureInfo.InvariantCulture);
-        Debug.Assert(ok && exact[1] == (byte)'.');
-        int n = digits.Length;
-        // Significant digit i of the exact value sits at exact[0] (i = 0) or exact[i + 1].
-        if (n > 40 || exact[n + 1] != (byte)'5')
-        {
-            return 0;
-        }
-
-        for (int i = n + 1; i <= 40; i++)
-        {
-            if (exact[i + 1] != (byte)'0')
-            {
-                return 0;
-            }
-        }
-
-        // digits = the first n exact digits, plus one in the last place.
-        digits[0] = exact[0];
-        for (int i = 1; i < n; i++)
-        {
-            digits[i] = exact[i + 1];
-        }
-
-        int at = n - 1;
-        while (at >= 0 && digits[at] == (byte)'9')
-        {
-            digits[at--] = (byte)'0';
-        }
-
-        if (at < 0)
-        {
-            digits[0] = (byte)'1';
-            digits = digits.Slice(0, 1);
-            return n;
-        }
-
-        digits[at]++;
-        int kept = at + 1;
-        int grow = n - kept;
-        digits = digits.Slice(0, kept);
-        return grow;
+        Span<byte> digits = stackalloc byte[Grisu2.MaxDigits];
+        int n = Grisu2.Generate(value, digits, out int k);
+        return EmitFpconvLayout(digits.Slice(0, n), k, double.IsNegative(value), destination);
     }
 
     /// <summary>
     /// fpconv_dtoa's layout of digits * 10^k: a plain integer when k &gt;= 0 and the exponent is under
     /// ndigits + 7; a plain decimal when k &lt; 0 and (k &gt; -7 or the exponent is under 4); otherwise
-    /// d.ddde[+-]x with the exponent's digits unpadded (1e+22, -2.5e-7, 1e-300).
+    /// d.ddde[+-]x with the exponent's digits unpadded (1e+22, -2.5e-7, 1e-300), keeping at most 18 digits (17 after
+    /// a "-"), the sign of the exponent then taken from the digits kept, as fpconv's emit_digits does. Public for the
+    /// benchmark that sets Grisu2's digits against .NET's shortest ones in the same layout.
     /// </summary>
-    private static int EmitShortest(ReadOnlySpan<byte> digits, int k, bool negative, Span<byte> destination)
+    public static int EmitFpconvLayout(ReadOnlySpan<byte> digits, int k, bool negative, Span<byte> destination)
     {
         int at = 0;
         if (negative)
@@ -229,6 +135,7 @@ public static partial class RespNumber
             return at + ndigits - offset;
         }
 
+        ndigits = Math.Min(ndigits, negative ? 17 : 18);
         destination[at++] = digits[0];
         if (ndigits > 1)
         {

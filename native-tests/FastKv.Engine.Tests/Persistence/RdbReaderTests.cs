@@ -137,7 +137,11 @@ public class RdbReaderTests
     public void String_Lzf_WrongClaimedLengthIsRefused()
     {
         byte[] body = Encoding.ASCII.GetBytes("hello lzf literal");
-        foreach (ulong claimed in new ulong[] { (ulong)body.Length - 1, (ulong)body.Length + 1, 0, ulong.MaxValue, 1UL << 40 })
+        // A claimed 0 passes, as in Redis (lzf_decompress gives 0 on error, which equals it): an empty string.
+        var zero = new RdbReader(new RdbBytes().LzfStr(RdbBytes.LiteralLzf(body), 0).ToArray());
+        Assert.True(zero.TryReadString(out ReadOnlySpan<byte> empty));
+        Assert.Equal(0, empty.Length);
+        foreach (ulong claimed in new ulong[] { (ulong)body.Length - 1, (ulong)body.Length + 1, ulong.MaxValue, 1UL << 40 })
         {
             byte[] bytes = new RdbBytes().LzfStr(RdbBytes.LiteralLzf(body), claimed).ToArray();
             var r = new RdbReader(bytes);

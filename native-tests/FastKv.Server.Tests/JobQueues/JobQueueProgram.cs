@@ -10,8 +10,9 @@ using Xunit;
 namespace FastKv.Server.Tests.JobQueues;
 
 /// <summary>
-/// One of the job-queue programs in native-tests/jobqueues (a node program per npm library, a python one for
-/// Celery). Each enqueues the same plan of jobs (lib/plan.js: plain, delayed, failing once), processes them
+/// One of the job-queue programs in native-tests/jobqueues (a node program per npm library, a python one each
+/// for Celery and RQ, a PHP one for Symfony Messenger). <see cref="Package"/> is the npm package, for python
+/// the module (from the Debian package python3-<i>module</i>), for PHP the Debian package. Each enqueues the same plan of jobs (lib/plan.js: plain, delayed, failing once), processes them
 /// with the library's worker and prints one line "SUMMARY {json}" at the end. A program whose runtime or
 /// libraries are missing skips the calling test and says how to install them (scripts/jobqueue-deps).
 /// </summary>
@@ -22,6 +23,8 @@ public sealed record JobQueueProgram(string Library, string Runtime, string Scri
     public static readonly JobQueueProgram BeeQueue = new("bee-queue", "node", "beequeue.js", "bee-queue");
     public static readonly JobQueueProgram NodeResque = new("node-resque", "node", "resque.js", "node-resque");
     public static readonly JobQueueProgram Celery = new("celery", ToolCheck.SystemPython, "celery_e2e.py", "celery");
+    public static readonly JobQueueProgram Rq = new("rq", ToolCheck.SystemPython, "rq_e2e.py", "rq");
+    public static readonly JobQueueProgram Symfony = new("symfony-messenger", "php", "symfony_e2e.php", "php-symfony-redis-messenger");
 
     public static JobQueueProgram ByName(string library) => library switch
     {
@@ -30,6 +33,8 @@ public sealed record JobQueueProgram(string Library, string Runtime, string Scri
         "bee-queue" => BeeQueue,
         "node-resque" => NodeResque,
         "celery" => Celery,
+        "rq" => Rq,
+        "symfony-messenger" => Symfony,
         _ => throw new ArgumentOutOfRangeException(nameof(library), library, null),
     };
 
@@ -62,13 +67,29 @@ public sealed record JobQueueProgram(string Library, string Runtime, string Scri
     {
         if (Runtime == ToolCheck.SystemPython)
         {
-            ToolCheck.RequirePythonModule("celery", "python3-celery");
+            ToolCheck.RequirePythonModule(Package, "python3-" + Package);
             return Runtime;
         }
+        if (Runtime == "php")
+            return RequirePhp();
         string node = ToolCheck.Require("node", "nodejs");
         if (!File.Exists(Path.Combine(dir, "node_modules", Package, "package.json")))
             Assert.Skip($"the npm package '{Package}' is not installed in native-tests/jobqueues; run scripts/jobqueue-deps (npm ci there)");
         return node;
+    }
+
+    /// <summary>Where Debian's php-symfony-redis-messenger puts its autoloader (symfony_e2e.php requires it).</summary>
+    private const string SymfonyRedisAutoload = "/usr/share/php/Symfony/Component/Messenger/Bridge/Redis/autoload.php";
+
+    private string RequirePhp()
+    {
+        string php = ToolCheck.Require("php", "php-cli");
+        if (!File.Exists(SymfonyRedisAutoload))
+            Assert.Skip($"{SymfonyRedisAutoload} is missing; install the Debian package '{Package}' (scripts/jobqueue-deps)");
+        var probe = ProcessRunner.Run(php, ["-r", "exit(extension_loaded('redis') ? 0 : 1);"], (string?)null, TimeSpan.FromSeconds(20));
+        if (probe.ExitCode != 0)
+            Assert.Skip("php has no 'redis' extension; install the Debian package 'php-redis' (scripts/jobqueue-deps)");
+        return php;
     }
 
     private static JobQueueSummary? Parse(string stdout)

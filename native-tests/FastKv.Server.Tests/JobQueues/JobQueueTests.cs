@@ -16,8 +16,8 @@ public sealed record JobQueueServer(string Name, bool IsOracle, int? Threads, st
 }
 
 /// <summary>
-/// Real job-queue libraries end to end (issue 13): BullMQ, Bull, Bee-Queue and node-resque from npm, Celery
-/// from Debian, one test class each so they run side by side. Each run starts its own server, enqueues a few
+/// Real job-queue libraries end to end (issues 13 and 14): BullMQ, Bull, Bee-Queue and node-resque from npm,
+/// Celery, RQ and Symfony Messenger's Redis transport from Debian, one test class each so they run side by side. Each run starts its own server, enqueues a few
 /// hundred jobs (some delayed, some failing once and retried) and processes them with the library's worker;
 /// every job must complete exactly once, the failing ones after one retry, the delayed ones not before their
 /// delay, and the library's own counts must agree. Each program also runs against redis-server 7.2.4, so a
@@ -106,4 +106,20 @@ public class CeleryTests
     [Theory]
     [MemberData(nameof(JobQueueRuns.Servers), false, MemberType = typeof(JobQueueRuns))]
     public void EveryJobCompletesExactlyOnce(string server) => JobQueueRuns.Check("celery", server);
+}
+
+/// <summary>RQ's keys are fixed ("rq:job:j1", "rq:queue:e2e", registries per queue): no prefix to tag.</summary>
+public class RqTests
+{
+    [Theory]
+    [MemberData(nameof(JobQueueRuns.Servers), false, MemberType = typeof(JobQueueRuns))]
+    public void EveryJobCompletesExactlyOnce(string server) => JobQueueRuns.Check("rq", server);
+}
+
+/// <summary>Symfony Messenger's Redis transport: a stream and a consumer group (native-tests/jobqueues/symfony_e2e.php).</summary>
+public class SymfonyTests
+{
+    [Theory]
+    [MemberData(nameof(JobQueueRuns.Servers), false, MemberType = typeof(JobQueueRuns))]
+    public void EveryMessageIsHandledExactlyOnce(string server) => JobQueueRuns.Check("symfony-messenger", server);
 }

@@ -11,7 +11,7 @@ namespace FastKv.Server.Tests.Persistence;
 /// <summary>
 /// The AOF FastKv writes for a command stream against the one Redis 7.2.4 writes for the same stream, record by
 /// record: every write command group as it came, every command Redis propagates in another form (SET … PXAT, PEXPIREAT,
-/// SET … KEEPTTL, HSET, SREM/DEL, LPOP/ZPOPMIN …, RESTORE … ABSTTL), blocking pops served at once, and DEL of a key a
+/// SET … KEEPTTL, HSET, SREM/DEL, LPOP/ZPOPMIN …, RESTORE … ABSTTL, GEOADD as zadd), blocking pops served at once, and DEL of a key a
 /// lookup found expired (Redis wraps it with the write that found it in MULTI/EXEC). Absolute times near now are
 /// compared as placeholders; SPOP's random members by their count.
 /// </summary>
@@ -67,6 +67,18 @@ public class AofPropagationTests
         ["eval", "return redis.pcall('incr', KEYS[1])", "1", "{t}e1"], ["script", "load", "return redis.call('incrby', KEYS[1], ARGV[1])"],
         ["evalsha", "65b45e1e1b8b36c8c3e885080b88ae484e64fde6", "1", "{t}e2", "5"],
         ["eval", "redis.call('select', 2) redis.call('set', KEYS[1], 'in2') redis.call('select', 0) return redis.call('set', KEYS[1], 'in0')", "1", "{t}e3"],
+        // Geo: GEOADD as the zadd it becomes (lower case, options as they came, the 52-bit scores), not when it changed
+        // nothing or failed, and inside a script; the stores as they came, and the empty one that deletes.
+        ["geoadd", "{t}g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+        ["GEOADD", "{t}g", "NX", "CH", "13.361389", "38.115556", "Palermo", "2", "3", "X"], ["geoadd", "{t}g", "xx", "ch", "2.5", "3", "X", "4", "5", "Y"],
+        ["geoadd", "{t}g", "XX", "2.5", "3", "X"], ["geoadd", "{t}g", "1", "100", "bad"], ["geoadd", "{t}g", "CH", "1", "2", "Palermo"],
+        ["georadius", "{t}g", "15", "37", "200", "km", "store", "{t}gd"], ["georadius", "{t}g", "15", "37", "200", "km", "storedist", "{t}gd2"],
+        ["georadiusbymember", "{t}g", "Palermo", "300", "km", "STORE", "{t}gd3"],
+        ["geosearchstore", "{t}gs", "{t}g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"],
+        ["geosearchstore", "{t}gs", "{t}g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"],
+        ["geosearchstore", "{t}gs", "{t}g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
+        ["geosearchstore", "{t}none", "{t}g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
+        ["eval", "return redis.call('geoadd', KEYS[1], 7, 8, 'Z')", "1", "{t}g"],
         // Databases.
         ["select", "1"], ["set", "{t}d1", "v", "ex", "100"], ["flushdb"], ["swapdb", "1", "3"], ["select", "0"],
     ];

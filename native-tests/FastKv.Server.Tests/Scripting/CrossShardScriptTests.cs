@@ -59,6 +59,29 @@ public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixt
         // The same scripts by SHA, now that they are known to reach beyond their keys.
         session.Check("EVALSHA", Sha1Hex(addJob), "1", "q:{id}", "q:", "again");
         session.Check("EVAL", "return redis.call('hgetall', ARGV[1] .. 7)", "0", "q:");
+        // Commands that do not split, over keys of several shards: run over copies of their keys (GatherTx's plan).
+        string[] g = MultiKeyAtomicityTests.SpreadKeys("xg:", 6);
+        session.Check("RPUSH", g[0], "1", "2", "3", "4", "5");
+        session.Check("SADD", g[1], "x", "y");
+        session.Check("SADD", g[2], "y", "z");
+        session.Check("ZADD", g[3], "1", "a", "2", "b");
+        session.Check("EVAL", "return redis.call('rpoplpush', KEYS[1], KEYS[2])", "2", g[0], g[4]);
+        session.Check("EVAL", "return redis.call('lmove', KEYS[1], KEYS[2], 'left', 'right')", "2", g[0], g[4]);
+        session.Check("EVAL", "return redis.call('lmpop', 2, KEYS[1], KEYS[2], 'left', 'count', 2)", "2", g[5], g[0]);
+        session.Check("EVAL", "return redis.call('blmove', KEYS[1], KEYS[2], 'left', 'left', 0)", "2", g[4], g[5]);
+        session.Check("EVAL", "return redis.call('blpop', KEYS[1], KEYS[2], 0)", "2", g[3] + "none", g[0]);
+        session.Check("EVAL", "return redis.call('blpop', KEYS[1], KEYS[2], 0)", "2", g[0], g[3] + "none");
+        session.Check("EVAL", "return {redis.call('smove', KEYS[1], KEYS[2], 'x'), redis.call('sunionstore', KEYS[3], KEYS[1], KEYS[2])}", "3", g[1], g[2], g[0]);
+        session.Check("EVAL", "return redis.call('zunionstore', KEYS[1], 2, KEYS[2], KEYS[3])", "3", g[5], g[3], g[1]);
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'alpha', 'store', KEYS[2])", "2", g[2], g[4]);
+        session.Check("EVAL", "return redis.call('rename', ARGV[1], ARGV[2])", "0", g[3], g[1]);
+        session.Check("EVAL", "return redis.call('msetnx', KEYS[1], 'a', KEYS[2], 'b')", "2", g[3], g[2]);
+        session.Check("EVAL", "return redis.call('msetnx', KEYS[1], 'a', KEYS[2], 'b')", "2", g[3], g[3] + "new");
+        session.Check("EVAL", "return redis.pcall('rpoplpush', KEYS[1], KEYS[2])", "2", g[1], g[4]);
+        const string show = "local t = redis.call('type', KEYS[1]).ok if t == 'list' then return redis.call('lrange', KEYS[1], 0, -1) "
+            + "elseif t == 'set' then return redis.call('sort', KEYS[1], 'alpha') elseif t == 'zset' then return redis.call('zrange', KEYS[1], 0, -1, 'withscores') "
+            + "elseif t == 'string' then return redis.call('get', KEYS[1]) end return t";
+        foreach (string key in g) session.Check("EVAL", show, "1", key);
         session.Check("DBSIZE");
         session.Check("FLUSHALL");
         servers.Target4.Server.AssertAlive();
@@ -128,7 +151,7 @@ public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixt
     [Fact]
     public void ScriptEffectsOverShards_SameAofAsRedis_AndReplay()
     {
-        string[] k = MultiKeyAtomicityTests.SpreadKeys("xa:", 6);
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xa:", 8);
         string[][] stream =
         [
             ["eval", "redis.call('set', KEYS[1], 'a') redis.call('incr', KEYS[2]) redis.call('rpush', KEYS[3], 'x') return 1", "3", k[0], k[1], k[2]],
@@ -136,6 +159,14 @@ public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixt
             ["eval", "return redis.call('set', ARGV[1], 'b', 'ex', 100)", "0", k[5]],
             ["eval", "redis.call('mset', ARGV[1], '1', ARGV[2], '2') return redis.call('get', ARGV[1])", "0", k[0], k[3]],
             ["eval", "return redis.call('get', KEYS[1])", "1", k[2]],
+            // Commands over copies of keys of several shards record their own forms (LMPOP as LPOP), blocking forms
+            // as the command that served them, from a script and from a client.
+            ["rpush", k[2], "a", "b", "c", "d", "e", "f"], ["rpush", k[6], "z"],
+            ["eval", "return redis.call('lmpop', 2, KEYS[1], KEYS[2], 'right', 'count', 2)", "2", k[6] + "none", k[2]],
+            ["eval", "return redis.call('blmove', KEYS[1], KEYS[2], 'left', 'left', 0)", "2", k[2], k[6]],
+            ["eval", "return redis.call('blpop', KEYS[1], 0)", "1", k[6]],
+            ["eval", "redis.call('rpoplpush', KEYS[1], KEYS[2]) return redis.call('lmove', KEYS[2], KEYS[1], 'left', 'right')", "2", k[2], k[6]],
+            ["lmpop", "2", k[6] + "none", k[2], "left"], ["blpop", k[6] + "none", k[6], "0"], ["blmove", k[2], k[6], "right", "left", "0"],
         ];
         List<string> Record(ServerKind kind, out Dictionary<string, string> values)
         {

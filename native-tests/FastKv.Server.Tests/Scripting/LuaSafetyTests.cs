@@ -37,17 +37,19 @@ public class LuaSafetyTests(OracleAndTargetsFixture servers) : IClassFixture<Ora
     /// <summary>
     /// Finalizers (a newproxy's __gc) are Lua code that may call redis.call: they must run only inside a script's
     /// protected call, never while C# builds the next script's KEYS and ARGV (an unprotected error there was a Lua panic
-    /// that took the process down). Redis runs every one of them: the count is the same.
+    /// that took the process down). Every one of them runs, inside some script: the count is exact. FastKv only: Redis
+    /// 7.2.4 itself can abort on this (its GC may run a finalizer while it builds KEYS outside lua_pcall), which took the
+    /// shared oracle down in CI.
     /// </summary>
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
     public void Finalizers_CallingRedis_RunInsideScriptsOnly(int threads)
     {
-        using var session = new DualSession(servers.Oracle.Server, servers.TargetWithThreads(threads).Server) { Context = $"--threads {threads}" };
-        // A key of its own per case: the oracle is shared by both.
+        ServerProcess server = servers.TargetWithThreads(threads).Server;
+        using RespConnection c = server.Connect();
         string count = "{gc}count" + threads;
-        session.Check("DEL", count);
+        c.Call("DEL", count);
         string proxies = "for i = 1, 5000 do local p = newproxy(true) getmetatable(p).__gc = function() redis.call('incr', '" + count + "') end end return 1";
         var many = new string[3 + 200];
         many[0] = "EVAL";
@@ -56,12 +58,13 @@ public class LuaSafetyTests(OracleAndTargetsFixture servers) : IClassFixture<Ora
         for (int i = 0; i < 200; i++) many[3 + i] = "{gc}k" + i;
         for (int round = 0; round < 20; round++)
         {
-            session.Check("EVAL", proxies, "0");
-            for (int j = 0; j < 10; j++) session.Check(many);
+            Assert.Equal(":1\r\n", c.CallText("EVAL", proxies, "0"));
+            for (int j = 0; j < 10; j++) Assert.Equal(":200\r\n", c.CallText(many));
         }
         // Whatever finalizers are still pending run with the next collections: a script that collects fully.
-        session.Check("EVAL", "collectgarbage('collect') collectgarbage('collect') return redis.call('get', KEYS[1])", "1", count);
-        servers.TargetWithThreads(threads).Server.AssertAlive();
+        Assert.Equal("$6\r\n100000\r\n",
+            c.CallText("EVAL", "collectgarbage('collect') collectgarbage('collect') return redis.call('get', KEYS[1])", "1", count));
+        server.AssertAlive();
     }
 
     [Fact]

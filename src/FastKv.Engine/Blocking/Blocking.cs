@@ -77,7 +77,12 @@ public static unsafe class Blocking
             return;
         }
         for (int i = 0; i < plan.Keys.Length; i++)
-            if (TryServe(c.Shard, c.DbOverride, c.DbIndex, plan, i, c.W)) return;
+        {
+            if (!TryServe(c.Shard, c.DbOverride, c.DbIndex, plan, i, c.W)) continue;
+            // The attempt (LPOP, LMOVE...) recorded its own form, as Redis propagates a blocking command served at once.
+            c.Propagated = true;
+            return;
+        }
         // Redis answers a null bulk for the list moves run without blocking (inside MULTI), a null array otherwise.
         if (plan.Kind == BlockKind.ListMove) c.W.NullBulk();
         else c.W.NullArray();
@@ -173,6 +178,8 @@ public sealed class BlockingGatherTx : GatherTx
             || reply.AsSpan().SequenceEqual("$-1\r\n"u8);
         if (!nothing || Session.Closed)
         {
+            // Served at once: the attempt's AOF record (LPOP, LMOVE...) goes out before the keys are free.
+            WriteUnit();
             ReleaseLocks();
             w.Complete(reply);
             return;

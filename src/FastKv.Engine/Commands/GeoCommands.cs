@@ -64,7 +64,7 @@ public static unsafe partial class GeoCommands
 
     /// <summary>
     /// geoaddCommand: options NX, XX, CH, then longitude-latitude-member triples, each pair checked before
-    /// anything is written; then ZADD's work with the scores (keyspace event "zadd").
+    /// anything is written; then ZADD's work with the scores (keyspace event "zadd"), recorded in the AOF as that ZADD.
     /// </summary>
     static void GeoAdd(ref CommandContext c)
     {
@@ -91,7 +91,10 @@ public static unsafe partial class GeoCommands
                 scores[i] = GeoHash.Score(lon, lat);
             }
             ZAddFlags flags = (nx ? ZAddFlags.Nx : 0) | (xx ? ZAddFlags.Xx : 0);
+            long dirty = c.Shard.Stats.Dirty;
             ZSetCommands.AddParsed(ref c, flags, ch, longIdx + 2, 3, scores);
+            // Propagated as the ZADD it became, and only when it changed something, as Redis propagates any command.
+            if (c.Shard.Aof.On && c.Shard.Stats.Dirty != dirty) AofForms.GeoAddAsZAdd(ref c, longIdx, scores);
         }
         finally
         {

@@ -41,6 +41,8 @@ public sealed class Session : ILockWaiter
     int start, end;
     /// <summary>Where this pass began parsing: Redis trims its query buffer only after a whole read is processed.</summary>
     int passStart;
+    /// <summary>Input offset up to which this pass's pipeline had its keys prefetched (<see cref="PipelinePrefetch"/>).</summary>
+    int prefetchedTo;
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
@@ -117,6 +119,7 @@ public sealed class Session : ILockWaiter
     {
         processing++;
         passStart = start;
+        prefetchedTo = 0;
         // Within this pass a command's end time is the next one's start (Shard.ClockCarry, RunHere).
         Home.ClockCarry = 0;
         while (!Waiting && !Client.CloseAfterReply && start < end)
@@ -156,6 +159,8 @@ public sealed class Session : ILockWaiter
             }
             parser.Reset();
             NoteQueryBuffer();
+            int next = start + consumed;
+            if (next >= prefetchedTo && next < end) PrefetchFrom(next);
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
         // Commands for other shards gathered in this pass leave now, one request per shard.
@@ -167,6 +172,14 @@ public sealed class Session : ILockWaiter
         NoteQueryBuffer();
         Home.ClockCarryOk = false;
         processing--;
+    }
+
+    /// <summary>A pipeline follows the command about to run: its next window of keys is asked for now.</summary>
+    void PrefetchFrom(int next)
+    {
+        // Unauthenticated input stays with the main parser and its tighter limits.
+        int used = Client.Authenticated ? Home.Prefetch.Ahead(server, Home, Client.Db, input.Slice(next, end - next)) : 0;
+        prefetchedTo = used > 0 ? next + used : end;
     }
 
     /// <summary>

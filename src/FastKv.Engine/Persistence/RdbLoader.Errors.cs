@@ -174,7 +174,8 @@ public sealed partial class RdbLoader
                     // No LZF block expands beyond LzfMaxExpansion: a larger claim cannot decompress to its length.
                     if (rawLen > clen * RdbReader.LzfMaxExpansion) return "Invalid LZF compressed string";
                     byte[] raw = new byte[rawLen];
-                    if (Lzf.Decompress(data.Slice(pos, (int)clen), raw) != (int)rawLen) return "Invalid LZF compressed string";
+                    // As Redis: lzf_decompress gives 0 on any error, which a claimed length of 0 accepts.
+                    if (rawLen != 0 && Lzf.Decompress(data.Slice(pos, (int)clen), raw) != (int)rawLen) return "Invalid LZF compressed string";
                     pos += (int)clen;
                     continue;
                 }

@@ -33,6 +33,8 @@ public sealed class ScriptCall : ShardMessage
     int keyCount;
     bool write;
     int done;
+    /// <summary>A typed operation on one key instead of a command (a gathered command's copy or write-back).</summary>
+    ShardOp? op;
 
     /// <summary>The call needed a lock of its own here (its keys were not the transaction's): released when the script ends.</summary>
     public bool TookLock;
@@ -65,6 +67,24 @@ public sealed class ScriptCall : ShardMessage
             keys[i] = TxLock.KeyId(db, FastKv.Memory.KeyHash.Hash(from.Get(buf, keyPositions[i])));
         ReplyBuffer.Clear();
         reply.Protocol = resp;
+        op = null;
+        TookLock = false;
+        Refused = false;
+        Aof = null;
+        Volatile.Write(ref done, 0);
+    }
+
+    /// <summary>Prepares the call as a typed operation on one key (<see cref="ShardOp.RunForScript"/>) under the same lock rules.</summary>
+    public void ResetOp(ShardOp op, ReadOnlySpan<byte> key, bool write, int db, long txId, long lockId)
+    {
+        this.op = op;
+        this.db = db;
+        this.txId = txId;
+        this.lockId = lockId;
+        this.write = write;
+        keyCount = 1;
+        keys[0] = TxLock.KeyId(db, FastKv.Memory.KeyHash.Hash(key));
+        ReplyBuffer.Clear();
         TookLock = false;
         Refused = false;
         Aof = null;
@@ -102,7 +122,8 @@ public sealed class ScriptCall : ShardMessage
             // A script's command runs here as it would on the script's own shard (XREAD refuses BLOCK then). Nothing
             // else runs on this thread meanwhile, and a shard already in a script refused the call above.
             shard.InScript = true;
-            Executor.Invoke(ref c);
+            if (op != null) op.RunForScript(shard);
+            else Executor.Invoke(ref c);
         }
         finally
         {

@@ -628,6 +628,10 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         for (int i = 1; i < keys.Length && one; i++) one = server.ShardOf(args.Get(buf, keys[i])) == first;
         if (one) return RunOn(run, first, spec, buf, args, keys);
         CrossShard? how = spec.Cross;
+        // The blocking forms run as their non-blocking attempt in a script (Blocking.Handler): over copies too.
+        if ((how is CrossShard.Gather or CrossShard.Move or CrossShard.MSetNx or CrossShard.Sort || spec.Block != null)
+            && Gatherable(spec, buf, args))
+            return RunGathered(run, spec, buf, args, keys);
         if (how != CrossShard.SumIntegers && how != CrossShard.MGet && how != CrossShard.MSet)
             return "ERR FastKv cannot run " + spec.FullName.ToUpperInvariant() + " over keys of several shards inside a script yet";
         int step = how == CrossShard.MSet ? 2 : 1;
@@ -704,6 +708,98 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     /// without locks (another shard's inline, a key its transaction did not lock) marks the script
     /// <see cref="Script.Reaches"/>, so later runs hold every shard.
     /// </summary>
+    /// <summary>
+    /// Whether the command works over copies of its keys in one database: not SORT with BY/GET patterns (they name
+    /// keys anywhere) and not COPY ... DB (its destination is in another database).
+    /// </summary>
+    static bool Gatherable(CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
+    {
+        if (spec.Cross == CrossShard.Sort)
+            return !Commands.SortCommand.HasKeyPatterns(buf, args, Commands.SortCommand.IsReadOnly(spec));
+        if (spec.Move == KeyMove.Copy)
+            for (int j = 3; j < args.Count; j++)
+                if (Ascii.EqualsIgnoreCase(args.Get(buf, j), "db"u8)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// A call over keys of several shards whose command does not split (LMOVE, SUNIONSTORE, RENAME, MSETNX, SORT ...
+    /// STORE...): <see cref="GatherTx"/>'s plan, done in line while the script runs. Each key's copy comes from its
+    /// shard, the command's own handler runs over the copies in this shard's scratch database (its events, AOF record
+    /// and dirty count here, in the script's order), and each key it changed goes back to its shard. Every step is a
+    /// call on that key under the script's locks (<see cref="RunOp"/>), so nothing else sees the keys in between.
+    /// </summary>
+    string? RunGathered(ScriptRun run, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
+    {
+        ServerState server = shard.Server;
+        bool write = (spec.Flags & CommandFlags.Write) != 0;
+        var names = new System.Collections.Generic.List<byte[]>(keys.Length);
+        foreach (int p in keys)
+        {
+            ReadOnlySpan<byte> k = args.Get(buf, p);
+            bool seen = false;
+            foreach (byte[] other in names) seen |= k.SequenceEqual(other);
+            if (!seen) names.Add(k.ToArray());
+        }
+        int n = names.Count;
+        var owners = new Shard[n];
+        var copies = new byte[]?[n];
+        for (int i = 0; i < n; i++)
+        {
+            owners[i] = server.ShardOf(names[i]);
+            var take = new TakeCopy(run.Db, names[i]);
+            if (RunOp(run, owners[i], take, names[i], write) is { } refused) return refused;
+            copies[i] = take.Copy;
+        }
+        var exec = new GatherExec(run.Db, names.ToArray(), copies, new CopiedArgs(buf, args).Items, run.Resp) { TxId = run.TxId };
+        exec.RunForScript(shard);
+        if (exec.Loaded)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (exec.Unchanged[i]) continue;
+                ShardOp? back = exec.After[i] != null ? new PutCopy(run.Db, names[i], replace: true, exec.After[i]!, evt: null)
+                    : copies[i] != null ? new DeleteKey(run.Db, names[i], evt: null) : null;
+                if (back != null && RunOp(run, owners[i], back, names[i], true) is { } refused) return refused;
+            }
+        }
+        run.Wrote |= write;
+        replyWriter.Raw(exec.Reply);
+        return null;
+    }
+
+    /// <summary>
+    /// A typed operation on one key for a gathered call: here with <see cref="RunOn"/>'s lock checks, or on the key's
+    /// shard as a <see cref="ScriptCall"/>. Null when it ran, or the error to raise.
+    /// </summary>
+    string? RunOp(ScriptRun run, Shard target, ShardOp op, byte[] key, bool write)
+    {
+        if (target == shard)
+        {
+            TxLocks locks = shard.Locks;
+            if (locks.Active)
+            {
+                ulong id = TxLock.KeyId(run.Db, FastKv.Memory.KeyHash.Hash(key));
+                if (locks.Blocks(id, write, run.TxId)) return run.Refused();
+                if (run.TxId != 0 && !locks.Covers(id, write, run.TxId)) run.MarkReaches();
+            }
+            op.RunForScript(shard);
+            return null;
+        }
+        if (run.TxId == 0) run.MarkReaches();
+        ScriptCall call = run.Call;
+        if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
+        call.ResetOp(op, key, write, run.Db, run.TxId, run.LockId);
+        target.Mailbox.Post(call);
+        ScriptCall.WaitFor(shard, call);
+        if (call.TookLock)
+        {
+            run.MarkReaches();
+            run.NoteLock(target);
+        }
+        return call.Refused ? run.Refused() : null;
+    }
+
     string? RunOn(ScriptRun run, Shard target, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
     {
         bool write = (spec.Flags & CommandFlags.Write) != 0;

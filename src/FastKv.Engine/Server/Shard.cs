@@ -49,6 +49,8 @@ public sealed unsafe class Shard : IDisposable
     /// <summary>Parser and argument list for requests that arrive from other shards.</summary>
     public RespParser ScratchParser;
     public readonly ArgList ScratchArgs = new();
+    /// <summary>Parses a pipeline ahead of its sessions and prefetches its keys' table memory.</summary>
+    public readonly PipelinePrefetch Prefetch;
     Database? scratchDb;
     /// <summary>Where a cross-shard multi-key command runs over gathered copies (<see cref="GatherTx"/>); empty between uses.</summary>
     public Database ScratchDb => scratchDb ??= new Database(this, -1);
@@ -90,6 +92,7 @@ public sealed unsafe class Shard : IDisposable
         Server = server;
         Id = id;
         Dbs = new Database[databases];
+        Prefetch = new PipelinePrefetch(server.Config);
         for (int i = 0; i < databases; i++) Dbs[i] = new Database(this, i);
         CommandStats = new CommandStats(server.Commands.Count);
         Mailbox = new Mailbox();

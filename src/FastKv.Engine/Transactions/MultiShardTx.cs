@@ -195,7 +195,7 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
     /// The unit goes into the home shard's records and the log's queue while every lock is still held, so any later
     /// write to these keys comes after it in the file (a child hands its records to its parent instead).
     /// </summary>
-    void WriteUnit()
+    protected void WriteUnit()
     {
         if (opsDirtied && WholeCommand != null) (aofUnit ??= new()).Add(AofRecorder.Encode(Db, WholeCommand));
         if (aofUnit == null) return;

@@ -88,6 +88,12 @@ public abstract class ShardOp : ShardMessage, ILockWaiter
         Home.Mailbox.Post(this);
     }
 
+    /// <summary>
+    /// Runs the work now, on <paramref name="shard"/>'s thread, for a script that holds the operation's key (its
+    /// call checked the locks, <see cref="Scripting.ScriptCall"/>): no lock wait, no trip home.
+    /// </summary>
+    public void RunForScript(Shard shard) => Execute(shard);
+
     /// <summary>True while another transaction's granted intent lock covers a key this operation touches.</summary>
     protected virtual bool MustWait(Shard shard) => false;
 
