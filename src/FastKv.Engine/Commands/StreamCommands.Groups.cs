@@ -14,7 +14,7 @@ public static unsafe partial class StreamCommands
     {
         var xgroup = t.Add("xgroup", null);
         t.AddSub(xgroup, "create", &XGroup);
-        t.AddSub(xgroup, "setid", &XGroup);
+        t.AddSub(xgroup, "setid", &XGroup).ServesNoWaiter = true;
         t.AddSub(xgroup, "destroy", &XGroup);
         t.AddSub(xgroup, "createconsumer", &XGroup);
         t.AddSub(xgroup, "delconsumer", &XGroup);

@@ -26,7 +26,9 @@ public static unsafe partial class StreamCommands
         t.Add("xrange", &XRange);
         t.Add("xrevrange", &XRevRange);
         t.Add("xread", &XRead, CrossShard.Gather, keys: &XReadKeys).Block = new BlockingForm(BlockKind.StreamRead, "xread");
-        t.Add("xreadgroup", &XReadGroup, CrossShard.Gather, keys: &XReadKeys);
+        var xreadgroup = t.Add("xreadgroup", &XReadGroup, CrossShard.Gather, keys: &XReadKeys);
+        xreadgroup.Block = new BlockingForm(BlockKind.StreamReadGroup, "xreadgroup");
+        xreadgroup.ServesNoWaiter = true;
         var xinfo = t.Add("xinfo", null);
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);

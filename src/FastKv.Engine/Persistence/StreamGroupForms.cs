@@ -11,12 +11,13 @@ namespace FastKv.Engine;
 /// </summary>
 public static unsafe class StreamGroupForms
 {
-    /// <summary>Marks the command propagated by its effects; false when nothing is to be recorded (AOF off, or a run
-    /// over gathered copies, whose transaction propagates for it).</summary>
+    /// <summary>Marks the command propagated by its effects; false when nothing is to be recorded (AOF off). A run over
+    /// gathered copies records too, with its real database index: its transaction takes the records into its unit
+    /// (as <see cref="AofForms"/> says).</summary>
     public static bool Begin(ref CommandContext c)
     {
         c.Propagated = true;
-        return c.Shard.Aof.On && c.DbOverride == null;
+        return c.Shard.Aof.On;
     }
 
     /// <summary>XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID group-last-id.</summary>
