@@ -62,6 +62,12 @@ public class StreamGroupDifferentialTests(OracleAndTargetsFixture servers) : ICl
                 session.Check("XPENDING", key, group);
             }
         }
+        // The help texts and the subcommand errors, byte for byte.
+        session.Check("XGROUP", "HELP");
+        session.Check("XINFO", "HELP");
+        session.Check("XGROUP", "HELP", "extra");
+        session.Check("XGROUP", "NOSUCH", "k", "g");
+        session.Check("XINFO", "NOSUCH", "k");
         target.AssertAlive();
     }
 
