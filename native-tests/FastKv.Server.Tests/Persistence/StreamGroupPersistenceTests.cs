@@ -55,7 +55,7 @@ public class StreamGroupPersistenceTests
 
     /// <summary>What a Redis tells about a stream's groups: XINFO STREAM FULL (every entry, PEL entry and consumer with
     /// their times), XINFO GROUPS and each group's XPENDING summary.</summary>
-    static List<string> Snapshot(RespConnection c, string key)
+    internal static List<string> Snapshot(RespConnection c, string key)
     {
         var all = new List<string> { c.CallText("XINFO", "STREAM", key, "FULL", "COUNT", "0"), c.CallText("XINFO", "GROUPS", key) };
         foreach (RespValue g in Resp.Parse(c.Call("XINFO", "GROUPS", key)).Items!)
