@@ -10,7 +10,8 @@ namespace FastKv.Engine.Tests;
 /// The consumer-group structure (<see cref="StreamGroups"/> over <see cref="SlotArray"/>) against a managed model:
 /// random group creates and destroys, consumer creates and deletes, pending adds, acknowledgements, transfers between
 /// consumers and time/count updates. After every step the groups, each group's PEL and consumers, and each consumer's
-/// own PEL equal the model in Redis's order; a clone equals it too; freeing the stream gives back every arena byte.
+/// own PEL equal the model in Redis's order; a clone and the serialized form read back equal it too; freeing the stream
+/// gives back every arena byte. Cut and flipped serialized forms are refused or read back consistent.
 /// Unsafe invariant: each stream lives in the test's own arena, on this thread, until it is freed.
 /// </summary>
 public unsafe class StreamGroupsTests
@@ -119,10 +120,77 @@ public unsafe class StreamGroupsTests
                 byte* copy = StreamValue.Clone(arena, s);
                 Check(copy, model);
                 StreamValue.Free(arena, copy);
+                byte* moved = StreamValue.Deserialize(arena, Serialized(s));
+                Assert.True(moved != null, $"step {step}: the serialized form (a copy between shards) reads back");
+                Check(moved, model);
+                StreamValue.Free(arena, moved);
             }
         }
         Assert.True(StreamValue.BytesUsed(s) <= arena.UsedBytes);
         StreamValue.Free(arena, s);
+        Assert.Equal(0, arena.UsedBytes);
+    }
+
+    static byte[] Serialized(byte* s)
+    {
+        var w = new System.Buffers.ArrayBufferWriter<byte>();
+        StreamValue.Serialize(s, w);
+        return w.WrittenSpan.ToArray();
+    }
+
+    [Fact]
+    public void ForgedSerializedGroups_RefusedOrConsistent_NothingLeaked()
+    {
+        using var arena = new Arena();
+        byte* s = StreamValue.Create(arena);
+        for (int gi = 0; gi < 3; gi++)
+        {
+            byte* g = StreamGroups.Create(arena, s, B("g" + gi), new StreamId(9, 0), gi - 1);
+            byte* a = StreamGroups.CreateConsumer(arena, g, B("a"), 100), b = StreamGroups.CreateConsumer(arena, g, B("b"), 200);
+            StreamGroups.CreateConsumer(arena, g, B("idle"), 300);
+            for (ulong i = 1; i <= 6; i++) StreamGroups.AddPending(arena, g, i % 2 == 0 ? a : b, new StreamId(i, 0), (long)i * 1000, i);
+        }
+        byte[] good = Serialized(s);
+        StreamValue.Free(arena, s);
+        var rng = new Random(14);
+        int accepted = 0;
+        for (int trial = 0; trial < good.Length + 3000; trial++)
+        {
+            byte[] bad;
+            if (trial < good.Length) bad = good.AsSpan(0, trial).ToArray();
+            else
+            {
+                bad = (byte[])good.Clone();
+                for (int f = 0; f < 1 + rng.Next(3); f++) bad[rng.Next(bad.Length)] ^= (byte)(1 << rng.Next(8));
+            }
+            byte* p = StreamValue.Deserialize(arena, bad);
+            if (p == null) continue;
+            accepted++;
+            for (int gi = 0; gi < StreamGroups.Count(p); gi++)
+            {
+                byte* g = StreamGroups.At(p, gi);
+                long own = 0;
+                for (int ci = 0; ci < StreamGroups.ConsumerCount(g); ci++)
+                {
+                    byte* c = StreamGroups.ConsumerAt(g, ci);
+                    own += StreamGroups.ConsumerPelCount(c);
+                    for (int k = 0; k < StreamGroups.ConsumerPelCount(c); k++)
+                    {
+                        int at = StreamGroups.PelFind(g, StreamGroups.ConsumerPelId(c, k));
+                        Assert.True(at >= 0 && StreamGroups.NackConsumer(StreamGroups.PelAt(g, at)) == c);
+                    }
+                }
+                Assert.Equal(StreamGroups.PelCount(g), own);
+            }
+            // What was accepted is in order now (a flip may reorder names or IDs): its own form reads back unchanged.
+            byte[] again = Serialized(p);
+            byte* q = StreamValue.Deserialize(arena, again);
+            Assert.True(q != null);
+            Assert.Equal(again, Serialized(q));
+            StreamValue.Free(arena, q);
+            StreamValue.Free(arena, p);
+        }
+        Assert.True(accepted > 0);
         Assert.Equal(0, arena.UsedBytes);
     }
 

@@ -72,7 +72,9 @@ try {
     foreach ($tally as $id => &$t) {
         $envelope = new Envelope(new PlanMessage($id, $t['kind']));
         if ($t['kind'] === 'delayed') {
-            $t['notBefore'] = nowMs() + $delayMs;
+            // The transport keeps the due time in whole milliseconds (microtime truncated, in Connection::add and
+            // Connection::get), so a message may run up to 1 ms before a fractional send time + delay: compare there.
+            $t['notBefore'] = floor(nowMs()) + $delayMs;
             $envelope = $envelope->with(new DelayStamp($delayMs));
         }
         $sender->send($envelope);

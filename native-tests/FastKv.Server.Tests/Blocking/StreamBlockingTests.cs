@@ -21,7 +21,8 @@ public class StreamBlockingTests(TargetFixture target) : IClassFixture<TargetFix
 
     static string Key(string prefix, int index) => BlockingCommandTests.Key(prefix, index);
 
-    static string Entry(string key, string id, string field, string value)
+    /// <summary>An XREAD/XREADGROUP reply in RESP2 with one stream holding one entry of one field.</summary>
+    internal static string Entry(string key, string id, string field, string value)
         => $"*1\r\n*2\r\n${key.Length}\r\n{key}\r\n*1\r\n*2\r\n${id.Length}\r\n{id}\r\n*2\r\n${field.Length}\r\n{field}\r\n${value.Length}\r\n{value}\r\n";
 
     [Fact]
@@ -95,14 +96,19 @@ public class StreamBlockingTests(TargetFixture target) : IClassFixture<TargetFix
     }
 
     [Theory]
-    [InlineData(2, "*-1\r\n")]
-    [InlineData(3, "_\r\n")]
-    public void Timeout_AnswersNull(int protocol, string expected)
+    [InlineData(2, "*-1\r\n", false)]
+    [InlineData(3, "_\r\n", false)]
+    [InlineData(2, "*-1\r\n", true)]
+    [InlineData(3, "_\r\n", true)]
+    public void Timeout_AnswersNull(int protocol, string expected, bool group)
     {
         using var c = Server.Connect();
         if (protocol == 3) c.Call("HELLO", "3");
         c.Call("DEL", "xb:none");
-        Assert.Equal(expected, c.CallText("XREAD", "BLOCK", "100", "STREAMS", "xb:none", "$"));
+        if (group) c.Call("XGROUP", "CREATE", "xb:none", "g", "$", "MKSTREAM");
+        Assert.Equal(expected, group
+            ? c.CallText("XREADGROUP", "GROUP", "g", "c", "BLOCK", "100", "STREAMS", "xb:none", ">")
+            : c.CallText("XREAD", "BLOCK", "100", "STREAMS", "xb:none", "$"));
         Assert.Equal("+PONG\r\n", c.CallText("PING"));
     }
 

@@ -16,13 +16,6 @@ public static class JobQueueGaps
 
     private static readonly Gap[] s_gaps =
     [
-        // Symfony's setup() sends XGROUP CREATE messages e2e 0 MKSTREAM and ignores its error (the group may
-        // exist), so the first error it reports is XREADGROUP's. Besides XADD, XLEN and XINFO GROUPS (it
-        // checks one group only), the run sends XREADGROUP GROUP e2e <consumer> COUNT 1 BLOCK 1 STREAMS messages
-        // > (and 0 for its own pending entries), XACK, XDEL, XPENDING messages e2e - + 1, XPENDING messages e2e
-        // (the summary form), and XCLAIM messages e2e <consumer> 1000 <id> JUSTID for a crashed consumer's entry.
-        new((library, _) => library == "symfony-messenger", "unknown command 'XREADGROUP'",
-            "Symfony Messenger's Redis transport reads through a consumer group (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM), not on main yet"),
     ];
 
     private static bool GapsFail => Environment.GetEnvironmentVariable("FASTKV_JOBQUEUE_GAPS") == "fail";

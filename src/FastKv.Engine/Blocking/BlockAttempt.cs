@@ -49,7 +49,7 @@ public sealed class BlockAttempt(BlockedClient waiter, bool tryFirst) : ShardOp
                 Served = true;
                 return;
             }
-            if (w.Plan.Kind == BlockKind.StreamRead) break; // the whole XREAD ran once
+            if (w.Plan.Kind is BlockKind.StreamRead or BlockKind.StreamReadGroup) break; // the whole XREAD ran once
         }
         shard.Blocking.Register(w);
         w.Unclaim();

@@ -5,7 +5,7 @@ using FastKv.Protocol;
 namespace FastKv.Engine;
 
 /// <summary>
-/// BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP BZPOPMIN BZPOPMAX BZMPOP.
+/// BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP BZPOPMIN BZPOPMAX BZMPOP, XREAD and XREADGROUP with BLOCK.
 /// <para>
 /// A blocking command stands for a non-blocking one per key (BLPOP k → LPOP k, see
 /// <see cref="BlockingPlan"/>). The session hands it to <see cref="Begin"/>, which tries it and, when
@@ -116,7 +116,8 @@ public static unsafe class Blocking
         }
         ReadOnlySpan<byte> reply = scratch.Output.Written;
         if (IsNothing(reply)) return false;
-        if (ReplyFrames.IsError(reply) || plan.Kind is BlockKind.ListMPop or BlockKind.ZMPop or BlockKind.ListMove or BlockKind.StreamRead)
+        if (ReplyFrames.IsError(reply) || plan.Kind is BlockKind.ListMPop or BlockKind.ZMPop or BlockKind.ListMove
+            or BlockKind.StreamRead or BlockKind.StreamReadGroup)
         {
             w.Forward(reply);
             return true;
@@ -176,10 +177,11 @@ public sealed class BlockingGatherTx : GatherTx
     {
         bool nothing = reply.AsSpan().SequenceEqual("*-1\r\n"u8) || reply.AsSpan().SequenceEqual("_\r\n"u8)
             || reply.AsSpan().SequenceEqual("$-1\r\n"u8);
+        // The attempt's AOF records go out before the keys are free: served at once, its LPOP, LMOVE...; not served,
+        // what it changed all the same (the consumers an XREADGROUP NOACK made).
+        WriteUnit();
         if (!nothing || Session.Closed)
         {
-            // Served at once: the attempt's AOF record (LPOP, LMOVE...) goes out before the keys are free.
-            WriteUnit();
             ReleaseLocks();
             w.Complete(reply);
             return;

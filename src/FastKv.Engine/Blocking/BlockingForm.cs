@@ -17,13 +17,14 @@ public sealed class BlockingForm
     public readonly bool HasSides;
 
     /// <summary>
-    /// Whether this call waits: always, but for XREAD, which waits only with a BLOCK option whose timeout reads as a
-    /// non-negative integer and a well-formed STREAMS part; otherwise it runs as a plain command, which answers its
-    /// errors in Redis's order.
+    /// Whether this call waits: always, but for XREAD and XREADGROUP, which wait only with a BLOCK option whose timeout
+    /// reads as a non-negative integer and a well-formed STREAMS part; otherwise they run as plain commands, which
+    /// answer their errors in Redis's order.
     /// </summary>
     public bool Waits(System.ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
     {
-        if (Kind != BlockKind.StreamRead) return true;
+        if (Kind is not (BlockKind.StreamRead or BlockKind.StreamReadGroup)) return true;
+        bool group = Kind == BlockKind.StreamReadGroup;
         bool block = false;
         for (int i = 1; i < args.Count; i++)
         {
@@ -33,7 +34,14 @@ public sealed class BlockingForm
                 int rest = args.Count - i - 1;
                 return block && rest > 0 && (rest & 1) == 0;
             }
+            if (group && Ascii.EqualsIgnoreCase(arg, "noack"u8)) continue;
             if (i + 1 >= args.Count) return false;
+            if (group && Ascii.EqualsIgnoreCase(arg, "group"u8))
+            {
+                if (i + 2 >= args.Count) return false;
+                i += 2;
+                continue;
+            }
             if (Ascii.EqualsIgnoreCase(arg, "block"u8))
             {
                 if (!FastKv.Protocol.RespNumber.TryParseInt64(args.Get(buf, i + 1), out long t) || t < 0) return false;

@@ -20,6 +20,11 @@ public enum BlockKind : byte
     /// <summary>XREAD BLOCK: the whole XREAD is the first attempt; later serves read after the IDs resolved when the
     /// waiter registered (<see cref="BlockingPlan.StreamIds"/>), replying as XREAD.</summary>
     StreamRead,
+    /// <summary>XREADGROUP BLOCK: the whole XREADGROUP is the first attempt; later serves run, on the shard of the
+    /// written key, XREADGROUP over that shard's keys (<see cref="ShardBlocking.Register"/> writes it), as Redis
+    /// re-executes the blocked command: "&gt;" reads from the group's last ID then, a deleted key, destroyed group or
+    /// changed type answers its error (NOGROUP, WRONGTYPE).</summary>
+    StreamReadGroup,
 }
 
 /// <summary>
@@ -45,12 +50,34 @@ public sealed class BlockingPlan
     /// key's shard when the waiter registers there; each shard reads and writes only its own keys' slots.</summary>
     public long StreamCount;
     public StreamId[] StreamIds = Array.Empty<StreamId>();
+    /// <summary>XREAD/XREADGROUP BLOCK: the index in <see cref="Command"/> of the first key after STREAMS.</summary>
+    public int StreamsArg;
+
+    /// <summary>XREADGROUP BLOCK: this shard's part of the command, for its keys' attempts: the options as sent, then
+    /// STREAMS with only the keys <paramref name="shard"/> holds and their IDs. Written on that shard's thread, into
+    /// the slots of its own keys only.</summary>
+    internal void SetGroupAttempts(Shard shard)
+    {
+        var keys = new List<int>();
+        for (int k = 0; k < Keys.Length; k++)
+            if (shard.Server.ShardOf(Keys[k]) == shard) keys.Add(k);
+        if (keys.Count == Keys.Length) return; // every key here: the whole command is this shard's part
+        var part = new byte[StreamsArg + 2 * keys.Count][];
+        Array.Copy(Command, part, StreamsArg);
+        for (int j = 0; j < keys.Count; j++)
+        {
+            part[StreamsArg + j] = Keys[keys[j]];
+            part[StreamsArg + keys.Count + j] = Command[StreamsArg + Keys.Length + keys[j]];
+        }
+        byte[] encoded = Encode(part);
+        foreach (int k in keys) Attempts[k] = encoded;
+    }
 
     /// <summary>The type a watched key must hold to serve this command.</summary>
     public byte WaitsFor => Kind switch
     {
         BlockKind.ZPop or BlockKind.ZMPop => ValueKind.ZSet,
-        BlockKind.StreamRead => ValueKind.Stream,
+        BlockKind.StreamRead or BlockKind.StreamReadGroup => ValueKind.Stream,
         _ => ValueKind.List,
     };
 
@@ -94,7 +121,8 @@ public sealed class BlockingPlan
             case BlockKind.ZMPop:
                 return ParseMPop(p, a, form, out error);
             case BlockKind.StreamRead:
-                return ParseStreamRead(p, a);
+            case BlockKind.StreamReadGroup:
+                return ParseStreamRead(p, a, form.Kind);
         }
         error = "ERR unknown blocking command";
         return null;
@@ -149,20 +177,24 @@ public sealed class BlockingPlan
     }
 
     /// <summary>
-    /// XREAD with a valid BLOCK and well-formed STREAMS (<see cref="BlockingForm.Waits"/> let only those through): its
-    /// keys, BLOCK's milliseconds and COUNT. Every other error is XREAD's own, answered by the first attempt.
+    /// XREAD or XREADGROUP with a valid BLOCK and well-formed STREAMS (<see cref="BlockingForm.Waits"/> let only those
+    /// through): its keys, BLOCK's milliseconds and COUNT. Every other error is the command's own, answered by the first
+    /// attempt.
     /// </summary>
-    static BlockingPlan ParseStreamRead(BlockingPlan p, byte[][] a)
+    static BlockingPlan ParseStreamRead(BlockingPlan p, byte[][] a, BlockKind kind)
     {
         int streams = 0;
         for (int i = 1; i < a.Length; i++)
         {
             if (Engine.Ascii.EqualsIgnoreCase(a[i], "streams"u8)) { streams = i + 1; break; }
-            if (Engine.Ascii.EqualsIgnoreCase(a[i], "block"u8)) RespNumber.TryParseInt64(a[++i], out p.TimeoutMs);
+            if (Engine.Ascii.EqualsIgnoreCase(a[i], "noack"u8)) continue;
+            if (Engine.Ascii.EqualsIgnoreCase(a[i], "group"u8)) i += 2;
+            else if (Engine.Ascii.EqualsIgnoreCase(a[i], "block"u8)) RespNumber.TryParseInt64(a[++i], out p.TimeoutMs);
             else if (Engine.Ascii.EqualsIgnoreCase(a[i], "count"u8) && RespNumber.TryParseInt64(a[++i], out long c)) p.StreamCount = Math.Max(c, 0);
         }
         int n = (a.Length - streams) / 2;
-        p.Kind = BlockKind.StreamRead;
+        p.Kind = kind;
+        p.StreamsArg = streams;
         p.Keys = a[streams..(streams + n)];
         p.StreamIds = new StreamId[n];
         p.Attempts = new byte[n][];

@@ -70,6 +70,7 @@ public sealed class ShardBlocking
     public void Register(BlockedClient w)
     {
         if (w.Plan.Kind == BlockKind.StreamRead) Commands.StreamCommands.ResolveBlockedIds(shard, w.Plan);
+        else if (w.Plan.Kind == BlockKind.StreamReadGroup) w.Plan.SetGroupAttempts(shard);
         foreach (var k in w.Plan.Keys)
         {
             if (shard.Server.ShardOf(k) != shard) continue;
@@ -93,6 +94,10 @@ public sealed class ShardBlocking
     /// <summary>Called after a write command on this shard while keys are watched: serves waiters of the keys it touched.</summary>
     public void AfterWrite(ref CommandContext c)
     {
+        // XREADGROUP and XGROUP SETID write no entry and Redis signals no key for them: a served XREADGROUP must not
+        // make its key ready again (its own waiters would run forever), and a group moved back by SETID serves its
+        // waiters only at the next XADD, as Redis's do.
+        if (c.Spec.ServesNoWaiter) return;
         Span<int> small = stackalloc int[16];
         int n = CommandTable.GetKeys(c.Spec, c.Buffer, c.Args, small);
         if (n <= 0) return;
@@ -194,11 +199,18 @@ public sealed class ShardBlocking
                 node = next;
                 continue;
             }
+            bool group = w.Plan.Kind == BlockKind.StreamReadGroup;
             unsafe
             {
-                // A lookup only: the entry pointer is not kept past this test.
+                // A lookup only: the entry pointer is not kept past this test. XREADGROUP runs on a deleted key or a
+                // changed type too and answers its error (Redis's unblock_on_nokey); XREAD skips to the next waiter.
                 byte* e = db.Find(k.Key);
-                if (e == null || KeyEntry.Type(e) != w.Plan.WaitsFor) break;
+                if (!group && (e == null || KeyEntry.Type(e) != w.Plan.WaitsFor))
+                {
+                    if (w.Plan.Kind != BlockKind.StreamRead) break;
+                    node = next;
+                    continue;
+                }
             }
             if (!w.TryClaim())
             {
@@ -215,8 +227,8 @@ public sealed class ShardBlocking
             }
             int i = Array.FindIndex(w.Plan.Keys, x => x.AsSpan().SequenceEqual(k.Key));
             w.Reply.Output.Clear();
-            bool streamRead = w.Plan.Kind == BlockKind.StreamRead;
-            if (streamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
+            bool streamRead = w.Plan.Kind is BlockKind.StreamRead or BlockKind.StreamReadGroup;
+            if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
             {
                 Unregister(w);
                 w.Served();

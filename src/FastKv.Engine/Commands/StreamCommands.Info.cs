@@ -3,8 +3,8 @@ using FastKv.Memory;
 
 namespace FastKv.Engine.Commands;
 
-/// <summary>XINFO STREAM [FULL [COUNT n]] and XINFO HELP (xinfoCommand, xinfoReplyWithStreamInfo); GROUPS and CONSUMERS
-/// come with consumer groups.</summary>
+/// <summary>XINFO STREAM [FULL [COUNT n]] and XINFO HELP (xinfoCommand, xinfoReplyWithStreamInfo); GROUPS, CONSUMERS and
+/// FULL's groups in StreamCommands.GroupInfo.cs.</summary>
 public static unsafe partial class StreamCommands
 {
     static void XInfoStream(ref CommandContext c)
@@ -47,7 +47,7 @@ public static unsafe partial class StreamCommands
         if (!full)
         {
             w.Bulk("groups"u8);
-            w.Integer(0);
+            w.Integer(StreamGroups.Count(s));
             w.Bulk("first-entry"u8);
             EdgeEntry(w, s, rev: false);
             w.Bulk("last-entry"u8);
@@ -57,7 +57,7 @@ public static unsafe partial class StreamCommands
         w.Bulk("entries"u8);
         ReplyRange(w, s, StreamId.Min, StreamId.Max, count, rev: false);
         w.Bulk("groups"u8);
-        w.ArrayHeader(0);
+        FullGroups(w, s, count);
     }
 
     /// <summary>The first or last live entry as [id, [field, value ...]], or a null.</summary>

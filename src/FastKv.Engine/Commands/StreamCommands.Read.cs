@@ -85,16 +85,18 @@ public static unsafe partial class StreamCommands
         }
     }
 
-    /// <summary>The parsed arguments of XREAD.</summary>
+    /// <summary>The parsed arguments of XREAD and XREADGROUP.</summary>
     struct ReadArgs
     {
         public long TimeoutMs; // -1: no BLOCK
         public long Count;
         public int StreamsArg, Streams;
+        public int GroupArg; // XREADGROUP: GROUP's group name (the consumer follows); 0: none
+        public bool NoAck;
     }
 
-    /// <summary>xreadCommand's option loop: false after the error reply.</summary>
-    static bool ParseRead(ref CommandContext c, out ReadArgs a)
+    /// <summary>xreadCommand's option loop (<paramref name="xreadgroup"/>: XREADGROUP's): false after the error reply.</summary>
+    static bool ParseRead(ref CommandContext c, out ReadArgs a, bool xreadgroup = false)
     {
         a = new ReadArgs { TimeoutMs = -1 };
         for (int i = 1; i < c.Count; i++)
@@ -125,7 +127,9 @@ public static unsafe partial class StreamCommands
                 a.Streams = c.Count - a.StreamsArg;
                 if ((a.Streams & 1) != 0)
                 {
-                    c.Error("ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.");
+                    c.Error(xreadgroup
+                        ? "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."
+                        : "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.");
                     return false;
                 }
                 a.Streams /= 2;
@@ -133,17 +137,27 @@ public static unsafe partial class StreamCommands
             }
             else if (c.ArgIs(i, "group"u8) && more >= 2)
             {
-                c.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
-                return false;
+                if (!xreadgroup)
+                {
+                    c.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+                    return false;
+                }
+                a.GroupArg = i + 1;
+                i += 2;
             }
             else if (c.ArgIs(i, "noack"u8))
             {
-                c.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
-                return false;
+                if (!xreadgroup)
+                {
+                    c.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+                    return false;
+                }
+                a.NoAck = true;
             }
             else { c.Error(Errors.Syntax); return false; }
         }
         if (a.StreamsArg == 0) { c.Error(Errors.Syntax); return false; }
+        if (xreadgroup && a.GroupArg == 0) { c.Error("ERR Missing GROUP option for XREADGROUP"); return false; }
         return true;
     }
 

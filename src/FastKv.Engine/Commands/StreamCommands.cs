@@ -7,7 +7,9 @@ namespace FastKv.Engine.Commands;
 /// The stream family without consumer groups (Redis t_stream.c): XADD, XTRIM, XDEL, XLEN, XSETID here;
 /// XRANGE, XREVRANGE and XREAD in StreamCommands.Read.cs; XINFO STREAM in StreamCommands.Info.cs. The value is
 /// <see cref="StreamValue"/>. A stream is a key even when empty (XDEL or XTRIM of every entry keeps it), as in Redis.
-/// XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM and XINFO GROUPS/CONSUMERS are not registered yet.
+/// XGROUP and XACK in StreamCommands.Groups.cs; XREADGROUP in StreamCommands.ReadGroup.cs; XPENDING in
+/// StreamCommands.Pending.cs; XINFO GROUPS/CONSUMERS in StreamCommands.GroupInfo.cs; XCLAIM and XAUTOCLAIM in
+/// StreamCommands.Claim.cs.
 ///
 /// Unsafe invariant for the whole family: an entry pointer from ReadTyped/WriteTyped is valid until the key is
 /// removed, and the stream header it points at never moves; listpack pointers are valid until the next write.
@@ -24,9 +26,17 @@ public static unsafe partial class StreamCommands
         t.Add("xrange", &XRange);
         t.Add("xrevrange", &XRevRange);
         t.Add("xread", &XRead, CrossShard.Gather, keys: &XReadKeys).Block = new BlockingForm(BlockKind.StreamRead, "xread");
+        var xreadgroup = t.Add("xreadgroup", &XReadGroup, CrossShard.Gather, keys: &XReadKeys);
+        xreadgroup.Block = new BlockingForm(BlockKind.StreamReadGroup, "xreadgroup");
+        xreadgroup.ServesNoWaiter = true;
         var xinfo = t.Add("xinfo", null);
         t.AddSub(xinfo, "stream", &XInfoStream);
         t.AddSub(xinfo, "help", &XInfoHelp);
+        t.AddSub(xinfo, "groups", &XInfoGroups);
+        t.AddSub(xinfo, "consumers", &XInfoConsumers);
+        t.Add("xpending", &XPending);
+        RegisterGroups(t);
+        RegisterClaim(t);
     }
 
     const string InvalidId = "ERR Invalid stream ID specified as stream command argument";

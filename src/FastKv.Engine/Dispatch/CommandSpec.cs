@@ -142,6 +142,8 @@ public sealed unsafe class CommandSpec
     public bool ChangesDb;
     /// <summary>The blocking form (BLPOP, BZMPOP, ...): what it waits for and the non-blocking attempt it stands for.</summary>
     public BlockingForm? Block;
+    /// <summary>A write that never serves a blocked client (XREADGROUP, XGROUP SETID: Redis signals no key for them).</summary>
+    public bool ServesNoWaiter;
     /// <summary>
     /// WAIT and WAITAOF: run from a connection (not in MULTI) the session may block on acknowledgements
     /// (<see cref="Commands.WaitCommands.Begin"/>); the handler is the form that answers at once.

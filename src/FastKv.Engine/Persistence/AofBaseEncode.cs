@@ -15,6 +15,7 @@ namespace FastKv.Engine;
 //  set           SADD key m1 .. m64                        64 members
 //  sorted set    ZADD key score1 m1 .. score64 m64         64 pairs; a score as fpconv_dtoa writes it
 //  hash          HMSET key f1 v1 .. f64 v64                64 pairs
+//  stream        XADD per entry, XSETID, XGROUP CREATE ...    - (AofBaseEncode.Stream.cs)
 //
 // The array header counts the items the command will hold (min(64, items left)), so it is written before them.
 // A listpack integer is its decimal (rioWriteBulkLongLong), as is an intset member. The snapshot serializer calls
@@ -23,7 +24,7 @@ namespace FastKv.Engine;
 //
 // Unsafe invariant for the whole file: `e` is a live entry of the calling shard, whose structures are valid and are
 // not changed while it is encoded.
-public static unsafe class AofBaseEncode
+public static unsafe partial class AofBaseEncode
 {
     /// <summary>AOF_REWRITE_ITEMS_PER_CMD: elements (or pairs) per RPUSH, SADD, ZADD or HMSET.</summary>
     public const int ItemsPerCommand = 64;
@@ -169,51 +170,6 @@ public static unsafe class AofBaseEncode
             count++;
             left--;
         }
-    }
-
-    /// <summary>
-    /// rewriteStreamObject: one XADD per entry with its ID (an empty stream: XADD key MAXLEN 0 0-1 x y, which leaves it
-    /// empty), then XSETID key last-id ENTRIESADDED n MAXDELETEDID id. Consumer groups will follow here.
-    /// </summary>
-    static void WriteStream(IBufferWriter<byte> w, ReadOnlySpan<byte> key, byte* s)
-    {
-        Span<byte> id = stackalloc byte[StreamId.MaxChars];
-        if (StreamValue.Length(s) > 0)
-        {
-            var it = new StreamIterator(s, StreamId.Min, StreamId.Max, rev: false);
-            while (it.Next(out StreamId entry, out long fields))
-            {
-                ArrayHeader(w, 3 + fields * 2);
-                Bulk(w, "XADD"u8);
-                Bulk(w, key);
-                Bulk(w, id.Slice(0, entry.Format(id)));
-                for (long f = 0; f < fields; f++)
-                {
-                    it.Field(out byte* field, out byte* value);
-                    BulkEntry(w, field);
-                    BulkEntry(w, value);
-                }
-            }
-        }
-        else
-        {
-            ArrayHeader(w, 7);
-            Bulk(w, "XADD"u8);
-            Bulk(w, key);
-            Bulk(w, "MAXLEN"u8);
-            Bulk(w, "0"u8);
-            Bulk(w, "0-1"u8);
-            Bulk(w, "x"u8);
-            Bulk(w, "y"u8);
-        }
-        ArrayHeader(w, 7);
-        Bulk(w, "XSETID"u8);
-        Bulk(w, key);
-        Bulk(w, id.Slice(0, StreamValue.LastId(s).Format(id)));
-        Bulk(w, "ENTRIESADDED"u8);
-        BulkInteger(w, (long)StreamValue.EntriesAdded(s));
-        Bulk(w, "MAXDELETEDID"u8);
-        Bulk(w, id.Slice(0, StreamValue.MaxDeletedId(s).Format(id)));
     }
 
     /// <summary>ZADD batches of a listpack sorted set: score (parsed and written as fpconv_dtoa), then member.</summary>

@@ -14,8 +14,9 @@ namespace FastKv.Engine;
 ///    len consumers, per consumer: string name, 8 raw seen ms, (21: 8 raw active ms), len PEL size, per entry 16 raw ID bytes
 /// </code>
 /// Every node is checked deeply (<see cref="StreamValue.ValidNode"/>) and must follow the previous node's master ID; the
-/// length must be the nodes' live entries. Consumer groups are framed (so a file holding them is read past cleanly) but
-/// not loaded yet: a stream with groups is refused as unsupported.
+/// length must be the nodes' live entries. Consumer groups are checked as rdbLoadObject checks them with deep sanitization
+/// (StreamGroups.Load.cs): no duplicate group, consumer or PEL ID, every consumer PEL ID in the group PEL and owned once,
+/// every group PEL ID owned.
 /// </summary>
 public static unsafe partial class RdbDecode
 {
@@ -33,7 +34,7 @@ public static unsafe partial class RdbDecode
         {
             r.ResetScratch();
             if (!r.TryReadString(out ReadOnlySpan<byte> key) || key.Length != 16) return Fail(RdbLoadResult.BadFormat);
-            var master = new StreamId(BinaryPrimitives.ReadUInt64BigEndian(key), BinaryPrimitives.ReadUInt64BigEndian(key.Slice(8)));
+            StreamId master = ReadIdKey(key);
             if (!r.TryReadString(out ReadOnlySpan<byte> lp) || !StreamValue.TryAddNode(arena, s, master, lp)) return Fail(RdbLoadResult.BadFormat);
         }
         if (!r.TryReadLength(out ulong length) || !r.TryReadLength(out ulong lastMs) || !r.TryReadLength(out ulong lastSeq))
@@ -57,12 +58,86 @@ public static unsafe partial class RdbDecode
         }
         if (!StreamValue.TrySetMeta(s, length, new StreamId(lastMs, lastSeq), first, maxDeleted, entriesAdded))
             return Fail(RdbLoadResult.BadFormat);
-        if (!r.TryReadLength(out ulong groups)) return Fail(RdbLoadResult.BadFormat);
-        if (groups != 0) return Fail(RdbLoadResult.Unsupported);
+        if (!TryLoadStreamGroups(arena, ref r, s, rdbType)) return Fail(RdbLoadResult.BadFormat);
         v.Type = ValueKind.Stream;
         v.Encoding = ValueEncoding.Stream;
         v.Ptr = s;
         return RdbLoadResult.Ok;
+    }
+
+    /// <summary>
+    /// Reads the consumer groups part of a stream of <paramref name="rdbType"/> onto <paramref name="s"/> (whose nodes
+    /// and counters are set): false on a short read or a check refused. What was added is freed with the stream.
+    /// StreamValue.Deserialize reads its groups through this too (as type 21).
+    /// </summary>
+    public static bool TryLoadStreamGroups(FastKv.Memory.Arena arena, ref RdbReader r, byte* s, byte rdbType)
+    {
+        if (!r.TryReadLength(out ulong groups) || groups > (ulong)r.Remaining) return false;
+        for (ulong i = 0; i < groups; i++)
+        {
+            r.ResetScratch();
+            if (!r.TryReadString(out ReadOnlySpan<byte> name) || !r.TryReadLength(out ulong ms) || !r.TryReadLength(out ulong seq))
+                return false;
+            var last = new StreamId(ms, seq);
+            long entriesRead;
+            if (rdbType >= RdbType.StreamListpacks2)
+            {
+                if (!r.TryReadLength(out ulong read)) return false;
+                entriesRead = (long)read;
+            }
+            else entriesRead = EstimateDistanceFromFirstEverEntry(s, last);
+            byte* g = StreamGroups.Create(arena, s, name, last, entriesRead);
+            if (g == null) return false; // "Duplicated consumer group name"
+            if (!r.TryReadLength(out ulong pel) || pel > (ulong)r.Remaining) return false;
+            for (ulong j = 0; j < pel; j++)
+            {
+                if (!r.TryReadBytes(24, out ReadOnlySpan<byte> raw) || !r.TryReadLength(out ulong count)) return false;
+                if (!StreamGroups.TryAddUnowned(arena, g, ReadIdKey(raw), BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(16)), count))
+                    return false;
+            }
+            if (!r.TryReadLength(out ulong consumers) || consumers > (ulong)r.Remaining) return false;
+            for (ulong j = 0; j < consumers; j++)
+            {
+                r.ResetScratch();
+                if (!r.TryReadString(out ReadOnlySpan<byte> cname)) return false;
+                byte* c = StreamGroups.CreateConsumer(arena, g, cname, 0);
+                if (c == null) return false; // "Duplicate stream consumer detected."
+                bool active = rdbType >= RdbType.StreamListpacks3;
+                if (!r.TryReadBytes(active ? 16 : 8, out ReadOnlySpan<byte> times)) return false;
+                long seen = BinaryPrimitives.ReadInt64LittleEndian(times);
+                StreamGroups.SetSeenTime(c, seen);
+                StreamGroups.SetActiveTime(c, active ? BinaryPrimitives.ReadInt64LittleEndian(times.Slice(8)) : seen);
+                if (!r.TryReadLength(out ulong own) || own > (ulong)r.Remaining) return false;
+                for (ulong k = 0; k < own; k++)
+                    if (!r.TryReadBytes(16, out ReadOnlySpan<byte> raw) || !StreamGroups.TryClaimLoaded(arena, g, c, ReadIdKey(raw)))
+                        return false;
+            }
+            if (!StreamGroups.AllPendingOwned(g)) return false;
+        }
+        return true;
+    }
+
+    static StreamId ReadIdKey(ReadOnlySpan<byte> raw)
+        => new(BinaryPrimitives.ReadUInt64BigEndian(raw), BinaryPrimitives.ReadUInt64BigEndian(raw.Slice(8)));
+
+    /// <summary>
+    /// streamEstimateDistanceFromFirstEverEntry: the entries_read Redis gives a group loaded from a type 15 stream (which
+    /// has no such field), from the group's last ID and the stream's counters; -1 when it cannot tell.
+    /// </summary>
+    static long EstimateDistanceFromFirstEverEntry(byte* s, StreamId id)
+    {
+        ulong added = StreamValue.EntriesAdded(s), length = StreamValue.Length(s);
+        if (added == 0) return 0;
+        StreamId last = StreamValue.LastId(s), first = StreamValue.FirstId(s), maxDeleted = StreamValue.MaxDeletedId(s);
+        if (length == 0 && id <= last) return (long)added;
+        if (id == last) return (long)added;
+        if (id > last) return StreamGroups.UnknownEntriesRead;
+        if (maxDeleted.IsZero || maxDeleted < first)
+        {
+            if (id < first) return (long)(added - length);
+            if (id == first) return (long)(added - length + 1);
+        }
+        return StreamGroups.UnknownEntriesRead;
     }
 
     /// <summary>Steps over a stream value, consumer groups included (the layout above).</summary>

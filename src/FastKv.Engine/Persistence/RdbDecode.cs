@@ -13,7 +13,7 @@ public enum RdbLoadResult : byte
     EmptyKey,
     /// <summary>The key exists and the caller did not ask to replace it.</summary>
     KeyExists,
-    /// <summary>A value type FastKv does not load (modules, streams with consumer groups).</summary>
+    /// <summary>A value type FastKv does not load (modules).</summary>
     Unsupported,
 }
 

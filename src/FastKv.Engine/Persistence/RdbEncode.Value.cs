@@ -64,7 +64,7 @@ public static unsafe partial class RdbEncode
         }
         if (type == ValueKind.Stream)
         {
-            WriteStream(w, p, o.Compress);
+            WriteStream(w, p, o);
             return;
         }
         switch (enc)

@@ -11,8 +11,10 @@ namespace FastKv.Engine;
 /// <code>
 ///  [nodes i32][length u64][last ms u64, seq u64][first ..][max deleted ..][entries added u64]
 ///  per node: [master ms u64][master seq u64][listpack, which starts with its own u32 size]
+///  the consumer groups as RDB type 21 holds them (RdbEncode.WriteStreamGroups, uncompressed)
 /// </code>
-/// Little-endian. Consumer groups are not part of it yet (none exist on this branch).
+/// Little-endian. The groups part is read back through the RDB loader's checks (RdbDecode.TryLoadStreamGroups), so a
+/// copy between shards keeps groups, PELs and consumers exactly, and a forged one is refused like a forged RDB.
 /// </summary>
 public static unsafe partial class StreamValue
 {
@@ -36,6 +38,7 @@ public static unsafe partial class StreamValue
             byte* lp = NodeListpack(s, i);
             w.Write(new ReadOnlySpan<byte>(lp, Listpack.TotalBytes(lp)));
         }
+        RdbEncode.WriteStreamGroups(w, s, compress: false, activeTime: true);
     }
 
     static void WriteIdLe(Span<byte> d, StreamId id)
@@ -65,8 +68,14 @@ public static unsafe partial class StreamValue
             pos += (int)size;
         }
         ulong length = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(4));
-        if (pos != data.Length || !TrySetMeta(s, length, ReadIdLe(data.Slice(12)), ReadIdLe(data.Slice(28)), ReadIdLe(data.Slice(44)),
+        if (!TrySetMeta(s, length, ReadIdLe(data.Slice(12)), ReadIdLe(data.Slice(28)), ReadIdLe(data.Slice(44)),
                 BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(60))))
+        {
+            Free(arena, s);
+            return null;
+        }
+        var groups = new RdbReader(data.Slice(pos));
+        if (!RdbDecode.TryLoadStreamGroups(arena, ref groups, s, RdbType.StreamListpacks3) || groups.Remaining != 0)
         {
             Free(arena, s);
             return null;
