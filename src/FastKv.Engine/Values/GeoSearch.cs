@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using FastKv.Memory;
 
 namespace FastKv.Engine;
 
@@ -85,16 +86,29 @@ public unsafe struct GeoMatches : IDisposable
         double max = GeoHash.Align52(new GeoCell(cell.Bits + 1, cell.Step));
         var range = new ScoreRange(min, false, max, true);
         Span<byte> scratch = stackalloc byte[ZSetListpack.IntegerScratch];
-        for (ZCursor c = ZSetValue.FirstInRange(z, range); c.Valid; c.Next())
+        ZCursor c = ZSetValue.FirstInRange(z, range);
+        while (c.Valid)
         {
             double score = c.Score;
             if (!range.LteMax(score)) break;
             ulong bits = X86.DoubleToUInt64(score);
             uint ilat = GeoHash.LatIndex(bits), ilon = GeoHash.LonIndex(bits);
-            if (!window.MayContain(ilat, ilon)) continue;
+            if (!window.MayContain(ilat, ilon))
+            {
+                // In a skiplist, jump over the rest of the Z-order block that misses the window.
+                if (c.Lp != null) c.Next();
+                else
+                {
+                    ulong next = window.SkipPast(bits, ilat, ilon);
+                    if (next >= max) break;
+                    c.At = SortedIndex.SkipTo(c.At, next);
+                }
+                continue;
+            }
             GeoHash.DecodeIndices(ilat, ilon, out double lon, out double lat);
             if (shape.Contains(lon, lat, out double dist)) Append(lon, lat, dist, score, c.Member(scratch));
             if (Count != 0 && limit != 0 && Count >= limit) break;
+            c.Next();
         }
     }
 

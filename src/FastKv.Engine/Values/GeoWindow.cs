@@ -31,6 +31,28 @@ public readonly struct GeoWindow
     public bool MayContain(uint ilat, uint ilon) =>
         ilat - latLo <= latHi - latLo && ilon - lonLo <= lonHi - lonLo;
 
+    /// <summary>
+    /// For a score's cell indices outside the window, the first score past the largest aligned Z-order block
+    /// around it that lies wholly outside (so every score between cannot be in the shape); 2^52 when that block
+    /// is the whole plane. A block of level k fixes all but the low k bits of each index: it misses the window
+    /// when one index is below (above) the band in a bit at or above k, i.e. k up to the highest bit in which
+    /// the index and the band's bound differ.
+    /// </summary>
+    public ulong SkipPast(ulong code, uint ilat, uint ilon)
+    {
+        int k = Math.Max(OutsideLevel(ilat, latLo, latHi), OutsideLevel(ilon, lonLo, lonHi));
+        if (k >= GeoHash.MaxStep) return 1UL << (2 * GeoHash.MaxStep);
+        return ((code >> (2 * k)) + 1) << (2 * k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int OutsideLevel(uint i, uint lo, uint hi)
+    {
+        if (i < lo) return 31 - System.Numerics.BitOperations.LeadingZeroCount(i ^ lo);
+        if (i > hi) return 31 - System.Numerics.BitOperations.LeadingZeroCount(i ^ hi);
+        return -1;
+    }
+
     GeoWindow(uint latLo, uint latHi, uint lonLo, uint lonHi)
     {
         this.latLo = latLo;
