@@ -111,6 +111,12 @@ public class GeoDifferentialTests(OracleAndTargetsFixture servers) : IClassFixtu
                 session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYBOX", r, radii[rng.Next(radii.Length)], "m", "WITHDIST");
                 double lon = lon0 + (rng.NextDouble() - 0.5) * 0.0004, lat = lat0 + (rng.NextDouble() - 0.5) * 0.0004;
                 session.Check("GEORADIUS", key, lon.ToString("R", inv), lat.ToString("R", inv), r, "m", "WITHDIST", "COUNT", "25", "DESC");
+                // A radius of exactly another member's distance (to GEODIST's 0.1 mm): that member sits on the edge.
+                string other = q % 3 == 0 ? $"r{rng.Next(600)}" : $"g{rng.Next(30)}:{rng.Next(30)}";
+                string reply = System.Text.Encoding.ASCII.GetString(session.Check("GEODIST", key, from, other, "m"));
+                string edge = reply.Split("\r\n")[1];
+                session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYRADIUS", edge, "m", "ASC", "WITHDIST");
+                session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYBOX", edge, edge, "m", "ASC", "WITHDIST");
             }
         }
     }
