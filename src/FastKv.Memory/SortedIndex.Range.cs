@@ -49,6 +49,23 @@ public static unsafe partial class SortedIndex
         }
     }
 
+    /// <summary>
+    /// A finger search forward: the first node after <paramref name="node"/> whose score is at least
+    /// <paramref name="score"/>, or null. It climbs by each node's highest forward that stays below the score, so
+    /// skipping d nodes reads O(log d) of them, and a near target costs what stepping there would.
+    /// </summary>
+    public static byte* SkipTo(byte* node, double score)
+    {
+        while (true)
+        {
+            byte** forward = Forward(node);
+            int i = Level(node) - 1;
+            while (i >= 0 && (forward[i] == null || Score(forward[i]) >= score)) i--;
+            if (i < 0) return forward[0];
+            node = forward[i];
+        }
+    }
+
     /// <summary>Whether some node can be in the range (zslIsInRange / zslIsInLexRange).</summary>
     static bool InRange<TRange>(byte* zsl, in TRange r) where TRange : INodeRange, allows ref struct
     {

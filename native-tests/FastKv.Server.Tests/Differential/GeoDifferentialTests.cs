@@ -70,4 +70,54 @@ public class GeoDifferentialTests(OracleAndTargetsFixture servers) : IClassFixtu
         session.Check("CONFIG", "SET", "zset-max-listpack-entries", "128");
         target.AssertAlive();
     }
+
+    /// <summary>
+    /// Dense clusters (a grid of about 1 m and random points) searched from their members and from points between
+    /// them with radii and boxes from a metre to hundreds of kilometres, every match with its distance: many
+    /// points lie within centimetres of each edge, so a search that passes over candidates before measuring them
+    /// (the cell-index window) must still find exactly Redis's matches. Near the poles' limits and across the
+    /// antimeridian too.
+    /// </summary>
+    [Fact]
+    public void SearchesAtTheShapesEdges_MatchRedis()
+    {
+        using var session = new DualSession(servers.Oracle.Server, servers.TargetWithThreads(1).Server) { Context = "edges" };
+        session.Check("FLUSHALL");
+        var rng = new Random(77);
+        (double lon, double lat)[] centres = [(10.5, 45.5), (0, 0), (179.9999, -20), (-179.9999, 60.2), (33.3, 85.0), (-60, -84.9), (120, 70)];
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        for (int k = 0; k < centres.Length; k++)
+        {
+            string key = "edge" + k;
+            var args = new List<string> { "GEOADD", key };
+            (double lon0, double lat0) = centres[k];
+            for (int i = 0; i < 30; i++)
+                for (int j = 0; j < 30; j++)
+                    args.AddRange([Math.Clamp(lon0 + (i - 15) * 0.00001, -180, 180).ToString("R", inv), (lat0 + (j - 15) * 0.00001).ToString("R", inv), $"g{i}:{j}"]);
+            for (int i = 0; i < 600; i++)
+            {
+                double spread = i < 300 ? 0.05 : 3;
+                double lon = Math.Clamp(lon0 + (rng.NextDouble() - 0.5) * spread, -180, 180);
+                double lat = Math.Clamp(lat0 + (rng.NextDouble() - 0.5) * spread, -85.05112878, 85.05112878);
+                args.AddRange([lon.ToString("R", inv), lat.ToString("R", inv), $"r{i}"]);
+            }
+            Assert.Equal(":1500\r\n", System.Text.Encoding.ASCII.GetString(session.Check(args.ToArray())));
+            string[] radii = ["0", "1", "2.5", "7", "15", "40", "100", "333", "1000", "2500", "30000", "250000"];
+            for (int q = 0; q < 40; q++)
+            {
+                string r = radii[rng.Next(radii.Length)];
+                string from = q % 2 == 0 ? $"g{rng.Next(30)}:{rng.Next(30)}" : $"r{rng.Next(300)}";
+                session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYRADIUS", r, "m", "ASC", "WITHDIST", "WITHHASH");
+                session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYBOX", r, radii[rng.Next(radii.Length)], "m", "WITHDIST");
+                double lon = lon0 + (rng.NextDouble() - 0.5) * 0.0004, lat = lat0 + (rng.NextDouble() - 0.5) * 0.0004;
+                session.Check("GEORADIUS", key, lon.ToString("R", inv), lat.ToString("R", inv), r, "m", "WITHDIST", "COUNT", "25", "DESC");
+                // A radius of exactly another member's distance (to GEODIST's 0.1 mm): that member sits on the edge.
+                string other = q % 3 == 0 ? $"r{rng.Next(600)}" : $"g{rng.Next(30)}:{rng.Next(30)}";
+                string reply = System.Text.Encoding.ASCII.GetString(session.Check("GEODIST", key, from, other, "m"));
+                string edge = reply.Split("\r\n")[1];
+                session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYRADIUS", edge, "m", "ASC", "WITHDIST");
+                session.Check("GEOSEARCH", key, "FROMMEMBER", from, "BYBOX", edge, edge, "m", "ASC", "WITHDIST");
+            }
+        }
+    }
 }

@@ -62,6 +62,7 @@ public static class GeoHash
         return (v | (v << 1)) & 0x5555555555555555UL;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ulong Gather(ulong v)
     {
         v &= 0x5555555555555555UL;
@@ -110,17 +111,28 @@ public static class GeoHash
     {
         area = default;
         if (cell.IsZero) return false;
-        ulong sep = Gather(cell.Bits) | (Gather(cell.Bits >> 1) << 32);
+        Area(lonMin, lonMax, latMin, latMax, LatIndex(cell.Bits), LonIndex(cell.Bits), cell.Step, out area);
+        return true;
+    }
+
+    /// <summary>The latitude's cell index in interleaved bits (their even positions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint LatIndex(ulong bits) => (uint)Gather(bits);
+
+    /// <summary>The longitude's cell index in interleaved bits (their odd positions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint LonIndex(ulong bits) => (uint)Gather(bits >> 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Area(double lonMin, double lonMax, double latMin, double latMax, uint ilat, uint ilon, byte step, out GeoArea area)
+    {
         double latScale = latMax - latMin;
         double lonScale = lonMax - lonMin;
-        uint ilat = (uint)sep;
-        uint ilon = (uint)(sep >> 32);
-        double cells = (double)(1UL << cell.Step);
+        double cells = (double)(1UL << step);
         area.LatMin = latMin + (ilat * 1.0 / cells) * latScale;
         area.LatMax = latMin + ((ilat + 1) * 1.0 / cells) * latScale;
         area.LonMin = lonMin + (ilon * 1.0 / cells) * lonScale;
         area.LonMax = lonMin + ((ilon + 1) * 1.0 / cells) * lonScale;
-        return true;
     }
 
     public static bool Decode(GeoCell cell, out GeoArea area) => Decode(-LonLimit, LonLimit, -LatLimit, LatLimit, cell, out area);
@@ -131,7 +143,15 @@ public static class GeoHash
     /// </summary>
     public static void DecodeScore(double score, out double lon, out double lat)
     {
-        Decode(new GeoCell(X86.DoubleToUInt64(score), MaxStep), out GeoArea a);
+        ulong bits = X86.DoubleToUInt64(score);
+        DecodeIndices(LatIndex(bits), LonIndex(bits), out lon, out lat);
+    }
+
+    /// <summary><see cref="DecodeScore"/> from a score's step-26 cell indices (<see cref="LatIndex"/>, <see cref="LonIndex"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void DecodeIndices(uint ilat, uint ilon, out double lon, out double lat)
+    {
+        Area(-LonLimit, LonLimit, -LatLimit, LatLimit, ilat, ilon, MaxStep, out GeoArea a);
         lon = (a.LonMin + a.LonMax) / 2;
         if (lon > LonLimit) lon = LonLimit;
         if (lon < -LonLimit) lon = -LonLimit;

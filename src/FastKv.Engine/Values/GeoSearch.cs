@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using FastKv.Memory;
 
 namespace FastKv.Engine;
 
@@ -63,31 +64,51 @@ public unsafe struct GeoMatches : IDisposable
     /// </summary>
     public void Collect(in ZSet z, in GeoShape shape, ReadOnlySpan<GeoCell> cells, long limit)
     {
+        GeoWindow window = GeoWindow.Of(shape);
         int last = 0;
         for (int i = 0; i < cells.Length; i++)
         {
             if (cells[i].IsZero) continue;
             if (last != 0 && cells[i].Bits == cells[last].Bits && cells[i].Step == cells[last].Step) continue;
             if (Count != 0 && limit != 0 && Count >= limit) break;
-            CollectCell(z, shape, cells[i], limit);
+            CollectCell(z, shape, window, cells[i], limit);
             last = i;
         }
     }
 
-    /// <summary>geoGetPointsInRange over a cell's scores: min included, max excluded.</summary>
-    void CollectCell(in ZSet z, in GeoShape shape, GeoCell cell, long limit)
+    /// <summary>
+    /// geoGetPointsInRange over a cell's scores: min included, max excluded. A candidate outside the
+    /// <paramref name="window"/> cannot be in the shape, so it is passed over undecoded.
+    /// </summary>
+    void CollectCell(in ZSet z, in GeoShape shape, in GeoWindow window, GeoCell cell, long limit)
     {
         double min = GeoHash.Align52(cell);
         double max = GeoHash.Align52(new GeoCell(cell.Bits + 1, cell.Step));
         var range = new ScoreRange(min, false, max, true);
         Span<byte> scratch = stackalloc byte[ZSetListpack.IntegerScratch];
-        for (ZCursor c = ZSetValue.FirstInRange(z, range); c.Valid; c.Next())
+        ZCursor c = ZSetValue.FirstInRange(z, range);
+        while (c.Valid)
         {
             double score = c.Score;
             if (!range.LteMax(score)) break;
-            GeoHash.DecodeScore(score, out double lon, out double lat);
+            ulong bits = X86.DoubleToUInt64(score);
+            uint ilat = GeoHash.LatIndex(bits), ilon = GeoHash.LonIndex(bits);
+            if (!window.MayContain(ilat, ilon))
+            {
+                // In a skiplist, jump over the rest of the Z-order block that misses the window.
+                if (c.Lp != null) c.Next();
+                else
+                {
+                    ulong next = window.SkipPast(bits, ilat, ilon);
+                    if (next >= max) break;
+                    c.At = SortedIndex.SkipTo(c.At, next);
+                }
+                continue;
+            }
+            GeoHash.DecodeIndices(ilat, ilon, out double lon, out double lat);
             if (shape.Contains(lon, lat, out double dist)) Append(lon, lat, dist, score, c.Member(scratch));
             if (Count != 0 && limit != 0 && Count >= limit) break;
+            c.Next();
         }
     }
 
