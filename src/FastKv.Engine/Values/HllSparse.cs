@@ -1,4 +1,6 @@
 using System;
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -44,6 +46,32 @@ public static unsafe class HllSparse
     /// <summary>XZERO's length; its second byte is read as 0 when the body ends after the first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int XZeroLen(byte* p, byte* end) => (((p[0] & 0x3f) << 8) | (p + 1 < end ? p[1] : 0)) + 1;
+
+    const ulong ByteOnes = 0x0101010101010101UL;
+
+    /// <summary>
+    /// How many of the eight bytes of <paramref name="w"/> (in memory order), from the first, are one-byte opcodes
+    /// (ZERO or VAL) when the first is an opcode: all bytes before the first that looks like an XZERO (01xxxxxx).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int LeadingOneByteOpcodes(ulong w)
+    {
+        ulong xzero = (w >> 6) & ~(w >> 7) & ByteOnes;
+        return xzero == 0 ? 8 : BitOperations.TrailingZeroCount(xzero) >> 3;
+    }
+
+    /// <summary>The registers covered by the first <paramref name="count"/> (1..8) bytes of <paramref name="w"/>, each a
+    /// ZERO (low six bits + 1) or a VAL (low two bits + 1): every byte's run in its own byte lane (at most 64), then
+    /// the lanes summed in 16-bit lanes (at most 512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long OneByteSpans(ulong w, int count)
+    {
+        ulong isVal = (w >> 7) & ByteOnes;
+        ulong runs = (w & ((0x3fUL * ByteOnes) ^ (isVal * 0x3c))) + ByteOnes;
+        if (count < 8) runs &= (1UL << (count * 8)) - 1;
+        ulong pairs = (runs & 0x00ff00ff00ff00ffUL) + ((runs >> 8) & 0x00ff00ff00ff00ffUL);
+        return (long)((pairs * 0x0001000100010001UL) >> 48);
+    }
 
     /// <summary>Writes an XZERO of <paramref name="len"/> (1..16384) registers: two bytes.</summary>
     public static void WriteXZero(Span<byte> dst, int len)
@@ -166,6 +194,29 @@ public static unsafe class HllSparse
         byte* p = sparse;
         byte* prev = null;
         long first = 0, span = 0;
+        // Eight bytes at a time while the register lies past them: their one-byte opcodes are skipped whole.
+        while (end - p >= 8)
+        {
+            // Invariant: p is an opcode's first byte and p..p+7 lie inside the body.
+            ulong w = Unsafe.ReadUnaligned<ulong>(p);
+            if (!BitConverter.IsLittleEndian) w = BinaryPrimitives.ReverseEndianness(w); // lanes in memory order
+            int clean = LeadingOneByteOpcodes(w);
+            if (clean == 0)
+            {
+                // An XZERO at p; its second byte is inside the body.
+                span = (((p[0] & 0x3f) << 8) | p[1]) + 1;
+                if (index < first + span) break;
+                prev = p;
+                p += 2;
+                first += span;
+                continue;
+            }
+            long covered = OneByteSpans(w, clean);
+            if (index < first + covered) break; // the register is in one of them: found one by one below
+            prev = p + clean - 1;
+            p += clean;
+            first += covered;
+        }
         while (p < end)
         {
             int oplen = 1;
