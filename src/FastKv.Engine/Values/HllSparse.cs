@@ -131,6 +131,17 @@ public static unsafe class HllSparse
     /// </summary>
     public static bool MergeInto(byte* p, int length, byte* max)
     {
+        int* unused = stackalloc int[Hll.HistogramSize];
+        return MergeInto(p, length, max, unused);
+    }
+
+    /// <summary>
+    /// <see cref="MergeInto(byte*, int, byte*)"/>, keeping <paramref name="histo"/> the histogram of
+    /// <paramref name="max"/> (a raise moves one register from its old value's slot to the new one's), so a union
+    /// of sparse sketches is counted without walking all 16384 registers afterwards.
+    /// </summary>
+    public static bool MergeInto(byte* p, int length, byte* max, int* histo)
+    {
         byte* end = p + length;
         long i = 0;
         while (p < end)
@@ -152,7 +163,13 @@ public static unsafe class HllSparse
                 byte value = (byte)ValValue(b);
                 if (run + i > Hll.Registers) break;
                 for (; run > 0; run--, i++)
-                    if (value > max[i]) max[i] = value;
+                {
+                    byte old = max[i];
+                    if (value <= old) continue;
+                    histo[old]--;
+                    histo[value]++;
+                    max[i] = value;
+                }
                 p++;
             }
         }
