@@ -1,7 +1,8 @@
 using System;
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace FastKv.Engine;
@@ -47,30 +48,35 @@ public static unsafe class HllSparse
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int XZeroLen(byte* p, byte* end) => (((p[0] & 0x3f) << 8) | (p + 1 < end ? p[1] : 0)) + 1;
 
-    const ulong ByteOnes = 0x0101010101010101UL;
-
     /// <summary>
-    /// How many of the eight bytes of <paramref name="w"/> (in memory order), from the first, are one-byte opcodes
-    /// (ZERO or VAL) when the first is an opcode: all bytes before the first that looks like an XZERO (01xxxxxx).
+    /// How many of the sixteen bytes of <paramref name="v"/>, from the first, are one-byte opcodes (ZERO or VAL) when
+    /// the first is an opcode: all bytes before the first that looks like an XZERO (01xxxxxx).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int LeadingOneByteOpcodes(ulong w)
+    static int LeadingOneByteOpcodes(Vector128<byte> v)
     {
-        ulong xzero = (w >> 6) & ~(w >> 7) & ByteOnes;
-        return xzero == 0 ? 8 : BitOperations.TrailingZeroCount(xzero) >> 3;
+        uint xzero = Vector128.Equals(v & Vector128.Create((byte)0xc0), Vector128.Create(XZeroBit)).ExtractMostSignificantBits();
+        return xzero == 0 ? Vector128<byte>.Count : BitOperations.TrailingZeroCount(xzero);
     }
 
-    /// <summary>The registers covered by the first <paramref name="count"/> (1..8) bytes of <paramref name="w"/>, each a
-    /// ZERO (low six bits + 1) or a VAL (low two bits + 1): every byte's run in its own byte lane (at most 64), then
-    /// the lanes summed in 16-bit lanes (at most 512).</summary>
+    /// <summary>The registers covered by the first <paramref name="count"/> (1..16) bytes of <paramref name="v"/>, each a
+    /// ZERO (low six bits + 1) or a VAL (low two bits + 1): every byte's run in its own lane (at most 64), then
+    /// summed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long OneByteSpans(ulong w, int count)
+    static long OneByteSpans(Vector128<byte> v, int count)
     {
-        ulong isVal = (w >> 7) & ByteOnes;
-        ulong runs = (w & ((0x3fUL * ByteOnes) ^ (isVal * 0x3c))) + ByteOnes;
-        if (count < 8) runs &= (1UL << (count * 8)) - 1;
-        ulong pairs = (runs & 0x00ff00ff00ff00ffUL) + ((runs >> 8) & 0x00ff00ff00ff00ffUL);
-        return (long)((pairs * 0x0001000100010001UL) >> 48);
+        Vector128<byte> isVal = Vector128.LessThan(v.AsSByte(), Vector128<sbyte>.Zero).AsByte();
+        Vector128<byte> lowBits = Vector128.Create((byte)0x3f) ^ (isVal & Vector128.Create((byte)0x3c));
+        Vector128<byte> runs = (v & lowBits) + Vector128<byte>.One;
+        runs &= Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            Vector128.Create((byte)count));
+        if (Sse2.IsSupported)
+        {
+            Vector128<ulong> halves = Sse2.SumAbsoluteDifferences(runs, Vector128<byte>.Zero).AsUInt64();
+            return (long)(halves.GetElement(0) + halves.GetElement(1));
+        }
+        (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(runs);
+        return Vector128.Sum(lo + hi); // each lane at most 128, the sum at most 1024
     }
 
     /// <summary>Writes an XZERO of <paramref name="len"/> (1..16384) registers: two bytes.</summary>
@@ -211,13 +217,12 @@ public static unsafe class HllSparse
         byte* p = sparse;
         byte* prev = null;
         long first = 0, span = 0;
-        // Eight bytes at a time while the register lies past them: their one-byte opcodes are skipped whole.
-        while (end - p >= 8)
+        // Sixteen bytes at a time while the register lies past them: their one-byte opcodes are skipped whole.
+        while (end - p >= Vector128<byte>.Count)
         {
-            // Invariant: p is an opcode's first byte and p..p+7 lie inside the body.
-            ulong w = Unsafe.ReadUnaligned<ulong>(p);
-            if (!BitConverter.IsLittleEndian) w = BinaryPrimitives.ReverseEndianness(w); // lanes in memory order
-            int clean = LeadingOneByteOpcodes(w);
+            // Invariant: p is an opcode's first byte and p..p+15 lie inside the body.
+            Vector128<byte> chunk = Vector128.Load(p);
+            int clean = LeadingOneByteOpcodes(chunk);
             if (clean == 0)
             {
                 // An XZERO at p; its second byte is inside the body.
@@ -228,7 +233,7 @@ public static unsafe class HllSparse
                 first += span;
                 continue;
             }
-            long covered = OneByteSpans(w, clean);
+            long covered = OneByteSpans(chunk, clean);
             if (index < first + covered) break; // the register is in one of them: found one by one below
             prev = p + clean - 1;
             p += clean;
