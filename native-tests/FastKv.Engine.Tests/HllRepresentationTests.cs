@@ -104,6 +104,43 @@ public unsafe class HllRepresentationTests
         if (maxBytes >= 3000) Assert.True(sparseSteps >= 1000, "the sketch turned dense after " + sparseSteps + " updates");
     }
 
+    /// <summary>PFCOUNT's union of sparse sketches keeps its histogram while merging: it equals the histogram
+    /// counted from the union's registers afterwards.</summary>
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void ASparseUnionKeepsItsHistogram(int seed)
+    {
+        var rng = new Random(seed);
+        using var a = new Sketch();
+        using var b = new Sketch();
+        var union = new byte[Hll.Registers];
+        int* kept = stackalloc int[Hll.HistogramSize];
+        int* counted = stackalloc int[Hll.HistogramSize];
+        for (int round = 0; round < 20; round++)
+        {
+            foreach (Sketch s in new[] { a, b })
+            {
+                Hll.WriteEmpty(new Span<byte>(s.V, HllSparse.EmptySize));
+                s.Length = HllSparse.EmptySize;
+                for (int n = rng.Next(1500); n > 0; n--)
+                    SetRegister(s, rng.Next(4) == 0 ? rng.Next(200) : rng.Next(Hll.Registers), 1 + rng.Next(rng.Next(2) == 0 ? 3 : 32), 100000);
+                Assert.Equal(Hll.Sparse, s.V[4]);
+            }
+            Array.Clear(union);
+            new Span<int>(kept, Hll.HistogramSize).Clear();
+            kept[0] = Hll.Registers;
+            fixed (byte* u = union)
+            {
+                Assert.True(HllSparse.MergeInto(a.V + Hll.HeaderSize, a.Length - Hll.HeaderSize, u, kept));
+                Assert.True(HllSparse.MergeInto(b.V + Hll.HeaderSize, b.Length - Hll.HeaderSize, u, kept));
+                new Span<int>(counted, Hll.HistogramSize).Clear();
+                Hll.RawHistogram(u, counted);
+            }
+            Assert.Equal(new Span<int>(counted, Hll.HistogramSize).ToArray(), new Span<int>(kept, Hll.HistogramSize).ToArray());
+        }
+    }
+
     [Fact]
     public void AnEmptySketchIsRedisBytesAndCountsZero()
     {

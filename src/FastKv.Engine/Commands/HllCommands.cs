@@ -88,16 +88,29 @@ public static unsafe partial class HllCommands
         return true;
     }
 
-    /// <summary>hllMerge: raises each of <paramref name="max"/>'s one-byte registers to the value's; false when corrupt.</summary>
-    static bool MergeInto(byte* e, byte* max)
+    /// <summary>
+    /// hllMerge: raises each of <paramref name="max"/>'s one-byte registers to the value's; false when corrupt. A
+    /// sparse value keeps <paramref name="histo"/> the histogram of <paramref name="max"/>; a dense one sets
+    /// <paramref name="anyDense"/> and leaves the histogram to be counted afresh.
+    /// </summary>
+    static bool MergeInto(byte* e, byte* max, int* histo, ref bool anyDense)
     {
         byte* v = KeyEntry.ValuePtr(e);
         if (v[4] == Hll.Dense)
         {
             Hll.DenseMergeInto(v + Hll.HeaderSize, max);
+            anyDense = true;
             return true;
         }
-        return HllSparse.MergeInto(v + Hll.HeaderSize, KeyEntry.ValueLength(e) - Hll.HeaderSize, max);
+        return HllSparse.MergeInto(v + Hll.HeaderSize, KeyEntry.ValueLength(e) - Hll.HeaderSize, max, histo);
+    }
+
+    /// <summary>The union's registers and histogram start at zero: every register counted at 0.</summary>
+    static void ClearUnion(byte* max, int* histo)
+    {
+        new Span<byte>(max, Hll.Registers).Clear();
+        new Span<int>(histo, Hll.HistogramSize).Clear();
+        histo[0] = Hll.Registers;
     }
 
     /// <summary>PFADD key [element ...]: 1 when a register rose or the key was created.</summary>
@@ -157,21 +170,28 @@ public static unsafe partial class HllCommands
         c.W.Integer((long)card);
     }
 
-    /// <summary>PFCOUNT of several keys: the union in one-byte registers (Redis's raw encoding); no cache is touched.</summary>
+    /// <summary>
+    /// PFCOUNT of several keys: the union in one-byte registers (Redis's raw encoding); no cache is touched. Sparse
+    /// merges keep the union's histogram as they raise registers; a dense one has it counted from the registers after.
+    /// </summary>
     static void CountUnion(ref CommandContext c)
     {
         byte* max = stackalloc byte[Hll.Registers];
-        new Span<byte>(max, Hll.Registers).Clear();
+        int* histo = stackalloc int[Hll.HistogramSize];
+        ClearUnion(max, histo);
+        bool anyDense = false;
         for (int j = 1; j < c.Count; j++)
         {
             byte* e = KeyLookup.Read(c.Shard, c.Db, c.Arg(j));
             if (e == null) continue;
             if (!IsHll(ref c, e)) return;
-            if (!MergeInto(e, max)) { c.W.Error(Hll.InvalidObject); return; }
+            if (!MergeInto(e, max, histo, ref anyDense)) { c.W.Error(Hll.InvalidObject); return; }
         }
-        int* histo = stackalloc int[Hll.HistogramSize];
-        new Span<int>(histo, Hll.HistogramSize).Clear();
-        Hll.RawHistogram(max, histo);
+        if (anyDense)
+        {
+            new Span<int>(histo, Hll.HistogramSize).Clear();
+            Hll.RawHistogram(max, histo);
+        }
         c.W.Integer((long)Hll.Estimate(histo));
     }
 
@@ -182,7 +202,8 @@ public static unsafe partial class HllCommands
     static void PfMerge(ref CommandContext c)
     {
         byte* max = stackalloc byte[Hll.Registers];
-        new Span<byte>(max, Hll.Registers).Clear();
+        int* histo = stackalloc int[Hll.HistogramSize];
+        ClearUnion(max, histo);
         bool useDense = false;
         Database db = c.Db;
         for (int j = 1; j < c.Count; j++)
@@ -190,8 +211,7 @@ public static unsafe partial class HllCommands
             byte* e = KeyLookup.Read(c.Shard, db, c.Arg(j));
             if (e == null) continue;
             if (!IsHll(ref c, e)) return;
-            if (KeyEntry.ValuePtr(e)[4] == Hll.Dense) useDense = true;
-            if (!MergeInto(e, max)) { c.W.Error(Hll.InvalidObject); return; }
+            if (!MergeInto(e, max, histo, ref useDense)) { c.W.Error(Hll.InvalidObject); return; }
         }
         // The destination was checked as the first source.
         ReadOnlySpan<byte> dest = c.Arg(1);

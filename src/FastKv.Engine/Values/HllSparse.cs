@@ -1,5 +1,8 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace FastKv.Engine;
@@ -44,6 +47,37 @@ public static unsafe class HllSparse
     /// <summary>XZERO's length; its second byte is read as 0 when the body ends after the first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int XZeroLen(byte* p, byte* end) => (((p[0] & 0x3f) << 8) | (p + 1 < end ? p[1] : 0)) + 1;
+
+    /// <summary>
+    /// How many of the sixteen bytes of <paramref name="v"/>, from the first, are one-byte opcodes (ZERO or VAL) when
+    /// the first is an opcode: all bytes before the first that looks like an XZERO (01xxxxxx).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int LeadingOneByteOpcodes(Vector128<byte> v)
+    {
+        uint xzero = Vector128.Equals(v & Vector128.Create((byte)0xc0), Vector128.Create(XZeroBit)).ExtractMostSignificantBits();
+        return xzero == 0 ? Vector128<byte>.Count : BitOperations.TrailingZeroCount(xzero);
+    }
+
+    /// <summary>The registers covered by the first <paramref name="count"/> (1..16) bytes of <paramref name="v"/>, each a
+    /// ZERO (low six bits + 1) or a VAL (low two bits + 1): every byte's run in its own lane (at most 64), then
+    /// summed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long OneByteSpans(Vector128<byte> v, int count)
+    {
+        Vector128<byte> isVal = Vector128.LessThan(v.AsSByte(), Vector128<sbyte>.Zero).AsByte();
+        Vector128<byte> lowBits = Vector128.Create((byte)0x3f) ^ (isVal & Vector128.Create((byte)0x3c));
+        Vector128<byte> runs = (v & lowBits) + Vector128<byte>.One;
+        runs &= Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            Vector128.Create((byte)count));
+        if (Sse2.IsSupported)
+        {
+            Vector128<ulong> halves = Sse2.SumAbsoluteDifferences(runs, Vector128<byte>.Zero).AsUInt64();
+            return (long)(halves.GetElement(0) + halves.GetElement(1));
+        }
+        (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(runs);
+        return Vector128.Sum(lo + hi); // each lane at most 128, the sum at most 1024
+    }
 
     /// <summary>Writes an XZERO of <paramref name="len"/> (1..16384) registers: two bytes.</summary>
     public static void WriteXZero(Span<byte> dst, int len)
@@ -103,6 +137,17 @@ public static unsafe class HllSparse
     /// </summary>
     public static bool MergeInto(byte* p, int length, byte* max)
     {
+        int* unused = stackalloc int[Hll.HistogramSize];
+        return MergeInto(p, length, max, unused);
+    }
+
+    /// <summary>
+    /// <see cref="MergeInto(byte*, int, byte*)"/>, keeping <paramref name="histo"/> the histogram of
+    /// <paramref name="max"/> (a raise moves one register from its old value's slot to the new one's), so a union
+    /// of sparse sketches is counted without walking all 16384 registers afterwards.
+    /// </summary>
+    public static bool MergeInto(byte* p, int length, byte* max, int* histo)
+    {
         byte* end = p + length;
         long i = 0;
         while (p < end)
@@ -124,7 +169,13 @@ public static unsafe class HllSparse
                 byte value = (byte)ValValue(b);
                 if (run + i > Hll.Registers) break;
                 for (; run > 0; run--, i++)
-                    if (value > max[i]) max[i] = value;
+                {
+                    byte old = max[i];
+                    if (value <= old) continue;
+                    histo[old]--;
+                    histo[value]++;
+                    max[i] = value;
+                }
                 p++;
             }
         }
@@ -166,6 +217,28 @@ public static unsafe class HllSparse
         byte* p = sparse;
         byte* prev = null;
         long first = 0, span = 0;
+        // Sixteen bytes at a time while the register lies past them: their one-byte opcodes are skipped whole.
+        while (end - p >= Vector128<byte>.Count)
+        {
+            // Invariant: p is an opcode's first byte and p..p+15 lie inside the body.
+            Vector128<byte> chunk = Vector128.Load(p);
+            int clean = LeadingOneByteOpcodes(chunk);
+            if (clean == 0)
+            {
+                // An XZERO at p; its second byte is inside the body.
+                span = (((p[0] & 0x3f) << 8) | p[1]) + 1;
+                if (index < first + span) break;
+                prev = p;
+                p += 2;
+                first += span;
+                continue;
+            }
+            long covered = OneByteSpans(chunk, clean);
+            if (index < first + covered) break; // the register is in one of them: found one by one below
+            prev = p + clean - 1;
+            p += clean;
+            first += covered;
+        }
         while (p < end)
         {
             int oplen = 1;
