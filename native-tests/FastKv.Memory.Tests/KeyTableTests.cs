@@ -104,11 +104,16 @@ public unsafe class KeyTableTests
     [InlineData(3, 1000)]
     [InlineData(4, 20_000)]
     [InlineData(5, 200_000)]
-    public void RandomOperationsMatchDictionary(int seed, int targetKeys)
+    [InlineData(6, 20_000, 20_000)]
+    [InlineData(7, 200_000, 150_000)]
+    [InlineData(8, 5_000, 1_000_000)]
+    public void RandomOperationsMatchDictionary(int seed, int targetKeys, long reserve = 0)
     {
         var rng = new Random(seed);
         using var arena = new Arena();
         using var table = new KeyTable(arena);
+        // An RDB load's RESIZEDB hint sizes the empty table first; it may be larger or smaller than what comes.
+        if (reserve > 0) table.Reserve(reserve);
         var model = new Dictionary<string, IntPtr>();
         var keys = new List<byte[]>(); // keys present in model, for random picks
         var gone = new List<byte[]>(); // keys removed, for reinsert and absent lookups
@@ -192,6 +197,47 @@ public unsafe class KeyTableTests
         table.Clear(ref free);
         Assert.Equal(1, table.SegmentCount);
         Assert.Equal(table.OverheadBytes, arena.UsedBytes); // only the empty table is left
+    }
+
+    [Fact]
+    public void Reserve_MakesTheSegmentsGrowthWouldReach_AndInsertsSplitAlmostNothing()
+    {
+        const int n = 300_000;
+        using var arena = new Arena();
+        using var grown = new KeyTable(arena);
+        using var reserved = new KeyTable(arena);
+        reserved.Reserve(n);
+        // 300000 >> 9 = 585 keys per segment planned: 512 segments at depth 9, before any insert.
+        Assert.Equal(512, reserved.SegmentCount);
+        Assert.Equal(9, reserved.GlobalDepth);
+        var entries = new List<IntPtr>();
+        for (int i = 0; i < n; i++)
+        {
+            byte[] key = Encoding.ASCII.GetBytes("key:" + i.ToString("D12"));
+            byte* a = NewEntry(arena, key, i), b = NewEntry(arena, key, i);
+            grown.Insert(a, KeyHash.Hash(key));
+            reserved.Insert(b, KeyHash.Hash(key));
+            entries.Add((IntPtr)b);
+        }
+        Assert.Equal(512, reserved.SegmentCount); // no split on the way
+        Assert.InRange(reserved.SegmentCount, grown.SegmentCount * 9 / 10, grown.SegmentCount * 11 / 10);
+        for (int i = 0; i < n; i++)
+        {
+            byte[] key = Encoding.ASCII.GetBytes("key:" + i.ToString("D12"));
+            Assert.Equal(entries[i], (IntPtr)reserved.Find(key, KeyHash.Hash(key)));
+        }
+        // A table with entries, or one grown before, is left as it is.
+        reserved.Reserve(10 * n);
+        Assert.Equal(512, reserved.SegmentCount);
+        var free = new FreeingVisitor { Arena = arena };
+        reserved.Clear(ref free);
+        grown.Clear(ref free);
+        Assert.Equal(2 * n, free.Visited);
+        // Cleared, a table takes a reserve again; a hint no bigger than one segment changes nothing.
+        reserved.Reserve(1000);
+        Assert.Equal(1, reserved.SegmentCount);
+        reserved.Reserve(1001);
+        Assert.Equal(2, reserved.SegmentCount);
     }
 
     [Fact]

@@ -248,6 +248,35 @@ public sealed unsafe partial class KeyTable : IDisposable
         _dir[0] = NewSegment(0);
     }
 
+    /// <summary>Entries per segment <see cref="Reserve"/> plans for: below <see cref="MaxEntriesBeforeSplit"/>, so few split.</summary>
+    const int ReservedEntriesPerSegment = 1000;
+    /// <summary>
+    /// The deepest directory a reserve makes: 2^16 segments (about 700 MB, for 65M entries). A hint is not trusted
+    /// further; a bigger table grows by splits past it.
+    /// </summary>
+    const int MaxReserveDepth = 16;
+
+    /// <summary>
+    /// Sizes an empty table for about <paramref name="expected"/> entries at once (an RDB's RESIZEDB hint, where Redis
+    /// expands its dict before the keys arrive): a directory of depth d and 2^d segments of depth d, the smallest d
+    /// that leaves at most <see cref="ReservedEntriesPerSegment"/> expected entries per segment. Growing one insert at
+    /// a time reaches the same segments through splits, each of which rehashes every entry it moves; after a reserve
+    /// the inserts split (almost) nothing. A table that holds entries, or was already grown, is left as it is.
+    /// </summary>
+    public void Reserve(long expected)
+    {
+        Debug.Assert(_dir != null, "table disposed");
+        if (_count != 0 || _globalDepth != 0 || expected <= ReservedEntriesPerSegment) return;
+        int depth = 0;
+        while (depth < MaxReserveDepth && (expected >> depth) > ReservedEntriesPerSegment) depth++;
+        FreeSegmentsAndDirectory();
+        // The old directory and its one segment are gone; _dir takes 2^depth fresh segments.
+        _dir = (byte**)_arena.Alloc(DirectoryBytes(depth));
+        _globalDepth = depth;
+        nuint len = (nuint)1 << depth;
+        for (nuint i = 0; i < len; i++) _dir[i] = NewSegment(depth);
+    }
+
     /// <summary>Doubles the directory: entry i becomes entries 2i and 2i+1.</summary>
     void GrowDirectory()
     {
