@@ -85,6 +85,31 @@ public class CorruptRdbTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void ForgedResizeDbCounts_AreNotTrusted_TheFileLoadsInLittleMemory(int threads)
+    {
+        // RESIZEDB 2^62 keys (a 9-byte length), 2^62 with a TTL, then one key in database 2: FastKv sizes its tables
+        // from the count only as far as a 2 KiB file could hold keys, so the load takes no more memory than usual.
+        byte[] huge = [0x81, 0x40, 0, 0, 0, 0, 0, 0, 0];
+        byte[] file = Inject(s_base.Value, [0xFE, 2], [0xFB, .. huge, .. huge], [0, .. Str("forged"), .. Str("v")]);
+        string dir = SnapshotTests.NewDir();
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "dump.rdb"), file);
+            using var s = SnapshotTests.StartIn(dir, threads);
+            using var c = s.Connect();
+            Assert.Equal("+OK\r\n", c.CallText("SELECT", "2"));
+            Assert.Equal(":1\r\n", c.CallText("DBSIZE"));
+            Assert.Equal("$1\r\nv\r\n", c.CallText("GET", "forged"));
+            string info = c.CallText("INFO", "memory");
+            long used = long.Parse(info.Split("\r\n").First(l => l.StartsWith("used_memory:")).Split(':')[1]);
+            Assert.InRange(used, 1, 64L << 20);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Truncated_WithSavePoints_ExitsWithoutSavingOverTheFile()
     {

@@ -201,7 +201,8 @@ public sealed partial class RdbLoader : ILoadProgress
                 }
                 case RdbOpcode.ResizeDb:
                 {
-                    if (ReadLengths(2, out _, out _) is { } error) return error;
+                    if (ReadLengths(2, out ulong dbSize, out _) is { } error) return error;
+                    ReserveKeys(db, dbSize);
                     continue;
                 }
                 case RdbOpcode.Aux:
@@ -266,6 +267,19 @@ public sealed partial class RdbLoader : ILoadProgress
             int delay = server.Config.KeyLoadDelay;
             if (delay != 0) LoadDelay.Pause(delay);
         }
+    }
+
+    /// <summary>
+    /// RESIZEDB: each shard sizes its table of <paramref name="db"/> for its part of the keys before they arrive, as
+    /// Redis expands its dict. The count is the file's word, so it is believed only up to a key per eight bytes of the
+    /// file (the table then costs about what the file holds; a file of smaller records gets the rest by splits), and a
+    /// file without a length (a pipe) gets no reserve.
+    /// </summary>
+    void ReserveKeys(int db, ulong dbSize)
+    {
+        if (fileLength <= 0 || dbSize == 0) return;
+        long keys = (long)Math.Min(dbSize, (ulong)fileLength / 8);
+        foreach (ShardBatchState s in shards) s.Reserve(db, keys / shards.Length);
     }
 
     /// <summary>The window after <paramref name="skip"/> bytes.</summary>

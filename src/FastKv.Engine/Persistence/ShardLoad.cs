@@ -67,6 +67,18 @@ internal sealed class ShardBatchState
         used = 0;
     }
 
+    /// <summary>
+    /// Asks the shard to size its table of <paramref name="db"/> for <paramref name="keys"/> keys (RESIZEDB). Posted
+    /// ahead of the batch being filled: the reserve only acts on an empty table, so order against the records of other
+    /// databases does not matter.
+    /// </summary>
+    public void Reserve(int db, long keys) => shard.Mailbox.Post(new ReserveTable(db, keys));
+
+    sealed class ReserveTable(int db, long keys) : ShardMessage
+    {
+        public override void Run(Shard shard) => shard.Dbs[db].Table.Reserve(keys);
+    }
+
     /// <summary>Waits until the shard decoded every batch posted.</summary>
     public void WaitIdle()
     {
