@@ -150,6 +150,95 @@ public class LzfTests
         }
     }
 
+    /// <summary>
+    /// liblzf's compressor (HLOG 16, VERY_FAST) as a plain model with byte-at-a-time match extension and a fresh
+    /// table per call: the reference for the item choices of <see cref="Lzf.Compress"/>, which extends matches eight
+    /// bytes at a time. Output only, with room to spare (the output bound checks are tested above).
+    /// </summary>
+    static byte[] ReferenceCompress(byte[] inp)
+    {
+        var htab = new int[1 << 16];
+        Array.Fill(htab, -1);
+        var o = new System.Collections.Generic.List<byte>();
+        var run = new System.Collections.Generic.List<byte>();
+        void Flush()
+        {
+            if (run.Count == 0) return;
+            o.Add((byte)(run.Count - 1));
+            o.AddRange(run);
+            run.Clear();
+        }
+        int Idx(int at) { uint h = (uint)((inp[at] << 16) | (inp[at + 1] << 8) | inp[at + 2]); return (int)(((h >> 8) - h * 5) & 0xFFFF); }
+        int len = inp.Length, ip = 0;
+        while (ip < len - 2)
+        {
+            int slot = Idx(ip), r = htab[slot];
+            htab[slot] = ip;
+            if (r > 0 && ip - r - 1 < 8192 && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2])
+            {
+                int max = Math.Min(len - ip - 2, 264), n = 2;
+                bool early = false;
+                if (max > 16)
+                    for (int k = 0; k < 16 && !early; k++) { n++; early = inp[r + n] != inp[ip + n]; }
+                if (!early) { do n++; while (n < max && inp[r + n] == inp[ip + n]); }
+                Flush();
+                int off = ip - r - 1, e = n - 2;
+                if (e < 7) o.Add((byte)((off >> 8) + (e << 5)));
+                else { o.Add((byte)((off >> 8) + (7 << 5))); o.Add((byte)(e - 7)); }
+                o.Add((byte)off);
+                ip += n;
+                if (ip >= len - 2) break;
+                htab[Idx(ip - 2)] = ip - 2;
+                htab[Idx(ip - 1)] = ip - 1;
+            }
+            else
+            {
+                run.Add(inp[ip++]);
+                if (run.Count == 32) Flush();
+            }
+        }
+        while (ip < len)
+        {
+            run.Add(inp[ip++]);
+            if (run.Count == 32) Flush();
+        }
+        Flush();
+        return o.ToArray();
+    }
+
+    [Fact]
+    public void ItemChoices_MatchLiblzfsByteLoop_ForMatchesOfEveryLengthAndEnd()
+    {
+        var rng = new Random(21);
+        for (int trial = 0; trial < 4000; trial++)
+        {
+            int len = 1 + rng.Next(trial % 10 == 0 ? 2000 : 300);
+            var data = new byte[len];
+            switch (trial % 4)
+            {
+                case 0: Array.Fill(data, (byte)'x'); break; // redis-benchmark's values: one long match
+                case 1: for (int i = 0; i < len; i++) data[i] = (byte)('a' + rng.Next(2)); break;
+                case 2:
+                    // Runs of one byte with random lengths: matches ending anywhere, also near the input's end.
+                    for (int i = 0; i < len;)
+                    {
+                        byte b = (byte)rng.Next(256);
+                        for (int k = 1 + rng.Next(40); k > 0 && i < len; k--) data[i++] = b;
+                    }
+                    break;
+                default:
+                    var block = new byte[1 + rng.Next(30)];
+                    rng.NextBytes(block);
+                    for (int i = 0; i < len; i++) data[i] = rng.Next(50) == 0 ? (byte)rng.Next(256) : block[i % block.Length];
+                    break;
+            }
+            byte[] want = ReferenceCompress(data);
+            var got = new byte[len * 2 + 8];
+            int n = Lzf.Compress(data, got);
+            Assert.Equal(want, got.AsSpan(0, n).ToArray());
+        }
+    }
+
     [Fact]
     public void EmptyInputOrOutput_GivesZero()
     {
