@@ -264,6 +264,9 @@ public static unsafe partial class LuaApi
 
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushfunction(LuaState* L, delegate* unmanaged<LuaState*, int> fn);
 
+    /// <summary>Pushes the C function that wraps a library function in a read-only-table guard (<see cref="ReadOnlyTables"/>).</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushguardmaker(LuaState* L);
+
     /// <summary>Once per process: the C# function the busy-script hook calls (<see cref="ScriptWatch"/>); it raises the same way.</summary>
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_setinterrupt(delegate* unmanaged<LuaState*, int> fn);
 

@@ -400,9 +400,6 @@ public sealed unsafe partial class ScriptEngine : IDisposable
           __index = function(t, k)
             error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
           end,
-          __newindex = function(t, k, v)
-            error('Attempt to modify a readonly table', 2)
-          end,
         })
         """u8;
 
