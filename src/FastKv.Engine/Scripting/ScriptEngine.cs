@@ -18,6 +18,16 @@ namespace FastKv.Engine.Scripting;
 /// cannot be created or read when missing ("Script attempted to access nonexistent global variable").
 /// </para>
 /// <para>
+/// One known difference stays: pairs() and next() over a table with string keys of 32 bytes or more may visit them in
+/// another order than Redis. Lua 5.1's luaS_newlstr hashes a string of length l from its end in steps of (l >> 5) + 1
+/// bytes, so from 32 bytes on it samples the bytes; Redis patched its Lua to hash every byte (redis/redis#9449, in 7.0
+/// and later). A table's node layout, and so its traversal order, follows that hash, computed once when the string is
+/// interned and kept in the string. It cannot be changed from outside Debian's library: the JIT build calls the shared
+/// liblua5.1, whose luaS_newlstr is internal and bound in place; replacing lstring.o in the static link needs Lua's
+/// private headers and is a patched copy of Lua; and rewriting a string's stored hash afterwards would break interning
+/// (the string table is probed with the sampled hash, and rehashed by the stored one). Shorter keys hash alike in both.
+/// </para>
+/// <para>
 /// No C# function registered here raises a Lua error (a longjmp must never cross a .NET frame): each returns -1
 /// with the error on the stack and the C trampoline it is pushed as raises it (<see cref="LuaApi.fastkv_lua_pushfunction"/>). While one runs, Lua's collector is stopped,
 /// so no allocation it makes can run a finalizer (a <c>newproxy</c> __gc) or a collection step under its frame.
