@@ -69,6 +69,12 @@ public static unsafe class Program
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
+        // Lua's collector is stopped around every C# callback; say whether by its threshold (global_State layout
+        // proven on this Lua build) or, slower, through lua_gc (ScriptingLayoutTests checks this line).
+        if (FastKv.Engine.Scripting.LuaApi.Available)
+            Console.WriteLine(FastKv.Engine.Scripting.LuaApi.ProveCollectorLayout()
+                ? "Lua collector: stopped by its threshold (global_State layout proven)"
+                : "Lua collector: layout not proven, stopped through lua_gc");
         // Clients that connect while the file loads get -LOADING, as from Redis.
         server.Loading = true;
         foreach (var l in loops) l.Start();

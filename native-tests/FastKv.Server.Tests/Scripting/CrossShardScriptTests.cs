@@ -87,6 +87,66 @@ public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixt
         servers.Target4.Server.AssertAlive();
     }
 
+    /// <summary>
+    /// COPY ... DB n and SORT with BY/GET patterns over keys of several shards: run over copies taken from each key's
+    /// shard as their client-facing transactions do (they used to answer an error, and SORT with patterns read only
+    /// the source's shard when its own keys shared one).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public void CopyToDbAndSortWithPatterns_OverSpreadKeys_MatchRedis(int protocol)
+    {
+        string[] k = MultiKeyAtomicityTests.SpreadKeys("xc:", 6);
+        using var session = new DualSession(servers.Oracle.Server, servers.Target4.Server) { Context = $"--threads 4, RESP{protocol}" };
+        session.Check("FLUSHALL");
+        if (protocol == 3) session.Check("HELLO", "3");
+        session.Check("RPUSH", k[0], "3", "1", "2", "4");
+        session.Check("SADD", k[1], "a", "b");
+        session.Check("SET", k[2], "v");
+        for (int i = 1; i <= 4; i++)
+        {
+            session.Check("SET", "w_" + i, (10 - i * 3 % 7).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            session.Check("SET", "o_" + i, "obj" + i);
+            session.Check("HSET", "h_" + i, "f", "h" + i);
+        }
+        // COPY ... DB: another database, the same one named, REPLACE, an existing destination, a missing source, bad options.
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'DB', 3)", "2", k[0], k[3]);
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'DB', 3)", "2", k[0], k[3]);
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'db', 3, 'replace')", "2", k[1], k[3]);
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'DB', 0)", "2", k[2], k[4]);
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'DB', 0)", "2", k[2], k[4]);
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'DB', 2)", "2", k[5] + "none", k[4]);
+        session.Check("EVAL", "return redis.pcall('copy', KEYS[1], KEYS[2], 'DB', 'x')", "2", k[0], k[3]);
+        session.Check("EVAL", "return redis.pcall('copy', KEYS[1], KEYS[2], 'DB', 99)", "2", k[0], k[3]);
+        session.Check("EVAL", "return redis.pcall('copy', KEYS[1], KEYS[2], 'DB', 99999999999)", "2", k[0], k[3]);
+        session.Check("EVAL", "return redis.pcall('copy', KEYS[1], KEYS[2], 'DB', 1, 'nosuch')", "2", k[0], k[3]);
+        session.Check("EVAL", "return redis.call('copy', KEYS[1], KEYS[2], 'DB', 1)", "2", k[0], k[3]);
+        session.Check("EVAL", "redis.call('select', 1) return redis.call('copy', KEYS[1], KEYS[2], 'DB', 0)", "2", k[3], k[5]);
+        session.Check("SELECT", "3");
+        session.Check("LRANGE", k[3], "0", "-1");
+        session.Check("SMEMBERS", k[3]);
+        session.Check("SELECT", "1");
+        session.Check("LRANGE", k[3], "0", "-1");
+        session.Check("SELECT", "0");
+        session.Check("LRANGE", k[5], "0", "-1");
+        session.Check("GET", k[4]);
+        // SORT with BY/GET patterns: keys on every shard, read, stored, by hash fields, with LIMIT, over a set, missing keys.
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'BY', 'w_*', 'GET', 'o_*')", "1", k[0]);
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'BY', 'w_*', 'GET', '#', 'GET', 'o_*', 'GET', 'h_*->f')", "1", k[0]);
+        session.Check("EVAL", "return redis.call('sort_ro', KEYS[1], 'BY', 'h_*->f', 'DESC', 'ALPHA', 'GET', 'o_*', 'LIMIT', 1, 2)", "1", k[0]);
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'BY', 'nosort', 'GET', 'o_*', 'GET', 'x_*')", "1", k[0]);
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'BY', 'w_*', 'GET', 'o_*', 'STORE', KEYS[2])", "2", k[0], k[4]);
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'BY', 'w_*', 'GET', 'o_*', 'STORE', KEYS[2])", "2", k[0], k[0] + "{s}");
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'ALPHA', 'GET', 'o_*')", "1", k[1]);
+        session.Check("EVAL", "return redis.call('sort', KEYS[1], 'BY', 'w_*')", "1", k[5] + "none");
+        session.Check("EVAL", "return redis.pcall('sort', KEYS[1], 'BY', 'w_*', 'GET', 'o_*')", "1", k[2]);
+        session.Check("EVAL", "return redis.pcall('sort', KEYS[1], 'BY', 'w_*', 'GET')", "1", k[0]);
+        session.Check("LRANGE", k[4], "0", "-1");
+        session.Check("LRANGE", k[0] + "{s}", "0", "-1");
+        session.Check("FLUSHALL");
+        servers.Target4.Server.AssertAlive();
+    }
+
     [Fact]
     public void FunctionsOverSpreadKeys_MatchRedis()
     {
@@ -167,6 +227,10 @@ public class CrossShardScriptTests(OracleAndTargetsFixture servers) : IClassFixt
             ["eval", "return redis.call('blpop', KEYS[1], 0)", "1", k[6]],
             ["eval", "redis.call('rpoplpush', KEYS[1], KEYS[2]) return redis.call('lmove', KEYS[2], KEYS[1], 'left', 'right')", "2", k[2], k[6]],
             ["lmpop", "2", k[6] + "none", k[2], "left"], ["blpop", k[6] + "none", k[6], "0"], ["blmove", k[2], k[6], "right", "left", "0"],
+            // COPY ... DB and SORT with BY/GET patterns over shards: recorded as given.
+            ["eval", "redis.call('copy', KEYS[1], KEYS[2], 'DB', 2) return redis.call('copy', KEYS[1], KEYS[3], 'DB', 0)", "3", k[2], k[7], k[7]],
+            ["set", "w_1", "3"], ["set", "w_2", "1"], ["set", "o_1", "one"], ["set", "o_2", "two"], ["rpush", k[6], "1", "2"],
+            ["eval", "return redis.call('sort', KEYS[1], 'BY', 'w_*', 'GET', 'o_*', 'STORE', KEYS[2])", "2", k[6], k[0]],
         ];
         List<string> Record(ServerKind kind, out Dictionary<string, string> values)
         {

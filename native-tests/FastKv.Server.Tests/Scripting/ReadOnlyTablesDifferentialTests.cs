@@ -8,7 +8,8 @@ namespace FastKv.Server.Tests.Scripting;
 /// Redis 7.2's read-only Lua environment against Redis 7.2.4, byte for byte: the globals and every library table
 /// (redis, bit, cjson, cmsgpack, struct, string, math, table, coroutine) refuse assignment with "user_script:1: Attempt
 /// to modify a readonly table", rawset and setmetatable refuse without a position, KEYS and ARGV stay writable tables,
-/// pairs and getmetatable see the tables as they are, and a refused change does not persist into the next script (it
+/// pairs, next, rawget, table.foreach and getmetatable see the tables as they are (the globals' metatable read-only too),
+/// table.insert into one is refused after its argument checks, and a refused change does not persist into the next script (it
 /// used to: `bit = nil` removed bit for good). Steps that would change shared state on the oracle are left out.
 /// </summary>
 public class ReadOnlyTablesDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
@@ -88,6 +89,48 @@ public class ReadOnlyTablesDifferentialTests(OracleAndTargetsFixture servers) : 
         "return pcall(function() redis.call = nil end)",
         "local ok, e = pcall(function() bit = nil end) return e",
         "return type(redis.call)",
+        // Raw reads see the tables as they are; raw writes by library functions are refused as Redis refuses them.
+        "return type(rawget(string, 'format'))",
+        "return type(rawget(redis, 'call'))",
+        "return type(rawget(_G, 'KEYS'))",
+        "return rawequal(rawget(_G, '_G'), _G)",
+        "return rawequal(rawget(_G, 'string'), string)",
+        "local f = rawget return f(cjson, 'encode') ~= nil",
+        "return {pcall(rawget)}",
+        "return {pcall(rawget, string)}",
+        "rawget(1, 2)",
+        "local n = 0 for _, t in ipairs({_G, redis, string, table, math, cjson, bit, struct, cmsgpack, coroutine, KEYS, ARGV}) do n = n * 7 + #t end return n",
+        "local n = 0 for _, t in ipairs({_G, redis, string, table, math, cjson, bit, struct, cmsgpack, coroutine}) do for _ in ipairs(t) do n = n + 1 end end return n",
+        "local r = {} for _, t in ipairs({_G, redis, string, table, math, cjson, bit, struct, cmsgpack, coroutine}) do local n = 0 table.foreach(t, function() n = n + 1 end) r[#r + 1] = n end return r",
+        "local r = {} for _, t in ipairs({_G, redis, string, table, math, cjson, bit, struct, cmsgpack, coroutine}) do local n, k = 0, next(t) while k ~= nil do n = n + 1 k = next(t, k) end r[#r + 1] = n end return r",
+        "return table.foreach(string, function(k, v) if k == 'len' then return 5 end end)",
+        "table.foreach(string)",
+        "table.foreach(nil)",
+        "return {select('#', unpack(string)), table.getn(math), table.maxn(bit), table.concat(table), table.remove(redis), table.remove(cjson, 1)}",
+        "table.sort(string)",
+        "table.insert(string, 1)",
+        "table.insert(_G, 1, 2)",
+        "local f = table.insert f(redis, 'x')",
+        "table.insert(string)",
+        "table.insert(string, 'a', 1)",
+        "table.insert(string, 1, 2, 3)",
+        "table.insert(nil, 1)",
+        "return {pcall(table.insert, cmsgpack, 1)}",
+        "return {select('#', unpack(cmsgpack)), #struct}",
+        "local t = {} table.insert(t, 5) table.insert(t, 1, 4) return t",
+        "next(string, 'nosuch')",
+        "local f = next f(nil)",
+        "return {pcall(next, {}, 'x')}",
+        // The globals' metatable is read-only too, and getmetatable gives the same table each time.
+        "return tostring(getmetatable(_G).__newindex)",
+        "getmetatable(_G).__index = nil",
+        "rawset(getmetatable(_G), 'x', 1)",
+        "setmetatable(getmetatable(_G), nil)",
+        "local n = 0 for k in pairs(getmetatable(_G)) do n = n + 1 end return n",
+        "return rawequal(getmetatable(_G), getmetatable(_G))",
+        "local t = setmetatable({}, getmetatable(_G)) return t.x",
+        "local t = setmetatable({}, getmetatable(_G)) return rawequal(getmetatable(t), getmetatable(_G))",
+        "return x",
     };
 
     [Theory]

@@ -203,6 +203,28 @@ public static unsafe partial class LuaApi
 
     /// <summary>Whether the collector is stopped and restarted by its threshold (the layout check passed).</summary>
     public static bool DirectCollector => directCollector;
+
+    /// <summary>
+    /// Once at startup, before any shard thread runs a script: proves the layout on a state opened and closed for it,
+    /// so the server can say in its log which way it stops the collector (a test reads that line, so a Lua package
+    /// whose layout differs cannot silently lose the direct way). The shards' states then find it proven.
+    /// </summary>
+    public static bool ProveCollectorLayout()
+    {
+        var m = (LuaMemory*)NativeMemory.AllocZeroed((nuint)sizeof(LuaMemory));
+        try
+        {
+            LuaState* L = fastkv_lua_newstate(m);
+            if (L == null) return directCollector;
+            CheckCollectorLayout(L, m);
+            fastkv_lua_close(L, m);
+            return directCollector;
+        }
+        finally
+        {
+            NativeMemory.Free(m);
+        }
+    }
     [LibraryImport(Lib)] public static partial int luaL_loadbuffer(LuaState* L, byte* buff, nuint size, byte* name);
     [LibraryImport(Lib)] public static partial int lua_gc(LuaState* L, int what, int data);
 
@@ -263,6 +285,9 @@ public static unsafe partial class LuaApi
     [LibraryImport("fastkv_lua")] public static partial LuaState* fastkv_lua_newstate(LuaMemory* m);
 
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushfunction(LuaState* L, delegate* unmanaged<LuaState*, int> fn);
+
+    /// <summary>Pushes the C function that wraps a library function in a read-only-table guard (<see cref="ReadOnlyTables"/>).</summary>
+    [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_pushguardmaker(LuaState* L);
 
     /// <summary>Once per process: the C# function the busy-script hook calls (<see cref="ScriptWatch"/>); it raises the same way.</summary>
     [LibraryImport("fastkv_lua")] public static partial void fastkv_lua_setinterrupt(delegate* unmanaged<LuaState*, int> fn);

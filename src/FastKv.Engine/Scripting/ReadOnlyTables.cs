@@ -15,10 +15,20 @@ namespace FastKv.Engine.Scripting;
 /// <c>__index</c> is the real table and whose <c>__newindex</c> raises. Scripts run with a proxy of the globals as
 /// their environment (<see cref="SetEnvironment"/> after each compile; <c>_G</c>, <c>getfenv</c> and
 /// <c>loadstring</c> give it too), while the real globals table stays the state's, so the engine sets <c>KEYS</c> and
-/// <c>ARGV</c> there raw and scripts may change those two tables, as in Redis. <c>rawset</c>, <c>setmetatable</c> and
-/// <c>getmetatable</c>, <c>next</c> and <c>pairs</c> see through the proxies (Lua wrappers that check their arguments
-/// with the C functions' messages). What differs from Redis: <c>rawget</c>, <c>ipairs</c> and <c>#</c> on a protected
-/// table see it empty (no script was found to use them on a library table).
+/// <c>ARGV</c> there raw and scripts may change those two tables, as in Redis. As Redis's walk does, the metatable of a
+/// protected table (the globals' one) is protected too, and getmetatable gives its proxy.
+/// </para>
+/// <para>
+/// What a proxy changes is undone where a script could see it. Functions that read a table raw see through it:
+/// <c>rawget</c>, <c>next</c> (so <c>pairs</c>) and <c>table.foreach</c> are C guards (fastkv_lua.c) that swap in the
+/// real table and call the original in the same frame, so their errors keep the original's text; <c>getmetatable</c>
+/// is a Lua wrapper. Functions that write raw refuse a proxy with Redis's error: <c>rawset</c> and <c>setmetatable</c>
+/// (Lua wrappers that check their arguments with the C functions' messages) and <c>table.insert</c> (a C guard that
+/// lets the original check its arguments against an empty table first, as Redis's check sits in the write itself).
+/// <c>#</c>, <c>ipairs</c>, <c>unpack</c> and the other table functions read only the keys 1, 2, ..., and no protected
+/// table has any, so the empty proxy answers as Redis's table does. A proxy mechanism stays because stock Lua 5.1 has
+/// no hook on assignment to an existing key (Redis patched luaV_settable); the JIT build links the shared liblua5.1,
+/// whose internal functions cannot be wrapped.
 /// </para>
 /// </summary>
 public static unsafe class ReadOnlyTables
@@ -38,7 +48,8 @@ public static unsafe class ReadOnlyTables
             if (luaL_loadbuffer(lua, code, (nuint)SealChunk.Length, name) != Ok)
                 throw new InvalidOperationException("scripting seal: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         }
-        if (Pcall(lua, 0, 2, 0) != Ok)
+        fastkv_lua_pushguardmaker(lua);
+        if (Pcall(lua, 1, 2, 0) != Ok)
             throw new InvalidOperationException("scripting seal: " + Encoding.UTF8.GetString(ToBytes(lua, -1)));
         // The chunk returns the globals' proxy and the map from proxies to tables.
         PushBytes(lua, RealKey);
@@ -82,12 +93,14 @@ public static unsafe class ReadOnlyTables
     /// an assignment names the script's line (level 2: the frame that assigned); rawset's has no position (level 0).
     /// </summary>
     static ReadOnlySpan<byte> SealChunk => """
+        local guard = ...
         local G = _G
         local error, type, rawget, rawset, next, select = error, type, rawget, rawset, next, select
         local raw_setmetatable, raw_getmetatable, raw_getfenv, raw_setfenv, raw_loadstring =
           setmetatable, getmetatable, getfenv, setfenv, loadstring
         local readonly = 'Attempt to modify a readonly table'
-        local real = {}  -- proxy -> the table it protects
+        local real = {}        -- proxy -> the table it protects
+        local meta_proxy = {}  -- a protected table's metatable -> its proxy
         local function refuse() error(readonly, 2) end
         local function protect(t)
           local p = {}
@@ -95,6 +108,7 @@ public static unsafe class ReadOnlyTables
           raw_setmetatable(p, {__index = t, __newindex = refuse})
           return p
         end
+        -- As Redis's luaSetTableProtectionRecursively: the values that are tables, and the metatables (the globals' one).
         local function seal(t, seen)
           seen[t] = true
           local k, v = next(t)
@@ -104,8 +118,18 @@ public static unsafe class ReadOnlyTables
             end
             k, v = next(t, k)
           end
+          local m = raw_getmetatable(t)
+          if type(m) == 'table' and not seen[m] then meta_proxy[m] = protect(seal(m, seen)) end
           return t
         end
+        -- C guards (fastkv_lua.c) for the C functions that read or write a table raw: rawget, next and table.foreach
+        -- see the table behind a proxy; table.insert checks its arguments, then refuses a proxy. ipairs, unpack, #,
+        -- table.concat, getn, maxn, remove and sort need none: no protected table has an array part, so the empty
+        -- proxy answers as the table would (and remove and sort write nothing into an empty array).
+        local tbl = rawget(G, 'table')
+        rawset(tbl, 'foreach', guard(rawget(tbl, 'foreach'), real))
+        rawset(tbl, 'insert', guard(rawget(tbl, 'insert'), real, true))
+        rawset(G, 'rawget', guard(rawget, real))
         local env = protect(G)
         -- The library tables are sealed first (their proxies are what G now holds), then G itself.
         seal(G, {[G] = true})
@@ -134,21 +158,16 @@ public static unsafe class ReadOnlyTables
           if type(t) ~= 'table' then bad('setmetatable', 1, 'table', count, t) end
           if m ~= nil and type(m) ~= 'table' then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
           if real[t] ~= nil then error(readonly, 0) end
-          return raw_setmetatable(t, m)
+          -- A protected metatable works as itself (metamethods are read raw), and getmetatable gives its proxy back.
+          return raw_setmetatable(t, real[m] or m)
         end)
         rawset(G, 'getmetatable', function(...)
           local count, t = select('#', ...), ...
           if count < 1 then missing('getmetatable', 1) end
-          local r = real[t]
-          if r ~= nil then return raw_getmetatable(r) end
-          return raw_getmetatable(t)
+          local m = raw_getmetatable(real[t] or t)
+          return meta_proxy[m] or m
         end)
-        local raw_next = next
-        local function next_of(...)
-          local count, t, k = select('#', ...), ...
-          if type(t) ~= 'table' then bad('next', 1, 'table', count, t) end
-          return raw_next(real[t] or t, k)
-        end
+        local next_of = guard(next, real)
         rawset(G, 'next', next_of)
         rawset(G, 'pairs', function(...)
           local count, t = select('#', ...), ...

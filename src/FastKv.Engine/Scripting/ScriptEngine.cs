@@ -18,6 +18,16 @@ namespace FastKv.Engine.Scripting;
 /// cannot be created or read when missing ("Script attempted to access nonexistent global variable").
 /// </para>
 /// <para>
+/// One known difference stays: pairs() and next() over a table with string keys of 32 bytes or more may visit them in
+/// another order than Redis. Lua 5.1's luaS_newlstr hashes a string of length l from its end in steps of (l >> 5) + 1
+/// bytes, so from 32 bytes on it samples the bytes; Redis patched its Lua to hash every byte (redis/redis#9449, in 7.0
+/// and later). A table's node layout, and so its traversal order, follows that hash, computed once when the string is
+/// interned and kept in the string. It cannot be changed from outside Debian's library: the JIT build calls the shared
+/// liblua5.1, whose luaS_newlstr is internal and bound in place; replacing lstring.o in the static link needs Lua's
+/// private headers and is a patched copy of Lua; and rewriting a string's stored hash afterwards would break interning
+/// (the string table is probed with the sampled hash, and rehashed by the stored one). Shorter keys hash alike in both.
+/// </para>
+/// <para>
 /// No C# function registered here raises a Lua error (a longjmp must never cross a .NET frame): each returns -1
 /// with the error on the stack and the C trampoline it is pushed as raises it (<see cref="LuaApi.fastkv_lua_pushfunction"/>). While one runs, Lua's collector is stopped,
 /// so no allocation it makes can run a finalizer (a <c>newproxy</c> __gc) or a collection step under its frame.
@@ -400,9 +410,6 @@ public sealed unsafe partial class ScriptEngine : IDisposable
           __index = function(t, k)
             error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
           end,
-          __newindex = function(t, k, v)
-            error('Attempt to modify a readonly table', 2)
-          end,
         })
         """u8;
 
@@ -624,14 +631,18 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     string? RunByKeys(ScriptRun run, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
     {
         ServerState server = shard.Server;
+        // BY/GET patterns name keys that only the elements tell, on any shard: gathered even when its own keys share one.
+        if (spec.Cross == CrossShard.Sort && Commands.SortCommand.HasKeyPatterns(buf, args, Commands.SortCommand.IsReadOnly(spec)))
+            return RunSortWithPatterns(run, spec, buf, args, keys);
         Shard first = server.ShardOf(args.Get(buf, keys[0]));
         bool one = true;
         for (int i = 1; i < keys.Length && one; i++) one = server.ShardOf(args.Get(buf, keys[i])) == first;
         if (one) return RunOn(run, first, spec, buf, args, keys);
         CrossShard? how = spec.Cross;
+        // COPY ... DB: its destination is in another database, which a gathered call's scratch database cannot hold.
+        if (spec.Move == KeyMove.Copy && NamesDb(buf, args)) return RunCopyToDb(run, buf, args);
         // The blocking forms run as their non-blocking attempt in a script (Blocking.Handler): over copies too.
-        if ((how is CrossShard.Gather or CrossShard.Move or CrossShard.MSetNx or CrossShard.Sort || spec.Block != null)
-            && Gatherable(spec, buf, args))
+        if (how is CrossShard.Gather or CrossShard.Move or CrossShard.MSetNx or CrossShard.Sort || spec.Block != null)
             return RunGathered(run, spec, buf, args, keys);
         if (how != CrossShard.SumIntegers && how != CrossShard.MGet && how != CrossShard.MSet)
             return "ERR FastKv cannot run " + spec.FullName.ToUpperInvariant() + " over keys of several shards inside a script yet";
@@ -704,26 +715,6 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     }
 
     /// <summary>
-    /// Runs a call on <paramref name="target"/>, all its keys there: here directly, elsewhere as a <see cref="ScriptCall"/>
-    /// this thread waits for. A key another transaction holds refuses it; a key beyond what the script may touch
-    /// without locks (another shard's inline, a key its transaction did not lock) marks the script
-    /// <see cref="Script.Reaches"/>, so later runs hold every shard.
-    /// </summary>
-    /// <summary>
-    /// Whether the command works over copies of its keys in one database: not SORT with BY/GET patterns (they name
-    /// keys anywhere) and not COPY ... DB (its destination is in another database).
-    /// </summary>
-    static bool Gatherable(CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args)
-    {
-        if (spec.Cross == CrossShard.Sort)
-            return !Commands.SortCommand.HasKeyPatterns(buf, args, Commands.SortCommand.IsReadOnly(spec));
-        if (spec.Move == KeyMove.Copy)
-            for (int j = 3; j < args.Count; j++)
-                if (Ascii.EqualsIgnoreCase(args.Get(buf, j), "db"u8)) return false;
-        return true;
-    }
-
-    /// <summary>
     /// A call over keys of several shards whose command does not split (LMOVE, SUNIONSTORE, RENAME, MSETNX, SORT ...
     /// STORE...): <see cref="GatherTx"/>'s plan, done in line while the script runs. Each key's copy comes from its
     /// shard, the command's own handler runs over the copies in this shard's scratch database (its events, AOF record
@@ -732,22 +723,32 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     /// </summary>
     string? RunGathered(ScriptRun run, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
     {
+        var names = new System.Collections.Generic.List<byte[]>(keys.Length);
+        foreach (int p in keys) AddName(names, args.Get(buf, p));
+        return RunGathered(run, spec, buf, args, names, takenFirst: false, firstCopy: null);
+    }
+
+    /// <summary>
+    /// <see cref="RunGathered(ScriptRun, CommandSpec, ReadOnlySpan{byte}, ArgList, ReadOnlySpan{int})"/> over the
+    /// distinct key <paramref name="names"/>; when <paramref name="takenFirst"/>, the first one's copy was already taken
+    /// (<paramref name="firstCopy"/>, null for a missing key).
+    /// </summary>
+    string? RunGathered(ScriptRun run, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args,
+        System.Collections.Generic.List<byte[]> names, bool takenFirst, byte[]? firstCopy)
+    {
         ServerState server = shard.Server;
         bool write = (spec.Flags & CommandFlags.Write) != 0;
-        var names = new System.Collections.Generic.List<byte[]>(keys.Length);
-        foreach (int p in keys)
-        {
-            ReadOnlySpan<byte> k = args.Get(buf, p);
-            bool seen = false;
-            foreach (byte[] other in names) seen |= k.SequenceEqual(other);
-            if (!seen) names.Add(k.ToArray());
-        }
         int n = names.Count;
         var owners = new Shard[n];
         var copies = new byte[]?[n];
         for (int i = 0; i < n; i++)
         {
             owners[i] = server.ShardOf(names[i]);
+            if (i == 0 && takenFirst)
+            {
+                copies[0] = firstCopy;
+                continue;
+            }
             var take = new TakeCopy(run.Db, names[i]);
             if (RunOp(run, owners[i], take, names[i], write) is { } refused) return refused;
             copies[i] = take.Copy;
@@ -773,14 +774,17 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     /// A typed operation on one key for a gathered call: here with <see cref="RunOn"/>'s lock checks, or on the key's
     /// shard as a <see cref="ScriptCall"/>. Null when it ran, or the error to raise.
     /// </summary>
-    string? RunOp(ScriptRun run, Shard target, ShardOp op, byte[] key, bool write)
+    string? RunOp(ScriptRun run, Shard target, ShardOp op, byte[] key, bool write) => RunOp(run, target, op, key, run.Db, write);
+
+    /// <summary><see cref="RunOp(ScriptRun, Shard, ShardOp, byte[], bool)"/> on a key of database <paramref name="db"/>.</summary>
+    string? RunOp(ScriptRun run, Shard target, ShardOp op, byte[] key, int db, bool write)
     {
         if (target == shard)
         {
             TxLocks locks = shard.Locks;
             if (locks.Active)
             {
-                ulong id = TxLock.KeyId(run.Db, FastKv.Memory.KeyHash.Hash(key));
+                ulong id = TxLock.KeyId(db, FastKv.Memory.KeyHash.Hash(key));
                 if (locks.Blocks(id, write, run.TxId)) return run.Refused();
                 if (run.TxId != 0 && !locks.Covers(id, write, run.TxId)) run.MarkReaches();
             }
@@ -790,7 +794,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         if (run.TxId == 0) run.MarkReaches();
         ScriptCall call = run.Call;
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
-        call.ResetOp(op, key, write, run.Db, run.TxId, run.LockId);
+        call.ResetOp(op, key, write, db, run.TxId, run.LockId);
         target.Mailbox.Post(call);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)
@@ -801,6 +805,12 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         return call.Refused ? run.Refused() : null;
     }
 
+    /// <summary>
+    /// Runs a call on <paramref name="target"/>, all its keys there: here directly, elsewhere as a <see cref="ScriptCall"/>
+    /// this thread waits for. A key another transaction holds refuses it; a key beyond what the script may touch
+    /// without locks (another shard's inline, a key its transaction did not lock) marks the script
+    /// <see cref="Script.Reaches"/>, so later runs hold every shard.
+    /// </summary>
     string? RunOn(ScriptRun run, Shard target, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, ReadOnlySpan<int> keys)
     {
         bool write = (spec.Flags & CommandFlags.Write) != 0;

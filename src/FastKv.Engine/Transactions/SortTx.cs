@@ -50,21 +50,31 @@ public sealed unsafe class SortTx : GatherTx
         }
         readingSource = false;
         if (sourceCopy!.Copy is byte[] dump)
-        {
-            // The elements are read from a copy in this shard's scratch database, then the copy goes.
-            Database scratch = Home.ScratchDb;
-            scratch.Clear();
-            if (EntryDump.Deserialize(Home, scratch, source, dump))
-            {
-                byte* e = scratch.Find(source);
-                if (e != null && KeyEntry.Type(e) is ValueKind.List or ValueKind.Set or ValueKind.ZSet)
-                    foreach (var element in SortCommand.Elements(e))
-                        foreach (var pattern in options.KeyPatterns())
-                            if (SortCommand.TryKeyOf(pattern, element, out byte[] key, out _)) AddKey(key);
-            }
-            scratch.Clear();
-        }
+            foreach (byte[] key in PatternKeys(Home, source, dump, options)) AddKey(key);
         PlanOwners();
         base.Begin();
+    }
+
+    /// <summary>
+    /// The keys the BY/GET patterns of <paramref name="options"/> name for the elements of the source's copy
+    /// <paramref name="dump"/> (a list, set or sorted set; none for another type), in order, repeats included. The
+    /// elements are read from a copy in <paramref name="home"/>'s scratch database (on its thread), then the copy goes.
+    /// </summary>
+    public static List<byte[]> PatternKeys(Shard home, byte[] source, byte[] dump, SortCommand.Options options)
+    {
+        var keys = new List<byte[]>();
+        Database scratch = home.ScratchDb;
+        scratch.Clear();
+        if (EntryDump.Deserialize(home, scratch, source, dump))
+        {
+            // The entry is read before the scratch database changes again.
+            byte* e = scratch.Find(source);
+            if (e != null && KeyEntry.Type(e) is ValueKind.List or ValueKind.Set or ValueKind.ZSet)
+                foreach (var element in SortCommand.Elements(e))
+                    foreach (var pattern in options.KeyPatterns())
+                        if (SortCommand.TryKeyOf(pattern, element, out byte[] key, out _)) keys.Add(key);
+        }
+        scratch.Clear();
+        return keys;
     }
 }

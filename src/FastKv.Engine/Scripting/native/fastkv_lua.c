@@ -183,3 +183,58 @@ void fastkv_lua_watch(lua_State *L, int count) {
     if (count > 0) lua_sethook(L, fastkv_hook, LUA_MASKCOUNT, count);
     else lua_sethook(L, NULL, 0, 0);
 }
+
+/*
+ * Guards for the read-only tables (ReadOnlyTables.cs). Stock Lua 5.1 has no read-only flag, so each protected table is
+ * an empty proxy in front of the real one; C functions that touch a table raw would see the empty proxy (rawget,
+ * next, table.foreach) or write into it (table.insert). Each such function is replaced by a closure of the original
+ * with two upvalues: the original C function and the map from proxies to the tables they protect. The guard calls the
+ * original directly, in its own frame, so argument errors keep the original's text, name and the script's position.
+ *   see-through: a proxy as the first argument is replaced by the table it protects.
+ *   refuse: a proxy as the first argument is replaced by a fresh empty table (a proxy is empty too: no array part), so
+ *           the original checks its arguments as Redis's would; if they pass, Redis's write would hit the read-only
+ *           table, so the guard raises Redis's error, without a position as lua_rawseti's check does.
+ * A table without a metatable (nearly every table a script passes) costs one lua_getmetatable. Only C frames lie
+ * between these lua_error calls and the script's lua_pcall. The originals guarded must not use upvalues of their own
+ * (rawget, next, table.foreach and table.insert do not).
+ */
+#include <lauxlib.h>
+
+static int fkv_is_proxy(lua_State *L) {
+    if (lua_type(L, 1) != LUA_TTABLE || !lua_getmetatable(L, 1)) return 0;
+    lua_pop(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rawget(L, lua_upvalueindex(2));
+    if (lua_type(L, -1) == LUA_TTABLE) return 1; /* the protected table on top */
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int fkv_seethrough_guard(lua_State *L) {
+    if (fkv_is_proxy(L)) lua_replace(L, 1);
+    return lua_tocfunction(L, lua_upvalueindex(1))(L);
+}
+
+static int fkv_refuse_guard(lua_State *L) {
+    if (!fkv_is_proxy(L)) return lua_tocfunction(L, lua_upvalueindex(1))(L);
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_replace(L, 1);
+    lua_tocfunction(L, lua_upvalueindex(1))(L);
+    lua_pushliteral(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+}
+
+/* guard(original C function, proxy map, refuse): the guarded function (for the seal chunk, ReadOnlyTables.cs). */
+static int fkv_make_guard(lua_State *L) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (lua_tocfunction(L, 1) == NULL) return luaL_argerror(L, 1, "C function expected");
+    int refuse = lua_toboolean(L, 3);
+    lua_settop(L, 2);
+    lua_pushcclosure(L, refuse ? fkv_refuse_guard : fkv_seethrough_guard, 2);
+    return 1;
+}
+
+void fastkv_lua_pushguardmaker(lua_State *L) {
+    lua_pushcfunction(L, fkv_make_guard);
+}
