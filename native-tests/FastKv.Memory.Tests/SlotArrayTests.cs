@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using FastKv.Memory;
+using Xunit;
+
+namespace FastKv.Memory.Tests;
+
+/// <summary>SlotArray as a sorted list of stream IDs (a pending-entry list), against a managed sorted list.</summary>
+public unsafe class SlotArrayTests
+{
+    const int Slot = 40; // a group PEL's NACK: the ID, then 24 bytes the search must not look at
+
+    static int Model(List<(ulong Ms, ulong Seq)> ids, ulong ms, ulong seq)
+    {
+        int i = ids.BinarySearch((ms, seq), Comparer<(ulong, ulong)>.Default);
+        return i;
+    }
+
+    [Theory]
+    [InlineData(1, 50)]
+    [InlineData(2, 1000)]
+    [InlineData(3, 5000)]
+    public void FindId_AgreesWithASortedList_ThroughInsertsAndRemovesAtBothEnds(int seed, int target)
+    {
+        var rng = new Random(seed);
+        using var arena = new Arena();
+        byte* h = (byte*)arena.Alloc(SlotArray.HeaderSize);
+        new Span<byte>(h, SlotArray.HeaderSize).Clear();
+        var ids = new List<(ulong Ms, ulong Seq)>();
+        // IDs from a few milliseconds with many sequences, and far-apart ones, including the extremes.
+        (ulong, ulong) NextId() => rng.Next(8) switch
+        {
+            0 => (0, (ulong)rng.Next(3)),
+            1 => (ulong.MaxValue, ulong.MaxValue - (ulong)rng.Next(3)),
+            2 => ((ulong)rng.NextInt64(), (ulong)rng.NextInt64()),
+            _ => ((ulong)rng.Next(4), (ulong)rng.Next(2000)),
+        };
+        for (int op = 0; op < target * 6; op++)
+        {
+            (ulong ms, ulong seq) = NextId();
+            int want = Model(ids, ms, seq);
+            Assert.Equal(want, SlotArray.FindId(h, Slot, ms, seq));
+            bool grow = ids.Count < target;
+            if (want < 0 && (grow || rng.Next(2) == 0))
+            {
+                byte* p = SlotArray.Insert(arena, h, ~want, Slot);
+                *(ulong*)p = ms;
+                *(ulong*)(p + 8) = seq;
+                new Span<byte>(p + 16, Slot - 16).Fill(0xA5);
+                ids.Insert(~want, (ms, seq));
+            }
+            else if (ids.Count > 0 && (!grow || rng.Next(4) == 0))
+            {
+                // Mostly the oldest (acknowledgements in order), sometimes anywhere.
+                int at = rng.Next(3) == 0 ? rng.Next(ids.Count) : 0;
+                (ulong m, ulong q) = ids[at];
+                Assert.Equal(at, SlotArray.FindId(h, Slot, m, q));
+                SlotArray.Remove(h, at, Slot);
+                ids.RemoveAt(at);
+            }
+            Assert.Equal(ids.Count, SlotArray.Count(h));
+        }
+        // Every present ID is found where the list has it, and each gap answers its insertion point.
+        for (int i = 0; i < ids.Count; i++)
+        {
+            Assert.Equal(i, SlotArray.FindId(h, Slot, ids[i].Ms, ids[i].Seq));
+            if (ids[i].Seq < ulong.MaxValue && (i + 1 == ids.Count || ids[i + 1] != (ids[i].Ms, ids[i].Seq + 1)))
+                Assert.Equal(~(i + 1), SlotArray.FindId(h, Slot, ids[i].Ms, ids[i].Seq + 1));
+        }
+        SlotArray.Free(arena, h, Slot);
+        Assert.Equal(~0, SlotArray.FindId(h, Slot, 1, 1));
+    }
+}
