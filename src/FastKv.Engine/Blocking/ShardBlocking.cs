@@ -97,15 +97,37 @@ public sealed class ShardBlocking
         // XREADGROUP and XGROUP SETID write no entry and Redis signals no key for them: a served XREADGROUP must not
         // make its key ready again (its own waiters would run forever), and a group moved back by SETID serves its
         // waiters only at the next XADD, as Redis's do.
-        if (c.Spec.ServesNoWaiter) return;
+        if (!c.Spec.ServesNoWaiter) SignalKeys(ref c);
+        // Keys without a key argument are ready too: FLUSHDB's streams, a key a lookup found expired.
+        ServePending();
+    }
+
+    void SignalKeys(ref CommandContext c)
+    {
         Span<int> small = stackalloc int[16];
         int n = CommandTable.GetKeys(c.Spec, c.Buffer, c.Args, small);
         if (n <= 0) return;
         int[]? all = n > small.Length ? CommandTable.GetKeys(c.Spec, c.Buffer, c.Args) : null;
         ReadOnlySpan<int> pos = all ?? small.Slice(0, n);
         foreach (int p in pos) Signal(c.DbIndex, c.Arg(p));
-        if (!serving && holds == 0) ServeReady();
     }
+
+    /// <summary>
+    /// Serves the keys made ready outside a write's own keys (a stream deleted by expiry, eviction or FLUSHDB), unless a
+    /// serve or a transaction is under way: after every command while keys are watched, and after the expiry cycle, as
+    /// Redis's handleClientsBlockedOnKeys runs after each command and in beforeSleep.
+    /// </summary>
+    public void ServePending()
+    {
+        if (ready.Count > 0 && !serving && holds == 0) ServeReady();
+    }
+
+    /// <summary>
+    /// Redis's signalDeletedKeyAsReady for a stream: the stream at <paramref name="key"/> left the keyspace or was
+    /// overwritten (DEL, SET, RENAME over it, expiry, eviction, FLUSHDB), so its XREADGROUP waiters run again and answer
+    /// NOGROUP or WRONGTYPE. Only marks the key (its bytes may be about to be freed); <see cref="ServePending"/> serves it.
+    /// </summary>
+    public void StreamDeleted(int db, ReadOnlySpan<byte> key) => Signal(db, key);
 
     int holds;
 
