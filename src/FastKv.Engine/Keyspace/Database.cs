@@ -118,7 +118,7 @@ public sealed unsafe class Database : IDisposable
     {
         // Every way a stream leaves this table or is overwritten ends here: its XREADGROUP waiters must hear of it.
         if (shard.Blocking.WatchedKeys != 0 && Index >= 0 && KeyEntry.Type(e) == ValueKind.Stream)
-            shard.Blocking.StreamDeleted(Index, KeyEntry.Key(e));
+            shard.Blocking.SignalStream(Index, KeyEntry.Key(e));
         Collection.FreeValue(arena, e);
         FreeBlob(e);
     }
