@@ -283,7 +283,9 @@ public sealed class ShardBlocking
             if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
             {
                 Unregister(w);
-                w.Served();
+                // Keys on other shards too: their streams with new data join the reply, as Redis's run of the whole command.
+                if (streamRead && w.Shards.Count > 1 && !ReplyFrames.IsError(w.Reply.Output.Written)) StreamWakeParts.Start(w, shard);
+                else w.Served();
             }
             else
             {
