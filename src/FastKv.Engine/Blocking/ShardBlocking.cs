@@ -221,9 +221,21 @@ public sealed class ShardBlocking
         finally { serving = false; }
     }
 
+    readonly List<ShardMessage> parked = new();
+
+    /// <summary>A woken waiter's part (<see cref="StreamWakeParts"/>) that found its keys locked: it runs again once locks go.</summary>
+    internal void ParkUntilUnlocked(ShardMessage part) => parked.Add(part);
+
     /// <summary>TxLocks released a transaction's locks: serves the keys that waited for it.</summary>
     public void AfterLocksReleased()
     {
+        if (parked.Count > 0)
+        {
+            // Each parks itself again if its keys are still locked.
+            ShardMessage[] again = parked.ToArray();
+            parked.Clear();
+            foreach (ShardMessage m in again) m.Run(shard);
+        }
         if (ready.Count > 0 && !serving && holds == 0) ServeReady();
     }
 

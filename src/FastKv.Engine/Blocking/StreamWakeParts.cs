@@ -44,6 +44,13 @@ public sealed class StreamWakeParts : ShardMessage
     {
         BlockingPlan plan = w.Plan;
         ShardBlocking b = shard.Blocking;
+        if (Locked(shard))
+        {
+            // A transaction is under way on one of these keys (maybe the one whose entries woke the client, its locks
+            // not yet released here): this part waits for its end, so it sees all of it or nothing of it.
+            b.ParkUntilUnlocked(this);
+            return;
+        }
         var part = new RespWriter(new OutputBuffer()) { Protocol = w.Reply.Protocol };
         bool any;
         if (plan.Kind == BlockKind.StreamRead) any = Commands.StreamCommands.ServeBlocked(shard, plan.Db, plan, part);
@@ -61,6 +68,16 @@ public sealed class StreamWakeParts : ShardMessage
         }
         b.ServePending();
         Forward();
+    }
+
+    /// <summary>Whether a granted transaction lock covers one of the waiter's keys on this shard.</summary>
+    bool Locked(Shard shard)
+    {
+        if (!shard.Locks.Active) return false;
+        foreach (byte[] k in w.Plan.Keys)
+            if (shard.Server.ShardOf(k) == shard && shard.Locks.Blocks(TxLock.KeyId(w.Plan.Db, FastKv.Memory.KeyHash.Hash(k)), true, 0))
+                return true;
+        return false;
     }
 
     /// <summary>On to the next shard of the keys, or, after the last, the merged reply home.</summary>
