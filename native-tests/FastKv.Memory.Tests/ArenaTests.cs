@@ -40,6 +40,19 @@ public unsafe class ArenaTests
     }
 
     [Fact]
+    public void FromTwoKbUp_ABlockJustUnderAPowerOfTwoStaysUnderIt()
+    {
+        // jemalloc's classes there are the powers of two themselves: a full stream node (~2000 bytes) or an 8 KB
+        // quicklist node must not pay a widened class (2112 for 2048) more than Redis pays.
+        for (nuint p = 2048; p <= 16384; p <<= 1)
+        {
+            Assert.True(Arena.UsableSize(p - 16) <= p, $"{p - 16} bytes take {Arena.UsableSize(p - 16)}");
+            Assert.True(Arena.UsableSize(p - 16) >= p - 16);
+        }
+        Assert.Equal((nuint)2040, Arena.UsableSize(2000));
+    }
+
+    [Fact]
     public void UsableSizeIsSmallestClassThatFits()
     {
         for (nuint size = 1; size <= Arena.MaxSmallSize; size++)

@@ -9,7 +9,8 @@ namespace FastKv.Memory;
 // size one page holds.
 //
 // Nominal sizes: 16, 24, 32, 48, 64, 80, 96, 112, 128, then four per power of two
-// (160, 192, 224, 256, 320, ... 14336, 16384). Each nominal size is then widened to
+// (160, 192, 224, 256, 320, ... 14336, 16384), and from 2 KB up the size of which a page holds exactly
+// PageSize / p blocks for each power of two p (2040 for 2048). Each nominal size is then widened to
 // RoundDown8(PageUsable / blocksPerPage), so a page's tail is never wasted by more than 7 bytes per
 // block: 16384 becomes 21824 (3 per page), 8192 becomes 9352 (7 per page). Callers use the slack as
 // capacity (Arena.UsableSize tells them how much they got).
@@ -52,6 +53,11 @@ public sealed unsafe partial class Arena
             uint step = pow / 4;
             for (uint k = 1; k <= 4; k++) sizes.Add(pow + k * step);
         }
+        // From 2 KB up, a power of two p widens past itself (the page header leaves room for one block fewer: 2048
+        // becomes 2112), where jemalloc's class is p itself; so each also gets the class of PageSize / p blocks, just
+        // under p. A full stream node (~2000 bytes at 100 small entries) or an 8 KB quicklist node then fits under it.
+        for (uint pow = 2048; pow <= 16384; pow <<= 1) sizes.Add(PageUsable / (PageSize / pow));
+        sizes.Sort();
         return sizes.ToArray();
     }
 

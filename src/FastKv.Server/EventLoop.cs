@@ -454,6 +454,8 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;
             if (server.ActiveExpireEnabled) ExpiryCycle.Run(shard, 1000 / server.Config.Hz / 4);
+            // XREADGROUP waiters of a stream the cycle removed answer now (Redis serves them in beforeSleep).
+            shard.Blocking.ServePending();
             // Save points and a scheduled BGSAVE are one server's decision: shard 0 takes it (Redis's serverCron).
             if (shard.Id == 0 && !server.Loading) server.Persistence.CronCheck(shard, server.Dirty());
         }

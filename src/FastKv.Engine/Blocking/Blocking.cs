@@ -96,6 +96,21 @@ public static unsafe class Blocking
     internal static bool TryServe(Shard shard, Database? dbOverride, int db, BlockingPlan plan, int i, RespWriter w)
     {
         ShardBlocking b = shard.Blocking;
+        // Keys the attempt makes ready are served once its reply is out of the scratch writer, which their serves reuse.
+        b.Hold();
+        try
+        {
+            return TryServeHeld(shard, dbOverride, db, plan, i, w);
+        }
+        finally
+        {
+            b.Release();
+        }
+    }
+
+    static bool TryServeHeld(Shard shard, Database? dbOverride, int db, BlockingPlan plan, int i, RespWriter w)
+    {
+        ShardBlocking b = shard.Blocking;
         RespWriter scratch = b.Scratch;
         scratch.Output.Clear();
         scratch.Protocol = w.Protocol;

@@ -18,12 +18,14 @@ public enum BlockKind : byte
     /// <summary>BLMOVE/BRPOPLPUSH: LMOVE/RPOPLPUSH; reply as theirs.</summary>
     ListMove,
     /// <summary>XREAD BLOCK: the whole XREAD is the first attempt; later serves read after the IDs resolved when the
-    /// waiter registered (<see cref="BlockingPlan.StreamIds"/>), replying as XREAD.</summary>
+    /// waiter registered (<see cref="BlockingPlan.StreamIds"/>), replying as XREAD; keys on other shards add their parts
+    /// (<see cref="StreamWakeParts"/>).</summary>
     StreamRead,
     /// <summary>XREADGROUP BLOCK: the whole XREADGROUP is the first attempt; later serves run, on the shard of the
     /// written key, XREADGROUP over that shard's keys (<see cref="ShardBlocking.Register"/> writes it), as Redis
     /// re-executes the blocked command: "&gt;" reads from the group's last ID then, a deleted key, destroyed group or
-    /// changed type answers its error (NOGROUP, WRONGTYPE).</summary>
+    /// changed type answers its error (NOGROUP, WRONGTYPE); the other shards' keys add their parts
+    /// (<see cref="StreamWakeParts"/>). It runs only when Redis would signal the stream (<see cref="ShardBlocking.SignalStream"/>).</summary>
     StreamReadGroup,
 }
 

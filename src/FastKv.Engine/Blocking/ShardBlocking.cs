@@ -11,14 +11,16 @@ namespace FastKv.Engine;
 /// After every write command that touches a key with waiters, the key is "ready": the waiters are served
 /// in order while the key holds data of their type (a push of three elements serves three clients). A
 /// serve that writes another watched key (BLMOVE's destination) makes that key ready in turn, as Redis's
-/// handleClientsBlockedOnKeys does. Only this shard's thread uses it.
+/// handleClientsBlockedOnKeys does. XREADGROUP waiters are the exception: running their command again has effects,
+/// so, as in Redis, they run only when their stream was signalled (<see cref="SignalStream"/>: an added entry, a
+/// destroyed group, the stream deleted or overwritten) or is no longer there. Only this shard's thread uses it.
 /// </summary>
 public sealed class ShardBlocking
 {
     readonly Shard shard;
     readonly Dictionary<WaitKey, LinkedList<BlockedClient>> byKey = new(new WaitKeyComparer());
     readonly Dictionary<WaitKey, LinkedList<BlockedClient>>.AlternateLookup<KeyProbe> byProbe;
-    readonly List<WaitKey> ready = new();
+    readonly List<ReadyKey> ready = new();
     readonly List<BlockedClient> timeouts = new();
     bool serving;
     /// <summary>Writer for attempts whose reply must be reshaped (BLPOP wraps LPOP's reply).</summary>
@@ -46,6 +48,18 @@ public sealed class ShardBlocking
     {
         public readonly int Db = db;
         public readonly byte[] Key = key;
+    }
+
+    /// <summary>
+    /// A watched key to serve. <see cref="ForGroups"/>: Redis signalled it for its XREADGROUP waiters too (an entry was
+    /// added, the stream was deleted or replaced, the group destroyed); any other write leaves them waiting, since
+    /// running XREADGROUP again has effects (the consumer is made again, its seen-time moves, a group moved back by
+    /// XGROUP SETID hands out entries).
+    /// </summary>
+    struct ReadyKey(WaitKey key, bool forGroups)
+    {
+        public readonly WaitKey Key = key;
+        public bool ForGroups = forGroups;
     }
 
     /// <summary>A key as a write sees it (database and the bytes in the request), probed without a copy.</summary>
@@ -97,15 +111,38 @@ public sealed class ShardBlocking
         // XREADGROUP and XGROUP SETID write no entry and Redis signals no key for them: a served XREADGROUP must not
         // make its key ready again (its own waiters would run forever), and a group moved back by SETID serves its
         // waiters only at the next XADD, as Redis's do.
-        if (c.Spec.ServesNoWaiter) return;
+        if (!c.Spec.ServesNoWaiter) SignalKeys(ref c);
+        // Keys without a key argument are ready too: FLUSHDB's streams, a key a lookup found expired.
+        ServePending();
+    }
+
+    void SignalKeys(ref CommandContext c)
+    {
         Span<int> small = stackalloc int[16];
         int n = CommandTable.GetKeys(c.Spec, c.Buffer, c.Args, small);
         if (n <= 0) return;
         int[]? all = n > small.Length ? CommandTable.GetKeys(c.Spec, c.Buffer, c.Args) : null;
         ReadOnlySpan<int> pos = all ?? small.Slice(0, n);
-        foreach (int p in pos) Signal(c.DbIndex, c.Arg(p));
-        if (!serving && holds == 0) ServeReady();
+        foreach (int p in pos) Signal(c.DbIndex, c.Arg(p), forGroups: false);
     }
+
+    /// <summary>
+    /// Serves the keys made ready outside a write's own keys (a stream deleted by expiry, eviction or FLUSHDB), unless a
+    /// serve or a transaction is under way: after every command while keys are watched, and after the expiry cycle, as
+    /// Redis's handleClientsBlockedOnKeys runs after each command and in beforeSleep.
+    /// </summary>
+    public void ServePending()
+    {
+        if (ready.Count > 0 && !serving && holds == 0) ServeReady();
+    }
+
+    /// <summary>
+    /// Redis's signalKeyAsReady and signalDeletedKeyAsReady for a stream: XADD added an entry, XGROUP DESTROY removed a
+    /// group, or the stream left the keyspace or was overwritten (DEL, SET, RENAME over it, expiry, eviction, FLUSHDB).
+    /// Its XREADGROUP waiters run again: served, NOGROUP, WRONGTYPE, or waiting on. Only marks the key (its bytes may be
+    /// about to be freed); the end of the command, or <see cref="ServePending"/>, serves it.
+    /// </summary>
+    public void SignalStream(int db, ReadOnlySpan<byte> key) => Signal(db, key, forGroups: true);
 
     int holds;
 
@@ -113,7 +150,7 @@ public sealed class ShardBlocking
     public void KeyWritten(int db, ReadOnlySpan<byte> key)
     {
         if (byKey.Count == 0) return;
-        Signal(db, key);
+        Signal(db, key, forGroups: false);
         if (!serving && holds == 0) ServeReady();
     }
 
@@ -138,22 +175,27 @@ public sealed class ShardBlocking
     {
         if (byKey.Count == 0) return;
         foreach (WaitKey k in byKey.Keys)
-            if (k.Db == a || k.Db == b) MarkReady(k);
+            if (k.Db == a || k.Db == b) MarkReady(k, forGroups: true);
         if (!serving && holds == 0) ServeReady();
     }
 
     /// <summary>Marks a key ready when someone waits on it (a lookup without a copy of the key otherwise).</summary>
-    void Signal(int db, ReadOnlySpan<byte> key)
+    void Signal(int db, ReadOnlySpan<byte> key, bool forGroups)
     {
         if (!byProbe.TryGetValue(new KeyProbe(db, key), out WaitKey k, out _)) return;
-        MarkReady(k);
+        MarkReady(k, forGroups);
     }
 
-    void MarkReady(WaitKey k)
+    void MarkReady(WaitKey k, bool forGroups)
     {
-        foreach (var r in ready)
-            if (r.Db == k.Db && ReferenceEquals(r.Key, k.Key)) return;
-        ready.Add(k);
+        for (int i = 0; i < ready.Count; i++)
+        {
+            ReadyKey r = ready[i];
+            if (r.Key.Db != k.Db || !ReferenceEquals(r.Key.Key, k.Key)) continue;
+            if (forGroups && !r.ForGroups) ready[i] = new ReadyKey(k, true);
+            return;
+        }
+        ready.Add(new ReadyKey(k, forGroups));
     }
 
     void ServeReady()
@@ -165,27 +207,43 @@ public sealed class ShardBlocking
             // not over, and its waiters are served once the lock goes (AfterLocksReleased).
             for (int i = 0; i < ready.Count;)
             {
-                WaitKey k = ready[i];
+                ReadyKey r = ready[i];
+                WaitKey k = r.Key;
                 if (shard.Locks.Active && shard.Locks.Blocks(TxLock.KeyId(k.Db, KeyHash.Hash(k.Key)), true, 0))
                 {
                     i++;
                     continue;
                 }
                 ready.RemoveAt(i);
-                ServeKey(k);
+                ServeKey(k, r.ForGroups);
             }
         }
         finally { serving = false; }
     }
 
+    readonly List<ShardMessage> parked = new();
+
+    /// <summary>A woken waiter's part (<see cref="StreamWakeParts"/>) that found its keys locked: it runs again once locks go.</summary>
+    internal void ParkUntilUnlocked(ShardMessage part) => parked.Add(part);
+
     /// <summary>TxLocks released a transaction's locks: serves the keys that waited for it.</summary>
     public void AfterLocksReleased()
     {
+        if (parked.Count > 0)
+        {
+            // Each parks itself again if its keys are still locked.
+            ShardMessage[] again = parked.ToArray();
+            parked.Clear();
+            foreach (ShardMessage m in again) m.Run(shard);
+        }
         if (ready.Count > 0 && !serving && holds == 0) ServeReady();
     }
 
-    /// <summary>Serves the key's waiters in arrival order while it holds data of their type.</summary>
-    void ServeKey(WaitKey k)
+    /// <summary>
+    /// Serves the key's waiters in arrival order while it holds data of their type. XREADGROUP waiters run again only
+    /// when <paramref name="forGroups"/>, or when their stream is gone without a signal (RENAME or MOVE took it away).
+    /// </summary>
+    void ServeKey(WaitKey k, bool forGroups)
     {
         if (!byKey.TryGetValue(k, out var q)) return;
         Database db = shard.Dbs[k.Db];
@@ -205,9 +263,15 @@ public sealed class ShardBlocking
                 // A lookup only: the entry pointer is not kept past this test. XREADGROUP runs on a deleted key or a
                 // changed type too and answers its error (Redis's unblock_on_nokey); XREAD skips to the next waiter.
                 byte* e = db.Find(k.Key);
-                if (!group && (e == null || KeyEntry.Type(e) != w.Plan.WaitsFor))
+                bool stream = e != null && KeyEntry.Type(e) == w.Plan.WaitsFor;
+                if (!group && !stream)
                 {
                     if (w.Plan.Kind != BlockKind.StreamRead) break;
+                    node = next;
+                    continue;
+                }
+                if (group && stream && !forGroups)
+                {
                     node = next;
                     continue;
                 }
@@ -231,7 +295,9 @@ public sealed class ShardBlocking
             if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
             {
                 Unregister(w);
-                w.Served();
+                // Keys on other shards too: their streams with new data join the reply, as Redis's run of the whole command.
+                if (streamRead && w.Shards.Count > 1 && !ReplyFrames.IsError(w.Reply.Output.Written)) StreamWakeParts.Start(w, shard);
+                else w.Served();
             }
             else
             {

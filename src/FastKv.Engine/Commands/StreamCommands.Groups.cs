@@ -121,6 +121,8 @@ public static unsafe partial class StreamCommands
             StreamGroups.Destroy(arena, s, c.Arg(3));
             c.W.Integer(1);
             c.Dirty();
+            // Its waiters answer NOGROUP (Redis's xgroupCommand signals the key as deleted).
+            c.StreamReady(2);
             GroupEvent(ref c, "xgroup-destroy"u8);
         }
         else if (c.ArgIs(1, "createconsumer"u8) && c.Count == 5)

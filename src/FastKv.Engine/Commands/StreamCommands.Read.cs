@@ -58,9 +58,7 @@ public static unsafe partial class StreamCommands
     /// </summary>
     internal static long ReplyRange(RespWriter w, byte* s, StreamId start, StreamId end, long count, bool rev)
     {
-        long n = 0;
-        var counter = new StreamIterator(s, start, end, rev);
-        while ((count == 0 || n < count) && counter.Next(out _, out _)) n++;
+        long n = StreamValue.CountRange(s, start, end, count);
         w.ArrayHeader((int)n);
         var it = new StreamIterator(s, start, end, rev);
         for (long k = 0; k < n; k++)

@@ -181,6 +181,8 @@ public static unsafe partial class StreamCommands
         c.W.Bulk(idText);
         c.Modified(1, NotifyClass.Stream, "xadd"u8);
         c.Dirty();
+        // Only an added entry wakes XREADGROUP waiters (a failed XADD leaves them as they were).
+        c.StreamReady(1);
 
         Span<byte> trimText = stackalloc byte[StreamId.MaxChars];
         int trimLen = 0;

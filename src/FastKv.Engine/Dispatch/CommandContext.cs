@@ -107,6 +107,17 @@ public unsafe ref struct CommandContext
     }
 
     /// <summary>
+    /// Redis's signalKeyAsReady for the stream in argument <paramref name="keyArg"/> (XADD added an entry, XGROUP DESTROY
+    /// removed a group): its XREADGROUP waiters run again after the command. Other writes to a stream leave them waiting.
+    /// Nothing over gathered copies: their write-back replaces the stream, which signals it on its own shard.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void StreamReady(int keyArg)
+    {
+        if (DbOverride == null && Shard.Blocking.WatchedKeys != 0) Shard.Blocking.SignalStream(DbIndex, Arg(keyArg));
+    }
+
+    /// <summary>
     /// Adds <paramref name="changes"/> to the shard's part of Redis's server.dirty: call where Redis's command adds
     /// to it, with the same amount (<see cref="ShardStats.Dirty"/>).
     /// </summary>

@@ -124,9 +124,13 @@ public static unsafe class Executor
             long slower = cfg.SlowlogSlowerThan;
             if (slower >= 0 && micros >= slower) c.Shard.Server.SlowLog.Record(ref c, micros);
         }
-        // Clients blocked on a key this write touched get served now, in arrival order.
-        if (c.Shard.Blocking.WatchedKeys != 0 && (c.Spec.Flags & CommandFlags.Write) != 0 && c.DbOverride == null)
-            c.Shard.Blocking.AfterWrite(ref c);
+        // Clients blocked on a key this write touched get served now, in arrival order; after a read, those whose
+        // stream its lookup found expired (and deleted).
+        if (c.Shard.Blocking.WatchedKeys != 0 && c.DbOverride == null)
+        {
+            if ((c.Spec.Flags & CommandFlags.Write) != 0) c.Shard.Blocking.AfterWrite(ref c);
+            else c.Shard.Blocking.ServePending();
+        }
         if (caller != null) TrackingTable.AfterCommand(ref c, caller);
         tracking.Caller = outer;
     }

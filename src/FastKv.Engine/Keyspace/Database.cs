@@ -116,6 +116,9 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Frees an entry that is no longer in the table, and the collection its value points at.</summary>
     internal void FreeEntry(byte* e)
     {
+        // Every way a stream leaves this table or is overwritten ends here: its XREADGROUP waiters must hear of it.
+        if (shard.Blocking.WatchedKeys != 0 && Index >= 0 && KeyEntry.Type(e) == ValueKind.Stream)
+            shard.Blocking.SignalStream(Index, KeyEntry.Key(e));
         Collection.FreeValue(arena, e);
         FreeBlob(e);
     }
