@@ -108,16 +108,31 @@ public static unsafe partial class StreamValue
         }
 
         bool same = flags == FlagSameFields;
-        lp = Listpack.AppendInteger(arena, lp, flags);
-        lp = Listpack.AppendInteger(arena, lp, unchecked((long)(id.Ms - master.Ms)));
-        lp = Listpack.AppendInteger(arena, lp, unchecked((long)(id.Seq - master.Seq)));
-        if (!same) lp = Listpack.AppendInteger(arena, lp, pairs);
+        long msDiff = unchecked((long)(id.Ms - master.Ms)), seqDiff = unchecked((long)(id.Seq - master.Seq));
+        long lpCount = same ? 3 + pairs : 4 + 2L * pairs;
+        // The entry's bytes first, so the node grows once and the elements are written in place.
+        long add = Listpack.IntegerEntryBytes(flags) + Listpack.IntegerEntryBytes(msDiff) + Listpack.IntegerEntryBytes(seqDiff)
+                   + Listpack.IntegerEntryBytes(lpCount) + (same ? 0 : Listpack.IntegerEntryBytes(pairs));
         for (int i = 0; i < pairs; i++)
         {
-            if (!same) lp = Listpack.Append(arena, lp, args.Get(buf, first + 2 * i));
-            lp = Listpack.Append(arena, lp, args.Get(buf, first + 2 * i + 1));
+            if (!same) add += Listpack.EntryBytes(args.Get(buf, first + 2 * i));
+            add += Listpack.EntryBytes(args.Get(buf, first + 2 * i + 1));
         }
-        lp = Listpack.AppendInteger(arena, lp, same ? 3 + pairs : 4 + 2L * pairs);
+        // dataBytes <= ListpackMaxSize (checked above) and each element adds at most 14 bytes: add fits an int.
+        Debug.Assert(add < int.MaxValue);
+        // The arguments live in the query buffer, never in the node.
+        Listpack.TailAppender w = Listpack.AppendBegin(arena, lp, (int)add);
+        w.Integer(flags);
+        w.Integer(msDiff);
+        w.Integer(seqDiff);
+        if (!same) w.Integer(pairs);
+        for (int i = 0; i < pairs; i++)
+        {
+            if (!same) w.Value(args.Get(buf, first + 2 * i));
+            w.Value(args.Get(buf, first + 2 * i + 1));
+        }
+        w.Integer(lpCount);
+        lp = w.End();
         SetNodeListpack(s, node, lp);
 
         SetLength(s, Length(s) + 1);
