@@ -43,10 +43,7 @@ public static unsafe partial class Listpack
             fixed (byte* b = buf)
             {
                 // Reserve left room for the header (at most 5), the data and the backlen (at most 5).
-                int head = EncodeStringHeader(value.Length, b + used);
-                value.CopyTo(new Span<byte>(b + used + head, value.Length));
-                int enc = head + value.Length;
-                used += enc + WriteBacklen(b + used + enc, enc);
+                used += WriteStringEntry(b + used, value);
             }
             count++;
         }
@@ -57,8 +54,7 @@ public static unsafe partial class Listpack
             fixed (byte* b = buf)
             {
                 // Reserve left room for the encoding (at most 9) and its backlen (1).
-                int enc = EncodeInteger(value, b + used);
-                used += enc + WriteBacklen(b + used + enc, enc);
+                used += WriteIntegerEntry(b + used, value);
             }
             count++;
         }

@@ -9,13 +9,7 @@ public static unsafe partial class Listpack
     /// <see cref="TailAppender"/> is sized with.
     /// </summary>
     public static int EntryBytes(ReadOnlySpan<byte> value)
-    {
-        if (TryParseInteger(value, out long v)) return IntegerEntryBytes(v);
-        // head holds MaxEncodingHeader bytes; EncodeStringHeader writes at most 5.
-        byte* head = stackalloc byte[MaxEncodingHeader];
-        int enc = EncodeStringHeader(value.Length, head) + value.Length;
-        return enc + BacklenSize(enc);
-    }
+        => TryParseInteger(value, out long v) ? IntegerEntryBytes(v) : StringEntryBytes(value.Length);
 
     /// <summary>Bytes the entry <see cref="AppendInteger"/> would write for <paramref name="value"/>.</summary>
     public static int IntegerEntryBytes(long value)
@@ -24,6 +18,29 @@ public static unsafe partial class Listpack
         byte* enc = stackalloc byte[MaxEncodingHeader];
         int n = EncodeInteger(value, enc);
         return n + BacklenSize(n);
+    }
+
+    /// <summary>Bytes of a string entry of <paramref name="length"/> data bytes.</summary>
+    static int StringEntryBytes(int length)
+    {
+        int enc = (length <= Str6MaxLen ? 1 : length <= Str12MaxLen ? 2 : 5) + length;
+        return enc + BacklenSize(enc);
+    }
+
+    /// <summary>Writes a string entry (header, data, backlen) at <paramref name="at"/>; returns its bytes. The caller made room.</summary>
+    static int WriteStringEntry(byte* at, ReadOnlySpan<byte> value)
+    {
+        int head = EncodeStringHeader(value.Length, at);
+        value.CopyTo(new Span<byte>(at + head, value.Length));
+        int enc = head + value.Length;
+        return enc + WriteBacklen(at + enc, enc);
+    }
+
+    /// <summary>Writes an integer entry (encoding, backlen) at <paramref name="at"/>; returns its bytes. The caller made room.</summary>
+    static int WriteIntegerEntry(byte* at, long value)
+    {
+        int enc = EncodeInteger(value, at);
+        return enc + WriteBacklen(at + enc, enc);
     }
 
     /// <summary>
@@ -65,26 +82,16 @@ public static unsafe partial class Listpack
                 Integer(v);
                 return;
             }
-            // head holds MaxEncodingHeader bytes; EncodeStringHeader writes at most 5.
-            byte* head = stackalloc byte[MaxEncodingHeader];
-            int headLen = EncodeStringHeader(value.Length, head);
-            int enc = headLen + value.Length;
-            Take(enc + BacklenSize(enc));
+            Take(StringEntryBytes(value.Length));
             // Take checked that the entry ends before the terminator's place, inside the block AppendBegin grew.
-            new ReadOnlySpan<byte>(head, headLen).CopyTo(new Span<byte>(at, headLen));
-            value.CopyTo(new Span<byte>(at + headLen, value.Length));
-            at += enc + WriteBacklen(at + enc, enc);
+            at += WriteStringEntry(at, value);
         }
 
         public void Integer(long value)
         {
-            // enc holds MaxEncodingHeader bytes; EncodeInteger writes at most 9.
-            byte* enc = stackalloc byte[MaxEncodingHeader];
-            int n = EncodeInteger(value, enc);
-            Take(n + BacklenSize(n));
+            Take(IntegerEntryBytes(value));
             // Take checked the room, as in Value.
-            new ReadOnlySpan<byte>(enc, n).CopyTo(new Span<byte>(at, n));
-            at += n + WriteBacklen(at + n, n);
+            at += WriteIntegerEntry(at, value);
         }
 
         /// <summary>Room for an entry of <paramref name="bytes"/>: refused (before any write) past what was announced.</summary>
