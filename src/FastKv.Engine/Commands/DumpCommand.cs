@@ -23,7 +23,7 @@ public static unsafe class DumpCommand
         byte* e = KeyLookup.Read(c.Shard, c.Db, c.Arg(1));
         if (e == null) { c.W.NullBulk(); return; }
         var w = new ArrayBufferWriter<byte>(64);
-        RdbEncode.WriteValue(w, e, RdbWriteOptions.For(c.Shard));
+        RdbEncode.WriteValue(w, e, RdbWriteOptions.ForDump(c.Shard));
         AppendFooter(w);
         c.W.Bulk(w.WrittenSpan);
     }

@@ -280,7 +280,7 @@ public sealed partial class AofLoader : ILoadProgress
             {
                 if (config.AofUseRdbPreamble)
                 {
-                    var w = new RdbFileWriter(fs, RdbWriteOptions.For(server.Shards[0], config.RdbVersion), config.RdbChecksum);
+                    var w = new RdbFileWriter(fs, RdbWriteOptions.ForFile(server.Shards[0], config.RdbVersion), config.RdbChecksum);
                     w.Header(server.UsedMemory(), aofBase: true, server.Persistence.Functions);
                     w.End();
                 }

@@ -64,7 +64,7 @@ public sealed class DebugReloadTx : MultiShardTx
             return;
         }
         snapshot = s;
-        s.Options = RdbWriteOptions.For(Home, Server.Config.RdbVersion);
+        s.Options = RdbWriteOptions.ForFile(Home, Server.Config.RdbVersion);
         s.StartedMs = Home.NowMs;
         s.UsedMemoryAtCut = Server.UsedMemory();
         s.DirtyAtCut = Server.Dirty();

@@ -4,6 +4,9 @@ using System.Runtime.CompilerServices;
 
 namespace FastKv.Engine;
 
+/// <summary>How an RDB string is compressed: not at all, with Redis's own choices (<see cref="Lzf.Compress"/>), or quickly (<see cref="Lzf.CompressQuick"/>).</summary>
+public enum LzfMode : byte { Off, Exact, Quick }
+
 /// <summary>
 /// LZF, the compression of RDB strings (liblzf by Marc Lehmann, as Redis ships it in lzf_c.c / lzf_d.c).
 /// The compressed stream is a sequence of items, each starting with a control byte:
@@ -13,11 +16,12 @@ namespace FastKv.Engine;
 ///  111ooooo  LLLLLLLL  oooooooo                        copy L+9 bytes (up to 264) from o+1 bytes back
 /// </code>
 /// Offsets are 13 bits (at most 8192 bytes back). Any stream of these items decompresses with Redis's lzf_d,
-/// but <see cref="Compress"/> also picks the same items Redis's compressor picks, so a DUMP or an RDB file holds
-/// the same bytes Redis would write for the same value. That compressor is liblzf 3.6 (Redis 7.2's copy) with HLOG 16 and VERY_FAST:
+/// but <see cref="Compress"/> also picks the same items Redis's compressor picks, so a DUMP holds the same bytes
+/// Redis would write for the same value (RDB files and AOF bases, which only have to load back, use the faster
+/// <see cref="CompressQuick"/>). That compressor is liblzf 3.6 (Redis 7.2's copy) with HLOG 16 and VERY_FAST:
 ///
 /// - a 65536-slot table maps a hash of the next three bytes to the last position they were seen at
-///   (<see cref="Slot"/>); a position is a match candidate when it is less than 8192 bytes back, is not the
+///   (<see cref="ExactTable.Slot"/>); a position is a match candidate when it is less than 8192 bytes back, is not the
 ///   first byte of the input, and its three bytes equal the current three;
 /// - a match is extended greedily, up to 264 bytes and normally leaving two bytes of input (but it is at least
 ///   the three bytes that were compared), except that a long enough remainder is first compared sixteen bytes at
@@ -50,37 +54,90 @@ public static unsafe partial class Lzf
     /// </summary>
     [ThreadStatic] static uint[]? t_table;
     [ThreadStatic] static uint t_base;
+    /// <summary>The quick table and its base, kept the same way (16 KiB per thread).</summary>
+    [ThreadStatic] static uint[]? t_quickTable;
+    [ThreadStatic] static uint t_quickBase;
 
-    /// <summary>liblzf's IDX for VERY_FAST: depends only on the low 24 bits of <paramref name="h"/>, the last three bytes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int Slot(uint h) => (int)(((h >> (3 * 8 - HashLog)) - h * 5) & (TableSize - 1));
+    /// <summary>What the compressor loop is specialized by: the table's slot function and when it gives up.</summary>
+    interface ITable
+    {
+        /// <summary>The slot of the three bytes in the low 24 bits of <paramref name="h"/>.</summary>
+        static abstract int Slot(uint h);
+        /// <summary>Input bytes read without finding a match after which a call on <paramref name="len"/> bytes gives up (returns 0); int.MaxValue: never.</summary>
+        static abstract int GiveUpAfter(int len);
+    }
+
+    /// <summary>liblzf's table, for output byte-identical to Redis's.</summary>
+    struct ExactTable : ITable
+    {
+        /// <summary>liblzf's IDX for VERY_FAST: depends only on the low 24 bits of <paramref name="h"/>, the last three bytes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Slot(uint h) => (int)(((h >> (3 * 8 - HashLog)) - h * 5) & (TableSize - 1));
+        public static int GiveUpAfter(int len) => int.MaxValue;
+    }
+
+    /// <summary>
+    /// The quick table: 2^QuickHashLog slots (16 KiB, stays in the L1 cache where liblzf's 256 KiB misses on
+    /// every slot), and no match in the first <see cref="QuickProbe"/> bytes (or the first eighth of a longer input)
+    /// means the input is taken for incompressible (random, already compressed or encrypted bytes), as LZ4 and
+    /// zstd decide early too. Text, numbers and structured values repeat three bytes well within that.
+    /// </summary>
+    struct QuickTable : ITable
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Slot(uint h) => (int)(((h >> (3 * 8 - QuickHashLog)) - h * 5) & (QuickTableSize - 1));
+        public static int GiveUpAfter(int len) => Math.Max(QuickProbe, len >> 3);
+    }
+
+    const int QuickHashLog = 12;
+    const int QuickTableSize = 1 << QuickHashLog;
+    /// <summary>Bytes <see cref="CompressQuick"/> reads for a first match before it gives up, at least.</summary>
+    public const int QuickProbe = 32;
 
     /// <summary>
     /// Compresses <paramref name="input"/> into <paramref name="output"/>; returns the compressed length, or 0 when
     /// the input is empty or the result would not fit (as liblzf's lzf_compress, which stops early: a 0 does not
     /// mean the output span was left untouched).
     /// </summary>
-    public static int Compress(ReadOnlySpan<byte> input, Span<byte> output)
+    public static int Compress(ReadOnlySpan<byte> input, Span<byte> output) =>
+        Compress<ExactTable>(input, output, ref t_table, ref t_base, TableSize);
+
+    /// <summary>
+    /// Compresses into the same stream format (any LZF decoder, Redis's included, reads it) faster than
+    /// <see cref="Compress"/> and not byte-identical to it: a smaller table finds fewer matches in long inputs, and
+    /// an input with no repeated three bytes in its first <see cref="QuickProbe"/> bytes (or eighth) is not compressed at all
+    /// (returns 0, as a result that does not fit). For snapshots and AOF bases, whose strings only have to load
+    /// back; DUMP, whose payload Redis clients compare, uses <see cref="Compress"/>.
+    /// </summary>
+    public static int CompressQuick(ReadOnlySpan<byte> input, Span<byte> output) =>
+        Compress<QuickTable>(input, output, ref t_quickTable, ref t_quickBase, QuickTableSize);
+
+    /// <summary>One call with this thread's <paramref name="table"/> of <paramref name="size"/> slots and its next base.</summary>
+    static int Compress<T>(ReadOnlySpan<byte> input, Span<byte> output, ref uint[]? table, ref uint next, int size)
+        where T : struct, ITable
     {
         int len = input.Length, outLen = output.Length;
         if (len == 0 || outLen == 0) return 0;
-        uint[] table = t_table ??= new uint[TableSize];
-        uint b = t_base;
+        uint[] t = table ??= new uint[size];
+        // This call's base: above every position an earlier call stored (the table cleared when it would wrap).
+        uint b = next;
         if (b == 0 || b > uint.MaxValue - (uint)len - 1)
         {
-            Array.Clear(table);
+            Array.Clear(t);
             b = 1; // 0 is an empty slot, below every base
         }
-        t_base = b + (uint)len + 1;
-        // Every read below is of input[0..len) and every write of output[0..outLen): the index checks say so at each.
+        next = b + (uint)len + 1;
+        // Every read below is of input[0..len) and every write of output[0..outLen): the index checks say so at each;
+        // every slot index is T.Slot's, masked below size.
         fixed (byte* inp = input)
         fixed (byte* outp = output)
-        fixed (uint* htab = table)
-            return Run(inp, len, outp, outLen, htab, b);
+        fixed (uint* htab = t)
+            return Run<T>(inp, len, outp, outLen, htab, b);
     }
 
-    static int Run(byte* inp, int len, byte* outp, int outLen, uint* htab, uint b)
+    static int Run<T>(byte* inp, int len, byte* outp, int outLen, uint* htab, uint b) where T : struct, ITable
     {
+        int giveUp = T.GiveUpAfter(len); // cleared to int.MaxValue by the first match
         int ip = 0;
         int op = 1; // a literal run starts: its control byte goes at op - lit - 1
         int lit = 0;
@@ -88,7 +145,7 @@ public static unsafe partial class Lzf
         while (ip < len - 2)
         {
             hval = (hval << 8) | inp[ip + 2];
-            uint* slot = htab + Slot(hval);
+            uint* slot = htab + T.Slot(hval);
             uint seen = *slot;
             *slot = b + (uint)ip;
             int r = seen >= b ? (int)(seen - b) : -1; // a position of this call, always < ip, or none
@@ -96,6 +153,7 @@ public static unsafe partial class Lzf
             if (r > 0 && off < MaxOffset
                 && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2])
             {
+                giveUp = int.MaxValue;
                 int m = MatchLength(inp + r, inp + ip, Math.Min(len - ip - 2, MaxReference));
                 // Room for the reference (up to 3 bytes) and the next run's control byte, counted as if the
                 // literal run's control byte were already taken back when the run is empty.
@@ -122,15 +180,15 @@ public static unsafe partial class Lzf
                 ip -= 2;
                 hval = (uint)((inp[ip] << 8) | inp[ip + 1]);
                 hval = (hval << 8) | inp[ip + 2];
-                htab[Slot(hval)] = b + (uint)ip;
+                htab[T.Slot(hval)] = b + (uint)ip;
                 ip++;
                 hval = (hval << 8) | inp[ip + 2];
-                htab[Slot(hval)] = b + (uint)ip;
+                htab[T.Slot(hval)] = b + (uint)ip;
                 ip++;
             }
             else
             {
-                if (op >= outLen) return 0;
+                if (op >= outLen || ip >= giveUp) return 0;
                 lit++;
                 outp[op++] = inp[ip++];
                 if (lit == MaxLiteral)

@@ -19,16 +19,16 @@ public static unsafe partial class RdbEncode
         for (int i = 0; i < nodes; i++)
         {
             WriteIdKey(key, StreamValue.NodeMasterId(s, i));
-            WriteString(w, key, o.Compress);
+            WriteString(w, key, o.Lzf);
             byte* lp = StreamValue.NodeListpack(s, i);
-            WriteString(w, new ReadOnlySpan<byte>(lp, Listpack.TotalBytes(lp)), o.Compress);
+            WriteString(w, new ReadOnlySpan<byte>(lp, Listpack.TotalBytes(lp)), o.Lzf);
         }
         WriteLength(w, StreamValue.Length(s));
         WriteId(w, StreamValue.LastId(s));
         WriteId(w, StreamValue.FirstId(s));
         WriteId(w, StreamValue.MaxDeletedId(s));
         WriteLength(w, StreamValue.EntriesAdded(s));
-        WriteStreamGroups(w, s, o.Compress, activeTime: o.Version >= 11);
+        WriteStreamGroups(w, s, o.Lzf, activeTime: o.Version >= 11);
     }
 
     /// <summary>
@@ -37,14 +37,14 @@ public static unsafe partial class RdbEncode
     /// casts it), the group PEL with delivery time and count, then each consumer with its seen time, its active time
     /// when <paramref name="activeTime"/> (type 21), and its own PEL IDs. StreamValue.Serialize writes the same part.
     /// </summary>
-    public static void WriteStreamGroups(IBufferWriter<byte> w, byte* s, bool compress, bool activeTime)
+    public static void WriteStreamGroups(IBufferWriter<byte> w, byte* s, LzfMode lzf, bool activeTime)
     {
         int groups = StreamGroups.Count(s);
         WriteLength(w, (ulong)groups);
         for (int i = 0; i < groups; i++)
         {
             byte* g = StreamGroups.At(s, i);
-            WriteString(w, StreamGroups.Name(g), compress);
+            WriteString(w, StreamGroups.Name(g), lzf);
             WriteId(w, StreamGroups.LastId(g));
             WriteLength(w, (ulong)StreamGroups.EntriesRead(g));
             int pel = StreamGroups.PelCount(g);
@@ -63,7 +63,7 @@ public static unsafe partial class RdbEncode
             for (int j = 0; j < consumers; j++)
             {
                 byte* c = StreamGroups.ConsumerAt(g, j);
-                WriteString(w, StreamGroups.ConsumerName(c), compress);
+                WriteString(w, StreamGroups.ConsumerName(c), lzf);
                 Span<byte> times = w.GetSpan(16);
                 BinaryPrimitives.WriteInt64LittleEndian(times, StreamGroups.SeenTime(c));
                 BinaryPrimitives.WriteInt64LittleEndian(times.Slice(8), StreamGroups.ActiveTime(c));

@@ -45,7 +45,7 @@ public static unsafe partial class RdbEncode
         byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
         if (type == ValueKind.String)
         {
-            WriteString(w, KeyEntry.Value(e), o.Compress);
+            WriteString(w, KeyEntry.Value(e), o.Lzf);
             return;
         }
         if (KeyEntry.IsInline(e))
@@ -53,13 +53,13 @@ public static unsafe partial class RdbEncode
             Debug.Assert(Collection.InlineKind(type, enc));
             byte* lp = stackalloc byte[Collection.InlineUnpackedMaxBytes];
             int size = Collection.UnpackInline(e, lp);
-            WriteString(w, new ReadOnlySpan<byte>(lp, size), o.Compress);
+            WriteString(w, new ReadOnlySpan<byte>(lp, size), o.Lzf);
             return;
         }
         byte* p = *(byte**)KeyEntry.ValuePtr(e); // the pointer form: the value is the structure's address
         if (type == ValueKind.List)
         {
-            WriteQuickList(w, p, o.Compress);
+            WriteQuickList(w, p, o.Lzf);
             return;
         }
         if (type == ValueKind.Stream)
@@ -70,19 +70,19 @@ public static unsafe partial class RdbEncode
         switch (enc)
         {
             case ValueEncoding.ListPack when type == ValueKind.Set && o.Version < 11:
-                WriteListpackAsSet(w, p, o.Compress);
+                WriteListpackAsSet(w, p, o.Lzf);
                 return;
             case ValueEncoding.ListPack:
-                WriteString(w, new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p)), o.Compress);
+                WriteString(w, new ReadOnlySpan<byte>(p, Listpack.TotalBytes(p)), o.Lzf);
                 return;
             case ValueEncoding.IntSet:
-                WriteString(w, new ReadOnlySpan<byte>(p, Intset.BlobSize(p)), o.Compress);
+                WriteString(w, new ReadOnlySpan<byte>(p, Intset.BlobSize(p)), o.Lzf);
                 return;
             case ValueEncoding.HashTable:
-                WriteFieldTable(w, p, pairs: type == ValueKind.Hash, o.Compress);
+                WriteFieldTable(w, p, pairs: type == ValueKind.Hash, o.Lzf);
                 return;
             case ValueEncoding.SkipList:
-                WriteSkipList(w, p, o.Compress);
+                WriteSkipList(w, p, o.Lzf);
                 return;
         }
         throw new InvalidOperationException($"no RDB form for type {type} encoding {enc}");
@@ -114,7 +114,7 @@ public static unsafe partial class RdbEncode
             w.Advance(2);
         }
         WriteByte(w, ValueTypeOf(e, o.Version));
-        WriteString(w, KeyEntry.Key(e), o.Compress);
+        WriteString(w, KeyEntry.Key(e), o.Lzf);
         WriteValueBody(w, e, o);
     }
 
@@ -140,18 +140,18 @@ public static unsafe partial class RdbEncode
     }
 
     /// <summary>A quicklist (or a listpack list, one node): node count, then each node as PACKED and its listpack.</summary>
-    static void WriteQuickList(IBufferWriter<byte> w, byte* ql, bool compress)
+    static void WriteQuickList(IBufferWriter<byte> w, byte* ql, LzfMode lzf)
     {
         WriteLength(w, (ulong)QuickList.NodeCount(ql));
         for (byte* node = QuickList.HeadNode(ql); node != null; node = QuickList.NextNode(node))
         {
             WriteLength(w, ContainerPacked);
-            WriteString(w, new ReadOnlySpan<byte>(QuickList.NodeListpack(node), QuickList.NodeBytes(node)), compress);
+            WriteString(w, new ReadOnlySpan<byte>(QuickList.NodeListpack(node), QuickList.NodeBytes(node)), lzf);
         }
     }
 
     /// <summary>A set listpack in RDB 10's plain SET form: count, then each member as a string (integers as their text).</summary>
-    static void WriteListpackAsSet(IBufferWriter<byte> w, byte* lp, bool compress)
+    static void WriteListpackAsSet(IBufferWriter<byte> w, byte* lp, LzfMode lzf)
     {
         int count = 0;
         for (byte* q = Listpack.First(lp); q != null; q = Listpack.Next(lp, q)) count++;
@@ -161,39 +161,40 @@ public static unsafe partial class RdbEncode
         {
             if (Listpack.Get(q, out long v, out ReadOnlySpan<byte> str))
                 str = new ReadOnlySpan<byte>(digits, RespNumber.FormatInt64(v, new Span<byte>(digits, StringValue.MaxInt64Chars)));
-            WriteString(w, str, compress);
+            WriteString(w, str, lzf);
         }
     }
 
     /// <summary>A hash or set table: its count, then per element the field (and the value for a hash).</summary>
-    static void WriteFieldTable(IBufferWriter<byte> w, byte* t, bool pairs, bool compress)
+    static void WriteFieldTable(IBufferWriter<byte> w, byte* t, bool pairs, LzfMode lzf)
     {
         WriteLength(w, (ulong)FieldTable.Count(t));
-        var v = new ElementWriter { W = w, Pairs = pairs, Compress = compress };
+        var v = new ElementWriter { W = w, Pairs = pairs, Lzf = lzf };
         FieldTable.Enumerate(t, ref v);
     }
 
     struct ElementWriter : IFieldVisitor
     {
         public IBufferWriter<byte> W;
-        public bool Pairs, Compress;
+        public bool Pairs;
+        public LzfMode Lzf;
 
         public void Visit(byte* element)
         {
-            WriteString(W, FieldTable.ElementField(element), Compress);
-            if (Pairs) WriteString(W, FieldTable.ElementValue(element), Compress);
+            WriteString(W, FieldTable.ElementField(element), Lzf);
+            if (Pairs) WriteString(W, FieldTable.ElementValue(element), Lzf);
         }
     }
 
     /// <summary>ZSET_2: the count, then from the highest (score, member) to the lowest, the member and its binary score.
     /// Redis walks its skiplist from the tail so that loading inserts each element at the head.</summary>
-    static void WriteSkipList(IBufferWriter<byte> w, byte* zs, bool compress)
+    static void WriteSkipList(IBufferWriter<byte> w, byte* zs, LzfMode lzf)
     {
         byte* index = ZSetSkipList.Index(zs);
         WriteLength(w, (ulong)SortedIndex.Length(index));
         for (byte* node = SortedIndex.Last(index); node != null; node = SortedIndex.Prev(node))
         {
-            WriteString(w, SortedIndex.Member(node), compress);
+            WriteString(w, SortedIndex.Member(node), lzf);
             WriteBinaryDouble(w, SortedIndex.Score(node));
         }
     }

@@ -24,7 +24,8 @@ namespace FastKv.Engine;
 /// A string (rdbSaveRawString) is, in the order Redis tries them: an integer (ENCVAL 0/1/2: INT8/16/32, little
 /// endian) when it is at most 11 bytes and the canonical text of a 32-bit integer (string2ll); LZF (ENCVAL 3,
 /// then the compressed and the original length, then the LZF bytes) when compression is on, the string is
-/// longer than 20 bytes and LZF saves at least 4 bytes; otherwise its length and its bytes.
+/// longer than 20 bytes and LZF saves at least 4 bytes; otherwise its length and its bytes. DUMP compresses with
+/// Redis's exact choices, files with the quick compressor (<see cref="LzfMode"/>).
 /// </summary>
 public static unsafe partial class RdbEncode
 {
@@ -105,8 +106,12 @@ public static unsafe partial class RdbEncode
         return 0;
     }
 
+    /// <summary>rdbSaveRawString with rdbcompression on or off: LZF as Redis's compressor when on.</summary>
+    public static void WriteString(IBufferWriter<byte> w, ReadOnlySpan<byte> s, bool compress) =>
+        WriteString(w, s, compress ? LzfMode.Exact : LzfMode.Off);
+
     /// <summary>rdbSaveRawString: <paramref name="s"/> as an integer, LZF or plain string (see the class notes).</summary>
-    public static void WriteString(IBufferWriter<byte> w, ReadOnlySpan<byte> s, bool compress)
+    public static void WriteString(IBufferWriter<byte> w, ReadOnlySpan<byte> s, LzfMode lzf)
     {
         if (s.Length <= MaxIntegerEncodedChars && RespNumber.TryParseInt64(s, out long v))
         {
@@ -118,7 +123,7 @@ public static unsafe partial class RdbEncode
                 return;
             }
         }
-        if (compress && s.Length > MinCompressLength && TryWriteLzf(w, s)) return;
+        if (lzf != LzfMode.Off && s.Length > MinCompressLength && TryWriteLzf(w, s, lzf)) return;
         WriteLength(w, (ulong)s.Length);
         w.Write(s);
     }
@@ -139,13 +144,13 @@ public static unsafe partial class RdbEncode
     }
 
     /// <summary>rdbSaveLzfStringObject: compresses into a pooled buffer of <c>length - 4</c> bytes; false when it did not fit.</summary>
-    static bool TryWriteLzf(IBufferWriter<byte> w, ReadOnlySpan<byte> s)
+    static bool TryWriteLzf(IBufferWriter<byte> w, ReadOnlySpan<byte> s, LzfMode lzf)
     {
         int outLen = s.Length - MinCompressSaving;
         byte[] buf = ArrayPool<byte>.Shared.Rent(outLen);
         try
         {
-            int n = Lzf.Compress(s, buf.AsSpan(0, outLen));
+            int n = lzf == LzfMode.Quick ? Lzf.CompressQuick(s, buf.AsSpan(0, outLen)) : Lzf.Compress(s, buf.AsSpan(0, outLen));
             if (n == 0) return false;
             Span<byte> head = w.GetSpan(1 + 2 * MaxLengthBytes);
             head[0] = EncVal | EncLzf;

@@ -17,6 +17,12 @@ public readonly struct RdbWriteOptions
     public int Version { get; }
     /// <summary>LZF for strings longer than 20 bytes (rdbcompression).</summary>
     public bool Compress { get; }
+    /// <summary>
+    /// Which LZF compressor: Redis's own (<see cref="Lzf.Compress"/>) where the bytes are compared with Redis's (DUMP),
+    /// the quick one (<see cref="Lzf.CompressQuick"/>) where they only have to load back (RDB files, AOF bases).
+    /// </summary>
+    public LzfMode Lzf => !Compress ? LzfMode.Off : _quickLzf ? LzfMode.Quick : LzfMode.Exact;
+    readonly bool _quickLzf;
     /// <summary>maxmemory-policy: *-lru records carry IDLE, *-lfu records FREQ.</summary>
     public EvictionPolicy Policy { get; }
     /// <summary>The shard's LRU clock (seconds, 24 bits) that IDLE is measured against.</summary>
@@ -27,8 +33,9 @@ public readonly struct RdbWriteOptions
     public int LfuDecayTime { get; }
 
     public RdbWriteOptions(int version, bool compress, EvictionPolicy policy = EvictionPolicy.NoEviction,
-        uint lruClock = 0, uint lfuMinutes = 0, int lfuDecayTime = 1)
+        uint lruClock = 0, uint lfuMinutes = 0, int lfuDecayTime = 1, bool quickLzf = false)
     {
+        _quickLzf = quickLzf;
         if (version is not (10 or CurrentVersion)) throw new ArgumentOutOfRangeException(nameof(version), "RDB version 10 or 11");
         Version = version;
         Compress = compress;
@@ -38,10 +45,16 @@ public readonly struct RdbWriteOptions
         LfuDecayTime = lfuDecayTime;
     }
 
-    /// <summary>The options of <paramref name="shard"/> now: its config and its clocks.</summary>
-    public static RdbWriteOptions For(Shard shard, int version = CurrentVersion)
+    /// <summary>DUMP's options on <paramref name="shard"/> now: its config and its clocks, Redis's LZF bytes.</summary>
+    public static RdbWriteOptions ForDump(Shard shard) => For(shard, CurrentVersion, quickLzf: false);
+
+    /// <summary>A file's options (snapshot, AOF base) on <paramref name="shard"/> now, with the quick LZF.</summary>
+    public static RdbWriteOptions ForFile(Shard shard, int version) => For(shard, version, quickLzf: true);
+
+    static RdbWriteOptions For(Shard shard, int version, bool quickLzf)
     {
         ServerConfig config = shard.Server.Config;
-        return new RdbWriteOptions(version, config.RdbCompression, config.Policy, shard.LruClock, shard.LfuMinutes, config.LfuDecayTime);
+        return new RdbWriteOptions(version, config.RdbCompression, config.Policy, shard.LruClock, shard.LfuMinutes,
+            config.LfuDecayTime, quickLzf);
     }
 }

@@ -191,7 +191,7 @@ public sealed class SnapshotStartTx : MultiShardTx
     {
         Snapshot s = snapshot!;
         ServerConfig cfg = Server.Config;
-        s.Options = RdbWriteOptions.For(Home, cfg.RdbVersion);
+        s.Options = RdbWriteOptions.ForFile(Home, cfg.RdbVersion);
         // The base's form is fixed at the cut: a CONFIG SET during the rewrite changes the next one.
         s.CommandForm = purpose == SnapshotPurpose.Rewrite && !cfg.AofUseRdbPreamble;
         s.StartedMs = Home.NowMs;

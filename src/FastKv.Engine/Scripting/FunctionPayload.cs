@@ -24,7 +24,7 @@ public static class FunctionPayload
         foreach (FunctionLibrary l in set.Sorted)
         {
             RdbEncode.WriteByte(w, RdbOpcode.Function2);
-            RdbEncode.WriteString(w, l.Code, compress);
+            RdbEncode.WriteString(w, l.Code, compress ? LzfMode.Exact : LzfMode.Off);
         }
         DumpCommand.AppendFooter(w);
         return w.WrittenSpan.ToArray();
@@ -37,7 +37,7 @@ public static class FunctionPayload
         for (int i = 0; i < strings.Length; i++)
         {
             var w = new ArrayBufferWriter<byte>(set.Sorted[i].Code.Length + 16);
-            RdbEncode.WriteString(w, set.Sorted[i].Code, compress);
+            RdbEncode.WriteString(w, set.Sorted[i].Code, compress ? LzfMode.Quick : LzfMode.Off);
             strings[i] = w.WrittenSpan.ToArray();
         }
         return strings;

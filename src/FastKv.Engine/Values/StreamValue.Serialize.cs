@@ -38,7 +38,7 @@ public static unsafe partial class StreamValue
             byte* lp = NodeListpack(s, i);
             w.Write(new ReadOnlySpan<byte>(lp, Listpack.TotalBytes(lp)));
         }
-        RdbEncode.WriteStreamGroups(w, s, compress: false, activeTime: true);
+        RdbEncode.WriteStreamGroups(w, s, LzfMode.Off, activeTime: true);
     }
 
     static void WriteIdLe(Span<byte> d, StreamId id)
