@@ -102,6 +102,34 @@ public class LzfQuickTests
     }
 
     [Fact]
+    public void OneEarlyRepeat_IsEnoughToTry_AtEveryPlaceTheLoopWouldFindIt()
+    {
+        // Random bytes with no repeated three bytes, then one three-byte repeat planted where the compressor loop
+        // finds it before giving up (from 1 to 31 bytes in): the quick path's pre-check must not refuse it.
+        var rng = new Random(31);
+        foreach (int len in new[] { 40, 64, 100, 300, 512, 513 })
+        {
+            for (int i = 1; i < 29; i++)
+                for (int k = 1; i + k < 32 - 2; k++)
+                {
+                    byte[] data = new byte[len];
+                    for (int j = 0; j < len; j++) data[j] = (byte)j; // all distinct three-byte runs below 256
+                    if (len > 256) for (int j = 256; j < len; j++) data[j] = (byte)(j * 7 + 3);
+                    data[i + k] = data[i];
+                    data[i + k + 1] = data[i + 1];
+                    data[i + k + 2] = data[i + 2];
+                    var o = new byte[2 * len];
+                    int n = Lzf.CompressQuick(data, o);
+                    Assert.True(n > 0, $"{len} bytes, repeat at {i} and {i + k} not tried");
+                    Assert.Equal(data, LzfTests.Decompress(o.AsSpan(0, n), len));
+                }
+            byte[] plain = new byte[len];
+            rng.NextBytes(plain);
+            if (len > Lzf.QuickProbe) Assert.Equal(0, Lzf.CompressQuick(plain, new byte[2 * len]));
+        }
+    }
+
+    [Fact]
     public void TextLikeValues_CompressAlmostAsWellAsRedis()
     {
         var rng = new Random(17);
