@@ -292,11 +292,13 @@ public sealed class ShardBlocking
             int i = Array.FindIndex(w.Plan.Keys, x => x.AsSpan().SequenceEqual(k.Key));
             w.Reply.Output.Clear();
             bool streamRead = w.Plan.Kind is BlockKind.StreamRead or BlockKind.StreamReadGroup;
-            if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
+            // XREAD over keys on other shards too: which of its arguments this shard's streams stand for, for the merge.
+            List<int>? served = w.Plan.Kind == BlockKind.StreamRead && w.Shards.Count > 1 ? new List<int>() : null;
+            if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply, served) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
             {
                 Unregister(w);
                 // Keys on other shards too: their streams with new data join the reply, as Redis's run of the whole command.
-                if (streamRead && w.Shards.Count > 1 && !ReplyFrames.IsError(w.Reply.Output.Written)) StreamWakeParts.Start(w, shard);
+                if (streamRead && w.Shards.Count > 1 && !ReplyFrames.IsError(w.Reply.Output.Written)) StreamWakeParts.Start(w, shard, served);
                 else w.Served();
             }
             else

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using FastKv.Memory;
 using FastKv.Protocol;
 
@@ -275,9 +276,10 @@ public static unsafe partial class StreamCommands
 
     /// <summary>
     /// A write made one of the waiter's keys on this shard ready: XREAD's reply over this shard's keys that have entries
-    /// after their IDs, in argument order; false (nothing written) when none has.
+    /// after their IDs, in argument order; false (nothing written) when none has. <paramref name="indices"/>, when given,
+    /// receives the argument each written stream stands for (a key named twice may answer twice, after two IDs).
     /// </summary>
-    internal static bool ServeBlocked(Shard shard, int dbIndex, BlockingPlan plan, RespWriter w)
+    internal static bool ServeBlocked(Shard shard, int dbIndex, BlockingPlan plan, RespWriter w, List<int>? indices = null)
     {
         Database db = shard.Dbs[dbIndex];
         int n = plan.Keys.Length, ready = 0;
@@ -291,6 +293,7 @@ public static unsafe partial class StreamCommands
         {
             byte* s = ReadyStream(shard, db, plan, k);
             if (s == null) continue;
+            indices?.Add(k);
             if (!resp3) w.ArrayHeader(2);
             w.Bulk(plan.Keys[k]);
             plan.StreamIds[k].TryIncrement(out StreamId start);
