@@ -5,13 +5,13 @@ using FastKv.Protocol;
 namespace FastKv.Engine;
 
 /// <summary>
-/// A blocked XREAD or XREADGROUP whose keys live on several shards, served by the shard of the key a write made ready.
-/// Redis runs the whole command again when it wakes such a client, so the reply lists every named stream that has new
-/// data then, in argument order: two entries added on two shards by one EXEC or one script both come back. The serving
-/// shard wrote its part (its own keys); this message visits each other shard of the keys in turn, which adds its part
-/// (XREAD after the IDs the waiter resolved there, or XREADGROUP over that shard's keys), and the last one merges the
-/// parts in argument order (<see cref="StreamReplyParts"/>: a key named twice answers in each of its places) and hands
-/// the reply home.
+/// A blocked XREAD whose keys live on several shards, served by the shard of the key a write made ready. Redis runs the
+/// whole command again when it wakes such a client, so the reply lists every named stream that has new data then, in
+/// argument order: two entries added on two shards by one EXEC or one script both come back. The serving shard wrote its
+/// part (its own keys); this message visits each other shard of the keys in turn, which adds its part (XREAD after the
+/// IDs the waiter resolved there), and the last one merges the parts in argument order (<see cref="StreamReplyParts"/>)
+/// and hands the reply home. XREAD changes nothing, so the parts need not be read at one instant; XREADGROUP, which
+/// delivers, runs again under locks instead (<see cref="StreamGroupWakeTx"/>).
 /// <para>
 /// The waiter stays claimed by the serving shard all along, so no other shard serves it meanwhile, and its home leaves it
 /// alone (timeout, disconnect) until the reply arrives. A transaction writes all its shards before any of them serves a
@@ -33,16 +33,14 @@ public sealed class StreamWakeParts : ShardMessage
     }
 
     /// <summary>
-    /// The waiter was served on <paramref name="serving"/> (its part is in <see cref="BlockedClient.Reply"/>; for XREAD its
-    /// streams stand for the arguments <paramref name="indices"/>): gathers the other shards' parts, then completes it.
-    /// The waiter is claimed and already unregistered on the serving shard.
+    /// The waiter was served on <paramref name="serving"/> (its part is in <see cref="BlockedClient.Reply"/>, its streams
+    /// standing for the arguments <paramref name="indices"/>): gathers the other shards' parts, then completes it. The
+    /// waiter is claimed and already unregistered on the serving shard.
     /// </summary>
-    internal static void Start(BlockedClient w, Shard serving, List<int>? indices)
+    internal static void Start(BlockedClient w, Shard serving, List<int> indices)
     {
         var m = new StreamWakeParts(w);
-        byte[] first = w.Reply.Output.Written.ToArray();
-        if (indices != null) m.parts.Add(first, indices);
-        else m.parts.AddInOrder(first);
+        m.parts.Add(w.Reply.Output.Written.ToArray(), indices);
         foreach (Shard s in w.Shards)
             if (s != serving) m.rest.Add(s);
         m.Forward();
@@ -61,20 +59,11 @@ public sealed class StreamWakeParts : ShardMessage
         }
         var part = new RespWriter(new OutputBuffer()) { Protocol = w.Reply.Protocol };
         var indices = new List<int>();
-        bool any;
-        if (plan.Kind == BlockKind.StreamRead) any = Commands.StreamCommands.ServeBlocked(shard, plan.Db, plan, part, indices);
-        else
-        {
-            int first = Array.FindIndex(plan.Keys, k => shard.Server.ShardOf(k) == shard);
-            any = first >= 0 && Blocking.TryServe(shard, null, plan.Db, plan, first, part);
-        }
-        if (any)
+        if (Commands.StreamCommands.ServeBlocked(shard, plan.Db, plan, part, indices))
         {
             byte[] reply = part.Output.Written.ToArray();
-            // XREADGROUP run again answers the error of a key whose group or stream is gone, whatever the others hold.
             if (ReplyFrames.IsError(reply)) error ??= reply;
-            else if (plan.Kind == BlockKind.StreamRead) parts.Add(reply, indices);
-            else parts.AddInOrder(reply);
+            else parts.Add(reply, indices);
         }
         b.ServePending();
         Forward();

@@ -62,8 +62,7 @@ public static unsafe partial class StreamCommands
             if (!c.ReadTyped(keyArg, ValueKind.Stream, out byte* e)) return false;
             if (e == null || StreamGroups.Find(Of(e), c.Arg(a.GroupArg)) == null)
             {
-                c.Error("NOGROUP No such key '" + c.ArgString(keyArg) + "' or consumer group '" + c.ArgString(a.GroupArg) +
-                        "' in XREADGROUP with GROUP option");
+                c.Error(NoGroup(c.Arg(keyArg), c.Arg(a.GroupArg)));
                 return false;
             }
             ReadOnlySpan<byte> text = c.Arg(idArg);
@@ -78,6 +77,34 @@ public static unsafe partial class StreamCommands
             if (!ParseId(ref c, idArg, 0, strict: true, out ids[k])) return false;
         }
         return true;
+    }
+
+    /// <summary>XREADGROUP's error for a key that is missing or lacks the group.</summary>
+    static string NoGroup(ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)
+        => "NOGROUP No such key '" + System.Text.Encoding.UTF8.GetString(key) + "' or consumer group '" +
+           System.Text.Encoding.UTF8.GetString(group) + "' in XREADGROUP with GROUP option";
+
+    /// <summary>
+    /// The checks of <see cref="ResolveGroupIds"/> for a waiting XREADGROUP run again, over the keys <paramref name="shard"/>
+    /// holds, in argument order: the error of the first that is not a stream (WRONGTYPE) or lacks the group (NOGROUP), with
+    /// its argument index in <paramref name="index"/>; null when all pass. Reads only (a lookup may find a key expired and
+    /// delete it, as any lookup does). The waiter's IDs are all "&gt;" (any other ID answers at once, never waits).
+    /// </summary>
+    internal static string? CheckBlockedGroupKeys(Shard shard, BlockingPlan plan, out int index)
+    {
+        Database db = shard.Dbs[plan.Db];
+        byte[] group = plan.Command[plan.GroupArg];
+        for (index = 0; index < plan.Keys.Length; index++)
+        {
+            byte[] key = plan.Keys[index];
+            if (shard.Server.ShardOf(key) != shard) continue;
+            // A lookup only: the entry is not kept past these tests.
+            byte* e = db.Find(key);
+            if (e != null && KeyEntry.Type(e) != ValueKind.Stream) return Errors.WrongType;
+            if (e == null || StreamGroups.Find(Of(e), group) == null) return NoGroup(key, group);
+        }
+        index = -1;
+        return null;
     }
 
     /// <summary>Whether a stream has a live entry after a group's last delivered ID.</summary>
