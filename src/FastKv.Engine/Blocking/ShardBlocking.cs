@@ -162,6 +162,21 @@ public sealed class ShardBlocking
 
     int holds;
 
+    /// <summary>
+    /// While a gathered command runs over copies here (<see cref="GatherExec"/>): the keys of the streams it signalled (an
+    /// entry added, a group destroyed, the stream deleted or overwritten); null otherwise.
+    /// </summary>
+    internal List<byte[]>? ScratchSignals;
+
+    /// <summary>A stream of the scratch database was signalled: noted for the write-back while a gathered command runs.</summary>
+    internal void NoteScratchStream(ReadOnlySpan<byte> key) => ScratchSignals?.Add(key.ToArray());
+
+    /// <summary>
+    /// Set while a gathered command's result replaces a stream it did not signal (XREADGROUP delivered entries, made a
+    /// consumer): the write-back frees the old stream, which Redis never did, so its XREADGROUP waiters stay as they are.
+    /// </summary>
+    internal bool WritingBack;
+
     /// <summary>A key was written outside a command (a transaction's write-back): serves its waiters as after a write.</summary>
     public void KeyWritten(int db, ReadOnlySpan<byte> key)
     {
