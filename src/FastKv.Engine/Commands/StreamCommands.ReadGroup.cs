@@ -41,7 +41,7 @@ public static unsafe partial class StreamCommands
             byte* s = Of(KeyLookup.Read(c.Shard, c.Db, c.Arg(a.StreamsArg + k)));
             byte* g = StreamGroups.Find(s, c.Arg(a.GroupArg));
             bool history = ids[k] != NewEntries;
-            if (!history && !HasUndelivered(s, StreamGroups.LastId(g))) continue;
+            if (!history && !HasEntryAfter(s, StreamGroups.LastId(g))) continue;
             if (!resp3) c.W.ArrayHeader(2);
             c.W.Bulk(c.Arg(a.StreamsArg + k));
             if (history) ReplyHistory(ref c, s, g, consumer, ids[k], a.Count);
@@ -107,8 +107,8 @@ public static unsafe partial class StreamCommands
         return null;
     }
 
-    /// <summary>Whether a stream has a live entry after a group's last delivered ID.</summary>
-    static bool HasUndelivered(byte* s, StreamId last) => StreamValue.Length(s) > 0 && StreamValue.LastValidId(s) > last;
+    /// <summary>Whether a stream has a live entry after <paramref name="after"/> (a group's last delivered ID, an XREAD ID).</summary>
+    static bool HasEntryAfter(byte* s, StreamId after) => StreamValue.Length(s) > 0 && StreamValue.LastValidId(s) > after;
 
     /// <summary>
     /// How many streams the reply names, before anything changes: every explicit ID, and "&gt;" where entries wait
@@ -129,7 +129,7 @@ public static unsafe partial class StreamCommands
                 if (ids[j] != NewEntries || !c.Arg(a.StreamsArg + j).SequenceEqual(c.Arg(a.StreamsArg + k))) continue;
                 last = LastAfterRead(s, last, a.Count);
             }
-            if (HasUndelivered(s, last)) ready++;
+            if (HasEntryAfter(s, last)) ready++;
         }
         return ready;
     }
@@ -137,7 +137,7 @@ public static unsafe partial class StreamCommands
     /// <summary>The group's last ID after a "&gt;" read of at most <paramref name="count"/> entries (0 = all) from <paramref name="last"/>.</summary>
     static StreamId LastAfterRead(byte* s, StreamId last, long count)
     {
-        if (!HasUndelivered(s, last)) return last;
+        if (!HasEntryAfter(s, last)) return last;
         last.TryIncrement(out StreamId start);
         var it = new StreamIterator(s, start, StreamId.Max, rev: false);
         for (long n = 0; (count == 0 || n < count) && it.Next(out StreamId id, out _); n++) last = id;
