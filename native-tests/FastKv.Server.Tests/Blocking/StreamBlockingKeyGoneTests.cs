@@ -10,8 +10,9 @@ namespace FastKv.Server.Tests.Blocking;
 /// (DEL, UNLINK, RENAME or MOVE away), expired (by the active cycle, or by another client's read finding it expired),
 /// flushed (FLUSHDB, FLUSHALL), swapped out (SWAPDB) or its group destroyed: NOGROUP; overwritten by another type (SET,
 /// RENAME of a string onto it): WRONGTYPE. Deleted and recreated inside one MULTI, it waits on. A client blocked in XREAD
-/// waits on through all of these, and is served by the next entry past its ID. Each case runs against redis-server and
-/// against FastKv with --threads 4 and 1, with the same expectations.
+/// waits on through all of these, and is served by the next entry past its ID; but when one of its keys holds another type
+/// and an entry added to another key runs the command again, it answers WRONGTYPE. Each case runs against redis-server
+/// and against FastKv with --threads 4 and 1, with the same expectations.
 /// </summary>
 public class StreamBlockingKeyGoneTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
@@ -155,6 +156,37 @@ public class StreamBlockingKeyGoneTests(OracleAndTargetsFixture servers) : IClas
         Assert.True(Silent(reader, Quiet), "the waiter was answered though its group is there again");
         writer.Call("XADD", key, "3-0", "f", "v");
         Assert.Equal(StreamBlockingTests.Entry(key, "3-0", "f", "v"), Resp.AsString(reader.ReadReply()));
+        Clean(writer);
+    }
+
+    public static IEnumerable<TheoryDataRow<string, bool>> SpreadRows()
+    {
+        foreach (string t in Targets)
+            foreach (bool spread in new[] { false, true })
+                yield return new(t, spread);
+    }
+
+    [Theory]
+    [MemberData(nameof(SpreadRows))]
+    public void XRead_OneKeyNowAString_AnswersWrongTypeWhenAnotherKeyGetsAnEntry(string target, bool spread)
+    {
+        ServerProcess server = Server(target);
+        using var reader = server.Connect();
+        using var writer = server.Connect();
+        Clean(writer);
+        // Spread: on two shards at --threads 4; else one hash tag, one shard.
+        string k0 = spread ? BlockingCommandTests.Key("xgone:t", 0) : "{xgone:t}0";
+        string k1 = spread ? BlockingCommandTests.Key("xgone:t", 2) : "{xgone:t}1";
+        writer.Call("XADD", k0, "1-0", "f", "v");
+        writer.Call("XADD", k1, "1-0", "f", "v");
+        reader.SendCommand("XREAD", "BLOCK", "0", "STREAMS", k0, k1, "$", "$");
+        Assert.True(Silent(reader, Settle), "XREAD BLOCK answered with nothing new");
+        // The string itself runs nothing: the waiter waits for streams.
+        Assert.Equal("+OK\r\n", writer.CallText("SET", k0, "x"));
+        Assert.True(Silent(reader, Quiet), "XREAD answered after its key became a string");
+        writer.Call("XADD", k1, "2-0", "f", "v");
+        Assert.Equal(WrongType, Resp.AsString(reader.ReadReply()));
+        Assert.Equal("+PONG\r\n", reader.CallText("PING"));
         Clean(writer);
     }
 

@@ -149,6 +149,14 @@ public sealed class BlockedClient : IShardOpOwner
         Session.OnBlockedDone();
     }
 
+    /// <summary>Home shard: ends a claimed waiter whose client disconnected meanwhile, with nothing served and nothing counted.</summary>
+    internal void Abandon()
+    {
+        Volatile.Write(ref state, Done);
+        Forget();
+        Session.OnBlockedDone();
+    }
+
     /// <summary>The client disconnected: true when the waiter ended here (nothing was or will be served to it).</summary>
     internal bool Cancel()
     {
@@ -171,9 +179,7 @@ public sealed class BlockedClient : IShardOpOwner
                 else s.Mailbox.Post(new UnregisterMessage(w));
             if (w.Session.Closed)
             {
-                Volatile.Write(ref w.state, Done);
-                w.Forget();
-                w.Session.OnBlockedDone();
+                w.Abandon();
                 return;
             }
             // Back to waiting (the waking shard held it claimed) for a new attempt.

@@ -24,8 +24,9 @@ public enum BlockKind : byte
     /// <summary>XREADGROUP BLOCK: the whole XREADGROUP is the first attempt; later serves run, on the shard of the
     /// written key, XREADGROUP over that shard's keys (<see cref="ShardBlocking.Register"/> writes it), as Redis
     /// re-executes the blocked command: "&gt;" reads from the group's last ID then, a deleted key, destroyed group or
-    /// changed type answers its error (NOGROUP, WRONGTYPE); the other shards' keys add their parts
-    /// (<see cref="StreamWakeParts"/>). It runs only when Redis would signal the stream (<see cref="ShardBlocking.SignalStream"/>).</summary>
+    /// changed type answers its error (NOGROUP, WRONGTYPE). With keys on several shards it runs again under their locks,
+    /// every key checked before any delivers, each shard serving its part (<see cref="StreamGroupWakeTx"/>). It runs only
+    /// when Redis would signal the stream (<see cref="ShardBlocking.SignalStream"/>).</summary>
     StreamReadGroup,
 }
 
@@ -54,6 +55,8 @@ public sealed class BlockingPlan
     public StreamId[] StreamIds = Array.Empty<StreamId>();
     /// <summary>XREAD/XREADGROUP BLOCK: the index in <see cref="Command"/> of the first key after STREAMS.</summary>
     public int StreamsArg;
+    /// <summary>XREADGROUP BLOCK: the index in <see cref="Command"/> of GROUP's group name (the consumer follows it).</summary>
+    public int GroupArg;
 
     /// <summary>XREADGROUP BLOCK: this shard's part of the command, for its keys' attempts: the options as sent, then
     /// STREAMS with only the keys <paramref name="shard"/> holds and their IDs. Written on that shard's thread, into
@@ -190,7 +193,11 @@ public sealed class BlockingPlan
         {
             if (Engine.Ascii.EqualsIgnoreCase(a[i], "streams"u8)) { streams = i + 1; break; }
             if (Engine.Ascii.EqualsIgnoreCase(a[i], "noack"u8)) continue;
-            if (Engine.Ascii.EqualsIgnoreCase(a[i], "group"u8)) i += 2;
+            if (Engine.Ascii.EqualsIgnoreCase(a[i], "group"u8))
+            {
+                p.GroupArg = i + 1;
+                i += 2;
+            }
             else if (Engine.Ascii.EqualsIgnoreCase(a[i], "block"u8)) RespNumber.TryParseInt64(a[++i], out p.TimeoutMs);
             else if (Engine.Ascii.EqualsIgnoreCase(a[i], "count"u8) && RespNumber.TryParseInt64(a[++i], out long c)) p.StreamCount = Math.Max(c, 0);
         }

@@ -13,7 +13,9 @@ namespace FastKv.Engine;
 /// serve that writes another watched key (BLMOVE's destination) makes that key ready in turn, as Redis's
 /// handleClientsBlockedOnKeys does. XREADGROUP waiters are the exception: running their command again has effects,
 /// so, as in Redis, they run only when their stream was signalled (<see cref="SignalStream"/>: an added entry, a
-/// destroyed group, the stream deleted or overwritten) or is no longer there. Only this shard's thread uses it.
+/// destroyed group, the stream deleted or overwritten) or is no longer there; one whose keys span shards runs again under
+/// their locks (<see cref="StreamGroupWakeTx"/>), and the waiters behind it on its keys here wait for that run to end.
+/// Only this shard's thread uses it.
 /// </summary>
 public sealed class ShardBlocking
 {
@@ -56,11 +58,25 @@ public sealed class ShardBlocking
     /// running XREADGROUP again has effects (the consumer is made again, its seen-time moves, a group moved back by
     /// XGROUP SETID hands out entries).
     /// </summary>
-    struct ReadyKey(WaitKey key, bool forGroups)
+    struct ReadyKey(WaitKey key, bool forGroups, BlockedClient[]? only = null)
     {
         public readonly WaitKey Key = key;
         public bool ForGroups = forGroups;
+        /// <summary>
+        /// The rest of a serve that a multi-shard XREADGROUP interrupted (<see cref="Resume"/>): only these waiters, the
+        /// ones that were behind it; null: every waiter of the key.
+        /// </summary>
+        public readonly BlockedClient[]? Only = only;
     }
+
+    /// <summary>
+    /// A multi-shard XREADGROUP waiter this shard claimed for a run under locks (<see cref="StreamGroupWakeTx"/>), and the
+    /// rest of the serve it interrupted. Until the run ends, the waiter's keys here serve nobody else: Redis would have
+    /// served it before the waiters behind it.
+    /// </summary>
+    readonly record struct Suspension(BlockedClient Waiter, ReadyKey Rest);
+
+    readonly List<Suspension> suspended = new();
 
     /// <summary>A key as a write sees it (database and the bytes in the request), probed without a copy.</summary>
     readonly ref struct KeyProbe(int db, ReadOnlySpan<byte> key)
@@ -146,6 +162,21 @@ public sealed class ShardBlocking
 
     int holds;
 
+    /// <summary>
+    /// While a gathered command runs over copies here (<see cref="GatherExec"/>): the keys of the streams it signalled (an
+    /// entry added, a group destroyed, the stream deleted or overwritten); null otherwise.
+    /// </summary>
+    internal List<byte[]>? ScratchSignals;
+
+    /// <summary>A stream of the scratch database was signalled: noted for the write-back while a gathered command runs.</summary>
+    internal void NoteScratchStream(ReadOnlySpan<byte> key) => ScratchSignals?.Add(key.ToArray());
+
+    /// <summary>
+    /// Set while a gathered command's result replaces a stream it did not signal (XREADGROUP delivered entries, made a
+    /// consumer): the write-back frees the old stream, which Redis never did, so its XREADGROUP waiters stay as they are.
+    /// </summary>
+    internal bool WritingBack;
+
     /// <summary>A key was written outside a command (a transaction's write-back): serves its waiters as after a write.</summary>
     public void KeyWritten(int db, ReadOnlySpan<byte> key)
     {
@@ -191,7 +222,7 @@ public sealed class ShardBlocking
         for (int i = 0; i < ready.Count; i++)
         {
             ReadyKey r = ready[i];
-            if (r.Key.Db != k.Db || !ReferenceEquals(r.Key.Key, k.Key)) continue;
+            if (r.Only != null || r.Key.Db != k.Db || !ReferenceEquals(r.Key.Key, k.Key)) continue;
             if (forGroups && !r.ForGroups) ready[i] = new ReadyKey(k, true);
             return;
         }
@@ -209,16 +240,46 @@ public sealed class ShardBlocking
             {
                 ReadyKey r = ready[i];
                 WaitKey k = r.Key;
-                if (shard.Locks.Active && shard.Locks.Blocks(TxLock.KeyId(k.Db, KeyHash.Hash(k.Key)), true, 0))
+                if ((shard.Locks.Active && shard.Locks.Blocks(TxLock.KeyId(k.Db, KeyHash.Hash(k.Key)), true, 0))
+                    || (suspended.Count != 0 && Suspended(k)))
                 {
                     i++;
                     continue;
                 }
                 ready.RemoveAt(i);
-                ServeKey(k, r.ForGroups);
+                ServeKey(k, r.ForGroups, r.Only);
             }
         }
         finally { serving = false; }
+    }
+
+    /// <summary>Whether <paramref name="k"/> is a key of a waiter a run under locks holds (<see cref="Suspension"/>).</summary>
+    bool Suspended(WaitKey k)
+    {
+        foreach (Suspension s in suspended)
+        {
+            if (s.Waiter.Plan.Db != k.Db) continue;
+            foreach (byte[] key in s.Waiter.Plan.Keys)
+                if (key.AsSpan().SequenceEqual(k.Key)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The run of <paramref name="w"/> that this shard started (<see cref="StreamGroupWakeTx"/>) ended: the serve it
+    /// interrupted goes on with the waiters that were behind it, then whatever else became ready meanwhile.
+    /// </summary>
+    internal void Resume(BlockedClient w)
+    {
+        for (int i = 0; i < suspended.Count; i++)
+        {
+            if (suspended[i].Waiter != w) continue;
+            ReadyKey rest = suspended[i].Rest;
+            suspended.RemoveAt(i);
+            if (rest.Only!.Length > 0) ready.Insert(0, rest);
+            break;
+        }
+        if (ready.Count > 0 && !serving && holds == 0) ServeReady();
     }
 
     readonly List<ShardMessage> parked = new();
@@ -243,7 +304,7 @@ public sealed class ShardBlocking
     /// Serves the key's waiters in arrival order while it holds data of their type. XREADGROUP waiters run again only
     /// when <paramref name="forGroups"/>, or when their stream is gone without a signal (RENAME or MOVE took it away).
     /// </summary>
-    void ServeKey(WaitKey k, bool forGroups)
+    void ServeKey(WaitKey k, bool forGroups, BlockedClient[]? only)
     {
         if (!byKey.TryGetValue(k, out var q)) return;
         Database db = shard.Dbs[k.Db];
@@ -254,6 +315,11 @@ public sealed class ShardBlocking
             if (w.IsDone)
             {
                 q.Remove(node);
+                node = next;
+                continue;
+            }
+            if (only != null && Array.IndexOf(only, w) < 0)
+            {
                 node = next;
                 continue;
             }
@@ -289,14 +355,24 @@ public sealed class ShardBlocking
                 node = next;
                 continue;
             }
+            if (group && w.Shards.Count > 1)
+            {
+                // Its keys on other shards are checked, then served, with its keys here, under locks: the home shard runs
+                // it again as a transaction, and the waiters behind it on its keys here wait for the end of that.
+                suspended.Add(new Suspension(w, new ReadyKey(k, forGroups, Behind(next, only))));
+                StreamGroupWakeTx.Post(w, shard);
+                break;
+            }
             int i = Array.FindIndex(w.Plan.Keys, x => x.AsSpan().SequenceEqual(k.Key));
             w.Reply.Output.Clear();
             bool streamRead = w.Plan.Kind is BlockKind.StreamRead or BlockKind.StreamReadGroup;
-            if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
+            // XREAD over keys on other shards too: which of its arguments this shard's streams stand for, for the merge.
+            List<int>? served = w.Plan.Kind == BlockKind.StreamRead && w.Shards.Count > 1 ? new List<int>() : null;
+            if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply, served) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
             {
                 Unregister(w);
                 // Keys on other shards too: their streams with new data join the reply, as Redis's run of the whole command.
-                if (streamRead && w.Shards.Count > 1 && !ReplyFrames.IsError(w.Reply.Output.Written)) StreamWakeParts.Start(w, shard);
+                if (served != null && !ReplyFrames.IsError(w.Reply.Output.Written)) StreamWakeParts.Start(w, shard, served);
                 else w.Served();
             }
             else
@@ -308,6 +384,15 @@ public sealed class ShardBlocking
             node = next;
         }
         if (q.Count == 0) byKey.Remove(k);
+    }
+
+    /// <summary>The waiters from <paramref name="node"/> to the end of its queue (those in <paramref name="only"/>, when given).</summary>
+    static BlockedClient[] Behind(LinkedListNode<BlockedClient>? node, BlockedClient[]? only)
+    {
+        var rest = new List<BlockedClient>();
+        for (; node != null; node = node.Next)
+            if (only == null || Array.IndexOf(only, node.Value) >= 0) rest.Add(node.Value);
+        return rest.ToArray();
     }
 
     // ---- timeouts of this shard's own clients ---------------------------------------------------

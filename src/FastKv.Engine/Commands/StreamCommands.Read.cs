@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using FastKv.Memory;
 using FastKv.Protocol;
 
@@ -275,14 +276,28 @@ public static unsafe partial class StreamCommands
 
     /// <summary>
     /// A write made one of the waiter's keys on this shard ready: XREAD's reply over this shard's keys that have entries
-    /// after their IDs, in argument order; false (nothing written) when none has.
+    /// after their IDs, in argument order; false (nothing written) when none has. <paramref name="indices"/>, when given,
+    /// receives the argument each written stream stands for (a key named twice may answer twice, after two IDs). As
+    /// Redis's run of the whole command again, a key that holds another type now answers WRONGTYPE (true, the error
+    /// written), whatever the others hold.
     /// </summary>
-    internal static bool ServeBlocked(Shard shard, int dbIndex, BlockingPlan plan, RespWriter w)
+    internal static bool ServeBlocked(Shard shard, int dbIndex, BlockingPlan plan, RespWriter w, List<int>? indices = null)
     {
         Database db = shard.Dbs[dbIndex];
         int n = plan.Keys.Length, ready = 0;
         for (int k = 0; k < n; k++)
-            if (ReadyStream(shard, db, plan, k) != null) ready++;
+        {
+            if (shard.Server.ShardOf(plan.Keys[k]) != shard) continue;
+            // A lookup only: the entry is not kept past these tests.
+            byte* e = db.Find(plan.Keys[k]);
+            if (e == null) continue;
+            if (KeyEntry.Type(e) != ValueKind.Stream)
+            {
+                w.Error(Errors.WrongType);
+                return true;
+            }
+            if (HasEntryAfter(Of(e), plan.StreamIds[k])) ready++;
+        }
         if (ready == 0) return false;
         bool resp3 = w.Protocol == 3;
         if (resp3) w.MapHeader(ready);
@@ -291,6 +306,7 @@ public static unsafe partial class StreamCommands
         {
             byte* s = ReadyStream(shard, db, plan, k);
             if (s == null) continue;
+            indices?.Add(k);
             if (!resp3) w.ArrayHeader(2);
             w.Bulk(plan.Keys[k]);
             plan.StreamIds[k].TryIncrement(out StreamId start);
@@ -306,6 +322,6 @@ public static unsafe partial class StreamCommands
         byte* e = db.Find(plan.Keys[k]);
         if (e == null || KeyEntry.Type(e) != ValueKind.Stream) return null;
         byte* s = Of(e);
-        return StreamValue.Length(s) > 0 && StreamValue.LastValidId(s) > plan.StreamIds[k] ? s : null;
+        return HasEntryAfter(s, plan.StreamIds[k]) ? s : null;
     }
 }

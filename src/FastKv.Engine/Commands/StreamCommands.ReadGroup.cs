@@ -41,7 +41,7 @@ public static unsafe partial class StreamCommands
             byte* s = Of(KeyLookup.Read(c.Shard, c.Db, c.Arg(a.StreamsArg + k)));
             byte* g = StreamGroups.Find(s, c.Arg(a.GroupArg));
             bool history = ids[k] != NewEntries;
-            if (!history && !HasUndelivered(s, StreamGroups.LastId(g))) continue;
+            if (!history && !HasEntryAfter(s, StreamGroups.LastId(g))) continue;
             if (!resp3) c.W.ArrayHeader(2);
             c.W.Bulk(c.Arg(a.StreamsArg + k));
             if (history) ReplyHistory(ref c, s, g, consumer, ids[k], a.Count);
@@ -62,8 +62,7 @@ public static unsafe partial class StreamCommands
             if (!c.ReadTyped(keyArg, ValueKind.Stream, out byte* e)) return false;
             if (e == null || StreamGroups.Find(Of(e), c.Arg(a.GroupArg)) == null)
             {
-                c.Error("NOGROUP No such key '" + c.ArgString(keyArg) + "' or consumer group '" + c.ArgString(a.GroupArg) +
-                        "' in XREADGROUP with GROUP option");
+                c.Error(NoGroup(c.Arg(keyArg), c.Arg(a.GroupArg)));
                 return false;
             }
             ReadOnlySpan<byte> text = c.Arg(idArg);
@@ -80,8 +79,36 @@ public static unsafe partial class StreamCommands
         return true;
     }
 
-    /// <summary>Whether a stream has a live entry after a group's last delivered ID.</summary>
-    static bool HasUndelivered(byte* s, StreamId last) => StreamValue.Length(s) > 0 && StreamValue.LastValidId(s) > last;
+    /// <summary>XREADGROUP's error for a key that is missing or lacks the group.</summary>
+    static string NoGroup(ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)
+        => "NOGROUP No such key '" + System.Text.Encoding.UTF8.GetString(key) + "' or consumer group '" +
+           System.Text.Encoding.UTF8.GetString(group) + "' in XREADGROUP with GROUP option";
+
+    /// <summary>
+    /// The checks of <see cref="ResolveGroupIds"/> for a waiting XREADGROUP run again, over the keys <paramref name="shard"/>
+    /// holds, in argument order: the error of the first that is not a stream (WRONGTYPE) or lacks the group (NOGROUP), with
+    /// its argument index in <paramref name="index"/>; null when all pass. Reads only (a lookup may find a key expired and
+    /// delete it, as any lookup does). The waiter's IDs are all "&gt;" (any other ID answers at once, never waits).
+    /// </summary>
+    internal static string? CheckBlockedGroupKeys(Shard shard, BlockingPlan plan, out int index)
+    {
+        Database db = shard.Dbs[plan.Db];
+        byte[] group = plan.Command[plan.GroupArg];
+        for (index = 0; index < plan.Keys.Length; index++)
+        {
+            byte[] key = plan.Keys[index];
+            if (shard.Server.ShardOf(key) != shard) continue;
+            // A lookup only: the entry is not kept past these tests.
+            byte* e = db.Find(key);
+            if (e != null && KeyEntry.Type(e) != ValueKind.Stream) return Errors.WrongType;
+            if (e == null || StreamGroups.Find(Of(e), group) == null) return NoGroup(key, group);
+        }
+        index = -1;
+        return null;
+    }
+
+    /// <summary>Whether a stream has a live entry after <paramref name="after"/> (a group's last delivered ID, an XREAD ID).</summary>
+    static bool HasEntryAfter(byte* s, StreamId after) => StreamValue.Length(s) > 0 && StreamValue.LastValidId(s) > after;
 
     /// <summary>
     /// How many streams the reply names, before anything changes: every explicit ID, and "&gt;" where entries wait
@@ -102,7 +129,7 @@ public static unsafe partial class StreamCommands
                 if (ids[j] != NewEntries || !c.Arg(a.StreamsArg + j).SequenceEqual(c.Arg(a.StreamsArg + k))) continue;
                 last = LastAfterRead(s, last, a.Count);
             }
-            if (HasUndelivered(s, last)) ready++;
+            if (HasEntryAfter(s, last)) ready++;
         }
         return ready;
     }
@@ -110,7 +137,7 @@ public static unsafe partial class StreamCommands
     /// <summary>The group's last ID after a "&gt;" read of at most <paramref name="count"/> entries (0 = all) from <paramref name="last"/>.</summary>
     static StreamId LastAfterRead(byte* s, StreamId last, long count)
     {
-        if (!HasUndelivered(s, last)) return last;
+        if (!HasEntryAfter(s, last)) return last;
         last.TryIncrement(out StreamId start);
         var it = new StreamIterator(s, start, StreamId.Max, rev: false);
         for (long n = 0; (count == 0 || n < count) && it.Next(out StreamId id, out _); n++) last = id;

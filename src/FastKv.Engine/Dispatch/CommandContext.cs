@@ -109,12 +109,13 @@ public unsafe ref struct CommandContext
     /// <summary>
     /// Redis's signalKeyAsReady for the stream in argument <paramref name="keyArg"/> (XADD added an entry, XGROUP DESTROY
     /// removed a group): its XREADGROUP waiters run again after the command. Other writes to a stream leave them waiting.
-    /// Nothing over gathered copies: their write-back replaces the stream, which signals it on its own shard.
+    /// Over gathered copies it is noted, and the write-back signals the stream on its own shard.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void StreamReady(int keyArg)
     {
-        if (DbOverride == null && Shard.Blocking.WatchedKeys != 0) Shard.Blocking.SignalStream(DbIndex, Arg(keyArg));
+        if (DbOverride != null) Shard.Blocking.NoteScratchStream(Arg(keyArg));
+        else if (Shard.Blocking.WatchedKeys != 0) Shard.Blocking.SignalStream(DbIndex, Arg(keyArg));
     }
 
     /// <summary>

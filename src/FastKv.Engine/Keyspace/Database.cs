@@ -117,10 +117,22 @@ public sealed unsafe class Database : IDisposable
     internal void FreeEntry(byte* e)
     {
         // Every way a stream leaves this table or is overwritten ends here: its XREADGROUP waiters must hear of it.
-        if (shard.Blocking.WatchedKeys != 0 && Index >= 0 && KeyEntry.Type(e) == ValueKind.Stream)
-            shard.Blocking.SignalStream(Index, KeyEntry.Key(e));
+        if (KeyEntry.Type(e) == ValueKind.Stream) StreamFreed(e);
         Collection.FreeValue(arena, e);
         FreeBlob(e);
+    }
+
+    /// <summary>
+    /// Redis's signalDeletedKeyAsReady for a stream: its XREADGROUP waiters run again. In the scratch database (a gathered
+    /// command running over copies, <see cref="GatherExec"/>) it is noted instead, for the stream's own shard to signal
+    /// when the result is written back; not at all for a write-back that only stands for changes Redis signals nothing
+    /// for (<see cref="ShardBlocking.WritingBack"/>).
+    /// </summary>
+    void StreamFreed(byte* e)
+    {
+        ShardBlocking b = shard.Blocking;
+        if (Index < 0) b.NoteScratchStream(KeyEntry.Key(e));
+        else if (b.WatchedKeys != 0 && !b.WritingBack) b.SignalStream(Index, KeyEntry.Key(e));
     }
 
     /// <summary>Frees the entry blob only: its value bytes (a collection's pointer) were copied to a new blob.</summary>

@@ -760,7 +760,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             for (int i = 0; i < n; i++)
             {
                 if (exec.Unchanged[i]) continue;
-                ShardOp? back = exec.After[i] != null ? new PutCopy(run.Db, names[i], replace: true, exec.After[i]!, evt: null)
+                ShardOp? back = exec.After[i] != null ? new PutCopy(run.Db, names[i], replace: true, exec.After[i]!, evt: null, exec.Signalled[i])
                     : copies[i] != null ? new DeleteKey(run.Db, names[i], evt: null) : null;
                 if (back != null && RunOp(run, owners[i], back, names[i], true) is { } refused) return refused;
             }

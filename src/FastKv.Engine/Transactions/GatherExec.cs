@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using FastKv.Engine.Commands;
 using FastKv.Protocol;
 
@@ -22,6 +23,11 @@ public sealed unsafe class GatherExec : ShardOp
     public readonly bool[] Unchanged;
     /// <summary>Per changed key: its new copy, or null when the command deleted it.</summary>
     public readonly byte[]?[] After;
+    /// <summary>
+    /// Per key: the command signalled it as a stream (Redis's signalKeyAsReady or signalDeletedKeyAsReady), so its
+    /// write-back must wake the XREADGROUP waiters there; a stream only changed (XREADGROUP's deliveries) must not.
+    /// </summary>
+    public readonly bool[] Signalled;
 
     public GatherExec(int db, byte[][] keys, byte[]?[] copies, byte[][] command, int protocol)
     {
@@ -32,6 +38,7 @@ public sealed unsafe class GatherExec : ShardOp
         reply = new RespWriter(new OutputBuffer(256), protocol);
         Unchanged = new bool[keys.Length];
         After = new byte[keys.Length][];
+        Signalled = new bool[keys.Length];
     }
 
     /// <summary>The command's reply, in the client's protocol.</summary>
@@ -61,9 +68,14 @@ public sealed unsafe class GatherExec : ShardOp
             byte* e0 = scratch.Find(keys[i]);
             baseline[i] = e0 == null ? null : EntryDump.Serialize(e0);
         }
-        Run(shard, scratch);
+        var signals = new List<byte[]>();
+        shard.Blocking.ScratchSignals = signals;
+        try { Run(shard, scratch); }
+        finally { shard.Blocking.ScratchSignals = null; }
         for (int i = 0; i < n; i++)
         {
+            foreach (byte[] k in signals)
+                if (k.AsSpan().SequenceEqual(keys[i])) Signalled[i] = true;
             byte* e = scratch.Find(keys[i]);
             byte[]? after = e == null ? null : EntryDump.Serialize(e);
             Unchanged[i] = after == null ? baseline[i] == null : baseline[i] != null && after.AsSpan().SequenceEqual(baseline[i]);

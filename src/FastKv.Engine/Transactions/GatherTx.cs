@@ -118,7 +118,7 @@ public class GatherTx : MultiShardTx
         for (int i = 0; i < keys.Count; i++)
         {
             if (x.Unchanged[i]) continue;
-            if (x.After[i] != null) Op(owners[i], new PutCopy(Db, keys[i], replace: true, x.After[i]!, evt: null));
+            if (x.After[i] != null) Op(owners[i], new PutCopy(Db, keys[i], replace: true, x.After[i]!, evt: null, x.Signalled[i]));
             else if (takes[i].Copy != null) Op(owners[i], new DeleteKey(Db, keys[i], evt: null));
             else continue;
             sent++;

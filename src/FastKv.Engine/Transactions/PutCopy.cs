@@ -7,9 +7,11 @@ namespace FastKv.Engine;
 /// already sent: watchers are touched and only a key that did not exist before is announced ("new"), as
 /// Redis's setKey does.
 /// Only the first kind is a change of its own (Redis's one dirty count for RENAME or COPY, on the destination's
-/// shard); a write-back was counted by the handler that ran over the copies.
+/// shard); a write-back was counted by the handler that ran over the copies. A write-back says with
+/// <c>signalStream</c> whether the command signalled the key (<see cref="GatherExec.Signalled"/>): a stream it only
+/// changed (XREADGROUP's deliveries) is replaced here without waking its XREADGROUP waiters, as Redis never replaced it.
 /// </summary>
-public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[]? evt) : ShardOp
+public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[]? evt, bool signalStream = true) : ShardOp
 {
     public readonly int Db = db;
     public readonly byte[] Key = key;
@@ -25,7 +27,11 @@ public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[
         if (d.Find(Key) != null)
         {
             if (!replace) return;
+            // A write-back of a stream the gathered command only changed: to Redis the stream stayed, so its XREADGROUP
+            // waiters are not run again (the watchers and the XREAD waiters still hear of the write, below).
+            shard.Blocking.WritingBack = !signalStream;
             d.Delete(Key);
+            shard.Blocking.WritingBack = false;
             existed = true;
         }
         if (!EntryDump.Deserialize(shard, d, Key, copy, overwrite: existed && evt == null))
