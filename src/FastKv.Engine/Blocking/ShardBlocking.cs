@@ -46,6 +46,14 @@ public sealed class ShardBlocking
     /// <summary>Clients of this shard waiting in a blocking command (INFO blocked_clients).</summary>
     public int BlockedClients;
 
+    /// <summary>The first argument position of <paramref name="key"/> among a plan's keys, or -1 (no closure: serving allocates nothing).</summary>
+    static int IndexOfKey(byte[][] keys, ReadOnlySpan<byte> key)
+    {
+        for (int j = 0; j < keys.Length; j++)
+            if (keys[j].AsSpan().SequenceEqual(key)) return j;
+        return -1;
+    }
+
     readonly struct WaitKey(int db, byte[] key)
     {
         public readonly int Db = db;
@@ -363,7 +371,7 @@ public sealed class ShardBlocking
                 StreamGroupWakeTx.Post(w, shard);
                 break;
             }
-            int i = Array.FindIndex(w.Plan.Keys, x => x.AsSpan().SequenceEqual(k.Key));
+            int i = IndexOfKey(w.Plan.Keys, k.Key);
             w.Reply.Output.Clear();
             bool streamRead = w.Plan.Kind is BlockKind.StreamRead or BlockKind.StreamReadGroup;
             // XREAD over keys on other shards too: which of its arguments this shard's streams stand for, for the merge.
