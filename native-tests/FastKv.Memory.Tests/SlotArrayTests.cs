@@ -70,4 +70,53 @@ public unsafe class SlotArrayTests
         SlotArray.Free(arena, h, Slot);
         Assert.Equal(~0, SlotArray.FindId(h, Slot, 1, 1));
     }
+
+    [Theory]
+    [InlineData(0)] // 1-0 .. 1-n: one millisecond, seq counting up (explicit IDs, the XACK benchmark's PELs)
+    [InlineData(1)] // auto IDs: milliseconds a few apart, a few seqs each
+    [InlineData(2)] // dense with holes: every other entry acknowledged
+    [InlineData(3)] // two clusters far apart: interpolation guesses land badly, bisection finishes
+    public void FindId_OnDenseAndSpreadIds_AgreesWithASortedList(int shape)
+    {
+        var rng = new Random(100 + shape);
+        using var arena = new Arena();
+        byte* h = (byte*)arena.Alloc(SlotArray.HeaderSize);
+        new Span<byte>(h, SlotArray.HeaderSize).Clear();
+        var ids = new List<(ulong Ms, ulong Seq)>();
+        ulong ms = 1_700_000_000_000;
+        for (int k = 0; k < 3000; k++)
+        {
+            (ulong, ulong) id = shape switch
+            {
+                0 => (1, (ulong)k),
+                1 => (ms += (ulong)rng.Next(0, 3), (ulong)rng.Next(0, 4)),
+                2 => (7, (ulong)(2 * k)),
+                _ => (k < 1500 ? (ulong)k : ulong.MaxValue - 3000 + (ulong)k, 0),
+            };
+            int at = Model(ids, id.Item1, id.Item2);
+            if (at >= 0) continue;
+            byte* p = SlotArray.Insert(arena, h, ~at, Slot);
+            *(ulong*)p = id.Item1;
+            *(ulong*)(p + 8) = id.Item2;
+            ids.Insert(~at, id);
+        }
+        (ulong, ulong)[] probes = new (ulong, ulong)[4000];
+        for (int k = 0; k < probes.Length; k++)
+        {
+            var (m, q) = ids[rng.Next(ids.Count)];
+            probes[k] = rng.Next(3) switch { 0 => (m, q), 1 => (m, q + 1), _ => (m, q == 0 ? 0 : q - 1) };
+        }
+        probes[0] = (0, 0);
+        probes[1] = (ulong.MaxValue, ulong.MaxValue);
+        foreach (var (m, q) in probes) Assert.Equal(Model(ids, m, q), SlotArray.FindId(h, Slot, m, q));
+        // Acknowledge at random, checking every lookup on the way.
+        while (ids.Count > 0)
+        {
+            int at = rng.Next(ids.Count);
+            Assert.Equal(at, SlotArray.FindId(h, Slot, ids[at].Ms, ids[at].Seq));
+            SlotArray.Remove(h, at, Slot);
+            ids.RemoveAt(at);
+        }
+        SlotArray.Free(arena, h, Slot);
+    }
 }
