@@ -77,10 +77,11 @@ public static unsafe partial class Lzf
     }
 
     /// <summary>
-    /// The quick table: 2^QuickHashLog slots (16 KiB, stays in the L1 cache where liblzf's 256 KiB misses on
-    /// every slot), and no match in the first <see cref="QuickProbe"/> bytes (or the first eighth of a longer input)
-    /// means the input is taken for incompressible (random, already compressed or encrypted bytes), as LZ4 and
-    /// zstd decide early too. Text, numbers and structured values repeat three bytes well within that.
+    /// The quick table: 2^QuickHashLog slots (16 KiB, small enough for the L1 cache; liblzf's is 256 KiB), and no
+    /// match in the first <see cref="QuickProbe"/> bytes (or the first eighth of a longer input) means the input is
+    /// taken for incompressible (random, already compressed or encrypted bytes), as fast compressors commonly decide
+    /// early. Text, numbers and structured values repeat three bytes well within that. Most of the gain is the
+    /// early decision: a rewrite of random 100-byte values spent half its time in liblzf's walk over every byte.
     /// </summary>
     struct QuickTable : ITable
     {
