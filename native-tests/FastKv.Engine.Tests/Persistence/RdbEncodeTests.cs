@@ -22,7 +22,7 @@ public class RdbEncodeTests
     static byte[] Str(byte[] s, bool compress = true)
     {
         var w = new ArrayBufferWriter<byte>();
-        RdbEncode.WriteString(w, s, compress);
+        RdbEncode.WriteString(w, s, compress ? LzfMode.Exact : LzfMode.Off);
         return w.WrittenSpan.ToArray();
     }
 

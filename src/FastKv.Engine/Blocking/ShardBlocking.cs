@@ -265,11 +265,7 @@ public sealed class ShardBlocking
     bool Suspended(WaitKey k)
     {
         foreach (Suspension s in suspended)
-        {
-            if (s.Waiter.Plan.Db != k.Db) continue;
-            foreach (byte[] key in s.Waiter.Plan.Keys)
-                if (key.AsSpan().SequenceEqual(k.Key)) return true;
-        }
+            if (s.Waiter.Plan.Db == k.Db && IndexOfKey(s.Waiter.Plan.Keys, k.Key) >= 0) return true;
         return false;
     }
 

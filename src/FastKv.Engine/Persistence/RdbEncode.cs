@@ -106,10 +106,6 @@ public static unsafe partial class RdbEncode
         return 0;
     }
 
-    /// <summary>rdbSaveRawString with rdbcompression on or off: LZF as Redis's compressor when on.</summary>
-    public static void WriteString(IBufferWriter<byte> w, ReadOnlySpan<byte> s, bool compress) =>
-        WriteString(w, s, compress ? LzfMode.Exact : LzfMode.Off);
-
     /// <summary>rdbSaveRawString: <paramref name="s"/> as an integer, LZF or plain string (see the class notes).</summary>
     public static void WriteString(IBufferWriter<byte> w, ReadOnlySpan<byte> s, LzfMode lzf)
     {

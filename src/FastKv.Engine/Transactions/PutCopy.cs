@@ -30,8 +30,8 @@ public sealed class PutCopy(int db, byte[] key, bool replace, byte[] copy, byte[
             // A write-back of a stream the gathered command only changed: to Redis the stream stayed, so its XREADGROUP
             // waiters are not run again (the watchers and the XREAD waiters still hear of the write, below).
             shard.Blocking.WritingBack = !signalStream;
-            d.Delete(Key);
-            shard.Blocking.WritingBack = false;
+            try { d.Delete(Key); }
+            finally { shard.Blocking.WritingBack = false; }
             existed = true;
         }
         if (!EntryDump.Deserialize(shard, d, Key, copy, overwrite: existed && evt == null))
