@@ -69,6 +69,16 @@ public sealed class ArgList
         return buffer.Slice(_offsets[i], _lengths[i]);
     }
 
+    /// <summary>Becomes a copy of <paramref name="other"/>'s arguments (offsets relative to the same command start).</summary>
+    public void CopyFrom(ArgList other)
+    {
+        int n = other._count;
+        while (_offsets.Length < n) Grow();
+        Array.Copy(other._offsets, _offsets, n);
+        Array.Copy(other._lengths, _lengths, n);
+        _count = n;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow()
     {

@@ -13,7 +13,8 @@ namespace FastKv.Server.Tests.Sessions;
 /// must never change what runs. One long pipeline of mixed commands (keyed and keyless, scripts with their keys
 /// after numkeys, SELECT between keyed commands, unknown commands, inline commands, wrong arities, empty
 /// multibulks) goes to Redis 7.2.4 and to FastKv cut at random byte boundaries, so windows end inside commands;
-/// the reply streams must be byte-identical.
+/// the reply streams must be byte-identical. FastKv runs the look-ahead at any data size here
+/// (fastkv-lookahead-min-bytes 0).
 /// </summary>
 public class PipelinePrefetchTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
@@ -27,6 +28,12 @@ public class PipelinePrefetchTests(OracleAndTargetsFixture servers) : IClassFixt
     {
         ServerProcess oracle = servers.Oracle.Server;
         ServerProcess target = servers.TargetWithThreads(threads).Server;
+        // The look-ahead runs on every shard, however little data it holds.
+        if (!ServerLocator.TargetIsRedis)
+        {
+            using var c = target.Connect();
+            Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CONFIG", "SET", "fastkv-lookahead-min-bytes", "0")));
+        }
         var rng = new Random(seed);
         string sha = Sha1Hex(Incr);
         var wire = new MemoryStream();
@@ -70,6 +77,62 @@ public class PipelinePrefetchTests(OracleAndTargetsFixture servers) : IClassFixt
         Assert.True(expected.AsSpan().SequenceEqual(actual),
             $"seed {seed}, --threads {threads}: reply streams differ at byte {FirstDifference(expected, actual)}");
         target.AssertAlive();
+    }
+
+    /// <summary>
+    /// The look-ahead parses as an authenticated connection and hands its parse to the session: a command inside its
+    /// window that ends the authentication (RESET under requirepass) must make the next commands parse with the
+    /// unauthenticated limits (multibulk count 10, bulk length 16384) and answer NOAUTH, as Redis does. Commands of
+    /// 100 or more arguments end a window. AUTH goes first on its own (an unauthenticated pass has no look-ahead), then
+    /// the rest in one write, so it is one read.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "count")]
+    [InlineData(1, "bulk")]
+    [InlineData(1, "noauth")]
+    [InlineData(4, "count")]
+    [InlineData(4, "bulk")]
+    public void AuthenticationEndsInsideWindow_RepliesAsRedis(int threads, string after)
+    {
+        var wire = new MemoryStream();
+        void Add(params string[] args) => wire.Write(Resp.EncodeCommand(args));
+        Add("SET", "pa", "1");
+        var big = new List<string> { "MSET" };
+        for (int i = 0; i < 60; i++) big.AddRange(["pb:" + i, "v" + i]); // 121 arguments: ends a window
+        Add(big.ToArray());
+        Add("GET", "pa");
+        Add("GET", "pb:7");
+        Add("RESET");
+        Add("GET", "pa");
+        switch (after)
+        {
+            case "count": Add("MSET", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f"); break; // 12 arguments
+            case "bulk": Add("SET", "pa", new string('x', 20000)); break;
+            default: Add("PING"); break;
+        }
+        Add("GET", "pa");
+        byte[] bytes = wire.ToArray();
+        string Run(ServerKind kind)
+        {
+            using var s = kind == ServerKind.Redis || ServerLocator.TargetIsRedis ? ServerProcess.Start(kind, threads, "--requirepass", "pw")
+                : ServerProcess.Start(kind, threads, "--requirepass", "pw", "--fastkv-lookahead-min-bytes", "0");
+            using var c = s.Connect();
+            var replies = new List<string> { Resp.Escape(c.Call("AUTH", "pw")) };
+            c.Send(bytes);
+            try
+            {
+                for (int i = 0; i < 8; i++) replies.Add(Resp.Escape(c.ReadReply()));
+            }
+            catch (RespConnectionClosedException)
+            {
+                replies.Add("(closed)");
+            }
+            if (kind == ServerKind.Target) s.AssertAlive();
+            return string.Join("\n", replies);
+        }
+        string expected = Run(ServerKind.Redis);
+        Assert.Equal(expected, Run(ServerKind.Target));
+        Assert.Contains(after == "noauth" ? "NOAUTH" : "Protocol error", expected, StringComparison.Ordinal);
     }
 
     /// <summary>Writes the bytes in random pieces (1 byte to 4 KB, some with a pause) and reads every reply.</summary>

@@ -38,7 +38,7 @@ public static class CommandGate
     public static Verdict Check(Session s, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? spec)
     {
         Client client = s.Client;
-        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w, out CommandSpec? refused);
+        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w, out CommandSpec? refused, s.TakeSpecHint());
         if (spec == null) return Refuse(s, refused);
         client.LastCommand = spec.FullName;
         if (client.AofLoader)

@@ -23,12 +23,13 @@ public static unsafe class Executor
     /// <summary>
     /// <see cref="Resolve(CommandTable, ReadOnlySpan{byte}, ArgList, RespWriter)"/>, and when the command was found but
     /// its arity is wrong, that command in <paramref name="refused"/> (Redis counts it in rejected_calls).
+    /// <paramref name="found"/>: the table's entry for the name, when the caller looked it up already.
     /// </summary>
-    public static CommandSpec? Resolve(CommandTable table, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? refused)
+    public static CommandSpec? Resolve(CommandTable table, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? refused,
+        CommandSpec? found = null)
     {
         refused = null;
-        ReadOnlySpan<byte> name = args.Get(buf, 0);
-        CommandSpec? spec = table.Find(name);
+        CommandSpec? spec = found ?? table.Find(args.Get(buf, 0));
         if (spec == null)
         {
             w.Error(UnknownCommand(buf, args));

@@ -12,6 +12,17 @@ namespace FastKv.Engine;
 /// then, as each command of the window starts, the entry the next key's bucket points to (<see cref="Step"/>), by
 /// when that bucket has arrived. Nothing here changes state: a wrong guess (another database after a SELECT, a key
 /// the command does not read) costs a few cache lines. One per shard, used by its sessions' <see cref="Session.Process"/>.
+/// <para>
+/// It runs once the shard's arena holds <c>fastkv-lookahead-min-bytes</c> (1 MB, about a core's L2 cache): below, the
+/// keys' buckets and entries stay cached and the look-ahead is all cost. Measured 2026-12-04 (perf/RESULTS.md): GET at
+/// pipeline 16 over 1000 / 4000 keys ran 5% / 2% faster per CPU-second without it, over 16k / 100k keys 5% / 9% slower.
+/// </para>
+/// <para>
+/// The window's parse is not thrown away: each command's arguments and its command-table entry are kept, and the
+/// session takes them (<see cref="TryTake"/>) instead of parsing and looking the command up a second time. A parse
+/// depends on the bytes, the bulk length limit and whether the connection is authenticated, so a command is taken
+/// only while the session's parser has the settings the window was parsed with.
+/// </para>
 /// </summary>
 public sealed class PipelinePrefetch
 {
@@ -21,12 +32,19 @@ public sealed class PipelinePrefetch
     /// </summary>
     public const int Window = 8;
 
-    readonly ArgList args = new();
     RespParser parser;
     readonly ulong[] hashes = new ulong[Window];
     int count, stepped;
     KeyTable? table;
     Session? owner;
+    /// <summary>The window's complete commands in input order: arguments, start offset, length and table entry.</summary>
+    readonly ArgList[] parsed = new ArgList[Window];
+    /// <summary>Where a command too long to keep is parsed (<see cref="IsSmallCount"/>).</summary>
+    ArgList scratch = new();
+    readonly int[] parsedAt = new int[Window];
+    readonly int[] parsedLength = new int[Window];
+    readonly CommandSpec?[] parsedSpec = new CommandSpec?[Window];
+    int parsedCount, taken;
 
     public PipelinePrefetch(ServerConfig config)
     {
@@ -34,27 +52,38 @@ public sealed class PipelinePrefetch
         parser.Reset();
         parser.MaxBulkLength = config.ProtoMaxBulkLen;
         parser.Authenticated = true;
+        for (int i = 0; i < Window; i++) parsed[i] = new ArgList();
     }
 
     /// <summary>
     /// Prefetches the home buckets for the complete multibulk commands in <paramref name="input"/> (up to
     /// <see cref="Window"/>); returns how many bytes they took, so the caller knows where the next window starts.
     /// </summary>
-    public int Ahead(Session session, int db, Span<byte> input)
+    /// <para><paramref name="at"/> is where <paramref name="input"/> starts in the session's query buffer, and
+    /// <paramref name="maxBulk"/> the session parser's bulk length limit (the session is authenticated).</para>
+    public int Ahead(Session session, int db, Span<byte> input, int at, long maxBulk)
     {
         ServerState server = session.Home.Server;
         Shard home = session.Home;
         Span<int> keyPos = stackalloc int[4];
         KeyTable t = home.Dbs[db].Table;
-        int n = 0, pos = 0;
-        while (n < Window && pos < input.Length && input[pos] == (byte)'*')
+        parser.MaxBulkLength = maxBulk;
+        int n = 0, pos = 0, m = 0;
+        while (m < Window && pos + 3 < input.Length && input[pos] == (byte)'*')
         {
             Span<byte> rest = input.Slice(pos);
+            // A command of 100 or more arguments is parsed into the scratch list and not kept (the main parser takes
+            // it): the window's lists stay small.
+            bool small = IsSmallCount(rest.Slice(1));
+            ArgList args = small ? parsed[m] : scratch;
             RespStatus st = parser.Parse(rest, args, out int used);
             parser.Reset();
             if (st != RespStatus.Complete) break;
+            CommandSpec? spec = args.Count > 0 ? server.Commands.Find(args.Get(rest, 0)) : null;
+            (parsedAt[m], parsedLength[m], parsedSpec[m]) = (small ? at + pos : -1, used, spec);
+            m++;
             pos += used;
-            int k = FirstKey(server.Commands, rest, keyPos);
+            int k = FirstKey(spec, rest, args, keyPos);
             if (k < 0) continue;
             ReadOnlySpan<byte> key = args.Get(rest, k);
             if (server.ShardCount > 1 && server.ShardOf(key) != home) continue;
@@ -63,6 +92,8 @@ public sealed class PipelinePrefetch
             hashes[n++] = h;
         }
         (count, stepped, table, owner) = (n, 0, t, session);
+        (parsedCount, taken) = (m, 0);
+        if (scratch.Capacity > 1024) scratch = new ArgList(); // after a huge command: its lists are not kept
         // The first bucket was asked for before the others were parsed: the next command's entry can follow now.
         Step(session);
         return pos;
@@ -78,11 +109,43 @@ public sealed class PipelinePrefetch
         table!.PrefetchEntry(hashes[stepped++]);
     }
 
+    /// <summary>
+    /// The window's command that starts at <paramref name="at"/> of <paramref name="session"/>'s query buffer, parsed
+    /// as <paramref name="sessionParser"/> would parse it: its arguments copied into <paramref name="into"/>, its
+    /// length and its command-table entry (null: not in the table). False when the window does not hold it (another
+    /// session's, another offset, or a parser setting changed since, e.g. RESET ended the authentication).
+    /// </summary>
+    public bool TryTake(Session session, int at, in RespParser sessionParser, ArgList into, out int length, out CommandSpec? spec)
+    {
+        int i = taken;
+        // Commands of the window before this one that were not taken (too long to keep, parsed by the session): skipped.
+        while (i < parsedCount && parsedAt[i] < at) i++;
+        if (owner != session || i >= parsedCount || parsedAt[i] != at || !sessionParser.Authenticated
+            || sessionParser.MaxBulkLength != parser.MaxBulkLength)
+        {
+            (length, spec) = (0, null);
+            return false;
+        }
+        taken = i + 1;
+        into.CopyFrom(parsed[i]);
+        (length, spec) = (parsedLength[i], parsedSpec[i]);
+        return true;
+    }
+
+    /// <summary>The window is no longer the session's to take from (its pass ended; the query buffer may move).</summary>
+    public void Forget(Session session)
+    {
+        if (owner == session) (owner, parsedCount, count) = (null, 0, 0);
+    }
+
+    /// <summary>A multibulk count of one or two digits: "2\r" or "12\r".</summary>
+    static bool IsSmallCount(ReadOnlySpan<byte> p) =>
+        (uint)(p[0] - '0') <= 9 && (p[1] == '\r' || (uint)(p[1] - '0') <= 9 && p.Length > 2 && p[2] == '\r');
+
     /// <summary>The argument index of the parsed command's first key, or -1 (no key, unknown command, a container command).</summary>
-    unsafe int FirstKey(CommandTable commands, ReadOnlySpan<byte> buf, Span<int> keyPos)
+    static unsafe int FirstKey(CommandSpec? spec, ReadOnlySpan<byte> buf, ArgList args, Span<int> keyPos)
     {
         if (args.Count < 2) return -1;
-        CommandSpec? spec = commands.Find(args.Get(buf, 0));
         if (spec == null || spec.Subcommands != null) return -1;
         if (spec.KeysProc != null)
         {

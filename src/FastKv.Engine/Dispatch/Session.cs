@@ -43,6 +43,16 @@ public sealed class Session : ILockWaiter
     int passStart;
     /// <summary>Input offset up to which this pass's pipeline had its keys prefetched (<see cref="PipelinePrefetch"/>).</summary>
     int prefetchedTo;
+    /// <summary>The command-table entry of the command being dispatched when the look-ahead found it (else null).</summary>
+    CommandSpec? specHint;
+
+    /// <summary>The gate's lookup of the current command, once: the look-ahead's entry for it, or null.</summary>
+    public CommandSpec? TakeSpecHint()
+    {
+        CommandSpec? h = specHint;
+        specHint = null;
+        return h;
+    }
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
@@ -126,7 +136,15 @@ public sealed class Session : ILockWaiter
         {
             if (replies.Full) break;
             Span<byte> span = input.Slice(start, end - start);
-            RespStatus st = parser.Parse(span, args, out int consumed);
+            // A command the pipeline look-ahead parsed already is taken from it, with its command-table entry.
+            RespStatus st;
+            int consumed;
+            if (start < prefetchedTo && Home.Prefetch.TryTake(this, start, parser, args, out consumed, out specHint)) st = RespStatus.Complete;
+            else
+            {
+                specHint = null;
+                st = parser.Parse(span, args, out consumed);
+            }
             if (st == RespStatus.NeedMore)
             {
                 long need = parser.BytesNeeded;
@@ -164,6 +182,9 @@ public sealed class Session : ILockWaiter
             else if (start < prefetchedTo) Home.Prefetch.Step(this);
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
+        specHint = null;
+        // The query buffer may move before the next pass: the look-ahead's window is not taken from again.
+        if (prefetchedTo > 0) Home.Prefetch.Forget(this);
         // Commands for other shards gathered in this pass leave now, one request per shard.
         if (!Waiting && replies.BatchOpen) SendBatch();
         // Nothing parsed is in use unless a command waits: an empty query buffer goes back to the shard.
@@ -178,8 +199,9 @@ public sealed class Session : ILockWaiter
     /// <summary>A pipeline follows the command about to run: its next window of keys is asked for now.</summary>
     void PrefetchFrom(int next)
     {
-        // Unauthenticated input stays with the main parser and its tighter limits.
-        int used = Client.Authenticated ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next)) : 0;
+        // Unauthenticated input stays with the main parser and its tighter limits. A shard whose data fits in a core's
+        // cache gains nothing from prefetching it: the look-ahead would only cost its parse.
+        int used = Client.Authenticated && Home.Arena.UsedBytes >= server.Config.LookAheadMinBytes ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next), next, parser.MaxBulkLength) : 0;
         prefetchedTo = used > 0 ? next + used : end;
     }
 

@@ -202,6 +202,7 @@ public sealed class ServerConfig
         // "not enough memory" error instead of the server running out of memory.
         Add("fastkv-lua-max-memory", "1gb", v => Memory(v, 0, long.MaxValue, x => LuaMaxMemory = x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
+        Add("fastkv-lookahead-min-bytes", "1mb", v => Memory(v, 0, long.MaxValue, x => LookAheadMinBytes = x));
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
         // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
@@ -230,6 +231,11 @@ public sealed class ServerConfig
     public int RdbVersion = 11;
     /// <summary>fastkv-snapshot-slice-us: how long one snapshot slice may run between requests on a busy shard.</summary>
     public int SnapshotSliceMicros = 100;
+    /// <summary>
+    /// fastkv-lookahead-min-bytes: the pipeline look-ahead (<see cref="PipelinePrefetch"/>) runs on a shard whose arena
+    /// holds at least this much; below, its keys stay in the core's cache and prefetching them is all cost.
+    /// </summary>
+    public long LookAheadMinBytes = 1L << 20;
     /// <summary>
     /// key-load-delay: microseconds to pause after each key an RDB load reads and each command an AOF load replays
     /// (<see cref="LoadDelay"/>); negative, a 1-microsecond pause once in that many on average; 0, none.
