@@ -80,7 +80,9 @@ public sealed class PipelinePrefetch
             parser.Reset();
             if (st != RespStatus.Complete) break;
             CommandSpec? spec = args.Count > 0 ? server.Commands.Find(args.Get(rest, 0)) : null;
-            (parsedAt[m], parsedLength[m], parsedSpec[m]) = (small ? at + pos : -1, used, spec);
+            parsedAt[m] = small ? at + pos : -1;
+            parsedLength[m] = used;
+            parsedSpec[m] = spec;
             m++;
             pos += used;
             int k = FirstKey(spec, rest, args, keyPos);

@@ -43,6 +43,8 @@ public sealed class Session : ILockWaiter
     int passStart;
     /// <summary>Input offset up to which this pass's pipeline had its keys prefetched (<see cref="PipelinePrefetch"/>).</summary>
     int prefetchedTo;
+    /// <summary>This pass's look-ahead holds a window of this session's commands (else prefetchedTo only ends the tries).</summary>
+    bool lookAhead;
     /// <summary>The command-table entry of the command being dispatched when the look-ahead found it (else null).</summary>
     CommandSpec? specHint;
 
@@ -130,6 +132,7 @@ public sealed class Session : ILockWaiter
         processing++;
         passStart = start;
         prefetchedTo = 0;
+        lookAhead = false;
         // Within this pass a command's end time is the next one's start (Shard.ClockCarry, RunHere).
         Home.ClockCarry = 0;
         while (!Waiting && !Client.CloseAfterReply && start < end)
@@ -139,7 +142,7 @@ public sealed class Session : ILockWaiter
             // A command the pipeline look-ahead parsed already is taken from it, with its command-table entry.
             RespStatus st;
             int consumed;
-            if (start < prefetchedTo && Home.Prefetch.TryTake(this, start, parser, args, out consumed, out specHint)) st = RespStatus.Complete;
+            if (lookAhead && start < prefetchedTo && Home.Prefetch.TryTake(this, start, parser, args, out consumed, out specHint)) st = RespStatus.Complete;
             else
             {
                 specHint = null;
@@ -179,12 +182,13 @@ public sealed class Session : ILockWaiter
             NoteQueryBuffer();
             int next = start + consumed;
             if (next >= prefetchedTo && next < end) PrefetchFrom(next);
-            else if (start < prefetchedTo) Home.Prefetch.Step(this);
+            else if (lookAhead && start < prefetchedTo) Home.Prefetch.Step(this);
             if (!Dispatch(span.Slice(0, consumed), consumed)) break;
         }
         specHint = null;
         // The query buffer may move before the next pass: the look-ahead's window is not taken from again.
-        if (prefetchedTo > 0) Home.Prefetch.Forget(this);
+        if (lookAhead) Home.Prefetch.Forget(this);
+        lookAhead = false;
         // Commands for other shards gathered in this pass leave now, one request per shard.
         if (!Waiting && replies.BatchOpen) SendBatch();
         // Nothing parsed is in use unless a command waits: an empty query buffer goes back to the shard.
@@ -203,6 +207,7 @@ public sealed class Session : ILockWaiter
         // cache gains nothing from prefetching it: the look-ahead would only cost its parse.
         int used = Client.Authenticated && Home.Arena.UsedBytes >= server.Config.LookAheadMinBytes ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next), next, parser.MaxBulkLength) : 0;
         prefetchedTo = used > 0 ? next + used : end;
+        lookAhead = used > 0;
     }
 
     /// <summary>
@@ -402,7 +407,7 @@ public sealed class Session : ILockWaiter
     /// (SHUTDOWN NOSAVE, SCRIPT KILL): the busy script may be the one holding every shard.
     /// </summary>
     bool LockWaits(CommandSpec spec, ReadOnlySpan<byte> buf) =>
-        !(server.BusyScripts.Any && (spec.Flags & CommandFlags.AllowBusy) != 0)
+        Home.Locks.Active && !(server.BusyScripts.Any && (spec.Flags & CommandFlags.AllowBusy) != 0)
         && Executor.Blocked(Home, spec, buf, args, Client.Db, 0);
 
     /// <summary>Runs a command on the home shard now, unless a transaction's lock covers one of its keys.</summary>
