@@ -1,6 +1,8 @@
 using FastKv.Engine.Commands;
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 
 namespace FastKv.Engine;
@@ -121,14 +123,89 @@ public sealed unsafe class CommandTable
 
     void Insert(CommandSpec spec)
     {
-        uint i0 = HashLower(System.Text.Encoding.ASCII.GetBytes(spec.Name)) & (uint)mask;
+        byte[] name = System.Text.Encoding.ASCII.GetBytes(spec.Name);
+        uint i0 = HashLower(name) & (uint)mask;
         while (slots[i0] != null) i0 = (i0 + 1) & (uint)mask;
         slots[i0] = spec;
+        if (!Pack(name, out ulong lo, out ulong hi)) return;
+        uint j = PackedHash(lo, hi) & PackedMask;
+        while (packed[j].Spec != null) j = (j + 1) & PackedMask;
+        packed[j] = new PackedName { Lo = lo, Hi = hi, Length = name.Length, Spec = spec };
     }
+
+    /// <summary>A name of at most 16 bytes, lowercased, as two words; a slot of the table of such names.</summary>
+    struct PackedName
+    {
+        public ulong Lo, Hi;
+        public int Length;
+        public CommandSpec? Spec;
+    }
+
+    const uint PackedMask = 1023;
+    readonly PackedName[] packed = new PackedName[PackedMask + 1];
+
+    /// <summary>
+    /// Packs 1 to 16 ASCII bytes into two little-endian words, zero-padded, letters lowercased eight at a time; false
+    /// for a longer or empty name or one with a byte above 0x7F (no command has one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Pack(ReadOnlySpan<byte> s, out ulong lo, out ulong hi)
+    {
+        int n = s.Length;
+        lo = hi = 0;
+        if ((uint)(n - 1) >= 16) return false;
+        ref byte p = ref MemoryMarshal.GetReference(s);
+        // Every read below lies inside the span: overlapping reads of its first and last bytes.
+        if (n >= 8)
+        {
+            lo = Unsafe.ReadUnaligned<ulong>(ref p);
+            if (n > 8) hi = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, n - 8)) >> ((16 - n) * 8);
+        }
+        else if (n >= 4)
+        {
+            ulong a = Unsafe.ReadUnaligned<uint>(ref p);
+            ulong b = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, n - 4));
+            lo = a | b << ((n - 4) * 8);
+        }
+        else
+        {
+            lo = p;
+            if (n > 1) lo |= (ulong)Unsafe.Add(ref p, 1) << 8;
+            if (n > 2) lo |= (ulong)Unsafe.Add(ref p, 2) << 16;
+        }
+        if (((lo | hi) & 0x8080808080808080UL) != 0) return false;
+        lo = Lower(lo);
+        hi = Lower(hi);
+        return true;
+    }
+
+    /// <summary>ASCII letters A-Z of eight bytes below 0x80 made lowercase (no carry crosses a byte).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong Lower(ulong x)
+    {
+        ulong upper = (x + 0x3F3F3F3F3F3F3F3FUL) & ~(x + 0x2525252525252525UL) & 0x8080808080808080UL;
+        return x | upper >> 2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static uint PackedHash(ulong lo, ulong hi) => (uint)((lo * 0x9E3779B97F4A7C15UL ^ hi * 0xC2B2AE3D27D4EB4FUL) >> 40);
 
     /// <summary>The command named by <paramref name="name"/> (any case), or null.</summary>
     public CommandSpec? Find(ReadOnlySpan<byte> name)
     {
+        if (Pack(name, out ulong lo, out ulong hi))
+        {
+            uint j = PackedHash(lo, hi) & PackedMask;
+            while (true)
+            {
+                ref PackedName e = ref packed[j];
+                if (e.Spec == null) return null;
+                if (e.Lo == lo && e.Hi == hi && e.Length == name.Length) return e.Spec;
+                j = (j + 1) & PackedMask;
+            }
+        }
+        // Longer than 16 bytes (GEORADIUSBYMEMBER_RO), or with a byte no command name has.
+        if ((uint)(name.Length - 1) < 16) return null;
         uint i = HashLower(name) & (uint)mask;
         while (true)
         {
