@@ -14,7 +14,7 @@ namespace FastKv.Server.Tests.Sessions;
 /// after numkeys, SELECT between keyed commands, unknown commands, inline commands, wrong arities, empty
 /// multibulks) goes to Redis 7.2.4 and to FastKv cut at random byte boundaries, so windows end inside commands;
 /// the reply streams must be byte-identical. FastKv runs the look-ahead at any data size here
-/// (fastkv-lookahead-min-bytes 0).
+/// (fastkv-lookahead-min-keys 0).
 /// </summary>
 public class PipelinePrefetchTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
@@ -32,7 +32,7 @@ public class PipelinePrefetchTests(OracleAndTargetsFixture servers) : IClassFixt
         if (!ServerLocator.TargetIsRedis)
         {
             using var c = target.Connect();
-            Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CONFIG", "SET", "fastkv-lookahead-min-bytes", "0")));
+            Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CONFIG", "SET", "fastkv-lookahead-min-keys", "0")));
         }
         var rng = new Random(seed);
         string sha = Sha1Hex(Incr);
@@ -115,7 +115,7 @@ public class PipelinePrefetchTests(OracleAndTargetsFixture servers) : IClassFixt
         string Run(ServerKind kind)
         {
             using var s = kind == ServerKind.Redis || ServerLocator.TargetIsRedis ? ServerProcess.Start(kind, threads, "--requirepass", "pw")
-                : ServerProcess.Start(kind, threads, "--requirepass", "pw", "--fastkv-lookahead-min-bytes", "0");
+                : ServerProcess.Start(kind, threads, "--requirepass", "pw", "--fastkv-lookahead-min-keys", "0");
             using var c = s.Connect();
             var replies = new List<string> { Resp.Escape(c.Call("AUTH", "pw")) };
             c.Send(bytes);

@@ -13,9 +13,10 @@ namespace FastKv.Engine;
 /// when that bucket has arrived. Nothing here changes state: a wrong guess (another database after a SELECT, a key
 /// the command does not read) costs a few cache lines. One per shard, used by its sessions' <see cref="Session.Process"/>.
 /// <para>
-/// It runs once the shard's arena holds <c>fastkv-lookahead-min-bytes</c> (1 MB, about a core's L2 cache): below, the
-/// keys' buckets and entries stay cached and the look-ahead is all cost. Measured 2026-12-04 (perf/RESULTS.md): GET at
-/// pipeline 16 over 1000 / 4000 keys ran 5% / 2% faster per CPU-second without it, over 16k / 100k keys 5% / 9% slower.
+/// It runs for a database holding <c>fastkv-lookahead-min-keys</c> (8192) keys on the shard: below, the keys' buckets
+/// and entries stay cached and the look-ahead is all cost, whatever the values' size. Measured 2026-12-04
+/// (perf/RESULTS.md): GET at pipeline 16 over 1000 / 4000 keys ran 5% / 2% faster per CPU-second without it, over 16k /
+/// 100k keys 5% / 9% slower; PFCOUNT and SETBIT over 1000 keys of 1-12 KB values 3% / 2% faster without it.
 /// </para>
 /// <para>
 /// The window's parse is not thrown away: each command's arguments and its command-table entry are kept, and the

@@ -203,9 +203,9 @@ public sealed class Session : ILockWaiter
     /// <summary>A pipeline follows the command about to run: its next window of keys is asked for now.</summary>
     void PrefetchFrom(int next)
     {
-        // Unauthenticated input stays with the main parser and its tighter limits. A shard whose data fits in a core's
-        // cache gains nothing from prefetching it: the look-ahead would only cost its parse.
-        int used = Client.Authenticated && Home.Arena.UsedBytes >= server.Config.LookAheadMinBytes ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next), next, parser.MaxBulkLength) : 0;
+        // Unauthenticated input stays with the main parser and its tighter limits. A database with few keys here keeps
+        // them in the core's cache: prefetching them gains nothing, the look-ahead would only cost its parse.
+        int used = Client.Authenticated && Home.Dbs[Client.Db].Count >= server.Config.LookAheadMinKeys ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next), next, parser.MaxBulkLength) : 0;
         prefetchedTo = used > 0 ? next + used : end;
         lookAhead = used > 0;
     }

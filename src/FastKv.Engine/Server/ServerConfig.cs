@@ -202,7 +202,7 @@ public sealed class ServerConfig
         // "not enough memory" error instead of the server running out of memory.
         Add("fastkv-lua-max-memory", "1gb", v => Memory(v, 0, long.MaxValue, x => LuaMaxMemory = x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
-        Add("fastkv-lookahead-min-bytes", "1mb", v => Memory(v, 0, long.MaxValue, x => LookAheadMinBytes = x));
+        Add("fastkv-lookahead-min-keys", "8192", v => Int(v, 0, long.MaxValue, x => LookAheadMinKeys = x));
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
         // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
@@ -232,10 +232,11 @@ public sealed class ServerConfig
     /// <summary>fastkv-snapshot-slice-us: how long one snapshot slice may run between requests on a busy shard.</summary>
     public int SnapshotSliceMicros = 100;
     /// <summary>
-    /// fastkv-lookahead-min-bytes: the pipeline look-ahead (<see cref="PipelinePrefetch"/>) runs on a shard whose arena
-    /// holds at least this much; below, its keys stay in the core's cache and prefetching them is all cost.
+    /// fastkv-lookahead-min-keys: the pipeline look-ahead (<see cref="PipelinePrefetch"/>) runs for a database holding at
+    /// least this many keys on the shard; below, its buckets and entries stay in the core's cache and prefetching them is
+    /// all cost.
     /// </summary>
-    public long LookAheadMinBytes = 1L << 20;
+    public long LookAheadMinKeys = 8192;
     /// <summary>
     /// key-load-delay: microseconds to pause after each key an RDB load reads and each command an AOF load replays
     /// (<see cref="LoadDelay"/>); negative, a 1-microsecond pause once in that many on average; 0, none.
