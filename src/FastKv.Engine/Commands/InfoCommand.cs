@@ -267,9 +267,15 @@ public static class InfoCommand
                 F("rdb_saves", p.SnapshotsTaken);
                 F("rdb_last_cow_size", p.PeakSnapshotBytes);
                 F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
-                // While an RDB (or an AOF's RDB base) loads, the keys loaded so far, as Redis counts them.
-                RdbLoader? rdbLoad = load as RdbLoader ?? (load as AofLoader)?.RdbPart;
-                F("rdb_last_load_keys_loaded", rdbLoad != null ? Volatile.Read(ref rdbLoad.KeysLoaded) : p.LastLoadKeysLoaded);
+                // While an RDB (or an AOF's RDB base) loads, the keys loaded so far, as Redis counts them; once an AOF's
+                // base is loaded, its count while the commands after it replay (Redis sets it at the base's end).
+                long keysLoaded = load switch
+                {
+                    RdbLoader r => Volatile.Read(ref r.KeysLoaded),
+                    AofLoader { RdbKeysLoaded: >= 0 } a => a.RdbKeysLoaded,
+                    _ => p.LastLoadKeysLoaded,
+                };
+                F("rdb_last_load_keys_loaded", keysLoaded);
                 AofLog aof = s.Aof;
                 long rewriteStart = Volatile.Read(ref aof.RewriteStartMs);
                 // aof_state: off while the AOF itself replays (nothing is appended then), as loadSingleAppendOnlyFile has it.

@@ -28,6 +28,11 @@ public sealed partial class AofLoader : ILoadProgress
     internal volatile RdbLoader? RdbPart;
     /// <summary>The used-mem AUX field of the RDB part once loaded: Redis keeps reporting it until the load ends.</summary>
     long rdbUsedMem;
+    /// <summary>Keys the RDB part loaded once it ended (-1 before): Redis's rdb_last_load_keys_loaded from then on.</summary>
+    long rdbKeysLoaded = -1;
+
+    /// <summary>rdb_last_load_keys_loaded while this load runs: the RDB part's count so far or at its end; -1 before one.</summary>
+    internal long RdbKeysLoaded => RdbPart is { } r ? Volatile.Read(ref r.KeysLoaded) : Interlocked.Read(ref rdbKeysLoaded);
 
     /// <summary>
     /// The RDB part ends: its progress becomes the file's (so loading_loaded_bytes never goes back while the commands
@@ -37,6 +42,7 @@ public sealed partial class AofLoader : ILoadProgress
     {
         Interlocked.Exchange(ref filePosition, part.Consumed);
         Interlocked.Exchange(ref rdbUsedMem, Volatile.Read(ref part.RdbUsedMem));
+        Interlocked.Exchange(ref rdbKeysLoaded, Volatile.Read(ref part.KeysLoaded));
         RdbPart = null;
     }
 
