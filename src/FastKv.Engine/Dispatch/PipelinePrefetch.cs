@@ -96,7 +96,9 @@ public sealed class PipelinePrefetch
         }
         (count, stepped, table, owner) = (n, 0, t, session);
         (parsedCount, taken) = (m, 0);
-        if (scratch.Capacity > 1024) scratch = new ArgList(); // after a huge command: its lists are not kept
+        // After a command of more than 65536 arguments its lists are not kept (smaller ones keep the grown lists, as the
+        // session's own argument list does, so a pipeline of large MSETs allocates nothing).
+        if (scratch.Capacity > 1 << 16) scratch = new ArgList();
         // The first bucket was asked for before the others were parsed: the next command's entry can follow now.
         Step(session);
         return pos;
