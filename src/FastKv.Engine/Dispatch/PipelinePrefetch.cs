@@ -59,9 +59,9 @@ public sealed class PipelinePrefetch
     /// <summary>
     /// Prefetches the home buckets for the complete multibulk commands in <paramref name="input"/> (up to
     /// <see cref="Window"/>); returns how many bytes they took, so the caller knows where the next window starts.
+    /// <paramref name="at"/> is where <paramref name="input"/> starts in the session's query buffer, and
+    /// <paramref name="maxBulk"/> the session parser's bulk length limit (the session is authenticated).
     /// </summary>
-    /// <para><paramref name="at"/> is where <paramref name="input"/> starts in the session's query buffer, and
-    /// <paramref name="maxBulk"/> the session parser's bulk length limit (the session is authenticated).</para>
     public int Ahead(Session session, int db, Span<byte> input, int at, long maxBulk)
     {
         ServerState server = session.Home.Server;
