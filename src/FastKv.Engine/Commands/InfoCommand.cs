@@ -272,7 +272,7 @@ public static class InfoCommand
                 long keysLoaded = load switch
                 {
                     RdbLoader r => Volatile.Read(ref r.KeysLoaded),
-                    AofLoader { RdbKeysLoaded: >= 0 } a => a.RdbKeysLoaded,
+                    AofLoader { RdbKeysLoaded: >= 0 and var k } => k,
                     _ => p.LastLoadKeysLoaded,
                 };
                 F("rdb_last_load_keys_loaded", keysLoaded);

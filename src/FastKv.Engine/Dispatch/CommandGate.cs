@@ -32,13 +32,14 @@ public enum Verdict
 public static class CommandGate
 {
     /// <summary>
-    /// Resolves the command and decides its fate. <paramref name="spec"/> is null only when lookup refused it.
+    /// Resolves the command (<paramref name="found"/>: its table entry when the look-ahead found it) and decides its
+    /// fate. <paramref name="spec"/> is null only when lookup refused it.
     /// Errors go to <paramref name="w"/>, the writer of the command's reply.
     /// </summary>
-    public static Verdict Check(Session s, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, out CommandSpec? spec)
+    public static Verdict Check(Session s, ReadOnlySpan<byte> buf, ArgList args, RespWriter w, CommandSpec? found, out CommandSpec? spec)
     {
         Client client = s.Client;
-        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w, out CommandSpec? refused, s.TakeSpecHint());
+        spec = Executor.Resolve(s.Home.Server.Commands, buf, args, w, out CommandSpec? refused, found);
         if (spec == null) return Refuse(s, refused);
         client.LastCommand = spec.FullName;
         if (client.AofLoader)

@@ -45,16 +45,6 @@ public sealed class Session : ILockWaiter
     int prefetchedTo;
     /// <summary>This pass's look-ahead holds a window of this session's commands (else prefetchedTo only ends the tries).</summary>
     bool lookAhead;
-    /// <summary>The command-table entry of the command being dispatched when the look-ahead found it (else null).</summary>
-    CommandSpec? specHint;
-
-    /// <summary>The gate's lookup of the current command, once: the look-ahead's entry for it, or null.</summary>
-    public CommandSpec? TakeSpecHint()
-    {
-        CommandSpec? h = specHint;
-        specHint = null;
-        return h;
-    }
 
     /// <summary>Suspended: waiting for a foreign shard, a transaction or a lock.</summary>
     public bool Waiting { get; private set; }
@@ -142,10 +132,11 @@ public sealed class Session : ILockWaiter
             // A command the pipeline look-ahead parsed already is taken from it, with its command-table entry.
             RespStatus st;
             int consumed;
-            if (lookAhead && start < prefetchedTo && Home.Prefetch.TryTake(this, start, parser, args, out consumed, out specHint)) st = RespStatus.Complete;
+            if (lookAhead && start < prefetchedTo && Home.Prefetch.TryTake(this, start, parser, args, out consumed, out CommandSpec? found))
+                st = RespStatus.Complete;
             else
             {
-                specHint = null;
+                found = null;
                 st = parser.Parse(span, args, out consumed);
             }
             if (st == RespStatus.NeedMore)
@@ -183,9 +174,8 @@ public sealed class Session : ILockWaiter
             int next = start + consumed;
             if (next >= prefetchedTo && next < end) PrefetchFrom(next);
             else if (lookAhead && start < prefetchedTo) Home.Prefetch.Step(this);
-            if (!Dispatch(span.Slice(0, consumed), consumed)) break;
+            if (!Dispatch(span.Slice(0, consumed), consumed, found)) break;
         }
-        specHint = null;
         // The query buffer may move before the next pass: the look-ahead's window is not taken from again.
         if (lookAhead) Home.Prefetch.Forget(this);
         lookAhead = false;
@@ -205,7 +195,8 @@ public sealed class Session : ILockWaiter
     {
         // Unauthenticated input stays with the main parser and its tighter limits. A database with few keys here keeps
         // them in the core's cache: prefetching them gains nothing, the look-ahead would only cost its parse.
-        int used = Client.Authenticated && Home.Dbs[Client.Db].Count >= server.Config.LookAheadMinKeys ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next), next, parser.MaxBulkLength) : 0;
+        bool worth = Client.Authenticated && Home.Dbs[Client.Db].Count >= server.Config.LookAheadMinKeys;
+        int used = worth ? Home.Prefetch.Ahead(this, Client.Db, input.Slice(next, end - next), next, parser.MaxBulkLength) : 0;
         prefetchedTo = used > 0 ? next + used : end;
         lookAhead = used > 0;
     }
@@ -227,22 +218,25 @@ public sealed class Session : ILockWaiter
 
     void EndReply(int before) => replies.EndReply(before);
 
-    /// <summary>Runs or routes one parsed command. False when this pass must stop before it.</summary>
-    bool Dispatch(ReadOnlySpan<byte> buf, int consumed)
+    /// <summary>
+    /// Runs or routes one parsed command. False when this pass must stop before it. <paramref name="found"/>: the
+    /// command's table entry when the look-ahead looked it up already.
+    /// </summary>
+    bool Dispatch(ReadOnlySpan<byte> buf, int consumed, CommandSpec? found)
     {
         Client.LastInteractionMs = Home.NowMs;
         if (Client.ReplyOff || Client.ReplySkip) Silence();
         else EndSilence();
-        bool go = Decide(buf, consumed);
+        bool go = Decide(buf, consumed, found);
         if (!Waiting) EndSilence();
         return go;
     }
 
     /// <summary>The gate's verdict carried out.</summary>
-    bool Decide(ReadOnlySpan<byte> buf, int consumed)
+    bool Decide(ReadOnlySpan<byte> buf, int consumed, CommandSpec? found)
     {
         int before = BeginReply();
-        switch (CommandGate.Check(this, buf, args, Writer, out CommandSpec? spec))
+        switch (CommandGate.Check(this, buf, args, Writer, found, out CommandSpec? spec))
         {
             case Verdict.Refused:
                 EndReply(before);
