@@ -228,6 +228,14 @@ public unsafe class StreamGroupsTests
                 var ids = own.TryGetValue(cname, out var l) ? l : new List<StreamId>();
                 Assert.Equal(ids.Count, StreamGroups.ConsumerPelCount(c));
                 for (int k = 0; k < ids.Count; k++) Assert.Equal(ids[k], StreamGroups.ConsumerPelId(c, k));
+                // The search bounded by the group's PEL answers as the whole search, for every NACK held or not.
+                for (int i = 0; i < mg.Pel.Count; i++)
+                {
+                    byte* nack = StreamGroups.PelAt(g, i);
+                    StreamId id = StreamGroups.NackId(nack);
+                    Assert.Equal(StreamGroups.ConsumerPelFind(c, id),
+                        StreamGroups.ConsumerPelFind(g, i, c, id, owned: StreamGroups.NackConsumer(nack) == c));
+                }
             }
         }
     }

@@ -109,6 +109,17 @@ public unsafe class SlotArrayTests
         probes[0] = (0, 0);
         probes[1] = (ulong.MaxValue, ulong.MaxValue);
         foreach (var (m, q) in probes) Assert.Equal(Model(ids, m, q), SlotArray.FindId(h, Slot, m, q));
+        // The same inside a range known to hold the answer (a consumer's list bounded by its group's): from the whole
+        // list down to one slot, or none (an insertion point already pinned down).
+        foreach (var (m, q) in probes)
+        {
+            int want = Model(ids, m, q);
+            int first = want >= 0 ? want : ~want, after = want >= 0 ? want + 1 : ~want;
+            int lo = rng.Next(4) == 0 ? 0 : first - rng.Next(Math.Min(first, 40) + 1);
+            int hi = rng.Next(4) == 0 ? ids.Count : after + rng.Next(Math.Min(ids.Count - after, 40) + 1);
+            Assert.Equal(want, SlotArray.FindId(h, Slot, m, q, lo, hi));
+            Assert.Equal(want, SlotArray.FindId(h, Slot, m, q, first, after));
+        }
         // Acknowledge at random, checking every lookup on the way.
         while (ids.Count > 0)
         {

@@ -136,12 +136,20 @@ public static unsafe class SlotArray
     /// the last slot is answered in the first round.
     /// </para>
     /// </summary>
-    public static int FindId(byte* h, int slotSize, ulong ms, ulong seq)
+    public static int FindId(byte* h, int slotSize, ulong ms, ulong seq) => FindId(h, slotSize, ms, seq, 0, Count(h));
+
+    /// <summary>
+    /// <see cref="FindId(byte*, int, ulong, ulong)"/> when the caller knows the answer lies in [<paramref name="lo"/>,
+    /// <paramref name="hi"/>]: the slots before <paramref name="lo"/> are smaller than the ID and those from
+    /// <paramref name="hi"/> on larger (0 &lt;= lo &lt;= hi &lt;= Count). Only that range is read.
+    /// </summary>
+    public static int FindId(byte* h, int slotSize, ulong ms, ulong seq, int lo, int hi)
     {
-        int lo = 0, hi = Count(h); // the answer lies in [lo, hi]: slots before lo are smaller, from hi on larger
-        if (hi == 0) return ~0;
+        // The answer lies in [lo, hi]: slots before lo are smaller, from hi on larger.
+        Debug.Assert(0 <= lo && lo <= hi && hi <= Count(h));
+        if (hi == lo) return ~lo;
         byte* data = At(h, 0, slotSize);
-        bool first = hi > 2 * Pivots;
+        bool first = hi - lo > 2 * Pivots;
         while (hi - lo > Pivots)
         {
             int step = (hi - lo) / (Pivots + 1);

@@ -40,7 +40,7 @@ public static unsafe partial class StreamGroups
         byte* n = PelAt(g, i);
         if (NackConsumer(n) != null) return false;
         *(byte**)(n + 32) = c;
-        InsertOwn(arena, c, id);
+        InsertOwn(arena, g, i, c, id);
         return true;
     }
 

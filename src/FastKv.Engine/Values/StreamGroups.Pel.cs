@@ -1,3 +1,4 @@
+using System;
 using System.Diagnostics;
 using FastKv.Memory;
 
@@ -38,7 +39,7 @@ public static unsafe partial class StreamGroups
         SetNackTime(n, deliveryTime);
         SetNackCount(n, deliveryCount);
         *(byte**)(n + 32) = c;
-        InsertOwn(arena, c, id);
+        InsertOwn(arena, g, ~i, c, id);
     }
 
     /// <summary>Acknowledges <paramref name="id"/> (XACK): false when it was not pending.</summary>
@@ -46,7 +47,7 @@ public static unsafe partial class StreamGroups
     {
         int i = PelFind(g, id);
         if (i < 0) return false;
-        RemoveOwn(NackConsumer(PelAt(g, i)), id);
+        RemoveOwn(g, i, NackConsumer(PelAt(g, i)), id);
         SlotArray.Remove(Pel(g), i, NackSize);
         return true;
     }
@@ -58,24 +59,63 @@ public static unsafe partial class StreamGroups
         byte* old = NackConsumer(n);
         if (old == c) return;
         StreamId id = NackId(n);
-        RemoveOwn(old, id);
+        RemoveOwn(g, i, old, id);
         *(byte**)(n + 32) = c;
-        InsertOwn(arena, c, id);
+        InsertOwn(arena, g, i, c, id);
     }
 
-    static void InsertOwn(Arena arena, byte* c, StreamId id)
+    /// <summary>Adds <paramref name="id"/>, the group's NACK <paramref name="i"/>, to <paramref name="c"/>'s list.</summary>
+    static void InsertOwn(Arena arena, byte* g, int i, byte* c, StreamId id)
     {
-        int j = ConsumerPelFind(c, id);
+        byte* own = ConsumerPel(c);
+        int j = ConsumerPelFind(g, i, c, id, owned: false);
+        // Where the bounds put it, unless the lists were out of step: then where a whole search does.
+        if (j >= 0 || !FitsAt(own, ~j, id)) j = ConsumerPelFind(c, id);
         Debug.Assert(j < 0);
-        byte* p = SlotArray.Insert(arena, ConsumerPel(c), ~j, IdSize);
+        if (j >= 0) return;
+        byte* p = SlotArray.Insert(arena, own, ~j, IdSize);
         *(ulong*)p = id.Ms;
         *(ulong*)(p + 8) = id.Seq;
     }
 
-    static void RemoveOwn(byte* c, StreamId id)
+    /// <summary>Takes <paramref name="id"/>, the group's NACK <paramref name="i"/>, out of its owner <paramref name="c"/>'s list.</summary>
+    static void RemoveOwn(byte* g, int i, byte* c, StreamId id)
     {
-        int j = ConsumerPelFind(c, id);
+        int j = ConsumerPelFind(g, i, c, id, owned: true);
+        if (j < 0) j = ConsumerPelFind(c, id);
         Debug.Assert(j >= 0, "a NACK's ID is in its owner's list");
-        SlotArray.Remove(ConsumerPel(c), j, IdSize);
+        if (j >= 0) SlotArray.Remove(ConsumerPel(c), j, IdSize);
+    }
+
+    /// <summary>
+    /// <see cref="ConsumerPelFind(byte*, StreamId)"/> of <paramref name="id"/>, the group's NACK <paramref name="i"/>
+    /// (held by <paramref name="c"/> when <paramref name="owned"/>), searched only where it can be: c's list is a
+    /// subsequence of the group's PEL, so c holds at most i of its IDs before id, and at least i less the group's other
+    /// NACKs c does not hold. A consumer holding the whole PEL (one consumer per group, a common shape) is answered
+    /// without a search.
+    /// </summary>
+    public static int ConsumerPelFind(byte* g, int i, byte* c, StreamId id, bool owned)
+    {
+        int others = PelCount(g) - 1;
+        int mine = ConsumerPelCount(c) - (owned ? 1 : 0);
+        int lo = Math.Max(0, i - (others - mine));
+        int hi = Math.Min(i, mine) + (owned ? 1 : 0);
+        if (lo > hi) return ~0; // the lists are out of step: the caller searches the whole list
+        return SlotArray.FindId(ConsumerPel(c), IdSize, id.Ms, id.Seq, lo, hi);
+    }
+
+    /// <summary>Whether <paramref name="id"/> goes at slot <paramref name="j"/> of the sorted ID list <paramref name="own"/>.</summary>
+    static bool FitsAt(byte* own, int j, StreamId id)
+    {
+        int n = SlotArray.Count(own);
+        if ((uint)j > (uint)n) return false;
+        if (j > 0 && Compare(SlotArray.At(own, j - 1, IdSize), id) >= 0) return false;
+        return j == n || Compare(SlotArray.At(own, j, IdSize), id) > 0;
+    }
+
+    static int Compare(byte* p, StreamId id)
+    {
+        ulong m = *(ulong*)p, q = *(ulong*)(p + 8);
+        return m != id.Ms ? (m < id.Ms ? -1 : 1) : q != id.Seq ? (q < id.Seq ? -1 : 1) : 0;
     }
 }
