@@ -155,9 +155,15 @@ public class LzfTests
     /// table per call: the reference for the item choices of <see cref="Lzf.Compress"/>, which extends matches eight
     /// bytes at a time. Output only, with room to spare (the output bound checks are tested above).
     /// </summary>
-    static byte[] ReferenceCompress(byte[] inp)
+    static byte[] ReferenceCompress(byte[] inp) => ReferenceCompress(inp, 16, int.MaxValue)!;
+
+    /// <summary>
+    /// The same with a table of 2^<paramref name="hashLog"/> slots and the quick compressor's early decision: null when
+    /// no match is found before input position <paramref name="giveUp"/> (the model of <see cref="Lzf.CompressQuick"/>).
+    /// </summary>
+    static byte[]? ReferenceCompress(byte[] inp, int hashLog, int giveUp)
     {
-        var htab = new int[1 << 16];
+        var htab = new int[1 << hashLog];
         Array.Fill(htab, -1);
         var o = new System.Collections.Generic.List<byte>();
         var run = new System.Collections.Generic.List<byte>();
@@ -168,7 +174,11 @@ public class LzfTests
             o.AddRange(run);
             run.Clear();
         }
-        int Idx(int at) { uint h = (uint)((inp[at] << 16) | (inp[at + 1] << 8) | inp[at + 2]); return (int)(((h >> 8) - h * 5) & 0xFFFF); }
+        int Idx(int at)
+        {
+            uint h = (uint)((inp[at] << 16) | (inp[at + 1] << 8) | inp[at + 2]);
+            return (int)(((h >> (24 - hashLog)) - h * 5) & ((1u << hashLog) - 1));
+        }
         int len = inp.Length, ip = 0;
         while (ip < len - 2)
         {
@@ -176,6 +186,7 @@ public class LzfTests
             htab[slot] = ip;
             if (r > 0 && ip - r - 1 < 8192 && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2])
             {
+                giveUp = int.MaxValue;
                 int max = Math.Min(len - ip - 2, 264), n = 2;
                 bool early = false;
                 if (max > 16)
@@ -193,6 +204,7 @@ public class LzfTests
             }
             else
             {
+                if (ip >= giveUp) return null;
                 run.Add(inp[ip++]);
                 if (run.Count == 32) Flush();
             }
@@ -213,30 +225,81 @@ public class LzfTests
         for (int trial = 0; trial < 4000; trial++)
         {
             int len = 1 + rng.Next(trial % 10 == 0 ? 2000 : 300);
-            var data = new byte[len];
-            switch (trial % 4)
-            {
-                case 0: Array.Fill(data, (byte)'x'); break; // redis-benchmark's values: one long match
-                case 1: for (int i = 0; i < len; i++) data[i] = (byte)('a' + rng.Next(2)); break;
-                case 2:
-                    // Runs of one byte with random lengths: matches ending anywhere, also near the input's end.
-                    for (int i = 0; i < len;)
-                    {
-                        byte b = (byte)rng.Next(256);
-                        for (int k = 1 + rng.Next(40); k > 0 && i < len; k--) data[i++] = b;
-                    }
-                    break;
-                default:
-                    var block = new byte[1 + rng.Next(30)];
-                    rng.NextBytes(block);
-                    for (int i = 0; i < len; i++) data[i] = rng.Next(50) == 0 ? (byte)rng.Next(256) : block[i % block.Length];
-                    break;
-            }
+            byte[] data = Sample(rng, trial, len);
             byte[] want = ReferenceCompress(data);
             var got = new byte[len * 2 + 8];
             int n = Lzf.Compress(data, got);
             Assert.Equal(want, got.AsSpan(0, n).ToArray());
         }
+    }
+
+    /// <summary>Inputs of six shapes, by <paramref name="trial"/>: long matches, short ones, none, and one after a stretch of none.</summary>
+    static byte[] Sample(Random rng, int trial, int len)
+    {
+        var data = new byte[len];
+        switch (trial % 6)
+        {
+            case 0: Array.Fill(data, (byte)'x'); break; // one repeated byte: one long match
+            case 1: for (int i = 0; i < len; i++) data[i] = (byte)('a' + rng.Next(2)); break;
+            case 2:
+                // Runs of one byte with random lengths: matches ending anywhere, also near the input's end.
+                for (int i = 0; i < len;)
+                {
+                    byte b = (byte)rng.Next(256);
+                    for (int k = 1 + rng.Next(40); k > 0 && i < len; k--) data[i++] = b;
+                }
+                break;
+            case 3:
+                var block = new byte[1 + rng.Next(30)];
+                rng.NextBytes(block);
+                for (int i = 0; i < len; i++) data[i] = rng.Next(50) == 0 ? (byte)rng.Next(256) : block[i % block.Length];
+                break;
+            case 4: rng.NextBytes(data); break; // random bytes (redis-benchmark's values): no match
+            default:
+                // Random bytes, then a copy of some earlier ones: the first match comes after a stretch of literals.
+                rng.NextBytes(data);
+                if (len > 8)
+                {
+                    int from = rng.Next(len / 2), to = from + 1 + rng.Next(len - from - 4), n = Math.Min(3 + rng.Next(20), len - to);
+                    Array.Copy(data, from, data, to, n);
+                }
+                break;
+        }
+        return data;
+    }
+
+    [Fact]
+    public void QuickItemChoices_MatchTheModel_WithItsSmallTableAndEarlyDecision()
+    {
+        var rng = new Random(22);
+        int gaveUp = 0, compressed = 0;
+        for (int trial = 0; trial < 6000; trial++)
+        {
+            int len = 1 + rng.Next(trial % 10 == 0 ? 2000 : 300);
+            byte[] data = Sample(rng, trial, len);
+            byte[]? want = ReferenceCompress(data, 12, Math.Max(Lzf.QuickProbe, len >> 3));
+            var got = new byte[len * 2 + 8];
+            int n = Lzf.CompressQuick(data, got);
+            if (want == null)
+            {
+                gaveUp++;
+                Assert.Equal(0, n);
+                continue;
+            }
+            compressed++;
+            Assert.Equal(want, got.AsSpan(0, n).ToArray());
+            Assert.Equal(data, Decompress(got.AsSpan(0, n), len));
+            // Every smaller output either fails or gives the same stream's bytes, written only inside the span.
+            for (int outLen = Math.Max(1, n - 40); outLen < n + 2; outLen++)
+            {
+                var buf = new byte[outLen + 16];
+                Array.Fill(buf, (byte)0xEE);
+                int m = Lzf.CompressQuick(data, buf.AsSpan(0, outLen));
+                for (int k = outLen; k < buf.Length; k++) Assert.Equal(0xEE, buf[k]);
+                if (m != 0) Assert.Equal(want, buf.AsSpan(0, m).ToArray());
+            }
+        }
+        Assert.True(gaveUp > 500 && compressed > 2000, $"gave up {gaveUp}, compressed {compressed}");
     }
 
     [Fact]

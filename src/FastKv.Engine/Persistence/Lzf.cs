@@ -139,10 +139,43 @@ public static unsafe partial class Lzf
     static int Run<T>(byte* inp, int len, byte* outp, int outLen, uint* htab, uint b) where T : struct, ITable
     {
         int giveUp = T.GiveUpAfter(len); // cleared to int.MaxValue by the first match
+        uint hval = len >= 2 ? (uint)((inp[0] << 8) | inp[1]) : 0;
+        // Up to the first match every byte is a literal: this walk does to the table what the loop below would, and the
+        // literals it passes are copied out whole once it stops (most of a quick call on incompressible bytes is here).
         int ip = 0;
+        while (ip < len - 2)
+        {
+            uint h = (hval << 8) | inp[ip + 2];
+            uint* slot = htab + T.Slot(h);
+            uint seen = *slot;
+            int r = seen >= b ? (int)(seen - b) : -1;
+            // A match: the loop below takes it from here (the slot still as it found it).
+            if (r > 0 && ip - r - 1 < MaxOffset
+                && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2]) break;
+            if (ip >= giveUp) return 0;
+            *slot = b + (uint)ip;
+            hval = h;
+            ip++;
+        }
+        // The ip literals so far, in runs of 32 (each closed with its control byte), as the loop below writes them; the
+        // loop returns 0 at the first literal found at or past outLen, so does this.
+        if (ip > 0 && ip + (ip - 1) / MaxLiteral >= outLen) return 0;
         int op = 1; // a literal run starts: its control byte goes at op - lit - 1
         int lit = 0;
-        uint hval = len >= 2 ? (uint)((inp[0] << 8) | inp[1]) : 0;
+        for (int from = 0; from < ip; from += MaxLiteral)
+        {
+            int n = Math.Min(MaxLiteral, ip - from);
+            // Invariant: reads inp[from, from + n) inside [0, ip); writes outp[op, op + n), below outLen by the check above.
+            Buffer.MemoryCopy(inp + from, outp + op, n, n);
+            op += n;
+            lit = n;
+            if (lit == MaxLiteral)
+            {
+                outp[op - lit - 1] = (byte)(lit - 1);
+                lit = 0;
+                op++;
+            }
+        }
         while (ip < len - 2)
         {
             hval = (hval << 8) | inp[ip + 2];
