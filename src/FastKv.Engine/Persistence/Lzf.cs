@@ -149,7 +149,8 @@ public static unsafe partial class Lzf
             uint* slot = htab + T.Slot(h);
             uint seen = *slot;
             int r = seen >= b ? (int)(seen - b) : -1;
-            // A match: the loop below takes it from here (the slot still as it found it).
+            // A match: the loop below takes it from here (the slot still as it found it). The loop's own test, written
+            // out: as a shared inlined helper the quick call on random bytes measured 20% slower.
             if (r > 0 && ip - r - 1 < MaxOffset
                 && inp[r] == inp[ip] && inp[r + 1] == inp[ip + 1] && inp[r + 2] == inp[ip + 2]) break;
             if (ip >= giveUp) return 0;

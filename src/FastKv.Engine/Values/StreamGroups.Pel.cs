@@ -67,13 +67,12 @@ public static unsafe partial class StreamGroups
     /// <summary>Adds <paramref name="id"/>, the group's NACK <paramref name="i"/>, to <paramref name="c"/>'s list.</summary>
     static void InsertOwn(Arena arena, byte* g, int i, byte* c, StreamId id)
     {
-        byte* own = ConsumerPel(c);
         int j = ConsumerPelFind(g, i, c, id, owned: false);
         // Where the bounds put it, unless the lists were out of step: then where a whole search does.
-        if (j >= 0 || !FitsAt(own, ~j, id)) j = ConsumerPelFind(c, id);
+        if (j >= 0 || !FitsAt(c, ~j, id)) j = ConsumerPelFind(c, id);
         Debug.Assert(j < 0);
         if (j >= 0) return;
-        byte* p = SlotArray.Insert(arena, own, ~j, IdSize);
+        byte* p = SlotArray.Insert(arena, ConsumerPel(c), ~j, IdSize);
         *(ulong*)p = id.Ms;
         *(ulong*)(p + 8) = id.Seq;
     }
@@ -104,18 +103,11 @@ public static unsafe partial class StreamGroups
         return SlotArray.FindId(ConsumerPel(c), IdSize, id.Ms, id.Seq, lo, hi);
     }
 
-    /// <summary>Whether <paramref name="id"/> goes at slot <paramref name="j"/> of the sorted ID list <paramref name="own"/>.</summary>
-    static bool FitsAt(byte* own, int j, StreamId id)
+    /// <summary>Whether <paramref name="id"/> goes at slot <paramref name="j"/> of <paramref name="c"/>'s sorted list.</summary>
+    static bool FitsAt(byte* c, int j, StreamId id)
     {
-        int n = SlotArray.Count(own);
+        int n = ConsumerPelCount(c);
         if ((uint)j > (uint)n) return false;
-        if (j > 0 && Compare(SlotArray.At(own, j - 1, IdSize), id) >= 0) return false;
-        return j == n || Compare(SlotArray.At(own, j, IdSize), id) > 0;
-    }
-
-    static int Compare(byte* p, StreamId id)
-    {
-        ulong m = *(ulong*)p, q = *(ulong*)(p + 8);
-        return m != id.Ms ? (m < id.Ms ? -1 : 1) : q != id.Seq ? (q < id.Seq ? -1 : 1) : 0;
+        return (j == 0 || ConsumerPelId(c, j - 1) < id) && (j == n || ConsumerPelId(c, j) > id);
     }
 }
