@@ -16,7 +16,9 @@ namespace FastKv.Engine;
 ///      '--timeout / disconnect (home)--> Done
 /// </code>
 /// The home shard never finishes a Claimed waiter; it retries the timeout on its next tick, by when the
-/// claimer has served it or let it go.
+/// claimer has served it or let it go. Nor does it time out a waiter whose attempt is still on its way
+/// (<see cref="Attempting"/>): Redis tries a blocking command before its timeout can run, so a key that
+/// has data when the command arrives serves it even when the timeout is shorter than the hop to the key's shard.
 /// </summary>
 public sealed class BlockedClient : IShardOpOwner
 {
@@ -33,6 +35,12 @@ public sealed class BlockedClient : IShardOpOwner
     /// <summary>The reply written by the shard that served it.</summary>
     public readonly RespWriter Reply;
     int state;
+
+    /// <summary>
+    /// Home shard only: an attempt (<see cref="Blocking.Attempt"/>) is out and has not come back; the deadline
+    /// waits for it (<see cref="TimeOut"/>, <see cref="ShardBlocking.MillisUntilNextTimeout"/>).
+    /// </summary>
+    internal bool Attempting;
 
     /// <summary>WAIT or WAITAOF: what it waits for (it has no keys, and no other shard ever claims it); null for a pop.</summary>
     public readonly AckWait? Ack;
@@ -86,6 +94,7 @@ public sealed class BlockedClient : IShardOpOwner
     /// <summary>The first attempt came back from the key's shard: served there, or waiting now.</summary>
     public void OnOpDone(ShardOp op)
     {
+        Attempting = false;
         if (op is BlockAttempt { Served: true }) Complete(Reply.Output.Written);
     }
 
@@ -111,6 +120,7 @@ public sealed class BlockedClient : IShardOpOwner
     /// <summary>Home shard tick: ends the wait with a null reply when the deadline passed and no shard holds it.</summary>
     internal bool TimeOut()
     {
+        if (Attempting) return false;
         if (!TryEnd()) return IsDone;
         Forget();
         Executor.Count(Home, Spec, 0);

@@ -57,6 +57,7 @@ public static unsafe class Blocking
     /// <summary>Tries the command for a waiter (first time, or again after a cross-shard BLMOVE woke it).</summary>
     internal static void Attempt(BlockedClient w)
     {
+        w.Attempting = true;
         if (w.Shards.Count == 1)
         {
             var op = new BlockAttempt(w, tryFirst: true);
@@ -182,6 +183,7 @@ public sealed class BlockingGatherTx : GatherTx
     {
         if (!w.TryClaim())
         {
+            w.Attempting = false;
             ReleaseLocks();
             return;
         }
@@ -197,6 +199,7 @@ public sealed class BlockingGatherTx : GatherTx
         WriteUnit();
         if (!nothing || Session.Closed)
         {
+            w.Attempting = false;
             ReleaseLocks();
             w.Complete(reply);
             return;
@@ -218,6 +221,7 @@ public sealed class BlockingGatherTx : GatherTx
         // Unclaim first: the release lets a parked push run on another shard at once, and a push that finds the
         // waiter still claimed skips it for good (the element would stay and the client wait forever).
         w.Unclaim();
+        w.Attempting = false;
         ReleaseLocks();
         return true;
     }

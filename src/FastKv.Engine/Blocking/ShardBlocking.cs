@@ -405,11 +405,12 @@ public sealed class ShardBlocking
 
     public void RemoveTimeout(BlockedClient w) => timeouts.Remove(w);
 
-    /// <summary>Milliseconds until the nearest deadline (int.MaxValue when none).</summary>
+    /// <summary>Milliseconds until the nearest deadline (int.MaxValue when none); an attempt still out has none yet.</summary>
     public int MillisUntilNextTimeout(long now)
     {
         long min = long.MaxValue;
-        foreach (var w in timeouts) min = Math.Min(min, w.Deadline);
+        foreach (var w in timeouts)
+            if (!w.Attempting) min = Math.Min(min, w.Deadline);
         if (min == long.MaxValue) return int.MaxValue;
         return (int)Math.Clamp(min - now, 0, int.MaxValue);
     }
