@@ -7,8 +7,7 @@ namespace FastKv.Engine.Tests;
 
 /// <summary>
 /// DESIGN.md principle 5 for Pub/Sub on one shard: PUBLISH to a channel nobody listens to, and to local channel,
-/// pattern and RESP3 subscribers, allocates no managed memory in steady state (cross-shard delivery allocates one
-/// message per target shard, PubSubHub.Send). The subscribers' outputs are checked so the loop is known to deliver.
+/// pattern and RESP3 subscribers, allocates no managed memory in steady state (cross-shard delivery: PublishLinkTests). The subscribers' outputs are checked so the loop is known to deliver.
 /// </summary>
 public class PubSubAllocationTests
 {

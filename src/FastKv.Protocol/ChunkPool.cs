@@ -120,21 +120,36 @@ public sealed unsafe partial class ChunkPool : IDisposable
     /// <summary>A block of at least <paramref name="size"/> bytes (its own mapping), zero-filled.</summary>
     public byte* RentLarge(nuint size)
     {
-        nuint bytes = LargeSize(size);
-        byte* p = (byte*)SysMmap(null, bytes, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
-        if (p == (byte*)-1 || p == null) throw new OutOfMemoryException("mmap of " + bytes + " bytes failed");
-        Volatile.Write(ref _rentedBytes, _rentedBytes + (long)bytes);
+        byte* p = MapBlock(size);
+        Volatile.Write(ref _rentedBytes, _rentedBytes + (long)LargeSize(size));
         return p;
     }
 
     /// <summary>Unmaps a block from <see cref="RentLarge"/> of the same <paramref name="size"/>.</summary>
     public void ReturnLarge(byte* p, nuint size)
     {
+        UnmapBlock(p, size);
+        Volatile.Write(ref _rentedBytes, _rentedBytes - (long)LargeSize(size));
+    }
+
+    /// <summary>
+    /// A block of at least <paramref name="size"/> bytes in its own mapping, counted by no pool: any thread may map
+    /// it and any thread may give it back with <see cref="UnmapBlock"/>.
+    /// </summary>
+    public static byte* MapBlock(nuint size)
+    {
         nuint bytes = LargeSize(size);
-        // p..p+bytes is exactly the mapping RentLarge made for this size.
-        int rc = SysMunmap(p, bytes);
+        byte* p = (byte*)SysMmap(null, bytes, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        if (p == (byte*)-1 || p == null) throw new OutOfMemoryException("mmap of " + bytes + " bytes failed");
+        return p;
+    }
+
+    /// <summary>Unmaps a block from <see cref="MapBlock"/> (or <see cref="RentLarge"/>) of the same <paramref name="size"/>.</summary>
+    public static void UnmapBlock(byte* p, nuint size)
+    {
+        // p..p+LargeSize(size) is exactly the mapping MapBlock made for this size.
+        int rc = SysMunmap(p, LargeSize(size));
         Debug.Assert(rc == 0);
-        Volatile.Write(ref _rentedBytes, _rentedBytes - (long)bytes);
     }
 
     void MakeCold(byte* chunk)

@@ -462,10 +462,10 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
         if (now >= nextCronMs)
         {
             nextCronMs = now + 1000;
-            // Warm chunks beyond a few return their memory to the OS: RSS follows the buffers in use.
+            // Chunks this shard's links to other shards are done with go back to its pool (all of an idle link's);
+            // then warm chunks beyond a few return their memory to the OS: RSS follows the buffers in use.
+            server.PubSub.Release(shard);
             shard.Buffers.Idle();
-            // And the GC heap's, once a burst has passed (one shard looks for the whole process).
-            if (shard.Id == 0) server.HeapTrim.Tick();
             long idle = server.Config.Timeout * 1000;
             // Backwards, because Close removes from the list; no copy, so the cron allocates nothing.
             for (int i = all.Count - 1; i >= 0; i--)

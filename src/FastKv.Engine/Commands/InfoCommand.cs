@@ -228,7 +228,6 @@ public static class InfoCommand
                 F("lazyfreed_objects", 0);
                 F("fastkv_managed_heap", GC.GetTotalMemory(false));
                 F("fastkv_managed_committed", GC.GetGCMemoryInfo().TotalCommittedBytes);
-                F("fastkv_managed_heap_trims", s.HeapTrim.Trims);
                 break;
             }
             case "persistence":

@@ -12,9 +12,9 @@ namespace FastKv.Engine;
 /// Two levels. This hub holds, per channel (and per pattern), how many subscribers each shard has; publishers on
 /// any shard read it without a lock (a <see cref="ConcurrentDictionary{TKey,TValue}"/> looked up by the channel's
 /// bytes, patterns as a copy-on-write array). Each shard's <see cref="ShardSubscribers"/> knows its own sessions.
-/// A publish delivers to the publisher's shard directly and posts one <see cref="PublishMessage"/> to each other
-/// shard that has a matching subscriber. Mailboxes are FIFO per producer thread, so the messages one shard
-/// publishes reach every subscriber in publish order.
+/// A publish delivers to the publisher's shard directly and writes a copy, in native memory, on the
+/// <see cref="PublishLink"/> from the publisher's shard to each other shard that has a matching subscriber. A link
+/// is FIFO, so the messages one shard publishes reach every subscriber in publish order.
 /// </para>
 /// <para>
 /// Subscription changes run on the subscriber's home shard and take <see cref="gate"/> (they are rare next to
@@ -99,7 +99,6 @@ public sealed class PubSubHub
             for (int i = 0; i < n; i++) perShard[i] += Volatile.Read(ref p.PerShard[i]);
         }
         long receivers = 0;
-        byte[]? payload = null;
         for (int i = 0; i < n; i++)
         {
             if (perShard[i] == 0) continue;
@@ -108,12 +107,38 @@ public sealed class PubSubHub
                 receivers += Local(from).Deliver(shardChannel, channel, message);
                 continue;
             }
-            // Cross-shard delivery allocates: one payload shared by every target shard, one message object each.
-            payload ??= PublishMessage.Pack(channel, message);
-            server.Shards[i].Mailbox.Post(new PublishMessage(this, shardChannel, payload, channel.Length));
+            // Cross-shard: a copy in native memory per target shard, on the link from this shard to that one.
+            Link(from, i).Write(server.Shards[i], shardChannel, channel, message);
             receivers += perShard[i];
         }
         return receivers;
+    }
+
+    /// <summary>Links by producer then consumer shard; a producer's row is created and used only on its thread.</summary>
+    PublishLink?[]? links;
+
+    PublishLink Link(Shard from, int to)
+    {
+        PublishLink?[]? l = Volatile.Read(ref links);
+        if (l == null)
+        {
+            var made = new PublishLink?[server.ShardCount * server.ShardCount];
+            l = Interlocked.CompareExchange(ref links, made, null) ?? made;
+        }
+        // The first publish from this shard to that one allocates the link, once.
+        return l[from.Id * server.ShardCount + to] ??= new PublishLink(this, from);
+    }
+
+    /// <summary>
+    /// From <paramref name="shard"/>'s cron: its links to other shards give back the chunks their consumers are done
+    /// with (all of them when nothing waits), so the memory of a burst of cross-shard messages returns.
+    /// </summary>
+    public void Release(Shard shard)
+    {
+        PublishLink?[]? l = Volatile.Read(ref links);
+        if (l == null) return;
+        int n = server.ShardCount;
+        for (int i = shard.Id * n, end = i + n; i < end; i++) l[i]?.Release();
     }
 
     // ---- Subscribing (on the subscriber's home shard) -------------------------------------------------

@@ -7,7 +7,7 @@ namespace FastKv.Engine;
 /// <summary>
 /// The subscribers one shard hosts: its sessions by channel, by pattern and by shard channel. Only that shard's
 /// thread reads or changes it; <see cref="PubSubHub"/> calls <see cref="Deliver"/> there, directly for a message
-/// published on this shard, or from a <see cref="PublishMessage"/> for one published elsewhere. Each delivery
+/// published on this shard, or from a <see cref="PublishLink"/> for one published elsewhere. Each delivery
 /// appends the push frame to the subscriber's output and asks its event loop to flush it.
 /// </summary>
 public sealed class ShardSubscribers

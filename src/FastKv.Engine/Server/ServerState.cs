@@ -38,8 +38,6 @@ public sealed class ServerState : IDisposable
     public readonly Persistence Persistence;
     /// <summary>The append-only file (open while appendonly is on).</summary>
     public readonly AofLog Aof;
-    /// <summary>Gives the GC heap's free memory back after a burst, when the server is quiet.</summary>
-    public readonly ManagedHeapTrim HeapTrim;
     /// <summary>The highest <see cref="UsedMemory"/> INFO has seen (used_memory_peak).</summary>
     public long PeakMemory;
     /// <summary>The shard evicting clients now (maxmemory-clients), -1 when none: <see cref="ClientMemory.BucketToEvict"/>.</summary>
@@ -102,7 +100,6 @@ public sealed class ServerState : IDisposable
         PubSub = new PubSubHub(this);
         Monitors = new Monitors(this, shards);
         Pause = new ClientPause(this, shards);
-        HeapTrim = new ManagedHeapTrim(this);
         Memory = new MemoryBudget(shards);
         Persistence = new Persistence(this);
         Aof = new AofLog(this, shards);
