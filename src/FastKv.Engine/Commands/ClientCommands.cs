@@ -136,7 +136,7 @@ public static unsafe class ClientCommands
         }
         else if (c.Count != 3)
         {
-            c.Error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+            c.Error(Errors.UnknownSubcommandOrArgs("unblock", "CLIENT"));
             return;
         }
         if (!c.TryInt(2, out long id)) return;
@@ -175,7 +175,7 @@ public static unsafe class ClientCommands
     {
         if (c.Count > 4)
         {
-            c.Error("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+            c.Error(Errors.UnknownSubcommandOrArgs("pause", "CLIENT"));
             return;
         }
         bool all = true;
@@ -190,7 +190,7 @@ public static unsafe class ClientCommands
         }
         if (!RespNumber.TryParseInt64(c.Arg(2), out long ms))
         {
-            c.Error("ERR timeout is not an integer or out of range");
+            c.Error(Errors.TimeoutNotInteger);
             return;
         }
         if (ms < 0)

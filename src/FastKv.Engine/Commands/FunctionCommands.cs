@@ -72,7 +72,7 @@ public static unsafe class FunctionCommands
     {
         string sub = c.ArgString(1);
         if (sub.Length > 128) sub = sub.Substring(0, 128);
-        c.W.Error("ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try FUNCTION HELP.");
+        c.W.Error(Errors.UnknownSubcommandOrArgs(sub, "FUNCTION"));
     }
 
     /// <summary>FUNCTION LOAD [REPLACE] code: the library's name.</summary>
@@ -92,7 +92,7 @@ public static unsafe class FunctionCommands
         if (!ScriptCommands.LuaAvailable(ref c)) return;
         FunctionLibraries registry = c.Shard.Server.Functions;
         string? error = ScriptEngine.CompileLibrary(c.Shard, c.Arg(i), out FunctionLibrary? library,
-            name => !replace && registry.Current.Libraries.ContainsKey(name) ? "ERR Library '" + name + "' already exists" : null,
+            name => !replace && registry.Current.Libraries.ContainsKey(name) ? Errors.LibraryExists(name) : null,
             timed: true);
         error ??= registry.Add(library!, replace);
         if (error != null)
@@ -247,7 +247,7 @@ public static unsafe class FunctionCommands
         ReadOnlySpan<byte> payload = c.Arg(2);
         if (!RestoreCommand.VerifyFooter(payload))
         {
-            c.W.Error("ERR DUMP payload version or checksum are wrong");
+            c.W.Error(Errors.BadDumpPayload);
             return;
         }
         var libraries = new List<FunctionLibrary>();
@@ -266,7 +266,7 @@ public static unsafe class FunctionCommands
         c.W.Ok();
     }
 
-    static void Kill(ref CommandContext c) => c.W.Error("NOTBUSY No scripts in execution right now.");
+    static void Kill(ref CommandContext c) => c.W.Error(Errors.NotBusy);
 
     static void Help(ref CommandContext c) => ServerCommands.Help(c.W, new[]
     {

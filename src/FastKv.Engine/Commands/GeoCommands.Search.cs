@@ -229,7 +229,7 @@ public static unsafe partial class GeoCommands
             else if (c.ArgIs(at, "count"u8) && i + 1 < remaining)
             {
                 if (!c.TryInt(at + 1, out o.Count)) return false;
-                if (o.Count <= 0) { c.W.Error("ERR COUNT must be > 0"); return false; }
+                if (o.Count <= 0) { c.W.Error(Errors.CountNotAboveZero); return false; }
                 i++;
             }
             else if (c.ArgIs(at, "store"u8) && i + 1 < remaining && storeForms)

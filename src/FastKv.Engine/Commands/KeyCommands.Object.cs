@@ -24,7 +24,7 @@ public static unsafe partial class KeyCommands
     {
         string sub = c.ArgString(1);
         if (sub.Length > 128) sub = sub.Substring(0, 128);
-        c.W.Error("ERR unknown subcommand '" + sub + "'. Try OBJECT HELP.");
+        c.W.Error(Errors.UnknownSubcommand(sub, "OBJECT"));
     }
 
     static void ObjectEncoding(ref CommandContext c)

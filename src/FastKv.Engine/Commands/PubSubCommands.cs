@@ -112,7 +112,7 @@ public static unsafe class PubSubCommands
         if (c.Count > 3)
         {
             // Redis names the subcommand as it was typed.
-            c.Error("ERR unknown subcommand or wrong number of arguments for '" + Executor.Sanitize(c.Arg(1), 128) + "'. Try PUBSUB HELP.");
+            c.Error(Errors.UnknownSubcommandOrArgs(Executor.Sanitize(c.Arg(1), 128), "PUBSUB"));
             return;
         }
         List<byte[]> names = c.Shard.Server.PubSub.ActiveChannels(shard, c.Count == 3 ? c.Arg(2) : default, c.Count == 2);

@@ -64,7 +64,7 @@ public static unsafe class RestoreCommand
         ReadOnlySpan<byte> payload = c.Arg(3);
         if (!VerifyFooter(payload))
         {
-            c.W.Error("ERR DUMP payload version or checksum are wrong");
+            c.W.Error(Errors.BadDumpPayload);
             return;
         }
 

@@ -233,7 +233,7 @@ public static unsafe class ScriptCommands
     {
         string sub = c.ArgString(1);
         if (sub.Length > 128) sub = sub.Substring(0, 128);
-        c.W.Error("ERR unknown subcommand '" + sub + "'. Try " + container + " HELP.");
+        c.W.Error(Errors.UnknownSubcommand(sub, container));
     }
 
     /// <summary>EVAL's and FCALL's numkeys against the arguments after it; false after replying the error.</summary>
@@ -241,7 +241,7 @@ public static unsafe class ScriptCommands
     {
         if (numKeys > c.Count - 3)
         {
-            c.W.Error("ERR Number of keys can't be greater than number of args");
+            c.W.Error(Errors.MoreKeysThanArgs);
             return false;
         }
         if (numKeys < 0)

@@ -141,7 +141,7 @@ public static unsafe class ServerCommands
         }
         if (err != null)
         {
-            c.Error("ERR CONFIG SET failed (possibly related to argument '" + errArg + "') - " + err);
+            c.Error(Errors.ConfigSetFailed(errArg!, err));
             return;
         }
         var old = new string[n];
@@ -151,7 +151,7 @@ public static unsafe class ServerCommands
             string? e = cfg.Set(set[i].Name, c.ArgString(3 + i * 2));
             if (e == null) continue;
             for (int j = i - 1; j >= 0; j--) cfg.Set(set[j].Name, old[j]);
-            c.Error("ERR CONFIG SET failed (possibly related to argument '" + set[i].Name + "') - " + e);
+            c.Error(Errors.ConfigSetFailed(set[i].Name, e));
             return;
         }
         c.W.Ok();
@@ -366,6 +366,6 @@ public static unsafe class ServerCommands
             });
             return;
         }
-        c.Error("ERR unknown subcommand or wrong number of arguments for '" + Executor.Sanitize(c.Arg(1), 128) + "'. Try DEBUG HELP.");
+        c.Error(Errors.UnknownSubcommandOrArgs(Executor.Sanitize(c.Arg(1), 128), "DEBUG"));
     }
 }

@@ -82,7 +82,7 @@ public static unsafe partial class SetCommands
         }
         if (numkeys > c.Count - 2)
         {
-            c.W.Error("ERR Number of keys can't be greater than number of args");
+            c.W.Error(Errors.MoreKeysThanArgs);
             return;
         }
         long limit = 0;

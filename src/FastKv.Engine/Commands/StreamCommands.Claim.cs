@@ -30,7 +30,7 @@ public static unsafe partial class StreamCommands
     const long AutoClaimMaxArrayBytes = 1L << 47;
 
     static void NoKeyOrGroup(ref CommandContext c)
-        => c.Error("NOGROUP No such key '" + c.ArgString(1) + "' or consumer group '" + c.ArgString(2) + "'");
+        => c.Error(Errors.NoKeyOrGroup(c.ArgString(1), c.ArgString(2)));
 
     /// <summary>The claiming consumer, created (seen now, dirty, xgroup-createconsumer) when missing.</summary>
     static byte* ClaimingConsumer(ref CommandContext c, byte* g)
@@ -172,7 +172,7 @@ public static unsafe partial class StreamCommands
         if (!RespNumber.TryParseInt64(c.Arg(4), out long minIdle)) { c.Error("ERR Invalid min-idle-time argument for XAUTOCLAIM"); return; }
         if (minIdle < 0) minIdle = 0;
         if (!ParseBound(ref c, 5, 0, out StreamId start, out bool startEx)) return;
-        if (startEx && !start.TryIncrement(out start)) { c.Error("ERR invalid start ID for the interval"); return; }
+        if (startEx && !start.TryIncrement(out start)) { c.Error(Errors.InvalidStartId); return; }
         const long AttemptsFactor = 10;
         long count = 100;
         bool justId = false;
@@ -183,7 +183,7 @@ public static unsafe partial class StreamCommands
                 // LONG_MAX / max(sizeof(streamID), attempts factor): COUNT x 16 bytes fits a long.
                 if (!RespNumber.TryParseInt64(c.Arg(++j), out count) || count < 1 || count > long.MaxValue / 16)
                 {
-                    c.Error("ERR COUNT must be > 0");
+                    c.Error(Errors.CountNotAboveZero);
                     return;
                 }
             }

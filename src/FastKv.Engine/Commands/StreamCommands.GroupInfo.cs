@@ -54,7 +54,7 @@ public static unsafe partial class StreamCommands
         byte* g = StreamGroups.Find(Of(e), c.Arg(3));
         if (g == null)
         {
-            c.Error("NOGROUP No such consumer group '" + c.ArgString(3) + "' for key name '" + c.ArgString(2) + "'");
+            c.Error(Errors.NoGroupForKey(c.ArgString(3), c.ArgString(2)));
             return;
         }
         RespWriter w = c.W;

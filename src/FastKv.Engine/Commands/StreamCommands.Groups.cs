@@ -23,10 +23,10 @@ public static unsafe partial class StreamCommands
     }
 
     static void XGroupSyntax(ref CommandContext c)
-        => c.Error("ERR unknown subcommand or wrong number of arguments for '" + Executor.Sanitize(c.Arg(1), 128) + "'. Try XGROUP HELP.");
+        => c.Error(Errors.UnknownSubcommandOrArgs(Executor.Sanitize(c.Arg(1), 128), "XGROUP"));
 
     static void NoGroup(ref CommandContext c, int groupArg, int keyArg)
-        => c.Error("NOGROUP No such consumer group '" + c.ArgString(groupArg) + "' for key name '" + c.ArgString(keyArg) + "'");
+        => c.Error(Errors.NoGroupForKey(c.ArgString(groupArg), c.ArgString(keyArg)));
 
     /// <summary>ENTRIESREAD's value at <paramref name="arg"/>: false after the error reply.</summary>
     static bool ParseEntriesRead(ref CommandContext c, int arg, out long entriesRead)

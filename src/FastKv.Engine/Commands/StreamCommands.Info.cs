@@ -19,7 +19,7 @@ public static unsafe partial class StreamCommands
             int optc = c.Count - 3;
             if ((optc != 1 && optc != 3) || !c.ArgIs(3, "full"u8) || (optc == 3 && !c.ArgIs(4, "count"u8)))
             {
-                c.Error("ERR unknown subcommand or wrong number of arguments for '" + c.ArgString(1) + "'. Try XINFO HELP.");
+                c.Error(Errors.UnknownSubcommandOrArgs(c.ArgString(1), "XINFO"));
                 return;
             }
             if (optc == 3)

@@ -29,16 +29,16 @@ public static unsafe partial class StreamCommands
             if (!c.TryInt(first + 2, out count)) return;
             if (count < 0) count = 0;
             if (!ParseBound(ref c, first, 0, out start, out bool startEx)) return;
-            if (startEx && !start.TryIncrement(out start)) { c.Error("ERR invalid start ID for the interval"); return; }
+            if (startEx && !start.TryIncrement(out start)) { c.Error(Errors.InvalidStartId); return; }
             if (!ParseBound(ref c, first + 1, ulong.MaxValue, out end, out bool endEx)) return;
-            if (endEx && !end.TryDecrement(out end)) { c.Error("ERR invalid end ID for the interval"); return; }
+            if (endEx && !end.TryDecrement(out end)) { c.Error(Errors.InvalidEndId); return; }
             if (first + 3 < c.Count) consumerArg = first + 3;
         }
         if (!c.ReadTyped(1, ValueKind.Stream, out byte* e)) return;
         byte* g = e == null ? null : StreamGroups.Find(Of(e), c.Arg(2));
         if (g == null)
         {
-            c.Error("NOGROUP No such key '" + c.ArgString(1) + "' or consumer group '" + c.ArgString(2) + "'");
+            c.Error(Errors.NoKeyOrGroup(c.ArgString(1), c.ArgString(2)));
             return;
         }
         if (c.Count == 3) { PendingSummary(c.W, g); return; }

@@ -20,9 +20,9 @@ public static unsafe partial class StreamCommands
     {
         int startArg = rev ? 3 : 2, endArg = rev ? 2 : 3;
         if (!ParseBound(ref c, startArg, 0, out StreamId start, out bool startEx)) return;
-        if (startEx && !start.TryIncrement(out start)) { c.Error("ERR invalid start ID for the interval"); return; }
+        if (startEx && !start.TryIncrement(out start)) { c.Error(Errors.InvalidStartId); return; }
         if (!ParseBound(ref c, endArg, ulong.MaxValue, out StreamId end, out bool endEx)) return;
-        if (endEx && !end.TryDecrement(out end)) { c.Error("ERR invalid end ID for the interval"); return; }
+        if (endEx && !end.TryDecrement(out end)) { c.Error(Errors.InvalidEndId); return; }
         long count = -1;
         for (int j = 4; j < c.Count; j++)
         {
@@ -109,7 +109,7 @@ public static unsafe partial class StreamCommands
                     return false;
                 }
                 i++;
-                if (!RespNumber.TryParseInt64(c.Arg(i), out long t)) { c.Error("ERR timeout is not an integer or out of range"); return false; }
+                if (!RespNumber.TryParseInt64(c.Arg(i), out long t)) { c.Error(Errors.TimeoutNotInteger); return false; }
                 if (t < 0) { c.Error(Errors.TimeoutNegative); return false; }
                 if (t > 0 && t > long.MaxValue - c.NowMs) { c.Error(Errors.TimeoutOutOfRange); return false; }
                 a.TimeoutMs = t;

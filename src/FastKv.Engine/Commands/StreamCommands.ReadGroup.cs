@@ -81,8 +81,8 @@ public static unsafe partial class StreamCommands
 
     /// <summary>XREADGROUP's error for a key that is missing or lacks the group.</summary>
     static string NoGroup(ReadOnlySpan<byte> key, ReadOnlySpan<byte> group)
-        => "NOGROUP No such key '" + System.Text.Encoding.UTF8.GetString(key) + "' or consumer group '" +
-           System.Text.Encoding.UTF8.GetString(group) + "' in XREADGROUP with GROUP option";
+        => Errors.NoKeyOrGroup(System.Text.Encoding.UTF8.GetString(key), System.Text.Encoding.UTF8.GetString(group))
+           + " in XREADGROUP with GROUP option";
 
     /// <summary>
     /// The checks of <see cref="ResolveGroupIds"/> for a waiting XREADGROUP run again, over the keys <paramref name="shard"/>

@@ -29,9 +29,7 @@ public static unsafe class WaitCommands
         t.Add("waitaof", &WaitAof).WaitsFor = AckKind.Aof;
     }
 
-    const string NotPositive = "ERR value is out of range, must be positive";
     const string NumLocalRange = "ERR value is out of range, value must between 0 and 1";
-    const string TimeoutNotInteger = "ERR timeout is not an integer or out of range";
 
     /// <summary>WAIT inside MULTI: no replica acknowledges anything.</summary>
     static void Wait(ref CommandContext c)
@@ -168,7 +166,7 @@ public static unsafe class WaitCommands
         }
         if (!RespNumber.TryParseInt64(args.Get(buf, 2), out numReplicas) || numReplicas < 0)
         {
-            error = NotPositive;
+            error = Errors.NotPositive;
             return false;
         }
         if (!ParseTimeout(args.Get(buf, 3), now, out timeout, out error)) return false;
@@ -186,7 +184,7 @@ public static unsafe class WaitCommands
         error = null;
         if (!RespNumber.TryParseInt64(text, out timeout))
         {
-            error = TimeoutNotInteger;
+            error = Errors.TimeoutNotInteger;
             return false;
         }
         if (timeout < 0)

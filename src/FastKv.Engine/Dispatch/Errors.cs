@@ -42,6 +42,41 @@ public static class Errors
     /// <summary>shutdownCommand when prepareForShutdown fails (a failed save, the first AOF rewrite still running).</summary>
     public const string ShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
     public const string BadClientName = "ERR Client names cannot contain spaces, newlines or special characters.";
+    public const string TimeoutNotInteger = "ERR timeout is not an integer or out of range";
+    public const string InvalidStartId = "ERR invalid start ID for the interval";
+    public const string InvalidEndId = "ERR invalid end ID for the interval";
+    /// <summary>A DUMP payload (RESTORE, FUNCTION RESTORE) whose footer's version or CRC does not check.</summary>
+    public const string BadDumpPayload = "ERR DUMP payload version or checksum are wrong";
+    public const string NotBusy = "NOTBUSY No scripts in execution right now.";
+    public const string LuaStackLimit = "ERR reached lua stack limit";
+    public const string MoreKeysThanArgs = "ERR Number of keys can't be greater than number of args";
+    public const string InvalidLibraryMetadata = "ERR Invalid library metadata";
+    public const string CountNotAboveZero = "ERR COUNT must be > 0";
+    public const string BgsaveInProgress = "ERR Background save already in progress";
+    /// <summary>A Lua error whose value is not a string.</summary>
+    public const string UnknownError = "ERR unknown error";
+
+    /// <summary>A container command's unknown subcommand, or a known one with the wrong argument count.</summary>
+    public static string UnknownSubcommandOrArgs(string sub, string container) =>
+        "ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try " + container + " HELP.";
+
+    public static string UnknownSubcommand(string sub, string container) =>
+        "ERR unknown subcommand '" + sub + "'. Try " + container + " HELP.";
+
+    /// <summary>A stream command's group read when the key or the group is missing.</summary>
+    public static string NoKeyOrGroup(string key, string group) =>
+        "NOGROUP No such key '" + key + "' or consumer group '" + group + "'";
+
+    public static string LibraryExists(string name) => "ERR Library '" + name + "' already exists";
+
+    public static string FunctionExists(string name) => "ERR Function " + name + " already exists";
+
+    /// <summary>CONFIG SET refused (Redis names the first parameter that failed).</summary>
+    public static string ConfigSetFailed(string parameter, string why) =>
+        "ERR CONFIG SET failed (possibly related to argument '" + parameter + "') - " + why;
+
+    public static string NoGroupForKey(string group, string key) =>
+        "NOGROUP No such consumer group '" + group + "' for key name '" + key + "'";
 
     public static string WrongArgs(string command) =>
         "ERR wrong number of arguments for '" + command + "' command";

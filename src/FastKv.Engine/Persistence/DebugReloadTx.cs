@@ -59,7 +59,7 @@ public sealed class DebugReloadTx : MultiShardTx
         var s = new Snapshot(Server, Home, Server.Persistence.NextVersion(), Server.Config.RdbPath);
         if (!Server.Persistence.TryClaim(s))
         {
-            W.Error("ERR Background save already in progress");
+            W.Error(Errors.BgsaveInProgress);
             Finish();
             return;
         }

@@ -102,7 +102,7 @@ public sealed class SnapshotStartTx : MultiShardTx
                 W.Simple("Background saving scheduled");
             }
             else if (purpose == SnapshotPurpose.Bgsave && p.RewriteRunning) W.Error(AnotherChildError);
-            else if (HasClient) W.Error(purpose == SnapshotPurpose.Shutdown ? Errors.ShutdownFailed : "ERR Background save already in progress");
+            else if (HasClient) W.Error(purpose == SnapshotPurpose.Shutdown ? Errors.ShutdownFailed : Errors.BgsaveInProgress);
             systemDone?.Invoke("a snapshot already runs");
             Finish();
             return;

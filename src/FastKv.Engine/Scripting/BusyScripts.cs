@@ -38,7 +38,6 @@ public sealed class BusyScripts
 
     public const string BusyEval = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
     public const string BusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
-    const string NotBusy = "NOTBUSY No scripts in execution right now.";
     const string Unkillable = "UNKILLABLE Sorry the script already executed write commands against the dataset. " +
                               "You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 
@@ -72,7 +71,7 @@ public sealed class BusyScripts
         }
         if (target == null)
         {
-            w.Error(NotBusy);
+            w.Error(Errors.NotBusy);
             return;
         }
         if (target.IsEval != eval)

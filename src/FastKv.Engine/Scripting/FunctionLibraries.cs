@@ -27,10 +27,10 @@ public sealed class FunctionLibraries
         lock (gate)
         {
             FunctionSet set = current;
-            if (!replace && set.Libraries.ContainsKey(library.Name)) return "ERR Library '" + library.Name + "' already exists";
+            if (!replace && set.Libraries.ContainsKey(library.Name)) return Errors.LibraryExists(library.Name);
             var libs = new Dictionary<string, FunctionLibrary>(set.Libraries, StringComparer.Ordinal);
             libs.Remove(library.Name);
-            if (Collision(libs.Values, library) is { } name) return "ERR Function " + name + " already exists";
+            if (Collision(libs.Values, library) is { } name) return Errors.FunctionExists(name);
             libs[library.Name] = library;
             Publish(libs);
             return null;
@@ -74,7 +74,7 @@ public sealed class FunctionLibraries
                 libs.Remove(l.Name);
             }
             foreach (FunctionLibrary l in libraries)
-                if (Collision(libs.Values, l) is { } name) return "ERR Function " + name + " already exists";
+                if (Collision(libs.Values, l) is { } name) return Errors.FunctionExists(name);
             foreach (FunctionLibrary l in libraries) libs[l.Name] = l;
             Publish(libs);
             return null;

@@ -86,11 +86,11 @@ public static class FunctionPayload
         string? error = ScriptEngine.CompileLibrary(shard, code, out FunctionLibrary? library, name =>
         {
             foreach (FunctionLibrary l in into)
-                if (l.Name == name) return "ERR Library '" + name + "' already exists";
+                if (l.Name == name) return Errors.LibraryExists(name);
             return null;
         });
         if (error != null) return error;
-        if (FunctionLibraries.Collision(into, library!) is { } name) return "ERR Function " + name + " already exists";
+        if (FunctionLibraries.Collision(into, library!) is { } name) return Errors.FunctionExists(name);
         into.Add(library!);
         return null;
     }

@@ -28,7 +28,7 @@ public static unsafe class LuaReplies
         if (idx < 0) idx = lua_gettop(lua) + idx + 1;
         if (lua_checkstack(lua, 4) == 0)
         {
-            w.Error("ERR reached lua stack limit");
+            w.Error(Errors.LuaStackLimit);
             return;
         }
         switch (lua_type(lua, idx))

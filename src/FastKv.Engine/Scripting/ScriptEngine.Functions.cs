@@ -68,9 +68,9 @@ public sealed unsafe partial class ScriptEngine
         name = null;
         if (!code.StartsWith("#!"u8)) return "ERR Missing library metadata";
         int eol = code.IndexOf((byte)'\n');
-        if (eol < 0) return "ERR Invalid library metadata";
+        if (eol < 0) return Errors.InvalidLibraryMetadata;
         string[] parts = Encoding.UTF8.GetString(code.Slice(0, eol)).Split(new[] { ' ', '\t', '\r', '\v', '\f' }, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) return "ERR Invalid library metadata";
+        if (parts.Length == 0) return Errors.InvalidLibraryMetadata;
         string engine = parts[0].Substring(2);
         for (int i = 1; i < parts.Length; i++)
         {
@@ -167,7 +167,7 @@ public sealed unsafe partial class ScriptEngine
                 if (lua_type(lua, chunk + 1) == TTable)
                 {
                     RawGetField(lua, chunk + 1, "err"u8);
-                    msg = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : "ERR unknown error";
+                    msg = lua_type(lua, -1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, -1)) : Errors.UnknownError;
                 }
                 else msg = "ERR " + (lua_type(lua, chunk + 1) == TString ? Encoding.UTF8.GetString(ToBytes(lua, chunk + 1)) : "unknown error");
                 return "ERR Error registering functions: " + msg;

@@ -605,7 +605,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             LuaReplies.PushErrorTable(lua, reply);
             return isPcall ? 1 : -1;
         }
-        if (lua_checkstack(lua, 64) == 0) return Fail(lua, "ERR reached lua stack limit");
+        if (lua_checkstack(lua, 64) == 0) return Fail(lua, Errors.LuaStackLimit);
         LuaReplies.Push(lua, reply, run.Resp);
         return 1;
     }

@@ -17,7 +17,6 @@ namespace FastKv.Engine;
 public static unsafe class EntryDump
 {
     const int HeaderSize = 10;
-    public const string BadPayload = "ERR DUMP payload version or checksum are wrong";
 
     /// <summary>The serialized copy of an entry (header, then the string bytes or the collection's serialized form).</summary>
     public static byte[] Serialize(byte* e)

@@ -54,7 +54,7 @@ public sealed unsafe class GatherExec : ShardOp
             if (copies[i] != null && (scratch.Find(keys[i]) != null || !EntryDump.Deserialize(shard, scratch, keys[i], copies[i]!)))
             {
                 scratch.Clear();
-                reply.Error(EntryDump.BadPayload);
+                reply.Error(Errors.BadDumpPayload);
                 return;
             }
         }
