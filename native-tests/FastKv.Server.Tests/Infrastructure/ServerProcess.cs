@@ -72,14 +72,10 @@ public sealed partial class ServerProcess : IDisposable
             "--save", "",
             "--appendonly", "no",
         };
-        if (launch.IsRedis)
+        // DEBUG is off by default since Redis 7.0, in FastKv too.
+        args.AddRange(["--enable-debug-command", "yes", "--dir", workDir]);
+        if (!launch.IsRedis)
         {
-            // DEBUG is off by default since Redis 7.0.
-            args.AddRange(["--enable-debug-command", "yes", "--dir", workDir]);
-        }
-        else
-        {
-            args.AddRange(["--dir", workDir]);
             if (threads is int n)
                 args.AddRange(["--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }

@@ -40,7 +40,7 @@ public static unsafe class ServerCommands
     }
 
     /// <summary>Redis's allowProtectedAction: "yes" always, "local" for loopback clients.</summary>
-    static bool ProtectedAllowed(string setting, Client? client)
+    internal static bool ProtectedAllowed(string setting, Client? client)
         => setting == "yes" || setting == "local" && client != null
            && (client.Address.StartsWith("127.", StringComparison.Ordinal) || client.Address.StartsWith("::1", StringComparison.Ordinal)
                || client.Address.StartsWith("[::1]", StringComparison.Ordinal));

@@ -24,7 +24,7 @@ public enum Verdict
 
 /// <summary>
 /// The checks Redis's processCommand makes before a command runs or is queued, in its order: lookup
-/// (unknown command, unknown subcommand, arity), authentication, RESP2 subscriber mode, a monitor touching
+/// (unknown command, unknown subcommand, arity, a protected command), authentication, RESP2 subscriber mode, a monitor touching
 /// the keyspace, a client pause, and whether MULTI queues it; with maxmemory set, eviction and the OOM refusal come
 /// right after authentication, as in Redis; loading and a busy script come after the disk-error and subscriber checks,
 /// before the pause. Later checks (read-only replica) belong here too, where Redis makes them. The gate never runs a command.
@@ -44,6 +44,12 @@ public static class CommandGate
         client.LastCommand = spec.FullName;
         if (client.AofLoader)
             return client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0 ? Verdict.Transaction : Verdict.Run;
+        // Redis checks a protected command (DEBUG) with the lookup, before authentication.
+        if ((spec.Flags & CommandFlags.Protected) != 0 && !ServerCommands.ProtectedAllowed(s.Home.Server.Config.EnableDebugCommand, client))
+        {
+            w.Error(Errors.DebugNotAllowed);
+            return Refuse(s, spec);
+        }
         if (!client.Authenticated && (spec.Flags & CommandFlags.NoAuth) == 0)
         {
             w.Error(Errors.NoAuth);

@@ -41,6 +41,9 @@ public static class Errors
     public const string ExecAbortBecause = "EXECABORT Transaction discarded because of: ";
     /// <summary>shutdownCommand when prepareForShutdown fails (a failed save, the first AOF rewrite still running).</summary>
     public const string ShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+    /// <summary>DEBUG while enable-debug-command does not allow it (Redis's CMD_PROTECTED check).</summary>
+    public const string DebugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        + "you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
     public const string BadClientName = "ERR Client names cannot contain spaces, newlines or special characters.";
     public const string TimeoutNotInteger = "ERR timeout is not an integer or out of range";
     public const string InvalidStartId = "ERR invalid start ID for the interval";

@@ -182,7 +182,7 @@ public sealed class ServerConfig
         Add("lazyfree-lazy-user-del", "no", v => Bool(v, _ => { }));
         Add("lazyfree-lazy-user-flush", "no", v => Bool(v, _ => { }));
         Add("cluster-enabled", "no", v => v == "no" ? null : "cluster mode is not supported yet", immutable: true);
-        Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, _ => { }), immutable: true);
+        Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, x => EnableDebugCommand = x), immutable: true);
         Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => OutputBufferLimits.Parse(v));
         Add("repl-backlog-size", "1048576", v => Memory(v, 1, long.MaxValue, _ => { }));
         Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, b => StopWritesOnBgsaveError = b));
@@ -216,6 +216,8 @@ public sealed class ServerConfig
 
     /// <summary>enable-protected-configs: yes, no, or local (loopback clients only).</summary>
     public string ProtectedConfigs = "no";
+    /// <summary>enable-debug-command: who may run DEBUG (yes, no, local).</summary>
+    public string EnableDebugCommand = "no";
 
     /// <summary>save points (seconds, changes): a background save starts when one is met (empty: never).</summary>
     public (long Seconds, long Changes)[] SavePoints = Array.Empty<(long, long)>();
