@@ -44,6 +44,28 @@ public class BlockingCommandStatsTests(OracleAndTargetsFixture servers) : IClass
         Assert.Contains("other-shard-key", Resp.AsString(c.ReadReply()));
         c.Call("RPUSH", "{q}m", "1");
         c.Call("BLMOVE", "{q}m", "{q}n", "LEFT", "RIGHT", "0");
+        // Every other blocking command: served at once, and timed out.
+        c.Call("RPUSH", "{q}m", "2", "3");
+        c.Call("BRPOPLPUSH", "{q}m", "{q}n", "0");
+        c.Call("BRPOPLPUSH", "{q}none", "{q}n", "0.01");
+        c.Call("BLMPOP", "0", "1", "{q}m", "LEFT");
+        c.Call("BLMPOP", "0.01", "2", "{q}none", "{q}none2", "RIGHT", "COUNT", "2");
+        c.Call("ZADD", "{z}b", "1", "a", "2", "b", "3", "c");
+        c.Call("BZPOPMAX", "{z}b", "0");
+        c.Call("BZPOPMAX", "{z}none", "0.01");
+        c.Call("BZMPOP", "0", "1", "{z}b", "MIN");
+        c.Call("BZMPOP", "0.01", "1", "{z}none", "MAX", "COUNT", "3");
+        c.Call("BZPOPMIN", "{z}b", "0");
+        c.Call("XADD", "{x}s", "1-1", "f", "v");
+        c.Call("XREAD", "BLOCK", "0", "STREAMS", "{x}s", "0");
+        c.Call("XREAD", "BLOCK", "10", "STREAMS", "{x}s", "$");
+        c.Call("XGROUP", "CREATE", "{x}s", "g", "0");
+        c.Call("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "{x}s", ">");
+        c.Call("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "10", "STREAMS", "{x}s", ">");
+        c.SendCommand("BLMPOP", "0", "1", "other-shard-key", "RIGHT"); // served later, by a push
+        Thread.Sleep(100);
+        pusher.Call("RPUSH", "other-shard-key", "z");
+        Assert.Contains("other-shard-key", Resp.AsString(c.ReadReply()));
         return Calls(c);
     }
 
@@ -54,8 +76,11 @@ public class BlockingCommandStatsTests(OracleAndTargetsFixture servers) : IClass
     {
         var expected = Run(servers.Oracle.Server);
         Assert.Equal(4, expected["blpop"]); // served at once, timed out, WRONGTYPE, bad timeout
+        foreach (string name in new[] { "brpop", "bzpopmin", "blmove", "brpoplpush", "blmpop", "bzpopmax", "bzmpop", "xread", "xreadgroup" })
+            Assert.True(expected.ContainsKey(name), name + " was not run");
         var actual = Run(servers.TargetWithThreads(threads).Server);
-        Assert.False(actual.ContainsKey("lpop"), "a BLPOP was counted as an LPOP");
+        foreach (string plain in new[] { "lpop", "rpop", "lmpop", "zpopmin", "zpopmax", "zmpop", "lmove", "rpoplpush" })
+            Assert.False(actual.ContainsKey(plain), "a blocking command was counted as " + plain);
         Assert.DoesNotContain(actual.Keys, k => k.StartsWith('_'));
         string Show(Dictionary<string, long> d) => string.Join(" ", d.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
         Assert.Equal(Show(expected), Show(actual));
