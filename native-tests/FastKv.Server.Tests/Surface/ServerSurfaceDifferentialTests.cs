@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using System.Threading;
 using FastKv.Server.Tests.Differential;
 using FastKv.Server.Tests.Infrastructure;
 using Xunit;
@@ -133,6 +134,55 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         s.Check("LATENCY", "HISTOGRAM", "nosuch");
         s.Check("CONFIG", "GET", "latency-monitor-threshold");
     }
+
+    /// <summary>
+    /// LATENCY with spikes recorded: three slow commands a second or more apart (DEBUG SLEEP 0.05, 0.3, 0.1 against a
+    /// 45 ms threshold) give the same LATEST, HISTORY, DOCTOR report and GRAPH sparkline as Redis 7.2.4, in RESP2 and
+    /// RESP3, once the numbers (times, milliseconds, seconds ago), which the two servers cannot share, are masked.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Latency_WithSpikes_SameReportsAndGraph(int threads)
+    {
+        using DualSession s = Session(threads, "latency spikes");
+        s.Check("LATENCY", "RESET");
+        s.Check("CONFIG", "SET", "latency-monitor-threshold", "45");
+        try
+        {
+            foreach (string seconds in new[] { "0.05", "0.3", "0.1" })
+            {
+                s.Check("DEBUG", "SLEEP", seconds);
+                Thread.Sleep(1100); // one sample per second: the next spike gets its own
+            }
+            foreach (string protocol in new[] { "2", "3" })
+            {
+                s.Oracle.Call("HELLO", protocol);
+                s.Target.Call("HELLO", protocol);
+                foreach (string[] command in new[]
+                         {
+                             new[] { "LATENCY", "LATEST" }, new[] { "LATENCY", "HISTORY", "command" },
+                             new[] { "LATENCY", "DOCTOR" }, new[] { "LATENCY", "GRAPH", "command" },
+                         })
+                {
+                    string expected = Masked(s.Oracle.CallText(command)), actual = Masked(s.Target.CallText(command));
+                    Assert.True(expected == actual, $"{string.Join(' ', command)}, RESP{protocol}, --threads {threads}:\noracle {expected}\ntarget {actual}");
+                }
+            }
+            // The graph drew three columns: the 0.3 s spike full height, the 0.1 s one at its bottom row.
+            Assert.Contains(" # \n | \n | \n_|#\n", s.Target.CallText("LATENCY", "GRAPH", "command"));
+            s.Check("LATENCY", "RESET", "command");
+            s.Check("LATENCY", "LATEST");
+        }
+        finally
+        {
+            s.Oracle.Call("HELLO", "2");
+            s.Target.Call("HELLO", "2");
+            s.Check("CONFIG", "SET", "latency-monitor-threshold", "0");
+        }
+    }
+
+    /// <summary>A reply with every run of digits (lengths, times, milliseconds) replaced by N.</summary>
+    static string Masked(string reply) => Regex.Replace(reply, @"\d+", "N");
 
     /// <summary>
     /// Per-command histograms: the same commands and call counts, the same reply shape in RESP2 and RESP3, bucket

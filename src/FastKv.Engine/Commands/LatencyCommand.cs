@@ -72,9 +72,39 @@ public static unsafe class LatencyCommand
         c.W.Integer(n);
     }
 
-    /// <summary>Redis draws a sparkline; FastKv has no renderer yet, so an event with data gets the same error as one without.</summary>
-    static void Graph(ref CommandContext c) =>
-        c.Error("ERR No samples available for event '" + Executor.Sanitize(c.Arg(2), 128) + "'");
+    /// <summary>
+    /// latencyCommandGenSparkeline: a header with the samples' high and low and the all-time high, a rule of 80
+    /// dashes, and a sparkline of the samples, oldest first, each labelled with how long ago it was (s, m, h, d).
+    /// </summary>
+    static void Graph(ref CommandContext c)
+    {
+        string evt = c.ArgString(2);
+        LatencyMonitor.Series? series = null;
+        foreach (var (name, data) in c.Shard.Server.Latency.Snapshot())
+            if (name == evt) series = data;
+        if (series == null)
+        {
+            c.Error("ERR No samples available for event '" + Executor.Sanitize(c.Arg(2), 128) + "'");
+            return;
+        }
+        long now = c.Shard.NowMs / 1000;
+        var samples = new List<(double, string?)>();
+        long low = 0, high = 0;
+        foreach (LatencyMonitor.Sample s in c.Shard.Server.Latency.History(evt))
+        {
+            if (samples.Count == 0) low = high = s.Latency;
+            low = Math.Min(low, s.Latency);
+            high = Math.Max(high, s.Latency);
+            long ago = now - s.Time;
+            string label = ago < 60 ? ago + "s" : ago < 3600 ? ago / 60 + "m" : ago < 86400 ? ago / 3600 + "h" : ago / 86400 + "d";
+            samples.Add((s.Latency, label));
+        }
+        var graph = new StringBuilder();
+        graph.Append(evt).Append(" - high ").Append(high).Append(" ms, low ").Append(low).Append(" ms (all time high ")
+            .Append(series.Max).Append(" ms)\n").Append('-', 80).Append('\n');
+        Sparkline.Render(graph, samples, 80, 4);
+        c.W.Verbatim(Encoding.ASCII.GetBytes(graph.ToString()), "txt");
+    }
 
     static void Help(ref CommandContext c) => ServerCommands.Help(c.W, new[]
     {
