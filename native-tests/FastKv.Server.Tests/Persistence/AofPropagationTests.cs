@@ -96,7 +96,9 @@ public class AofPropagationTests
     /// <summary>Runs the stream (with a DUMP/RESTORE round trip) on a fresh server with the AOF on; its incr file's records.</summary>
     static List<string> Record(ServerKind kind, int threads)
     {
-        using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes");
+        // always: Redis writes the file before it replies. With everysec it may postpone a write for up to 2 s while
+        // a background fsync is slow (a loaded machine), and the file read after the last reply would be short.
+        using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes", "--appendfsync", "always");
         using var conn = server.Connect();
         foreach (string[] cmd in Stream) conn.Call(cmd);
         conn.Call("set", "{t}r", "1");

@@ -52,7 +52,9 @@ public class StreamGroupAofTests
 
     static List<string> Record(ServerKind kind, int threads)
     {
-        using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes");
+        // always: Redis writes the file before it replies. With everysec it may postpone a write for up to 2 s while
+        // a background fsync is slow (a loaded machine), and the file read after the last reply would be short.
+        using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes", "--appendfsync", "always");
         using var conn = server.Connect();
         foreach (string[] cmd in Commands) conn.Call(cmd);
         conn.Call("ping");
