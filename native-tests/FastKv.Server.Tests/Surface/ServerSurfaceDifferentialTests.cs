@@ -214,6 +214,47 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         }
     }
 
+    /// <summary>
+    /// INFO everything: the same sections as Redis 7.2.4 in its order, and in each section Redis's field names in its
+    /// order (FastKv adds only fastkv_* fields); the per-command sections carry the commands run, and latencystats
+    /// reports them in Redis's format.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Info_EverySection_HasRedisFieldsInRedisOrder(int threads)
+    {
+        using DualSession s = Session(threads, "info fields");
+        s.Check("CONFIG", "RESETSTAT");
+        s.Check("SET", "info:k", "v");
+        s.Check("GET", "info:k");
+        s.Check("INCR", "info:k");
+        var oracle = InfoFields(s.Oracle);
+        var target = InfoFields(s.Target);
+        Assert.Equal(string.Join(",", oracle.Keys), string.Join(",", target.Keys));
+        foreach (var (section, fields) in oracle)
+        {
+            if (section is "Commandstats" or "Latencystats" or "Errorstats" or "Keyspace") continue;
+            List<string> ours = target[section].FindAll(f => !f.StartsWith("fastkv_", StringComparison.Ordinal));
+            Assert.True(string.Join(",", fields) == string.Join(",", ours), $"# {section}:\noracle {string.Join(",", fields)}\ntarget {string.Join(",", ours)}");
+        }
+        string latency = Resp.AsString(Resp.Parse(s.Target.Call("INFO", "latencystats")).Data!);
+        foreach (string command in new[] { "set", "get", "incr", "config|resetstat" })
+            Assert.Matches(@"\r\nlatency_percentiles_usec_" + Regex.Escape(command) + @":p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r\n", latency);
+        Assert.Contains("latency_percentiles_usec_set:", Resp.AsString(Resp.Parse(s.Oracle.Call("INFO", "latencystats")).Data!));
+    }
+
+    static Dictionary<string, List<string>> InfoFields(RespConnection c)
+    {
+        var sections = new Dictionary<string, List<string>>();
+        List<string>? current = null;
+        foreach (string line in Resp.AsString(Resp.Parse(c.Call("INFO", "everything")).Data!).Split("\r\n"))
+        {
+            if (line.StartsWith("# ", StringComparison.Ordinal)) sections[line[2..]] = current = new List<string>();
+            else if (line.Contains(':') && current != null) current.Add(line[..line.IndexOf(':')]);
+        }
+        return sections;
+    }
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void Info_TrackingAndReplicationFields(int threads)

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using FastKv.Protocol;
@@ -15,7 +16,7 @@ namespace FastKv.Engine.Commands;
 public static class InfoCommand
 {
     static readonly string[] DefaultSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace" };
-    static readonly string[] AllSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace" };
+    static readonly string[] AllSections = { "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace" };
 
     public static void Info(ref CommandContext c)
     {
@@ -394,6 +395,10 @@ public static class InfoCommand
                 F("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture));
                 F("used_cpu_sys_children", "0.000000");
                 F("used_cpu_user_children", "0.000000");
+                // Redis's main thread is the event loop; here the shard thread answering (RUSAGE_THREAD).
+                ThreadCpu(out double sys, out double user);
+                F("used_cpu_sys_main_thread", sys.ToString("0.000000", CultureInfo.InvariantCulture));
+                F("used_cpu_user_main_thread", user.ToString("0.000000", CultureInfo.InvariantCulture));
                 break;
             }
             case "modules":
@@ -428,6 +433,25 @@ public static class InfoCommand
                       .Append(",rejected_calls=").Append(rejected).Append(",failed_calls=").Append(failed).Append("\r\n");
                 }
                 break;
+            case "latencystats":
+                sb.Append("# Latencystats\r\n");
+                if (!s.Config.LatencyTracking) break;
+                // genRedisInfoStringLatencyStats: every command (and subcommand) with counted calls, in commandstats' order.
+                double[] percentiles = s.Config.LatencyPercentiles;
+                foreach (var spec in s.Commands.All)
+                {
+                    long[]? counts = LatencyCommand.Sum(s, spec.Id);
+                    if (counts == null) continue;
+                    sb.Append("latency_percentiles_usec_").Append(spec.FullName).Append(':');
+                    for (int i = 0; i < percentiles.Length; i++)
+                    {
+                        if (i > 0) sb.Append(',');
+                        sb.Append('p').Append(ServerConfig.FormatPercentile(percentiles[i])).Append('=')
+                          .Append((LatencyHistogram.ValueAtPercentile(counts, percentiles[i]) / 1000.0).ToString("F3", CultureInfo.InvariantCulture));
+                    }
+                    sb.Append("\r\n");
+                }
+                break;
             case "keyspace":
                 sb.Append("# Keyspace\r\n");
                 for (int db = 0; db < s.Config.Databases; db++)
@@ -438,5 +462,34 @@ public static class InfoCommand
                 }
                 break;
         }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct TimeVal
+    {
+        public long Seconds, Micros;
+    }
+
+    /// <summary>struct rusage (144 bytes on 64-bit Linux): the two times, then fourteen longs this does not read.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 144)]
+    struct RUsage
+    {
+        public TimeVal User, Sys;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    static extern int GetRUsage(int who, out RUsage usage);
+
+    /// <summary>The calling thread's CPU seconds in the kernel and in user space (getrusage RUSAGE_THREAD); 0 when unavailable.</summary>
+    static void ThreadCpu(out double sys, out double user)
+    {
+        // RUSAGE_THREAD is 1 on Linux; RUsage has struct rusage's size, so the call writes only inside it.
+        if (GetRUsage(1, out RUsage u) != 0)
+        {
+            sys = user = 0;
+            return;
+        }
+        sys = u.Sys.Seconds + u.Sys.Micros / 1e6;
+        user = u.User.Seconds + u.User.Micros / 1e6;
     }
 }

@@ -160,24 +160,25 @@ public static unsafe class LatencyCommand
     /// <summary>The command, then its subcommands, each when it was called at least once (all shards summed).</summary>
     static void AddWithSubs(ref CommandContext c, CommandSpec s, List<(CommandSpec, long[])> picked)
     {
-        long[]? own = Sum(ref c, s.Id);
-        if (own != null) picked.Add((s, own));
+        long[]? own = Sum(c.Shard.Server, s.Id);
+        if (own != null) picked.Add((s, LatencyHistogram.ToLevels(own)));
         if (s.Subcommands == null) return;
         foreach (CommandSpec sub in s.Subcommands)
         {
-            long[]? l = Sum(ref c, sub.Id);
-            if (l != null) picked.Add((sub, l));
+            long[]? l = Sum(c.Shard.Server, sub.Id);
+            if (l != null) picked.Add((sub, LatencyHistogram.ToLevels(l)));
         }
     }
 
-    static long[]? Sum(ref CommandContext c, int id)
+    /// <summary>A command's latency counters summed over every shard; null when no shard has counted a call.</summary>
+    internal static long[]? Sum(ServerState server, int id)
     {
         long[]? total = null;
-        foreach (Shard sh in c.Shard.Server.Shards)
+        foreach (Shard sh in server.Shards)
         {
             long[]? l = sh.CommandStats.Latency[id];
             if (l == null) continue;
-            total ??= new long[LatencyHistogram.Levels];
+            total ??= new long[LatencyHistogram.Counts];
             for (int i = 0; i < total.Length; i++) total[i] += System.Threading.Volatile.Read(ref l[i]);
         }
         return total;
@@ -203,7 +204,7 @@ public static unsafe class LatencyCommand
         {
             if (levels[i] == 0) continue;
             cumulative += levels[i];
-            w.Integer(LatencyHistogram.HighestEquivalent(i) / 1000);
+            w.Integer(LatencyHistogram.LevelHighest(i) / 1000);
             w.Integer(cumulative);
         }
     }

@@ -1,44 +1,109 @@
 using System;
+using System.Numerics;
 
 namespace FastKv.Engine;
 
 /// <summary>
-/// One command's latency histogram as Redis 7.2 reports it (LATENCY HISTOGRAM, fillCommandCDF): Redis records
-/// each call's duration in an HdrHistogram (1 us to 1 s, 2 significant digits) and reports it through a log-2
-/// iterator starting at 1024 ns. All that reply can show is, for each level 2^k ns (k = 10..30), how many calls
-/// fell at or below that level's highest equivalent value, so that is what is counted here: one counter per level.
-/// <para>
-/// HdrHistogram with a lowest value of 1000 ns and 2 digits has 256 sub-buckets of 512 ns below 2^17 ns, and
-/// doubles the unit for each power of two above; a level L = 2^k therefore covers values up to
-/// L + unit(L) - 1 with unit(L) = 512 * 2^max(0, k - 16).
-/// </para>
+/// One command's latency histogram, counted as Redis 7.2 counts it: an HdrHistogram of call durations in ns with a
+/// lowest discernible value of 1 and 2 significant digits (256 sub-buckets: a unit of 1 ns below 256 ns that doubles
+/// with each power of two above), durations clamped to 1 us .. 1 s, one counter per sub-bucket. From it come LATENCY
+/// HISTOGRAM (log-2 levels, fillCommandCDF) and INFO latencystats (hdr_value_at_percentile): "1.003" is the highest
+/// value of the sub-bucket holding 1000 ns.
 /// </summary>
 public static class LatencyHistogram
 {
+    const long Lowest = 1000, Highest = 1_000_000_000;
+    const int UnitMagnitude = 0;              // floor(log2(lowest discernible value, 1))
+    const int SubBucketCount = 256;           // 2^ceil(log2(2 * 10^2))
+    const int SubBucketHalfCount = 128, SubBucketHalfCountMagnitude = 7;
+    const long SubBucketMask = (long)(SubBucketCount - 1) << UnitMagnitude;
+    /// <summary>Buckets needed to reach <see cref="Highest"/>: 256 * 2^22 > 10^9.</summary>
+    const int BucketCount = 23;
+    /// <summary>Counters per command.</summary>
+    public const int Counts = (BucketCount + 1) * SubBucketHalfCount;
+
+    /// <summary>LATENCY HISTOGRAM's levels: 2^10 .. 2^30 ns.</summary>
     public const int FirstLevel = 10;
-    public const int Levels = 21; // 2^10 .. 2^30 ns; Redis clamps durations to 1 s < 2^30 ns
+    public const int Levels = 21;
+
+    /// <summary>Adds a call of <paramref name="micros"/> us (Redis clamps it to 1 us .. 1 s); the counters are allocated on the first call.</summary>
+    public static void Record(ref long[]? counts, long micros)
+    {
+        counts ??= new long[Counts];
+        counts[IndexOf(Math.Clamp(micros * 1000, Lowest, Highest))]++;
+    }
+
+    static int BucketOf(long value) =>
+        64 - BitOperations.LeadingZeroCount((ulong)(value | SubBucketMask)) - UnitMagnitude - (SubBucketHalfCountMagnitude + 1);
+
+    static int IndexOf(long value)
+    {
+        int bucket = BucketOf(value);
+        int sub = (int)(value >> (bucket + UnitMagnitude));
+        return ((bucket + 1) << SubBucketHalfCountMagnitude) + (sub - SubBucketHalfCount);
+    }
+
+    /// <summary>The lowest value counted at counter <paramref name="index"/>.</summary>
+    static long ValueAt(int index)
+    {
+        int bucket = (index >> SubBucketHalfCountMagnitude) - 1;
+        int sub = (index & (SubBucketHalfCount - 1)) + SubBucketHalfCount;
+        if (bucket < 0)
+        {
+            sub -= SubBucketHalfCount;
+            bucket = 0;
+        }
+        return (long)sub << (bucket + UnitMagnitude);
+    }
+
+    static long LowestEquivalent(long value)
+    {
+        int bucket = BucketOf(value);
+        int sub = (int)(value >> (bucket + UnitMagnitude));
+        return (long)sub << (bucket + UnitMagnitude);
+    }
+
+    static long HighestEquivalent(long value)
+    {
+        int bucket = BucketOf(value);
+        int sub = (int)(value >> (bucket + UnitMagnitude));
+        int adjusted = sub >= SubBucketCount ? bucket + 1 : bucket;
+        return LowestEquivalent(value) + (1L << (UnitMagnitude + adjusted)) - 1;
+    }
+
+    /// <summary>hdr_value_at_percentile, in ns: the highest value of the counter where the percentile's count is reached (the lowest for 0).</summary>
+    public static long ValueAtPercentile(long[] counts, double percentile)
+    {
+        long total = 0;
+        foreach (long n in counts) total += n;
+        double p = Math.Min(percentile, 100.0);
+        long wanted = Math.Max((long)(p / 100 * total + 0.5), 1);
+        long seen = 0, value = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            seen += counts[i];
+            if (seen < wanted) continue;
+            value = ValueAt(i);
+            break;
+        }
+        return percentile == 0.0 ? LowestEquivalent(value) : HighestEquivalent(value);
+    }
 
     /// <summary>Highest value (ns) counted at level index <paramref name="i"/> (2^(10+i) ns).</summary>
-    public static long HighestEquivalent(int i)
-    {
-        int k = FirstLevel + i;
-        long unit = 512L << Math.Max(0, k - 16);
-        return (1L << k) + unit - 1;
-    }
+    public static long LevelHighest(int i) => HighestEquivalent(1L << (FirstLevel + i));
 
-    /// <summary>The level a call of <paramref name="micros"/> us is counted at (Redis clamps it to 1 us .. 1 s).</summary>
-    public static int LevelOf(long micros)
+    /// <summary>The counters gathered into LATENCY HISTOGRAM's levels: a counter goes to the first level whose highest value covers it.</summary>
+    public static long[] ToLevels(long[] counts)
     {
-        long ns = Math.Clamp(micros * 1000, 1000, 1_000_000_000);
-        int i = 0;
-        while (i < Levels - 1 && ns > HighestEquivalent(i)) i++;
-        return i;
-    }
-
-    /// <summary>Adds a call to the counters of one command (allocated on its first call).</summary>
-    public static void Record(ref long[]? levels, long micros)
-    {
-        levels ??= new long[Levels];
-        levels[LevelOf(micros)]++;
+        var levels = new long[Levels];
+        int level = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] == 0) continue;
+            long top = HighestEquivalent(ValueAt(i));
+            while (level < Levels - 1 && top > LevelHighest(level)) level++;
+            levels[level] += counts[i];
+        }
+        return levels;
     }
 }

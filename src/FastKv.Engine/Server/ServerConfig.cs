@@ -176,6 +176,7 @@ public sealed class ServerConfig
         Add("active-expire-effort", "1", v => Int(v, 1, 10, _ => { }));
         Add("latency-monitor-threshold", "0", v => Int(v, 0, long.MaxValue, x => LatencyMonitorThreshold = x));
         Add("latency-tracking", "yes", v => Bool(v, b => LatencyTracking = b));
+        Add("latency-tracking-info-percentiles", "50 99 99.9", v => Percentiles(v));
         Add("lazyfree-lazy-eviction", "no", v => Bool(v, b => LazyfreeLazyEviction = b));
         Add("lazyfree-lazy-expire", "no", v => Bool(v, b => LazyfreeLazyExpire = b));
         Add("lazyfree-lazy-server-del", "no", v => Bool(v, b => LazyfreeLazyServerDel = b));
@@ -394,6 +395,7 @@ public sealed class ServerConfig
                 "client-output-buffer-limit" => OutputBufferLimits.Format(),
                 "maxmemory-clients" => FormatMemoryOrPercent(MaxMemoryClients),
                 "maxmemory-policy" => MaxMemoryPolicy,
+                "latency-tracking-info-percentiles" => string.Join(' ', Array.ConvertAll(LatencyPercentiles, FormatPercentile)),
                 _ when p.IsBool => value.ToLowerInvariant(),
                 _ => Normalize(p.Name, value),
             };
@@ -525,6 +527,33 @@ public sealed class ServerConfig
         }
         value = unchecked(n * mul);
         return true;
+    }
+
+    /// <summary>latency-tracking-info-percentiles: the percentiles INFO latencystats reports (0 to 100 each, possibly none).</summary>
+    public double[] LatencyPercentiles = { 50, 99, 99.9 };
+
+    string? Percentiles(string v)
+    {
+        string[] parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var values = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i])
+                || double.IsNaN(values[i]) || double.IsInfinity(values[i]))
+                return "Invalid latency-tracking-info-percentiles parameters";
+            if (values[i] < 0 || values[i] > 100)
+                return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+        }
+        LatencyPercentiles = values;
+        return null;
+    }
+
+    /// <summary>A percentile as Redis prints it: "%f" with trailing zeros (and a bare point) trimmed.</summary>
+    public static string FormatPercentile(double p)
+    {
+        string s = p.ToString("F6", System.Globalization.CultureInfo.InvariantCulture);
+        if (s.Contains('.')) s = s.TrimEnd('0').TrimEnd('.');
+        return s;
     }
 
     internal static string? Bool(string v, Action<bool> set)
