@@ -44,6 +44,8 @@ public sealed unsafe class PublishLink
     byte* tail, oldest;
     long written;
     Ticket? free;
+    /// <summary>The most records in flight at once since the last <see cref="Release"/>: the tickets worth keeping.</summary>
+    long peakInFlight;
     // Consumer's (also reset by the producer's Release, which runs only when every record was delivered).
     byte* read;
     int readPos;
@@ -66,6 +68,11 @@ public sealed unsafe class PublishLink
     /// <summary>Producer: queues one message and posts the ticket that delivers it.</summary>
     public void Write(Shard target, bool shardChannel, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message)
     {
+        // The ticket first: nothing can fail between writing a record and posting its ticket (a record without one
+        // would put every later ticket one record behind).
+        Ticket ticket = TakeTicket();
+        long inFlight = written + 1 - Volatile.Read(ref delivered);
+        if (inFlight > peakInFlight) peakInFlight = inFlight;
         long payload = (long)channel.Length + message.Length;
         bool inline = payload <= MaxInline;
         int recordSize = HeaderSize + (inline ? (int)(payload + 7 & ~7) : sizeof(long));
@@ -88,7 +95,7 @@ public sealed unsafe class PublishLink
         // The record's bytes before the count that shows it (a release store), and the count before the ticket.
         Volatile.Write(ref Used(chunk), at + recordSize);
         written++;
-        target.Mailbox.Post(TakeTicket());
+        target.Mailbox.Post(ticket);
     }
 
     Ticket TakeTicket()
@@ -165,7 +172,24 @@ public sealed unsafe class PublishLink
         }
         tail = read = null;
         Volatile.Write(ref reading, 0);
+        // Idle: keep the tickets the last period needed (at least a few), let the rest of a burst's go to the collector.
+        Ticket? back = Interlocked.Exchange(ref returned, null);
+        if (free == null) free = back;
+        else if (back != null)
+        {
+            Ticket last = free;
+            while (last.NextFree != null) last = last.NextFree;
+            last.NextFree = back;
+        }
+        long kept = Math.Max(KeptTickets, peakInFlight);
+        peakInFlight = 0;
+        Ticket? keep = free;
+        for (long i = 1; keep != null && i < kept; i++) keep = keep.NextFree;
+        if (keep != null) keep.NextFree = null;
     }
+
+    /// <summary>Free tickets an idle link keeps.</summary>
+    const int KeptTickets = 64;
 
     /// <summary>Consumer: a ticket ran; delivers its record, then gives the ticket back.</summary>
     void Deliver(Shard shard, Ticket t)
