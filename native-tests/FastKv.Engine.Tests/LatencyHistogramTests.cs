@@ -23,7 +23,7 @@ public class LatencyHistogramTests
     [InlineData(150_000, 50, 150_994_943)]
     [InlineData(150_000, 0, 149_946_368)]
     [InlineData(1, 50, 1_003)]        // 1 us: Redis's familiar "p50=1.003"
-    [InlineData(0, 99, 1_003)]        // clamped up to 1 us
+    [InlineData(0, 99, 1)]            // a call measured as 0 us is 1 ns: Redis prints "0.001"
     [InlineData(5_000_000, 50, 1_002_438_655)] // clamped down to 1 s
     [InlineData(30, 50, 30_079)]
     [InlineData(553, 0, 552_960)]
@@ -67,5 +67,8 @@ public class LatencyHistogramTests
         Assert.Equal(1_031, LatencyHistogram.LevelHighest(0));
         // 1.4 us is past the 2^10 level (1.031 us) and counted at 2^11.
         Assert.Equal(0, LatencyHistogram.ToLevels(Of(1))[1]);
+        // A call of a second or more: Redis's iterator ends at the last counter, 1073741823 ns.
+        Assert.Equal(1_073_741_823, LatencyHistogram.LevelHighest(LatencyHistogram.Levels - 1));
+        Assert.Equal(1, LatencyHistogram.ToLevels(Of(1_500_000))[LatencyHistogram.Levels - 1]);
     }
 }

@@ -243,6 +243,26 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         Assert.Contains("latency_percentiles_usec_set:", Resp.AsString(Resp.Parse(s.Oracle.Call("INFO", "latencystats")).Data!));
     }
 
+    /// <summary>latency-tracking-info-percentiles: Redis's parsing (single spaces, a range, inf), errors and CONFIG GET form.</summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void LatencyTrackingPercentiles_ParsedAndShownAsRedisDoes(int threads)
+    {
+        using DualSession s = Session(threads, "latency-tracking-info-percentiles");
+        try
+        {
+            foreach (string value in new[] { "50.0 99.990 0", "", "100", "abc", "101", "-1", "inf", "50  99", " 50", "50 ", "1e1 2.5", "0.0001" })
+            {
+                s.Check("CONFIG", "SET", "latency-tracking-info-percentiles", value);
+                s.Check("CONFIG", "GET", "latency-tracking-info-percentiles");
+            }
+        }
+        finally
+        {
+            s.Check("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9");
+        }
+    }
+
     static Dictionary<string, List<string>> InfoFields(RespConnection c)
     {
         var sections = new Dictionary<string, List<string>>();

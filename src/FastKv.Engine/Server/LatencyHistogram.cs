@@ -6,13 +6,14 @@ namespace FastKv.Engine;
 /// <summary>
 /// One command's latency histogram, counted as Redis 7.2 counts it: an HdrHistogram of call durations in ns with a
 /// lowest discernible value of 1 and 2 significant digits (256 sub-buckets: a unit of 1 ns below 256 ns that doubles
-/// with each power of two above), durations clamped to 1 us .. 1 s, one counter per sub-bucket. From it come LATENCY
+/// with each power of two above), durations (whole us, as ns) clamped to 1 ns .. 1 s, one counter per sub-bucket. From it come LATENCY
 /// HISTOGRAM (log-2 levels, fillCommandCDF) and INFO latencystats (hdr_value_at_percentile): "1.003" is the highest
 /// value of the sub-bucket holding 1000 ns.
 /// </summary>
 public static class LatencyHistogram
 {
-    const long Lowest = 1000, Highest = 1_000_000_000;
+    /// <summary>Redis's LATENCY_HISTOGRAM_MIN/MAX_VALUE: a call measured as 0 us is recorded as 1 ns.</summary>
+    const long Lowest = 1, Highest = 1_000_000_000;
     const int UnitMagnitude = 0;              // floor(log2(lowest discernible value, 1))
     const int SubBucketCount = 256;           // 2^ceil(log2(2 * 10^2))
     const int SubBucketHalfCount = 128, SubBucketHalfCountMagnitude = 7;
@@ -26,7 +27,7 @@ public static class LatencyHistogram
     public const int FirstLevel = 10;
     public const int Levels = 21;
 
-    /// <summary>Adds a call of <paramref name="micros"/> us (Redis clamps it to 1 us .. 1 s); the counters are allocated on the first call.</summary>
+    /// <summary>Adds a call of <paramref name="micros"/> us (Redis clamps it to 1 ns .. 1 s); the counters are allocated on the first call.</summary>
     public static void Record(ref long[]? counts, long micros)
     {
         counts ??= new long[Counts];
@@ -89,8 +90,11 @@ public static class LatencyHistogram
         return percentile == 0.0 ? LowestEquivalent(value) : HighestEquivalent(value);
     }
 
-    /// <summary>Highest value (ns) counted at level index <paramref name="i"/> (2^(10+i) ns).</summary>
-    public static long LevelHighest(int i) => HighestEquivalent(1L << (FirstLevel + i));
+    /// <summary>
+    /// Highest value (ns) counted at level index <paramref name="i"/> (2^(10+i) ns). Redis's log iterator stops at the
+    /// histogram's last counter, so the 2^30 level reads as that counter's highest value (1073741823 ns).
+    /// </summary>
+    public static long LevelHighest(int i) => Math.Min(HighestEquivalent(1L << (FirstLevel + i)), HighestEquivalent(ValueAt(Counts - 1)));
 
     /// <summary>The counters gathered into LATENCY HISTOGRAM's levels: a counter goes to the first level whose highest value covers it.</summary>
     public static long[] ToLevels(long[] counts)

@@ -534,12 +534,15 @@ public sealed class ServerConfig
 
     string? Percentiles(string v)
     {
-        string[] parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Redis splits on single spaces: "" is no percentile, and an empty word (two spaces, an edge space) is invalid.
+        string[] parts = v.Length == 0 ? Array.Empty<string>() : v.Split(' ');
         var values = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
+            string w = parts[i].ToLowerInvariant().TrimStart('+', '-');
+            if (w is "inf" or "infinity") return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
             if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i])
-                || double.IsNaN(values[i]) || double.IsInfinity(values[i]))
+                || double.IsNaN(values[i]))
                 return "Invalid latency-tracking-info-percentiles parameters";
             if (values[i] < 0 || values[i] > 100)
                 return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
