@@ -173,19 +173,26 @@ public sealed unsafe class PublishLink
         tail = read = null;
         Volatile.Write(ref reading, 0);
         // Idle: keep the tickets the last period needed (at least a few), let the rest of a burst's go to the collector.
-        Ticket? back = Interlocked.Exchange(ref returned, null);
-        if (free == null) free = back;
-        else if (back != null)
-        {
-            Ticket last = free;
-            while (last.NextFree != null) last = last.NextFree;
-            last.NextFree = back;
-        }
+        // One walk over the free list, then the returned ones, cut after the kept count.
         long kept = Math.Max(KeptTickets, peakInFlight);
         peakInFlight = 0;
-        Ticket? keep = free;
-        for (long i = 1; keep != null && i < kept; i++) keep = keep.NextFree;
-        if (keep != null) keep.NextFree = null;
+        Ticket? back = Interlocked.Exchange(ref returned, null);
+        free ??= Next(ref back);
+        Ticket? last = free;
+        for (long n = 1; last != null && n < kept; n++) last = last.NextFree ??= Next(ref back);
+        if (last != null) last.NextFree = null;
+    }
+
+    /// <summary>Takes the first ticket off <paramref name="list"/>.</summary>
+    static Ticket? Next(ref Ticket? list)
+    {
+        Ticket? t = list;
+        if (t != null)
+        {
+            list = t.NextFree;
+            t.NextFree = null;
+        }
+        return t;
     }
 
     /// <summary>Free tickets an idle link keeps.</summary>
