@@ -13,34 +13,14 @@ namespace FastKv.Server.Tests.Differential;
 /// </summary>
 public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : IClassFixture<OracleAndTargetsFixture>
 {
-    sealed class Pair(ServerProcess oracle, ServerProcess target) : IDisposable
-    {
-        public readonly RespConnection Oracle = oracle.Connect();
-        public readonly RespConnection Target = target.Connect();
-
-        /// <summary>Sends the command to both; the replies must be the same bytes. Returns ours.</summary>
-        public string Same(params string[] cmd)
-        {
-            string o = Resp.AsString(Oracle.Call(cmd)), t = Resp.AsString(Target.Call(cmd));
-            Assert.True(o == t, $"{string.Join(' ', cmd)}\n  redis: {Resp.Escape(Resp.Latin1.GetBytes(o))}\n  ours:  {Resp.Escape(Resp.Latin1.GetBytes(t))}");
-            return t;
-        }
-
-        public void Dispose()
-        {
-            Oracle.Dispose();
-            Target.Dispose();
-        }
-    }
-
-    Pair Open(int threads) => new(servers.Oracle.Server, servers.TargetWithThreads(threads).Server);
+    OraclePair Open(int threads) => new(servers.Oracle.Server, servers.TargetWithThreads(threads).Server);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
     public void HelpTexts_MatchRedis(int threads)
     {
-        using Pair p = Open(threads);
+        using OraclePair p = Open(threads);
         p.Same("OBJECT", "HELP");
         p.Same("SLOWLOG", "HELP");
         p.Same("COMMAND", "HELP");
@@ -64,7 +44,7 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
     [InlineData(4)]
     public void ClientSetInfoNoEvictNoTouch_MatchRedis(int threads)
     {
-        using Pair p = Open(threads);
+        using OraclePair p = Open(threads);
         p.Same("CLIENT", "SETINFO", "lib-name", "mylib");
         p.Same("CLIENT", "SETINFO", "lib-ver", "1.2.3");
         p.Same("CLIENT", "SETINFO", "lib-name", "has space");
@@ -86,7 +66,7 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
     [InlineData(4)]
     public void ObjectFreqIdleTimeRefCount_MatchRedis(int threads)
     {
-        using Pair p = Open(threads);
+        using OraclePair p = Open(threads);
         p.Same("FLUSHALL");
         p.Same("SET", "obj:s", "abc");
         p.Same("RPUSH", "obj:l", "a", "b");
@@ -106,7 +86,7 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
     [InlineData(4)]
     public void SlowlogGetLenReset_MatchRedis(int threads)
     {
-        using Pair p = Open(threads);
+        using OraclePair p = Open(threads);
         p.Same("CONFIG", "SET", "slowlog-log-slower-than", "0");
         try
         {
@@ -138,7 +118,7 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
     [InlineData(4)]
     public void TimeAndMemoryDoctor_AnswerAsRedis(int threads)
     {
-        using Pair p = Open(threads);
+        using OraclePair p = Open(threads);
         RespValue time = Resp.Parse(p.Target.Call("TIME"));
         Assert.Equal(2, time.Items!.Count);
         long seconds = long.Parse(time.Items[0].Text!), micros = long.Parse(time.Items[1].Text!);
@@ -157,7 +137,7 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
     [InlineData(4)]
     public void RandomKey_FindsKeysOnAnyShard(int threads)
     {
-        using Pair p = Open(threads);
+        using OraclePair p = Open(threads);
         p.Same("FLUSHALL");
         p.Same("RANDOMKEY");
         for (int i = 0; i < 16; i++)
