@@ -324,11 +324,18 @@ public static unsafe class ServerCommands
     // ---- DEBUG ----
 
     /// <summary>
-    /// DEBUG RELOAD and DEBUG LOADAOF need every shard (a <see cref="DebugReloadTx"/>, a <see cref="DebugLoadAofTx"/>);
-    /// every other subcommand runs here.
+    /// DEBUG RELOAD and DEBUG LOADAOF need every shard (a <see cref="DebugReloadTx"/>, a <see cref="DebugLoadAofTx"/>), as
+    /// do DIGEST, DIGEST-VALUE and POPULATE (a <see cref="DebugDatasetTx"/>); OBJECT runs on its key's shard, every other
+    /// subcommand here.
     /// </summary>
     static Shard? DebugTarget(ServerState server, Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
-        => args.Count >= 2 && (Ascii.EqualsIgnoreCase(args.Get(buf, 1), "reload"u8) || DebugLoadAofTx.Names(buf, args)) ? null : home;
+    {
+        if (args.Count < 2) return home;
+        if (Ascii.EqualsIgnoreCase(args.Get(buf, 1), "reload"u8) || DebugLoadAofTx.Names(buf, args) || DebugDatasetTx.Names(buf, args))
+            return null;
+        if (args.Count == 3 && Ascii.EqualsIgnoreCase(args.Get(buf, 1), "object"u8)) return server.ShardOf(args.Get(buf, 2));
+        return home;
+    }
 
     static void Debug(ref CommandContext c)
     {
@@ -351,21 +358,162 @@ public static unsafe class ServerCommands
             c.W.Ok();
             return;
         }
+        if (DebugDatasetTx.Names(c.Buffer, c.Args))
+        {
+            // Reached on a server of one shard only (the router sends the command to a DebugDatasetTx otherwise).
+            DebugDatasetTx.RunLocal(c.Shard, c.Db.Index, new CopiedArgs(c.Buffer, c.Args).Items, c.W);
+            return;
+        }
+        if (c.ArgIs(1, "object"u8) && c.Count == 3)
+        {
+            DebugObject(ref c);
+            return;
+        }
+        if (c.ArgIs(1, "protocol"u8) && c.Count == 3)
+        {
+            DebugProtocol(ref c);
+            return;
+        }
+        if (c.ArgIs(1, "error"u8) && c.Count == 3)
+        {
+            // Written as it is, "-" and the text with its line breaks made spaces: no ERR prefix, and (as Redis's
+            // addReplySds) not counted as an error reply.
+            byte[] line = new byte[c.Arg(2).Length + 3];
+            line[0] = (byte)'-';
+            c.Arg(2).CopyTo(line.AsSpan(1));
+            for (int i = 1; i < line.Length - 2; i++)
+                if (line[i] is (byte)'\r' or (byte)'\n') line[i] = (byte)' ';
+            line[^2] = (byte)'\r';
+            line[^1] = (byte)'\n';
+            c.W.Raw(line);
+            return;
+        }
+        if (c.ArgIs(1, "log"u8) && c.Count == 3)
+        {
+            Console.WriteLine("DEBUG LOG: " + c.ArgString(2));
+            c.W.Ok();
+            return;
+        }
         if (c.ArgIs(1, "help"u8))
         {
             Help(c.W, new[]
             {
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                "DIGEST", "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of all the specified keys.",
+                "ERROR <string>", "    Return a Redis protocol error with <string> as message. Useful for clients",
+                "    unit tests to simulate Redis errors.",
+                "LOG <message>", "    Write <message> to the server log.",
+                "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
+                "OBJECT <key>", "    Show low level info about `key` and associated value.",
+                "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                "    it is used instead of the 'key' prefix. These are not propagated to",
+                "    replicas. Cluster slots are not respected so keys not belonging to the",
+                "    current node can be created in cluster mode.",
+                "PROTOCOL <type>", "    Reply with a test value of the specified type. <type> can be: string,",
+                "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+                "    true, false.",
                 "RELOAD [option ...]", "    Save the RDB on disk and reload it back to memory. Available options:",
                 "    * MERGE: Merge the content of the RDB file with the current dataset.",
                 "    * NOFLUSH: Do not empty the dataset before loading the RDB file.",
                 "    * NOSAVE: the database will be loaded from an existing RDB file.",
-                "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+                "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not",
+                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                "    default.",
+                "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
                 "HELP", "    Print this help.",
             });
             return;
         }
         c.Error(Errors.UnknownSubcommandOrArgs(Executor.Sanitize(c.Arg(1), 128), "DEBUG"));
+    }
+
+    /// <summary>
+    /// DEBUG OBJECT key: Redis's line "Value at:%p refcount:%d encoding:%s serializedlength:%lld lru:%d
+    /// lru_seconds_idle:%llu", and for a quicklist its nodes. The address is the entry's; serializedlength is the
+    /// value's RDB form as DUMP writes it (type byte excluded), so it is Redis's where the structure is Redis's. A shared
+    /// integer (0-9999 while no LRU/LFU policy stops sharing) shows Redis's shared object: refcount 2147483647, lru 0.
+    /// No lookup: a key that is logically expired is shown too, as Redis's dictFind shows it.
+    /// </summary>
+    static void DebugObject(ref CommandContext c)
+    {
+        ReadOnlySpan<byte> key = c.Arg(2);
+        byte* e = c.Db.Table.Find(key, KeyHash.Hash(key));
+        if (e == null) { c.W.Error("ERR no such key"); return; }
+        byte type = KeyEntry.Type(e), enc = KeyEntry.Encoding(e);
+        long refcount = type == ValueKind.String ? StringValue.RefCount(enc, KeyEntry.Value(e)) : 1;
+        var w = new System.Buffers.ArrayBufferWriter<byte>(64);
+        RdbEncode.WriteValue(w, e, RdbWriteOptions.ForDump(c.Shard));
+        uint lru = refcount == int.MaxValue ? 0 : KeyEntry.Lru(e) & AccessClock.LruClockMax;
+        var sb = new StringBuilder();
+        sb.Append("Value at:0x").Append(((ulong)e).ToString("x", CultureInfo.InvariantCulture))
+          .Append(" refcount:").Append(refcount)
+          .Append(" encoding:").Append(ValueEncoding.Name(enc))
+          .Append(" serializedlength:").Append(w.WrittenCount - 1)
+          .Append(" lru:").Append(lru)
+          .Append(" lru_seconds_idle:").Append(AccessClock.IdleSeconds(c.Shard.LruClock, lru));
+        if (type == ValueKind.List && enc == ValueEncoding.QuickList)
+        {
+            byte* ql = *(byte**)KeyEntry.ValuePtr(e);
+            int nodes = QuickList.NodeCount(ql);
+            long size = 0;
+            for (byte* node = QuickList.HeadNode(ql); node != null; node = QuickList.NextNode(node)) size += QuickList.NodeBytes(node);
+            sb.Append(" ql_nodes:").Append(nodes)
+              .Append(" ql_avg_node:").Append((nodes == 0 ? 0.0 : (double)QuickList.Count(ql) / nodes).ToString("F2", CultureInfo.InvariantCulture))
+              .Append(" ql_listpack_max:").Append(QuickList.Fill(ql))
+              .Append(" ql_compressed:0") // FastKv keeps list nodes uncompressed (list-compress-depth is accepted, not applied)
+              .Append(" ql_uncompressed_size:").Append(size);
+        }
+        c.W.Simple(sb.ToString());
+    }
+
+    /// <summary>DEBUG PROTOCOL type: Redis's test value of each reply type, in the connection's protocol.</summary>
+    static void DebugProtocol(ref CommandContext c)
+    {
+        RespWriter w = c.W;
+        bool resp3 = w.Protocol >= 3;
+        ReadOnlySpan<byte> t = c.Arg(2);
+        if (Ascii.EqualsIgnoreCase(t, "string"u8)) w.Bulk("Hello World"u8);
+        else if (Ascii.EqualsIgnoreCase(t, "integer"u8)) w.Integer(12345);
+        else if (Ascii.EqualsIgnoreCase(t, "double"u8)) w.Double(3.141);
+        else if (Ascii.EqualsIgnoreCase(t, "bignum"u8))
+        {
+            if (resp3) w.Raw("(1234567999999999999999999999999999999\r\n"u8);
+            else w.Bulk("1234567999999999999999999999999999999"u8);
+        }
+        else if (Ascii.EqualsIgnoreCase(t, "null"u8)) w.NullBulk();
+        else if (Ascii.EqualsIgnoreCase(t, "array"u8) || Ascii.EqualsIgnoreCase(t, "set"u8))
+        {
+            if (t[0] is (byte)'s' or (byte)'S') w.SetHeader(3);
+            else w.ArrayHeader(3);
+            for (int i = 0; i < 3; i++) w.Integer(i);
+        }
+        else if (Ascii.EqualsIgnoreCase(t, "map"u8))
+        {
+            w.MapHeader(3);
+            for (int i = 0; i < 3; i++)
+            {
+                w.Integer(i);
+                w.Bool(i == 1);
+            }
+        }
+        else if (Ascii.EqualsIgnoreCase(t, "attrib"u8))
+        {
+            // An attribute is not a reply: RESP2 gets only the reply after it.
+            if (resp3) w.Raw("|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n"u8);
+            w.Bulk("Some real reply following the attribute"u8);
+        }
+        else if (Ascii.EqualsIgnoreCase(t, "push"u8))
+        {
+            if (!resp3) { w.Error("ERR RESP2 is not supported by this command"); return; }
+            w.Bulk("Some real reply following the push reply"u8);
+            w.PushHeader(2);
+            w.Bulk("server-cpu-usage"u8);
+            w.Integer(42);
+        }
+        else if (Ascii.EqualsIgnoreCase(t, "verbatim"u8)) w.Verbatim("This is a verbatim\nstring"u8, "txt");
+        else if (Ascii.EqualsIgnoreCase(t, "true"u8)) w.Bool(true);
+        else if (Ascii.EqualsIgnoreCase(t, "false"u8)) w.Bool(false);
+        else w.Error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
     }
 }

@@ -58,7 +58,9 @@ public static unsafe class Router
             or Engine.CrossShard.BgRewriteAof)
             return new SnapshotStartTx(s, spec, buf, args);
         if (spec.Cross == Engine.CrossShard.DebugReload)
-            return DebugLoadAofTx.Names(buf, args) ? new DebugLoadAofTx(s, spec) : new DebugReloadTx(s, spec, buf, args);
+            return DebugLoadAofTx.Names(buf, args) ? new DebugLoadAofTx(s, spec)
+                : DebugDatasetTx.Names(buf, args) ? new DebugDatasetTx(s, spec, buf, args)
+                : new DebugReloadTx(s, spec, buf, args);
         if (spec.Route == Route.AllShards) return new AllShardsTx(s, spec, buf, args);
         switch (spec.Cross)
         {
