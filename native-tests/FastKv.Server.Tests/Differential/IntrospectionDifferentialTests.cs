@@ -128,6 +128,9 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
         RespValue doctor = Resp.Parse(p.Target.Call("MEMORY", "DOCTOR"));
         Assert.False(doctor.IsError, doctor.ToString());
         Assert.NotEmpty(doctor.Data!);
+        // Both servers hold well under 5 MB here: Redis's report for an instance too small to judge.
+        p.Same("FLUSHALL");
+        p.Same("MEMORY", "DOCTOR");
         p.Same("MEMORY", "DOCTOR", "extra");
     }
 

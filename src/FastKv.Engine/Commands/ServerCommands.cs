@@ -309,8 +309,11 @@ public static unsafe class ServerCommands
         c.W.Integer(KeyEntry.AllocSize(e) + 12 + Collection.ValueBytesUsed(e));
     }
 
+    /// <summary>Redis's memory doctor finds nothing to say below 5 MB in use (its "empty" report), and no issue above.</summary>
     static void MemoryDoctor(ref CommandContext c) =>
-        c.W.Verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."u8, "txt");
+        c.W.Verbatim(c.Shard.Server.UsedMemory() < 5 * 1024 * 1024
+            ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"u8
+            : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"u8, "txt");
 
     static void MemoryHelp(ref CommandContext c) => Help(c.W, new[]
     {
