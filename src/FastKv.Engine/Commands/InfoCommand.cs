@@ -61,18 +61,6 @@ public static class InfoCommand
 
     static string Ratio(long a, long b) => (b <= 0 ? 1.0 : (double)a / b).ToString("0.00", CultureInfo.InvariantCulture);
 
-    static long Rss()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        return 0;
-    }
-
     /// <summary>
     /// The loading_* fields while a file loads, as Redis 7.2 computes them: the percentage of the file read, and the
     /// seconds left at the rate so far (1 during the first second, when there is no rate yet). A file of unknown size
@@ -156,16 +144,9 @@ public static class InfoCommand
             case "memory":
             {
                 sb.Append("# Memory\r\n");
-                long used = s.UsedMemory();
-                long rss = Rss();
-                if (used > s.PeakMemory) s.PeakMemory = used;
-                long clients = s.ClientBufferMemory();
-                // Redis's overhead is what holds the data rather than the data: here the keyspace tables (directory and
-                // segments) and the clients' buffers; the startup figure is the empty tables the server began with.
-                long overhead = Math.Min(used, clients + Sum(sh => sh.TableOverhead()));
-                long dataset = used - overhead;
-                long startup = Math.Min(s.StartupMemory, overhead);
-                long active = Sum(sh => sh.Arena.ReservedBytes) + clients;
+                var m = new MemoryFigures(s);
+                long used = m.Used, rss = m.Rss, clients = m.Clients, overhead = m.Overhead, dataset = m.Dataset;
+                long startup = m.Startup, active = m.Active;
                 long system = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
                 F("used_memory", used);
                 F("used_memory_human", Human(used));
@@ -183,13 +164,8 @@ public static class InfoCommand
                 F("allocator_resident", active);
                 F("total_system_memory", system);
                 F("total_system_memory_human", Human(system));
-                // Every shard's Lua states (as each published them after its last script), the script cache and the
-                // function libraries.
-                long vmEval = Sum(sh => sh.Scripts?.MemoryBytes ?? 0);
-                long vmFunctions = Sum(sh => sh.Functions?.MemoryBytes ?? 0);
-                long scripts = s.Scripts.Bytes;
+                long vmEval = m.VmEval, vmFunctions = m.VmFunctions, scripts = m.Scripts, functionBytes = m.FunctionBytes;
                 Scripting.FunctionSet functions = s.Functions.Current;
-                long functionBytes = functions.Bytes();
                 F("used_memory_lua", vmEval);
                 F("used_memory_vm_eval", vmEval);
                 F("used_memory_lua_human", Human(vmEval));
