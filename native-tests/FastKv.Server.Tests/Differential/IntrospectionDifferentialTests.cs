@@ -134,6 +134,39 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
         p.Same("MEMORY", "DOCTOR", "extra");
     }
 
+    /// <summary>
+    /// MEMORY STATS has Redis's fields in Redis's order, a db.N map for each database with keys, and the exact key
+    /// count; its byte figures are FastKv's own. PURGE and HELP answer as Redis; MALLOC-STATS as a Redis without jemalloc.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void MemoryStatsPurgeHelp_AnswerAsRedis(int threads)
+    {
+        using OraclePair p = Open(threads);
+        p.Same("FLUSHALL");
+        p.Same("DEBUG", "POPULATE", "1000");
+        p.Same("SELECT", "2");
+        p.Same("SET", "a", "b");
+        p.Same("SELECT", "0");
+        static List<string> Shape(RespValue v) => v.Items!.Select((x, i) => i % 2 == 0 ? x.Text! : x.Items != null ? "{" + string.Join(",", Shape(x)) + "}" : "_").ToList();
+        RespValue ours = Resp.Parse(p.Target.Call("MEMORY", "STATS"));
+        Assert.Equal(Shape(Resp.Parse(p.Oracle.Call("MEMORY", "STATS"))), Shape(ours));
+        var fields = new Dictionary<string, string>();
+        for (int i = 0; i < ours.Items!.Count; i += 2)
+            if (ours.Items[i + 1].Items == null) fields[ours.Items[i].Text!] = ours.Items[i + 1].Text!;
+        Assert.Equal("1001", fields["keys.count"]);
+        long total = long.Parse(fields["total.allocated"]), dataset = long.Parse(fields["dataset.bytes"]);
+        Assert.InRange(dataset, 1, total);
+        Assert.InRange(long.Parse(fields["peak.allocated"]), total, long.MaxValue);
+        Assert.InRange(long.Parse(fields["overhead.total"]), 0, total);
+        Assert.Equal(long.Parse(fields["overhead.total"]) + dataset, total);
+        p.Same("MEMORY", "PURGE");
+        p.Same("MEMORY", "HELP");
+        p.Same("MEMORY", "STATS", "extra");
+        Assert.Equal("$45\r\nStats not supported for the current allocator\r\n", Resp.AsString(p.Target.Call("MEMORY", "MALLOC-STATS")));
+    }
+
     /// <summary>RANDOMKEY finds the one key whichever shard holds it, and null on an empty database.</summary>
     [Theory]
     [InlineData(1)]

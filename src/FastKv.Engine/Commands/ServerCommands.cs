@@ -31,6 +31,9 @@ public static unsafe class ServerCommands
         var memory = t.Add("memory", null);
         t.AddSub(memory, "usage", &MemoryUsage);
         t.AddSub(memory, "doctor", &MemoryDoctor);
+        t.AddSub(memory, "stats", &MemoryStats);
+        t.AddSub(memory, "purge", &MemoryPurge);
+        t.AddSub(memory, "malloc-stats", &MemoryMallocStats);
         t.AddSub(memory, "help", &MemoryHelp);
         // Redis's hidden "protected" flag (not in COMMAND INFO): refused unless enable-debug-command allows it.
         var debug = t.Add("debug", &Debug, cross: CrossShard.DebugReload, route: Route.Custom);
@@ -309,6 +312,83 @@ public static unsafe class ServerCommands
         c.W.Integer(KeyEntry.AllocSize(e) + 12 + Collection.ValueBytesUsed(e));
     }
 
+    /// <summary>
+    /// MEMORY STATS: Redis's map of memory parts (getMemoryOverheadData), from the figures INFO memory reports. Per database
+    /// with keys, the keyspace tables' bytes over every shard; FastKv keeps a key's expiry in its entry, so there is no
+    /// separate expires table, and no cluster slot index. Ratios and percentages are doubles, as in Redis.
+    /// </summary>
+    static void MemoryStats(ref CommandContext c)
+    {
+        ServerState s = c.Shard.Server;
+        var m = new MemoryFigures(s);
+        RespWriter w = c.W;
+        int dbs = s.Shards[0].Dbs.Length;
+        var tables = new long[dbs];
+        var counts = new long[dbs];
+        foreach (Shard sh in s.Shards)
+            for (int i = 0; i < dbs; i++)
+            {
+                counts[i] += sh.Dbs[i].Count;
+                tables[i] += sh.Dbs[i].Table.OverheadBytes;
+            }
+        int withKeys = 0;
+        long keys = 0;
+        for (int i = 0; i < dbs; i++)
+        {
+            keys += counts[i];
+            if (counts[i] > 0) withKeys++;
+        }
+        long net = Math.Max(0, m.Used - m.Startup);
+        w.MapHeader(27 + withKeys);
+        void Field(RespWriter w, string name, long v) { w.Bulk(Encoding.ASCII.GetBytes(name)); w.Integer(v); }
+        void Real(RespWriter w, string name, double v) { w.Bulk(Encoding.ASCII.GetBytes(name)); w.Double(v); }
+        Field(w, "peak.allocated", m.Peak);
+        Field(w, "total.allocated", m.Used);
+        Field(w, "startup.allocated", m.Startup);
+        Field(w, "replication.backlog", 0);
+        Field(w, "clients.slaves", 0);
+        Field(w, "clients.normal", m.Clients);
+        Field(w, "cluster.links", 0);
+        Field(w, "aof.buffer", 0);
+        Field(w, "lua.caches", m.Scripts);
+        Field(w, "functions.caches", m.FunctionBytes);
+        for (int i = 0; i < dbs; i++)
+        {
+            if (counts[i] == 0) continue;
+            w.Bulk(Encoding.ASCII.GetBytes("db." + i.ToString(CultureInfo.InvariantCulture)));
+            w.MapHeader(3);
+            Field(w, "overhead.hashtable.main", tables[i]);
+            Field(w, "overhead.hashtable.expires", 0);
+            Field(w, "overhead.hashtable.slot-to-keys", 0);
+        }
+        Field(w, "overhead.total", m.Overhead);
+        Field(w, "keys.count", keys);
+        Field(w, "keys.bytes-per-key", keys > 0 ? net / keys : 0);
+        Field(w, "dataset.bytes", m.Dataset);
+        Real(w, "dataset.percentage", net > 0 ? 100.0 * m.Dataset / net : 0);
+        Real(w, "peak.percentage", m.Peak > 0 ? 100.0 * m.Used / m.Peak : 0);
+        Field(w, "allocator.allocated", m.Used);
+        Field(w, "allocator.active", m.Active);
+        Field(w, "allocator.resident", m.Active);
+        Real(w, "allocator-fragmentation.ratio", m.Used > 0 ? (double)m.Active / m.Used : 0);
+        Field(w, "allocator-fragmentation.bytes", m.Active - m.Used);
+        Real(w, "allocator-rss.ratio", m.Active > 0 ? 1.0 : 0);
+        Field(w, "allocator-rss.bytes", 0);
+        Real(w, "rss-overhead.ratio", m.Active > 0 ? (double)m.Rss / m.Active : 0);
+        Field(w, "rss-overhead.bytes", m.Rss - m.Active);
+        Real(w, "fragmentation", m.Used > 0 ? (double)m.Rss / m.Used : 0);
+        Field(w, "fragmentation.bytes", m.Rss - m.Used);
+    }
+
+    /// <summary>
+    /// MEMORY PURGE: Redis asks jemalloc to give dirty pages back, and answers OK without work on other allocators. The
+    /// arenas here already give a page back to the OS the moment it empties (MADV_DONTNEED), so there is none to purge.
+    /// </summary>
+    static void MemoryPurge(ref CommandContext c) => c.W.Ok();
+
+    /// <summary>MEMORY MALLOC-STATS: Redis's reply when its allocator has no report (a libc build); the arenas have none.</summary>
+    static void MemoryMallocStats(ref CommandContext c) => c.W.Bulk("Stats not supported for the current allocator"u8);
+
     /// <summary>Redis's memory doctor finds nothing to say below 5 MB in use (its "empty" report), and no issue above.</summary>
     static void MemoryDoctor(ref CommandContext c) =>
         c.W.Verbatim(c.Shard.Server.UsedMemory() < 5 * 1024 * 1024
@@ -319,6 +399,9 @@ public static unsafe class ServerCommands
     {
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "DOCTOR", "    Return memory problems reports.",
+        "MALLOC-STATS", "    Return internal statistics report from the memory allocator.",
+        "PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS", "    Return information about the memory usage of the server.",
         "USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value. Nested values are",
         "    sampled up to <count> times (default: 5, 0 means sample all).",
         "HELP", "    Print this help.",
