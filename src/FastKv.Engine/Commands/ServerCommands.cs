@@ -476,7 +476,9 @@ public static unsafe class ServerCommands
         }
         if (c.ArgIs(1, "log"u8) && c.Count == 3)
         {
-            Console.WriteLine("DEBUG LOG: " + c.ArgString(2));
+            // serverLog's buffer holds 1024 bytes with its terminator: a longer message is cut there.
+            string line = "DEBUG LOG: " + c.ArgString(2);
+            Console.WriteLine(line.Length > 1023 ? line.Substring(0, 1023) : line);
             c.W.Ok();
             return;
         }

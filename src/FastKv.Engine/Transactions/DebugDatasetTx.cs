@@ -63,6 +63,11 @@ public sealed class DebugDatasetTx : MultiShardTx
             || args.Length == 5 && (!RespNumber.TryParseInt64(args[4], out size) || size < 0))
             return "ERR value is out of range, must be positive";
         if (size > config.ProtoMaxBulkLen) return "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+        // Redis first grows the database's table to hold them all and fails when that bucket array (8 bytes per slot, a
+        // power of two) cannot be allocated; a count no memory could hold gets its error rather than a shard that never
+        // finishes.
+        long slots = count <= 1 ? 1 : count > 1L << 62 ? long.MaxValue : (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)count);
+        if (slots > GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8) return "ERR OOM in dictTryExpand";
         return null;
     }
 
