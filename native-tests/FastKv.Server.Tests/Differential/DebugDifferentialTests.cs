@@ -109,6 +109,10 @@ public class DebugDifferentialTests(OracleAndTargetsFixture servers) : IClassFix
         foreach (string huge in new[] { "1000000000000000", long.MaxValue.ToString() })
             Assert.Equal("-ERR OOM in dictTryExpand\r\n", Resp.AsString(p.Target.Call("DEBUG", "POPULATE", huge)));
         p.Same("DEBUG", "LOG", new string('l', 5000));
+        // serverLog's line stops at 1023 bytes: "DEBUG LOG: " and 1012 of the message.
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        target.WaitForOutput("DEBUG LOG: " + new string('l', 1012));
+        Assert.DoesNotContain("DEBUG LOG: " + new string('l', 1013), target.Output);
         p.Same("DEBUG", "POPULATE", "2", "p", "-1");
         p.Same("DEBUG", "POPULATE", "2", "p", "1", "extra");
         p.Same("DBSIZE");
@@ -163,6 +167,7 @@ public class DebugDifferentialTests(OracleAndTargetsFixture servers) : IClassFix
         Assert.Contains("total_error_replies:1\r\n", Resp.AsString(p.Target.Call("INFO", "stats")));
         Assert.Contains("total_error_replies:1\r\n", Resp.AsString(p.Oracle.Call("INFO", "stats")));
         p.Same("DEBUG", "LOG", "a line for the log");
+        servers.TargetWithThreads(threads).Server.WaitForOutput("DEBUG LOG: a line for the log");
         p.Same("DEBUG", "LOG");
         // Every subcommand our DEBUG HELP names is one of Redis's, in Redis's order.
         List<string> o = Resp.Parse(p.Oracle.Call("DEBUG", "HELP")).Items!.Select(v => v.Text!).ToList();
