@@ -13,7 +13,8 @@ namespace FastKv.Server.Tests.Persistence;
 /// appendonly off; a client's writes on several shards acknowledged under appendfsync always and everysec (the
 /// background fsync ends the wait) and never under no (only a client that wrote nothing is acknowledged there);
 /// a replica asked for, which only the timeout ends; inside MULTI, answered at once as of the writes before EXEC;
-/// CLIENT UNBLOCK (TIMEOUT and ERROR) and appendonly turned off while a client waits.
+/// CLIENT UNBLOCK (TIMEOUT and ERROR) and appendonly turned off while a client waits; under no, a rewrite's switch
+/// (the old INCR fsynced in the background) ending a wait.
 /// Waits are asserted by what the server reports (blocked_clients, CLIENT LIST flag b), a timeout only by the
 /// lower bound it cannot undercut.
 /// </summary>
@@ -127,6 +128,34 @@ public class WaitAofTests
             log.Add("ping: " + c.CallText("ping"));
         });
 
+    /// <summary>
+    /// Under appendfsync no a local fsync comes only when a rewrite switches to a new INCR and the old one is fsynced
+    /// and closed in the background (Redis's bio close job): that ends the wait of a client that wrote before it.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(4, 3)]
+    public void No_Released_By_A_Rewrite(int threads, int protocol) =>
+        Compare(threads, ["--appendonly", "yes", "--appendfsync", "no"], (server, log) =>
+        {
+            using RespConnection c = Open(server, protocol);
+            using RespConnection probe = server.Connect();
+            foreach (string k in Keys) c.Call("set", k, "v");
+            c.SendCommand("waitaof", "1", "0", "0");
+            WaitForBlocked(server, probe, 1);
+            log.Add("bgrewriteaof: " + probe.CallText("bgrewriteaof"));
+            log.Add("waitaof: " + Resp.AsString(c.ReadReply()));
+            log.Add("blocked: " + BlockedClients(probe));
+            // Written after the switch: not fsynced until the next rewrite.
+            c.Call("set", "k1", "w");
+            c.SendCommand("waitaof", "1", "0", "0");
+            WaitForBlocked(server, probe, 1);
+            WaitForRewriteEnd(server, probe);
+            log.Add("bgrewriteaof again: " + probe.CallText("bgrewriteaof"));
+            log.Add("waitaof again: " + Resp.AsString(c.ReadReply()));
+            log.Add("get: " + c.CallText("get", "k1"));
+        });
+
     /// <summary>Runs the conversation on Redis 7.2.4 and on FastKv; their logs must be equal.</summary>
     static void Compare(int threads, string[] args, Action<ServerProcess, List<string>> conversation)
     {
@@ -166,6 +195,16 @@ public class WaitAofTests
         string info = Resp.AsString(probe.Call("info", "clients"));
         int at = info.IndexOf("blocked_clients:", StringComparison.Ordinal) + 16;
         return int.Parse(info.AsSpan(at, info.IndexOf('\r', at) - at), CultureInfo.InvariantCulture);
+    }
+
+    static void WaitForRewriteEnd(ServerProcess server, RespConnection probe)
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            if (Resp.AsString(probe.Call("info", "persistence")).Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal)) return;
+            System.Threading.Thread.Sleep(10);
+        }
+        Assert.Fail(server.Description + ": the rewrite did not end");
     }
 
     static void WaitForBlocked(ServerProcess server, RespConnection probe, int count)

@@ -19,8 +19,9 @@ public sealed class AofSwitch
 /// backgroundRewriteDoneHandler, startAppendOnly/stopAppendOnly and serverCron's rewrite rules. A rewrite is a
 /// snapshot (<see cref="SnapshotPurpose.Rewrite"/>) whose file becomes the new base. At its cut, while every shard
 /// is held and every earlier record is already queued (a shard publishes before it posts its grant), a switch
-/// marker goes into the queue; the combiner that reaches it writes what came before to the old INCR, fsyncs it,
-/// opens the next INCR and persists the manifest naming it (openNewIncrAofForAppend). So the old INCRs hold exactly
+/// marker goes into the queue; the combiner that reaches it writes what came before to the old INCR, hands that
+/// file to the fsync thread (fsynced there unless the rewrite finished first, then closed), opens the next INCR
+/// and persists the manifest naming it (openNewIncrAofForAppend). So the old INCRs hold exactly
 /// what the base holds, and the new INCR what came after. The done handler then makes the new base current and the
 /// old files history. Rewrite state is written on the home shard of the rewrite (or under the combiner flag) and
 /// read by INFO from any shard.
@@ -132,16 +133,17 @@ public sealed partial class AofLog
             }
         }
         Console.WriteLine("Creating AOF incr file " + name + " on background rewrite");
+        SafeFileHandle? old;
         lock (fsyncGate)
         {
-            SafeFileHandle? old = file;
-            // Redis closes the old INCR after a background fsync; here it is fsynced before the new one takes writes.
-            // Everything written so far went to the old file: once it is on disk, so is the log up to here.
-            if (old == null || fdatasync(old.DangerousGetHandle().ToInt32()) == 0) Fsynced(Volatile.Read(ref writtenOffset));
+            old = file;
+            // As Redis's bioCreateCloseAofJob: the old INCR is fsynced and closed by the fsync thread (at its next
+            // round, when the rewrite has not made it history by then), never here on a shard's thread.
+            if (old != null) Retire(old, Volatile.Read(ref writtenOffset), needSync: Volatile.Read(ref unsynced) > 0);
             file = nf;
-            old?.Dispose();
             Interlocked.Exchange(ref unsynced, 0);
         }
+        if (old == null) Fsynced(Volatile.Read(ref writtenOffset));
         Volatile.Write(ref earlierSize, earlierSize + fileLength);
         Volatile.Write(ref fileLength, 0);
         selectedDb = -1;
@@ -259,6 +261,8 @@ public sealed partial class AofLog
             return ex.Message;
         }
         Manifest = m;
+        // The base (fsynced before its rename) and the persisted manifest hold what the retired INCRs held.
+        RetiredAreHistory();
         long baseLen = new FileInfo(basePath).Length;
         if (On)
         {
@@ -276,7 +280,7 @@ public sealed partial class AofLog
         foreach (AofFileInfo h in m.History)
         {
             Console.WriteLine("Removing the history file " + h.Name + " in the background");
-            TryDelete(Path.Combine(dir, h.Name));
+            DeleteInBackground(Path.Combine(dir, h.Name));
         }
         m.History.Clear();
         try { m.Persist(dir, cfg.AppendFilename); }
@@ -410,6 +414,8 @@ public sealed partial class AofLog
             selectedDb = -1;
             On = false;
             stopping = true;
+            // The fsync thread finishes the retired files and deleted files' closes, then ends.
+            lock (fsyncWake) Monitor.PulseAll(fsyncWake);
             // WAITAOF clients that wait for a local fsync get their error now (processClientsWaitingReplicas).
             WakeAckWaiters();
             Volatile.Write(ref fileLength, 0);
@@ -423,9 +429,14 @@ public sealed partial class AofLog
 
     void StartFsyncThread()
     {
-        stopping = false;
-        fsyncThread = new Thread(FsyncLoop) { Name = "fastkv-aof-fsync", IsBackground = true };
-        fsyncThread.Start();
+        Thread t = new(FsyncLoop) { Name = "fastkv-aof-fsync", IsBackground = true };
+        lock (fsyncGate)
+        {
+            stopping = false;
+            // A thread of an earlier log that has not noticed its stop yet ends at its next round.
+            Volatile.Write(ref fsyncThread, t);
+        }
+        t.Start();
     }
 
     /// <summary>

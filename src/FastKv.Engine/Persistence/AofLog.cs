@@ -24,6 +24,15 @@ public sealed class AofChunk
     public AofSwitch? Switch;
 }
 
+/// <summary>An INCR file the log switched away from when <see cref="AofLog.WrittenOffset"/> was <see cref="Offset"/>.</summary>
+internal sealed class RetiredFile(SafeFileHandle handle, long offset)
+{
+    public readonly SafeFileHandle Handle = handle;
+    public readonly long Offset = offset;
+    /// <summary>It holds bytes no fsync covered yet; cleared once a rewrite made it history.</summary>
+    public volatile bool NeedSync;
+}
+
 /// <summary>
 /// The append-only file while the server runs (persistence design 3): one global order of every shard's records,
 /// written with group commit, and no reply sent before the writes it reports are written (fsynced under
@@ -63,6 +72,18 @@ public sealed partial class AofLog : IDisposable
     readonly AofChunk?[] lastOwn;
 
     SafeFileHandle? file;
+    /// <summary>
+    /// INCR files the log switched away from, oldest first (under <see cref="fsyncGate"/>): the fsync thread fsyncs
+    /// each (unless a finished rewrite made it history first) and closes it, as Redis's bio closes an old INCR, so
+    /// the loop that switches never waits for the disk.
+    /// </summary>
+    readonly System.Collections.Generic.List<RetiredFile> retired = new();
+    /// <summary>Handles of deleted files (under <see cref="fsyncGate"/>): their last close, which frees the pages, happens on the fsync thread (Redis's bg_unlink).</summary>
+    readonly System.Collections.Generic.List<SafeFileHandle> unlinked = new();
+    /// <summary>Serializes whole fsync rounds (<see cref="SyncLog"/>), so offsets are reported in file order; never taken under <see cref="fsyncGate"/>.</summary>
+    readonly object fsyncRun = new();
+    /// <summary>Pulsed to wake the fsync thread before its tick (the log stopping).</summary>
+    readonly object fsyncWake = new();
     long fileLength;
     int selectedDb = -1;
     byte[] output = new byte[256 * 1024];
@@ -109,7 +130,7 @@ public sealed partial class AofLog : IDisposable
     /// Redis's fsynced_reploff: -1 while appendonly is off, 0 while it waits for the rewrite that turns it on
     /// (AOF_WAIT_REWRITE: nothing written since is known to be on disk as a whole AOF), otherwise the
     /// <see cref="WrittenOffset"/> the last successful fsync covered (under <c>always</c>, every write's; under
-    /// <c>everysec</c>, the background fsync's; under <c>no</c>, only a rewrite's switch to a new file).
+    /// <c>everysec</c>, the background fsync's; under <c>no</c>, only the fsync thread's close of an INCR a rewrite switched away from).
     /// </summary>
     public long FsyncedOffset => WaitingRewrite ? 0 : On ? Volatile.Read(ref fsyncedOffset) : -1;
 
@@ -460,36 +481,148 @@ public sealed partial class AofLog : IDisposable
         }
     }
 
-    string? Fsync()
-    {
-        lock (fsyncGate)
-        {
-            // Read under the gate: a rewrite's switch replaces and closes the file under it.
-            SafeFileHandle? f = file;
-            if (f == null) return null;
-            // Every byte counted here is in this file or in an earlier one, fsynced when the switch closed it.
-            long covered = Volatile.Read(ref writtenOffset);
-            Interlocked.Exchange(ref unsynced, 0);
-            if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
-            Fsynced(covered);
-        }
-        return null;
-    }
+    /// <summary>An fsync round of the open file, after the retired ones.</summary>
+    string? Fsync() => SyncLog(current: true);
 
-    /// <summary>everysec: once a second, an fsync of what was written since the last one (Redis's bio fsync).</summary>
-    void FsyncLoop()
+    /// <summary>
+    /// One fsync round: the retired INCR files first, oldest first (an fsync each unless a rewrite made it history;
+    /// then closed), then, when <paramref name="current"/>, the open file. Each covered offset is reported in that
+    /// order. The files are taken under <see cref="fsyncGate"/> and synced outside it, so a switch on a shard's
+    /// thread never waits for an fsync in progress. Null or the first error (strerror).
+    /// </summary>
+    string? SyncLog(bool current)
     {
-        while (!stopping)
+        lock (fsyncRun)
         {
-            Thread.Sleep(server.Config.AppendFsync == AofFsync.EverySec ? 1000 : 100);
-            if (stopping) break;
-            // Bytes a failed write kept are tried again even when no shard is writing.
-            if (WriteError != null) TryCombine();
-            if (server.Config.AppendFsync == AofFsync.EverySec && Volatile.Read(ref unsynced) > 0)
+            RetiredFile[]? olds = null;
+            SafeFileHandle? f = null;
+            long covered = 0;
+            bool added = false;
+            lock (fsyncGate)
             {
-                if (Fsync() is { } err) WriteError = err;
+                if (retired.Count > 0)
+                {
+                    olds = retired.ToArray();
+                    retired.Clear();
+                }
+                if (current && file != null)
+                {
+                    f = file;
+                    // Every byte counted here is in this file or in a retired one, synced first below.
+                    covered = Volatile.Read(ref writtenOffset);
+                    Interlocked.Exchange(ref unsynced, 0);
+                    // Invariant: the reference keeps the descriptor open while fdatasync runs outside the gate, even
+                    // if a switch retires the handle and a later round closes it meanwhile.
+                    f.DangerousAddRef(ref added);
+                }
+            }
+            string? error = null;
+            if (olds != null)
+            {
+                foreach (RetiredFile r in olds)
+                {
+                    if (error == null)
+                    {
+                        if (r.NeedSync && fdatasync(r.Handle.DangerousGetHandle().ToInt32()) != 0)
+                            error = Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+                        else Fsynced(r.Offset);
+                    }
+                    r.Handle.Dispose();
+                }
+            }
+            if (f == null) return error;
+            try
+            {
+                if (error != null) return error;
+                if (fdatasync(f.DangerousGetHandle().ToInt32()) != 0) return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+                Fsynced(covered);
+                return null;
+            }
+            finally
+            {
+                if (added) f.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>A file switched away from at <paramref name="offset"/>, to be fsynced (when it has unsynced bytes) and closed in the background.</summary>
+    void Retire(SafeFileHandle old, long offset, bool needSync)
+    {
+        // Under fsyncGate (the caller's switch).
+        retired.Add(new RetiredFile(old, offset) { NeedSync = needSync });
+    }
+
+    /// <summary>A rewrite installed its base: the retired files hold nothing the base and the manifest do not, so they close without an fsync.</summary>
+    void RetiredAreHistory()
+    {
+        lock (fsyncGate)
+            foreach (RetiredFile r in retired) r.NeedSync = false;
+    }
+
+    /// <summary>
+    /// Redis's bg_unlink: the name goes now; the file's pages are freed by the last close, which the fsync thread
+    /// does when it runs (inline when it does not).
+    /// </summary>
+    void DeleteInBackground(string path)
+    {
+        SafeFileHandle? h = null;
+        try { h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        TryDelete(path);
+        if (h == null) return;
+        lock (fsyncGate)
+        {
+            if (fsyncThread != null && !stopping)
+            {
+                unlinked.Add(h);
+                return;
+            }
+        }
+        h.Dispose();
+    }
+
+    /// <summary>Closes the handles of deleted files (the fsync thread, or the exit).</summary>
+    void CloseUnlinked()
+    {
+        SafeFileHandle[] hs;
+        lock (fsyncGate)
+        {
+            if (unlinked.Count == 0) return;
+            hs = unlinked.ToArray();
+            unlinked.Clear();
+        }
+        foreach (SafeFileHandle h in hs) h.Dispose();
+    }
+
+    bool RetiredPending
+    {
+        get { lock (fsyncGate) return retired.Count > 0; }
+    }
+
+    /// <summary>
+    /// The fsync thread (Redis's bio for the AOF): under everysec, once a second, an fsync of what was written since
+    /// the last one; in every mode, the retired INCR files and the deleted files' last closes. It ends when the log
+    /// stops or a newer thread takes over, after finishing that work.
+    /// </summary>
+    void FsyncLoop()
+    {
+        Thread me = Thread.CurrentThread;
+        while (!stopping && Volatile.Read(ref fsyncThread) == me)
+        {
+            lock (fsyncWake) Monitor.Wait(fsyncWake, server.Config.AppendFsync == AofFsync.EverySec ? 1000 : 100);
+            if (stopping || Volatile.Read(ref fsyncThread) != me) break;
+            // Bytes a failed write kept are tried again even when no shard is writing.
+            if (WriteError != null) TryCombine();
+            bool current = server.Config.AppendFsync == AofFsync.EverySec && Volatile.Read(ref unsynced) > 0;
+            if (current || RetiredPending)
+            {
+                if (SyncLog(current) is { } err) WriteError = err;
+            }
+            CloseUnlinked();
+        }
+        // The log stopped: the files it retired are still fsynced and closed, as Redis's bio jobs still run.
+        if (SyncLog(current: false) is { } e) Console.WriteLine("Fail to fsync the AOF file: " + e + ".");
+        CloseUnlinked();
     }
 
     /// <summary>
@@ -510,6 +643,7 @@ public sealed partial class AofLog : IDisposable
         foreach (Shard s in server.Shards) s.Aof.On = false;
         file?.Dispose();
         file = null;
+        CloseUnlinked();
     }
 
     /// <summary>
@@ -527,6 +661,12 @@ public sealed partial class AofLog : IDisposable
     {
         stopping = true;
         file?.Dispose();
+        lock (fsyncGate)
+        {
+            foreach (RetiredFile r in retired) r.Handle.Dispose();
+            retired.Clear();
+        }
+        CloseUnlinked();
     }
 
     [LibraryImport("libc", SetLastError = true)]
