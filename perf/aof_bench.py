@@ -4,7 +4,7 @@ redis-server 7.0.15 on the same core.
 
 For each server and AOF setting: redis-benchmark -t set, 50 clients, -r 100000 -d 100, pipeline 1 and 16, on an
 empty server with the AOF directory in a fresh temp dir (the same disk for every server). Measured: ops/s
-(redis-benchmark's rps), the server's CPU seconds over the run (utime + stime of every thread, from /proc), so
+(redis-benchmark's rps), the server's CPU seconds over the run (utime + stime of the process, from /proc), so
 ops per CPU-second, and redis-benchmark's p99. Settings: appendonly no, appendfsync everysec, appendfsync always.
 
 Placement: the server on core 0 under taskset (FastKv --threads 1, so all its threads, the AOF fsync thread
@@ -21,26 +21,18 @@ import argparse, datetime, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cacheload import ROOT, FASTKV, median  # noqa: E402
-from snapshot_bench import BenchLock, Server, CLIENT_CPU, task_cpu, server_pid, parse_csv  # noqa: E402
+from snapshot_bench import BenchLock, Server, CLIENT_CPU, process_cpu, server_pid, parse_csv  # noqa: E402
 
 SETTINGS = {"off": ["--appendonly", "no"],
             "everysec": ["--appendonly", "yes", "--appendfsync", "everysec"],
             "always": ["--appendonly", "yes", "--appendfsync", "always"]}
 
 
-def children_cpu(pid):
-    """CPU seconds of pid's children it has reaped (cutime + cstime): Redis's rewrite fork, which does the work
-    FastKv's rewrite does on its own threads. A child still running when the run ends is not counted."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            parts = f.read().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    return (int(parts[13]) + int(parts[14])) / os.sysconf("SC_CLK_TCK")
-
-
 def server_cpu(pid):
-    return sum(task_cpu(pid).values()) + children_cpu(pid)
+    """The server process's CPU seconds, exited threads (FastKv's snapshot writers) and reaped children (Redis's
+    rewrite forks, which do the work FastKv's rewrite does on its own threads) included; a child still running at
+    the end is not counted."""
+    return process_cpu(pid, children=True)
 
 
 def rewrites(port):
@@ -70,7 +62,7 @@ def one_run(kind, setting, pipeline, requests, fastkv):
             aof_bytes = 0
             for root, _, files in os.walk(d):
                 aof_bytes += sum(os.path.getsize(os.path.join(root, f)) for f in files if ".aof" in f)
-            return {"rps": row["rps"], "p99": row["p99"], "cpu": cpu, "rewrites": rw,
+            return {"rps": row["rps"], "p99": row["p99"], "max": row["max"], "cpu": cpu, "rewrites": rw,
                     "wall": wall, "aof_bytes": aof_bytes, "version": s.version}
         finally:
             s.stop()
@@ -102,16 +94,17 @@ def main():
                     x["ops_per_cpu"] = n / x["cpu"] if x["cpu"] > 0 else 0
                     res.setdefault((kind, st, p), []).append(x)
                     print(f"  P{p} run {r + 1} {kind:9} {st:8}: {x['rps']:>10.0f} ops/s  {x['ops_per_cpu']:>10.0f} ops/CPU-s"
-                          f"  p99 {x['p99']:.3f} ms  aof {x['aof_bytes'] >> 20} MiB  rewrites {x['rewrites']}", flush=True)
+                          f"  p99 {x['p99']:.3f} ms  max {x['max']:.1f} ms  aof {x['aof_bytes'] >> 20} MiB  rewrites {x['rewrites']}", flush=True)
     lines = [f"### AOF: SET throughput per setting ({started:%Y-%m-%d}, `python3 perf/aof_bench.py --runs {a.runs}`)", "",
              "Medians. Server on core 0 (FastKv --threads 1), redis-benchmark on core 1, 50 clients, -r 100000 -d 100. "
-             "CPU: every server thread plus reaped children (Redis's rewrite forks).", "",
-             "| pipeline | server | appendfsync | ops/s | ops/CPU-s | p99 ms |", "|---|---|---|---|---|---|"]
+             "CPU: the server process (every thread, exited ones too) plus reaped children (Redis's rewrite forks). "
+             "Max: the slowest request of the run (rewrites included).", "",
+             "| pipeline | server | appendfsync | ops/s | ops/CPU-s | p99 ms | max ms |", "|---|---|---|---|---|---|---|"]
     med = {}
     for (kind, st, p), xs in sorted(res.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])):
-        m = {k: median([x[k] for x in xs]) for k in ("rps", "ops_per_cpu", "p99")}
+        m = {k: median([x[k] for x in xs]) for k in ("rps", "ops_per_cpu", "p99", "max")}
         med[(kind, st, p)] = m
-        lines.append(f"| {p} | {kind} | {st} | {m['rps']:.0f} | {m['ops_per_cpu']:.0f} | {m['p99']:.3f} |")
+        lines.append(f"| {p} | {kind} | {st} | {m['rps']:.0f} | {m['ops_per_cpu']:.0f} | {m['p99']:.3f} | {m['max']:.1f} |")
     lines += ["", "| pipeline | measure | ratio |", "|---|---|---|"]
     for p in sorted({k[2] for k in med}):
         def r(k1, k2, f):

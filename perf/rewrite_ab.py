@@ -2,13 +2,13 @@
 """A/B of server binaries on the CPU of one AOF rewrite (BGREWRITEAOF) of ~950k string keys with 100-byte
 random values: for each round and binary, a fresh FastKv --threads 1 (core 0) with appendonly yes, filled by
 redis-benchmark on the client core (`-t set -r 1000000 -n 3000000 -d 100 -P 16 -c 50`), then BGREWRITEAOF three times;
-each rewrite's server CPU (every thread, from /proc) until aof_rewrite_in_progress is 0 again. Binaries alternate
+each rewrite's server CPU (the whole process, exited threads included, from /proc) until aof_rewrite_in_progress is 0 again. Binaries alternate
 round by round. Usage: rewrite_ab.py RUNS name=binary[,name=binary...]; prints each rewrite's CPU (ms) and the
 medians."""
 import os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snapshot_bench import BenchLock, Server, CLIENT_CPU, task_cpu, server_pid  # noqa: E402
+from snapshot_bench import BenchLock, Server, CLIENT_CPU, process_cpu, server_pid  # noqa: E402
 
 
 def rewriting(s):
@@ -33,12 +33,12 @@ def main():
                 pid = server_pid(s)
                 with BenchLock():
                     for _ in range(3):
-                        c0 = sum(task_cpu(pid).values())
+                        c0 = process_cpu(pid)
                         s.call("BGREWRITEAOF")
                         time.sleep(0.05)
                         while rewriting(s):
                             time.sleep(0.02)
-                        ms = (sum(task_cpu(pid).values()) - c0) * 1000
+                        ms = (process_cpu(pid) - c0) * 1000
                         res.setdefault(name, []).append(ms)
                         print(name, "keys", keys, "rewrite CPU ms", round(ms), flush=True)
             finally:
