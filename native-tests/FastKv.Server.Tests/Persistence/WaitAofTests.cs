@@ -14,7 +14,8 @@ namespace FastKv.Server.Tests.Persistence;
 /// background fsync ends the wait) and never under no (only a client that wrote nothing is acknowledged there);
 /// a replica asked for, which only the timeout ends; inside MULTI, answered at once as of the writes before EXEC;
 /// CLIENT UNBLOCK (TIMEOUT and ERROR) and appendonly turned off while a client waits; under no, a rewrite's switch
-/// (the old INCR fsynced in the background) ending a wait.
+/// (the old INCR fsynced in the background) ending a wait; no-appendfsync-on-rewrite holding the local fsync back while
+/// a BGSAVE runs.
 /// Waits are asserted by what the server reports (blocked_clients, CLIENT LIST flag b), a timeout only by the
 /// lower bound it cannot undercut.
 /// </summary>
@@ -156,6 +157,34 @@ public class WaitAofTests
             log.Add("get: " + c.CallText("get", "k1"));
         });
 
+    /// <summary>
+    /// no-appendfsync-on-rewrite yes under appendfsync always: while a BGSAVE runs (Redis's child), writes are written
+    /// but not fsynced, so WAITAOF for the local fsync times out; once it ends the fsync catches up on its own.
+    /// With the option off, the same write is fsynced at once.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(4, 3)]
+    public void NoAppendFsyncOnRewrite_Postpones_The_Fsync(int threads, int protocol) =>
+        Compare(threads, ["--appendonly", "yes", "--appendfsync", "always", "--no-appendfsync-on-rewrite", "yes",
+            "--rdb-key-save-delay", "100000"], (server, log) =>
+        {
+            using RespConnection c = Open(server, protocol);
+            using RespConnection probe = server.Connect();
+            foreach (string k in Keys[..5]) c.Call("set", k, "v");
+            log.Add("before: " + c.CallText("waitaof", "1", "0", "0"));
+            log.Add("bgsave: " + probe.CallText("bgsave"));
+            c.Call("set", "x", "1");
+            log.Add("during: " + c.CallText("waitaof", "1", "0", "50"));
+            WaitForSaveEnd(server, probe);
+            log.Add("after: " + c.CallText("waitaof", "1", "0", "0"));
+            log.Add("config: " + probe.CallText("config", "set", "no-appendfsync-on-rewrite", "no"));
+            log.Add("bgsave: " + probe.CallText("bgsave"));
+            c.Call("set", "x", "2");
+            log.Add("option off: " + c.CallText("waitaof", "1", "0", "0"));
+            WaitForSaveEnd(server, probe);
+        });
+
     /// <summary>Runs the conversation on Redis 7.2.4 and on FastKv; their logs must be equal.</summary>
     static void Compare(int threads, string[] args, Action<ServerProcess, List<string>> conversation)
     {
@@ -195,6 +224,16 @@ public class WaitAofTests
         string info = Resp.AsString(probe.Call("info", "clients"));
         int at = info.IndexOf("blocked_clients:", StringComparison.Ordinal) + 16;
         return int.Parse(info.AsSpan(at, info.IndexOf('\r', at) - at), CultureInfo.InvariantCulture);
+    }
+
+    static void WaitForSaveEnd(ServerProcess server, RespConnection probe)
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            if (Resp.AsString(probe.Call("info", "persistence")).Contains("rdb_bgsave_in_progress:0", StringComparison.Ordinal)) return;
+            System.Threading.Thread.Sleep(10);
+        }
+        Assert.Fail(server.Description + ": the BGSAVE did not end");
     }
 
     static void WaitForRewriteEnd(ServerProcess server, RespConnection probe)

@@ -82,6 +82,8 @@ public sealed partial class AofLog : IDisposable
     readonly System.Collections.Generic.List<SafeFileHandle> unlinked = new();
     /// <summary>Serializes whole fsync rounds (<see cref="SyncLog"/>), so offsets are reported in file order; never taken under <see cref="fsyncGate"/>.</summary>
     readonly object fsyncRun = new();
+    /// <summary>Under always, a write's fsync was postponed (no-appendfsync-on-rewrite): the fsync thread does it once it may.</summary>
+    volatile bool fsyncSkipped;
     /// <summary>Pulsed to wake the fsync thread before its tick (the log stopping).</summary>
     readonly object fsyncWake = new();
     long fileLength;
@@ -365,7 +367,11 @@ public sealed partial class AofLog : IDisposable
     {
         if (batch.Count == 0 && outLen == 0) return;
         string? error = WriteOut();
-        if (error == null && server.Config.AppendFsync == AofFsync.Always) error = Fsync();
+        if (error == null && server.Config.AppendFsync == AofFsync.Always)
+        {
+            if (FsyncPostponed) fsyncSkipped = true;
+            else if ((error = Fsync()) == null) fsyncSkipped = false;
+        }
         if (error != null) Failed(error);
         Interlocked.Add(ref written, batch.Count);
         foreach (AofChunk done in batch)
@@ -594,6 +600,14 @@ public sealed partial class AofLog : IDisposable
         foreach (SafeFileHandle h in hs) h.Dispose();
     }
 
+    /// <summary>
+    /// no-appendfsync-on-rewrite: while a BGSAVE or a rewrite runs (Redis's hasActiveChildProcess), the open file is
+    /// not fsynced; writes are still written before their replies. Under always, the fsync thread catches up once it
+    /// ends, as Redis's beforeSleep does when the last fsync is behind the file.
+    /// </summary>
+    bool FsyncPostponed =>
+        server.Config.NoAppendFsyncOnRewrite && server.Persistence.Running is { Purpose: not (SnapshotPurpose.Save or SnapshotPurpose.Shutdown) };
+
     bool RetiredPending
     {
         get { lock (fsyncGate) return retired.Count > 0; }
@@ -601,7 +615,8 @@ public sealed partial class AofLog : IDisposable
 
     /// <summary>
     /// The fsync thread (Redis's bio for the AOF): under everysec, once a second, an fsync of what was written since
-    /// the last one; in every mode, the retired INCR files and the deleted files' last closes. It ends when the log
+    /// the last one (under always, of what a postponed fsync left); in every mode, the retired INCR files and the
+    /// deleted files' last closes. It ends when the log
     /// stops or a newer thread takes over, after finishing that work.
     /// </summary>
     void FsyncLoop()
@@ -613,9 +628,11 @@ public sealed partial class AofLog : IDisposable
             if (stopping || Volatile.Read(ref fsyncThread) != me) break;
             // Bytes a failed write kept are tried again even when no shard is writing.
             if (WriteError != null) TryCombine();
-            bool current = server.Config.AppendFsync == AofFsync.EverySec && Volatile.Read(ref unsynced) > 0;
+            bool current = (server.Config.AppendFsync == AofFsync.EverySec ? Volatile.Read(ref unsynced) > 0 : fsyncSkipped)
+                           && !FsyncPostponed;
             if (current || RetiredPending)
             {
+                if (current) fsyncSkipped = false;
                 if (SyncLog(current) is { } err) WriteError = err;
             }
             CloseUnlinked();
