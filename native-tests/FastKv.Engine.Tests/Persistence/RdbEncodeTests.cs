@@ -113,6 +113,60 @@ public class RdbEncodeTests
         Assert.Equal(rnd, plain[2..]);
     }
 
+    /// <summary>
+    /// Files' quick compressor after a run of incompressible strings: at most 15 strings in a row go out without an
+    /// attempt, the first one that compresses brings every attempt back, and every string decodes to itself. DUMP's
+    /// exact compressor always tries. (A fresh thread: the run is counted per thread.)
+    /// </summary>
+    [Fact]
+    public void QuickCompression_SamplesAfterARunOfFailures_AndResumesOnASuccess()
+    {
+        var rng = new Random(7);
+        byte[][] noise = new byte[100][];
+        for (int i = 0; i < noise.Length; i++)
+        {
+            noise[i] = new byte[100];
+            rng.NextBytes(noise[i]);
+        }
+        byte[] text = Encoding.ASCII.GetBytes(string.Concat(System.Linq.Enumerable.Repeat("\"id\":12345,", 5)));
+        (bool[] quick, bool[] exact) = (new bool[noise.Length + 40], new bool[noise.Length + 40]);
+        Exception? failed = null;
+        var t = new System.Threading.Thread(() =>
+        {
+            try { Run(); }
+            catch (Exception ex) { failed = ex; }
+        });
+        t.Start();
+        t.Join();
+        if (failed != null) throw failed;
+        // Random bytes never compress; the text always does when tried.
+        Assert.DoesNotContain(true, quick[..noise.Length]);
+        int firstTried = Array.IndexOf(quick, true, noise.Length);
+        Assert.InRange(firstTried - noise.Length, 1, 15);
+        Assert.DoesNotContain(false, quick[firstTried..]);
+        Assert.DoesNotContain(false, exact[noise.Length..]);
+
+        void Run()
+        {
+            for (int mode = 0; mode < 2; mode++)
+            {
+                LzfMode lzf = mode == 0 ? LzfMode.Quick : LzfMode.Exact;
+                bool[] compressed = mode == 0 ? quick : exact;
+                for (int i = 0; i < compressed.Length; i++)
+                {
+                    byte[] s = i < noise.Length ? noise[i] : text;
+                    var w = new ArrayBufferWriter<byte>();
+                    RdbEncode.WriteString(w, s, lzf);
+                    byte[] b = w.WrittenSpan.ToArray();
+                    compressed[i] = b[0] == 0xC3;
+                    // Lengths under 64 take one byte (the text and its compressed form), 100 takes two (the noise).
+                    byte[] back = compressed[i] ? LzfTests.Decompress(b.AsSpan(3), s.Length) : b[(s.Length < 64 ? 1 : 2)..];
+                    Assert.Equal(s, back);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void LongCompressedStrings_UseLongLengthForms()
     {

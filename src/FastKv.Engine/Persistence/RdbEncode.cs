@@ -25,7 +25,8 @@ namespace FastKv.Engine;
 /// endian) when it is at most 11 bytes and the canonical text of a 32-bit integer (string2ll); LZF (ENCVAL 3,
 /// then the compressed and the original length, then the LZF bytes) when compression is on, the string is
 /// longer than 20 bytes and LZF saves at least 4 bytes; otherwise its length and its bytes. DUMP compresses with
-/// Redis's exact choices, files with the quick compressor (<see cref="LzfMode"/>).
+/// Redis's exact choices, files with the quick compressor (<see cref="LzfMode"/>), which after a run of failures
+/// tries only some strings until one compresses (<see cref="QuickMissesBeforeSampling"/>).
 /// </summary>
 public static unsafe partial class RdbEncode
 {
@@ -139,14 +140,36 @@ public static unsafe partial class RdbEncode
         w.Advance(n);
     }
 
+    /// <summary>Quick compressions that failed in a row on this thread (a shard writing a snapshot).</summary>
+    [ThreadStatic] static int t_quickMisses;
+    /// <summary>Strings this thread still writes without trying the quick compressor.</summary>
+    [ThreadStatic] static int t_quickSkips;
+
+    /// <summary>
+    /// After this many quick compressions failed in a row, only one string in <see cref="QuickProbeEvery"/> is tried
+    /// until one compresses: a dataset of incompressible values (random tokens, already compressed blobs) stops paying
+    /// for attempts that give up, and any value that compresses brings every attempt back.
+    /// </summary>
+    const int QuickMissesBeforeSampling = 32, QuickProbeEvery = 16;
+
     /// <summary>rdbSaveLzfStringObject: compresses into a pooled buffer of <c>length - 4</c> bytes; false when it did not fit.</summary>
     static bool TryWriteLzf(IBufferWriter<byte> w, ReadOnlySpan<byte> s, LzfMode lzf)
     {
+        if (lzf == LzfMode.Quick && t_quickSkips > 0)
+        {
+            t_quickSkips--;
+            return false;
+        }
         int outLen = s.Length - MinCompressSaving;
         byte[] buf = ArrayPool<byte>.Shared.Rent(outLen);
         try
         {
             int n = lzf == LzfMode.Quick ? Lzf.CompressQuick(s, buf.AsSpan(0, outLen)) : Lzf.Compress(s, buf.AsSpan(0, outLen));
+            if (lzf == LzfMode.Quick)
+            {
+                if (n != 0) t_quickMisses = 0;
+                else if (++t_quickMisses >= QuickMissesBeforeSampling) t_quickSkips = QuickProbeEvery - 1;
+            }
             if (n == 0) return false;
             Span<byte> head = w.GetSpan(1 + 2 * MaxLengthBytes);
             head[0] = EncVal | EncLzf;
