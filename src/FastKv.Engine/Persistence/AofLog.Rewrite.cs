@@ -122,7 +122,7 @@ public sealed partial class AofLog
         {
             try
             {
-                next.Persist(dir, cfg.AppendFilename);
+                next.Persist(dir, cfg.AppendFilename, CloseLater);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -251,7 +251,7 @@ public sealed partial class AofLog
         }
         try
         {
-            m.Persist(dir, cfg.AppendFilename);
+            m.Persist(dir, cfg.AppendFilename, CloseLater);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -283,7 +283,7 @@ public sealed partial class AofLog
             DeleteInBackground(Path.Combine(dir, h.Name));
         }
         m.History.Clear();
-        try { m.Persist(dir, cfg.AppendFilename); }
+        try { m.Persist(dir, cfg.AppendFilename, CloseLater); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { Console.WriteLine("Can't persist the AOF manifest file: " + ex.Message); }
     }
 

@@ -78,7 +78,7 @@ public sealed partial class AofLog : IDisposable
     /// the loop that switches never waits for the disk.
     /// </summary>
     readonly System.Collections.Generic.List<RetiredFile> retired = new();
-    /// <summary>Handles of deleted files (under <see cref="fsyncGate"/>): their last close, which frees the pages, happens on the fsync thread (Redis's bg_unlink).</summary>
+    /// <summary>Handles of deleted or replaced files (under <see cref="fsyncGate"/>): their last close, which frees the pages and blocks, happens on the fsync thread (Redis's bg_unlink).</summary>
     readonly System.Collections.Generic.List<SafeFileHandle> unlinked = new();
     /// <summary>Serializes whole fsync rounds (<see cref="SyncLog"/>), so offsets are reported in file order; never taken under <see cref="fsyncGate"/>.</summary>
     readonly object fsyncRun = new();
@@ -575,7 +575,16 @@ public sealed partial class AofLog : IDisposable
         try { h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
         TryDelete(path);
-        if (h == null) return;
+        if (h != null) CloseLater(h);
+    }
+
+    /// <summary>
+    /// A handle whose close may be the last reference to a deleted or replaced file: closed on the fsync thread when
+    /// it runs (inline when it does not), since freeing the file's blocks can wait for the disk (a synchronous
+    /// discard on a file system mounted with <c>discard</c>).
+    /// </summary>
+    void CloseLater(SafeFileHandle h)
+    {
         lock (fsyncGate)
         {
             if (fsyncThread != null && !stopping)
