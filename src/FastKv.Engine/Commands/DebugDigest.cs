@@ -68,8 +68,8 @@ public static unsafe class DebugDigest
 
     /// <summary>
     /// xorObjectDigest: the value digest of entry <paramref name="e"/>, continuing from <paramref name="d"/>;
-    /// </summary>
     /// <paramref name="scratch"/> holds the entry's AOF form meanwhile (reused from key to key).
+    /// </summary>
     public static void Value(byte* e, Span<byte> d, ArrayBufferWriter<byte> scratch)
     {
         MixInt(d, RedisType(KeyEntry.Type(e)));
