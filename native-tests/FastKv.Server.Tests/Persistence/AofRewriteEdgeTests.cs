@@ -118,6 +118,36 @@ public class AofRewriteEdgeTests
         Assert.Equal(FlushDuringRewrite(ServerKind.Redis, 1, op), fastkv);
     }
 
+    static List<string> AppendOnlyTurnedOn(ServerKind kind, int threads) =>
+        Converse(kind, threads, ["--appendonly", "no"], (s, c, dir, log) =>
+        {
+            log.Add("config set: " + c.CallText("CONFIG", "SET", "appendonly", "yes"));
+            log.Add("right after: rewrite " + SnapshotTests.Info(c, "aof_rewrite_in_progress") + ", scheduled " + SnapshotTests.Info(c, "aof_rewrite_scheduled"));
+            WaitForRewriteEnd(c);
+            log.Add("status: " + SnapshotTests.Info(c, "aof_last_bgrewrite_status") + ", rewrites " + SnapshotTests.Info(c, "aof_rewrites"));
+            log.Add("set: " + c.CallText("SET", "after", "1"));
+            c.Timeout = TimeSpan.FromSeconds(60);
+            log.Add("debug loadaof: " + c.CallText("DEBUG", "LOADAOF"));
+            log.Add("dbsize: " + c.CallText("DBSIZE") + ", after: " + c.CallText("GET", "after"));
+            log.Add("manifest: " + AofRewriteTests.Manifest(dir));
+        });
+
+    /// <summary>
+    /// CONFIG SET appendonly yes starts the rewrite before it answers, as Redis forks it there: the next command sees
+    /// aof_rewrite_in_progress:1 (not a rewrite scheduled for the cron), so a client that waits while it is in progress
+    /// (Redis's own test suite's waitForBgrewriteaof) then finds the AOF on disk, and DEBUG LOADAOF reloads everything.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ConfigSetAppendOnly_StartsTheRewriteBeforeItAnswers(int threads)
+    {
+        List<string> fastkv = AppendOnlyTurnedOn(ServerKind.Target, threads);
+        Assert.Equal("right after: rewrite 1, scheduled 0", fastkv[1]);
+        Assert.Equal("debug loadaof: +OK\r\n", fastkv[4]);
+        Assert.Equal(AppendOnlyTurnedOn(ServerKind.Redis, 1), fastkv);
+    }
+
     static List<string> SavesDuringRewrite(ServerKind kind, int threads) =>
         Converse(kind, threads, ["--appendonly", "yes"], (s, c, dir, log) =>
         {

@@ -350,8 +350,11 @@ public sealed partial class AofLog
 
     /// <summary>
     /// CONFIG SET appendonly (<see cref="ServerConfig.AppendOnlySwitch"/>, on the shard running CONFIG SET).
-    /// yes: Redis's startAppendOnly, a rewrite makes the base and the log opens at its cut (from the cron, so a
-    /// CONFIG SET inside EXEC waits for no cut). no: stopAppendOnly, the log is flushed, fsynced and closed.
+    /// yes: Redis's startAppendOnly, a rewrite makes the base and the log opens at its cut. As Redis forks its rewrite
+    /// before it replies, the rewrite claims the snapshot slot now (INFO says aof_rewrite_in_progress:1 to the next
+    /// command) and its cut follows when the shards are free, so a CONFIG SET inside EXEC waits for no cut; behind
+    /// another snapshot (or from the config file) it is scheduled for the cron. no: stopAppendOnly, the log is
+    /// flushed, fsynced and closed.
     /// </summary>
     public string? SwitchAppendOnly(bool on)
     {
@@ -367,6 +370,8 @@ public sealed partial class AofLog
                 Console.WriteLine("AOF reopen, just ignore the last error.");
                 WriteError = null;
             }
+            if (current is { } home && server.Persistence.Running == null)
+                new SnapshotStartTx(home, SnapshotPurpose.Rewrite, null).Start();
             return null;
         }
         Stop();

@@ -182,6 +182,8 @@ public sealed class SnapshotStartTx : MultiShardTx
             Finish();
             return;
         }
+        // Claimed: it runs now (aof_rewrite_in_progress), no longer waits for the cron.
+        aof.RewriteScheduled = false;
         foreach (var sh in Server.Shards) LockShard(sh, false);
         cutStart = Stopwatch.GetTimestamp();
         Acquire();
