@@ -20,8 +20,8 @@ namespace FastKv.Engine;
 public sealed class ShardBlocking
 {
     readonly Shard shard;
-    readonly Dictionary<WaitKey, LinkedList<BlockedClient>> byKey = new(new WaitKeyComparer());
-    readonly Dictionary<WaitKey, LinkedList<BlockedClient>>.AlternateLookup<KeyProbe> byProbe;
+    readonly Dictionary<WaitKey, WaitQueue> byKey = new(new WaitKeyComparer());
+    readonly Dictionary<WaitKey, WaitQueue>.AlternateLookup<KeyProbe> byProbe;
     readonly List<ReadyKey> ready = new();
     readonly List<BlockedClient> timeouts = new();
     bool serving;
@@ -39,6 +39,28 @@ public sealed class ShardBlocking
 
     /// <summary>Keys of this shard with at least one waiter: the write path checks this one field.</summary>
     public int WatchedKeys => byKey.Count;
+
+    /// <summary>
+    /// Keys of this shard with an XREADGROUP waiter: Redis's blocking_keys_on_nokey (INFO total_blocking_keys_on_nokey),
+    /// the keys whose deletion or change of type wakes a waiter with an error.
+    /// </summary>
+    public int NoKeyWatchedKeys;
+
+    /// <summary>A key's waiters in arrival order, and how many of them are XREADGROUP (unblocked when the key goes).</summary>
+    sealed class WaitQueue : LinkedList<BlockedClient>
+    {
+        public int Groups;
+    }
+
+    /// <summary>Counts a waiter joining or leaving <paramref name="q"/> in <see cref="NoKeyWatchedKeys"/>.</summary>
+    void Counted(WaitQueue q, BlockedClient w, int delta)
+    {
+        if (w.Plan.Kind != BlockKind.StreamReadGroup) return;
+        int before = q.Groups;
+        q.Groups += delta;
+        if (before == 0 && q.Groups > 0) NoKeyWatchedKeys++;
+        else if (before > 0 && q.Groups == 0) NoKeyWatchedKeys--;
+    }
 
     /// <summary>Waiters with a timeout whose home is this shard.</summary>
     public int HomeWaiters => timeouts.Count;
@@ -113,8 +135,10 @@ public sealed class ShardBlocking
         {
             if (shard.Server.ShardOf(k) != shard) continue;
             var key = new WaitKey(w.Plan.Db, k);
-            if (!byKey.TryGetValue(key, out var q)) byKey[key] = q = new LinkedList<BlockedClient>();
-            if (!q.Contains(w)) q.AddLast(w);
+            if (!byKey.TryGetValue(key, out var q)) byKey[key] = q = new WaitQueue();
+            if (q.Contains(w)) continue;
+            q.AddLast(w);
+            Counted(q, w, 1);
         }
     }
 
@@ -124,7 +148,7 @@ public sealed class ShardBlocking
         {
             var key = new WaitKey(w.Plan.Db, k);
             if (!byKey.TryGetValue(key, out var q)) continue;
-            q.Remove(w);
+            if (q.Remove(w)) Counted(q, w, -1);
             if (q.Count == 0) byKey.Remove(key);
         }
     }
@@ -319,6 +343,7 @@ public sealed class ShardBlocking
             if (w.IsDone)
             {
                 q.Remove(node);
+                Counted(q, w, -1);
                 node = next;
                 continue;
             }
@@ -336,7 +361,10 @@ public sealed class ShardBlocking
                 bool stream = e != null && KeyEntry.Type(e) == w.Plan.WaitsFor;
                 if (!group && !stream)
                 {
-                    if (w.Plan.Kind != BlockKind.StreamRead) break;
+                    // Not of its type: a later waiter may be (a BZPOPMIN behind a BLPOP, an XREADGROUP woken because the
+                    // key went), as Redis's handleClientsBlockedOnKey walks every waiter of the key. With the key gone,
+                    // only XREADGROUP waiters have anything to do.
+                    if (e == null && w.Plan.Kind != BlockKind.StreamRead && (only = GroupWaitersBehind(next, only)).Length == 0) break;
                     node = next;
                     continue;
                 }
@@ -382,12 +410,27 @@ public sealed class ShardBlocking
             else
             {
                 w.Unclaim();
-                // A stream's waiters read after IDs of their own: one with nothing new says nothing of the next.
-                if (!streamRead) break;
+                // A stream's waiters read after IDs of their own: one with nothing new says nothing of the next. Behind
+                // a waiter the key could not serve, only XREADGROUP waiters (woken by any signal) may still run.
+                if (!streamRead && (only = GroupWaitersBehind(next, only)).Length == 0) break;
             }
             node = next;
         }
         if (q.Count == 0) byKey.Remove(k);
+    }
+
+    /// <summary>The XREADGROUP waiters from <paramref name="node"/> on (those in <paramref name="only"/>, when given).</summary>
+    static BlockedClient[] GroupWaitersBehind(LinkedListNode<BlockedClient>? node, BlockedClient[]? only)
+    {
+        int n = 0;
+        for (var x = node; x != null; x = x.Next)
+            if (x.Value.Plan.Kind == BlockKind.StreamReadGroup && (only == null || Array.IndexOf(only, x.Value) >= 0)) n++;
+        if (n == 0) return Array.Empty<BlockedClient>();
+        var rest = new BlockedClient[n];
+        n = 0;
+        for (var x = node; x != null; x = x.Next)
+            if (x.Value.Plan.Kind == BlockKind.StreamReadGroup && (only == null || Array.IndexOf(only, x.Value) >= 0)) rest[n++] = x.Value;
+        return rest;
     }
 
     /// <summary>The waiters from <paramref name="node"/> to the end of its queue (those in <paramref name="only"/>, when given).</summary>

@@ -139,7 +139,7 @@ public static class InfoCommand
                 F("tracking_clients", TrackingPrefixes.TrackingClients(s));
                 F("clients_in_timeout_table", Sum(sh => sh.Blocking.HomeWaiters));
                 F("total_blocking_keys", Sum(sh => sh.Blocking.WatchedKeys));
-                F("total_blocking_keys_on_nokey", 0);
+                F("total_blocking_keys_on_nokey", Sum(sh => sh.Blocking.NoKeyWatchedKeys));
                 break;
             case "memory":
             {
