@@ -234,6 +234,41 @@ public class SnapshotTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>
+    /// shutdown-on-sigterm and shutdown-on-sigint make the signal a SHUTDOWN with their flags: save saves without save
+    /// points, nosave does not save with them, default saves only with them. Redis 7.2.4 and FastKv, the same outcome.
+    /// </summary>
+    [Theory]
+    [InlineData(15, "save", "", true)]
+    [InlineData(15, "nosave", "3600 1", false)]
+    [InlineData(15, "default", "", false)]
+    [InlineData(15, "default", "3600 1", true)]
+    [InlineData(2, "save now", "", true)]
+    [InlineData(2, "nosave force", "3600 1", false)]
+    public void Signal_IsAShutdownWithTheFlagsOfShutdownOnSignal(int signal, string flags, string savePoints, bool saves)
+    {
+        foreach (ServerKind kind in new[] { ServerKind.Redis, ServerKind.Target })
+        {
+            string dir = NewDir();
+            try
+            {
+                string setting = signal == 15 ? "--shutdown-on-sigterm" : "--shutdown-on-sigint";
+                using (var s = ServerProcess.Start(kind, 2, ["--dir", dir, "--save", savePoints, setting, flags]))
+                {
+                    using (var c = s.Connect())
+                    {
+                        Assert.Equal(flags == "save now" ? "save now" : flags, Resp.Parse(c.Call("CONFIG", "GET", setting[2..])).Items![1].Text);
+                        Fill(c, 300, "g");
+                    }
+                    s.Signal(signal);
+                    Assert.Equal(0, s.WaitForExit(TimeSpan.FromSeconds(60)));
+                }
+                Assert.True(saves == File.Exists(Path.Combine(dir, "dump.rdb")), $"{kind}: {setting} {flags} with save '{savePoints}' saves: {saves}");
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+    }
+
     [Fact]
     public void FlushallDuringBgsave_StopsIt_AndSavesTheEmptyDataset()
     {

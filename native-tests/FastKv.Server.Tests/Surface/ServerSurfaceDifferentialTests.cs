@@ -59,6 +59,46 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         foreach (string[] call in calls) s.Check(call);
     }
 
+    /// <summary>
+    /// The settings a stock redis.conf and Redis's own test configuration hold for things FastKv does not have (the
+    /// logo, process title, syslog, THP, OOM score, modules...) and the shutdown ones: the same defaults, and CONFIG SET
+    /// answers as Redis's for good and bad values.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void StockConfigFileNames_SameDefaultsAndChecks(int threads)
+    {
+        using DualSession s = Session(threads, "stock config names");
+        string[] names =
+        [
+            "shutdown-on-sigterm", "shutdown-on-sigint", "shutdown-timeout", "activerehashing", "always-show-logo", "set-proc-title",
+            "proc-title-template", "locale-collate", "syslog-enabled", "syslog-ident", "syslog-facility", "crash-log-enabled",
+            "crash-memcheck-enabled", "dynamic-hz", "jemalloc-bg-thread", "disable-thp", "oom-score-adj", "oom-score-adj-values",
+            "enable-module-command", "propagation-error-behavior", "acllog-max-len",
+        ];
+        foreach (string name in names) s.Check("CONFIG", "GET", name);
+        string[][] sets =
+        [
+            ["shutdown-on-sigterm", "force nosave"], ["shutdown-on-sigterm", "save nosave"], ["shutdown-on-sigterm", "bogus"],
+            ["shutdown-on-sigint", "now save force"], ["shutdown-on-sigint", "default save"], ["shutdown-on-sigint", "default"],
+            ["shutdown-timeout", "-1"], ["shutdown-timeout", "3"], ["activerehashing", "NO"], ["always-show-logo", "yes"],
+            ["oom-score-adj", "relative"], ["oom-score-adj", "maybe"], ["oom-score-adj-values", "1 2"],
+            ["oom-score-adj-values", "0 2001 5"], ["oom-score-adj", "no"],
+            ["oom-score-adj-values", "0 200 800"], ["propagation-error-behavior", "panic"], ["propagation-error-behavior", "nope"],
+            ["propagation-error-behavior", "ignore"], ["enable-module-command", "yes"], ["acllog-max-len", "-1"],
+            ["acllog-max-len", "128"], ["dynamic-hz", "no"], ["dynamic-hz", "yes"], ["syslog-facility", "local3"],
+        ];
+        foreach (string[] set in sets)
+        {
+            s.Check(["CONFIG", "SET", .. set]);
+            s.Check("CONFIG", "GET", set[0]);
+        }
+        s.Check("CONFIG", "SET", "shutdown-on-sigterm", "default");
+        s.Check("CONFIG", "SET", "shutdown-on-sigint", "default");
+        s.Check("CONFIG", "SET", "shutdown-timeout", "10");
+        s.Check("CONFIG", "SET", "activerehashing", "yes");
+    }
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void ReplicationConfigNames_SameNamesAndDefaults(int threads)

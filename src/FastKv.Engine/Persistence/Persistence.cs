@@ -128,21 +128,26 @@ public sealed class Persistence
     }
 
     /// <summary>
-    /// SIGTERM or SIGINT: save first when save points exist (as Redis's prepareForShutdown), then stop; when the save
-    /// fails the server keeps running, as Redis does. Callable from any thread.
+    /// SIGTERM or SIGINT: SHUTDOWN with the flags of shutdown-on-sigterm or shutdown-on-sigint (Redis's
+    /// prepareForShutdown): save first when save points exist and the flags do not say nosave, or when they say save;
+    /// then stop. When the save fails the server keeps running, as Redis does, unless the flags say force. Callable
+    /// from any thread.
     /// </summary>
     public void ShutdownFromSignal(string signal)
     {
         // Redis's sigShutdownHandler notes the signal by name, whether or not a save follows.
         Console.WriteLine("Received " + signal + " scheduling shutdown...");
-        if (server.Config.SavePoints.Length == 0)
+        int flags = signal == "SIGINT" ? server.Config.ShutdownOnSigint : server.Config.ShutdownOnSigterm;
+        bool force = (flags & ShutdownFlag.Force) != 0;
+        bool save = (flags & ShutdownFlag.Save) != 0 || (flags & ShutdownFlag.NoSave) == 0 && server.Config.SavePoints.Length > 0;
+        if (!save)
         {
-            if (InitialRewriteHoldsShutdown(force: false)) return;
+            if (InitialRewriteHoldsShutdown(force)) return;
             server.ShutdownRequested = true;
             server.RequestShutdown?.Invoke();
             return;
         }
-        server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown));
+        server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown, force));
     }
 
     /// <summary>
@@ -181,9 +186,9 @@ public sealed class Persistence
     }
 
     /// <summary>Starts a snapshot without a client on the shard that receives it.</summary>
-    sealed class StartSystemSnapshot(SnapshotPurpose purpose) : ShardMessage
+    sealed class StartSystemSnapshot(SnapshotPurpose purpose, bool force = false) : ShardMessage
     {
-        public override void Run(Shard shard) => new SnapshotStartTx(shard, purpose, null).Start();
+        public override void Run(Shard shard) => new SnapshotStartTx(shard, purpose, null, force).Start();
     }
 
     /// <summary>

@@ -60,11 +60,15 @@ public sealed class SnapshotStartTx : MultiShardTx
         }
     }
 
-    /// <summary>A snapshot the server starts itself; <paramref name="done"/> runs on <paramref name="home"/>'s thread.</summary>
-    public SnapshotStartTx(Shard home, SnapshotPurpose purpose, Action<string?>? done) : base(home)
+    /// <summary>
+    /// A snapshot the server starts itself; <paramref name="done"/> runs on <paramref name="home"/>'s thread.
+    /// <paramref name="force"/>: a shutdown's (a signal's, under shutdown-on-sigterm force) that exits even when its save fails.
+    /// </summary>
+    public SnapshotStartTx(Shard home, SnapshotPurpose purpose, Action<string?>? done, bool force = false) : base(home)
     {
         this.purpose = purpose;
         systemDone = done;
+        this.force = force;
     }
 
     bool HasClient => Session != null;
@@ -280,6 +284,7 @@ public sealed class SnapshotStartTx : MultiShardTx
             case SnapshotPurpose.Shutdown:
                 if (error == null || force)
                 {
+                    if (error != null) Console.WriteLine("Error trying to save the DB. Exit anyway.");
                     Console.WriteLine("Redis is now ready to exit, bye bye...");
                     if (HasClient) Session.Client.CloseAfterReply = true;
                     Server.ShutdownRequested = true;

@@ -212,7 +212,76 @@ public sealed class ServerConfig
         Alias("lua-time-limit", "busy-reply-threshold");
         Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
         Add("maxmemory-clients", "0", v => MemoryOrPercent(v, x => MaxMemoryClients = x));
+        // SIGTERM and SIGINT as SHUTDOWN with these flags (Redis's shutdown-on-sigterm / -sigint); shutdown-timeout is how
+        // long a shutdown waits for lagging replicas, and FastKv has none yet.
+        Add("shutdown-on-sigterm", "default", v => ShutdownFlags(v, x => ShutdownOnSigterm = x));
+        Add("shutdown-on-sigint", "default", v => ShutdownFlags(v, x => ShutdownOnSigint = x));
+        Add("shutdown-timeout", "10", v => Int(v, 0, int.MaxValue, _ => { }));
+        // Settings a stock redis.conf (and Redis's own test configuration) holds that concern what FastKv does not have:
+        // Redis's dict rehashing, its logo, process title, syslog, crash report, jemalloc and THP handling, the OOM score,
+        // modules, and replicas' propagation errors. Accepted with Redis's checks and reported, so those files load.
+        Add("activerehashing", "yes", v => Bool(v, _ => { }));
+        Add("always-show-logo", "no", v => Bool(v, _ => { }), immutable: true);
+        Add("set-proc-title", "yes", v => Bool(v, _ => { }), immutable: true);
+        Add("proc-title-template", "{title} {listen-addr} {server-mode}", v => null);
+        Add("locale-collate", "", v => null);
+        Add("syslog-enabled", "no", v => Bool(v, _ => { }), immutable: true);
+        Add("syslog-ident", "redis", v => null, immutable: true);
+        Add("syslog-facility", "local0", v => Enum(v, new[] { "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7" }, _ => { }), immutable: true);
+        Add("crash-log-enabled", "yes", v => Bool(v, _ => { }));
+        Add("crash-memcheck-enabled", "yes", v => Bool(v, _ => { }));
+        Add("dynamic-hz", "yes", v => Bool(v, _ => { }));
+        Add("jemalloc-bg-thread", "yes", v => Bool(v, _ => { }));
+        Add("disable-thp", "yes", v => Bool(v, _ => { }), immutable: true);
+        // "relative" is another name of "yes", which CONFIG GET shows.
+        Add("oom-score-adj", "no", v => Enum(v, new[] { "no", "yes", "relative", "absolute" }, _ => { }));
+        Add("oom-score-adj-values", "0 200 800", v => OomScoreAdjValues(v));
+        Add("enable-module-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, _ => { }), immutable: true);
+        Add("propagation-error-behavior", "ignore", v => Enum(v, new[] { "ignore", "panic", "panic-on-replicas" }, _ => { }));
+        Add("acllog-max-len", "128", v => Int(v, 0, long.MaxValue, _ => { }));
         ReplicationNames.Register(this);
+    }
+
+    /// <summary>shutdown-on-sigterm / shutdown-on-sigint as flags (<see cref="ShutdownFlag"/>): 0 is "default".</summary>
+    public int ShutdownOnSigterm, ShutdownOnSigint;
+
+    static readonly string[] ShutdownFlagNames = ["default", "save", "nosave", "now", "force"];
+
+    /// <summary>Redis's multi-word enum of shutdown flags: any of save, nosave, now, force (or default), not save with nosave.</summary>
+    static string? ShutdownFlags(string v, Action<int> set)
+    {
+        int flags = 0;
+        foreach (string word in v.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int i = Array.FindIndex(ShutdownFlagNames, n => n.Equals(word, StringComparison.OrdinalIgnoreCase));
+            if (i < 0) return "argument(s) must be one of the following: " + string.Join(", ", ShutdownFlagNames);
+            if (i > 0) flags |= 1 << (i - 1);
+        }
+        if ((flags & ShutdownFlag.Save) != 0 && (flags & ShutdownFlag.NoSave) != 0)
+            return "shutdown options SAVE and NOSAVE can't be used simultaneously";
+        set(flags);
+        return null;
+    }
+
+    /// <summary>The flags as CONFIG GET shows them: their names in Redis's order, or "default".</summary>
+    static string FormatShutdownFlags(int flags)
+    {
+        if (flags == 0) return "default";
+        var names = new List<string>();
+        for (int i = 1; i < ShutdownFlagNames.Length; i++)
+            if ((flags & (1 << (i - 1))) != 0) names.Add(ShutdownFlagNames[i]);
+        return string.Join(' ', names);
+    }
+
+    /// <summary>oom-score-adj-values: three integers from -2000 to 2000 (Redis's setConfigOOMScoreAdjValuesOption).</summary>
+    static string? OomScoreAdjValues(string v)
+    {
+        string[] parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 3) return "wrong number of arguments";
+        foreach (string part in parts)
+            if (!int.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int x) || x < -2000 || x > 2000)
+                return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+        return null;
     }
 
     /// <summary>enable-protected-configs: yes, no, or local (loopback clients only).</summary>
@@ -396,6 +465,10 @@ public sealed class ServerConfig
                 "maxmemory-clients" => FormatMemoryOrPercent(MaxMemoryClients),
                 "maxmemory-policy" => MaxMemoryPolicy,
                 "latency-tracking-info-percentiles" => string.Join(' ', Array.ConvertAll(LatencyPercentiles, FormatPercentile)),
+                "shutdown-on-sigterm" => FormatShutdownFlags(ShutdownOnSigterm),
+                "shutdown-on-sigint" => FormatShutdownFlags(ShutdownOnSigint),
+                "oom-score-adj" => value.Equals("relative", StringComparison.OrdinalIgnoreCase) ? "yes" : value.ToLowerInvariant(),
+                "oom-score-adj-values" => string.Join(' ', Array.ConvertAll(value.Split(' ', StringSplitOptions.RemoveEmptyEntries), x => int.Parse(x, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture))),
                 _ when p.IsBool => value.ToLowerInvariant(),
                 _ => Normalize(p.Name, value),
             };
@@ -572,6 +645,12 @@ public sealed class ServerConfig
             if (o.Equals(v, StringComparison.OrdinalIgnoreCase)) { set(o); return null; }
         return "argument(s) must be one of the following: " + string.Join(", ", options);
     }
+}
+
+/// <summary>Redis's SHUTDOWN_* flags, as shutdown-on-sigterm and shutdown-on-sigint hold them.</summary>
+public static class ShutdownFlag
+{
+    public const int Save = 1, NoSave = 2, Now = 4, Force = 8;
 }
 
 /// <summary>appendfsync: when the AOF is fsynced (Redis's AOF_FSYNC_*).</summary>
