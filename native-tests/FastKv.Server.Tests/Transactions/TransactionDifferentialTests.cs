@@ -51,6 +51,17 @@ public class TransactionDifferentialTests(OracleAndTargetsFixture servers) : ICl
         // Expiry: a watched key that expires before EXEC fails it.
         "SET e1 v PX 150", "WATCH e1", "PAUSE 400", "MULTI", "GET e1", "EXEC",
         "SET e2 v PX 100000", "WATCH e2", "MULTI", "GET e2", "EXEC",
+        // Stale keys (expired at WATCH, still in the table with active expiry off): their deletion is no change, as in
+        // Redis 7.2 (a lazy expiry, DEL, FLUSHDB, SWAPDB with nothing or another expired key); an overwrite is one.
+        "DEBUG SET-ACTIVE-EXPIRE 0",
+        "SET st1 v PX 1", "PAUSE 20", "WATCH st1", "EXISTS st1", "MULTI", "PING", "EXEC",
+        "SET st2 v PX 1", "PAUSE 20", "WATCH st2", "@2 DEL st2", "MULTI", "PING", "EXEC",
+        "SET st3 v PX 1", "PAUSE 20", "WATCH st3", "@2 FLUSHDB", "MULTI", "PING", "EXEC",
+        "SET st4 v PX 1", "PAUSE 20", "WATCH st4", "@2 SWAPDB 0 1", "MULTI", "PING", "EXEC", "@2 SWAPDB 0 1",
+        "SELECT 1", "SET st5 v PX 1", "SELECT 0", "PAUSE 20", "WATCH st5", "@2 SWAPDB 0 1", "MULTI", "PING", "EXEC", "@2 SWAPDB 0 1",
+        "SELECT 1", "SET st7 v", "SELECT 0", "SET st7 v PX 1", "PAUSE 20", "WATCH st7", "@2 SWAPDB 0 1", "MULTI", "PING", "EXEC", "@2 SWAPDB 0 1",
+        "SET st6 v PX 1", "PAUSE 20", "WATCH st6", "@2 SET st6 new", "MULTI", "PING", "EXEC",
+        "DEBUG SET-ACTIVE-EXPIRE 1", "FLUSHALL",
         // RESET leaves MULTI and unwatches.
         "WATCH r1", "MULTI", "SET r1 1", "RESET", "@2 SET r1 2", "EXEC", "MULTI", "GET r1", "EXEC",
         "WATCH r1", "RESET", "@2 SET r1 3", "MULTI", "GET r1", "EXEC",

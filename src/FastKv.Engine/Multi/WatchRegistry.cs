@@ -63,7 +63,12 @@ public sealed unsafe class WatchRegistry
                 // logical change; either way the key no longer counts as expired at WATCH.
                 k.ExpiredAtWatch = false;
                 // Invariant: on this shard's thread; only the pointer's nullness is used.
-                if (shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) == null) continue;
+                if (shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) == null)
+                {
+                    // Gone: nothing of it is left to expire (EXEC's isWatchedKeyExpired finds no key).
+                    k.ExpireAt = -1;
+                    continue;
+                }
             }
             k.Set.MarkDirty();
         }
@@ -78,10 +83,10 @@ public sealed unsafe class WatchRegistry
         if (Count == 0) return;
         foreach (var list in byId.Values)
             foreach (WatchedKey k in list)
-                if ((db < 0 || k.Db == db) && Exists(k.Db, k.Key)) k.Set.MarkDirty();
+                if (db < 0 || k.Db == db) TouchEmptied(k, -1);
     }
 
-    /// <summary>SWAPDB (call before the swap): touches watched keys of either db that exist in one of them.</summary>
+    /// <summary>SWAPDB (call before the swap): watched keys of either db, whose db now holds what the other held.</summary>
     public void TouchSwap(int a, int b)
     {
         if (Count == 0) return;
@@ -89,11 +94,47 @@ public sealed unsafe class WatchRegistry
             foreach (WatchedKey k in list)
             {
                 if (k.Db != a && k.Db != b) continue;
-                int other = k.Db == a ? b : a;
-                if (Exists(k.Db, k.Key) || Exists(other, k.Key)) k.Set.MarkDirty();
+                TouchEmptied(k, k.Db == a ? b : a);
             }
+    }
+
+    /// <summary>
+    /// Redis 7.2's touchAllWatchedKeysInDb for one watched key: its db is emptied and, for SWAPDB, filled with what
+    /// <paramref name="replacedWith"/> holds (-1: nothing). No key before or after: no change. A key already expired at
+    /// WATCH that is now gone, or replaced by another expired one, is no logical change either; nothing replaced by an
+    /// expired key counts as expired at WATCH. Anything else fails the watcher's EXEC.
+    /// </summary>
+    void TouchEmptied(WatchedKey k, int replacedWith)
+    {
+        bool inEmptied = Exists(k.Db, k.Key);
+        bool inReplacement = replacedWith >= 0 && Exists(replacedWith, k.Key);
+        if (!inEmptied && !inReplacement) return;
+        if (k.ExpiredAtWatch)
+        {
+            if (!inReplacement)
+            {
+                k.ExpiredAtWatch = false;
+                k.ExpireAt = -1;
+                return;
+            }
+            if (ExpiredIn(replacedWith, k.Key)) return;
+        }
+        else if (!inEmptied && ExpiredIn(replacedWith, k.Key))
+        {
+            k.ExpiredAtWatch = true;
+            return;
+        }
+        k.Set.MarkDirty();
     }
 
     // Invariant: on this shard's thread; only the pointer's nullness is used.
     bool Exists(int db, byte[] key) => shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) != null;
+
+    /// <summary>The key is in <paramref name="db"/>'s table, logically expired (raw lookup, nothing deleted).</summary>
+    bool ExpiredIn(int db, byte[] key)
+    {
+        // Invariant: on this shard's thread; the entry is only read here, before anything else runs.
+        byte* e = shard.Dbs[db].Table.Find(key, KeyHash.Hash(key));
+        return e != null && KeyLookup.IsExpired(shard, e);
+    }
 }
