@@ -67,6 +67,12 @@ public class DirtyCounterDifferentialTests(OracleAndTargetsFixture servers) : IC
         S("SETRANGE", a, "-1", "x"); S("SETRANGE", a, "3", "y");
         S("INCR", n); S("INCRBY", n, "5"); S("DECR", n); S("DECRBY", n, "2"); S("INCRBYFLOAT", n, "1.5");
         S("INCR", a); S("INCRBYFLOAT", a, "1"); S("INCRBY", n, "x"); S("SET", n, "9223372036854775807"); S("INCR", n);
+        // SETBIT and BITFIELD count only a made or grown key or a bit or field that changed.
+        S("SETBIT", KeyOn(3, "bits"), "0", "0"); S("SETBIT", KeyOn(3, "bits"), "0", "0"); S("SETBIT", KeyOn(3, "bits"), "0", "1");
+        S("BITFIELD", KeyOn(0, "bf"), "SET", "i5", "0", "0"); S("BITFIELD", KeyOn(0, "bf"), "SET", "i5", "0", "0");
+        S("BITFIELD", KeyOn(0, "bf"), "SET", "i5", "0", "1", "SET", "u3", "5", "0", "INCRBY", "u2", "8", "0");
+        S("BITFIELD", KeyOn(0, "bf"), "SET", "u4", "100", "0"); S("BITFIELD", KeyOn(0, "bf"), "OVERFLOW", "SAT", "INCRBY", "u2", "0", "3");
+        S("BITFIELD", KeyOn(0, "bf"), "OVERFLOW", "SAT", "INCRBY", "u2", "0", "3"); S("BITFIELD", KeyOn(0, "bf"), "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "1");
         S("RPUSH", list, "x"); S("SET", list, "v", "GET"); S("GETSET", list, "v"); S("APPEND", list, "v"); S("INCR", list);
         S("GETDEL", list); S("GETEX", list, "EX", "10"); S("SETRANGE", list, "0", "v");
 

@@ -75,6 +75,7 @@ public static unsafe partial class BitCommands
         }
 
         byte* e;
+        bool grown = false;
         if (!writes)
         {
             if (!c.ReadTyped(1, ValueKind.String, out e)) return;
@@ -82,7 +83,7 @@ public static unsafe partial class BitCommands
         else
         {
             if (readOnly) { c.W.Error("ERR BITFIELD_RO only supports the GET subcommand"); return; }
-            e = StringForBitWrite(ref c, highestBit, out _);
+            e = StringForBitWrite(ref c, highestBit, out grown);
             if (e == null) return;
         }
 
@@ -97,13 +98,14 @@ public static unsafe partial class BitCommands
                 c.W.Integer(op.Signed ? Bitmap.GetSigned(s, op.Offset, op.Bits) : (long)Bitmap.GetUnsigned(s, op.Offset, op.Bits));
                 continue;
             }
-            if (!RunWrite(ref op, new Span<byte>(KeyEntry.ValuePtr(e), KeyEntry.ValueLength(e)), out long reply))
+            if (!RunWrite(ref op, new Span<byte>(KeyEntry.ValuePtr(e), KeyEntry.ValueLength(e)), out long reply, out bool changed))
             {
                 c.W.NullBulk();
                 continue;
             }
             c.W.Integer(reply);
-            changes++;
+            // As Redis's bitfieldGeneric: a write counts when the key was made or grown, or the field's value changed.
+            if (grown || changed) changes++;
         }
         if (changes > 0)
         {
@@ -114,9 +116,9 @@ public static unsafe partial class BitCommands
 
     /// <summary>
     /// SET or INCRBY on one field: writes the new value and gives the reply (SET: the old value; INCRBY: the new one),
-    /// or false when OVERFLOW FAIL refuses the write.
+    /// or false when OVERFLOW FAIL refuses the write. <paramref name="changed"/>: the field holds another value now.
     /// </summary>
-    static bool RunWrite(ref FieldOp op, Span<byte> s, out long reply)
+    static bool RunWrite(ref FieldOp op, Span<byte> s, out long reply, out bool changed)
     {
         int bits = op.Bits;
         bool incr = op.Code == FieldIncrBy;
@@ -131,6 +133,7 @@ public static unsafe partial class BitCommands
             long next = overflowed ? limited : unchecked(from + by);
             written = (ulong)next;
             reply = incr ? next : old;
+            changed = next != old;
         }
         else
         {
@@ -141,6 +144,7 @@ public static unsafe partial class BitCommands
             ulong next = overflowed ? limited : unchecked(from + (ulong)by);
             written = next;
             reply = (long)(incr ? next : old);
+            changed = next != old;
         }
         if (overflowed && op.Overflow == OverflowFail) return false;
         Bitmap.Set(s, op.Offset, bits, written);
