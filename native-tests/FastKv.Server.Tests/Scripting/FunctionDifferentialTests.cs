@@ -85,6 +85,40 @@ public class FunctionDifferentialTests(OracleAndTargetsFixture servers) : IClass
         "#!lua name=lib2\nredis.register_function('F1', function() return 1 end)",
     };
 
+    /// <summary>
+    /// DEBUG RELOAD's options and the functions, as Redis 7.2.4: a reload empties them and loads the file's; NOFLUSH keeps
+    /// them, so a library the file holds too fails the load, unless MERGE lets the file's replace it; NOSAVE loads the
+    /// file as it was, and a library loaded since stays with NOFLUSH.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(1)]
+    public void DebugReloadOptions_KeepOrMergeFunctions(int threads)
+    {
+        ServerProcess oracle = servers.Oracle.Server;
+        ServerProcess target = servers.TargetWithThreads(threads).Server;
+        using var session = new DualSession(oracle, target) { Context = $"DEBUG RELOAD and functions, --threads {threads}" };
+        session.Check("FLUSHALL");
+        session.Check("FUNCTION", "FLUSH");
+        session.Check("FUNCTION", "LOAD", "#!lua name=t1\nredis.register_function('t1', function() return 'one' end)");
+        session.Check("SET", "x", "1");
+        session.Check("DEBUG", "RELOAD");
+        session.Check("FUNCTION", "LIST");
+        session.Check("DEBUG", "RELOAD", "NOFLUSH");
+        session.Check("FUNCTION", "LIST");
+        session.Check("DEBUG", "RELOAD", "NOFLUSH", "MERGE");
+        session.Check("FUNCTION", "LIST");
+        session.Check("FUNCTION", "LOAD", "#!lua name=t2\nredis.register_function('t2', function() return 'two' end)");
+        session.Check("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE");
+        session.Check("FCALL", "t1", "0");
+        session.Check("FCALL", "t2", "0");
+        session.Check("DEBUG", "RELOAD", "NOSAVE");
+        session.Check("FUNCTION", "LIST");
+        session.Check("GET", "x");
+        session.Check("FUNCTION", "FLUSH");
+        session.Check("FLUSHALL");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void FunctionsAndFcall_MatchRedis(int threads, int protocol)

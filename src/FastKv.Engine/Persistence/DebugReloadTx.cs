@@ -126,9 +126,11 @@ public sealed class DebugReloadTx : MultiShardTx
         var t = new Thread(() =>
         {
             string? error = RdbLoader.Load(Server, path, out RdbLoader? loader, replace: merge);
-            if (error == null && loader != null) Server.Persistence.LoadedFrom(loader);
-            Server.EndLoading();
             if (error != null) Console.WriteLine(error);
+            // NOFLUSH keeps the functions there are: the file's join them (a library there already is an error, or
+            // with MERGE replaced); otherwise they become the file's. A failure is logged where it happens.
+            else if (loader != null && Server.Persistence.LoadedFrom(loader, !flush, merge) != null) error = "";
+            Server.EndLoading();
             // No file (NOSAVE before any save): Redis's rdbLoad answers RDB_NOT_EXIST, which DEBUG RELOAD reports as a
             // failed load, logging nothing; the databases stay emptied.
             if (error == null && loader == null) error = "";

@@ -43,11 +43,11 @@ public sealed class Persistence
     public byte[][] Functions => Scripting.FunctionPayload.RdbStrings(server.Functions.Current, server.Config.RdbCompression);
 
     /// <summary>A file was loaded: its counts, and its function libraries replace the server's.</summary>
-    public void LoadedFrom(RdbLoader loader)
+    public string? LoadedFrom(RdbLoader loader, bool intoCurrentFunctions = false, bool replaceFunctions = false)
     {
         LastLoadKeysLoaded = loader.KeysLoaded;
         LastLoadKeysExpired = loader.KeysExpired;
-        Scripting.FunctionPayload.LoadFromRdb(server, loader.Functions);
+        return Scripting.FunctionPayload.LoadFromRdb(server, loader.Functions, intoCurrentFunctions, replaceFunctions);
     }
 
     /// <summary>The running snapshot, or null.</summary>

@@ -63,7 +63,7 @@ public static class FunctionPayload
     /// The FUNCTION2 records of a loaded RDB file (each an encoded string) become the server's libraries. A library
     /// that does not load is logged and left out (Redis stops the load there: "Failed loading library").
     /// </summary>
-    public static void LoadFromRdb(ServerState server, byte[][] strings)
+    public static string? LoadFromRdb(ServerState server, byte[][] strings, bool intoCurrent = false, bool replace = false)
     {
         var libraries = new List<FunctionLibrary>();
         if (strings.Length > 0 && !LuaApi.Available)
@@ -77,7 +77,20 @@ public static class FunctionPayload
             string? error = r.TryReadString(out ReadOnlySpan<byte> code) ? Add(server.Shards[0], code, libraries) : "Failed loading library payload";
             if (error != null) Console.WriteLine("Failed loading library, " + error);
         }
-        server.Functions.ReplaceAll(libraries);
+        if (!intoCurrent)
+        {
+            server.Functions.ReplaceAll(libraries);
+            return null;
+        }
+        // DEBUG RELOAD NOFLUSH: the file's libraries join the ones there are, one by one as Redis's rdbFunctionLoad
+        // creates them; one that exists fails the load unless MERGE (RDBFLAGS_ALLOW_DUP) lets it replace the old.
+        foreach (FunctionLibrary l in libraries)
+        {
+            if (server.Functions.Add(l, replace) is not { } failed) continue;
+            Console.WriteLine("Failed loading library, " + (failed.StartsWith("ERR ", StringComparison.Ordinal) ? failed[4..] : failed));
+            return failed;
+        }
+        return null;
     }
 
     /// <summary>functionsCreateWithLibraryCtx into a set being read: no replacing, no function name twice.</summary>
