@@ -30,6 +30,13 @@ public class LuaSafetyTests(OracleAndTargetsFixture servers) : IClassFixture<Ora
         session.Check("EVAL", "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return cjson.encode(t)", "0");
         session.Check("EVAL", "local t = {} local c = t for i = 1, 10000 do c[1] = {} c = c[1] end return #cmsgpack.pack(t)", "0");
         session.Check("EVAL", "return {cmsgpack.unpack(string.rep('\\145', 100000))}", "0");
+        // Precompiled chunks never load: Redis's Lua parses every chunk as text.
+        session.Check("EVAL", "return loadstring(string.dump(function() return 1 end))()", "0");
+        session.Check("EVAL", "local f, e = loadstring(string.dump(function() return 1 end)) return {tostring(f), e}", "0");
+        session.Check("EVAL", "local f, e = loadstring(string.dump(function() return 1 end), 'named') return e", "0");
+        session.Check("EVAL", "local d = string.dump(function() return 1 end) local f, e = load(function() local x = d d = nil return x end) return e", "0");
+        session.Check("EVAL", "local s = 'return 8' local f = load(function() local x = s s = nil return x end) return f()", "0");
+        session.Check("EVAL", "return loadstring('return 7')()", "0");
         session.Check("EVAL", "return 'still here'", "0");
         servers.TargetWithThreads(threads).Server.AssertAlive();
     }

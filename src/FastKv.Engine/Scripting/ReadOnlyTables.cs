@@ -96,8 +96,8 @@ public static unsafe class ReadOnlyTables
         local guard = ...
         local G = _G
         local error, type, rawget, rawset, next, select = error, type, rawget, rawset, next, select
-        local raw_setmetatable, raw_getmetatable, raw_getfenv, raw_setfenv, raw_loadstring =
-          setmetatable, getmetatable, getfenv, setfenv, loadstring
+        local raw_setmetatable, raw_getmetatable, raw_getfenv, raw_setfenv, raw_loadstring, raw_load, raw_byte =
+          setmetatable, getmetatable, getfenv, setfenv, loadstring, load, string.byte
         local readonly = 'Attempt to modify a readonly table'
         local real = {}        -- proxy -> the table it protects
         local meta_proxy = {}  -- a protected table's metatable -> its proxy
@@ -181,11 +181,38 @@ public static unsafe class ReadOnlyTables
           if e == G then return env end
           return e
         end)
+        -- Redis's Lua parses every chunk as text, so precompiled code never loads (it could break the VM): a chunk
+        -- that starts as a binary one (ESC) gets a space in front, which keeps it from the undumper, and the parser
+        -- fails on it with Redis's error, the chunk named as it would be.
         if raw_loadstring then
-          rawset(G, 'loadstring', function(s, name)
+          rawset(G, 'loadstring', function(...)
+            local s, name = ...
+            local t = type(s)
+            if t ~= 'string' and t ~= 'number' then
+              error("bad argument #1 to 'loadstring' (string expected, got " .. (select('#', ...) == 0 and 'no value' or t) .. ')', 2)
+            end
+            if t == 'string' and raw_byte(s, 1) == 27 then return raw_loadstring(' ' .. s, name or s) end
             local f, err = raw_loadstring(s, name)
             if f then raw_setfenv(f, env) end
             return f, err
+          end)
+        end
+        if raw_load then
+          rawset(G, 'load', function(...)
+            local reader, name = ...
+            if type(reader) ~= 'function' then
+              error("bad argument #1 to 'load' (function expected, got " .. (select('#', ...) == 0 and 'no value' or type(reader)) .. ')', 2)
+            end
+            local first = true
+            local function read()
+              local piece = reader()
+              if first then
+                first = false
+                if type(piece) == 'string' and raw_byte(piece, 1) == 27 then piece = ' ' .. piece end
+              end
+              return piece
+            end
+            return raw_load(read, name)
           end)
         end
         return env, real
