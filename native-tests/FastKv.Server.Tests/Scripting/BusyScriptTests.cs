@@ -116,6 +116,42 @@ public class BusyScriptTests
         s.AssertAlive();
     }
 
+    /// <summary>
+    /// A busy function: others get the FUNCTION KILL form of -BUSY, SCRIPT KILL answers that too, FUNCTION KILL stops it
+    /// (its caller gets Redis 7.2.4's reply, naming the function and its line), and FUNCTION KILL then answers NOTBUSY.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void BusyFunction_FunctionKillStopsIt(int threads)
+    {
+        const string busyFunction = "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
+        using ServerProcess s = Start(threads);
+        using RespConnection runner = s.Connect();
+        runner.Timeout = s_long;
+        List<RespConnection> others = Connect(s, 4);
+        try
+        {
+            Assert.Equal("$4\r\nspin\r\n", runner.CallText("FUNCTION", "LOAD", "#!lua name=spin\nredis.register_function('spin', function(KEYS, ARGV) " + Loop + " end)"));
+            runner.SendCommand("FCALL", "spin", "0");
+            DateTime deadline = DateTime.UtcNow + s_long;
+            while (others[0].CallText("PING") != busyFunction)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the function never became busy");
+                System.Threading.Thread.Sleep(20);
+            }
+            foreach (RespConnection o in others) Assert.Equal(busyFunction, o.CallText("SCRIPT", "KILL"));
+            Assert.Equal("+OK\r\n", others[1].CallText("FUNCTION", "KILL"));
+            Assert.Equal("-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n", Resp.AsString(runner.ReadReply()));
+            foreach (RespConnection o in others) Assert.Equal("+PONG\r\n", o.CallText("PING"));
+            Assert.Equal("-NOTBUSY No scripts in execution right now.\r\n", others[2].CallText("FUNCTION", "KILL"));
+        }
+        finally
+        {
+            foreach (RespConnection o in others) o.Dispose();
+        }
+        s.AssertAlive();
+    }
+
     [Fact]
     public void KilledScript_CannotCatchTheKillWithPcall()
     {

@@ -266,7 +266,8 @@ public static unsafe class FunctionCommands
         c.W.Ok();
     }
 
-    static void Kill(ref CommandContext c) => c.W.Error(Errors.NotBusy);
+    /// <summary>FUNCTION KILL: Redis's scriptKill for a function (NOTBUSY, UNKILLABLE, the EVAL's BUSY error, or OK).</summary>
+    static void Kill(ref CommandContext c) => c.Shard.Server.BusyScripts.Kill(c.W, eval: false);
 
     static void Help(ref CommandContext c) => ServerCommands.Help(c.W, new[]
     {

@@ -10,9 +10,9 @@ namespace FastKv.Engine.Scripting;
 /// KILL act on the busy scripts from any shard. A script still under the threshold is not busy: as in Redis, where no
 /// command can arrive before then, SCRIPT KILL answers NOTBUSY.
 /// <para>
-/// FUNCTION (not built yet) plugs in here: FCALL starts its shard's watch with <c>eval: false</c> (so -BUSY names
-/// FUNCTION KILL), FUNCTION KILL calls <see cref="Kill"/> with <c>eval: false</c>, and FUNCTION STATS answers
-/// <see cref="BusyEval"/> while an EVAL is busy, as Redis 7.2.4 does.
+/// FCALL starts its shard's watch with <c>eval: false</c> (so -BUSY names FUNCTION KILL), FUNCTION KILL calls
+/// <see cref="Kill"/> with <c>eval: false</c>, and FUNCTION STATS answers <see cref="BusyEval"/> while an EVAL is busy,
+/// as Redis 7.2.4 does.
 /// </para>
 /// </summary>
 public sealed class BusyScripts
