@@ -148,6 +148,36 @@ public class AofRewriteEdgeTests
         Assert.Equal(AppendOnlyTurnedOn(ServerKind.Redis, 1), fastkv);
     }
 
+    static List<string> AppendOnlyTurnedOnInExec(ServerKind kind, int threads) =>
+        Converse(kind, threads, ["--appendonly", "no"], (s, c, dir, log) =>
+        {
+            Assert.Equal("+OK\r\n", c.CallText("MULTI"));
+            c.Call("CONFIG", "SET", "appendonly", "yes");
+            c.Call("INFO", "persistence");
+            RespValue reply = Resp.Parse(c.Call("EXEC"));
+            log.Add("config set: " + reply.Items![0].Text);
+            var fields = new List<string>();
+            foreach (string line in reply.Items[1].Text!.Split("\r\n"))
+                if (line.StartsWith("aof_enabled:", StringComparison.Ordinal) || line.StartsWith("aof_rewrite_in_progress:", StringComparison.Ordinal) ||
+                    line.StartsWith("aof_rewrite_scheduled:", StringComparison.Ordinal))
+                    fields.Add(line);
+            log.Add("inside exec: " + string.Join(" ", fields));
+            AofRewriteTests.WaitFor(c, "aof_rewrites", v => v == "1");
+            WaitForRewriteEnd(c);
+            log.Add("status: " + SnapshotTests.Info(c, "aof_last_bgrewrite_status") + ", manifest: " + AofRewriteTests.Manifest(dir));
+        });
+
+    /// <summary>Inside EXEC, CONFIG SET appendonly yes only schedules the first rewrite (Redis's server.in_exec): the cron starts it.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ConfigSetAppendOnly_InsideExec_SchedulesTheRewrite(int threads)
+    {
+        List<string> fastkv = AppendOnlyTurnedOnInExec(ServerKind.Target, threads);
+        Assert.Equal("inside exec: aof_enabled:1 aof_rewrite_in_progress:0 aof_rewrite_scheduled:1", fastkv[1]);
+        Assert.Equal(AppendOnlyTurnedOnInExec(ServerKind.Redis, 1), fastkv);
+    }
+
     static List<string> SavesDuringRewrite(ServerKind kind, int threads) =>
         Converse(kind, threads, ["--appendonly", "yes"], (s, c, dir, log) =>
         {

@@ -149,6 +149,7 @@ public static unsafe class ServerCommands
         }
         var old = new string[n];
         for (int i = 0; i < n; i++) old[i] = ServerConfig.ValueOf(set[i]);
+        bool aofWasOn = cfg.AppendOnly;
         for (int i = 0; i < n; i++)
         {
             string? e = cfg.Set(set[i].Name, c.ArgString(3 + i * 2));
@@ -158,6 +159,9 @@ public static unsafe class ServerCommands
             return;
         }
         c.W.Ok();
+        // startAppendOnly forks the first rewrite at once, unless inside EXEC (server.in_exec): then the cron starts it.
+        if (!aofWasOn && cfg.AppendOnly && !c.InExec)
+            c.Shard.Server.Aof.StartFirstRewrite(c.Shard);
     }
 
     static void ConfigResetStat(ref CommandContext c)

@@ -72,6 +72,12 @@ public unsafe ref struct CommandContext
 
     public readonly long NowMs => Shard.NowMs;
 
+    /// <summary>
+    /// Running inside EXEC (Redis's server.in_exec): a part of a multi-shard transaction, or the client's queued
+    /// commands run by EXEC (inline ones while the transaction is still queued, forwarded ones while it executes).
+    /// </summary>
+    public readonly bool InExec => TxId != 0 || Client?.Multi is { Executing: true } or { Queuing: true };
+
     /// <summary>ASCII case-insensitive comparison of argument i with a lowercase literal.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool ArgIs(int i, ReadOnlySpan<byte> lower) => Ascii.EqualsIgnoreCase(Arg(i), lower);

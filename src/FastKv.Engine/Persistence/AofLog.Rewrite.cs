@@ -350,11 +350,9 @@ public sealed partial class AofLog
 
     /// <summary>
     /// CONFIG SET appendonly (<see cref="ServerConfig.AppendOnlySwitch"/>, on the shard running CONFIG SET).
-    /// yes: Redis's startAppendOnly, a rewrite makes the base and the log opens at its cut. As Redis forks its rewrite
-    /// before it replies, the rewrite claims the snapshot slot now (INFO says aof_rewrite_in_progress:1 to the next
-    /// command) and its cut follows when the shards are free, so a CONFIG SET inside EXEC waits for no cut; behind
-    /// another snapshot (or from the config file) it is scheduled for the cron. no: stopAppendOnly, the log is
-    /// flushed, fsynced and closed.
+    /// yes: Redis's startAppendOnly, a rewrite makes the base and the log opens at its cut; it is scheduled here, and
+    /// CONFIG SET outside EXEC starts it before it replies (<see cref="StartFirstRewrite"/>). no: stopAppendOnly, the
+    /// log is flushed, fsynced and closed.
     /// </summary>
     public string? SwitchAppendOnly(bool on)
     {
@@ -370,12 +368,22 @@ public sealed partial class AofLog
                 Console.WriteLine("AOF reopen, just ignore the last error.");
                 WriteError = null;
             }
-            if (current is { } home && server.Persistence.Running == null)
-                new SnapshotStartTx(home, SnapshotPurpose.Rewrite, null).Start();
             return null;
         }
         Stop();
         return null;
+    }
+
+    /// <summary>
+    /// CONFIG SET appendonly yes outside EXEC: as Redis forks its rewrite before it replies (and only schedules it
+    /// inside EXEC, server.in_exec), the scheduled first rewrite claims the snapshot slot now, so the next command's
+    /// INFO says aof_rewrite_in_progress:1; its cut follows when the shards are free. Behind another snapshot it stays
+    /// scheduled for the cron.
+    /// </summary>
+    public void StartFirstRewrite(Shard home)
+    {
+        if (WaitingRewrite && RewriteScheduled && server.Persistence.Running == null)
+            new SnapshotStartTx(home, SnapshotPurpose.Rewrite, null).Start();
     }
 
     /// <summary>stopAppendOnly: flush, fsync and close; a running rewrite is stopped; shards stop recording.</summary>

@@ -97,7 +97,7 @@ public sealed class TrackingTable
     public static void AfterCommand(ref CommandContext c, ClientTracking caller)
     {
         if ((c.Spec.Flags & CommandFlags.ReadOnly) != 0) c.Shard.Tracking.Remember(ref c, caller);
-        bool inTransaction = c.TxId != 0 || c.Client?.Multi is { Executing: true } or { Queuing: true };
+        bool inTransaction = c.InExec;
         if (caller.Caching && !inTransaction && c.Spec.Parent?.KeepsTrackingCaching != true) caller.Caching = false;
         if (c.Client != null && caller.HasPending && !inTransaction) caller.FlushPending(c.Shard);
     }
