@@ -364,7 +364,7 @@ public sealed class ShardBlocking
                     // Not of its type: a later waiter may be (a BZPOPMIN behind a BLPOP, an XREADGROUP woken because the
                     // key went), as Redis's handleClientsBlockedOnKey walks every waiter of the key. With the key gone,
                     // only XREADGROUP waiters have anything to do.
-                    if (e == null && w.Plan.Kind != BlockKind.StreamRead && (only = GroupWaitersBehind(next, only)).Length == 0) break;
+                    if (e == null && w.Plan.Kind != BlockKind.StreamRead && (only = Behind(next, only, groupsOnly: true)).Length == 0) break;
                     node = next;
                     continue;
                 }
@@ -412,34 +412,24 @@ public sealed class ShardBlocking
                 w.Unclaim();
                 // A stream's waiters read after IDs of their own: one with nothing new says nothing of the next. Behind
                 // a waiter the key could not serve, only XREADGROUP waiters (woken by any signal) may still run.
-                if (!streamRead && (only = GroupWaitersBehind(next, only)).Length == 0) break;
+                if (!streamRead && (only = Behind(next, only, groupsOnly: true)).Length == 0) break;
             }
             node = next;
         }
         if (q.Count == 0) byKey.Remove(k);
     }
 
-    /// <summary>The XREADGROUP waiters from <paramref name="node"/> on (those in <paramref name="only"/>, when given).</summary>
-    static BlockedClient[] GroupWaitersBehind(LinkedListNode<BlockedClient>? node, BlockedClient[]? only)
+    /// <summary>
+    /// The waiters from <paramref name="node"/> to the end of its queue (those in <paramref name="only"/>, when given;
+    /// with <paramref name="groupsOnly"/>, only the XREADGROUP ones).
+    /// </summary>
+    static BlockedClient[] Behind(LinkedListNode<BlockedClient>? node, BlockedClient[]? only, bool groupsOnly = false)
     {
-        int n = 0;
-        for (var x = node; x != null; x = x.Next)
-            if (x.Value.Plan.Kind == BlockKind.StreamReadGroup && (only == null || Array.IndexOf(only, x.Value) >= 0)) n++;
-        if (n == 0) return Array.Empty<BlockedClient>();
-        var rest = new BlockedClient[n];
-        n = 0;
-        for (var x = node; x != null; x = x.Next)
-            if (x.Value.Plan.Kind == BlockKind.StreamReadGroup && (only == null || Array.IndexOf(only, x.Value) >= 0)) rest[n++] = x.Value;
-        return rest;
-    }
-
-    /// <summary>The waiters from <paramref name="node"/> to the end of its queue (those in <paramref name="only"/>, when given).</summary>
-    static BlockedClient[] Behind(LinkedListNode<BlockedClient>? node, BlockedClient[]? only)
-    {
-        var rest = new List<BlockedClient>();
+        List<BlockedClient>? rest = null;
         for (; node != null; node = node.Next)
-            if (only == null || Array.IndexOf(only, node.Value) >= 0) rest.Add(node.Value);
-        return rest.ToArray();
+            if ((only == null || Array.IndexOf(only, node.Value) >= 0) && (!groupsOnly || node.Value.Plan.Kind == BlockKind.StreamReadGroup))
+                (rest ??= new List<BlockedClient>()).Add(node.Value);
+        return rest?.ToArray() ?? Array.Empty<BlockedClient>();
     }
 
     // ---- timeouts of this shard's own clients ---------------------------------------------------

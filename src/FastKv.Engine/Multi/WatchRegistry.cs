@@ -106,35 +106,27 @@ public sealed unsafe class WatchRegistry
     /// </summary>
     void TouchEmptied(WatchedKey k, int replacedWith)
     {
-        bool inEmptied = Exists(k.Db, k.Key);
-        bool inReplacement = replacedWith >= 0 && Exists(replacedWith, k.Key);
-        if (!inEmptied && !inReplacement) return;
+        // Invariant: on this shard's thread; the entries are only read here, before anything else runs.
+        ulong hash = KeyHash.Hash(k.Key);
+        byte* emptied = shard.Dbs[k.Db].Table.Find(k.Key, hash);
+        byte* replacement = replacedWith >= 0 ? shard.Dbs[replacedWith].Table.Find(k.Key, hash) : null;
+        if (emptied == null && replacement == null) return;
+        bool replacementExpired = replacement != null && KeyLookup.IsExpired(shard, replacement);
         if (k.ExpiredAtWatch)
         {
-            if (!inReplacement)
+            if (replacement == null)
             {
                 k.ExpiredAtWatch = false;
                 k.ExpireAt = -1;
                 return;
             }
-            if (ExpiredIn(replacedWith, k.Key)) return;
+            if (replacementExpired) return;
         }
-        else if (!inEmptied && ExpiredIn(replacedWith, k.Key))
+        else if (emptied == null && replacementExpired)
         {
             k.ExpiredAtWatch = true;
             return;
         }
         k.Set.MarkDirty();
-    }
-
-    // Invariant: on this shard's thread; only the pointer's nullness is used.
-    bool Exists(int db, byte[] key) => shard.Dbs[db].Table.Find(key, KeyHash.Hash(key)) != null;
-
-    /// <summary>The key is in <paramref name="db"/>'s table, logically expired (raw lookup, nothing deleted).</summary>
-    bool ExpiredIn(int db, byte[] key)
-    {
-        // Invariant: on this shard's thread; the entry is only read here, before anything else runs.
-        byte* e = shard.Dbs[db].Table.Find(key, KeyHash.Hash(key));
-        return e != null && KeyLookup.IsExpired(shard, e);
     }
 }
