@@ -26,6 +26,17 @@ public class MixedWaitersTests(OracleAndTargetsFixture servers) : IClassFixture<
 
     static bool Silent(RespConnection c, TimeSpan wait) => BlockingCommandTests.Silent(c, wait);
 
+    /// <summary>Polls INFO until <paramref name="count"/> clients are blocked (no time budget but a generous deadline).</summary>
+    static void WaitBlocked(RespConnection c, long count)
+    {
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (ServerReadings.InfoLong(c, "clients", "blocked_clients") != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{count} clients never blocked");
+            System.Threading.Thread.Sleep(10);
+        }
+    }
+
     static string Keys(RespConnection c) =>
         ServerReadings.InfoLong(c, "clients", "total_blocking_keys") + " keys, " +
         ServerReadings.InfoLong(c, "clients", "total_blocking_keys_on_nokey") + " on nokey";
@@ -42,11 +53,13 @@ public class MixedWaitersTests(OracleAndTargetsFixture servers) : IClassFixture<
         writer.Call("DEL", key);
         list.SendCommand("BLPOP", key, "0");
         Assert.True(Silent(list, Settle), "BLPOP answered on a missing key");
+        WaitBlocked(writer, 1);
         Assert.Equal("1 keys, 0 on nokey", Keys(writer));
         writer.Call("XADD", key, "666-0", "f", "v");
         Assert.Equal("+OK\r\n", writer.CallText("XGROUP", "CREATE", key, "g", "$"));
         group.SendCommand("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", key, ">");
         Assert.True(Silent(group, Settle), "XREADGROUP answered with nothing new");
+        WaitBlocked(writer, 2);
         Assert.Equal("1 keys, 1 on nokey", Keys(writer));
         Assert.Equal(":1\r\n", writer.CallText("DEL", key));
         Assert.Equal($"-NOGROUP No such key '{key}' or consumer group 'g' in XREADGROUP with GROUP option\r\n", Resp.AsString(group.ReadReply()));
@@ -71,6 +84,7 @@ public class MixedWaitersTests(OracleAndTargetsFixture servers) : IClassFixture<
         Assert.True(Silent(list, Settle), "BLPOP answered on a missing key");
         zset.SendCommand("BZPOPMIN", key, "0");
         Assert.True(Silent(zset, Settle), "BZPOPMIN answered on a missing key");
+        WaitBlocked(writer, 2);
         Assert.Equal(":1\r\n", writer.CallText("ZADD", key, "1", "m"));
         Assert.Equal($"*3\r\n${key.Length}\r\n{key}\r\n$1\r\nm\r\n$1\r\n1\r\n", Resp.AsString(zset.ReadReply()));
         Assert.True(Silent(list, Settle), "BLPOP answered by a sorted set");

@@ -84,7 +84,7 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
             ["shutdown-timeout", "-1"], ["shutdown-timeout", "3"], ["activerehashing", "NO"], ["always-show-logo", "yes"],
             ["oom-score-adj", "relative"], ["oom-score-adj", "maybe"], ["oom-score-adj-values", "1 2"],
             ["oom-score-adj-values", "0 2001 5"], ["oom-score-adj", "no"],
-            ["oom-score-adj-values", "0 200 800"], ["propagation-error-behavior", "panic"], ["propagation-error-behavior", "nope"],
+            ["oom-score-adj-values", "-5 +10 300"], ["oom-score-adj-values", "0 200 800"], ["propagation-error-behavior", "panic"], ["propagation-error-behavior", "nope"],
             ["propagation-error-behavior", "ignore"], ["enable-module-command", "yes"], ["acllog-max-len", "-1"],
             ["acllog-max-len", "128"], ["dynamic-hz", "no"], ["dynamic-hz", "yes"], ["syslog-facility", "local3"],
         ];
