@@ -87,6 +87,8 @@ public class BusyScriptTests
                 Assert.Equal(Busy, o.CallText("EVAL", "return 1", "0"));
                 Assert.Equal(Busy, o.CallText("CLIENT", "ID"));
                 Assert.Equal(Busy, o.CallText("SHUTDOWN"));
+                // FUNCTION STATS is allowed while busy, and answers BUSY for an EVAL (functionStatsCommand).
+                Assert.Equal(Busy, o.CallText("FUNCTION", "STATS"));
             }
             // The transaction commands are allowed, so a pipelined MULTI ... EXEC aborts instead of half running.
             RespConnection t = others[1];
@@ -132,7 +134,7 @@ public class BusyScriptTests
         try
         {
             Assert.Equal("$4\r\nspin\r\n", runner.CallText("FUNCTION", "LOAD", "#!lua name=spin\nredis.register_function('spin', function(KEYS, ARGV) " + Loop + " end)"));
-            runner.SendCommand("FCALL", "spin", "0");
+            runner.SendCommand("FCALL", "spin", "0", "extra");
             DateTime deadline = DateTime.UtcNow + s_long;
             while (others[0].CallText("PING") != busyFunction)
             {
@@ -140,10 +142,16 @@ public class BusyScriptTests
                 System.Threading.Thread.Sleep(20);
             }
             foreach (RespConnection o in others) Assert.Equal(busyFunction, o.CallText("SCRIPT", "KILL"));
+            // FUNCTION STATS names the busy function, its caller's command and how long it has run, from any shard.
+            foreach (RespConnection o in others)
+                Assert.Matches(@"^\*4\r\n\$14\r\nrunning_script\r\n\*6\r\n\$4\r\nname\r\n\$4\r\nspin\r\n\$7\r\ncommand\r\n" +
+                               @"\*4\r\n\$5\r\nFCALL\r\n\$4\r\nspin\r\n\$1\r\n0\r\n\$5\r\nextra\r\n\$11\r\nduration_ms\r\n:[1-9][0-9]{2,}\r\n" +
+                               @"\$7\r\nengines\r\n", o.CallText("FUNCTION", "STATS"));
             Assert.Equal("+OK\r\n", others[1].CallText("FUNCTION", "KILL"));
             Assert.Equal("-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n", Resp.AsString(runner.ReadReply()));
             foreach (RespConnection o in others) Assert.Equal("+PONG\r\n", o.CallText("PING"));
             Assert.Equal("-NOTBUSY No scripts in execution right now.\r\n", others[2].CallText("FUNCTION", "KILL"));
+            Assert.StartsWith("*4\r\n$14\r\nrunning_script\r\n$-1\r\n", others[0].CallText("FUNCTION", "STATS"));
         }
         finally
         {

@@ -204,13 +204,33 @@ public static unsafe class FunctionCommands
         if ((flags & ScriptFlags.AllowCrossSlot) != 0) w.Simple("allow-cross-slot-keys");
     }
 
-    /// <summary>FUNCTION STATS: no function ever runs while another command is served, so running_script is nil.</summary>
+    /// <summary>
+    /// FUNCTION STATS (functionStatsCommand): the busy function, if one is, with its command and how long it has run;
+    /// -BUSY while an EVAL is busy.
+    /// </summary>
     static void Stats(ref CommandContext c)
     {
+        BusyScripts busy = c.Shard.Server.BusyScripts;
+        if (busy.EvalBusy)
+        {
+            c.Error(BusyScripts.BusyEval);
+            return;
+        }
         FunctionSet set = c.Shard.Server.Functions.Current;
         c.W.MapHeader(2);
         c.W.Bulk("running_script"u8);
-        c.W.NullBulk();
+        if (busy.Function is { } running)
+        {
+            c.W.MapHeader(3);
+            c.W.Bulk("name"u8);
+            c.W.Bulk(running.Name);
+            c.W.Bulk("command"u8);
+            c.W.ArrayHeader(running.Command.Length);
+            foreach (byte[] a in running.Command) c.W.Bulk(a);
+            c.W.Bulk("duration_ms"u8);
+            c.W.Integer(running.DurationMs);
+        }
+        else c.W.NullBulk();
         c.W.Bulk("engines"u8);
         c.W.MapHeader(1);
         c.W.Bulk("LUA"u8);

@@ -52,6 +52,28 @@ public sealed class BusyScripts
         }
     }
 
+    /// <summary>An EVAL is past busy-reply-threshold (FUNCTION STATS then answers <see cref="BusyEval"/>).</summary>
+    public bool EvalBusy
+    {
+        get
+        {
+            foreach (ScriptWatch w in watches)
+                if (w.Busy && w.IsEval) return true;
+            return false;
+        }
+    }
+
+    /// <summary>The function past busy-reply-threshold, if one is (FUNCTION STATS' running_script).</summary>
+    public RunningFunction? Function
+    {
+        get
+        {
+            foreach (ScriptWatch w in watches)
+                if (w.Running is { } f) return f;
+            return null;
+        }
+    }
+
     /// <summary>
     /// SCRIPT KILL (<paramref name="eval"/>) or FUNCTION KILL, Redis's scriptKill: NOTBUSY, UNKILLABLE once the
     /// script wrote, the other kind's BUSY error for a script of the other kind, or OK with the script told to stop.

@@ -179,7 +179,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         home.Blocking.Hold();
         home.InScript = true;
         // From the start of EVAL / FCALL itself (every handler runs under Executor.Invoke, which noted it).
-        watch.Start(lua, name, eval: eval, repliesMayLeave: !aof.On || aofMark.Item1 == 0, started: home.CommandStart);
+        watch.Start(lua, name, eval: eval, repliesMayLeave: !aof.On || aofMark.Item1 == 0, started: home.CommandStart, in c);
         int status;
         bool abandoned;
         try

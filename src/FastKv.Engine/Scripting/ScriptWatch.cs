@@ -50,6 +50,12 @@ public sealed unsafe class ScriptWatch
     /// <summary>The hook of the state this watch last armed is the per-line one a kill leaves behind.</summary>
     bool lineHook;
     bool hooked;
+    /// <summary>The running function's command, copied at its start (reused buffers: no allocation once grown).</summary>
+    byte[] argvBytes = new byte[64];
+    int[] argvEnds = new int[4];
+    int argc;
+    /// <summary>Published while a function is busy, for FUNCTION STATS on any thread (null otherwise).</summary>
+    volatile RunningFunction? running;
 
     public ScriptWatch(ServerState server, int shardId)
     {
@@ -69,6 +75,8 @@ public sealed unsafe class ScriptWatch
     public bool Wrote => wrote;
     /// <summary>An EVAL (SCRIPT KILL stops it), not a function (FUNCTION KILL would).</summary>
     public bool IsEval => isEval;
+    /// <summary>The busy function (FUNCTION STATS' running_script), or null: none, or an EVAL.</summary>
+    public RunningFunction? Running => running;
 
     static readonly bool interruptSet = SetInterrupt();
 
@@ -83,8 +91,9 @@ public sealed unsafe class ScriptWatch
     /// the watch off, as in Redis), resetting it to a count hook after a kill left the per-line one. The script's time
     /// counts from <paramref name="started"/> (Stopwatch ticks), when its EVAL or FCALL began.
     /// </summary>
-    public void Start(LuaState* lua, string name, bool eval, bool repliesMayLeave, long started)
+    public void Start(LuaState* lua, string name, bool eval, bool repliesMayLeave, long started, ref readonly CommandContext c)
     {
+        if (!eval) CopyCommand(in c);
         RepliesMayLeave = repliesMayLeave;
         _ = interruptSet;
         bool watch = server.Config.BusyReplyThreshold > 0;
@@ -103,6 +112,24 @@ public sealed unsafe class ScriptWatch
         t_current = this;
     }
 
+    /// <summary>Keeps the FCALL's arguments: the session's buffer they are read from is not this watch's to hold.</summary>
+    void CopyCommand(ref readonly CommandContext c)
+    {
+        int n = c.Count, total = 0;
+        for (int i = 0; i < n; i++) total += c.Arg(i).Length;
+        if (argvBytes.Length < total) argvBytes = new byte[Math.Max(total, argvBytes.Length * 2)];
+        if (argvEnds.Length < n) argvEnds = new int[Math.Max(n, argvEnds.Length * 2)];
+        int at = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<byte> a = c.Arg(i);
+            a.CopyTo(argvBytes.AsSpan(at));
+            at += a.Length;
+            argvEnds[i] = at;
+        }
+        argc = n;
+    }
+
     /// <summary>redis.call ran a write command (set before it runs, as Redis's scriptCall does).</summary>
     public void MarkWrite() => wrote = true;
 
@@ -112,6 +139,7 @@ public sealed unsafe class ScriptWatch
         t_current = null;
         if (busy)
         {
+            running = null;
             busy = false;
             server.BusyScripts.Leave();
         }
@@ -150,6 +178,7 @@ public sealed unsafe class ScriptWatch
             Console.WriteLine("Slow script detected: still in execution after " + elapsed + " milliseconds. " +
                               "You can try killing the script using the " + (isEval ? "SCRIPT KILL" : "FUNCTION KILL") +
                               " command. Script name is: " + scriptName + ".");
+            if (!isEval) running = new RunningFunction(System.Text.Encoding.UTF8.GetBytes(scriptName), CommandCopy(), startTimestamp);
             busy = true;
             server.BusyScripts.Enter();
         }
@@ -167,6 +196,13 @@ public sealed unsafe class ScriptWatch
             return Stopping(lua, "ERR Script killed by user with SCRIPT KILL...");
         }
         return 0;
+    }
+
+    byte[][] CommandCopy()
+    {
+        var argv = new byte[argc][];
+        for (int i = 0, from = 0; i < argc; from = argvEnds[i], i++) argv[i] = argvBytes[from..argvEnds[i]];
+        return argv;
     }
 
     /// <summary>When the library loading on this thread must stop (Stopwatch ticks; 0: none loads).</summary>
@@ -217,4 +253,10 @@ public sealed unsafe class ScriptWatch
     }
 
     public override string ToString() => "shard " + shardId + (busy ? " busy" : "");
+}
+
+/// <summary>A function past busy-reply-threshold, as FUNCTION STATS shows it (immutable: read from any thread).</summary>
+public sealed record RunningFunction(byte[] Name, byte[][] Command, long StartTimestamp)
+{
+    public long DurationMs => (long)Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
 }
