@@ -43,7 +43,7 @@ public class FunctionDifferentialTests(OracleAndTargetsFixture servers) : IClass
         redis.register_function('late', function() return r.register_function('b', function() end) end)
         """;
 
-    /// <summary>Loads that fail, each with its own error (the library's name is free).</summary>
+    /// <summary>Loads that fail, each with its own error (the library's name is free), and three quoted shebangs that load.</summary>
     static readonly string[] BadLibraries =
     {
         "return 1",
@@ -54,6 +54,14 @@ public class FunctionDifferentialTests(OracleAndTargetsFixture servers) : IClass
         "#!foo name=a-b\nreturn 1",
         "#!lua name=x foo=bar\nreturn 1",
         "#!lua name=x name=y\nreturn 1",
+        // The shebang is split as sdssplitargs splits it: quotes group and drop, unbalanced ones are refused.
+        "#!lua name=\"q1\"\nredis.register_function('fq1', function() return 1 end)",
+        "#!\"lua\" 'name=q2'\nredis.register_function('fq2', function() return 1 end)",
+        "#!lua name='a b'\nreturn 1",
+        "#!lua name=x\"\nreturn 1",
+        "#!lua \"name=x\"y\nreturn 1",
+        "#!lua name=\"\\x71\\x33\"\nredis.register_function('fq3', function() return 1 end)",
+        "#!lua name=x\0\nreturn 1",
         "#!lua name=x",
         "#!lua name=x\nretur 1",
         "#!lua name=x\nreturn 1",

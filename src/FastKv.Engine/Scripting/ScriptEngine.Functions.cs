@@ -60,19 +60,22 @@ public sealed unsafe partial class ScriptEngine
     }
 
     /// <summary>
-    /// functionExtractLibMetaData: a first line <c>#!&lt;engine&gt; name=&lt;library&gt;</c>; then the name's
+    /// functionExtractLibMetaData: a first line <c>#!&lt;engine&gt; name=&lt;library&gt;</c> (split as sdssplitargs
+    /// splits it); then the name's
     /// characters, then the engine (only LUA, any case).
     /// </summary>
     static string? ParseLibraryShebang(ReadOnlySpan<byte> code, out string? name)
     {
         name = null;
         if (!code.StartsWith("#!"u8)) return "ERR Missing library metadata";
-        int eol = code.IndexOf((byte)'\n');
-        if (eol < 0) return Errors.InvalidLibraryMetadata;
-        string[] parts = Encoding.UTF8.GetString(code.Slice(0, eol)).Split(new[] { ' ', '\t', '\r', '\v', '\f' }, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) return Errors.InvalidLibraryMetadata;
+        // strchr: a NUL byte before the first newline ends the search.
+        int eol = code.IndexOfAny((byte)'\n', (byte)0);
+        if (eol < 0 || code[eol] == 0) return Errors.InvalidLibraryMetadata;
+        // Split as sdssplitargs splits it: name="foo" is name=foo.
+        List<string>? parts = SdsSplitArgs.Split(Encoding.UTF8.GetString(code.Slice(0, eol)));
+        if (parts == null || parts.Count == 0) return Errors.InvalidLibraryMetadata;
         string engine = parts[0].Substring(2);
-        for (int i = 1; i < parts.Length; i++)
+        for (int i = 1; i < parts.Count; i++)
         {
             if (!parts[i].StartsWith("name=", StringComparison.OrdinalIgnoreCase)) return "ERR Invalid metadata value given: " + parts[i];
             if (name != null) return "ERR Invalid metadata value, name argument was given multiple times";
