@@ -160,6 +160,44 @@ public class BusyScriptTests
         s.AssertAlive();
     }
 
+    /// <summary>
+    /// A state that replaced one the watch had armed (the functions' after FUNCTION LOAD REPLACE, EVAL's after SCRIPT
+    /// FLUSH) is armed too: the loop becomes busy and is killed, instead of holding its shard for good.
+    /// </summary>
+    [Fact]
+    public void ScriptOnAReplacedState_StillBecomesBusy()
+    {
+        const string busyFunction = "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
+        const string lib = "#!lua name=spin\nredis.register_function('one', function() return 1 end)\n" +
+                           "redis.register_function('spin', function(KEYS, ARGV) " + Loop + " end)";
+        using ServerProcess s = Start(1);
+        using RespConnection runner = s.Connect();
+        runner.Timeout = s_long;
+        using RespConnection other = s.Connect();
+        other.Timeout = s_long;
+        Assert.Equal("$4\r\nspin\r\n", runner.CallText("FUNCTION", "LOAD", lib));
+        Assert.Equal(":1\r\n", runner.CallText("FCALL", "one", "0"));
+        Assert.Equal("$4\r\nspin\r\n", runner.CallText("FUNCTION", "LOAD", "REPLACE", lib));
+        runner.SendCommand("FCALL", "spin", "0");
+        DateTime deadline = DateTime.UtcNow + s_long;
+        while (other.CallText("PING") != busyFunction)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the function never became busy");
+            System.Threading.Thread.Sleep(20);
+        }
+        Assert.Equal("+OK\r\n", other.CallText("FUNCTION", "KILL"));
+        Assert.StartsWith("-ERR Script killed by user", Resp.AsString(runner.ReadReply()));
+
+        Assert.Equal(":1\r\n", runner.CallText("EVAL", "return 1", "0"));
+        Assert.Equal("+OK\r\n", runner.CallText("SCRIPT", "FLUSH"));
+        runner.SendCommand("EVAL", Loop, "0");
+        WaitBusy(other);
+        Assert.Equal("+OK\r\n", other.CallText("SCRIPT", "KILL"));
+        Assert.StartsWith("-ERR Script killed by user", Resp.AsString(runner.ReadReply()));
+        Assert.Equal("+PONG\r\n", other.CallText("PING"));
+        s.AssertAlive();
+    }
+
     [Fact]
     public void KilledScript_CannotCatchTheKillWithPcall()
     {

@@ -122,15 +122,20 @@ public sealed unsafe partial class ScriptEngine : IDisposable
 
     void Reset()
     {
-        if (lua != null) fastkv_lua_close(lua, memory);
-        lua = null;
+        if (lua != null) Close();
         Open();
+    }
+
+    void Close()
+    {
+        watch.Forget(lua);
+        fastkv_lua_close(lua, memory);
+        lua = null;
     }
 
     public void Dispose()
     {
-        if (lua != null) fastkv_lua_close(lua, memory);
-        lua = null;
+        if (lua != null) Close();
         NativeMemory.Free(memory);
     }
 

@@ -47,7 +47,12 @@ public sealed unsafe class ScriptWatch
     volatile bool killRequested;
     /// <summary>The script was stopped by SHUTDOWN NOSAVE: its caller gets no reply, its effects reach no file.</summary>
     bool abandoned;
-    /// <summary>The hook of the state this watch last armed is the per-line one a kill leaves behind.</summary>
+    /// <summary>
+    /// The state this watch last armed (a shard has two, EVAL's and the functions', and either may be replaced): only
+    /// its hook is known to be what <see cref="hooked"/> and <see cref="lineHook"/> say.
+    /// </summary>
+    LuaState* armed;
+    /// <summary>The hook of <see cref="armed"/> is the per-line one a kill leaves behind.</summary>
     bool lineHook;
     bool hooked;
     /// <summary>The running function's command, copied at its start (reused buffers: no allocation once grown).</summary>
@@ -88,7 +93,8 @@ public sealed unsafe class ScriptWatch
 
     /// <summary>
     /// Before a script runs on <paramref name="lua"/>: arms the count hook when busy-reply-threshold is set (0 turns
-    /// the watch off, as in Redis), resetting it to a count hook after a kill left the per-line one. The script's time
+    /// the watch off, as in Redis), resetting it to a count hook after a kill left the per-line one, and arming it
+    /// whenever the state is not the one armed last. The script's time
     /// counts from <paramref name="started"/> (Stopwatch ticks), when its EVAL or FCALL began.
     /// </summary>
     public void Start(LuaState* lua, string name, bool eval, bool repliesMayLeave, long started, ref readonly CommandContext c)
@@ -97,9 +103,10 @@ public sealed unsafe class ScriptWatch
         RepliesMayLeave = repliesMayLeave;
         _ = interruptSet;
         bool watch = server.Config.BusyReplyThreshold > 0;
-        if (watch != hooked || lineHook)
+        if (lua != armed || watch != hooked || lineHook)
         {
             fastkv_lua_watch(lua, watch ? HookInstructions : 0);
+            armed = lua;
             hooked = watch;
             lineHook = false;
         }
@@ -128,6 +135,12 @@ public sealed unsafe class ScriptWatch
             argvEnds[i] = at;
         }
         argc = n;
+    }
+
+    /// <summary>Before <paramref name="lua"/> closes: a new state at its address is not armed.</summary>
+    public void Forget(LuaState* lua)
+    {
+        if (armed == lua) armed = null;
     }
 
     /// <summary>redis.call ran a write command (set before it runs, as Redis's scriptCall does).</summary>
