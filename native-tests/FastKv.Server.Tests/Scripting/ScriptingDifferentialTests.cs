@@ -70,6 +70,7 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         new[] { "EVAL", "return {set = {a = true}}", "0" },
         new[] { "EVAL", "return {double = 3.5}", "0" },
         new[] { "EVAL", "return {big_number = '123456789012345678901234567890'}", "0" },
+        new[] { "EVAL", "return {big_number = '123\\r\\n45\\n6'}", "0" },
         new[] { "EVAL", "local t = {} t[1] = t return t", "0" },
         new[] { "EVAL", "return KEYS", "2", "{s}a", "{s}b", "x", "y" },
         new[] { "EVAL", "return ARGV", "1", "{s}a", "x", "y" },

@@ -85,11 +85,12 @@ public static unsafe class LuaReplies
         RawGetField(lua, idx, "big_number"u8);
         if (lua_type(lua, -1) == TString)
         {
-            ReadOnlySpan<byte> n = ToBytes(lua, -1);
+            // Redis maps CR and LF to spaces for both protocols (RESP2 sends the text as a bulk string).
+            byte[] n = OneLineBytes(ToBytes(lua, -1));
             if (w.Protocol == 3)
             {
                 w.Raw("("u8);
-                w.Raw(OneLineBytes(n));
+                w.Raw(n);
                 w.Raw("\r\n"u8);
             }
             else w.Bulk(n);
