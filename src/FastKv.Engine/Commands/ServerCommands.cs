@@ -193,9 +193,15 @@ public static unsafe class ServerCommands
 
     // ---- TIME, SHUTDOWN ----
 
+    /// <summary>TIME: the clock, or inside a script the time its first TIME read (a script's time stands still).</summary>
     static void Time(ref CommandContext c)
     {
-        long us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
+        long us = c.Shard.ScriptTimeUs;
+        if (us <= 0)
+        {
+            us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
+            if (c.Shard.ScriptTimeUs == 0) c.Shard.ScriptTimeUs = us;
+        }
         c.W.ArrayHeader(2);
         c.W.BulkInteger(us / 1_000_000);
         c.W.BulkInteger(us % 1_000_000);
@@ -427,6 +433,15 @@ public static unsafe class ServerCommands
         return home;
     }
 
+    /// <summary>Redis's atoi(arg) != 0: true when the leading digits (after a sign) are not all zero.</summary>
+    static bool AtoiNonZero(ReadOnlySpan<byte> a)
+    {
+        bool on = false;
+        for (int i = a.Length > 0 && (a[0] == '-' || a[0] == '+') ? 1 : 0; i < a.Length && a[i] >= '0' && a[i] <= '9'; i++)
+            on |= a[i] != '0';
+        return on;
+    }
+
     static void Debug(ref CommandContext c)
     {
         if (c.ArgIs(1, "sleep"u8) && c.Count == 3)
@@ -439,12 +454,13 @@ public static unsafe class ServerCommands
         }
         if (c.ArgIs(1, "set-active-expire"u8) && c.Count == 3)
         {
-            // Redis takes atoi of the argument: on when its leading digits (after a sign) are not all zero.
-            ReadOnlySpan<byte> a = c.Arg(2);
-            bool on = false;
-            for (int i = a.Length > 0 && (a[0] == '-' || a[0] == '+') ? 1 : 0; i < a.Length && a[i] >= '0' && a[i] <= '9'; i++)
-                on |= a[i] != '0';
-            c.Shard.Server.ActiveExpireEnabled = on;
+            c.Shard.Server.ActiveExpireEnabled = AtoiNonZero(c.Arg(2));
+            c.W.Ok();
+            return;
+        }
+        if (c.ArgIs(1, "set-disable-deny-scripts"u8) && c.Count == 3)
+        {
+            c.Shard.Server.ScriptDenyDisabled = AtoiNonZero(c.Arg(2));
             c.W.Ok();
             return;
         }

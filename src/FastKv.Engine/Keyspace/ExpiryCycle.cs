@@ -21,12 +21,17 @@ public static unsafe class ExpiryCycle
         public long Now;
         public long Visited;
         public long Expired;
+        /// <summary>The shard's locks while a transaction or a script holds some (null otherwise).</summary>
+        public TxLocks? Locks;
 
         public bool Visit(byte* e)
         {
             Debug.Assert(KeyEntry.HasExpire(e), "ScanExpiring visits only keys with a TTL");
             Visited++;
             if (KeyEntry.ExpireAt(e) > Now) return false;
+            // A key a transaction or a script holds stays: their time stands still, as Redis's does (nothing else
+            // runs meanwhile there), so a key they saw must not vanish between two of their commands.
+            if (Locks != null && Locks.Blocks(TxLock.KeyId(Db.Index, KeyHash.Hash(KeyEntry.Key(e))), write: true, ownTx: 0)) return false;
             Db.SignalExpired(KeyEntry.Key(e));
             Db.PropagateExpired(KeyEntry.Key(e));
             Db.FreeEntry(e);
@@ -43,7 +48,7 @@ public static unsafe class ExpiryCycle
         foreach (var db in shard.Dbs)
         {
             if (db.ExpiresCount == 0) continue;
-            var r = new Reaper { Db = db, Now = shard.NowMs };
+            var r = new Reaper { Db = db, Now = shard.NowMs, Locks = shard.Locks.Active ? shard.Locks : null };
             do
             {
                 db.ExpiryCursor = db.Table.ScanExpiring(db.ExpiryCursor, ref r);

@@ -42,6 +42,8 @@ public sealed class ScriptCall : ShardMessage
     public bool Refused;
     /// <summary>The call's AOF records, for the script's unit (null when none).</summary>
     public byte[]? Aof;
+    /// <summary>The script's clock (its shard's <see cref="Shard.NowMs"/>): the call runs at that time here too.</summary>
+    public long NowMs;
 
     public ScriptCall() => reply = new RespWriter(ReplyBuffer);
 
@@ -112,6 +114,8 @@ public sealed class ScriptCall : ShardMessage
         var mark = aof.Mark;
         if (capture) aof.BeginCapture();
         shard.Blocking.Hold();
+        long ownNow = shard.NowMs;
+        shard.NowMs = NowMs;
         try
         {
             var c = new CommandContext
@@ -127,6 +131,7 @@ public sealed class ScriptCall : ShardMessage
         }
         finally
         {
+            shard.NowMs = ownNow;
             shard.InScript = false;
             Aof = capture ? aof.EndCapture() : aof.On ? aof.TakeSince(mark) : null;
             shard.Blocking.Release();

@@ -183,6 +183,9 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         (int, int) aofMark = aof.Mark;
         home.Blocking.Hold();
         home.InScript = true;
+        // The script's time stands still: NowMs is not refreshed before it ends, and TIME keeps its first answer.
+        long outerTime = home.ScriptTimeUs;
+        if (outerTime < 0) home.ScriptTimeUs = 0;
         // From the start of EVAL / FCALL itself (every handler runs under Executor.Invoke, which noted it).
         watch.Start(lua, name, eval: eval, repliesMayLeave: !aof.On || aofMark.Item1 == 0, started: home.CommandStart, in c);
         int status;
@@ -195,6 +198,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         {
             t_run = outer;
             home.InScript = false;
+            home.ScriptTimeUs = outerTime;
             abandoned = watch.Stop();
             // A script SHUTDOWN NOSAVE stopped leaves nothing in the AOF, as Redis exits before propagating it.
             if (abandoned && aof.Capturing) aof.DropSince(aofMark);
@@ -560,7 +564,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         if (spec != null && spec.Subcommands != null && args.Count >= 2) spec = CommandTable.FindSub(spec, args.Get(buf, 1));
         if (spec == null || spec.Handler == null) return Rejected(lua, "ERR Unknown Redis command called from script");
         if (!spec.ArityOk(args.Count)) return Rejected(lua, "ERR Wrong number of args calling Redis command from script");
-        if ((spec.Flags & CommandFlags.NoScript) != 0) return Rejected(lua, "ERR This Redis command is not allowed from script");
+        if ((spec.Flags & CommandFlags.NoScript) != 0 && !shard.Server.ScriptDenyDisabled) return Rejected(lua, "ERR This Redis command is not allowed from script");
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
             return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.");
@@ -800,6 +804,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         ScriptCall call = run.Call;
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
         call.ResetOp(op, key, write, db, run.TxId, run.LockId);
+        call.NowMs = shard.NowMs;
         target.Mailbox.Post(call);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)
@@ -840,6 +845,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         ScriptCall call = run.Call;
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
         call.Reset(spec, buf, args, keys, run.Db, run.TxId, run.LockId, run.Resp);
+        call.NowMs = shard.NowMs;
         target.Mailbox.Post(call);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)

@@ -66,6 +66,8 @@ public sealed class ServerState : IDisposable
     public volatile bool Loading;
     /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
     public volatile bool ActiveExpireEnabled = true;
+    /// <summary>DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call the commands flagged noscript (Redis's script_disable_deny_script).</summary>
+    public volatile bool ScriptDenyDisabled;
     /// <summary>
     /// The load in progress, for INFO's loading_* fields; null otherwise. The loader registers itself and stays
     /// registered until <see cref="EndLoading"/>, so INFO never shows loading:1 without its fields at the end.

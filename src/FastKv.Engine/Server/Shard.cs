@@ -27,8 +27,16 @@ public sealed unsafe class Shard : IDisposable
     public readonly KeyEvents Events;
     /// <summary>Keys of this shard that tracking clients read (CLIENT TRACKING).</summary>
     public readonly TrackingTable Tracking;
-    /// <summary>Wall clock in unix ms, refreshed by the loop before each batch of work.</summary>
+    /// <summary>
+    /// Wall clock in unix ms, refreshed by the loop before each batch of work. A script's time stands still (Redis's
+    /// commandTimeSnapshot): its calls on other shards run there with the script's value (<see cref="Scripting.ScriptCall"/>).
+    /// </summary>
     public long NowMs;
+    /// <summary>
+    /// While a script runs on this thread: TIME's answer in unix microseconds, read at its first TIME and kept until the
+    /// script ends (0 before that); -1 outside scripts, where TIME reads the clock.
+    /// </summary>
+    public long ScriptTimeUs = -1;
     /// <summary>Redis's LRU clock: seconds, 24 bits.</summary>
     public uint LruClock;
     /// <summary>Redis's LFUGetTimeInMinutes: unix minutes, 16 bits.</summary>
