@@ -44,7 +44,10 @@ public sealed class RespWriter
 
     public OutputBuffer Output => _output;
 
-    /// <summary>Error replies written (or forwarded) so far: a command failed when this moved while it ran.</summary>
+    /// <summary>
+    /// Error replies written (or forwarded) so far, counted in INFO or not: a command failed when this moved while it ran
+    /// (Redis counts failed_calls for an error left out of the stats too, in afterErrorReply).
+    /// </summary>
     public long ErrorReplies;
 
     /// <summary>Counts each error reply for INFO (null for a writer whose replies are forwarded, and counted, elsewhere).</summary>
@@ -104,7 +107,8 @@ public sealed class RespWriter
 
     /// <summary>
     /// An error reply that, unless <paramref name="counted"/>, is left out of the error counts: Redis's
-    /// ERR_REPLY_FLAG_NO_STATS_UPDATE, for a script's error already counted when the command inside it failed.
+    /// ERR_REPLY_FLAG_NO_STATS_UPDATE, for a script's error already counted when the command inside it failed. The
+    /// command still failed (<see cref="ErrorReplies"/>).
     /// </summary>
     public void Error(string messageIncludingPrefix, bool counted)
     {
@@ -121,6 +125,7 @@ public sealed class RespWriter
         WriteCrlf(span, n + 1);
         _output.Advance(n + 3);
         if (counted) Counted(span.Slice(1, n));
+        else ErrorReplies++;
     }
 
     /// <summary>An error reply from bytes; CR and LF become spaces.</summary>
@@ -139,6 +144,7 @@ public sealed class RespWriter
         WriteCrlf(span, n + 1);
         _output.Advance(n + 3);
         if (counted) Counted(body);
+        else ErrorReplies++;
     }
 
     /// <summary>

@@ -30,6 +30,7 @@ public class ScriptServerStateDifferentialTests(OracleAndTargetsFixture servers)
             "redis.register_function('fw', function(k) return redis.call('set', k[1], 'v') end)\n" +
             "redis.register_function{function_name = 'fr', callback = function(k) return redis.call('get', k[1]) end, flags = {'no-writes'}}\n" +
             "redis.register_function{function_name = 'fo', callback = function(k) return redis.call('set', k[1], 'fo') end, flags = {'allow-oom'}}");
+        session.Check("CONFIG", "RESETSTAT");
         try
         {
             session.Check("CONFIG", "SET", "maxmemory", "1");
@@ -54,6 +55,8 @@ public class ScriptServerStateDifferentialTests(OracleAndTargetsFixture servers)
             session.Check("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
             session.Check("EVAL", "return {redis.call('exists', KEYS[1]), redis.call('exists', ARGV[1])}", "1", k[0], k[1]);
             session.Check("EVAL", "return redis.call('set', KEYS[1], 'v')", "1", k[1]);
+            // A call refused over maxmemory counts as a rejected call of its command (Redis's scriptCall).
+            CompareCommandCounts(session);
         }
         finally
         {
@@ -107,12 +110,23 @@ public class ScriptServerStateDifferentialTests(OracleAndTargetsFixture servers)
         target.AssertAlive();
     }
 
-    /// <summary>INFO errorstats whole, and total_error_replies from INFO stats.</summary>
+    /// <summary>INFO errorstats whole, total_error_replies from INFO stats, and each command's counts.</summary>
     static void CompareErrorCounts(DualSession session)
     {
         session.Check("INFO", "errorstats");
+        CompareCommandCounts(session);
         string Total(RespConnection c) =>
             Resp.AsString(c.Call("INFO", "stats")).Split("\r\n").Single(l => l.StartsWith("total_error_replies:", System.StringComparison.Ordinal));
         Assert.Equal(Total(session.Oracle), Total(session.Target));
+    }
+
+    /// <summary>INFO commandstats without the times (calls, rejected_calls and failed_calls of every command), in any order.</summary>
+    static void CompareCommandCounts(DualSession session)
+    {
+        string Counts(RespConnection c) => string.Join("\n", Resp.AsString(c.Call("INFO", "commandstats")).Split("\r\n")
+            .Where(l => l.StartsWith("cmdstat_", System.StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"usec=\d+,usec_per_call=[0-9.]+,", ""))
+            .Order(System.StringComparer.Ordinal));
+        Assert.Equal(Counts(session.Oracle), Counts(session.Target));
     }
 }

@@ -515,9 +515,11 @@ public sealed unsafe partial class ScriptEngine : IDisposable
     /// <see cref="Fail"/> for what Redis's scriptCall refuses (afterErrorReply): counted in errorstats now, raised or
     /// not, and marked ignore_error_stats_update so that the script's own error reply does not count it again.
     /// </summary>
-    int Rejected(LuaState* lua, string message)
+    int Rejected(LuaState* lua, string message, CommandSpec? spec = null)
     {
         shard.Server.ErrorReplies.Count(Encoding.Latin1.GetBytes(message));
+        // Redis's scriptCall counts the refused command's rejected_calls (incrCommandStatsOnError).
+        Executor.Rejected(shard, spec);
         Fail(lua, message);
         lua_pushboolean(lua, 1);
         RawSetField(lua, 1, "ignore_error_stats_update");
@@ -563,17 +565,17 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         CommandSpec? spec = shard.Server.Commands.Find(args.Get(buf, 0));
         if (spec != null && spec.Subcommands != null && args.Count >= 2) spec = CommandTable.FindSub(spec, args.Get(buf, 1));
         if (spec == null || spec.Handler == null) return Rejected(lua, "ERR Unknown Redis command called from script");
-        if (!spec.ArityOk(args.Count)) return Rejected(lua, "ERR Wrong number of args calling Redis command from script");
-        if ((spec.Flags & CommandFlags.NoScript) != 0 && !shard.Server.ScriptDenyDisabled) return Rejected(lua, "ERR This Redis command is not allowed from script");
+        if (!spec.ArityOk(args.Count)) return Rejected(lua, "ERR Wrong number of args calling Redis command from script", spec);
+        if ((spec.Flags & CommandFlags.NoScript) != 0 && !shard.Server.ScriptDenyDisabled) return Rejected(lua, "ERR This Redis command is not allowed from script", spec);
         bool write = (spec.Flags & CommandFlags.Write) != 0;
         if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
-            return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.");
+            return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.", spec);
         // Redis's scriptVerifyWriteCommandAllow: until the script has written, a write fails after a failed save or AOF write.
-        if (write && !watch.Wrote && CommandGate.DiskError(shard.Server) is { } diskError) return Rejected(lua, diskError);
+        if (write && !watch.Wrote && CommandGate.DiskError(shard.Server) is { } diskError) return Rejected(lua, diskError, spec);
         // Redis's scriptVerifyOOM: a denyoom call fails when memory was over maxmemory as the script's command passed the gate.
         if ((spec.Flags & CommandFlags.DenyOom) != 0 && (run.Flags & ScriptFlags.AllowOom) == 0 && run.Client is { PreCommandOom: true }
             && shard.Server.Config.MaxMemory != 0)
-            return Rejected(lua, Errors.Oom);
+            return Rejected(lua, Errors.Oom, spec);
         // Redis's SCRIPT_WRITE_DIRTY, set before the command runs: from now on SCRIPT KILL answers UNKILLABLE.
         if (write) watch.MarkWrite();
         replyBuffer.Clear();
