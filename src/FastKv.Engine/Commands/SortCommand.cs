@@ -152,9 +152,9 @@ public static unsafe class SortCommand
         }
         bool dontSort = o.DontSort, alpha = o.Alpha;
         byte[]? by = o.By;
-        if (dontSort && type == ValueKind.Set && o.Store != null)
+        if (dontSort && type == ValueKind.Set && (o.Store != null || c.Shard.InScript))
         {
-            // A set has no order of its own: a stored result is sorted so that it is reproducible.
+            // A set has no order of its own: a stored result, or one a script sees, is sorted so that it is reproducible.
             dontSort = false;
             alpha = true;
             by = null;
