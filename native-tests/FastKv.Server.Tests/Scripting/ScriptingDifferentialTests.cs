@@ -65,6 +65,12 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         // A number passed to redis.call is fpconv_dtoa's text, with the sign of a NaN (x86's 0/0 is negative).
         new[] { "EVAL", "redis.call('set', KEYS[1], 0/0) redis.call('set', KEYS[2], -(0/0)) redis.call('rpush', KEYS[3], -(1/0), 0/0) return {redis.call('get', KEYS[1]), redis.call('get', KEYS[2]), redis.call('lrange', KEYS[3], 0, -1)}", "3", "{s}nan1", "{s}nan2", "{s}nanl" },
         new[] { "EVAL", "return {double = 0/0}", "0" },
+        // An attribute in a command's RESP3 reply is dropped; the reply after it reaches the script.
+        new[] { "EVAL", "redis.setresp(3) return redis.call('debug', 'protocol', 'attrib')", "0" },
+        new[] { "DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1" },
+        new[] { "EVAL", "redis.setresp(3) return redis.call('debug', 'protocol', 'attrib')", "0" },
+        new[] { "EVAL", "redis.setresp(3) return {redis.call('debug', 'protocol', 'attrib'), redis.call('debug', 'protocol', 'map')}", "0" },
+        new[] { "DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0" },
         // SORT BY a constant over a set sorts alphabetically in a script (a set has no order to keep); a list keeps its own.
         new[] { "EVAL", "redis.call('sadd', KEYS[1], 'b', 'aa', 'c', 'a', '10', '9', 'azz') return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "{s}sortset" },
         new[] { "EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc', 'limit', '1', '3')", "1", "{s}sortset" },

@@ -293,6 +293,18 @@ public static unsafe class LuaReplies
                 lua_rawset(lua, outer);
                 return;
             }
+            case (byte)'|':
+            {
+                // An attribute: read and dropped (Redis does not show attributes to scripts); the reply follows it.
+                RespNumber.TryParseInt64(line, out long pairs);
+                for (long i = 0; i < pairs * 2; i++)
+                {
+                    PushOne(lua, r, ref pos, resp);
+                    lua_pop(lua, 1);
+                }
+                PushOne(lua, r, ref pos, resp);
+                return;
+            }
             case (byte)'_':
                 lua_pushnil(lua);
                 return;
