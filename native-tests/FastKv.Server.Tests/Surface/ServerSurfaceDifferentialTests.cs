@@ -21,6 +21,57 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
     private DualSession Session(int threads, string context) =>
         new(servers.Oracle.Server, servers.TargetWithThreads(threads).Server) { Context = $"{context}, --threads {threads}" };
 
+    /// <summary>
+    /// min-replicas-to-write with min-replicas-max-lag: a master without that many good replicas refuses writes with
+    /// NOREPLICAS, at the gate (a write, a script that declared no no-writes, a transaction's writes, queued or at
+    /// EXEC) or inside a script that declared nothing, at its first write; reads go on. Off again with either at 0.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void MinReplicasToWrite_RefusesWritesAsRedis(int threads)
+    {
+        using DualSession s = Session(threads, "min-replicas-to-write");
+        s.Check("FLUSHALL");
+        s.Check("SET", "x", "some value");
+        s.Check("CONFIG", "RESETSTAT");
+        s.Check("CONFIG", "SET", "min-replicas-to-write", "1");
+        try
+        {
+            foreach (RespConnection c in new[] { s.Oracle, s.Target })
+                Assert.Contains("\r\nmin_slaves_good_slaves:0\r\n", Resp.AsString(c.Call("INFO", "replication")));
+            s.Check("SET", "x", "other");
+            s.Check("GET", "x");
+            s.Check("INCR", "n");
+            s.Check("DEL", "x");
+            s.Check("EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", "x");
+            s.Check("EVAL", "return redis.call('get', KEYS[1])", "1", "x");
+            s.Check("EVAL", "#!lua\nreturn redis.call('get', KEYS[1])", "1", "x");
+            s.Check("EVAL", "return redis.call('set', KEYS[1], 'y')", "1", "x");
+            s.Check("EVAL", "return redis.pcall('set', KEYS[1], 'y')", "1", "x");
+            s.Check("MULTI");
+            s.Check("GET", "x");
+            s.Check("SET", "x", "z");
+            s.Check("EXEC");
+            s.Check("MULTI");
+            s.Check("GET", "x");
+            s.Check("EXEC");
+            s.Check("CONFIG", "SET", "min-replicas-max-lag", "0");
+            s.Check("SET", "y", "1");
+            s.Check("CONFIG", "SET", "min-replicas-max-lag", "10");
+            s.Check("SET", "y", "2");
+            s.Check("GET", "y");
+            s.Check("INFO", "errorstats");
+        }
+        finally
+        {
+            s.Check("CONFIG", "SET", "min-replicas-to-write", "0");
+            s.Check("CONFIG", "SET", "min-replicas-max-lag", "10");
+        }
+        s.Check("SET", "y", "3");
+        foreach (RespConnection c in new[] { s.Oracle, s.Target })
+            Assert.DoesNotContain("min_slaves_good_slaves", Resp.AsString(c.Call("INFO", "replication")));
+    }
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void RoleAndCluster_AsAStandaloneMaster(int threads)

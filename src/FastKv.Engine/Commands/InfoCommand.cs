@@ -353,6 +353,7 @@ public static class InfoCommand
                 sb.Append("# Replication\r\n");
                 F("role", "master");
                 F("connected_slaves", 0);
+                if (CommandGate.NoGoodReplicas(s)) F("min_slaves_good_slaves", 0);
                 F("master_failover_state", "no-failover");
                 F("master_replid", s.RunId);
                 F("master_replid2", "0000000000000000000000000000000000000000");

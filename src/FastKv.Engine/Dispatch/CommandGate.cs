@@ -74,6 +74,16 @@ public static class CommandGate
             w.Error(diskError);
             return Refuse(s, spec);
         }
+        // Redis's checkGoodReplicasStatus: with min-replicas-to-write and -max-lag set, a master without that many good
+        // replicas (FastKv has none) refuses writes; a script by the flags it declared, EXEC by the commands it holds.
+        if (NoGoodReplicas(server)
+            && ((spec.Flags & CommandFlags.Write) != 0
+                || (spec.Cross == CrossShard.Script && ScriptCommands.WritesByFlags(server, spec, buf, args))
+                || (spec.InMulti == MultiRole.Exec && client.Multi is { Queuing: true } m && m.HoldsWrite)))
+        {
+            w.Error(Errors.NoReplicas);
+            return Refuse(s, spec);
+        }
         if (client.PubSub != null && PubSubCommands.InSubscriberMode(client) && !PubSubCommands.AllowedWhileSubscribed(spec))
         {
             // RESP2 subscriber mode: the connection only carries pushes and (un)subscriptions. As in Redis,
@@ -101,6 +111,10 @@ public static class CommandGate
         if (client.Multi is { Queuing: true } || (spec.Flags & CommandFlags.SessionHook) != 0) return Verdict.Transaction;
         return Verdict.Run;
     }
+
+    /// <summary>Writes are refused for want of good replicas (Redis's !checkGoodReplicasStatus(): FastKv has no replicas).</summary>
+    public static bool NoGoodReplicas(ServerState server) =>
+        server.Config.MinReplicasToWrite > 0 && server.Config.MinReplicasMaxLag > 0;
 
     /// <summary>
     /// Why writes are refused now (writeCommandsGetDiskErrorMessage): a failed save under stop-writes-on-bgsave-error,

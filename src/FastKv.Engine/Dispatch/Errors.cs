@@ -31,6 +31,7 @@ public static class Errors
     public const string NegativeLimit = "ERR LIMIT can't be negative";
     public const string InvalidCommand = "ERR Invalid command specified";
     /// <summary>Redis's shared.bgsaveerr: writes after a failed save with stop-writes-on-bgsave-error.</summary>
+    public const string NoReplicas = "NOREPLICAS Not enough good replicas to write.";
     public const string BgsaveError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
         + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
         + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";

@@ -28,6 +28,17 @@ public sealed class MultiState
     public bool Executing;
     public readonly OutputBuffer Queue = new(256);
     public readonly List<Queued> Commands = new();
+
+    /// <summary>A queued command is a write (Redis's mstate.cmd_flags holding CMD_WRITE).</summary>
+    public bool HoldsWrite
+    {
+        get
+        {
+            foreach (Queued q in Commands)
+                if ((q.Spec.Flags & CommandFlags.Write) != 0) return true;
+            return false;
+        }
+    }
     /// <summary>The keys watched since the last UNWATCH/EXEC/DISCARD, or null.</summary>
     public WatchSet? Watches;
 

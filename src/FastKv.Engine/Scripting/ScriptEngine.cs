@@ -572,6 +572,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
             return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.", spec);
         // Redis's scriptVerifyWriteCommandAllow: until the script has written, a write fails after a failed save or AOF write.
         if (write && !watch.Wrote && CommandGate.DiskError(shard.Server) is { } diskError) return Rejected(lua, diskError, spec);
+        // Reached by scripts that declared no flags (the gate refused the others): no good replicas, no writes.
+        if (write && !watch.Wrote && CommandGate.NoGoodReplicas(shard.Server)) return Rejected(lua, Errors.NoReplicas, spec);
         // Redis's scriptVerifyOOM: a denyoom call fails when memory was over maxmemory as the script's command passed the gate.
         if ((spec.Flags & CommandFlags.DenyOom) != 0 && (run.Flags & ScriptFlags.AllowOom) == 0 && run.Client is { PreCommandOom: true }
             && shard.Server.Config.MaxMemory != 0)

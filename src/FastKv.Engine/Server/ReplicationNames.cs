@@ -3,8 +3,9 @@ namespace FastKv.Engine;
 /// <summary>
 /// The replication and cluster-replica parameters Redis 7.2 answers to (CONFIG GET <c>*repl*</c>, <c>*slave*</c>,
 /// <c>*replica*</c>, <c>*master*</c>), with Redis's defaults, ranges and old <c>slave</c> names. FastKv is a
-/// master without replicas and without cluster mode, so nothing reads them yet: they exist so that tools and
-/// config files that set or read them get Redis's replies (replicaof is immutable here, as in Redis's CONFIG SET).
+/// master without replicas and without cluster mode, so only min-replicas-to-write / -max-lag act (a master with no
+/// good replica refuses writes when both are set); the rest exist so that tools and config files that set or read
+/// them get Redis's replies (replicaof is immutable here, as in Redis's CONFIG SET).
 /// </summary>
 internal static class ReplicationNames
 {
@@ -32,9 +33,9 @@ internal static class ReplicationNames
         c.Alias("slave-announce-port", "replica-announce-port");
         c.Add("replica-announced", "yes", v => ServerConfig.Bool(v, _ => { }));
         c.Add("replica-ignore-disk-write-errors", "no", v => ServerConfig.Bool(v, _ => { }));
-        c.Add("min-replicas-to-write", "0", v => ServerConfig.Int(v, 0, IntMax, _ => { }));
+        c.Add("min-replicas-to-write", "0", v => ServerConfig.Int(v, 0, IntMax, x => c.MinReplicasToWrite = x));
         c.Alias("min-slaves-to-write", "min-replicas-to-write");
-        c.Add("min-replicas-max-lag", "10", v => ServerConfig.Int(v, 0, IntMax, _ => { }));
+        c.Add("min-replicas-max-lag", "10", v => ServerConfig.Int(v, 0, IntMax, x => c.MinReplicasMaxLag = x));
         c.Alias("min-slaves-max-lag", "min-replicas-max-lag");
         c.Add("repl-ping-replica-period", "10", v => ServerConfig.Int(v, 1, IntMax, _ => { }));
         c.Alias("repl-ping-slave-period", "repl-ping-replica-period");

@@ -49,6 +49,8 @@ public sealed class ServerConfig
     public long SlowlogSlowerThan = 10000;
     /// <summary>busy-reply-threshold (lua-time-limit), in ms: a script running longer makes the server busy; 0 never.</summary>
     public long BusyReplyThreshold = 5000;
+    /// <summary>min-replicas-to-write and min-replicas-max-lag: with both set, writes need that many good replicas.</summary>
+    public long MinReplicasToWrite, MinReplicasMaxLag = 10;
     public int SlowlogMaxLen = 128;
     public string MaxMemoryPolicy = "noeviction";
     /// <summary>maxmemory-policy, parsed (read before every command while maxmemory is set).</summary>
