@@ -98,6 +98,9 @@ public class ScriptServerStateDifferentialTests(OracleAndTargetsFixture servers)
             ["local e = redis.pcall('incr', KEYS[1]) return e", "1", k[0]],
             ["local e = redis.pcall('incr', KEYS[1]) return redis.error_reply(e.err)", "1", k[0]],
             ["return 1 +", "0"],
+            ["return redis.call('select', 99)", "0"],
+            ["local r = redis.pcall('select', 'x') return 1", "0"],
+            ["redis.call('select', 1) return redis.call('select', 0)", "0"],
         ];
         foreach (string[] s in scripts)
         {

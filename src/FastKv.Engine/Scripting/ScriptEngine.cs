@@ -597,13 +597,17 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         else if (spec.ChangesDb && spec.Route == Route.Local)
         {
             // SELECT inside a script changes the script's database only (Redis 7 restores the client's afterwards).
+            bool failed = true;
             if (!RespNumber.TryParseInt64(args.Get(buf, 1), out long db)) replyWriter.Error(Errors.NotInteger);
             else if (db < 0 || db >= shard.Dbs.Length) replyWriter.Error(Errors.DbIndexOutOfRange);
             else
             {
                 run.Db = (int)db;
                 replyWriter.Simple("OK");
+                failed = false;
             }
+            // Counted in INFO commandstats as the call it is.
+            Executor.Count(shard, spec, 0, failed);
         }
         else
         {
