@@ -125,6 +125,33 @@ public class ClientCommandDifferentialTests(OracleAndTargetsFixture servers) : I
         Quiet(t, p.Context);
     }
 
+    /// <summary>
+    /// (Un)subscribe confirmations are pushes that CLIENT REPLY OFF and SKIP do not stop (Redis's CLIENT_PUSHING), in
+    /// RESP2 as in RESP3; the silenced commands' own replies stay dropped.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Reply_OffStillSendsSubscriptionConfirmations(int threads)
+    {
+        using var p = new Pair(servers, threads);
+        var (o, t) = p.Connect();
+        Same(o, t, 5, p.Context + " RESP2", ["CLIENT", "REPLY", "OFF"], ["SUBSCRIBE", "ro1", "ro2"], ["PSUBSCRIBE", "ro*"],
+            ["UNSUBSCRIBE", "ro2", "ro1"]);
+        Same(o, t, 3, p.Context + " RESP2", ["PUNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["CLIENT", "REPLY", "ON"]);
+        Same(o, t, 3, p.Context + " RESP2 skip", ["CLIENT", "REPLY", "SKIP"], ["SUBSCRIBE", "ro3"], ["UNSUBSCRIBE", "ro3"], ["PING"]);
+        Quiet(t, p.Context);
+        var (o3, t3) = p.Connect();
+        foreach (RespConnection c in new[] { o3, t3 }) Assert.StartsWith("%7", Resp.AsString(c.Call("HELLO", "3")));
+        Same(o3, t3, 3, p.Context + " RESP3", ["CLIENT", "REPLY", "OFF"], ["SUBSCRIBE", "ro1"], ["GET", "x"], ["SSUBSCRIBE", "{ro}s"],
+            ["PSUBSCRIBE", "ro*"]);
+        var (po, pt) = p.Connect();
+        Assert.Equal(Resp.AsString(po.Call("PUBLISH", "ro1", "hello")), Resp.AsString(pt.Call("PUBLISH", "ro1", "hello")));
+        Same(o3, t3, 2, p.Context + " RESP3 message", []);
+        Same(o3, t3, 5, p.Context + " RESP3", ["UNSUBSCRIBE", "ro1"], ["SUNSUBSCRIBE"], ["PUNSUBSCRIBE", "ro*", "nope"],
+            ["CLIENT", "REPLY", "ON"]);
+        Quiet(t3, p.Context);
+    }
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void Unblock_TimeoutErrorAndNotBlocked(int threads)

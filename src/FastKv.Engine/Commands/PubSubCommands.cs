@@ -51,14 +51,27 @@ public static unsafe class PubSubCommands
     static void PUnsubscribe(ref CommandContext c) => UnsubscribeAll(ref c, SubscriptionKind.Pattern, "punsubscribe"u8);
     static void SUnsubscribe(ref CommandContext c) => UnsubscribeAll(ref c, SubscriptionKind.Shard, "sunsubscribe"u8);
 
+    /// <summary>
+    /// Where (un)subscribe confirmations go: the reply, or under CLIENT REPLY OFF / SKIP the client's pushes, which
+    /// follow the (dropped) reply; Redis writes them with CLIENT_PUSHING, which the silence does not stop.
+    /// </summary>
+    static RespWriter ConfirmWriter(ref CommandContext c, Session session)
+    {
+        if (!session.Silenced) return c.W;
+        RespWriter w = session.PushWriter;
+        w.Protocol = c.W.Protocol;
+        return w;
+    }
+
     static void SubscribeAll(ref CommandContext c, SubscriptionKind kind, ReadOnlySpan<byte> verb)
     {
         Session session = c.Client!.Session!;
         PubSubHub hub = c.Shard.Server.PubSub;
+        RespWriter w = ConfirmWriter(ref c, session);
         for (int i = 1; i < c.Count; i++)
         {
             hub.Subscribe(session, kind, c.Arg(i));
-            Confirm(c.W, verb, c.Arg(i), c.Client.PubSub!.CountFor(kind));
+            Confirm(w, verb, c.Arg(i), c.Client!.PubSub!.CountFor(kind));
         }
     }
 
@@ -67,28 +80,29 @@ public static unsafe class PubSubCommands
         Session session = c.Client!.Session!;
         PubSubHub hub = c.Shard.Server.PubSub;
         Subscriptions? subs = c.Client.PubSub;
+        RespWriter w = ConfirmWriter(ref c, session);
         if (c.Count > 1)
         {
             for (int i = 1; i < c.Count; i++)
             {
                 hub.Unsubscribe(session, kind, c.Arg(i));
-                Confirm(c.W, verb, c.Arg(i), subs?.CountFor(kind) ?? 0);
+                Confirm(w, verb, c.Arg(i), subs?.CountFor(kind) ?? 0);
             }
             return;
         }
         if (subs == null || subs.Of(kind).Count == 0)
         {
             // Nothing to leave: one confirmation with a null channel, as Redis.
-            c.W.PushHeader(3);
-            c.W.Bulk(verb);
-            c.W.NullBulk();
-            c.W.Integer(subs?.CountFor(kind) ?? 0);
+            w.PushHeader(3);
+            w.Bulk(verb);
+            w.NullBulk();
+            w.Integer(subs?.CountFor(kind) ?? 0);
             return;
         }
         foreach (byte[] name in new List<byte[]>(subs.Of(kind)))
         {
             hub.Unsubscribe(session, kind, name);
-            Confirm(c.W, verb, name, subs.CountFor(kind));
+            Confirm(w, verb, name, subs.CountFor(kind));
         }
     }
 
