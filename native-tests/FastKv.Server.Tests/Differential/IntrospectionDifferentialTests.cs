@@ -81,6 +81,63 @@ public class IntrospectionDifferentialTests(OracleAndTargetsFixture servers) : I
         p.Same("OBJECT", "FREQ");
     }
 
+    /// <summary>
+    /// A blocking command enters the slowlog when it ends (served, or timed out), not when it blocks, after the write
+    /// that served it, as Redis's updateStatsOnUnblock logs it. The entries' arguments and order are compared.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void SlowlogBlockedCommand_LoggedWhenItEnds(int threads)
+    {
+        using OraclePair p = Open(threads);
+        using RespConnection bo = servers.Oracle.Server.Connect(), bt = servers.TargetWithThreads(threads).Server.Connect();
+        p.Same("DEL", "slowb", "slowc");
+        p.Same("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        try
+        {
+            p.Same("SLOWLOG", "RESET");
+            foreach (var (b, c) in new[] { (bo, p.Oracle), (bt, p.Target) })
+            {
+                b.SendCommand("BLPOP", "slowb", "0");
+                WaitBlocked(c, 1);
+            }
+            SameSlowlog(p);
+            p.Same("LPUSH", "slowb", "x");
+            Assert.Equal(Resp.AsString(bo.ReadReply()), Resp.AsString(bt.ReadReply()));
+            foreach (RespConnection c in new[] { p.Oracle, p.Target }) WaitBlocked(c, 0);
+            SameSlowlog(p);
+            // A timeout ends it too.
+            Assert.Equal(Resp.AsString(bo.Call("BLPOP", "slowc", "0.01")), Resp.AsString(bt.Call("BLPOP", "slowc", "0.01")));
+            SameSlowlog(p);
+        }
+        finally
+        {
+            p.Same("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+        }
+    }
+
+    static void WaitBlocked(RespConnection c, int n)
+    {
+        System.DateTime deadline = System.DateTime.UtcNow.AddSeconds(30);
+        while (!Resp.AsString(c.Call("INFO", "clients")).Contains("\r\nblocked_clients:" + n + "\r\n"))
+        {
+            Assert.True(System.DateTime.UtcNow < deadline, "blocked_clients never became " + n);
+            System.Threading.Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>
+    /// SLOWLOG GET -1 on both: the same entries' arguments in the same order (times and durations differ), leaving out
+    /// the INFO calls of <see cref="WaitBlocked"/> (as many as it took).
+    /// </summary>
+    static void SameSlowlog(OraclePair p)
+    {
+        string Args(RespConnection c) => string.Join(" | ", Resp.Parse(c.Call("SLOWLOG", "GET", "-1")).Items!
+            .Select(e => string.Join(" ", e.Items![3].Items!.Select(a => a.Text))).Where(a => !a.StartsWith("INFO", System.StringComparison.Ordinal)));
+        Assert.Equal(Args(p.Oracle), Args(p.Target));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]

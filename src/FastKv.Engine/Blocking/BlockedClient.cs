@@ -42,11 +42,14 @@ public sealed class BlockedClient : IShardOpOwner
     /// </summary>
     internal bool Attempting;
 
+    /// <summary>The command as sent (for the slowlog).</summary>
+    public readonly byte[][] Command;
+
     /// <summary>WAIT or WAITAOF: what it waits for (it has no keys, and no other shard ever claims it); null for a pop.</summary>
     public readonly AckWait? Ack;
 
     /// <summary>A client blocked in WAIT or WAITAOF: registered on its home shard only (<see cref="ShardBlocking.AddAck"/>).</summary>
-    public BlockedClient(Session session, CommandSpec spec, AckWait ack) : this(session, new BlockingPlan(), spec) => Ack = ack;
+    public BlockedClient(Session session, CommandSpec spec, AckWait ack, byte[][] command) : this(session, new BlockingPlan { Command = command }, spec) => Ack = ack;
 
     public BlockedClient(Session session, BlockingPlan plan, CommandSpec spec)
     {
@@ -54,6 +57,7 @@ public sealed class BlockedClient : IShardOpOwner
         Spec = spec;
         Home = session.Home;
         Plan = plan;
+        Command = plan.Command;
         Shards = plan.Shards(Home.Server);
         // A pop's reply is a key and an element: start small (the buffer grows for larger ones) rather than with the
         // 1 KiB a connection's output starts with (a BLPOP's block and serve allocated 3065 bytes, now 2169).
@@ -103,9 +107,20 @@ public sealed class BlockedClient : IShardOpOwner
     {
         Volatile.Write(ref state, Done);
         Forget();
-        Executor.Count(Home, Spec, 0, failed: ReplyFrames.IsError(reply));
+        Ended(failed: ReplyFrames.IsError(reply));
         if (!Session.Closed) Session.W.Forward(reply);
         Session.OnBlockedDone();
+    }
+
+    /// <summary>
+    /// The command is over: counted in INFO commandstats and, as Redis's updateStatsOnUnblock does, in the slowlog
+    /// (its time, like Redis's, leaves out the wait; FastKv does not measure the rest and says 0).
+    /// </summary>
+    void Ended(bool failed)
+    {
+        Executor.Count(Home, Spec, 0, failed);
+        long slower = Home.Server.Config.SlowlogSlowerThan;
+        if (slower == 0) Home.Server.SlowLog.Record(Home, Command, 0, Session.Client);
     }
 
     void Forget()
@@ -123,7 +138,7 @@ public sealed class BlockedClient : IShardOpOwner
         if (Attempting) return false;
         if (!TryEnd()) return IsDone;
         Forget();
-        Executor.Count(Home, Spec, 0);
+        Ended(failed: false);
         if (!Session.Closed) TimeoutReply(Session.W);
         Session.OnBlockedDone();
         return true;
@@ -141,7 +156,7 @@ public sealed class BlockedClient : IShardOpOwner
     {
         Volatile.Write(ref state, Done);
         Forget();
-        Executor.Count(Home, Spec, 0);
+        Ended(failed: false);
         if (!Session.Closed) TimeoutReply(Session.W);
         Session.OnBlockedDone();
     }
@@ -154,7 +169,7 @@ public sealed class BlockedClient : IShardOpOwner
         if (!refused && !Ack.Satisfied(aof)) return;
         if (!TryEnd()) return;
         Forget();
-        Executor.Count(Home, Spec, 0, failed: refused);
+        Ended(failed: refused);
         if (!Session.Closed)
         {
             if (refused) Session.W.Error(AckWait.AofDisabled);
