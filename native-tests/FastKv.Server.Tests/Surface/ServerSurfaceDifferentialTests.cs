@@ -272,6 +272,48 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         }
     }
 
+    /// <summary>
+    /// The active expiry cycle that frees a big key is timed, as Redis's: with latency-monitor-threshold at 1 ms, freeing
+    /// a set of 500k members (tens of milliseconds, more on a loaded machine) records an "expire-cycle" event, and
+    /// INFO's expire_cycle_cpu_milliseconds counts the cycle's time (CONFIG RESETSTAT zeroes it).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Latency_ExpireCycleOfABigKey_IsRecorded(int threads)
+    {
+        using RespConnection c = servers.TargetWithThreads(threads).Server.Connect();
+        c.Timeout = TimeSpan.FromSeconds(60);
+        c.Call("FLUSHALL");
+        c.Call("LATENCY", "RESET");
+        try
+        {
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "latency-monitor-threshold", "1"));
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "RESETSTAT"));
+            Assert.Equal("expire_cycle_cpu_milliseconds:0", InfoLine(c, "expire_cycle_cpu_milliseconds"));
+            Assert.Equal(":500000\r\n", c.CallText("EVAL",
+                "local n = 0 for i = 0, 499999, 5000 do local t = {} for j = i, i + 4999 do t[#t + 1] = j end " +
+                "n = n + redis.call('sadd', KEYS[1], unpack(t)) end return n", "1", "lat:bigset"));
+            c.Call("LATENCY", "RESET");
+            Assert.Equal(":1\r\n", c.CallText("PEXPIRE", "lat:bigset", "20"));
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            while (c.CallText("DBSIZE") != ":0\r\n")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the active cycle never expired the key");
+                Thread.Sleep(20);
+            }
+            Assert.Contains("expire-cycle", c.CallText("LATENCY", "LATEST"));
+            Assert.NotEqual("expire_cycle_cpu_milliseconds:0", InfoLine(c, "expire_cycle_cpu_milliseconds"));
+        }
+        finally
+        {
+            c.Call("CONFIG", "SET", "latency-monitor-threshold", "0");
+            c.Call("LATENCY", "RESET");
+        }
+    }
+
+    static string InfoLine(RespConnection c, string field) =>
+        Array.Find(c.CallText("INFO", "stats").Split("\r\n"), l => l.StartsWith(field + ":", StringComparison.Ordinal)) ?? "";
+
     /// <summary>A reply with every run of digits (lengths, times, milliseconds) replaced by N.</summary>
     static string Masked(string reply) => Regex.Replace(reply, @"\d+", "N");
 

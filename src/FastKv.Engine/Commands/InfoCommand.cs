@@ -306,7 +306,7 @@ public static class InfoCommand
                 F("expired_keys", Sum(sh => sh.Stats.ExpiredKeys));
                 F("expired_stale_perc", "0.00");
                 F("expired_time_cap_reached_count", 0);
-                F("expire_cycle_cpu_milliseconds", 0);
+                F("expire_cycle_cpu_milliseconds", Sum(sh => sh.Stats.ExpireCycleMicros) / 1000);
                 F("evicted_keys", Sum(sh => sh.Evictor.EvictedKeys));
                 F("evicted_clients", Sum(sh => sh.Stats.EvictedClients));
                 F("total_eviction_exceeded_time", Sum(sh => sh.Evictor.ExceededMillis) + Max(sh => sh.Evictor.CurrentExceededMillis));

@@ -172,7 +172,7 @@ public static unsafe class ServerCommands
             sh.CommandStats.Reset();
             sh.Stats.ExpiredKeys = sh.Stats.KeyspaceHits = sh.Stats.KeyspaceMisses = sh.Stats.CommandsProcessed = 0;
             sh.Stats.NetInputBytes = sh.Stats.NetOutputBytes = 0;
-            sh.Stats.EvictedClients = 0;
+            sh.Stats.EvictedClients = sh.Stats.ExpireCycleMicros = 0;
             sh.Evictor.EvictedKeys = sh.Evictor.ExceededMillis = 0;
         }
         Interlocked.Exchange(ref s.TotalConnectionsReceived, 0);

@@ -82,8 +82,23 @@ public sealed unsafe class Database : IDisposable
     {
         SignalExpired(KeyEntry.Key(e));
         PropagateExpired(KeyEntry.Key(e));
-        FreeEntry(e);
+        FreeTimed(e);
         shard.Stats.ExpiredKeys++;
+    }
+
+    /// <summary>Frees an expired key's entry, timed for the "expire-del" latency event when the monitor is on.</summary>
+    internal void FreeTimed(byte* e)
+    {
+        long threshold = shard.Server.Config.LatencyMonitorThreshold;
+        if (threshold == 0)
+        {
+            FreeEntry(e);
+            return;
+        }
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        FreeEntry(e);
+        long ms = (long)System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        if (ms >= threshold) shard.Server.Latency.Add("expire-del", ms, shard.NowMs);
     }
 
     /// <summary>

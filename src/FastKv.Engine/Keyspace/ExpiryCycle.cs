@@ -34,7 +34,7 @@ public static unsafe class ExpiryCycle
             if (Locks != null && Locks.Blocks(TxLock.KeyId(Db.Index, KeyHash.Hash(KeyEntry.Key(e))), write: true, ownTx: 0)) return false;
             Db.SignalExpired(KeyEntry.Key(e));
             Db.PropagateExpired(KeyEntry.Key(e));
-            Db.FreeEntry(e);
+            Db.FreeTimed(e);
             Expired++;
             return true;
         }
@@ -44,7 +44,24 @@ public static unsafe class ExpiryCycle
     {
         // Redis runs no expiry cycle while loading: keys replayed from an AOF stay until the load is over.
         if (shard.Server.Loading) return;
-        long deadline = Stopwatch.GetTimestamp() + budgetMs * Stopwatch.Frequency / 1000;
+        long start = Stopwatch.GetTimestamp();
+        long deadline = start + budgetMs * Stopwatch.Frequency / 1000;
+        try
+        {
+            Walk(shard, deadline);
+        }
+        finally
+        {
+            // Redis's stat_expire_cycle_time_used and its "expire-cycle" latency event.
+            long micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            shard.Stats.ExpireCycleMicros += micros;
+            long threshold = shard.Server.Config.LatencyMonitorThreshold;
+            if (threshold != 0 && micros / 1000 >= threshold) shard.Server.Latency.Add("expire-cycle", micros / 1000, shard.NowMs);
+        }
+    }
+
+    static void Walk(Shard shard, long deadline)
+    {
         foreach (var db in shard.Dbs)
         {
             if (db.ExpiresCount == 0) continue;

@@ -8,6 +8,8 @@ namespace FastKv.Engine;
 public sealed class ShardStats
 {
     public long ExpiredKeys;
+    /// <summary>Time the active expiry cycle ran (INFO expire_cycle_cpu_milliseconds, in microseconds here).</summary>
+    public long ExpireCycleMicros;
     public long KeyspaceHits;
     public long KeyspaceMisses;
     public long CommandsProcessed;
