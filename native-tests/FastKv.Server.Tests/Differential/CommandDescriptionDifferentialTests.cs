@@ -182,6 +182,10 @@ public class CommandDescriptionDifferentialTests(OracleAndTargetsFixture servers
             ["EXPIRE", "k", "5"], ["LCS", "a", "b"], ["ZRANGESTORE", "d", "s", "0", "-1"], ["HSET", "h", "f", "v"],
             ["PING"], ["GET"], ["NOSUCH", "k"], ["CONFIG", "GET", "x"], ["SPUBLISH", "ch", "m"], ["SSUBSCRIBE", "a", "b"],
             ["WATCH", "a", "b"], ["PUBLISH", "ch", "m"],
+            // Keys optional (an empty list) or not, and a keyless command's error before its arity's.
+            ["EVAL", "return 1", "0"], ["EVAL", "return 1", "1", "k"], ["EVAL_RO", "return 1", "0"], ["FCALL", "f", "0"],
+            ["EVALSHA", "x", "0"], ["ZUNIONSTORE", "d", "0"], ["XREAD", "STREAMS"], ["XREAD", "STREAMS", "s", "0"], ["PING", "a", "b"],
+            ["SHUTDOWN", "NOSAVE", "x", "y"], ["LMPOP", "0", "LEFT"],
         };
         var diffs = new List<string>();
         foreach (string[] line in lines)

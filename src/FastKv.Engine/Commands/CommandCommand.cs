@@ -330,15 +330,35 @@ public static unsafe class CommandCommand
             s = CommandTable.FindSub(s, c.Arg(3));
             if (s == null) { c.Error(Errors.InvalidCommand); return false; }
         }
+        // getKeysSubcommandImpl's order: a command without keys, then the arity, then the arguments.
+        if (!HasKeys(s)) { c.Error("ERR The command has no key arguments"); return false; }
         if (!s.ArityOk(argc)) { c.Error("ERR Invalid number of arguments specified for command"); return false; }
         // The target command's arguments start at argument 2 of COMMAND GETKEYS.
         sub = new ArgList(argc);
         for (int i = 0; i < argc; i++) sub.Add(c.Args.Offsets[i + 2], c.Args.Lengths[i + 2]);
         int[]? pos = CommandTable.GetKeys(s, c.Buffer, sub);
-        if (pos == null) { c.Error("ERR Invalid arguments specified for command"); return false; }
+        if (pos == null || pos.Length == 0)
+        {
+            // No keys found: an empty list for a command whose keys are optional (EVAL ... 0), Redis's error otherwise.
+            if ((s.Flags & CommandFlags.NoMandatoryKeys) != 0)
+            {
+                keys = new List<(int Pos, string[] Flags)>();
+                return true;
+            }
+            c.Error("ERR Invalid arguments specified for command");
+            return false;
+        }
         keys = KeysWithFlags(s, c.Buffer, sub, pos);
-        if (keys.Count == 0) { c.Error("ERR The command has no key arguments"); return false; }
         return true;
+    }
+
+    /// <summary>doesCommandHaveKeys: its own key finder, or a key spec that is not marked not_key.</summary>
+    static bool HasKeys(CommandSpec s)
+    {
+        if (s.KeysProc != null) return true;
+        foreach (KeySpec k in s.Fact?.KeySpecs ?? [])
+            if (Array.IndexOf(k.Flags, "not_key") < 0) return true;
+        return false;
     }
 
     static void CommandHelp(ref CommandContext c) => ServerCommands.Help(c.W, new[]
