@@ -151,6 +151,8 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
                 }
                 // A message may carry a reply whose writes another shard published: the next flush waits for them.
                 if (shard.Mailbox.Drain(shard) > 0) aofAfterMessages = true;
+                // Redis's beforeSleep sends the BCAST invalidations of the keys modified this cycle.
+                if (shard.Tracking.BcastKeys.Count > 0) server.TrackingPrefixes.Broadcast(shard);
                 FlushQueued();
                 EvictClients();
                 Timers();

@@ -175,6 +175,35 @@ public class TrackingDifferentialTests(OracleAndTargetsFixture servers) : IClass
         s.Run("a", "CLIENT", "TRACKINGINFO");
     }, unorderedPushes: true);
 
+    /// <summary>
+    /// BCAST batches as Redis does: the keys of a prefix modified during one loop iteration (one MSET, one EXEC, a script)
+    /// go out in one message per client, in byte order and once each; a NOLOOP client is not told of its own writes,
+    /// but is of the others' in the same message, and of its scripts' writes (Redis's Lua client made them). The keys
+    /// share a hash tag, so one shard modifies them all; across shards the messages' order against other connections'
+    /// replies is not Redis's (see <see cref="Broadcast_Prefixes"/>), so at more than one shard they are compared as a
+    /// multiset.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Broadcast_OneMessagePerPrefixAndCycle(int threads) => TrackedConnections.Compare(
+        servers.Oracle.Server, servers.TargetWithThreads(threads).Server, $"bcast batches, --threads {threads}", s =>
+    {
+        string g = G[1];
+        s.Run("a", "HELLO", "3");
+        s.Run("a", "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "p:", "PREFIX", "q:");
+        s.Run("n", "HELLO", "3");
+        s.Run("n", "CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP", "PREFIX", "p:");
+        s.Run("b", "MSET", "p:c" + g, "1", "p:a" + g, "2", "q:z" + g, "3", "p:b" + g, "4", "p:a" + g, "5", "x" + g, "6");
+        s.Run("b", "MULTI");
+        s.Run("b", "INCR", "p:2" + g);
+        s.Run("b", "INCR", "p:10" + g);
+        s.Run("b", "INCR", "p:1" + g);
+        s.Run("b", "EXEC");
+        s.Run("n", "EVAL", "redis.call('set', KEYS[1], 'n') redis.call('set', KEYS[2], 'n') return 1", "2", "p:own" + g, "q:own" + g);
+        s.Run("n", "MSET", "p:mine" + g, "1");
+        s.Run("b", "DEL", "p:c" + g, "p:nokey" + g);
+    }, unorderedPushes: threads > 1);
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void Redirect_Resp2Subscriber_Resp3_Broken(int threads) => Compare(threads, "redirect", s =>

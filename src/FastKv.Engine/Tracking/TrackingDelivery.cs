@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace FastKv.Engine;
 
@@ -20,6 +21,17 @@ public static class TrackingDelivery
         var o = new FastKv.Protocol.OutputBuffer(key.Length + 24);
         RespEncode.Header(o, (byte)'*', 1);
         RespEncode.Bulk(o, key);
+        return o.Written.ToArray();
+    }
+
+    /// <summary>The value of an invalidation for several keys (a BCAST message).</summary>
+    public static byte[] KeysFrame(List<byte[]> keys)
+    {
+        int size = 16;
+        foreach (byte[] k in keys) size += k.Length + 16;
+        var o = new FastKv.Protocol.OutputBuffer(size);
+        RespEncode.Header(o, (byte)'*', keys.Count);
+        foreach (byte[] k in keys) RespEncode.Bulk(o, k);
         return o.Written.ToArray();
     }
 

@@ -9,8 +9,10 @@ namespace FastKv.Engine;
 /// change under a lock (CLIENT TRACKING is rare) and replace the whole array, so a shard that modified a key reads
 /// the current array without a lock; <see cref="Any"/> is the one test a write pays when nobody uses BCAST.
 /// <para>
-/// Redis gathers the keys of a prefix modified during one event-loop cycle and sends them in one message before
-/// it sleeps; FastKv sends one message per modified key, as the shard that owns it modifies it.
+/// As Redis gathers the keys of a prefix modified during one event-loop cycle and sends them in one message before
+/// it sleeps (trackingBroadcastInvalidationMessages), each shard gathers the keys it modified during one iteration of
+/// its loop (<see cref="TrackingTable.BcastKeys"/>) and <see cref="Broadcast"/> sends them at its end: one message
+/// per prefix and client, keys in byte order, once each; a NOLOOP client's own last writes left out.
 /// </para>
 /// </summary>
 public sealed class TrackingPrefixes
@@ -66,28 +68,56 @@ public sealed class TrackingPrefixes
         t.Prefixes.Clear();
     }
 
-    /// <summary>
-    /// A key changed on <paramref name="shard"/>: each BCAST client with a prefix of the key is told, except the
-    /// modifying client itself in NOLOOP mode; the modifying client's own message follows its reply.
-    /// </summary>
+    /// <summary>A key changed on <paramref name="shard"/>: kept for this iteration's broadcast when a prefix matches it.</summary>
     public void KeyModified(Shard shard, ReadOnlySpan<byte> key, ClientTracking? caller)
     {
-        byte[]? frame = null;
         foreach (Entry e in Volatile.Read(ref entries))
         {
             if (!key.StartsWith(e.Prefix)) continue;
+            // A script's writes are its Lua client's to Redis, not its caller's: NOLOOP does not hide them.
+            shard.Tracking.BcastKeys.Add((key.ToArray(), shard.InScript ? null : caller));
+            return;
+        }
+    }
+
+    /// <summary>
+    /// End of <paramref name="shard"/>'s loop iteration: each BCAST client of a prefix is told the keys with that prefix
+    /// the iteration modified, in one message; a NOLOOP client is not told of the keys it modified last itself.
+    /// </summary>
+    public void Broadcast(Shard shard)
+    {
+        var pending = shard.Tracking.BcastKeys;
+        // Redis's rax of keys: byte order, each key once, holding the client that modified it last.
+        var byKey = new SortedDictionary<byte[], ClientTracking?>(ByteOrder.Instance);
+        foreach (var (key, by) in pending) byKey[key] = by;
+        pending.Clear();
+        var keys = new List<byte[]>();
+        foreach (Entry e in Volatile.Read(ref entries))
+        {
+            keys.Clear();
+            foreach (byte[] k in byKey.Keys)
+                if (k.AsSpan().StartsWith(e.Prefix)) keys.Add(k);
+            if (keys.Count == 0) continue;
+            byte[]? all = null;
             foreach (ClientTracking t in e.Clients)
             {
                 if (!t.On || !t.Bcast) continue;
-                frame ??= TrackingDelivery.KeysFrame(key);
-                if (t == caller)
+                if (!t.NoLoop)
                 {
-                    if (!t.NoLoop) t.Defer(frame);
+                    TrackingDelivery.Send(shard, t, all ??= TrackingDelivery.KeysFrame(keys));
                     continue;
                 }
-                TrackingDelivery.Send(shard, t, frame);
+                var others = keys.FindAll(k => byKey[k] != t);
+                if (others.Count > 0) TrackingDelivery.Send(shard, t, TrackingDelivery.KeysFrame(others));
             }
         }
+    }
+
+    /// <summary>Keys in byte order (memcmp, shorter first on a tie), as Redis's radix tree walks them.</summary>
+    sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 
     /// <summary>Keeps a client's prefixes in byte order, as Redis's radix tree lists them in TRACKINGINFO.</summary>

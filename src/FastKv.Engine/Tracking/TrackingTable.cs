@@ -19,6 +19,8 @@ public sealed class TrackingTable
 
     /// <summary>The tracking state of the client whose command runs now (Redis's current_client), or null.</summary>
     public ClientTracking? Caller;
+    /// <summary>Keys modified here this loop iteration that a BCAST prefix matches, with who modified each (<see cref="TrackingPrefixes.Broadcast"/>).</summary>
+    public readonly List<(byte[] Key, ClientTracking? By)> BcastKeys = new();
     /// <summary>The caller of the request from another shard being run now (set around it by <see cref="RemoteRequest"/>).</summary>
     public ClientTracking? RemoteCaller;
 

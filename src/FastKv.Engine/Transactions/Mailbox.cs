@@ -119,6 +119,10 @@ public sealed class Mailbox
         {
             RunOne(shard, m);
             n++;
+            // A command another shard's client sent (or a transaction's part) is over: its BCAST invalidations go now,
+            // before its reply can reach its client and the client's next command can add keys to the same message.
+            // A script's call is only part of the script: its keys wait for the end of the loop iteration.
+            if (shard.Tracking.BcastKeys.Count > 0 && m is not Scripting.ScriptCall) shard.Server.TrackingPrefixes.Broadcast(shard);
         }
         return n;
     }
