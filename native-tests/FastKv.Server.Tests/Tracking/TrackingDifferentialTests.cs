@@ -204,6 +204,39 @@ public class TrackingDifferentialTests(OracleAndTargetsFixture servers) : IClass
         s.Run("b", "DEL", "p:c" + g, "p:nokey" + g);
     }, unorderedPushes: threads > 1);
 
+    /// <summary>
+    /// Scripts: the keys a script's read-only calls read are tracked for its caller, on any shard; a script's declared
+    /// keys are not (EVAL_RO included), and CLIENT CACHING YES covers every call of the script (OPTIN).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void Scripts_TrackWhatTheirCallsRead(int threads) => Compare(threads, "scripts", s =>
+    {
+        string k1 = G[0] + "s1", k2 = G[1] + "s2";
+        s.Run("a", "HELLO", "3");
+        s.Run("a", "CLIENT", "TRACKING", "ON");
+        s.Run("b", "MSET", k1, "1", k2, "1");
+        s.Run("a", "EVAL", "redis.call('set', KEYS[1], 'x')", "2", k1, k2);
+        s.Run("b", "MSET", k1, "2", k2, "2");
+        s.Run("a", "EVAL", "return redis.call('get', KEYS[2])", "2", k1, k2);
+        s.Run("b", "SET", k1, "3");
+        s.Run("b", "SET", k2, "3");
+        s.Run("a", "EVAL_RO", "return redis.call('ping')", "2", k1, k2);
+        s.Run("b", "SET", k1, "4");
+        s.Run("b", "SET", k2, "4");
+        s.Run("a", "EVAL_RO", "return redis.call('get', KEYS[1])", "2", k1, k2);
+        s.Run("b", "SET", k2, "5");
+        s.Run("b", "SET", k1, "5");
+        s.Run("o", "HELLO", "3");
+        s.Run("o", "CLIENT", "TRACKING", "ON", "OPTIN");
+        s.Run("o", "CLIENT", "CACHING", "YES");
+        s.Run("o", "EVAL", "redis.call('get', KEYS[1]) return redis.call('get', KEYS[2])", "2", k1, k2);
+        s.Run("b", "SET", k1, "6");
+        s.Run("b", "SET", k2, "6");
+        s.Run("o", "EVAL", "return redis.call('get', KEYS[1])", "1", k1);
+        s.Run("b", "SET", k1, "7");
+    });
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void Redirect_Resp2Subscriber_Resp3_Broken(int threads) => Compare(threads, "redirect", s =>

@@ -44,6 +44,8 @@ public sealed class ScriptCall : ShardMessage
     public byte[]? Aof;
     /// <summary>The script's clock (its shard's <see cref="Shard.NowMs"/>): the call runs at that time here too.</summary>
     public long NowMs;
+    /// <summary>The tracking state of the script's caller: keys its read-only calls read here are tracked for it.</summary>
+    public ClientTracking? Caller;
 
     public ScriptCall() => reply = new RespWriter(ReplyBuffer);
 
@@ -116,6 +118,8 @@ public sealed class ScriptCall : ShardMessage
         shard.Blocking.Hold();
         long ownNow = shard.NowMs;
         shard.NowMs = NowMs;
+        ClientTracking? ownCaller = shard.Tracking.RemoteCaller;
+        shard.Tracking.RemoteCaller = Caller;
         try
         {
             var c = new CommandContext
@@ -132,6 +136,7 @@ public sealed class ScriptCall : ShardMessage
         finally
         {
             shard.NowMs = ownNow;
+            shard.Tracking.RemoteCaller = ownCaller;
             shard.InScript = false;
             Aof = capture ? aof.EndCapture() : aof.On ? aof.TakeSince(mark) : null;
             shard.Blocking.Release();

@@ -813,6 +813,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
         call.ResetOp(op, key, write, db, run.TxId, run.LockId);
         call.NowMs = shard.NowMs;
+        call.Caller = run.Client?.Tracking ?? shard.Tracking.RemoteCaller;
         target.Mailbox.Post(call);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)
@@ -854,6 +855,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
         call.Reset(spec, buf, args, keys, run.Db, run.TxId, run.LockId, run.Resp);
         call.NowMs = shard.NowMs;
+        call.Caller = run.Client?.Tracking ?? shard.Tracking.RemoteCaller;
         target.Mailbox.Post(call);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)

@@ -93,14 +93,17 @@ public sealed class TrackingTable
 
     /// <summary>
     /// After a command of a tracking client (<see cref="Executor.Invoke"/>): a read-only command's keys are
-    /// remembered; CLIENT CACHING's flag is spent by any command but CLIENT itself, unless a transaction runs;
+    /// remembered (a script's calls' too); CLIENT CACHING's flag is spent by any command but CLIENT itself, unless a
+    /// transaction or a script runs;
     /// and the client's invalidations of its own keys go out after the reply written just now.
     /// </summary>
     public static void AfterCommand(ref CommandContext c, ClientTracking caller)
     {
-        if ((c.Spec.Flags & CommandFlags.ReadOnly) != 0) c.Shard.Tracking.Remember(ref c, caller);
+        // A read-only script (EVAL_RO, FCALL_RO) is not itself remembered: the keys its calls read are (Redis's call()).
+        if ((c.Spec.Flags & CommandFlags.ReadOnly) != 0 && c.Spec.Cross != CrossShard.Script) c.Shard.Tracking.Remember(ref c, caller);
         bool inTransaction = c.InExec;
-        if (caller.Caching && !inTransaction && c.Spec.Parent?.KeepsTrackingCaching != true) caller.Caching = false;
+        // CLIENT CACHING's flag lasts for the whole of the client's command: a script's calls do not spend it.
+        if (caller.Caching && !inTransaction && !c.Shard.InScript && c.Spec.Parent?.KeepsTrackingCaching != true) caller.Caching = false;
         if (c.Client != null && caller.HasPending && !inTransaction) caller.FlushPending(c.Shard);
     }
 
