@@ -46,18 +46,12 @@ public static unsafe class ExpiryCycle
         if (shard.Server.Loading) return;
         long start = Stopwatch.GetTimestamp();
         long deadline = start + budgetMs * Stopwatch.Frequency / 1000;
-        try
-        {
-            Walk(shard, deadline);
-        }
-        finally
-        {
-            // Redis's stat_expire_cycle_time_used and its "expire-cycle" latency event.
-            long micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-            shard.Stats.ExpireCycleMicros += micros;
-            long threshold = shard.Server.Config.LatencyMonitorThreshold;
-            if (threshold != 0 && micros / 1000 >= threshold) shard.Server.Latency.Add("expire-cycle", micros / 1000, shard.NowMs);
-        }
+        Walk(shard, deadline);
+        // Redis's stat_expire_cycle_time_used and its "expire-cycle" latency event.
+        long micros = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        shard.Stats.ExpireCycleMicros += micros;
+        long threshold = shard.Server.Config.LatencyMonitorThreshold;
+        if (threshold != 0 && micros / 1000 >= threshold) shard.Server.Latency.Add("expire-cycle", micros / 1000, shard.NowMs);
     }
 
     static void Walk(Shard shard, long deadline)

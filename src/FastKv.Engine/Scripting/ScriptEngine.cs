@@ -637,6 +637,14 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         Executor.Invoke(ref cc);
     }
 
+    /// <summary>Sends a script's call to <paramref name="target"/>: it runs there at the script's time, for its caller.</summary>
+    void PostCall(ScriptRun run, ScriptCall call, Shard target)
+    {
+        call.NowMs = shard.NowMs;
+        call.Caller = run.Client?.Tracking ?? shard.Tracking.RemoteCaller;
+        target.Mailbox.Post(call);
+    }
+
     internal const string HeldError = "ERR Script attempted to access a key another transaction holds; FastKv runs this script with every shard held from now on";
 
     /// <summary>
@@ -812,9 +820,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         ScriptCall call = run.Call;
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
         call.ResetOp(op, key, write, db, run.TxId, run.LockId);
-        call.NowMs = shard.NowMs;
-        call.Caller = run.Client?.Tracking ?? shard.Tracking.RemoteCaller;
-        target.Mailbox.Post(call);
+        PostCall(run, call, target);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)
         {
@@ -854,9 +860,7 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         ScriptCall call = run.Call;
         if (run.LockId == 0) run.LockId = shard.Server.Sequencer.NextId();
         call.Reset(spec, buf, args, keys, run.Db, run.TxId, run.LockId, run.Resp);
-        call.NowMs = shard.NowMs;
-        call.Caller = run.Client?.Tracking ?? shard.Tracking.RemoteCaller;
-        target.Mailbox.Post(call);
+        PostCall(run, call, target);
         ScriptCall.WaitFor(shard, call);
         if (call.TookLock)
         {
