@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading;
 using FastKv.Server.Tests.Atomicity;
+using FastKv.Server.Tests.Eviction;
 using FastKv.Server.Tests.Infrastructure;
 using Xunit;
 
@@ -101,6 +102,33 @@ public class BlockingCommandTests(TargetFixture target) : IClassFixture<TargetFi
         pusher.Call("RPUSH", k0, "stays");
         Thread.Sleep(100);
         Assert.Equal(":1\r\n", pusher.CallText("LLEN", k0));
+    }
+
+    /// <summary>
+    /// A client another client sees counted in INFO blocked_clients is watching its key: a string written there then
+    /// serves it nothing (no WRONGTYPE), and the push after serves it, as in Redis. FastKv once counted the client on
+    /// its own shard before posting the attempt to the key's shard, so a SET that reached the key's shard in between
+    /// ran first and the attempt answered WRONGTYPE. Now the count follows the attempt's return (the registration
+    /// happens before it by construction); the old window needed the client's shard to lose the CPU between the count
+    /// and the post, so this check catches a regression only on a loaded machine (it did on a loaded CI run).
+    /// </summary>
+    [Fact]
+    public void CountedAsBlocked_MeansWatching_AWriteOfAnotherTypeServesNothing()
+    {
+        using var other = Server.Connect();
+        for (int round = 0; round < 200; round++)
+        {
+            string k = Key("bl:counted" + round + ":", round % 4);
+            using var blocked = Server.Connect();
+            blocked.SendCommand("BLPOP", k, "0");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (ServerReadings.InfoLong(other, "clients", "blocked_clients") != 1)
+                Assert.True(DateTime.UtcNow < deadline, "the BLPOP was never counted as blocked");
+            other.Call("SET", k, "v");
+            other.Call("DEL", k);
+            other.Call("RPUSH", k, "x");
+            Assert.Equal("*2\r\n$" + k.Length + "\r\n" + k + "\r\n$1\r\nx\r\n", Resp.AsString(blocked.ReadReply()));
+        }
     }
 
     [Fact]

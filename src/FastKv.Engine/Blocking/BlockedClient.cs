@@ -42,6 +42,30 @@ public sealed class BlockedClient : IShardOpOwner
     /// </summary>
     internal bool Attempting;
 
+    /// <summary>
+    /// Home shard only: counted in INFO blocked_clients. A pop counts once its first attempt came back with the waiter
+    /// registered on its keys' shards (<see cref="Waiting"/>), so a client that sees it counted and then pushes
+    /// serves it, as in Redis, where a client is blocked only once its keys are watched.
+    /// </summary>
+    internal bool CountedBlocked;
+
+    /// <summary>Home shard: the waiter now waits on its keys (or, for WAIT/WAITAOF, on acknowledgements).</summary>
+    internal void NowBlocked()
+    {
+        Attempting = false;
+        if (CountedBlocked) return;
+        CountedBlocked = true;
+        Home.Blocking.BlockedClients++;
+    }
+
+    /// <summary>Home shard: the waiter ended; no longer counted in INFO blocked_clients.</summary>
+    internal void Uncount()
+    {
+        if (!CountedBlocked) return;
+        CountedBlocked = false;
+        Home.Blocking.BlockedClients--;
+    }
+
     /// <summary>The command as sent (for the slowlog).</summary>
     public readonly byte[][] Command;
 
@@ -98,8 +122,12 @@ public sealed class BlockedClient : IShardOpOwner
     /// <summary>The first attempt came back from the key's shard: served there, or waiting now.</summary>
     public void OnOpDone(ShardOp op)
     {
-        Attempting = false;
-        if (op is BlockAttempt { Served: true }) Complete(Reply.Output.Written);
+        if (op is BlockAttempt { Served: true })
+        {
+            Attempting = false;
+            Complete(Reply.Output.Written);
+        }
+        else NowBlocked();
     }
 
     /// <summary>Ends the command with a reply (served, error or timeout): forget the waiter everywhere, resume the client.</summary>

@@ -48,7 +48,6 @@ public static unsafe class Blocking
         plan.Db = s.Client.Db;
         var w = new BlockedClient(s, plan, spec) { Deadline = plan.TimeoutMs == 0 ? long.MaxValue : now + plan.TimeoutMs };
         s.Blocked = w;
-        s.Home.Blocking.BlockedClients++;
         if (w.Deadline != long.MaxValue) s.Home.Blocking.AddTimeout(w);
         Attempt(w);
         return true;
@@ -221,7 +220,7 @@ public sealed class BlockingGatherTx : GatherTx
         // Unclaim first: the release lets a parked push run on another shard at once, and a push that finds the
         // waiter still claimed skips it for good (the element would stay and the client wait forever).
         w.Unclaim();
-        w.Attempting = false;
+        w.NowBlocked();
         ReleaseLocks();
         return true;
     }

@@ -90,7 +90,7 @@ public static unsafe class WaitCommands
         var ack = new AckWait { Aof = isAof, Woff = woff, NumLocal = numLocal, NumReplicas = numReplicas };
         var w = new BlockedClient(s, spec, ack, new CopiedArgs(buf, args).Items) { Deadline = timeout == 0 ? long.MaxValue : home.NowMs + timeout };
         s.Blocked = w;
-        home.Blocking.BlockedClients++;
+        w.NowBlocked();
         if (w.Deadline != long.MaxValue) home.Blocking.AddTimeout(w);
         home.Blocking.AddAck(w);
         return true;

@@ -501,8 +501,8 @@ public sealed class Session : ILockWaiter
         // ends when its reply arrives (OnBlockedDone), as a Redis client served just before it hung up.
         if (Blocked != null && Blocked.Cancel())
         {
+            Blocked.Uncount();
             Blocked = null;
-            Home.Blocking.BlockedClients--;
             Waiting = false;
         }
         // Watched keys leave their shards' registries (a running EXEC does it when it ends).
@@ -551,7 +551,7 @@ public sealed class Session : ILockWaiter
     public void OnBlockedDone()
     {
         EndSilence();
-        if (Blocked != null) Home.Blocking.BlockedClients--;
+        Blocked?.Uncount();
         Blocked = null;
         Resume();
     }
