@@ -140,6 +140,8 @@ public sealed class RespConnection : IDisposable
         }
     }
 
+    static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
+
     private int Fill(DateTime deadline)
     {
         if (_start == _end)
@@ -156,9 +158,16 @@ public sealed class RespConnection : IDisposable
         if (_end == _buffer.Length)
             Array.Resize(ref _buffer, _buffer.Length * 2);
 
-        TimeSpan left = deadline - DateTime.UtcNow;
-        if (left <= TimeSpan.Zero || !_socket.Poll(left, SelectMode.SelectRead))
-            throw new TimeoutException($"no complete reply from port {Port} within the timeout; buffered: " + Resp.Escape(Pending));
+        // In slices, and asking for an error too: a reset can show as POLLERR alone for a moment (the socket's error is
+        // set before its state is closed), which SelectRead does not count, and one read then sees the reset.
+        while (true)
+        {
+            TimeSpan left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"no complete reply from port {Port} within the timeout; buffered: " + Resp.Escape(Pending));
+            if (_socket.Poll(left < PollSlice ? left : PollSlice, SelectMode.SelectRead) || _socket.Poll(0, SelectMode.SelectError))
+                break;
+        }
         int n;
         try
         {
