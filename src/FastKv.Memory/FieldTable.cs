@@ -152,20 +152,41 @@ public static unsafe partial class FieldTable
     /// <summary>Frees every element, every segment and the table blob.</summary>
     public static void Free(Arena arena, byte* t)
     {
+        nuint cursor = 0;
+        int budget = int.MaxValue;
+        FreeSome(arena, t, ref cursor, ref budget);
+    }
+
+    /// <summary>
+    /// A free in steps (lazy free): from directory position <paramref name="cursor"/> (0 to begin), frees whole
+    /// segments with their elements while <paramref name="budget"/> lasts, taking one per element, one per segment and one for the table blob (a segment begun is finished, so a step may overspend);
+    /// true once everything, the table blob included, is gone. The table must be out of every keyspace and unchanged
+    /// between steps (the directory is read again at each, so its freed segments are never touched).
+    /// </summary>
+    public static bool FreeSome(Arena arena, byte* t, ref nuint cursor, ref int budget)
+    {
         int g = GlobalDepth(t);
         byte** dir = Dir(t);
         nuint len = (nuint)1 << g;
-        for (nuint d = 0; d < len;)
+        while (cursor < len && budget > 0)
         {
-            byte* seg = dir[d];
-            d += (nuint)1 << (g - SegDepth(seg));
+            byte* seg = dir[cursor];
+            cursor += (nuint)1 << (g - SegDepth(seg));
             byte* fps = Fps(seg);
             byte** ptrs = Ptrs(seg);
             for (int i = 0; i < SlotsPerSegment; i++)
-                if (fps[i] > Tombstone) arena.Free(ptrs[i], ElementSize(ptrs[i]));
+                if (fps[i] > Tombstone)
+                {
+                    arena.Free(ptrs[i], ElementSize(ptrs[i]));
+                    budget--;
+                }
             arena.Free(seg, SegmentBytes);
+            budget--;
         }
+        if (cursor < len) return false;
         arena.Free(t, TableBlobSize(g));
+        budget--;
+        return true;
     }
 
     /// <summary>Arena bytes held by the table: its blob, its segments and its elements (MEMORY USAGE).</summary>

@@ -142,15 +142,31 @@ public static unsafe partial class QuickList
     /// <summary>Frees the header, every node and every listpack.</summary>
     public static void Free(Arena arena, byte* ql)
     {
+        int budget = int.MaxValue;
+        FreeSome(arena, ql, ref budget);
+    }
+
+    /// <summary>
+    /// A free in steps (lazy free): frees up to <paramref name="budget"/> nodes from the head, each with its listpack,
+    /// taking one from the budget per node (and one for the header); true once the whole list, header included, is gone. The list must be out
+    /// of every keyspace: between steps only the head pointer is kept right (the rest of the header is stale).
+    /// </summary>
+    public static bool FreeSome(Arena arena, byte* ql, ref int budget)
+    {
         byte* node = HeadNode(ql);
-        while (node != null)
+        while (node != null && budget > 0)
         {
             byte* next = NextNode(node);
             Listpack.Free(arena, NodeListpack(node));
             arena.Free(node, NodeBlobSize);
             node = next;
+            budget--;
         }
+        *(byte**)ql = node;
+        if (node != null) return false;
         arena.Free(ql, HeaderBlobSize);
+        budget--;
+        return true;
     }
 
     /// <summary>Sets the fill used by later node decisions (Redis's quicklistSetFill clamp; existing nodes stay).</summary>

@@ -150,14 +150,30 @@ public static unsafe partial class SortedIndex
     /// <summary>Frees every node and the index itself.</summary>
     public static void Free(Arena arena, byte* zsl)
     {
+        int budget = int.MaxValue;
+        FreeSome(arena, zsl, ref budget);
+    }
+
+    /// <summary>
+    /// A free in steps (lazy free): frees up to <paramref name="budget"/> nodes from the first, one from the budget
+    /// each (and one for the index blob); true once every node and the index itself are gone. The index must be out of every keyspace: between
+    /// steps only the head's first forward pointer is kept right (spans, the other levels and the length are stale).
+    /// </summary>
+    public static bool FreeSome(Arena arena, byte* zsl, ref int budget)
+    {
         byte* x = First(zsl);
-        while (x != null)
+        while (x != null && budget > 0)
         {
             byte* next = Next(x);
             arena.Free(x, NodeSize(Level(x), MemberLength(x)));
             x = next;
+            budget--;
         }
+        Forward(Head(zsl))[0] = x;
+        if (x != null) return false;
         arena.Free(zsl, HeaderBlobSize);
+        budget--;
+        return true;
     }
 
     static byte* AllocNode(Arena arena, byte* zsl, int level, double score, ReadOnlySpan<byte> member)

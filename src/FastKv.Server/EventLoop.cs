@@ -137,7 +137,7 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
             {
                 ShardSnapshot? snap = shard.Snapshot;
                 // A snapshot with work left keeps the loop spinning; one waiting for its writer checks back each ms.
-                int timeout = toFlush.Count > 0 ? 0 : snap == null ? 100 : snap.Paused ? 1 : 0;
+                int timeout = toFlush.Count > 0 || shard.LazyFree.Busy ? 0 : snap == null ? 100 : snap.Paused ? 1 : 0;
                 if (timeout > 0 && shard.Blocking.HomeWaiters > 0)
                     timeout = Math.Min(timeout, shard.Blocking.MillisUntilNextTimeout(shard.NowMs));
                 if (timeout != 0 && !shard.Mailbox.PrepareSleep()) timeout = 0;
@@ -156,6 +156,8 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
                 FlushQueued();
                 EvictClients();
                 Timers();
+                // Values and tables dropped the lazy way: a bounded part of them each iteration, after the replies went out.
+                if (shard.LazyFree.Busy) shard.LazyFree.Step();
                 // Records of work that answered nobody (expiry, eviction, a transaction's part) reach the file too.
                 if (server.Aof.On) server.Aof.EndOfIteration(shard);
                 // A running snapshot serializes a slice of buckets between requests: a short one when this

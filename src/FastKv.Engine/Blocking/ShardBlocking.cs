@@ -242,6 +242,17 @@ public sealed class ShardBlocking
         if (!serving && holds == 0) ServeReady();
     }
 
+    /// <summary>
+    /// FLUSHDB/FLUSHALL ASYNC took database <paramref name="db"/>'s table away whole: every key watched there is ready,
+    /// its XREADGROUP waiters too (as a freed stream signals them), served once the command is over.
+    /// </summary>
+    public void SignalFlushed(int db)
+    {
+        if (byKey.Count == 0) return;
+        foreach (WaitKey k in byKey.Keys)
+            if (k.Db == db) MarkReady(k, forGroups: true);
+    }
+
     /// <summary>Marks a key ready when someone waits on it (a lookup without a copy of the key otherwise).</summary>
     void Signal(int db, ReadOnlySpan<byte> key, bool forGroups)
     {

@@ -201,8 +201,8 @@ public static class InfoCommand
                 F("mem_aof_buffer", 0);
                 F("mem_allocator", "fastkv-arena");
                 F("active_defrag_running", 0);
-                F("lazyfree_pending_objects", 0);
-                F("lazyfreed_objects", 0);
+                F("lazyfree_pending_objects", Sum(sh => sh.LazyFree.Pending));
+                F("lazyfreed_objects", Sum(sh => sh.LazyFree.Freed));
                 F("fastkv_managed_heap", GC.GetTotalMemory(false));
                 F("fastkv_managed_committed", GC.GetGCMemoryInfo().TotalCommittedBytes);
                 break;

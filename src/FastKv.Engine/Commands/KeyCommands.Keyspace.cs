@@ -300,31 +300,37 @@ public static unsafe partial class KeyCommands
 
     // ---- FLUSHDB / FLUSHALL / SWAPDB -----------------------------------------------------------
 
-    /// <summary>getFlushCommandFlags: no argument, SYNC or ASYNC (both flush inline here).</summary>
-    static bool FlushArgsOk(ref CommandContext c)
+    /// <summary>
+    /// getFlushCommandFlags: no argument (ASYNC under lazyfree-lazy-user-flush, else SYNC), SYNC or ASYNC; false after
+    /// the syntax error. An ASYNC flush leaves the old tables to the shard's lazy free (<see cref="Database.ClearLater"/>).
+    /// </summary>
+    static bool FlushArgsOk(ref CommandContext c, out bool async)
     {
+        async = false;
         if (c.Count > 2 || (c.Count == 2 && !c.ArgIs(1, "sync"u8) && !c.ArgIs(1, "async"u8)))
         {
             c.W.Error(Errors.Syntax);
             return false;
         }
+        async = c.Count == 2 ? c.ArgIs(1, "async"u8) : c.Shard.Server.Config.LazyfreeLazyUserFlush;
         return true;
     }
 
     static void FlushDb(ref CommandContext c)
     {
-        if (!FlushArgsOk(ref c)) return;
+        if (!FlushArgsOk(ref c, out bool async)) return;
         c.Shard.Watches.TouchAll(c.DbIndex);
         // Redis counts every key the flush removed (emptyData's count); each shard adds its own.
         c.Dirty(c.Db.Count);
-        c.Db.Clear();
+        if (async) c.Db.ClearLater();
+        else c.Db.Clear();
         TrackingTable.Flushed(ref c);
         c.W.Ok();
     }
 
     static void FlushAll(ref CommandContext c)
     {
-        if (!FlushArgsOk(ref c)) return;
+        if (!FlushArgsOk(ref c, out bool async)) return;
         // Redis's flushAllDataAndResetRDB: a running BGSAVE would write back what was just flushed, so it stops (an AOF
         // rewrite goes on); with save points the empty dataset is saved next (Redis saves it before replying).
         c.Shard.Server.Persistence.FlushedAll(c.Shard);
@@ -332,7 +338,8 @@ public static unsafe partial class KeyCommands
         foreach (Database db in c.Shard.Dbs)
         {
             c.Dirty(db.Count);
-            db.Clear();
+            if (async) db.ClearLater();
+            else db.Clear();
         }
         TrackingTable.Flushed(ref c);
         c.W.Ok();

@@ -18,7 +18,7 @@ public static unsafe partial class KeyCommands
     public static void Register(CommandTable t)
     {
         t.Add("del", &Del, CrossShard.SumIntegers);
-        t.Add("unlink", &Del, CrossShard.SumIntegers);
+        t.Add("unlink", &Unlink, CrossShard.SumIntegers);
         t.Add("exists", &Exists, CrossShard.SumIntegers);
         t.Add("touch", &Touch, CrossShard.SumIntegers).TouchesAlways = true;
         t.Add("type", &Type);
@@ -43,13 +43,18 @@ public static unsafe partial class KeyCommands
 
     // ---- DEL / EXISTS / TOUCH / TYPE -----------------------------------------------------------
 
-    /// <summary>DEL and UNLINK: values are freed inline either way (no lazy-free thread yet).</summary>
-    static void Del(ref CommandContext c)
+    /// <summary>DEL: a big value is freed in steps under lazyfree-lazy-user-del, else inline.</summary>
+    static void Del(ref CommandContext c) => Delete(ref c, c.Shard.Server.Config.LazyfreeLazyUserDel);
+
+    /// <summary>UNLINK: DEL whose big values are always freed in steps, after the reply (Redis's dbAsyncDelete).</summary>
+    static void Unlink(ref CommandContext c) => Delete(ref c, lazy: true);
+
+    static void Delete(ref CommandContext c, bool lazy)
     {
         Database db = c.Db;
         long n = 0;
         for (int i = 1; i < c.Count; i++)
-            if (db.Delete(c.Arg(i)))
+            if (db.Delete(c.Arg(i), lazy))
             {
                 n++;
                 c.Dirty();

@@ -174,6 +174,7 @@ public static unsafe class ServerCommands
             sh.Stats.NetInputBytes = sh.Stats.NetOutputBytes = 0;
             sh.Stats.EvictedClients = sh.Stats.ExpireCycleMicros = 0;
             sh.Evictor.EvictedKeys = sh.Evictor.ExceededMillis = 0;
+            sh.LazyFree.ResetStats();
         }
         Interlocked.Exchange(ref s.TotalConnectionsReceived, 0);
         Interlocked.Exchange(ref s.RejectedConnections, 0);

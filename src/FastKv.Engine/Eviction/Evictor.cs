@@ -60,7 +60,8 @@ public sealed unsafe class Evictor
         {
             long buffers = shard.Buffers.HeldBytes;
             if (buffers > bufferPeak) bufferPeak = buffers;
-            return shard.Arena.UsedBytes + bufferPeak;
+            // Values a lazy free took count as gone (LazyFree.PendingBytes): their steps come after this loop.
+            return shard.Arena.UsedBytes - shard.LazyFree.PendingBytes + bufferPeak;
         }
     }
 

@@ -90,13 +90,14 @@ public sealed unsafe class Database : IDisposable
     internal void FreeTimed(byte* e)
     {
         long threshold = shard.Server.Config.LatencyMonitorThreshold;
+        bool lazy = shard.Server.Config.LazyfreeLazyExpire;
         if (threshold == 0)
         {
-            FreeEntry(e);
+            FreeEntry(e, lazy);
             return;
         }
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        FreeEntry(e);
+        FreeEntry(e, lazy);
         long ms = (long)System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         if (ms >= threshold) shard.Server.Latency.Add("expire-del", ms, shard.NowMs);
     }
@@ -129,11 +130,17 @@ public sealed unsafe class Database : IDisposable
     }
 
     /// <summary>Frees an entry that is no longer in the table, and the collection its value points at.</summary>
-    internal void FreeEntry(byte* e)
+    internal void FreeEntry(byte* e) => FreeEntry(e, lazy: false);
+
+    /// <summary>
+    /// Frees an entry that is no longer in the table; with <paramref name="lazy"/> (Redis's dbAsyncDelete), a value
+    /// big enough is left to the shard's <see cref="LazyFree"/> instead (not in the scratch database of a gathered command).
+    /// </summary>
+    internal void FreeEntry(byte* e, bool lazy)
     {
         // Every way a stream leaves this table or is overwritten ends here: its XREADGROUP waiters must hear of it.
         if (KeyEntry.Type(e) == ValueKind.Stream) StreamFreed(e);
-        Collection.FreeValue(arena, e);
+        if (!lazy || Index < 0 || !shard.LazyFree.TryTake(e)) Collection.FreeValue(arena, e);
         FreeBlob(e);
     }
 
@@ -201,7 +208,7 @@ public sealed unsafe class Database : IDisposable
         // Redis's dbSetValue keeps an overwritten key's access bits (the lookup just touched them).
         KeyEntry.SetLru(n, KeyEntry.Lru(e));
         table.Replace(slot, n);
-        FreeEntry(e);
+        FreeEntry(e, shard.Server.Config.LazyfreeLazyServerDel);
     }
 
     /// <summary>Adds a string value for a key known to be absent.</summary>
@@ -316,7 +323,11 @@ public sealed unsafe class Database : IDisposable
         return n;
     }
 
-    public bool Delete(ReadOnlySpan<byte> key)
+    /// <summary>A deletion the server makes (a destination overwritten, RESTORE REPLACE...): lazy under lazyfree-lazy-server-del.</summary>
+    public bool Delete(ReadOnlySpan<byte> key) => Delete(key, shard.Server.Config.LazyfreeLazyServerDel);
+
+    /// <summary>Removes the key; <paramref name="lazy"/>: a big value is freed in steps (UNLINK, DEL under lazyfree-lazy-user-del).</summary>
+    public bool Delete(ReadOnlySpan<byte> key, bool lazy)
     {
         ulong h = KeyHash.Hash(key);
         byte* e = table.Remove(key, h);
@@ -326,7 +337,7 @@ public sealed unsafe class Database : IDisposable
             DropExpired(e);
             return false;
         }
-        FreeEntry(e);
+        FreeEntry(e, lazy);
         return true;
     }
 
@@ -334,7 +345,7 @@ public sealed unsafe class Database : IDisposable
     internal void DeleteEvicted(ReadOnlySpan<byte> key, ulong h)
     {
         byte* e = table.Remove(key, h);
-        if (e != null) FreeEntry(e);
+        if (e != null) FreeEntry(e, shard.Server.Config.LazyfreeLazyEviction);
     }
 
     /// <summary>Removes an entry by slot-free lookup of its key (used after FindSlot).</summary>
@@ -365,6 +376,24 @@ public sealed unsafe class Database : IDisposable
         var v = new FreeAll { Db = this };
         table.Clear(ref v);
         ExpiryCursor = 0;
+    }
+
+    /// <summary>
+    /// Redis's emptyDbAsync (FLUSHDB/FLUSHALL ASYNC): the database gets a new empty table and the old one, with its keys,
+    /// is freed in steps by the shard's <see cref="LazyFree"/>. The keys watched by blocked clients here are ready after
+    /// the command (the XREADGROUP ones answer that their stream is gone), as a flush freeing each stream signals it.
+    /// </summary>
+    public void ClearLater()
+    {
+        // A snapshot still walking this table serializes the rest of it first: FLUSHDB must not lose the cut's state.
+        shard.Snapshot?.Drain(table);
+        long keys = table.Count;
+        if (keys == 0) return;
+        KeyTable old = table;
+        table = new KeyTable(arena);
+        ExpiryCursor = 0;
+        shard.LazyFree.TakeTable(old, keys);
+        shard.Blocking.SignalFlushed(Index);
     }
 
     /// <summary>SWAPDB within a shard: the two databases exchange their tables.</summary>

@@ -182,8 +182,8 @@ public sealed class ServerConfig
         Add("lazyfree-lazy-eviction", "no", v => Bool(v, b => LazyfreeLazyEviction = b));
         Add("lazyfree-lazy-expire", "no", v => Bool(v, b => LazyfreeLazyExpire = b));
         Add("lazyfree-lazy-server-del", "no", v => Bool(v, b => LazyfreeLazyServerDel = b));
-        Add("lazyfree-lazy-user-del", "no", v => Bool(v, _ => { }));
-        Add("lazyfree-lazy-user-flush", "no", v => Bool(v, _ => { }));
+        Add("lazyfree-lazy-user-del", "no", v => Bool(v, b => LazyfreeLazyUserDel = b));
+        Add("lazyfree-lazy-user-flush", "no", v => Bool(v, b => LazyfreeLazyUserFlush = b));
         Add("cluster-enabled", "no", v => v == "no" ? null : "cluster mode is not supported yet", immutable: true);
         Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, x => EnableDebugCommand = x), immutable: true);
         Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => OutputBufferLimits.Parse(v));
@@ -382,7 +382,7 @@ public sealed class ServerConfig
     /// lazyfree-lazy-expire / -eviction / -server-del: FastKv frees inline either way, but Redis propagates the
     /// deletions they cover as UNLINK instead of DEL (expiry, eviction, SPOP of a whole set, RESTORE into the past).
     /// </summary>
-    public bool LazyfreeLazyExpire, LazyfreeLazyEviction, LazyfreeLazyServerDel;
+    public bool LazyfreeLazyExpire, LazyfreeLazyEviction, LazyfreeLazyServerDel, LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
     /// <summary>
     /// Set by the server once it runs: turns the AOF on or off for CONFIG SET appendonly (null or an error); before
     /// that (config file, command line) the value is only recorded.

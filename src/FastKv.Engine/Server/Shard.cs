@@ -66,6 +66,9 @@ public sealed unsafe class Shard : IDisposable
     public readonly BufferPool Buffers = new();
     /// <summary>This shard's clients' memory and its part of client eviction (maxmemory-clients).</summary>
     public readonly ClientMemory ClientMemory;
+
+    /// <summary>Values and flushed tables freed in steps between commands (UNLINK, FLUSHALL ASYNC, the lazyfree-* settings).</summary>
+    public readonly LazyFree LazyFree;
     /// <summary>This shard's part of the running snapshot while it still has buckets to serialize, else null.</summary>
     public ShardSnapshot? Snapshot;
     /// <summary>The shard's Lua state, created by the first script that runs here (<see cref="Scripting.ScriptEngine.Of"/>).</summary>
@@ -110,6 +113,7 @@ public sealed unsafe class Shard : IDisposable
         Events = new KeyEvents(this);
         Tracking = new TrackingTable(this);
         ClientMemory = new ClientMemory(this);
+        LazyFree = new LazyFree(this);
         Evictor = new Evictor(this);
         Aof = new AofRecorder(this);
         Rng = (ulong)(id + 1) * 0x9E3779B97F4A7C15UL ^ (ulong)Environment.TickCount64;

@@ -74,6 +74,57 @@ public static unsafe partial class Collection
         throw new InvalidOperationException($"no free for type {type} encoding {enc}");
     }
 
+    /// <summary>Where a free in steps (<see cref="FreeSome"/>) stands: start from the default.</summary>
+    public struct FreeCursor
+    {
+        public int Phase;
+        public nuint Position;
+    }
+
+    /// <summary>
+    /// A free in steps (lazy free, <see cref="LazyFree"/>): frees part of the structure, about <paramref name="budget"/>
+    /// allocations (taken from it), and says whether all of it is gone. The structure must be out of the keyspace.
+    /// Structures of one allocation go in one step.
+    /// </summary>
+    public static bool FreeSome(Arena arena, byte type, byte enc, byte* p, ref FreeCursor cursor, ref int budget)
+    {
+        if (type == ValueKind.List) return QuickList.FreeSome(arena, p, ref budget);
+        if (type == ValueKind.Stream) return StreamValue.FreeSome(arena, p, ref cursor, ref budget);
+        switch (enc)
+        {
+            case ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set:
+                return FieldTable.FreeSome(arena, p, ref cursor.Position, ref budget);
+            case ValueEncoding.SkipList when type == ValueKind.ZSet:
+                return ZSetSkipList.FreeSome(arena, p, ref cursor, ref budget);
+        }
+        Free(arena, type, enc, p);
+        budget--;
+        return true;
+    }
+
+    /// <summary>
+    /// Redis's lazyfreeGetFreeEffort: a number proportional to the allocations freeing the value takes. A quicklist's
+    /// nodes, a hash table's or a skiplist's elements, a stream's radix-tree nodes plus, per consumer group, one and
+    /// the first group's PEL size (Redis's estimate); 1 for anything of one allocation (listpacks, intsets).
+    /// </summary>
+    public static long FreeEffort(byte type, byte enc, byte* p)
+    {
+        if (type == ValueKind.List) return enc == ValueEncoding.QuickList ? QuickList.NodeCount(p) : 1;
+        if (type == ValueKind.Stream)
+        {
+            long effort = StreamValue.RaxNodeCount(p);
+            int groups = StreamGroups.Count(p);
+            if (groups > 0) effort += groups * (1L + StreamGroups.PelCount(StreamGroups.At(p, 0)));
+            return effort;
+        }
+        return enc switch
+        {
+            ValueEncoding.HashTable when type is ValueKind.Hash or ValueKind.Set => FieldTable.Count(p),
+            ValueEncoding.SkipList when type == ValueKind.ZSet => ZSetSkipList.Length(p),
+            _ => 1,
+        };
+    }
+
     /// <summary>Arena bytes the structure holds (MEMORY USAGE).</summary>
     public static long BytesUsed(byte type, byte enc, byte* p)
     {

@@ -95,11 +95,35 @@ public static unsafe partial class StreamValue
     /// <summary>Frees the consumer groups, every node, the index and the header.</summary>
     public static void Free(Arena arena, byte* s)
     {
-        StreamGroups.FreeAll(arena, s);
+        var cursor = new Collection.FreeCursor();
+        int budget = int.MaxValue;
+        FreeSome(arena, s, ref cursor, ref budget);
+    }
+
+    /// <summary>
+    /// A free in steps (lazy free): the consumer groups first (one step, one from the budget), then the nodes' listpacks
+    /// in order, one from the budget each; true once the index and the header are gone too. The stream must be out of
+    /// every keyspace.
+    /// </summary>
+    public static bool FreeSome(Arena arena, byte* s, ref Collection.FreeCursor cursor, ref int budget)
+    {
+        if (cursor.Phase == 0)
+        {
+            StreamGroups.FreeAll(arena, s);
+            cursor.Phase = 1;
+            budget--;
+        }
         int n = Count(s);
-        for (int i = 0; i < n; i++) Listpack.Free(arena, NodeListpack(s, i));
+        while ((int)cursor.Position < n && budget > 0)
+        {
+            Listpack.Free(arena, NodeListpack(s, (int)cursor.Position));
+            cursor.Position++;
+            budget--;
+        }
+        if ((int)cursor.Position < n) return false;
         SlotArray.Free(arena, Nodes(s), NodeSize);
         arena.Free(s, HeaderSize);
+        return true;
     }
 
     /// <summary>Arena bytes of the header, the index, every node and the groups (MEMORY USAGE).</summary>

@@ -79,6 +79,19 @@ public static unsafe class ZSetSkipList
         arena.Free(zs, BlobSize);
     }
 
+    /// <summary>A free in steps (lazy free): the dict, then the index, then the blob; true once all are gone.</summary>
+    public static bool FreeSome(Arena arena, byte* zs, ref Collection.FreeCursor cursor, ref int budget)
+    {
+        if (cursor.Phase == 0)
+        {
+            if (!FieldTable.FreeSome(arena, Dict(zs), ref cursor.Position, ref budget)) return false;
+            cursor.Phase = 1;
+        }
+        if (!SortedIndex.FreeSome(arena, Index(zs), ref budget)) return false;
+        arena.Free(zs, BlobSize);
+        return true;
+    }
+
     public static long BytesUsed(byte* zs) =>
         (long)Arena.UsableSize(BlobSize) + FieldTable.BytesUsed(Dict(zs)) + SortedIndex.BytesUsed(Index(zs));
 
