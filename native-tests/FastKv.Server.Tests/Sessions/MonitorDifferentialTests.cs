@@ -17,6 +17,10 @@ public class MonitorDifferentialTests(OracleAndTargetsFixture servers) : IClassF
 {
     public static IEnumerable<TheoryDataRow<int>> Threads() => [new(1), new(4)];
 
+    /// <summary>SHA1 of the script EVALSHA runs below (declared first: static fields start in order).</summary>
+    static readonly string IncrSha = System.Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA1.HashData(Encoding.ASCII.GetBytes("return redis.call('incr', KEYS[1])")));
+
     static readonly string[][] Script =
     [
         ["SET", "k", "v a\"\\\n\u0001\r\t\u0007\u0008"],
@@ -31,9 +35,20 @@ public class MonitorDifferentialTests(OracleAndTargetsFixture servers) : IClassF
         ["CLIENT", "LIST"], ["CONFIG", "GET", "port"], ["NOSUCH", "x"], ["GET"], ["CLIENT", "ID"], ["CLIENT", "SETNAME", "x"],
         ["LPUSH", "ml", "x"], ["BLPOP", "ml", "0"], ["PUBLISH", "mch", "m"], ["PING"], ["ECHO", "e"],
         ["SELECT", "2"], ["DEL", "mz"], ["SELECT", "0"], ["DEL", "ma", "mb", "me", "ms", "k"],
+        // Scripts show before their calls, which show from the "lua" client in the script's database; a refused call
+        // does not show; a script that fails on its arguments shows all the same.
+        ["EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('select', '1'); redis.call('get', KEYS[1]); return 1", "1", "sk", "sv"],
+        ["EVAL", "return redis.pcall('nosuchcommand')", "0"], ["EVAL", "return redis.pcall('get')", "0"],
+        ["EVAL", "return 1", "notanumber"], ["EVAL_RO", "return redis.call('get', KEYS[1])", "1", "sk"],
+        ["SCRIPT", "LOAD", "return redis.call('incr', KEYS[1])"], ["EVALSHA", IncrSha, "1", "sc"], ["EVALSHA_RO", IncrSha, "1", "sc"],
+        ["FUNCTION", "LOAD", "REPLACE", "#!lua name=monlib\nredis.register_function('monf', function(keys) return redis.call('get', keys[1]) end)"],
+        ["FCALL", "monf", "1", "sk"], ["FCALL", "nosuchfunction", "0"],
+        ["MULTI"], ["EVAL", "return redis.call('incr', KEYS[1])", "1", "sc"], ["EXEC"],
+        ["DEL", "sk", "sc"], ["FUNCTION", "DELETE", "monlib"],
     ];
 
-    static readonly Regex Stamp = new(@"^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]");
+
+    static readonly Regex Stamp = new(@"^\+\d+\.\d{6} \[(\d+) (127\.0\.0\.1:\d+|lua)\]");
 
     /// <summary>Reads <paramref name="n"/> monitor lines, time and port masked.</summary>
     static List<string> Lines(RespConnection monitor, int n)
@@ -43,7 +58,7 @@ public class MonitorDifferentialTests(OracleAndTargetsFixture servers) : IClassF
         {
             string line = Resp.AsString(monitor.ReadReply());
             Assert.Matches(Stamp, line);
-            lines.Add(Stamp.Replace(line, "+T [$1 peer]"));
+            lines.Add(Stamp.Replace(line, m => "+T [" + m.Groups[1].Value + (m.Groups[2].Value == "lua" ? " lua]" : " peer]")));
         }
         return lines;
     }

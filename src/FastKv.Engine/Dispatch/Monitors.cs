@@ -62,8 +62,22 @@ public sealed class Monitors
     public void Feed(Session from, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
     {
         // The AOF's pseudo client is never shown (Redis's loader runs commands outside call()).
-        if ((spec.Flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) != 0 || from.Client.AofLoader) return;
-        Send(from.Home.Id, Format(from.Client, spec, buf, args, db));
+        if (Hidden(spec) || from.Client.AofLoader) return;
+        Send(from.Home.Id, Format(from.Client.Address, spec, buf, args, db));
+    }
+
+    /// <summary>
+    /// Redis hides skip-monitor and admin commands, but for EVAL, EVALSHA and FCALL (and their _RO forms), flagged
+    /// skip-monitor yet fed by their own handlers before they run, so a script's calls appear after it.
+    /// </summary>
+    static bool Hidden(CommandSpec spec) =>
+        (spec.Flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) != 0 && spec.Cross != CrossShard.Script;
+
+    /// <summary>A call a script on <paramref name="home"/> made, once it ran: shown from the "lua" client, as Redis's script client.</summary>
+    public void FeedScriptCall(Shard home, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    {
+        if (Hidden(spec)) return;
+        Send(home.Id, Format("lua", spec, buf, args, db));
     }
 
     /// <summary>Shows a command that had no arguments (EXEC), by the name the client sent.</summary>
@@ -76,10 +90,13 @@ public sealed class Monitors
 
     /// <summary>
     /// The lines of a transaction's queued commands, in order, formatted before EXEC runs them (EXEC empties the
-    /// queue); SELECTs among them move the database shown, as they do when EXEC runs them.
+    /// queue); SELECTs among them move the database shown, as they do when EXEC runs them. The lines up to the first
+    /// script among them come out in <paramref name="beforeRun"/>, to be shown before EXEC runs it: the script's calls,
+    /// shown as they run, then follow it as in Redis (a second script's calls come before its line).
     /// </summary>
-    public byte[]? Record(Session from, MultiState m)
+    public byte[]? Record(Session from, MultiState m, out byte[]? beforeRun)
     {
+        beforeRun = null;
         if (from.Client.AofLoader) return null;
         var all = new System.IO.MemoryStream();
         int db = from.Client.Db;
@@ -89,8 +106,13 @@ public sealed class Monitors
             ReadOnlySpan<byte> buf = m.Load(i);
             if (spec.ChangesDb && RespNumber.TryParseInt64(m.Args.Get(buf, 1), out long d) && d >= 0 && d < from.Home.Dbs.Length)
                 db = (int)d;
-            if ((spec.Flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) != 0) continue;
-            all.Write(Format(from.Client, spec, buf, m.Args, db));
+            if (Hidden(spec)) continue;
+            all.Write(Format(from.Client.Address, spec, buf, m.Args, db));
+            if (spec.Cross == CrossShard.Script && beforeRun == null)
+            {
+                beforeRun = all.ToArray();
+                all.SetLength(0);
+            }
         }
         return all.Length == 0 ? null : all.ToArray();
     }
@@ -125,14 +147,14 @@ public sealed class Monitors
     }
 
     /// <summary>The status line: time with microseconds, database and peer, each argument quoted as Redis's sdscatrepr.</summary>
-    static byte[] Format(Client client, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
+    static byte[] Format(string address, CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args, int db)
     {
         long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
         long micros = ticks / 10;
         var sb = new System.Text.StringBuilder(64);
         sb.Append('+').Append((micros / 1_000_000).ToString(CultureInfo.InvariantCulture)).Append('.')
           .Append((micros % 1_000_000).ToString("D6", CultureInfo.InvariantCulture))
-          .Append(" [").Append(db.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(client.Address).Append(']');
+          .Append(" [").Append(db.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(address).Append(']');
         int redactFrom = RedactFrom(spec, buf, args, out int redactTo);
         for (int i = 0; i < args.Count; i++)
         {

@@ -261,7 +261,12 @@ public sealed class Session : ILockWaiter
     bool Transaction(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
     {
         if (spec.InMulti == MultiRole.Exec && !replies.BatchOpen) Commands.WaitCommands.BeforeExec(this);
-        byte[]? queuedLines = server.Monitors.Active ? MonitorExecLines(spec) : null;
+        byte[]? queuedLines = null;
+        if (server.Monitors.Active)
+        {
+            queuedLines = MonitorExecLines(spec, out byte[]? linesBeforeRun);
+            if (linesBeforeRun != null) server.Monitors.FeedRecorded(this, linesBeforeRun);
+        }
         replies.HoldPushes();
         long errors = Writer.ErrorReplies;
         bool execAborts = spec.InMulti == MultiRole.Exec && Client.Multi is { Queuing: true, Aborted: true };
@@ -290,12 +295,13 @@ public sealed class Session : ILockWaiter
     byte[]? monitorNameWhenDone;
 
     /// <summary>Before EXEC runs: the monitor lines of its queued commands (Redis shows them as EXEC runs them).</summary>
-    byte[]? MonitorExecLines(CommandSpec spec)
+    byte[]? MonitorExecLines(CommandSpec spec, out byte[]? beforeRun)
     {
+        beforeRun = null;
         MultiState? m = Client.Multi;
         if (spec.InMulti != MultiRole.Exec || m is not { Queuing: true } || m.Aborted || m.Commands.Count == 0) return null;
         if (m.Watches != null && m.Watches.Dirty) return null;
-        return server.Monitors.Record(this, m);
+        return server.Monitors.Record(this, m, out beforeRun);
     }
 
     /// <summary>The command is consumed from the input; CLIENT REPLY SKIP moves on by one command (Redis's commandProcessed).</summary>
@@ -354,10 +360,13 @@ public sealed class Session : ILockWaiter
         return StartTransaction(spec, buf, consumed);
     }
 
-    /// <summary>Starts the transaction that runs a command over several shards; the session waits for it.</summary>
-    bool StartTransaction(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed)
+    /// <summary>
+    /// Starts the transaction that runs a command over several shards; the session waits for it. <paramref name="shown"/>:
+    /// a script already shown to the monitors, run again with every shard held.
+    /// </summary>
+    bool StartTransaction(CommandSpec spec, ReadOnlySpan<byte> buf, int consumed, bool shown = false)
     {
-        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        if (!shown && server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
         Consume(consumed);
         Waiting = true;
         replies.HoldPushes();
@@ -420,6 +429,8 @@ public sealed class Session : ILockWaiter
         };
         replies.HoldPushes();
         bool script = spec.Cross == CrossShard.Script;
+        // A script is shown before it runs (Redis's evalCommand and fcallCommandGeneric feed it first), so its calls follow it.
+        if (script && server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
         Home.ScriptRetryAllowed = script;
         Home.ClockCarryOk = true;
         Executor.Invoke(ref c);
@@ -431,12 +442,12 @@ public sealed class Session : ILockWaiter
                 // The script met a held key on another shard before writing anything: again, with every shard held.
                 Home.ScriptRetry = false;
                 replies.ReleasePushes(c.W);
-                return StartTransaction(spec, buf, consumed);
+                return StartTransaction(spec, buf, consumed, shown: true);
             }
         }
         replies.ReleasePushes(c.W);
         EndReply(before);
-        if (server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+        if (!script && server.Monitors.Active) server.Monitors.Feed(this, spec, buf, args, Client.Db);
         parser.Authenticated = Client.Authenticated;
         Consume(consumed);
         return true;

@@ -613,6 +613,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         {
             InvokeHere(run, spec, buf, args);
         }
+        // Redis's call() shows the script client's command once it ran, in the database it ran in.
+        if (shard.Server.Monitors.Active) shard.Server.Monitors.FeedScriptCall(shard, spec, buf, args, run.Db);
         lua_settop(lua, 0);
         ReadOnlySpan<byte> reply = replyBuffer.Written;
         if (reply.Length > 0 && reply[0] == (byte)'-')
