@@ -95,6 +95,11 @@ public class ClientCommandDifferentialTests(OracleAndTargetsFixture servers) : I
         foreach (string type in new[] { "master", "replica", "slave", "MASTER" })
             Same(o, t, 1, p.Context + " type " + type, ["CLIENT", "KILL", "TYPE", type]);
         Same(o, t, 1, p.Context, ["CLIENT", "LIST", "TYPE", "master"]);
+        // Users: an unknown one is an error (names are case-sensitive); the default user is everybody's, so with the
+        // subscriber's ID it kills nobody else.
+        Same(o, t, 1, p.Context, ["CLIENT", "KILL", "USER", "wrong_user"]);
+        Same(o, t, 1, p.Context, ["CLIENT", "KILL", "USER", "Default"]);
+        Same(o, t, 1, p.Context, ["CLIENT", "KILL", "USER", "default", "ID", "999999"]);
         string pubsubO = Fields(o.Call("CLIENT", "LIST", "TYPE", "pubsub"), keep), pubsubT = Fields(t.Call("CLIENT", "LIST", "TYPE", "pubsub"), keep);
         Assert.Equal(pubsubO, pubsubT);
         Assert.Contains("flags=P ", pubsubT);

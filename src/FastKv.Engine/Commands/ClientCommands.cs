@@ -292,7 +292,11 @@ public static unsafe class ClientCommands
                 }
                 type = t;
             }
-            else if (c.ArgIs(i, "user"u8)) { }
+            else if (c.ArgIs(i, "user"u8))
+            {
+                // Every client is the default user (no ACL yet): that name matches all of them, any other is unknown.
+                if (!c.Arg(i + 1).SequenceEqual("default"u8)) { c.Error("ERR No such user '" + c.ArgString(i + 1) + "'"); return; }
+            }
             else if (c.ArgIs(i, "skipme"u8))
             {
                 if (c.ArgIs(i + 1, "yes"u8)) skipMe = true;
