@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Text.RegularExpressions;
 using System.Threading;
+using FastKv.Server.Tests.Eviction;
 using FastKv.Server.Tests.Infrastructure;
 using Xunit;
 using static FastKv.Server.Tests.Sessions.ExchangeCheck;
@@ -211,8 +212,11 @@ public class ClientCommandDifferentialTests(OracleAndTargetsFixture servers) : I
             Thread.Sleep(300);
             Assert.Equal(0, w.Socket.Available + w.Pending.Length); // nothing answered while paused
             Assert.Contains("flags=b ", Resp.Parse(c.Call("CLIENT", "LIST", "ID", wid.ToString())).Text!);
+            // A postponed client counts as blocked (Redis's BLOCKED_POSTPONE), until the pause ends.
+            Assert.Equal(1, ServerReadings.InfoLong(c, "clients", "blocked_clients"));
             Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CLIENT", "UNPAUSE")));
             Assert.Equal(":2\r\n:0\r\n$1\r\n2\r\n", Resp.AsString(w.ReadReply()) + Resp.AsString(w.ReadReply()) + Resp.AsString(w.ReadReply()));
+            Assert.Equal(0, ServerReadings.InfoLong(c, "clients", "blocked_clients"));
 
             // ALL: every command waits, CLIENT UNPAUSE included, until the deadline.
             Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CLIENT", "PAUSE", "500", "ALL")));

@@ -72,11 +72,15 @@ public sealed class ClientPause
 
     static bool MayChangeData(CommandFlags f) => (f & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 
-    /// <summary>The session waits for the pause to end; it parses its command again then.</summary>
+    /// <summary>
+    /// The session waits for the pause to end; it parses its command again then. Meanwhile it counts in INFO
+    /// blocked_clients, as Redis's BLOCKED_POSTPONE client does.
+    /// </summary>
     public void Postpone(Session s)
     {
         s.Client.Postponed = true;
         postponed[s.Home.Id].Add(s);
+        s.Home.Blocking.BlockedClients++;
     }
 
     /// <summary>Shard timer: once the pause is over, resumes this shard's postponed clients.</summary>
@@ -97,6 +101,7 @@ public sealed class ClientPause
         foreach (Session s in waiting)
         {
             s.Client.Postponed = false;
+            shard.Blocking.BlockedClients--;
             s.OnPauseEnded();
         }
     }
@@ -106,7 +111,7 @@ public sealed class ClientPause
     {
         if (!s.Client.Postponed) return;
         s.Client.Postponed = false;
-        postponed[s.Home.Id].Remove(s);
+        if (postponed[s.Home.Id].Remove(s)) s.Home.Blocking.BlockedClients--;
     }
 
     sealed class ResumeMessage(ClientPause pause) : ShardMessage
