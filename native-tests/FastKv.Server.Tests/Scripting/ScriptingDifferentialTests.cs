@@ -151,6 +151,10 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         new[] { "EVAL", "#!lua\nreturn error('x')", "0" },
         new[] { "EVAL", "#!lua flags=no-writes\nreturn redis.call('set', KEYS[1], 1)", "1", "{s}ro" },
         new[] { "EVAL", "#!lua flags=no-writes,allow-oom\nreturn redis.call('get', KEYS[1])", "1", "{s}k" },
+        // A read-only script may not replicate either: PUBLISH (may-replicate) is refused there, allowed elsewhere.
+        new[] { "EVAL_RO", "return redis.call('publish', 'ch', 'msg')", "0" },
+        new[] { "EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'msg')", "0" },
+        new[] { "EVAL", "return redis.call('publish', 'ch', 'msg')", "0" },
         new[] { "EVAL", "#!lua flags=bogus\nreturn 1", "0" },
         new[] { "EVAL", "#!lua x=1\nreturn 1", "0" },
         new[] { "EVAL", "#!python\nreturn 1", "0" },

@@ -568,7 +568,8 @@ public sealed unsafe partial class ScriptEngine : IDisposable
         if (!spec.ArityOk(args.Count)) return Rejected(lua, "ERR Wrong number of args calling Redis command from script", spec);
         if ((spec.Flags & CommandFlags.NoScript) != 0 && !shard.Server.ScriptDenyDisabled) return Rejected(lua, "ERR This Redis command is not allowed from script", spec);
         bool write = (spec.Flags & CommandFlags.Write) != 0;
-        if (write && (run.Flags & ScriptFlags.NoWrites) != 0)
+        // Redis's scriptVerifyWriteCommandAllow: a read-only script may not replicate either (PUBLISH is may-replicate).
+        if ((write || (spec.Flags & CommandFlags.MayReplicate) != 0) && (run.Flags & ScriptFlags.NoWrites) != 0)
             return Rejected(lua, "ERR Write commands are not allowed from read-only scripts.", spec);
         // Redis's scriptVerifyWriteCommandAllow: until the script has written, a write fails after a failed save or AOF write.
         if (write && !watch.Wrote && CommandGate.DiskError(shard.Server) is { } diskError) return Rejected(lua, diskError, spec);
