@@ -155,6 +155,7 @@ public class ScriptingDifferentialTests(OracleAndTargetsFixture servers) : IClas
         new[] { "EVAL_RO", "return redis.call('publish', 'ch', 'msg')", "0" },
         new[] { "EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'msg')", "0" },
         new[] { "EVAL", "return redis.call('publish', 'ch', 'msg')", "0" },
+        new[] { "EVAL_RO", "return redis.call('pfcount', KEYS[1])", "1", "{s}hll" },
         new[] { "EVAL", "#!lua flags=bogus\nreturn 1", "0" },
         new[] { "EVAL", "#!lua x=1\nreturn 1", "0" },
         new[] { "EVAL", "#!python\nreturn 1", "0" },

@@ -228,6 +228,59 @@ public class ClientCommandDifferentialTests(OracleAndTargetsFixture servers) : I
         }
     }
 
+    /// <summary>
+    /// What CLIENT PAUSE WRITE holds, as Redis's getCommandFlags sees it: PFCOUNT (may replicate), a script without
+    /// declared flags (EVAL, EVALSHA and FCALL may replicate), a flagged one unless no-writes, a function unless
+    /// no-writes; EVAL_RO runs; EXEC holds when a queued script would. Each command is held (counted in
+    /// blocked_clients until CLIENT UNPAUSE) or answered at once, on both servers alike.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void PauseWrite_HoldsScriptsAndPfcountAsRedis(int threads)
+    {
+        using var p = new Pair(servers, threads);
+        var (o, t) = p.Connect();
+        var (wo, wt) = p.Connect();
+        const string lib = "#!lua name=pauselib\nredis.register_function{function_name='pw', callback=function() return 1 end}\n"
+            + "redis.register_function{function_name='pr', callback=function() return 2 end, flags={'no-writes'}}";
+        string[][][] cases =
+        [
+            [["PFCOUNT", "pause-hll"]], [["EVAL", "return 1", "0"]], [["EVAL", "#!lua\nreturn 1", "0"]],
+            [["EVAL", "#!lua flags=no-writes\nreturn 1", "0"]], [["EVAL_RO", "return 1", "0"]],
+            [["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"]], [["FCALL", "pw", "0"]], [["FCALL", "pr", "0"]],
+            [["FCALL_RO", "pr", "0"]], [["FCALL", "nosuchfunction", "0"]],
+            [["MULTI"], ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"], ["EXEC"]], [["MULTI"], ["EVAL", "return 1", "0"], ["EXEC"]],
+        ];
+        var outcomes = new List<string>[2];
+        foreach (var (c, w, i) in new[] { (o, wo, 0), (t, wt, 1) })
+        {
+            outcomes[i] = new List<string>();
+            c.Call("PFADD", "pause-hll", "a");
+            c.Call("SCRIPT", "LOAD", "return 1");
+            c.Call("FUNCTION", "LOAD", "REPLACE", lib);
+            foreach (string[][] cmds in cases)
+            {
+                for (int k = 0; k < cmds.Length - 1; k++) w.Call(cmds[k]);
+                Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CLIENT", "PAUSE", "100000", "WRITE")));
+                w.SendCommand(cmds[^1]);
+                var deadline = System.DateTime.UtcNow.AddSeconds(30);
+                string outcome = "";
+                while (outcome.Length == 0)
+                {
+                    Assert.True(System.DateTime.UtcNow < deadline, "neither answered nor held: " + string.Join(' ', cmds[^1]));
+                    if (w.Socket.Available > 0 || w.Pending.Length > 0) outcome = "ran";
+                    else if (ServerReadings.InfoLong(c, "clients", "blocked_clients") == 1) outcome = "held";
+                }
+                Assert.Equal("+OK\r\n", Resp.AsString(c.Call("CLIENT", "UNPAUSE")));
+                outcomes[i].Add(string.Join(' ', cmds[^1]) + ": " + outcome + " " + Resp.AsString(w.ReadReply()));
+            }
+            c.Call("FUNCTION", "DELETE", "pauselib");
+            c.Call("DEL", "pause-hll");
+        }
+        Assert.Equal(outcomes[0], outcomes[1]);
+        Assert.Contains(outcomes[1], x => x.StartsWith("PFCOUNT pause-hll: held", System.StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void NoTouch_ReadsLeaveIdleTime_TouchTouches(int threads)

@@ -23,6 +23,7 @@ public static unsafe class FunctionCommands
             spec.CustomRoute = &ScriptCommands.ScriptTarget;
             spec.ScriptIsFunction = true;
         }
+        t.Find("fcall"u8)!.Flags |= CommandFlags.MayReplicate; // as EVAL (ScriptCommands.Register)
         CommandSpec function = t.Add("function", &Container);
         t.AddSub(function, "load", &Load);
         t.AddSub(function, "delete", &Delete);

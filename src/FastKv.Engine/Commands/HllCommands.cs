@@ -15,7 +15,9 @@ public static unsafe partial class HllCommands
     public static void Register(CommandTable t)
     {
         t.Add("pfadd", &PfAdd);
-        t.Add("pfcount", &PfCount, CrossShard.Gather);
+        // May replicate in Redis 7.2 (it may rewrite the key's cached cardinality; COMMAND INFO does not show the flag):
+        // CLIENT PAUSE WRITE holds it, a read-only script may not call it.
+        t.Add("pfcount", &PfCount, CrossShard.Gather).Flags |= CommandFlags.MayReplicate;
         t.Add("pfmerge", &PfMerge, CrossShard.Gather);
         t.Add("pfdebug", &PfDebug);
         t.Add("pfselftest", &PfSelfTest);

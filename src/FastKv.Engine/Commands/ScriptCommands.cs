@@ -13,9 +13,14 @@ public static unsafe class ScriptCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add("eval", &Eval, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2).CustomRoute = &ScriptTarget;
+        // EVAL, EVALSHA and FCALL are may-replicate in Redis 7.2 (COMMAND INFO does not show it): a script without
+        // declared flags counts as one that may change data (CLIENT PAUSE WRITE holds it, see PausedByWrite).
+        CommandSpec eval = t.Add("eval", &Eval, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2);
+        eval.CustomRoute = &ScriptTarget;
+        eval.Flags |= CommandFlags.MayReplicate;
         CommandSpec evalSha = t.Add("evalsha", &EvalSha, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2);
         evalSha.CustomRoute = &ScriptTarget;
+        evalSha.Flags |= CommandFlags.MayReplicate;
         evalSha.ScriptBySha = true;
         t.Add("eval_ro", &EvalRo, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2).CustomRoute = &ScriptTarget;
         CommandSpec evalShaRo = t.Add("evalsha_ro", &EvalShaRo, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2);
@@ -113,6 +118,16 @@ public static unsafe class ScriptCommands
     /// <summary>A script that declared flags is denyoom unless they say allow-oom or no-writes, so it is refused before it runs.</summary>
     public static bool DeniedOnOom(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
         => DeclaredFlags(server, spec, buf, args, out ScriptFlags flags) && (flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0;
+
+    /// <summary>
+    /// Redis's getCommandFlags for a script, as CLIENT PAUSE WRITE reads it: with declared flags (a shebang, or the
+    /// function's), a write unless no-writes (may-replicate is dropped); without, the command's own flags (EVAL, EVALSHA
+    /// and FCALL may replicate, the _RO forms do not).
+    /// </summary>
+    public static bool PausedByWrite(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)
+        => DeclaredFlags(server, spec, buf, args, out ScriptFlags flags)
+            ? (flags & ScriptFlags.NoWrites) == 0
+            : (spec.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 
     /// <summary>A script that declared flags without no-writes is a write command at the gate (refused after a failed save).</summary>
     public static bool WritesByFlags(ServerState server, CommandSpec spec, ReadOnlySpan<byte> buf, FastKv.Protocol.ArgList args)

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
+using FastKv.Protocol;
 
 namespace FastKv.Engine;
 
@@ -55,22 +57,26 @@ public sealed class ClientPause
     }
 
     /// <summary>Whether the command must wait (<paramref name="now"/>: the shard's clock).</summary>
-    public bool Holds(CommandSpec spec, Client client, long now)
+    public bool Holds(CommandSpec spec, Client client, long now, ReadOnlySpan<byte> buf, ArgList args)
     {
         long end = Volatile.Read(ref endMs);
         if (end == 0 || now >= end) return false;
         int m = Volatile.Read(ref mode);
         if (m == All) return true;
         if (m != Write) return false;
-        if (MayChangeData(spec.Flags)) return true;
+        if (MayChangeData(spec, buf, args)) return true;
         // EXEC of a transaction that queued a write waits as a whole (Redis's mstate.cmd_flags).
         if (client.Multi is { Queuing: true } multi && spec.InMulti == MultiRole.Exec)
-            foreach (MultiState.Queued q in multi.Commands)
-                if (MayChangeData(q.Spec.Flags)) return true;
+            for (int i = 0; i < multi.Commands.Count; i++)
+                if (MayChangeData(multi.Commands[i].Spec, multi.Load(i), multi.Args)) return true;
         return false;
     }
 
-    static bool MayChangeData(CommandFlags f) => (f & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
+    /// <summary>Write or may-replicate; a script by the flags it declared (<see cref="Commands.ScriptCommands.PausedByWrite"/>).</summary>
+    bool MayChangeData(CommandSpec spec, ReadOnlySpan<byte> buf, ArgList args) =>
+        spec.Cross == CrossShard.Script
+            ? Commands.ScriptCommands.PausedByWrite(server, spec, buf, args)
+            : (spec.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 
     /// <summary>
     /// The session waits for the pause to end; it parses its command again then. Meanwhile it counts in INFO

@@ -104,7 +104,7 @@ public static class CommandGate
         }
         // A script past busy-reply-threshold on any shard: only the allow_busy commands run, on every shard (see BusyScripts).
         if (busy && (spec.Flags & CommandFlags.AllowBusy) == 0) return Reject(s, spec, w, server.BusyScripts.BusyError);
-        if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs)) return Verdict.Postpone;
+        if (s.Home.Server.Pause.Holds(spec, client, s.Home.NowMs, buf, args)) return Verdict.Postpone;
         // A snapshot's writer behind by more than the hard limit: writes wait, as behind a pause, so memory stays bounded.
         if ((spec.Flags & CommandFlags.Write) != 0 && server.Persistence.Running is { } snap && snap.HoldsWrites()) return Verdict.Postpone;
         // A client in MULTI queues its commands; WATCH outside MULTI waits for its registrations.
