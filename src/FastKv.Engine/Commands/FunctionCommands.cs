@@ -17,13 +17,13 @@ public static unsafe class FunctionCommands
     public static void Register(CommandTable t)
     {
         // Routed as EVAL is: inline on the keys' shard once the function is known to keep to them, else a ScriptTx.
-        foreach (CommandSpec spec in new[] { t.Add("fcall", &FCall, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2),
-                     t.Add("fcall_ro", &FCallRo, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2) })
+        CommandSpec fcall = t.Add("fcall", &FCall, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2);
+        fcall.Flags |= CommandFlags.MayReplicate; // as EVAL (ScriptCommands.Register)
+        foreach (CommandSpec spec in new[] { fcall, t.Add("fcall_ro", &FCallRo, CrossShard.Script, Route.Custom, &CommandTable.NumKeysAt2) })
         {
             spec.CustomRoute = &ScriptCommands.ScriptTarget;
             spec.ScriptIsFunction = true;
         }
-        t.Find("fcall"u8)!.Flags |= CommandFlags.MayReplicate; // as EVAL (ScriptCommands.Register)
         CommandSpec function = t.Add("function", &Container);
         t.AddSub(function, "load", &Load);
         t.AddSub(function, "delete", &Delete);
