@@ -104,4 +104,33 @@ public class MonitorDifferentialTests(OracleAndTargetsFixture servers) : IClassF
         Assert.Equal("+RESET\r\n", Resp.AsString(mt2.Call("RESET")));
         Assert.Equal("$-1\r\n", Resp.AsString(mt2.Call("GET", "k")));
     }
+
+    /// <summary>
+    /// A transaction with a script, pipelined behind commands for other shards (at 4 threads its EXEC waits for their
+    /// replies and is parsed again): the queued lines up to the script show once, then its calls, the rest and EXEC.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void ExecWithAScript_PipelinedBehindOtherShards_ShowsEachLineOnce(int threads)
+    {
+        string ctx = $"--threads {threads}";
+        using RespConnection mo = servers.Oracle.Server.Connect(), mt = servers.TargetWithThreads(threads).Server.Connect();
+        using RespConnection co = servers.Oracle.Server.Connect(), ct = servers.TargetWithThreads(threads).Server.Connect();
+        Same(mo, mt, 1, ctx, ["MONITOR"]);
+        string[] keys = FastKv.Server.Tests.Atomicity.MultiKeyAtomicityTests.SpreadKeys("mx:", 4);
+        byte[] wire = Pipeline(["GET", keys[1]], ["GET", keys[2]], ["MULTI"], ["SET", keys[0], "1"],
+            ["EVAL", "return redis.call('incr', KEYS[1])", "1", keys[0]], ["GET", keys[3]], ["EXEC"], ["DEL", keys[0]],
+            ["ECHO", "end-of-exec"]);
+        var lines = new List<string>[2];
+        foreach (var (c, m, i) in new[] { (co, mo, 0), (ct, mt, 1) })
+        {
+            c.Send(wire);
+            for (int r = 0; r < 9; r++) c.ReadReply();
+            lines[i] = new List<string>();
+            while (lines[i].Count == 0 || !lines[i][^1].Contains("end-of-exec"))
+                lines[i].AddRange(Lines(m, 1));
+        }
+        Assert.True(string.Join("", lines[0]) == string.Join("", lines[1]),
+            $"{ctx}\nexpected:\n{string.Join("", lines[0])}\nactual:\n{string.Join("", lines[1])}");
+    }
 }

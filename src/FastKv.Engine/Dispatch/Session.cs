@@ -261,11 +261,12 @@ public sealed class Session : ILockWaiter
     bool Transaction(CommandSpec spec, ReadOnlySpan<byte> buf, int before, int consumed)
     {
         if (spec.InMulti == MultiRole.Exec && !replies.BatchOpen) Commands.WaitCommands.BeforeExec(this);
-        byte[]? queuedLines = null;
+        byte[]? queuedLines = null, linesBeforeRun = null;
         if (server.Monitors.Active)
         {
-            queuedLines = MonitorExecLines(spec, out byte[]? linesBeforeRun);
-            if (linesBeforeRun != null) server.Monitors.FeedRecorded(this, linesBeforeRun);
+            queuedLines = MonitorExecLines(spec, out linesBeforeRun);
+            // Once only: an EXEC that ends the pass or parks is parsed again.
+            if (linesBeforeRun != null && !execHeadShown) server.Monitors.FeedRecorded(this, linesBeforeRun);
         }
         replies.HoldPushes();
         long errors = Writer.ErrorReplies;
@@ -278,20 +279,30 @@ public sealed class Session : ILockWaiter
             && !Client.AofLoader)
             Executor.Count(Home, spec, 0, failed: spec.InMulti == MultiRole.Exec ? execAborts : Writer.ErrorReplies != errors);
         if (step != Commands.MultiStep.Started) replies.ReleasePushes(Writer); // a started one holds until done
+        execHeadShown = linesBeforeRun != null && step is Commands.MultiStep.EndPass or Commands.MultiStep.Park;
         if (server.Monitors.Active && step is Commands.MultiStep.Handled or Commands.MultiStep.Started or Commands.MultiStep.None)
         {
-            if (queuedLines != null) server.Monitors.FeedRecorded(this, queuedLines);
-            // A transaction out on other shards shows when it ends, with the database its SELECTs left.
-            if (step == Commands.MultiStep.Started) (monitorWhenDone, monitorNameWhenDone) = (spec, args.Get(buf, 0).ToArray());
-            else if (step != Commands.MultiStep.None) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+            // A transaction out on other shards shows when it ends, with the database its SELECTs left: its queued lines
+            // too, so a script's calls come before the lines queued after it.
+            if (step == Commands.MultiStep.Started)
+                (monitorWhenDone, monitorNameWhenDone, monitorLinesWhenDone) = (spec, args.Get(buf, 0).ToArray(), queuedLines);
+            else
+            {
+                if (queuedLines != null) server.Monitors.FeedRecorded(this, queuedLines);
+                if (step != Commands.MultiStep.None) server.Monitors.Feed(this, spec, buf, args, Client.Db);
+            }
         }
         if (step == Commands.MultiStep.NotRun) step = Commands.MultiStep.Handled;
         if (step != Commands.MultiStep.None) return AfterMulti(step, before, consumed);
         return RunOrRoute(spec, buf, before, consumed);
     }
 
+    /// <summary>The monitor lines up to an EXEC's first script went out, and that EXEC will be parsed again (Monitors.Record).</summary>
+    bool execHeadShown;
+
     /// <summary>The command (EXEC, WATCH) MONITOR shows once its transaction is done, and its name as sent.</summary>
     CommandSpec? monitorWhenDone;
+    byte[]? monitorLinesWhenDone;
     byte[]? monitorNameWhenDone;
 
     /// <summary>Before EXEC runs: the monitor lines of its queued commands (Redis shows them as EXEC runs them).</summary>
@@ -547,8 +558,10 @@ public sealed class Session : ILockWaiter
     {
         if (monitorWhenDone != null)
         {
+            if (monitorLinesWhenDone != null) server.Monitors.FeedRecorded(this, monitorLinesWhenDone);
             server.Monitors.FeedName(this, monitorWhenDone, monitorNameWhenDone!, Client.Db);
             monitorWhenDone = null;
+            monitorLinesWhenDone = null;
         }
         EndSilence();
         replies.ReleasePushes(W);
