@@ -454,6 +454,10 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
         }
         // Over maxmemory: this shard goes on freeing its share between requests (Redis's evictionTimeProc).
         shard.Evictor.Tick();
+        // DEBUG PAUSE-CRON: none of serverCron's work, a signal's shutdown included, until it is turned off.
+        if (server.CronPaused) return;
+        // A signal's shutdown starts here, as Redis's serverCron takes shutdown_asap.
+        if (shard.Id == 0) server.Persistence.TakePendingSignal();
         if (now >= nextExpiryMs)
         {
             nextExpiryMs = now + 1000 / server.Config.Hz;

@@ -44,13 +44,9 @@ public static unsafe class Program
         config.Rebind = (bind, newPort) => Rebind(server, loops, bind, newPort);
         server.RequestKill = cl => { if (cl.ShardId < loops.Length && !cl.CloseAfterReply) loops[cl.ShardId].Kill(cl); };
         server.RequestShutdown = () => { foreach (var l in loops) l.Wake(); };
-        bool stopping = false;
         void Stop(PosixSignalContext ctx)
         {
             ctx.Cancel = true;
-            // A second signal while the shutdown save runs stops at once, as Redis does on a repeated SIGINT.
-            if (stopping) { server.ShutdownRequested = true; foreach (var l in loops) l.Wake(); return; }
-            stopping = true;
             string name = ctx.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
             if (server.Loading)
             {
@@ -60,7 +56,7 @@ public static unsafe class Program
                 foreach (var l in loops) l.Wake();
                 return;
             }
-            server.Persistence.ShutdownFromSignal(name);
+            server.Persistence.SignalReceived(name);
         }
         // A shell starts a background job with SIGINT ignored, and the runtime leaves an ignored signal ignored; Redis
         // installs its handler whatever it inherited, so SIGINT shuts it down however it was started. So does FastKv.
@@ -80,6 +76,8 @@ public static unsafe class Program
         foreach (var l in loops) l.Start();
         Console.WriteLine("FastKv " + ServerState.RedisVersion + " (pid " + Environment.ProcessId + ") threads=" + config.Threads +
                           " port=" + port);
+        // Redis's line once its listeners are open, before the dataset loads (tools and Redis's test suite wait for it).
+        Console.WriteLine("Server initialized");
         string? loadError = LoadDataset(server, out AofManifest? aofManifest);
         if (server.ShutdownRequested)
         {

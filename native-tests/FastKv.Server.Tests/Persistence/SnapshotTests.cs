@@ -386,6 +386,72 @@ public class SnapshotTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>
+    /// A failed foreground save (SAVE, SHUTDOWN's save) answers its error and leaves the background save's status as it
+    /// was, as Redis's rdbSave does: no -MISCONF after it, unlike a failed BGSAVE. Same on both servers.
+    /// </summary>
+    [Fact]
+    public void FailedForegroundSave_ErrorsWithoutMisconf()
+    {
+        foreach (ServerKind kind in new[] { ServerKind.Redis, ServerKind.Target })
+        {
+            string dir = NewDir();
+            try
+            {
+                using var s = ServerProcess.Start(kind, 2, ["--dir", dir, "--save", "3600 1"]);
+                using var c = s.Connect();
+                // A directory where the file should go: the rename fails.
+                Directory.CreateDirectory(Path.Combine(dir, "dump.rdb"));
+                c.Call("SET", "a", "1");
+                Assert.Equal("-ERR\r\n", c.CallText("SAVE"));
+                Assert.Equal("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", c.CallText("SHUTDOWN"));
+                Assert.Equal("ok", Info(c, "rdb_last_bgsave_status"));
+                Assert.Equal("+PONG\r\n", c.CallText("PING"));
+                Assert.Equal("+OK\r\n", c.CallText("SET", "b", "2"));
+                s.AssertAlive();
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+    }
+
+    /// <summary>
+    /// A signal's shutdown waits for the cron (Redis's shutdown_asap): under DEBUG PAUSE-CRON 1 it is pending, SHUTDOWN
+    /// ABORT cancels it (logged), and the server goes on after PAUSE-CRON 0; with none pending ABORT is an error, and
+    /// ABORT with another flag, or SAVE with NOSAVE, a syntax error. Same on both servers.
+    /// </summary>
+    [Fact]
+    public void ShutdownAbort_CancelsAPendingSignal()
+    {
+        foreach (ServerKind kind in new[] { ServerKind.Redis, ServerKind.Target })
+        {
+            string dir = NewDir();
+            try
+            {
+                using var s = ServerProcess.Start(kind, 2, ["--dir", dir, "--save", "3600 1", "--enable-debug-command", "yes"]);
+                using var c = s.Connect();
+                Assert.Equal("-ERR No shutdown in progress.\r\n", c.CallText("SHUTDOWN", "ABORT"));
+                Assert.Equal("-ERR syntax error\r\n", c.CallText("SHUTDOWN", "ABORT", "NOSAVE"));
+                Assert.Equal("-ERR syntax error\r\n", c.CallText("SHUTDOWN", "SAVE", "NOSAVE"));
+                Assert.Equal("+OK\r\n", c.CallText("DEBUG", "PAUSE-CRON", "1"));
+                s.Signal(15);
+                s.WaitForOutput("Received SIGTERM scheduling shutdown...");
+                Thread.Sleep(300); // a cron that was not paused would have started the shutdown by now
+                Assert.Equal("+OK\r\n", c.CallText("SHUTDOWN", "ABORT"));
+                s.WaitForOutput("Shutdown manually aborted.");
+                Assert.Equal("+OK\r\n", c.CallText("DEBUG", "PAUSE-CRON", "0"));
+                Thread.Sleep(300);
+                Assert.Equal("+PONG\r\n", c.CallText("PING"));
+                Assert.Equal("-ERR No shutdown in progress.\r\n", c.CallText("SHUTDOWN", "ABORT"));
+                Assert.False(File.Exists(Path.Combine(dir, "dump.rdb")), kind + ": nothing saved");
+                // Unpaused, the next signal shuts down (saving, as save points exist).
+                s.Signal(15);
+                Assert.Equal(0, s.WaitForExit(TimeSpan.FromSeconds(60)));
+                Assert.True(File.Exists(Path.Combine(dir, "dump.rdb")), kind + ": saved at the shutdown");
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+    }
+
     [Fact]
     public void FailedSave_RefusesWritesAndPingWithMisconf_UntilASaveSucceeds()
     {

@@ -232,19 +232,31 @@ public static unsafe class ServerCommands
 
     static void Shutdown(ref CommandContext c)
     {
-        bool abort = false, force = false, nosave = false;
+        bool abort = false, force = false, nosave = false, save = false, flags = false;
         for (int i = 1; i < c.Count; i++)
         {
-            if (c.ArgIs(i, "nosave"u8)) { nosave = true; continue; }
-            if (c.ArgIs(i, "save"u8) || c.ArgIs(i, "now"u8)) continue;
-            if (c.ArgIs(i, "force"u8)) { force = true; continue; }
-            if (c.ArgIs(i, "abort"u8)) { abort = true; continue; }
+            if (c.ArgIs(i, "nosave"u8)) nosave = flags = true;
+            else if (c.ArgIs(i, "save"u8)) save = flags = true;
+            else if (c.ArgIs(i, "now"u8)) flags = true;
+            else if (c.ArgIs(i, "force"u8)) force = flags = true;
+            else if (c.ArgIs(i, "abort"u8)) abort = true;
+            else
+            {
+                c.Error(Errors.Syntax);
+                return;
+            }
+        }
+        // Redis's illegal combinations: ABORT with any other flag, SAVE with NOSAVE.
+        if (abort && flags || save && nosave)
+        {
             c.Error(Errors.Syntax);
             return;
         }
         if (abort)
         {
-            c.Error("ERR No shutdown in progress.");
+            // Only a signal's shutdown can be pending here (no replicas to wait for): cancel it before it starts.
+            if (c.Shard.Server.Persistence.AbortPendingSignal()) c.W.Ok();
+            else c.Error("ERR No shutdown in progress.");
             return;
         }
         if (!nosave && c.Shard.Server.BusyScripts.Any)
@@ -459,6 +471,12 @@ public static unsafe class ServerCommands
             c.W.Ok();
             return;
         }
+        if (c.ArgIs(1, "pause-cron"u8) && c.Count == 3)
+        {
+            c.Shard.Server.CronPaused = AtoiNonZero(c.Arg(2));
+            c.W.Ok();
+            return;
+        }
         if (c.ArgIs(1, "set-disable-deny-scripts"u8) && c.Count == 3)
         {
             c.Shard.Server.ScriptDenyDisabled = AtoiNonZero(c.Arg(2));
@@ -515,6 +533,7 @@ public static unsafe class ServerCommands
                 "LOG <message>", "    Write <message> to the server log.",
                 "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "OBJECT <key>", "    Show low level info about `key` and associated value.",
+                "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
                 "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                 "    it is used instead of the 'key' prefix. These are not propagated to",
                 "    replicas. Cluster slots are not respected so keys not belonging to the",

@@ -56,7 +56,7 @@ public sealed class DebugReloadTx : MultiShardTx
             Flush();
             return;
         }
-        var s = new Snapshot(Server, Home, Server.Persistence.NextVersion(), Server.Config.RdbPath);
+        var s = new Snapshot(Server, Home, Server.Persistence.NextVersion(), Server.Config.RdbPath) { Purpose = SnapshotPurpose.Save };
         if (!Server.Persistence.TryClaim(s))
         {
             W.Error(Errors.BgsaveInProgress);

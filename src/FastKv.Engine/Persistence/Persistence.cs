@@ -69,7 +69,10 @@ public sealed class Persistence
     public void Ended(Snapshot s, string? error)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (s.Purpose != SnapshotPurpose.Rewrite) LastBgsaveSeconds = (now - s.StartedMs) / 1000;
+        // SAVE, SHUTDOWN's save and DEBUG RELOAD are Redis's foreground rdbSave: a failure leaves the background save's
+        // status (and so -MISCONF) as it was, and only a background save times itself.
+        bool background = s.Purpose is SnapshotPurpose.Bgsave or SnapshotPurpose.Cron;
+        if (background) LastBgsaveSeconds = (now - s.StartedMs) / 1000;
         long peak = 0, onWrite = 0;
         foreach (var p in s.Parts)
         {
@@ -93,11 +96,12 @@ public sealed class Persistence
             server.DirtyAtLastSave = s.DirtyAtCut;
             Console.WriteLine("DB saved on disk");
         }
-        else if (error != "aborted")
+        else if (error != "aborted" && background)
         {
             LastBgsaveOk = false;
             Console.WriteLine("Background saving error: " + error);
         }
+        else if (error != "aborted") Console.WriteLine("Error saving DB on disk: " + error);
         Release();
     }
 
@@ -127,16 +131,54 @@ public sealed class Persistence
         while (idleWaiters.TryDequeue(out var w)) w.Home.Mailbox.Post(w.Retry);
     }
 
+    /// <summary>A signal's shutdown not yet started (Redis's shutdown_asap): the signal's name, null when none.</summary>
+    string? pendingSignal;
+    /// <summary>A signal's shutdown started and has not failed: a repeated SIGINT stops at once.</summary>
+    volatile bool signalShutdownUnderway;
+
     /// <summary>
-    /// SIGTERM or SIGINT: SHUTDOWN with the flags of shutdown-on-sigterm or shutdown-on-sigint (Redis's
-    /// prepareForShutdown): save first when save points exist and the flags do not say nosave, or when they say save;
-    /// then stop. When the save fails the server keeps running, as Redis does, unless the flags say force. Callable
-    /// from any thread.
+    /// SIGTERM or SIGINT, from the signal's thread, as Redis's sigShutdownHandler: logs it and leaves the shutdown to
+    /// shard 0's loop (<see cref="TakePendingSignal"/>, held while DEBUG PAUSE-CRON holds the cron; SHUTDOWN ABORT
+    /// cancels it meanwhile). A SIGINT while one is pending or under way stops at once ("You insist").
     /// </summary>
-    public void ShutdownFromSignal(string signal)
+    public void SignalReceived(string signal)
     {
+        if (signal == "SIGINT" && (Volatile.Read(ref pendingSignal) != null || signalShutdownUnderway))
+        {
+            Console.WriteLine("You insist... exiting now.");
+            server.ShutdownRequested = true;
+            server.RequestShutdown?.Invoke();
+            return;
+        }
         // Redis's sigShutdownHandler notes the signal by name, whether or not a save follows.
         Console.WriteLine("Received " + signal + " scheduling shutdown...");
+        Volatile.Write(ref pendingSignal, signal);
+        server.RequestShutdown?.Invoke(); // wakes the loops: shard 0 takes it on its next iteration
+    }
+
+    /// <summary>SHUTDOWN ABORT: cancels a signal's shutdown that has not started; false when none is pending.</summary>
+    public bool AbortPendingSignal()
+    {
+        if (Interlocked.Exchange(ref pendingSignal, null) == null) return false;
+        Console.WriteLine("Shutdown manually aborted.");
+        return true;
+    }
+
+    /// <summary>Shard 0's loop, each iteration unless the cron is paused: starts a pending signal's shutdown.</summary>
+    public void TakePendingSignal()
+    {
+        if (Volatile.Read(ref pendingSignal) == null) return;
+        string? signal = Interlocked.Exchange(ref pendingSignal, null);
+        if (signal != null) ShutdownFromSignal(signal);
+    }
+
+    /// <summary>
+    /// A signal's shutdown: SHUTDOWN with the flags of shutdown-on-sigterm or shutdown-on-sigint (Redis's
+    /// prepareForShutdown): save first when save points exist and the flags do not say nosave, or when they say save;
+    /// then stop. When the save fails the server keeps running, as Redis does, unless the flags say force.
+    /// </summary>
+    void ShutdownFromSignal(string signal)
+    {
         int flags = signal == "SIGINT" ? server.Config.ShutdownOnSigint : server.Config.ShutdownOnSigterm;
         bool force = (flags & ShutdownFlag.Force) != 0;
         bool save = (flags & ShutdownFlag.Save) != 0 || (flags & ShutdownFlag.NoSave) == 0 && server.Config.SavePoints.Length > 0;
@@ -147,7 +189,8 @@ public sealed class Persistence
             server.RequestShutdown?.Invoke();
             return;
         }
-        server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown, force));
+        signalShutdownUnderway = true;
+        server.Shards[0].Mailbox.Post(new StartSystemSnapshot(SnapshotPurpose.Shutdown, force, error => { if (error != null) signalShutdownUnderway = false; }));
     }
 
     /// <summary>
@@ -186,9 +229,9 @@ public sealed class Persistence
     }
 
     /// <summary>Starts a snapshot without a client on the shard that receives it.</summary>
-    sealed class StartSystemSnapshot(SnapshotPurpose purpose, bool force = false) : ShardMessage
+    sealed class StartSystemSnapshot(SnapshotPurpose purpose, bool force, Action<string?>? done) : ShardMessage
     {
-        public override void Run(Shard shard) => new SnapshotStartTx(shard, purpose, null, force).Start();
+        public override void Run(Shard shard) => new SnapshotStartTx(shard, purpose, done, force).Start();
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ public sealed class SnapshotStartTx : MultiShardTx
             Finish();
             return;
         }
-        snapshot = new Snapshot(Server, Home, p.NextVersion(), Server.Config.RdbPath);
+        snapshot = new Snapshot(Server, Home, p.NextVersion(), Server.Config.RdbPath) { Purpose = purpose };
         if (!p.TryClaim(snapshot))
         {
             snapshot = null;

@@ -66,6 +66,11 @@ public sealed class ServerState : IDisposable
     public volatile bool Loading;
     /// <summary>DEBUG SET-ACTIVE-EXPIRE (Redis's active_expire_enabled): off, expired keys leave only when touched.</summary>
     public volatile bool ActiveExpireEnabled = true;
+    /// <summary>
+    /// DEBUG PAUSE-CRON (Redis's pause_cron): the loops skip their cron work (active expiry, save points, client
+    /// timeouts and measurements) and a signal's shutdown waits.
+    /// </summary>
+    public volatile bool CronPaused;
     /// <summary>DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call the commands flagged noscript (Redis's script_disable_deny_script).</summary>
     public volatile bool ScriptDenyDisabled;
     /// <summary>
