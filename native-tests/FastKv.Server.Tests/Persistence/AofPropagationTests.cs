@@ -79,8 +79,12 @@ public class AofPropagationTests
         ["geosearchstore", "{t}gs", "{t}g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
         ["geosearchstore", "{t}none", "{t}g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
         ["eval", "return redis.call('geoadd', KEYS[1], 7, 8, 'Z')", "1", "{t}g"],
-        // Databases.
-        ["select", "1"], ["set", "{t}d1", "v", "ex", "100"], ["flushdb"], ["swapdb", "1", "3"], ["select", "0"],
+        // Databases. FLUSHDB and FLUSHALL go into the file even when there was nothing to flush (Redis's
+        // forceCommandPropagation), once however many shards held keys.
+        ["select", "1"], ["set", "{t}d1", "v", "ex", "100"], ["flushdb"], ["flushdb"], ["flushdb", "async"], ["swapdb", "1", "3"],
+        ["select", "0"], ["set", "{a}1", "1"], ["set", "{b}2", "2"], ["set", "{c}3", "3"],
+        ["set", "{d}4", "4"], ["set", "{e}5", "5"], ["set", "{f}6", "6"],
+        ["flushall"], ["flushall", "sync"], ["set", "{t}after", "1"],
     ];
 
     [Theory]
@@ -91,6 +95,35 @@ public class AofPropagationTests
         List<string> redis = Record(ServerKind.Redis, threads);
         List<string> fastkv = Record(ServerKind.Target, threads);
         Assert.Equal(redis, fastkv);
+    }
+
+    /// <summary>
+    /// aof-timestamp-enabled: a "#TS:" line before the first record and again once the second has moved on, on both
+    /// servers; none while it is off.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TimestampAnnotations_AsRedisWritesThem(int threads)
+    {
+        foreach (ServerKind kind in new[] { ServerKind.Redis, ServerKind.Target })
+        {
+            using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes", "--appendfsync", "always",
+                "--aof-timestamp-enabled", "yes");
+            using var conn = server.Connect();
+            conn.Call("set", "a", "1");
+            conn.Call("set", "b", "2");
+            // The next whole second, then past it.
+            long second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second) System.Threading.Thread.Sleep(50);
+            System.Threading.Thread.Sleep(100);
+            conn.Call("set", "c", "3");
+            conn.Call("config", "set", "aof-timestamp-enabled", "no");
+            System.Threading.Thread.Sleep(1100);
+            conn.Call("set", "d", "4");
+            List<string> records = Records(File.ReadAllBytes(Path.Combine(server.WorkDir, Incr)));
+            Assert.Equal(["#TS:<now>", "SELECT|0", "set|a|1", "set|b|2", "#TS:<now>", "set|c|3", "set|d|4"], records);
+        }
     }
 
     /// <summary>Runs the stream (with a DUMP/RESTORE round trip) on a fresh server with the AOF on; its incr file's records.</summary>
@@ -122,6 +155,16 @@ public class AofPropagationTests
         int i = 0;
         while (i < file.Length)
         {
+            if (file[i] == '#')
+            {
+                // aof-timestamp-enabled's annotation: "#TS:<unix seconds>", the time compared to now.
+                int end = Array.IndexOf(file, (byte)'\r', i);
+                string line = Encoding.ASCII.GetString(file, i, end - i);
+                long ts = line.StartsWith("#TS:", StringComparison.Ordinal) && long.TryParse(line[4..], out long t) ? t : -1;
+                records.Add(Math.Abs(ts - DateTimeOffset.UtcNow.ToUnixTimeSeconds()) <= 10 ? "#TS:<now>" : line);
+                i = end + 2;
+                continue;
+            }
             long n = Number(file, ref i, (byte)'*');
             var args = new List<string>();
             for (long k = 0; k < n; k++)

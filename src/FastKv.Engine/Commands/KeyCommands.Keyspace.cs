@@ -325,7 +325,19 @@ public static unsafe partial class KeyCommands
         if (async) c.Db.ClearLater();
         else c.Db.Clear();
         TrackingTable.Flushed(ref c);
+        PropagateAlways(ref c);
         c.W.Ok();
+    }
+
+    /// <summary>
+    /// Redis's forceCommandPropagation for FLUSHDB and FLUSHALL: the command reaches the AOF as it came even when the
+    /// databases were already empty (nothing counted dirty).
+    /// </summary>
+    static void PropagateAlways(ref CommandContext c)
+    {
+        if (!c.Shard.Aof.On) return;
+        c.Shard.Aof.Verbatim(c.DbIndex, c.Buffer, c.Args);
+        c.Propagated = true;
     }
 
     static void FlushAll(ref CommandContext c)
@@ -342,6 +354,7 @@ public static unsafe partial class KeyCommands
             else db.Clear();
         }
         TrackingTable.Flushed(ref c);
+        PropagateAlways(ref c);
         c.W.Ok();
     }
 

@@ -455,6 +455,16 @@ public static unsafe class ServerCommands
         return on;
     }
 
+    /// <summary>Redis's atoi(arg): the leading digits after a sign, 0 when none; clamped to int's range.</summary>
+    static int Atoi(ReadOnlySpan<byte> a)
+    {
+        bool negative = a.Length > 0 && a[0] == '-';
+        long v = 0;
+        for (int i = a.Length > 0 && (a[0] == '-' || a[0] == '+') ? 1 : 0; i < a.Length && a[i] >= '0' && a[i] <= '9'; i++)
+            v = Math.Min(v * 10 + (a[i] - '0'), 1L << 31);
+        return (int)Math.Clamp(negative ? -v : v, int.MinValue, int.MaxValue);
+    }
+
     static void Debug(ref CommandContext c)
     {
         if (c.ArgIs(1, "sleep"u8) && c.Count == 3)
@@ -468,6 +478,12 @@ public static unsafe class ServerCommands
         if (c.ArgIs(1, "set-active-expire"u8) && c.Count == 3)
         {
             c.Shard.Server.ActiveExpireEnabled = AtoiNonZero(c.Arg(2));
+            c.W.Ok();
+            return;
+        }
+        if (c.ArgIs(1, "aof-flush-sleep"u8) && c.Count == 3)
+        {
+            c.Shard.Server.Aof.FlushSleepMicros = Atoi(c.Arg(2));
             c.W.Ok();
             return;
         }

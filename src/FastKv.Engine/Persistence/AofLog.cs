@@ -389,6 +389,7 @@ public sealed partial class AofLog : IDisposable
     {
         ReadOnlySpan<byte> data = c.Data.AsSpan(0, c.Length);
         Span<byte> tmp = stackalloc byte[48];
+        if (server.Config.AofTimestampEnabled && data.Length > 0) Timestamp(tmp);
         while (data.Length > 0)
         {
             int db = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data);
@@ -404,6 +405,25 @@ public sealed partial class AofLog : IDisposable
             Put(rec);
             data = data.Slice(8 + len);
         }
+    }
+
+    /// <summary>The unix second of the last "#TS:" annotation written to the open INCR file.</summary>
+    long timestampWritten;
+
+    /// <summary>
+    /// aof-timestamp-enabled: "#TS:&lt;unix seconds&gt;" before the records once the second has moved on since the last
+    /// one, as Redis's feedAppendOnlyFile adds genAofTimestampAnnotationIfNeeded's line (the loader skips it).
+    /// </summary>
+    void Timestamp(Span<byte> tmp)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (now <= timestampWritten) return;
+        timestampWritten = now;
+        "#TS:"u8.CopyTo(tmp);
+        now.TryFormat(tmp.Slice(4), out int n, default, System.Globalization.CultureInfo.InvariantCulture);
+        tmp[4 + n] = (byte)'\r';
+        tmp[5 + n] = (byte)'\n';
+        Put(tmp.Slice(0, 6 + n));
     }
 
     static int Select(Span<byte> dst, int db)
@@ -436,6 +456,9 @@ public sealed partial class AofLog : IDisposable
         outLen += bytes.Length;
     }
 
+    /// <summary>DEBUG AOF-FLUSH-SLEEP (Redis's aof_flush_sleep): microseconds to sleep before each write of records.</summary>
+    public volatile int FlushSleepMicros;
+
     /// <summary>
     /// Writes the buffer at the end of the file; null or the error text (strerror). A failed write leaves the file as
     /// it was (a partial write is cut off) and keeps the bytes for the next try, as Redis keeps its aof_buf.
@@ -445,6 +468,9 @@ public sealed partial class AofLog : IDisposable
         if (outLen == 0) return null;
         SafeFileHandle? f = file;
         if (f == null) { outLen = 0; return null; }
+        // DEBUG AOF-FLUSH-SLEEP: Redis's tests widen the window between the records and the replies that report them.
+        int sleep = FlushSleepMicros;
+        if (sleep > 0) Thread.Sleep(TimeSpan.FromMicroseconds(sleep));
         int fd = f.DangerousGetHandle().ToInt32();
         int done = 0;
         // Invariant: output is pinned for the calls and pwrite reads at most outLen - done bytes from it.

@@ -40,6 +40,8 @@ public sealed class AllShardsTx : MultiShardTx
         {
             // Every shard answered the same: one reply, and one error counted.
             W.Forward(first);
+            // A write every shard ran goes into the file once, not once per shard that recorded it.
+            if (write && !ReplyFrames.IsError(first)) RecordWhole(a.Items);
         }
         else if (first[0] == (byte)':')
         {

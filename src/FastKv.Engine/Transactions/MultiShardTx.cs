@@ -178,6 +178,15 @@ public abstract class MultiShardTx : IRemoteOwner, IShardOpOwner
     /// </summary>
     protected byte[][]? WholeCommand;
 
+    /// <summary>
+    /// The unit is <paramref name="command"/> alone, once, whatever the parts recorded: a command every shard runs that
+    /// Redis propagates as it came (FLUSHDB, FLUSHALL even when nothing was there, SWAPDB).
+    /// </summary>
+    protected void RecordWhole(byte[][] command)
+    {
+        if (Home.Aof.On) aofUnit = new() { AofRecorder.Encode(Db, command) };
+    }
+
     /// <summary>Runs a step on the home shard (EXEC's local commands) with its AOF records kept for the unit.</summary>
     protected void CaptureHome(Action run)
     {
