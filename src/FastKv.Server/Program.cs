@@ -102,6 +102,7 @@ public static unsafe class Program
         if (aofManifest != null) server.Aof.Open(aofManifest);
         // From here CONFIG SET appendonly starts or stops the log (startAppendOnly/stopAppendOnly).
         config.AppendOnlySwitch = server.Aof.SwitchAppendOnly;
+        config.AutoGcEnabled = server.Aof.CollectHistory;
         server.EndLoading();
         Console.WriteLine("Ready to accept connections tcp");
         Console.Out.Flush();

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using FastKv.Server.Tests.Infrastructure;
 using Xunit;
 
@@ -319,5 +321,66 @@ public class AofRewriteEdgeTests
     {
         List<string> fastkv = DelayConfig(ServerKind.Target);
         Assert.Equal(DelayConfig(ServerKind.Redis), fastkv);
+    }
+
+    /// <summary>
+    /// DEBUG LOADAOF reads the manifest again (Redis's aofLoadManifestFromDisk): after a rewrite with the AOF off it
+    /// lists no INCR, so turning the AOF on numbers INCR files from 1 again; aof-disable-auto-gc set back to no deletes
+    /// the history at once. Manifest and files after each step, the same on both servers.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void DebugLoadAof_RereadsTheManifest_AutoGcOnDeletesHistory(int threads)
+    {
+        Assert.Equal(ManifestSteps(ServerKind.Redis, 1), ManifestSteps(ServerKind.Target, threads));
+    }
+
+    static List<string> ManifestSteps(ServerKind kind, int threads)
+    {
+        string dir = SnapshotTests.NewDir();
+        try
+        {
+            var log = new List<string>();
+            using var s = StartIn(kind, threads, dir, "--appendonly", "yes", "--enable-debug-command", "yes");
+            using var c = s.Connect();
+            void Step(string what)
+            {
+                string manifest = AofRewriteTests.Manifest(dir);
+                // History files go in the background on both servers: wait until the directory is what the manifest names.
+                string[] named = manifest.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[1]).Append("appendonly.aof.manifest")
+                    .OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                var sw = Stopwatch.StartNew();
+                while (!AofRewriteTests.AofFiles(dir).SequenceEqual(named) && sw.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+                log.Add(what + ": " + manifest.Replace("\n", " | ") + " files: " + string.Join(",", AofRewriteTests.AofFiles(dir)));
+            }
+            void Rewrite()
+            {
+                log.Add("bgrewriteaof: " + c.CallText("BGREWRITEAOF"));
+                WaitForRewriteEnd(c);
+                AofRewriteTests.WaitFor(c, "aof_rewrite_scheduled", v => v == "0");
+            }
+            c.Call("SET", "k", "v");
+            Step("start");
+            log.Add("off: " + c.CallText("CONFIG", "SET", "appendonly", "no"));
+            Rewrite();
+            Step("rewritten while off");
+            log.Add("loadaof: " + c.CallText("DEBUG", "LOADAOF"));
+            Step("reloaded");
+            log.Add("on: " + c.CallText("CONFIG", "SET", "appendonly", "yes"));
+            WaitForRewriteEnd(c);
+            AofRewriteTests.WaitFor(c, "aof_rewrite_scheduled", v => v == "0");
+            Step("on again");
+            log.Add("gc off: " + c.CallText("CONFIG", "SET", "aof-disable-auto-gc", "yes"));
+            Rewrite();
+            Rewrite();
+            Step("history kept");
+            log.Add("gc on: " + c.CallText("CONFIG", "SET", "aof-disable-auto-gc", "no"));
+            Step("history deleted");
+            c.Call("SET", "k2", "v2");
+            log.Add("loadaof: " + c.CallText("DEBUG", "LOADAOF") + " " + c.CallText("MGET", "k", "k2"));
+            return log;
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

@@ -92,6 +92,8 @@ public sealed partial class AofLoader : ILoadProgress
             Log(error);
             return false;
         }
+        // Redis's aofLoadManifestFromDisk, then aofDelHistoryFiles, before the files load.
+        server.Aof.ManifestReloaded(am ?? new AofManifest());
         Result r = loader.LoadAll(am ?? new AofManifest());
         if (loader.fatal != null && r is not (Result.Ok or Result.Empty)) Log(loader.fatal);
         return r is Result.Ok or Result.Empty;

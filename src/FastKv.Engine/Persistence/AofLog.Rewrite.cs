@@ -273,6 +273,29 @@ public sealed partial class AofLog
         return null;
     }
 
+    /// <summary>
+    /// DEBUG LOADAOF read the manifest from disk (Redis's aofLoadManifestFromDisk). While the log is off it becomes the
+    /// one rewrites continue from: a rewrite with the log off left no INCR, so INCR numbers start again from the file's
+    /// (1 when it lists none). While the log is on the one in memory is the same as the file's and stays. Then the
+    /// history files go (aofDelHistoryFiles).
+    /// </summary>
+    public void ManifestReloaded(AofManifest disk)
+    {
+        if (!On) Manifest = Copy(disk);
+        ServerConfig cfg = server.Config;
+        if (Manifest != null) DeleteHistory(cfg, cfg.AofDirPath, Manifest);
+    }
+
+    /// <summary>
+    /// aof-disable-auto-gc set to no: the history files go now; while a rewrite runs, its end deletes them (it reads
+    /// the setting then) and the manifest stays its to change.
+    /// </summary>
+    public void CollectHistory()
+    {
+        ServerConfig cfg = server.Config;
+        if (Manifest != null && !server.Persistence.RewriteRunning) DeleteHistory(cfg, cfg.AofDirPath, Manifest);
+    }
+
     /// <summary>aofDelHistoryFiles: unless aof-disable-auto-gc, history files go and the manifest says so.</summary>
     void DeleteHistory(ServerConfig cfg, string dir, AofManifest m)
     {

@@ -142,7 +142,12 @@ public sealed class ServerConfig
         Add("aof-load-truncated", "yes", v => Bool(v, b => AofLoadTruncated = b));
         Add("aof-timestamp-enabled", "no", v => Bool(v, b => AofTimestampEnabled = b));
         Add("aof-rewrite-incremental-fsync", "yes", v => Bool(v, _ => { }));
-        Add("aof-disable-auto-gc", "no", v => Bool(v, b => AofDisableAutoGc = b)).Hidden = true; // hidden in Redis too
+        // Turned back off, the history files go at once (Redis's updateAofAutoGCEnabled).
+        Add("aof-disable-auto-gc", "no", v => Bool(v, b =>
+        {
+            AofDisableAutoGc = b;
+            if (!b) AutoGcEnabled?.Invoke();
+        })).Hidden = true; // hidden in Redis too
         Add("no-appendfsync-on-rewrite", "no", v => Bool(v, b => NoAppendFsyncOnRewrite = b));
         Add("auto-aof-rewrite-percentage", "100", v => Int(v, 0, int.MaxValue, x => AutoAofRewritePercentage = (int)x));
         Add("auto-aof-rewrite-min-size", "67108864", v => Memory(v, 0, long.MaxValue, x => AutoAofRewriteMinSize = x));
@@ -390,6 +395,8 @@ public sealed class ServerConfig
     /// that (config file, command line) the value is only recorded.
     /// </summary>
     public Func<bool, string?>? AppendOnlySwitch;
+    /// <summary>Set by the server once it runs: aof-disable-auto-gc went to no, the AOF's history files go now.</summary>
+    public Action? AutoGcEnabled;
     public AofFsync AppendFsync = AofFsync.EverySec;
     public string AppendFilename = "appendonly.aof";
     public string AppendDirname = "appendonlydir";
