@@ -135,6 +135,9 @@ public static unsafe class Program
             return null;
         }
         string? error = RdbLoader.Load(server, server.Config.RdbPath, out RdbLoader? loader);
+        // A corrupt or short file ends as Redis's rdbReportError ends the server, with its last line.
+        if (error != null && error.Contains("Internal error in RDB reading", StringComparison.Ordinal))
+            error += "\nTerminating server after rdb file reading failure.";
         if (loader == null || error != null || server.ShutdownRequested) return error;
         server.Persistence.LoadedFrom(loader);
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;

@@ -332,6 +332,10 @@ public class CorruptRdbTests
             byte[] file = File.ReadAllBytes(path);
             LoadOutcome redis = Redis(file), fk = Target(file, mayLoad: true);
             Assert.True(redis.Essential == fk.Essential, $"{Path.GetFileName(path)}: Redis 7.2.4 \"{redis.Essential}\", FastKv \"{fk.Essential}\"\n{fk}");
+            // rdbReportError's last line, on both or neither.
+            const string Terminating = "Terminating server after rdb file reading failure.";
+            Assert.True(redis.Output.Contains(Terminating) == fk.Output.Contains(Terminating),
+                $"{Path.GetFileName(path)}: \"{Terminating}\" printed by Redis {redis.Output.Contains(Terminating)}, by FastKv\n{fk}");
         }
     }
 }

@@ -182,6 +182,35 @@ public class RestoreDifferentialTests(OracleAndTargetsFixture servers) : IClassF
         }
     }
 
+    /// <summary>DEBUG SET-SKIP-CHECKSUM-VALIDATION 1: a payload with a wrong CRC restores; its version is still checked; 0 checks again.</summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void SkipChecksumValidation_RestoresABadCrc_ButNotABadVersion(int threads)
+    {
+        using var s = new DualSession(servers.Oracle.Server, servers.TargetWithThreads(threads).Server) { Context = $"--threads {threads}" };
+        Reset(s);
+        s.Check("SET", "src", "hello");
+        byte[] good = Resp.Parse(s.Oracle.Call("DUMP", "src")).Data!;
+        byte[] badCrc = good[..^1].Append((byte)(good[^1] ^ 1)).ToArray();
+        byte[] badVersion = RdbBytes.WithFooter(good.AsSpan(0, good.Length - 10), 12);
+        try
+        {
+            s.Check(Cmd("RESTORE", "a", "0", badCrc), 0);
+            s.Check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1");
+            s.Check(Cmd("RESTORE", "a", "0", badCrc), 1);
+            s.Check(Cmd("RESTORE", "b", "0", badVersion), 2);
+            s.Check("GET", "a");
+            s.Check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0");
+            s.Check(Cmd("RESTORE", "c", "0", badCrc), 3);
+            s.Check("KEYS", "*");
+        }
+        finally
+        {
+            s.Oracle.CallText("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0");
+            s.Target.CallText("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Threads))]
     public void TtlInThePast_CreatesNothing_AndReplaceStillDeletes(int threads)

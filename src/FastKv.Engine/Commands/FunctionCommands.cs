@@ -266,7 +266,7 @@ public static unsafe class FunctionCommands
             }
         }
         ReadOnlySpan<byte> payload = c.Arg(2);
-        if (!RestoreCommand.VerifyFooter(payload))
+        if (!RestoreCommand.VerifyFooter(payload, c.Shard.Server.SkipChecksumValidation))
         {
             c.W.Error(Errors.BadDumpPayload);
             return;

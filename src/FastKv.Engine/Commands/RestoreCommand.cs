@@ -62,7 +62,7 @@ public static unsafe class RestoreCommand
         if (ttl < 0) { c.W.Error("ERR Invalid TTL value, must be >= 0"); return; }
 
         ReadOnlySpan<byte> payload = c.Arg(3);
-        if (!VerifyFooter(payload))
+        if (!VerifyFooter(payload, c.Shard.Server.SkipChecksumValidation))
         {
             c.W.Error(Errors.BadDumpPayload);
             return;
@@ -103,11 +103,13 @@ public static unsafe class RestoreCommand
     }
 
     /// <summary>verifyDumpPayload: at least the footer, a version we read, and the CRC-64 of everything before the CRC.</summary>
-    public static bool VerifyFooter(ReadOnlySpan<byte> payload)
+    /// <remarks><paramref name="skipCrc"/>: DEBUG SET-SKIP-CHECKSUM-VALIDATION 1, the CRC is not compared (the version is).</remarks>
+    public static bool VerifyFooter(ReadOnlySpan<byte> payload, bool skipCrc)
     {
         if (payload.Length < FooterSize) return false;
         ReadOnlySpan<byte> footer = payload.Slice(payload.Length - FooterSize);
         if (BinaryPrimitives.ReadUInt16LittleEndian(footer) > RdbVersion) return false;
+        if (skipCrc) return true;
         ulong crc = Crc64.Update(0, payload.Slice(0, payload.Length - 8));
         return crc == BinaryPrimitives.ReadUInt64LittleEndian(footer.Slice(2));
     }

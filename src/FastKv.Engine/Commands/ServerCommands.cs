@@ -487,6 +487,12 @@ public static unsafe class ServerCommands
             c.W.Ok();
             return;
         }
+        if (c.ArgIs(1, "set-skip-checksum-validation"u8) && c.Count == 3)
+        {
+            c.Shard.Server.SkipChecksumValidation = AtoiNonZero(c.Arg(2));
+            c.W.Ok();
+            return;
+        }
         if (c.ArgIs(1, "pause-cron"u8) && c.Count == 3)
         {
             c.Shard.Server.CronPaused = AtoiNonZero(c.Arg(2));

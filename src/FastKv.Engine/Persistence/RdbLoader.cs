@@ -304,7 +304,7 @@ public sealed partial class RdbLoader : ILoadProgress
         ulong computed = crc;
         ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(buf.AsSpan(start, 8));
         Consume(8);
-        if (!server.Config.RdbChecksum) return null;
+        if (!server.Config.RdbChecksum || server.SkipChecksumValidation) return null;
         if (stored == 0) checksumDisabled = true;
         else if (stored != computed)
             return $"Wrong RDB checksum expected: ({computed:x}) but got ({stored:x}). Aborting now.\n" + Corrupt("RDB CRC error");

@@ -239,6 +239,8 @@ public sealed class ServerConfig
         Add("syslog-facility", "local0", v => Enum(v, new[] { "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7" }, _ => { }), immutable: true);
         Add("crash-log-enabled", "yes", v => Bool(v, _ => { }));
         Add("crash-memcheck-enabled", "yes", v => Bool(v, _ => { }));
+        // Redis exits instead of aborting on a panic; FastKv answers bad input with errors and never panics on purpose.
+        Add("use-exit-on-panic", "no", v => Bool(v, _ => { })).Hidden = true;
         Add("dynamic-hz", "yes", v => Bool(v, _ => { }));
         Add("jemalloc-bg-thread", "yes", v => Bool(v, _ => { }));
         Add("disable-thp", "yes", v => Bool(v, _ => { }), immutable: true);

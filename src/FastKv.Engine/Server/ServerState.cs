@@ -71,6 +71,8 @@ public sealed class ServerState : IDisposable
     /// timeouts and measurements) and a signal's shutdown waits.
     /// </summary>
     public volatile bool CronPaused;
+    /// <summary>DEBUG SET-SKIP-CHECKSUM-VALIDATION (Redis's skip_checksum_validation): RESTORE payloads and RDB files load without their CRC compared.</summary>
+    public volatile bool SkipChecksumValidation;
     /// <summary>DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call the commands flagged noscript (Redis's script_disable_deny_script).</summary>
     public volatile bool ScriptDenyDisabled;
     /// <summary>
