@@ -80,9 +80,6 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
         }
     }
 
-    /// <summary>This loop's listening sockets (replaced by CONFIG SET bind/port).</summary>
-    public int[] Listeners => listeners;
-
     sealed class ListenersMessage(EventLoop loop, int[] fds) : ShardMessage
     {
         public override void Run(Shard shard) => loop.SwapListeners(fds);
@@ -96,12 +93,30 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
     {
         foreach (int fd in listeners)
         {
+            if (fd < 0) continue; // closed by CloseListeners
             var ev = new EpollEvent();
             Libc.epoll_ctl(epfd, Libc.EPOLL_CTL_DEL, fd, &ev);
             Libc.close(fd);
         }
         listeners = fds;
         for (int i = 0; i < fds.Length; i++) Register(fds[i], Libc.EPOLLIN, ListenerTag | (uint)i);
+    }
+
+    /// <summary>
+    /// The server is stopping (any thread): the listening sockets close now, so a client connecting after SHUTDOWN's
+    /// reply is refused, as by Redis (which exits from inside the command). The loop may still read a slot: -1 makes its
+    /// accept4 fail (EBADF), and a reused number's accept4 fails too (ENOTSOCK).
+    /// </summary>
+    public void CloseListeners()
+    {
+        int[] l = listeners;
+        for (int i = 0; i < l.Length; i++)
+        {
+            int fd = l[i];
+            if (fd < 0) continue;
+            l[i] = -1;
+            Libc.close(fd);
+        }
     }
 
     /// <summary>CLIENT KILL from any thread: the connection closes on its own loop, right away.</summary>

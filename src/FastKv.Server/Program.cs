@@ -43,7 +43,11 @@ public static unsafe class Program
         }
         config.Rebind = (bind, newPort) => Rebind(server, loops, bind, newPort);
         server.RequestKill = cl => { if (cl.ShardId < loops.Length && !cl.CloseAfterReply) loops[cl.ShardId].Kill(cl); };
-        server.RequestShutdown = () => { foreach (var l in loops) l.Wake(); };
+        server.RequestShutdown = () =>
+        {
+            foreach (var l in loops) l.CloseListeners();
+            foreach (var l in loops) l.Wake();
+        };
         void Stop(PosixSignalContext ctx)
         {
             ctx.Cancel = true;
@@ -111,7 +115,7 @@ public static unsafe class Program
         // then what the shards recorded last is written and fsynced, in Redis's finishShutdown order.
         server.Persistence.AbandonAtExit();
         server.Aof.Close();
-        foreach (var l in loops) foreach (int fd in l.Listeners) Libc.close(fd);
+        foreach (var l in loops) l.CloseListeners();
         Console.WriteLine("FastKv is now ready to exit, bye bye...");
         return 0;
     }

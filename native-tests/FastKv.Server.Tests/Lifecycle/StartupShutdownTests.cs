@@ -125,6 +125,9 @@ public class StartupShutdownTests
         c.SendCommand(command.Split(' '));
         byte[] got = c.ReadUntilClosed(TimeSpan.FromSeconds(10));
         Assert.True(got.Length == 0, "SHUTDOWN replied " + Resp.Escape(got));
+        // Redis exits from inside the command: once the connection closed, nobody can connect any more.
+        var refused = Assert.ThrowsAny<System.Net.Sockets.SocketException>(() => RespConnection.Connect(port).Dispose());
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
         Assert.True(s.WaitForExit(TimeSpan.FromSeconds(20)), $"still running 20 s after {command}\n" + s.Output);
         Assert.True(s.ExitCode == 0, $"exit code {s.ExitCode} after {command}\n" + s.Output);
         Assert.True(other.IsClosedByPeer(TimeSpan.FromSeconds(10)));

@@ -387,6 +387,39 @@ public class SnapshotTests
     }
 
     /// <summary>
+    /// FLUSHALL with save points saves the empty dataset before it replies (Redis's flushAllDataAndResetRDB): no change
+    /// since the last save right after it, and a kill -9 right after the reply restarts empty, not with the flushed keys.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void FlushallWithSavePoints_SavesTheEmptyDatasetBeforeReplying(int threads)
+    {
+        foreach (ServerKind kind in new[] { ServerKind.Redis, ServerKind.Target })
+        {
+            string dir = NewDir();
+            try
+            {
+                using (var s = ServerProcess.Start(kind, threads, ["--dir", dir, "--save", "3600 1"]))
+                using (var c = s.Connect())
+                {
+                    Fill(c, 1000, "k");
+                    Assert.Equal("+OK\r\n", c.CallText("SAVE"));
+                    Fill(c, 10, "more");
+                    Assert.Equal("+OK\r\n", c.CallText("FLUSHALL"));
+                    Assert.Equal("0", Info(c, "rdb_changes_since_last_save"));
+                    s.Signal(9);
+                    s.WaitForExit(TimeSpan.FromSeconds(30));
+                }
+                using (var s = ServerProcess.Start(kind, threads, ["--dir", dir]))
+                using (var c = s.Connect())
+                    Assert.Equal(":0\r\n", c.CallText("DBSIZE"));
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+    }
+
+    /// <summary>
     /// A failed foreground save (SAVE, SHUTDOWN's save) answers its error and leaves the background save's status as it
     /// was, as Redis's rdbSave does: no -MISCONF after it, unlike a failed BGSAVE. Same on both servers.
     /// </summary>

@@ -415,6 +415,51 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         Assert.Contains("latency_percentiles_usec_set:", Resp.AsString(Resp.Parse(s.Oracle.Call("INFO", "latencystats")).Data!));
     }
 
+    /// <summary>
+    /// A blocked command ends counted as Redis's updateStatsOnUnblock counts it: in commandstats, in latencystats and
+    /// (with slowlog-log-slower-than 0) in the slowlog, whether a push served it or its timeout ended it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void BlockedCommand_CountedInCommandstatsLatencystatsAndSlowlog(int threads)
+    {
+        using DualSession s = Session(threads, "blocked command stats");
+        s.Check("DEL", "bstats:l");
+        s.Check("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        try
+        {
+            s.Check("CONFIG", "RESETSTAT");
+            s.Check("SLOWLOG", "RESET");
+            foreach (var (conn, server) in new[] { (s.Oracle, servers.Oracle.Server), (s.Target, servers.TargetWithThreads(threads).Server) })
+            {
+                using RespConnection blocked = server.Connect();
+                blocked.SendCommand("BLPOP", "bstats:l", "0");
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                while (!Resp.AsString(Resp.Parse(conn.Call("INFO", "clients")).Data!).Contains("\r\nblocked_clients:1\r\n"))
+                {
+                    Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), "the client blocks");
+                    System.Threading.Thread.Sleep(5);
+                }
+                Assert.Equal(":1\r\n", conn.CallText("LPUSH", "bstats:l", "a"));
+                Assert.Equal("*2\r\n$8\r\nbstats:l\r\n$1\r\na\r\n", Resp.AsString(blocked.ReadReply()));
+                Assert.Equal("*-1\r\n", blocked.CallText("BLPOP", "bstats:l", "0.01"));
+            }
+            foreach (RespConnection conn in new[] { s.Oracle, s.Target })
+            {
+                Assert.Matches(@"\r\ncmdstat_blpop:calls=2,usec=\d+,", Resp.AsString(Resp.Parse(conn.Call("INFO", "commandstats")).Data!));
+                Assert.Matches(@"\r\nlatency_percentiles_usec_blpop:p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r\n",
+                    Resp.AsString(Resp.Parse(conn.Call("INFO", "latencystats")).Data!));
+                List<string> logged = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Select(Resp.Parse(conn.Call("SLOWLOG", "GET", "-1")).Items!, e => e.Items![3].Items![0].Text!));
+                Assert.Equal(2, logged.FindAll(c => c.Equals("BLPOP", StringComparison.OrdinalIgnoreCase)).Count);
+            }
+        }
+        finally
+        {
+            s.Check("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+            s.Check("SLOWLOG", "RESET");
+        }
+    }
+
     /// <summary>latency-tracking-info-percentiles: Redis's parsing (single spaces, a range, inf), errors and CONFIG GET form.</summary>
     [Theory]
     [MemberData(nameof(Threads))]

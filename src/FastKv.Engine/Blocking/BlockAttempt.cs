@@ -38,6 +38,13 @@ public sealed class BlockAttempt(BlockedClient waiter, bool tryFirst) : ShardOp
             return;
         }
         if (!w.TryClaim()) return;
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        try { Attempt(shard, w); }
+        finally { w.AddRunTime(System.Diagnostics.Stopwatch.GetTimestamp() - t0); }
+    }
+
+    void Attempt(Shard shard, BlockedClient w)
+    {
         for (int i = 0; i < w.Plan.Keys.Length; i++)
         {
             if (shard.Server.ShardOf(w.Plan.Keys[i]) != shard) continue;

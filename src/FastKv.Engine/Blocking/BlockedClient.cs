@@ -140,15 +140,24 @@ public sealed class BlockedClient : IShardOpOwner
         Session.OnBlockedDone();
     }
 
+    /// <summary>Stopwatch ticks the command ran on any shard (its attempts and its serving), the wait left out.</summary>
+    long runTicks;
+
+    /// <summary>An attempt or a serve of this command took <paramref name="ticks"/> (on any shard's thread).</summary>
+    internal void AddRunTime(long ticks) => Interlocked.Add(ref runTicks, ticks);
+
     /// <summary>
-    /// The command is over: counted in INFO commandstats and, as Redis's updateStatsOnUnblock does, in the slowlog
-    /// (its time, like Redis's, leaves out the wait; FastKv does not measure the rest and says 0).
+    /// The command is over: as Redis's updateStatsOnUnblock, counted in INFO commandstats with the time it ran (the
+    /// wait left out; the attempt that found nothing before it blocked is not timed), in latencystats and the slowlog.
     /// </summary>
     void Ended(bool failed)
     {
-        Executor.Count(Home, Spec, 0, failed);
-        long slower = Home.Server.Config.SlowlogSlowerThan;
-        if (slower == 0) Home.Server.SlowLog.Record(Home, Command, 0, Session.Client);
+        long micros = Interlocked.Read(ref runTicks) * 1_000_000 / System.Diagnostics.Stopwatch.Frequency;
+        Executor.Count(Home, Spec, micros, failed);
+        ServerConfig cfg = Home.Server.Config;
+        if (cfg.LatencyTracking) LatencyHistogram.Record(ref Home.CommandStats.Latency[Spec.Id], micros);
+        long slower = cfg.SlowlogSlowerThan;
+        if (slower >= 0 && micros >= slower) Home.Server.SlowLog.Record(Home, Command, micros, Session.Client);
     }
 
     void Forget()

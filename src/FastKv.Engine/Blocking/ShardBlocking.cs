@@ -411,7 +411,10 @@ public sealed class ShardBlocking
             bool streamRead = w.Plan.Kind is BlockKind.StreamRead or BlockKind.StreamReadGroup;
             // XREAD over keys on other shards too: which of its arguments this shard's streams stand for, for the merge.
             List<int>? served = w.Plan.Kind == BlockKind.StreamRead && w.Shards.Count > 1 ? new List<int>() : null;
-            if (w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply, served) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply))
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            bool done = w.Plan.Kind == BlockKind.StreamRead ? Commands.StreamCommands.ServeBlocked(shard, k.Db, w.Plan, w.Reply, served) : Blocking.TryServe(shard, null, k.Db, w.Plan, i, w.Reply);
+            w.AddRunTime(System.Diagnostics.Stopwatch.GetTimestamp() - t0);
+            if (done)
             {
                 Unregister(w);
                 // Keys on other shards too: their streams with new data join the reply, as Redis's run of the whole command.

@@ -355,6 +355,8 @@ public static unsafe partial class KeyCommands
         }
         TrackingTable.Flushed(ref c);
         PropagateAlways(ref c);
+        // Run here whole (not as one shard's part of a transaction over all of them): the dataset is empty now.
+        if (c.TxId == 0 && c.Shard.Server.Shards.Length == 1) c.Shard.Server.Persistence.SaveFlushedNow(c.Shard);
         c.W.Ok();
     }
 

@@ -162,6 +162,8 @@ public static unsafe class ServerCommands
         // startAppendOnly forks the first rewrite at once, unless inside EXEC (server.in_exec): then the cron starts it.
         if (!aofWasOn && cfg.AppendOnly && !c.InExec)
             c.Shard.Server.Aof.StartFirstRewrite(c.Shard);
+        else if (!aofWasOn && cfg.AppendOnly && c.Shard.Server.Persistence.Running == null)
+            Console.WriteLine("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
     }
 
     static void ConfigResetStat(ref CommandContext c)
@@ -548,6 +550,7 @@ public static unsafe class ServerCommands
             Help(c.W, new[]
             {
                 "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "AOF-FLUSH-SLEEP <microsec>", "    Server will sleep before flushing the AOF, this is used for testing.",
                 "DIGEST", "    Output a hex signature representing the current DB content.",
                 "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of all the specified keys.",
                 "ERROR <string>", "    Return a Redis protocol error with <string> as message. Useful for clients",
@@ -555,7 +558,6 @@ public static unsafe class ServerCommands
                 "LOG <message>", "    Write <message> to the server log.",
                 "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                 "OBJECT <key>", "    Show low level info about `key` and associated value.",
-                "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
                 "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                 "    it is used instead of the 'key' prefix. These are not propagated to",
                 "    replicas. Cluster slots are not respected so keys not belonging to the",
@@ -570,7 +572,9 @@ public static unsafe class ServerCommands
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
                 "    default.",
+                "SET-SKIP-CHECKSUM-VALIDATION <0|1>", "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
                 "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                "PAUSE-CRON <0|1>", "    Stop periodic cron job processing.",
                 "HELP", "    Print this help.",
             });
             return;

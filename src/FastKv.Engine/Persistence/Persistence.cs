@@ -153,7 +153,7 @@ public sealed class Persistence
         // Redis's sigShutdownHandler notes the signal by name, whether or not a save follows.
         Console.WriteLine("Received " + signal + " scheduling shutdown...");
         Volatile.Write(ref pendingSignal, signal);
-        server.RequestShutdown?.Invoke(); // wakes the loops: shard 0 takes it on its next iteration
+        server.Shards[0].Mailbox.Waker?.Wake(); // shard 0 takes it on its next iteration
     }
 
     /// <summary>SHUTDOWN ABORT: cancels a signal's shutdown that has not started; false when none is pending.</summary>
@@ -264,6 +264,47 @@ public sealed class Persistence
             shard.Snapshot?.Abort();
         }
         if (server.Config.SavePoints.Length > 0) BgsaveScheduled = true;
+    }
+
+    /// <summary>
+    /// FLUSHALL with save points, once every shard's databases are empty and still held: Redis's
+    /// flushAllDataAndResetRDB saves the empty dataset (the function libraries stay in it) with a foreground rdbSave
+    /// before it replies, so the file no longer holds what was flushed. A failure is logged and leaves the background
+    /// save's status alone; the scheduled BGSAVE then tries again.
+    /// </summary>
+    public void SaveFlushedNow(Shard home)
+    {
+        ServerConfig cfg = server.Config;
+        if (cfg.SavePoints.Length == 0) return;
+        string target = cfg.RdbPath;
+        string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)) ?? ".";
+        // Not temp-<pid>.rdb: a snapshot FLUSHALL just stopped may still be deleting that one.
+        string temp = System.IO.Path.Combine(dir, "temp-" + Environment.ProcessId + "-flushall.rdb");
+        try
+        {
+            using (var fs = new System.IO.FileStream(temp, System.IO.FileMode.Create, System.IO.FileAccess.Write, System.IO.FileShare.None))
+            {
+                var w = new RdbFileWriter(fs, RdbWriteOptions.ForFile(home, cfg.RdbVersion), cfg.RdbChecksum);
+                w.Header(server.UsedMemory(), aofBase: false, Functions);
+                w.End();
+                fs.Flush(flushToDisk: true);
+            }
+            System.IO.File.Move(temp, target, overwrite: true);
+            DirectorySync.Fsync(dir);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            try { System.IO.File.Delete(temp); } catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException) { }
+            Console.WriteLine("Error saving DB on disk: " + ex.Message);
+            return;
+        }
+        Console.WriteLine("DB saved on disk");
+        Interlocked.Increment(ref SnapshotsTaken);
+        LastBgsaveOk = true;
+        LastSaveUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        LastSavedKeys = 0;
+        server.DirtyAtLastSave = server.Dirty();
+        BgsaveScheduled = false;
     }
 
     /// <summary>Whether writes must be refused with -MISCONF (stop-writes-on-bgsave-error after a failed save).</summary>

@@ -99,7 +99,7 @@ public sealed class ServerState : IDisposable
     public long DirtyAtLastSave;
     /// <summary>Set by the server: closes a killed client promptly on its own loop.</summary>
     public Action<Client>? RequestKill;
-    /// <summary>Set by the server: wakes every loop so it sees <see cref="ShutdownRequested"/>.</summary>
+    /// <summary>Set by the server: closes the listening sockets and wakes every loop so it sees <see cref="ShutdownRequested"/>.</summary>
     public Action? RequestShutdown;
 
     public ServerState(ServerConfig config, int shards)

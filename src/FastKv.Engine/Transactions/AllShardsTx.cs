@@ -42,6 +42,9 @@ public sealed class AllShardsTx : MultiShardTx
             W.Forward(first);
             // A write every shard ran goes into the file once, not once per shard that recorded it.
             if (write && !ReplyFrames.IsError(first)) RecordWhole(a.Items);
+            // FLUSHALL: every shard is empty and still held, the moment Redis saves the empty dataset before replying.
+            if (write && !ReplyFrames.IsError(first) && Ascii.EqualsIgnoreCase(a.Items[0], "flushall"u8))
+                Server.Persistence.SaveFlushedNow(Home);
         }
         else if (first[0] == (byte)':')
         {
