@@ -30,7 +30,7 @@ internal sealed unsafe partial class EventLoop : IBusyPump
             ulong data = busyEvents[i].Data;
             try
             {
-                if ((data & ListenerTag) != 0) Accept(listeners[(int)(data & 0xFFFF)]);
+                if ((data & ListenerTag) != 0) AcceptFrom(data);
                 else if ((data & WakeTag) != 0) DrainWake(); // the mailbox itself waits for the script to end
                 else if ((int)data < byFd.Length && byFd[(int)data] is { } c) ServeWhileBusy(c);
             }

@@ -40,16 +40,23 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
     /// </summary>
     bool aofAfterMessages;
 
-    public EventLoop(ServerState server, Shard shard, int[] listeners, int cpu)
+    /// <summary>This loop's descriptor of the unixsocket (a dup of one socket every loop accepts from), or -1.</summary>
+    int unixListener;
+    const ulong UnixListenerIndex = 0xFFFF;
+
+    public EventLoop(ServerState server, Shard shard, int[] listeners, int unixListener, int cpu)
     {
         this.server = server;
         this.shard = shard;
         this.listeners = listeners;
+        this.unixListener = unixListener;
         this.cpu = cpu;
         epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (epfd < 0 || wakeFd < 0) throw new InvalidOperationException("epoll/eventfd failed: errno " + Libc.Errno);
         for (int i = 0; i < listeners.Length; i++) Register(listeners[i], Libc.EPOLLIN, ListenerTag | (uint)i);
+        // One socket shared by every loop: EPOLLEXCLUSIVE wakes one of them per connection, not all.
+        if (unixListener >= 0) Register(unixListener, Libc.EPOLLIN | Libc.EPOLLEXCLUSIVE, ListenerTag | UnixListenerIndex);
         Register(wakeFd, Libc.EPOLLIN, WakeTag);
         shard.Mailbox.Waker = this;
         server.BusyScripts.Of(shard.Id).Pump = this;
@@ -117,6 +124,8 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
             l[i] = -1;
             Libc.close(fd);
         }
+        int u = Interlocked.Exchange(ref unixListener, -1);
+        if (u >= 0) Libc.close(u);
     }
 
     /// <summary>CLIENT KILL from any thread: the connection closes on its own loop, right away.</summary>
@@ -195,7 +204,11 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
 
     void Dispatch(EpollEvent ev)
     {
-        if ((ev.Data & ListenerTag) != 0) { Accept(listeners[(int)(ev.Data & 0xFFFF)]); return; }
+        if ((ev.Data & ListenerTag) != 0)
+        {
+            AcceptFrom(ev.Data);
+            return;
+        }
         if ((ev.Data & WakeTag) != 0)
         {
             DrainWake();
@@ -221,7 +234,14 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
         if (fd < byFd.Length && byFd[fd] is { } c) Close(c);
     }
 
-    void Accept(int lfd)
+    /// <summary>Accepts on the listener an epoll event names (its index, or the unixsocket's).</summary>
+    void AcceptFrom(ulong data)
+    {
+        if ((data & 0xFFFF) == UnixListenerIndex) Accept(unixListener, unix: true);
+        else Accept(listeners[(int)(data & 0xFFFF)], unix: false);
+    }
+
+    void Accept(int lfd, bool unix)
     {
         while (true)
         {
@@ -236,8 +256,8 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
                 Interlocked.Increment(ref server.RejectedConnections);
                 continue;
             }
-            Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
-            if (server.Config.TcpKeepAlive > 0)
+            if (!unix) Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+            if (!unix && server.Config.TcpKeepAlive > 0)
             {
                 Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
                 Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPIDLE, server.Config.TcpKeepAlive);
@@ -251,8 +271,10 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
                 ShardId = shard.Id,
                 CreatedMs = shard.NowMs,
                 LastInteractionMs = shard.NowMs,
-                Address = Listener.Address(fd, true),
-                LocalAddress = Listener.Address(fd, false),
+                // A unix socket client's addr and laddr are the socket's path (Redis's genClientAddrString).
+                Address = unix ? server.Config.UnixSocket + ":0" : Listener.Address(fd, true),
+                LocalAddress = unix ? server.Config.UnixSocket + ":0" : Listener.Address(fd, false),
+                UnixSocket = unix,
             };
             var session = new Session(shard, client) { Host = this };
             var c = new Connection(fd, session, client);

@@ -13,12 +13,12 @@ internal struct EpollEvent
 /// <summary>The few libc calls the event loop needs (Linux x86-64 and arm64 constants).</summary>
 internal static unsafe partial class Libc
 {
-    public const int AF_INET = 2, AF_INET6 = 10;
+    public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_KEEPALIVE = 9, SO_REUSEPORT = 15;
     public const int IPPROTO_TCP = 6, TCP_NODELAY = 1, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6;
     public const int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
-    public const uint EPOLLIN = 1, EPOLLOUT = 4, EPOLLERR = 8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
+    public const uint EPOLLIN = 1, EPOLLOUT = 4, EPOLLERR = 8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1u << 28;
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3, EPOLL_CLOEXEC = 0x80000;
     public const int EAGAIN = 11, EINTR = 4, EADDRINUSE = 98, EMFILE = 24, ENFILE = 23;
     public const int MSG_NOSIGNAL = 0x4000;
@@ -41,6 +41,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)] public static partial nint send(int fd, byte* buf, nint count, int flags);
     [LibraryImport("libc", SetLastError = true)] public static partial int close(int fd);
     [LibraryImport("libc", SetLastError = true)] public static partial int eventfd(uint initval, int flags);
+    [LibraryImport("libc", SetLastError = true)] public static partial int dup(int fd);
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int unlink(string path);
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int chmod(string path, uint mode);
     [LibraryImport("libc", SetLastError = true)] public static partial int sched_setaffinity(int pid, nint size, ulong* mask);
     [LibraryImport("libc", SetLastError = true)] public static partial int sched_getaffinity(int pid, nint size, ulong* mask);
 

@@ -46,6 +46,40 @@ internal static unsafe class Listener
         return fd;
     }
 
+    /// <summary>
+    /// The unixsocket: a stale file at the path is removed first (as Redis's connUnixListen does), then a bound,
+    /// listening, non-blocking socket, its file given <paramref name="perm"/> when nonzero; or -1 with an error text.
+    /// </summary>
+    public static int OpenUnix(string path, int perm, int backlog, out string? error)
+    {
+        error = null;
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(path);
+        // sockaddr_un: the family, then sun_path[108] ending in NUL.
+        if (name.Length >= 108)
+        {
+            error = "unix socket path too long (" + name.Length + "), must be under 108";
+            return -1;
+        }
+        int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            error = "creating socket: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(Libc.Errno);
+            return -1;
+        }
+        Libc.unlink(path);
+        byte* sa = stackalloc byte[110];
+        new Span<byte>(sa, 110).Clear();
+        *(ushort*)sa = Libc.AF_UNIX;
+        name.CopyTo(new Span<byte>(sa + 2, 108));
+        if (Libc.bind(fd, sa, (uint)(2 + name.Length + 1)) != 0 || perm != 0 && Libc.chmod(path, (uint)perm) != 0 || Libc.listen(fd, backlog) != 0)
+        {
+            error = "bind: " + System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(Libc.Errno);
+            Libc.close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
     /// <summary>The port a socket is bound to (for port 0).</summary>
     public static int BoundPort(int fd)
     {

@@ -33,13 +33,25 @@ public static unsafe class Program
             return 1;
         }
         server.TcpPort = port;
+        int unixFd = -1;
+        if (config.UnixSocket != null)
+        {
+            unixFd = Listener.OpenUnix(config.UnixSocket, config.UnixSocketPerm, config.TcpBacklog, out string? unixErr);
+            if (unixFd < 0)
+            {
+                Console.Error.WriteLine("Failed opening Unix socket: " + unixErr);
+                return 1;
+            }
+        }
 
         int[] cpus = AllowedCpus();
         var loops = new EventLoop[config.Threads];
         for (int t = 0; t < loops.Length; t++)
         {
             int cpu = config.ThreadAffinity && cpus.Length > 0 ? cpus[t % cpus.Length] : -1;
-            loops[t] = new EventLoop(server, server.Shards[t], perShard[t], cpu);
+            // Each loop closes its own descriptor of the unixsocket at shutdown: a dup, the first loop the original.
+            int unixListener = unixFd < 0 ? -1 : t == 0 ? unixFd : Libc.dup(unixFd);
+            loops[t] = new EventLoop(server, server.Shards[t], perShard[t], unixListener, cpu);
         }
         config.Rebind = (bind, newPort) => Rebind(server, loops, bind, newPort);
         server.RequestKill = cl => { if (cl.ShardId < loops.Length && !cl.CloseAfterReply) loops[cl.ShardId].Kill(cl); };
@@ -109,6 +121,7 @@ public static unsafe class Program
         config.AutoGcEnabled = server.Aof.CollectHistory;
         server.EndLoading();
         Console.WriteLine("Ready to accept connections tcp");
+        if (config.UnixSocket != null) Console.WriteLine("Ready to accept connections unix");
         Console.Out.Flush();
         foreach (var l in loops) l.Thread!.Join();
         // A background save or rewrite still running is abandoned with its temp file (the loops that fed it are gone),
@@ -116,6 +129,12 @@ public static unsafe class Program
         server.Persistence.AbandonAtExit();
         server.Aof.Close();
         foreach (var l in loops) l.CloseListeners();
+        if (config.UnixSocket != null)
+        {
+            Console.WriteLine("Removing the unix socket file.");
+            if (Libc.unlink(config.UnixSocket) != 0)
+                Console.WriteLine("Error removing the unix socket file: " + Marshal.GetPInvokeErrorMessage(Libc.Errno));
+        }
         Console.WriteLine("FastKv is now ready to exit, bye bye...");
         return 0;
     }

@@ -48,6 +48,22 @@ public sealed class RespConnection : IDisposable
         return new RespConnection(socket, port, timeout ?? DefaultTimeout);
     }
 
+    /// <summary>A connection through a unix domain socket (the server's unixsocket); Port is 0.</summary>
+    public static RespConnection ConnectUnix(string path, TimeSpan? timeout = null)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new RespConnection(socket, 0, timeout ?? DefaultTimeout);
+    }
+
     public Socket Socket => _socket;
 
     public void Send(ReadOnlySpan<byte> raw)

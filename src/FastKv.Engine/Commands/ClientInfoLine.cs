@@ -33,7 +33,7 @@ public static class ClientInfoLine
                " lib-name=" + (cl.LibName ?? "") + " lib-ver=" + (cl.LibVersion ?? "") + "\n";
     }
 
-    /// <summary>Redis's flag letters in its order: O (monitor), P, x, b, d, c, e, T; N when none applies.</summary>
+    /// <summary>Redis's flag letters in its order: O (monitor), P, x, b, d, c, U, e, T; N when none applies.</summary>
     public static string Flags(Client cl)
     {
         var sb = new StringBuilder(8);
@@ -45,6 +45,7 @@ public static class ClientInfoLine
         // Tracking letters (t, R, B) come here when CLIENT TRACKING exists.
         if (m?.Watches != null && m.Watches.Dirty) sb.Append('d');
         if (cl.CloseAfterReply) sb.Append('c');
+        if (cl.UnixSocket) sb.Append('U');
         if (cl.NoEvict) sb.Append('e');
         if (cl.NoTouch) sb.Append('T');
         if (sb.Length == 0) sb.Append('N');

@@ -37,6 +37,8 @@ public sealed class Client
     public bool PreCommandOom;
     /// <summary>CLIENT NO-EVICT: kept out of client eviction (flag e).</summary>
     public bool NoEvict;
+    /// <summary>Connected through the unixsocket (CLIENT LIST flag U; addr and laddr are the socket's path).</summary>
+    public bool UnixSocket;
     /// <summary>CLIENT NO-TOUCH: its commands (but TOUCH) leave keys' LRU/LFU alone (flag T).</summary>
     public bool NoTouch;
     /// <summary>In MONITOR mode: receives every command the server runs (flag O).</summary>

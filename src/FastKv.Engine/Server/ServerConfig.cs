@@ -161,6 +161,9 @@ public sealed class ServerConfig
         Add("pidfile", "", v => null);
         Add("protected-mode", "yes", v => Bool(v, _ => { }));
         Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, x => TcpBacklog = (int)x), immutable: true);
+        // A unix domain socket to listen on as well (empty: none), and its permissions (octal; 0 leaves the umask's).
+        Add("unixsocket", "", v => { UnixSocket = v.Length == 0 ? null : v; return null; }, immutable: true);
+        Add("unixsocketperm", "0", v => SetOctal(v, 0, 511, x => UnixSocketPerm = (int)x), immutable: true);
         Add("notify-keyspace-events", "", v => KeyspaceEventFlags.Parse(v, x => NotifyKeyspaceEvents = x));
         Add("hash-max-listpack-entries", "512", v => Int(v, 0, long.MaxValue, x => HashMaxListpackEntries = x));
         Alias("hash-max-ziplist-entries", "hash-max-listpack-entries");
@@ -399,6 +402,10 @@ public sealed class ServerConfig
     public Func<bool, string?>? AppendOnlySwitch;
     /// <summary>Set by the server once it runs: aof-disable-auto-gc went to no, the AOF's history files go now.</summary>
     public Action? AutoGcEnabled;
+    /// <summary>unixsocket: the path of a unix domain socket to listen on too; null for none.</summary>
+    public string? UnixSocket;
+    /// <summary>unixsocketperm: the socket file's mode; 0 leaves it as the umask made it.</summary>
+    public int UnixSocketPerm;
     public AofFsync AppendFsync = AofFsync.EverySec;
     public string AppendFilename = "appendonly.aof";
     public string AppendDirname = "appendonlydir";
@@ -478,6 +485,7 @@ public sealed class ServerConfig
                 "maxmemory-clients" => FormatMemoryOrPercent(MaxMemoryClients),
                 "maxmemory-policy" => MaxMemoryPolicy,
                 "latency-tracking-info-percentiles" => string.Join(' ', Array.ConvertAll(LatencyPercentiles, FormatPercentile)),
+                "unixsocketperm" => Convert.ToString(UnixSocketPerm, 8),
                 "shutdown-on-sigterm" => FormatShutdownFlags(ShutdownOnSigterm),
                 "shutdown-on-sigint" => FormatShutdownFlags(ShutdownOnSigint),
                 "oom-score-adj" => value.Equals("relative", StringComparison.OrdinalIgnoreCase) ? "yes" : value.ToLowerInvariant(),
@@ -546,6 +554,21 @@ public sealed class ServerConfig
         }
         value = unchecked(n * mul);
         return true;
+    }
+
+    /// <summary>An OCTAL_CONFIG: base-8 digits (a leading 0 allowed) within the bounds.</summary>
+    static string? SetOctal(string v, long min, long max, Action<long> set)
+    {
+        long x = 0;
+        if (v.Length == 0 || v.Length > 12) return "argument couldn't be parsed as an octal number";
+        foreach (char ch in v)
+        {
+            if (ch < '0' || ch > '7') return "argument couldn't be parsed as an octal number";
+            x = x * 8 + (ch - '0');
+        }
+        if (x < min || x > max) return "argument must be between " + Convert.ToString(min, 8) + " and " + Convert.ToString(max, 8) + " inclusive";
+        set(x);
+        return null;
     }
 
     internal static string? Int(string v, long min, long max, Action<long> set)
