@@ -38,6 +38,9 @@ internal static class ConfigLoader
             }
         }
         string[] lines = text.ToString().Split('\n');
+        // Redis's setConfigSaveOption while reading the configuration: the first "save" replaces the default, each
+        // later one adds its points ("save" with "" empties the list).
+        string? save = null;
         for (int n = 0; n < lines.Length; n++)
         {
             string line = lines[n].Trim();
@@ -50,8 +53,10 @@ internal static class ConfigLoader
             {
                 string name = parts[0].ToLowerInvariant();
                 string value = string.Join(' ', parts.GetRange(1, parts.Count - 1));
+                if (name == "save" && save != null && value.Length > 0) value = save.Length > 0 ? save + " " + value : value;
                 if (name == "include") err = "include is not supported yet";
                 else err = config.Set(name, value);
+                if (name == "save" && err == null) save = value;
             }
             if (err != null)
                 return "\n*** FATAL CONFIG FILE ERROR (FastKv " + ServerState.RedisVersion + ") ***\n" +

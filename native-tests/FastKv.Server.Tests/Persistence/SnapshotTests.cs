@@ -387,6 +387,34 @@ public class SnapshotTests
     }
 
     /// <summary>
+    /// Several "save" directives while the configuration is read (setConfigSaveOption): each adds its points to the
+    /// first's, and an empty one empties the list; at run time CONFIG SET replaces. Same on both servers.
+    /// </summary>
+    [Theory]
+    [InlineData("900 1", "100 100")]
+    [InlineData("900 1", "")]
+    [InlineData("", "100 100")]
+    [InlineData("900 1 300 10", "60 10000")]
+    public void RepeatedSaveDirectives_AddUp_AsRedisReadsThem(string first, string second)
+    {
+        var got = new List<string>();
+        foreach (ServerKind kind in new[] { ServerKind.Redis, ServerKind.Target })
+        {
+            string dir = NewDir();
+            try
+            {
+                using var s = ServerProcess.Start(kind, 1, ["--dir", dir, "--save", first, "--save", second]);
+                using var c = s.Connect();
+                string atStart = Resp.AsString(c.Call("CONFIG", "GET", "save"));
+                c.Call("CONFIG", "SET", "save", "30 3");
+                got.Add(atStart + " then " + Resp.AsString(c.Call("CONFIG", "GET", "save")));
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+        Assert.Equal(got[0], got[1]);
+    }
+
+    /// <summary>
     /// FLUSHALL with save points saves the empty dataset before it replies (Redis's flushAllDataAndResetRDB): no change
     /// since the last save right after it, and a kill -9 right after the reply restarts empty, not with the flushed keys.
     /// </summary>
