@@ -460,6 +460,40 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
         }
     }
 
+    /// <summary>
+    /// Settings FastKv accepts without acting on them (active defragmentation, I/O threads, watchdog, outgoing
+    /// connections' source): Redis's defaults, ranges, units, errors and immutability, so redis.conf files using them load.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void AcceptedNoOpSettings_BehaveAsRedisOnes(int threads)
+    {
+        using DualSession s = Session(threads, "accepted settings");
+        string[] names =
+        [
+            "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
+            "active-defrag-cycle-min", "active-defrag-cycle-max", "active-defrag-max-scan-fields", "io-threads-do-reads",
+            "watchdog-period", "ignore-warnings", "socket-mark-id", "bind-source-addr",
+        ];
+        foreach (string n in names) s.Check("CONFIG", "GET", n);
+        s.Check("CONFIG", "SET", "active-defrag-ignore-bytes", "1mb");
+        s.Check("CONFIG", "GET", "active-defrag-ignore-bytes");
+        s.Check("CONFIG", "SET", "active-defrag-ignore-bytes", "0");
+        s.Check("CONFIG", "SET", "active-defrag-cycle-min", "0");
+        s.Check("CONFIG", "SET", "active-defrag-cycle-max", "100");
+        s.Check("CONFIG", "SET", "active-defrag-threshold-lower", "1001");
+        s.Check("CONFIG", "SET", "active-defrag-threshold-upper", "50");
+        s.Check("CONFIG", "SET", "active-defrag-max-scan-fields", "0");
+        s.Check("CONFIG", "SET", "activedefrag", "maybe");
+        s.Check("CONFIG", "SET", "io-threads-do-reads", "yes");
+        s.Check("CONFIG", "SET", "socket-mark-id", "1");
+        s.Check("CONFIG", "SET", "watchdog-period", "-1");
+        s.Check("CONFIG", "SET", "ignore-warnings", "ARM64-COW-BUG");
+        s.Check("CONFIG", "GET", "ignore-warnings");
+        foreach (string n in names) s.Check("CONFIG", "GET", n);
+        s.Check("CONFIG", "SET", "active-defrag-ignore-bytes", "104857600", "active-defrag-threshold-upper", "100", "ignore-warnings", "");
+    }
+
     /// <summary>latency-tracking-info-percentiles: Redis's parsing (single spaces, a range, inf), errors and CONFIG GET form.</summary>
     [Theory]
     [MemberData(nameof(Threads))]

@@ -245,6 +245,20 @@ public sealed class ServerConfig
         // Redis exits instead of aborting on a panic; FastKv answers bad input with errors and never panics on purpose.
         Add("use-exit-on-panic", "no", v => Bool(v, _ => { })).Hidden = true;
         Add("dynamic-hz", "yes", v => Bool(v, _ => { }));
+        // Accepted so that redis.conf files using them load; FastKv has no active defragmentation, no I/O threads,
+        // no watchdog and no outgoing connections (no replication or MIGRATE) for a source address or mark.
+        Add("activedefrag", "no", v => Bool(v, _ => { }));
+        Add("active-defrag-ignore-bytes", "104857600", v => Memory(v, 1, long.MaxValue, _ => { }));
+        Add("active-defrag-threshold-lower", "10", v => Int(v, 0, 1000, _ => { }));
+        Add("active-defrag-threshold-upper", "100", v => Int(v, 0, 1000, _ => { }));
+        Add("active-defrag-cycle-min", "1", v => Int(v, 1, 99, _ => { }));
+        Add("active-defrag-cycle-max", "25", v => Int(v, 1, 99, _ => { }));
+        Add("active-defrag-max-scan-fields", "1000", v => Int(v, 1, long.MaxValue, _ => { }));
+        Add("io-threads-do-reads", "no", v => Bool(v, _ => { }), immutable: true);
+        Add("watchdog-period", "0", v => Int(v, 0, int.MaxValue, _ => { })).Hidden = true;
+        Add("ignore-warnings", "", v => null);
+        Add("socket-mark-id", "0", v => Int(v, 0, uint.MaxValue, _ => { }), immutable: true);
+        Add("bind-source-addr", "", v => null);
         Add("jemalloc-bg-thread", "yes", v => Bool(v, _ => { }));
         Add("disable-thp", "yes", v => Bool(v, _ => { }), immutable: true);
         // "relative" is another name of "yes", which CONFIG GET shows.
@@ -498,7 +512,7 @@ public sealed class ServerConfig
 
     static string Normalize(string name, string value) => name switch
     {
-        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size" or "stream-node-max-bytes"
+        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size" or "stream-node-max-bytes" or "active-defrag-ignore-bytes"
             => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
         "maxmemory" => TryMemoryUnsigned(value, out ulong u) ? u.ToString(CultureInfo.InvariantCulture) : value,
         "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,
