@@ -276,6 +276,8 @@ public sealed class Persistence
     {
         ServerConfig cfg = server.Config;
         if (cfg.SavePoints.Length == 0) return;
+        // The BGSAVE this FLUSHALL stopped may have finished its file already: its rename must not land after ours.
+        if (Running is { } stopped && stopped.Purpose != SnapshotPurpose.Rewrite) stopped.WaitWriterStopped(TimeSpan.FromSeconds(10));
         string target = cfg.RdbPath;
         string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target)) ?? ".";
         // Not temp-<pid>.rdb: a snapshot FLUSHALL just stopped may still be deleting that one.

@@ -108,6 +108,7 @@ public sealed class Snapshot
     /// <summary>Starts the file writer thread once every shard has cut.</summary>
     public void StartWriter()
     {
+        Volatile.Write(ref writerStarted, true);
         paceStart = Stopwatch.GetTimestamp();
         var t = new Thread(WriteFile) { Name = "fastkv-rdb-writer", IsBackground = true };
         t.Start();
@@ -143,6 +144,16 @@ public sealed class Snapshot
     }
 
     readonly ManualResetEventSlim writerDone = new(false);
+    bool writerStarted;
+
+    /// <summary>
+    /// After <see cref="Abort"/> (any thread): waits, at most <paramref name="wait"/>, for a started writer to stop, so
+    /// no rename of its file can land after a save that follows (FLUSHALL's save of the empty dataset).
+    /// </summary>
+    public void WaitWriterStopped(TimeSpan wait)
+    {
+        if (Volatile.Read(ref writerStarted)) writerDone.Wait(wait);
+    }
 
     sealed class AbortPart(Snapshot snapshot) : ShardMessage
     {
