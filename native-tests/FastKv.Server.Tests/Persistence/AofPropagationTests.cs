@@ -111,12 +111,11 @@ public class AofPropagationTests
             using var server = ServerProcess.Start(kind, threads, "--appendonly", "yes", "--appendfsync", "always",
                 "--aof-timestamp-enabled", "yes");
             using var conn = server.Connect();
+            // a and b just after a second begins, so both fall in it; c in a later second.
+            NextSecond();
             conn.Call("set", "a", "1");
             conn.Call("set", "b", "2");
-            // The next whole second, then past it.
-            long second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second) System.Threading.Thread.Sleep(50);
-            System.Threading.Thread.Sleep(100);
+            NextSecond();
             conn.Call("set", "c", "3");
             conn.Call("config", "set", "aof-timestamp-enabled", "no");
             System.Threading.Thread.Sleep(1100);
@@ -124,6 +123,13 @@ public class AofPropagationTests
             List<string> records = Records(File.ReadAllBytes(Path.Combine(server.WorkDir, Incr)));
             Assert.Equal(["#TS:<now>", "SELECT|0", "set|a|1", "set|b|2", "#TS:<now>", "set|c|3", "set|d|4"], records);
         }
+    }
+
+    /// <summary>Sleeps until the unix second changes (a few ms into the new one).</summary>
+    static void NextSecond()
+    {
+        long second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second) System.Threading.Thread.Sleep(2);
     }
 
     /// <summary>Runs the stream (with a DUMP/RESTORE round trip) on a fresh server with the AOF on; its incr file's records.</summary>

@@ -24,7 +24,7 @@ public static unsafe partial class KeyCommands
         randomKey.Flags |= CommandFlags.TouchesArbitraryKeys;
         t.Add("dbsize", &DbSize, route: Route.AllShards);
         t.Add("flushdb", &FlushDb, route: Route.AllShards);
-        t.Add("flushall", &FlushAll, route: Route.AllShards);
+        t.Add("flushall", &FlushAll, route: Route.AllShards).AfterAllShards = &SaveFlushed;
         t.Add("swapdb", &SwapDb, route: Route.AllShards);
     }
 
@@ -356,9 +356,12 @@ public static unsafe partial class KeyCommands
         TrackingTable.Flushed(ref c);
         PropagateAlways(ref c);
         // Run here whole (not as one shard's part of a transaction over all of them): the dataset is empty now.
-        if (c.TxId == 0 && c.Shard.Server.Shards.Length == 1) c.Shard.Server.Persistence.SaveFlushedNow(c.Shard);
+        if (c.TxId == 0 && c.Shard.Server.Shards.Length == 1) SaveFlushed(c.Shard);
         c.W.Ok();
     }
+
+    /// <summary>FLUSHALL's last step, the dataset empty everywhere: Redis saves it before replying when save points exist.</summary>
+    static void SaveFlushed(Shard home) => home.Server.Persistence.SaveFlushedNow(home);
 
     static void SwapDb(ref CommandContext c)
     {

@@ -448,15 +448,6 @@ public static unsafe class ServerCommands
         return home;
     }
 
-    /// <summary>Redis's atoi(arg) != 0: true when the leading digits (after a sign) are not all zero.</summary>
-    static bool AtoiNonZero(ReadOnlySpan<byte> a)
-    {
-        bool on = false;
-        for (int i = a.Length > 0 && (a[0] == '-' || a[0] == '+') ? 1 : 0; i < a.Length && a[i] >= '0' && a[i] <= '9'; i++)
-            on |= a[i] != '0';
-        return on;
-    }
-
     /// <summary>Redis's atoi(arg): the leading digits after a sign, 0 when none; clamped to int's range.</summary>
     static int Atoi(ReadOnlySpan<byte> a)
     {
@@ -479,7 +470,7 @@ public static unsafe class ServerCommands
         }
         if (c.ArgIs(1, "set-active-expire"u8) && c.Count == 3)
         {
-            c.Shard.Server.ActiveExpireEnabled = AtoiNonZero(c.Arg(2));
+            c.Shard.Server.ActiveExpireEnabled = Atoi(c.Arg(2)) != 0;
             c.W.Ok();
             return;
         }
@@ -491,19 +482,19 @@ public static unsafe class ServerCommands
         }
         if (c.ArgIs(1, "set-skip-checksum-validation"u8) && c.Count == 3)
         {
-            c.Shard.Server.SkipChecksumValidation = AtoiNonZero(c.Arg(2));
+            c.Shard.Server.SkipChecksumValidation = Atoi(c.Arg(2)) != 0;
             c.W.Ok();
             return;
         }
         if (c.ArgIs(1, "pause-cron"u8) && c.Count == 3)
         {
-            c.Shard.Server.CronPaused = AtoiNonZero(c.Arg(2));
+            c.Shard.Server.CronPaused = Atoi(c.Arg(2)) != 0;
             c.W.Ok();
             return;
         }
         if (c.ArgIs(1, "set-disable-deny-scripts"u8) && c.Count == 3)
         {
-            c.Shard.Server.ScriptDenyDisabled = AtoiNonZero(c.Arg(2));
+            c.Shard.Server.ScriptDenyDisabled = Atoi(c.Arg(2)) != 0;
             c.W.Ok();
             return;
         }

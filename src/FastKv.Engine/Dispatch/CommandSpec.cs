@@ -138,6 +138,11 @@ public sealed unsafe class CommandSpec
     public delegate*<ServerState, Shard, CommandSpec, ReadOnlySpan<byte>, FastKv.Protocol.ArgList, int, Shard?> CustomRoute;
     /// <summary>Also writes its key in another database (MOVE, COPY ... DB): EXEC locks the key's shard whole.</summary>
     public bool WritesOtherDb;
+    /// <summary>
+    /// A <see cref="Route.AllShards"/> write's last step on its home shard, once every shard ran it and while all are
+    /// still held (FLUSHALL: the save of the empty dataset); with one shard the handler calls it itself.
+    /// </summary>
+    public delegate*<Shard, void> AfterAllShards;
     /// <summary>Switches the connection's database to its argument 1 (SELECT): later commands queued in MULTI use it.</summary>
     public bool ChangesDb;
     /// <summary>The blocking form (BLPOP, BZMPOP, ...): what it waits for and the non-blocking attempt it stands for.</summary>

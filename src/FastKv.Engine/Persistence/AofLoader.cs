@@ -286,12 +286,7 @@ public sealed partial class AofLoader : ILoadProgress
         {
             using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                if (config.AofUseRdbPreamble)
-                {
-                    var w = new RdbFileWriter(fs, RdbWriteOptions.ForFile(server.Shards[0], config.RdbVersion), config.RdbChecksum);
-                    w.Header(server.UsedMemory(), aofBase: true, server.Persistence.Functions);
-                    w.End();
-                }
+                if (config.AofUseRdbPreamble) server.Persistence.WriteEmptyRdb(fs, server.Shards[0], aofBase: true);
                 else if (config.AofTimestampEnabled)
                 {
                     fs.Write(System.Text.Encoding.ASCII.GetBytes("#TS:" + DateTimeOffset.UtcNow.ToUnixTimeSeconds() + "\r\n"));

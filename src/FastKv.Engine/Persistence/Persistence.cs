@@ -266,6 +266,15 @@ public sealed class Persistence
         if (server.Config.SavePoints.Length > 0) BgsaveScheduled = true;
     }
 
+    /// <summary>An RDB file holding no keys: the header and AUX fields, the function libraries, EOF and the CRC.</summary>
+    public void WriteEmptyRdb(System.IO.Stream fs, Shard shard, bool aofBase)
+    {
+        ServerConfig cfg = server.Config;
+        var w = new RdbFileWriter(fs, RdbWriteOptions.ForFile(shard, cfg.RdbVersion), cfg.RdbChecksum);
+        w.Header(server.UsedMemory(), aofBase, Functions);
+        w.End();
+    }
+
     /// <summary>
     /// FLUSHALL with save points, once every shard's databases are empty and still held: Redis's
     /// flushAllDataAndResetRDB saves the empty dataset (the function libraries stay in it) with a foreground rdbSave
@@ -286,9 +295,7 @@ public sealed class Persistence
         {
             using (var fs = new System.IO.FileStream(temp, System.IO.FileMode.Create, System.IO.FileAccess.Write, System.IO.FileShare.None))
             {
-                var w = new RdbFileWriter(fs, RdbWriteOptions.ForFile(home, cfg.RdbVersion), cfg.RdbChecksum);
-                w.Header(server.UsedMemory(), aofBase: false, Functions);
-                w.End();
+                WriteEmptyRdb(fs, home, aofBase: false);
                 fs.Flush(flushToDisk: true);
             }
             System.IO.File.Move(temp, target, overwrite: true);

@@ -9,7 +9,7 @@ namespace FastKv.Engine;
 /// KEYS, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB: the same command on every shard, replies merged.
 /// Writers lock every shard whole; readers take no lock (they need no point-in-time view).
 /// </summary>
-public sealed class AllShardsTx : MultiShardTx
+public sealed unsafe class AllShardsTx : MultiShardTx
 {
     readonly CopiedArgs a;
     readonly bool write;
@@ -40,11 +40,12 @@ public sealed class AllShardsTx : MultiShardTx
         {
             // Every shard answered the same: one reply, and one error counted.
             W.Forward(first);
-            // A write every shard ran goes into the file once, not once per shard that recorded it.
-            if (write && !ReplyFrames.IsError(first)) RecordWhole(a.Items);
-            // FLUSHALL: every shard is empty and still held, the moment Redis saves the empty dataset before replying.
-            if (write && !ReplyFrames.IsError(first) && Ascii.EqualsIgnoreCase(a.Items[0], "flushall"u8))
-                Server.Persistence.SaveFlushedNow(Home);
+            if (write && !ReplyFrames.IsError(first))
+            {
+                // A write every shard ran goes into the file once, not once per shard that recorded it.
+                RecordWhole(a.Items);
+                if (Counted!.AfterAllShards != null) Counted.AfterAllShards(Home);
+            }
         }
         else if (first[0] == (byte)':')
         {
