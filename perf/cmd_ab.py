@@ -48,7 +48,8 @@ def main():
                     with BenchLock():
                         x = benchmark(s, a.pipeline, a.requests, a.keys, argv)
                     res.setdefault((w, name), []).append(x["ops_per_cpu"])
-                    print(f"  {w} run {r + 1} {name}: {x['rps']:.0f}/s {x['ops_per_cpu']:.0f} per CPU-s", flush=True)
+                    print(f"  {w} run {r + 1} {name}: {x['rps']:.0f}/s {x['ops_per_cpu']:.0f} per CPU-s p99 {x['p99']:.3f} ms",
+                          flush=True)
     first = next(iter(bins))
     for w in names:
         med = {n: statistics.median(res[(w, n)]) for n in bins}

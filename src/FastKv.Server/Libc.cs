@@ -47,6 +47,12 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)] public static partial int sched_setaffinity(int pid, nint size, ulong* mask);
     [LibraryImport("libc", SetLastError = true)] public static partial int sched_getaffinity(int pid, nint size, ulong* mask);
 
+    public struct Timespec { public long Sec; public long Nsec; }
+    [LibraryImport("libc", SetLastError = true)] public static partial int nanosleep(Timespec* req, Timespec* rem);
+    /// <summary>prctl(2): here only PR_SET_TIMERSLACK, so a short sleep is not stretched by the default 50 us of slack.</summary>
+    [LibraryImport("libc", SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+    public const int PR_SET_TIMERSLACK = 29;
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static bool SetInt(int fd, int level, int name, int value) => setsockopt(fd, level, name, &value, 4) == 0;

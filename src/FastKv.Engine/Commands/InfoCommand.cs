@@ -348,6 +348,7 @@ public static class InfoCommand
                 F("acl_access_denied_cmd", 0);
                 F("acl_access_denied_key", 0);
                 F("acl_access_denied_channel", 0);
+                F("fastkv_coalesced_waits", Sum(sh => sh.Stats.CoalescedWaits));
                 break;
             case "replication":
                 sb.Append("# Replication\r\n");

@@ -215,6 +215,9 @@ public sealed class ServerConfig
         // "not enough memory" error instead of the server running out of memory.
         Add("fastkv-lua-max-memory", "1gb", v => Memory(v, 0, long.MaxValue, x => LuaMaxMemory = x));
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
+        Add("fastkv-coalesce-us", "100", v => Int(v, 0, 10_000, x => CoalesceMicros = (int)x));
+        Add("fastkv-coalesce-min-clients", "8", v => Int(v, 0, int.MaxValue, x => CoalesceMinClients = (int)x));
+        Add("fastkv-coalesce-min-busy", "50", v => Int(v, 0, 100, x => CoalesceMinBusyPercent = (int)x));
         Add("fastkv-lookahead-min-keys", "8192", v => Int(v, 0, long.MaxValue, x => LookAheadMinKeys = x));
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
@@ -331,6 +334,14 @@ public sealed class ServerConfig
     public int RdbVersion = 11;
     /// <summary>fastkv-snapshot-slice-us: how long one snapshot slice may run between requests on a busy shard.</summary>
     public int SnapshotSliceMicros = 100;
+    /// <summary>
+    /// fastkv-coalesce-us: how long an event loop under load sleeps to let more clients' requests arrive before it polls
+    /// (0: never), with fastkv-coalesce-min-clients (connections that sent requests in the last millisecond) and
+    /// fastkv-coalesce-min-busy (percent of that millisecond the loop worked) saying what counts as under load.
+    /// </summary>
+    public int CoalesceMicros = 100;
+    public int CoalesceMinClients = 8;
+    public int CoalesceMinBusyPercent = 50;
     /// <summary>
     /// fastkv-lookahead-min-keys: the pipeline look-ahead (<see cref="PipelinePrefetch"/>) runs for a database holding at
     /// least this many keys on the shard; below, its buckets and entries stay in the core's cache and prefetching them is

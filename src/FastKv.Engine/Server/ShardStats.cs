@@ -19,6 +19,8 @@ public sealed class ShardStats
     public long NetOutputBytes;
     /// <summary>Clients this shard disconnected for maxmemory-clients (INFO evicted_clients).</summary>
     public long EvictedClients;
+    /// <summary>Times this shard's loop slept to let more clients' requests arrive (INFO fastkv_coalesced_waits).</summary>
+    public long CoalescedWaits;
     /// <summary>
     /// This shard's part of Redis's <c>server.dirty</c>: the changes its commands made, counted as Redis counts
     /// them (SET 1, MSET one per pair, SADD one per member added, ...; expiry and eviction count nothing).
