@@ -17,7 +17,7 @@ internal sealed class Connection
     public bool FlushQueued;
     /// <summary>Position in the loop's list of connections (for O(1) removal).</summary>
     public int Index = -1;
-    /// <summary>The loop's activity window (its millisecond) in which this connection last sent something.</summary>
+    /// <summary>The loop's activity window (EventLoop.Coalesce) in which this connection last sent something.</summary>
     public long ActiveWindow = -1;
 
     public Connection(int fd, Session session, Client client)

@@ -7,7 +7,7 @@ namespace FastKv.Server;
 /// ready, and each wake-up is an interrupt, a context switch and an <c>epoll_wait</c> that returns one event: on a busy
 /// server with many clients that is a large share of the kernel's work per request. So when the last iteration served
 /// only a few events and, over the last millisecond, at least <c>fastkv-coalesce-min-clients</c> connections sent
-/// requests while the loop was busy at least <c>fastkv-coalesce-min-busy</c> percent of the time, the loop sleeps
+/// requests while the loop's thread ran at least <c>fastkv-coalesce-min-busy</c> percent of the time, the loop sleeps
 /// <c>fastkv-coalesce-us</c> instead of blocking, then polls once: one wake-up serves every client whose requests
 /// arrived meanwhile. A lone client, or a lightly loaded server, never waits for it; a request arriving during such a
 /// sleep waits at most <c>fastkv-coalesce-us</c> (0 turns it off).
@@ -17,34 +17,42 @@ internal sealed unsafe partial class EventLoop
     /// <summary>Coalesce only after an iteration that served fewer events than this (more: the clients are ahead).</summary>
     const int CoalesceBelowEvents = 4;
 
-    /// <summary>The clock's millisecond (shard.NowMs) the current activity window covers.</summary>
-    long windowMs = -1;
-    /// <summary>Stopwatch ticks: when the current window began, and how long the loop slept in it.</summary>
-    long windowStart, windowIdle;
+    /// <summary>The clock's millisecond (shard.NowMs) last seen, and the number of the current activity window.</summary>
+    long windowMs = -1, windowId;
+    /// <summary>When the current window began: Stopwatch ticks, and the thread's CPU time in nanoseconds.</summary>
+    long windowStart, windowCpuStart;
     /// <summary>Connections that sent something in the current window, and in the window before.</summary>
     int windowClients, lastClients;
-    /// <summary>The window before was busy at least fastkv-coalesce-min-busy percent of its time.</summary>
+    /// <summary>The loop's thread ran at least fastkv-coalesce-min-busy percent of the window before.</summary>
     bool lastBusy;
 
     /// <summary>Counts <paramref name="c"/> once per window as a connection that sent requests.</summary>
     void NoteActive(Connection c)
     {
-        if (c.ActiveWindow == windowMs) return;
-        c.ActiveWindow = windowMs;
+        if (c.ActiveWindow == windowId) return;
+        c.ActiveWindow = windowId;
         windowClients++;
     }
 
-    /// <summary>At each iteration's start: a new millisecond closes the window, keeping its clients and busy share.</summary>
+    /// <summary>
+    /// At each iteration's start, once the clock's millisecond moved on: a window of at least a millisecond closes,
+    /// keeping its clients and busy share (a shorter one, begun just before the millisecond turned, goes on: a few
+    /// microseconds of work would read as a busy window). The busy share is the thread's CPU time over the window's
+    /// wall time (one clock_gettime a millisecond), so time the thread spent preempted on a loaded machine is not work.
+    /// </summary>
     void RollWindow()
     {
         if (shard.NowMs == windowMs) return;
-        long now = Stopwatch.GetTimestamp();
-        long length = now - windowStart;
-        lastClients = windowClients;
-        lastBusy = length > 0 && (length - windowIdle) * 100 >= length * server.Config.CoalesceMinBusyPercent;
         windowMs = shard.NowMs;
+        long now = Stopwatch.GetTimestamp();
+        if (now - windowStart < Stopwatch.Frequency / 1000) return;
+        long cpu = Libc.ThreadCpuNanos();
+        long wallNs = (long)((now - windowStart) * (1_000_000_000.0 / Stopwatch.Frequency));
+        lastClients = windowClients;
+        lastBusy = (cpu - windowCpuStart) * 100 >= wallNs * server.Config.CoalesceMinBusyPercent;
+        windowId++;
         windowStart = now;
-        windowIdle = 0;
+        windowCpuStart = cpu;
         windowClients = 0;
     }
 
@@ -59,9 +67,7 @@ internal sealed unsafe partial class EventLoop
             || lastClients < server.Config.CoalesceMinClients || !shard.Mailbox.IsEmpty)
             return false;
         var ts = new Libc.Timespec { Sec = 0, Nsec = micros * 1000L };
-        long start = Stopwatch.GetTimestamp();
         Libc.nanosleep(&ts, null);
-        windowIdle += Stopwatch.GetTimestamp() - start;
         shard.Stats.CoalescedWaits++;
         return true;
     }

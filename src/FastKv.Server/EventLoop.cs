@@ -170,9 +170,7 @@ internal sealed unsafe partial class EventLoop : LoopWaker, ISessionHost
                 RollWindow();
                 if (timeout != 0 && Coalesce(served)) timeout = 0;
                 if (timeout != 0 && !shard.Mailbox.PrepareSleep()) timeout = 0;
-                long idleStart = timeout != 0 ? Stopwatch.GetTimestamp() : 0;
                 int n = Libc.epoll_wait(epfd, events, MaxEvents, timeout);
-                if (timeout != 0) windowIdle += Stopwatch.GetTimestamp() - idleStart;
                 served = n;
                 shard.Mailbox.AwakeNow();
                 shard.UpdateClock();

@@ -52,6 +52,16 @@ internal static unsafe partial class Libc
     /// <summary>prctl(2): here only PR_SET_TIMERSLACK, so a short sleep is not stretched by the default 50 us of slack.</summary>
     [LibraryImport("libc", SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
     public const int PR_SET_TIMERSLACK = 29;
+    [LibraryImport("libc", SetLastError = true)] public static partial int clock_gettime(int clock, Timespec* ts);
+    const int CLOCK_THREAD_CPUTIME_ID = 3;
+
+    /// <summary>CPU time the calling thread has used (user and system), in nanoseconds.</summary>
+    public static long ThreadCpuNanos()
+    {
+        Timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return ts.Sec * 1_000_000_000L + ts.Nsec;
+    }
 
     public static int Errno => Marshal.GetLastPInvokeError();
 

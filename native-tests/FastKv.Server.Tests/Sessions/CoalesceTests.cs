@@ -98,10 +98,15 @@ public class CoalesceTests
         SkipOnRedis();
         // Many clients, but each request is followed by a pause: the loop sleeps in epoll_wait nearly all the time,
         // far from the default 50% busy share that coalescing needs.
+        // The busy share is the loop thread's CPU time, so a loaded machine preempting it does not count; a first pass
+        // warms the server up (its first requests compile code on the loop's thread, which is work).
         using ServerProcess server = ServerProcess.Start(ServerKind.Target, 1, "--fastkv-coalesce-min-clients", "2");
-        Hammer(server, clients: 8, rounds: 60, pipeline: 1, pauseMs: 3);
+        Hammer(server, clients: 8, rounds: 40, pipeline: 1, pauseMs: 3);
+        Thread.Sleep(1000); // the runtime's second compilation of the hot methods happens meanwhile (not on the loop)
         using var c = server.Connect();
-        Assert.Equal(0, Waits(c));
+        long before = Waits(c);
+        Hammer(server, clients: 8, rounds: 60, pipeline: 1, pauseMs: 3);
+        Assert.Equal(before, Waits(c));
     }
 
     [Fact]
