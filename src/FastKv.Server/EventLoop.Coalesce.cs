@@ -67,6 +67,7 @@ internal sealed unsafe partial class EventLoop
             || lastClients < server.Config.CoalesceMinClients || !shard.Mailbox.IsEmpty)
             return false;
         var ts = new Libc.Timespec { Sec = 0, Nsec = micros * 1000L };
+        // Invariant: ts is a local read by the kernel during the call only.
         Libc.nanosleep(&ts, null);
         shard.Stats.CoalescedWaits++;
         return true;

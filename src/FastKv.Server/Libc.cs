@@ -47,18 +47,20 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)] public static partial int sched_setaffinity(int pid, nint size, ulong* mask);
     [LibraryImport("libc", SetLastError = true)] public static partial int sched_getaffinity(int pid, nint size, ulong* mask);
 
+    // Called on the event loop without reading errno afterwards: no SetLastError (its save and restore of errno).
     public struct Timespec { public long Sec; public long Nsec; }
-    [LibraryImport("libc", SetLastError = true)] public static partial int nanosleep(Timespec* req, Timespec* rem);
+    [LibraryImport("libc")] public static partial int nanosleep(Timespec* req, Timespec* rem);
     /// <summary>prctl(2): here only PR_SET_TIMERSLACK, so a short sleep is not stretched by the default 50 us of slack.</summary>
-    [LibraryImport("libc", SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+    [LibraryImport("libc")] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
     public const int PR_SET_TIMERSLACK = 29;
-    [LibraryImport("libc", SetLastError = true)] public static partial int clock_gettime(int clock, Timespec* ts);
+    [LibraryImport("libc")] public static partial int clock_gettime(int clock, Timespec* ts);
     const int CLOCK_THREAD_CPUTIME_ID = 3;
 
     /// <summary>CPU time the calling thread has used (user and system), in nanoseconds.</summary>
     public static long ThreadCpuNanos()
     {
         Timespec ts;
+        // Invariant: ts is a local the kernel fills before the call returns; no pointer to it outlives the call.
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
         return ts.Sec * 1_000_000_000L + ts.Nsec;
     }
