@@ -26,6 +26,7 @@ public unsafe class SlotArrayTests
         using var arena = new Arena();
         byte* h = (byte*)arena.Alloc(SlotArray.HeaderSize);
         new Span<byte>(h, SlotArray.HeaderSize).Clear();
+        SlotArray.Tag(h) = seed * 1000 + 7; // the owner's number: kept through everything below
         var ids = new List<(ulong Ms, ulong Seq)>();
         // IDs from a few milliseconds with many sequences, and far-apart ones, including the extremes.
         (ulong, ulong) NextId() => rng.Next(8) switch
@@ -49,6 +50,13 @@ public unsafe class SlotArrayTests
                 new Span<byte>(p + 16, Slot - 16).Fill(0xA5);
                 ids.Insert(~want, (ms, seq));
             }
+            else if (ids.Count > 0 && rng.Next(100) == 0)
+            {
+                // Dropping the tail (a consumer's list compacted in place).
+                int keep = rng.Next(ids.Count + 1);
+                SlotArray.Truncate(h, keep);
+                ids.RemoveRange(keep, ids.Count - keep);
+            }
             else if (ids.Count > 0 && (!grow || rng.Next(4) == 0))
             {
                 // Mostly the oldest (acknowledgements in order), sometimes anywhere.
@@ -59,6 +67,7 @@ public unsafe class SlotArrayTests
                 ids.RemoveAt(at);
             }
             Assert.Equal(ids.Count, SlotArray.Count(h));
+            Assert.Equal(seed * 1000 + 7, SlotArray.Tag(h));
         }
         // Every present ID is found where the list has it, and each gap answers its insertion point.
         for (int i = 0; i < ids.Count; i++)

@@ -18,7 +18,7 @@ namespace FastKv.Memory;
 ///    8      i32   start: first used slot
 ///   12      i32   count: used slots [start, start+count)
 ///   16      i32   capacity
-///   20      i32   reserved (0)
+///   20      i32   tag: the owner's own number, 0 at creation, never changed here
 /// </code>
 /// The slot size is not stored: every call passes the one its owner always uses.
 /// Unsafe invariant for the whole class: <c>h</c> points at a header inside a live blob of the calling shard's
@@ -31,6 +31,10 @@ public static unsafe class SlotArray
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Count(byte* h) => *(int*)(h + 12);
+
+    /// <summary>A number the owner keeps with the array (the header's tag): 0 at creation; no operation here changes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref int Tag(byte* h) => ref *(int*)(h + 20);
 
     static ref int Start(byte* h) => ref *(int*)(h + 8);
     static ref int CountRef(byte* h) => ref *(int*)(h + 12);
@@ -70,6 +74,14 @@ public static unsafe class SlotArray
         }
         CountRef(h) = count + 1;
         return At(h, i, slotSize);
+    }
+
+    /// <summary>Keeps the first <paramref name="count"/> slots (0..Count) and drops the rest.</summary>
+    public static void Truncate(byte* h, int count)
+    {
+        Debug.Assert((uint)count <= (uint)Count(h));
+        CountRef(h) = count;
+        if (count == 0) Start(h) = 0;
     }
 
     /// <summary>Removes slot <paramref name="i"/>, moving the shorter side over it.</summary>

@@ -73,7 +73,7 @@ public class StreamGroupDifferentialTests(OracleAndTargetsFixture servers) : ICl
 
     /// <summary>A reply that holds times (delivery, seen and active times, idle and inactive ms), compared with every
     /// time replaced by a placeholder: its structure and every other value must be identical.</summary>
-    private static void CheckTimed(DualSession session, params string[] args)
+    internal static void CheckTimed(DualSession session, params string[] args)
     {
         string oracle = WithoutTimes(session.Oracle.Call(args));
         string target = WithoutTimes(session.Target.Call(args));

@@ -125,9 +125,11 @@ public static unsafe partial class StreamCommands
         w.Bulk("pending"u8);
         int shown = Cut(pending, count);
         w.ArrayHeader(shown);
-        for (int k = 0; k < shown; k++)
+        for (int k = 0; shown > 0; k++)
         {
-            byte* nack = StreamGroups.PelAt(g, StreamGroups.PelFind(g, StreamGroups.ConsumerPelId(consumer, k)));
+            byte* nack = StreamGroups.OwnNack(g, consumer, k);
+            if (nack == null) continue; // a stale slot
+            shown--;
             w.ArrayHeader(3);
             StreamGroups.NackId(nack).Reply(w);
             w.Integer(StreamGroups.NackTime(nack));

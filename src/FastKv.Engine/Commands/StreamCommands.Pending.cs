@@ -92,15 +92,14 @@ public static unsafe partial class StreamCommands
     /// </summary>
     static long PendingRange(RespWriter? w, byte* g, byte* consumer, StreamId start, StreamId end, long count, long minIdle, long now)
     {
-        int i = consumer != null ? StreamGroups.ConsumerPelFind(consumer, start) : StreamGroups.PelFind(g, start);
+        int i = consumer != null ? StreamGroups.ConsumerSlotFind(consumer, start) : StreamGroups.PelFind(g, start);
         if (i < 0) i = ~i;
-        int size = consumer != null ? StreamGroups.ConsumerPelCount(consumer) : StreamGroups.PelCount(g);
+        int size = consumer != null ? StreamGroups.ConsumerSlots(consumer) : StreamGroups.PelCount(g);
         long n = 0;
         for (; n < count && i < size; i++)
         {
-            byte* nack = consumer != null
-                ? StreamGroups.PelAt(g, StreamGroups.PelFind(g, StreamGroups.ConsumerPelId(consumer, i)))
-                : StreamGroups.PelAt(g, i);
+            byte* nack = consumer != null ? StreamGroups.OwnNack(g, consumer, i) : StreamGroups.PelAt(g, i);
+            if (nack == null) continue; // a stale slot of the consumer's list
             StreamId id = StreamGroups.NackId(nack);
             if (id > end) break;
             long idle = now - StreamGroups.NackTime(nack);

@@ -199,14 +199,23 @@ public static unsafe partial class StreamCommands
     static void ReplyHistory(ref CommandContext c, byte* s, byte* g, byte* consumer, StreamId after, long count)
     {
         after.TryIncrement(out StreamId start); // never the largest ID: that one reads as ">"
-        int pos = StreamGroups.ConsumerPelFind(consumer, start);
+        int pos = StreamGroups.ConsumerSlotFind(consumer, start);
         if (pos < 0) pos = ~pos;
-        long n = StreamGroups.ConsumerPelCount(consumer) - pos;
+        int slots = StreamGroups.ConsumerSlots(consumer);
+        long n = 0;
+        // The reply's length: the live slots from pos (a list with stale slots is counted through).
+        if (slots == StreamGroups.ConsumerPelCount(consumer)) n = slots - pos;
+        else
+            for (int j = pos; j < slots && (count == 0 || n < count); j++)
+                if (StreamGroups.OwnNack(g, consumer, j) != null) n++;
         if (count != 0 && n > count) n = count;
         c.W.ArrayHeader((int)n);
-        for (int j = 0; j < n; j++)
+        for (int j = pos; n > 0; j++)
         {
-            StreamId id = StreamGroups.ConsumerPelId(consumer, pos + j);
+            byte* nack = StreamGroups.OwnNack(g, consumer, j);
+            if (nack == null) continue; // stale
+            n--;
+            StreamId id = StreamGroups.NackId(nack);
             var it = new StreamIterator(s, id, id, rev: false);
             if (!it.Next(out _, out long fields))
             {
@@ -216,7 +225,6 @@ public static unsafe partial class StreamCommands
                 continue;
             }
             ReplyEntry(c.W, ref it, id, fields);
-            byte* nack = StreamGroups.PelAt(g, StreamGroups.PelFind(g, id));
             StreamGroups.SetNackTime(nack, c.NowMs);
             StreamGroups.SetNackCount(nack, StreamGroups.NackCount(nack) + 1);
         }

@@ -81,10 +81,11 @@ public static unsafe partial class AofBaseEncode
                 Bulk(w, StreamGroups.ConsumerName(c));
                 continue;
             }
-            for (int j = 0; j < own; j++)
+            for (int j = 0; j < StreamGroups.ConsumerSlots(c); j++)
             {
-                StreamId pending = StreamGroups.ConsumerPelId(c, j);
-                byte* n = StreamGroups.PelAt(g, StreamGroups.PelFind(g, pending));
+                byte* n = StreamGroups.OwnNack(g, c, j);
+                if (n == null) continue; // a stale slot
+                StreamId pending = StreamGroups.NackId(n);
                 ArrayHeader(w, 12);
                 Bulk(w, "XCLAIM"u8);
                 Bulk(w, key);

@@ -68,12 +68,14 @@ public static unsafe partial class RdbEncode
                 BinaryPrimitives.WriteInt64LittleEndian(times, StreamGroups.SeenTime(c));
                 BinaryPrimitives.WriteInt64LittleEndian(times.Slice(8), StreamGroups.ActiveTime(c));
                 w.Advance(activeTime ? 16 : 8);
-                int own = StreamGroups.ConsumerPelCount(c);
+                int own = StreamGroups.ConsumerPelCount(c), slots = StreamGroups.ConsumerSlots(c);
                 WriteLength(w, (ulong)own);
-                for (int k = 0; k < own; k++)
+                for (int k = 0; k < slots; k++)
                 {
+                    // A list with stale slots (StreamGroups.Pel.cs) gives its live ones only.
+                    if (own != slots && StreamGroups.OwnNack(g, c, k) == null) continue;
                     Span<byte> raw = w.GetSpan(16);
-                    WriteIdKey(raw, StreamGroups.ConsumerPelId(c, k));
+                    WriteIdKey(raw, StreamGroups.ConsumerSlotId(c, k));
                     w.Advance(16);
                 }
             }

@@ -40,7 +40,7 @@ public static unsafe partial class StreamGroups
         byte* n = PelAt(g, i);
         if (NackConsumer(n) != null) return false;
         *(byte**)(n + 32) = c;
-        InsertOwn(arena, g, i, c, id);
+        InsertOwn(arena, c, id);
         return true;
     }
 

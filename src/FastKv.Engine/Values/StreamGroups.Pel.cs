@@ -5,7 +5,12 @@ using FastKv.Memory;
 namespace FastKv.Engine;
 
 /// <summary>
-/// The pending-entry lists (layout in StreamGroups.cs): a group's NACKs by ID and each consumer's IDs, kept in step.
+/// The pending-entry lists (layout in StreamGroups.cs): a group's NACKs by ID and each consumer's IDs. A consumer's
+/// list is updated lazily: an acknowledgement, or a claim by another consumer, takes the NACK out of the group's PEL (or
+/// gives it its new owner) and leaves the old owner's slot in place, stale, only counting it; the list's tag counts its
+/// live slots. Stale slots go when they outnumber the live ones, or come back to life when the ID is c's again. So XACK
+/// touches one sorted array, not two (perf/RESULTS.md, 2026-12-05); readers of a consumer's list skip stale slots
+/// (<see cref="OwnNack"/>).
 /// Unsafe invariant for the whole file: <c>g</c> is a live group, <c>c</c> a consumer of it.
 /// </summary>
 public static unsafe partial class StreamGroups
@@ -39,7 +44,7 @@ public static unsafe partial class StreamGroups
         SetNackTime(n, deliveryTime);
         SetNackCount(n, deliveryCount);
         *(byte**)(n + 32) = c;
-        InsertOwn(arena, g, ~i, c, id);
+        InsertOwn(arena, c, id);
     }
 
     /// <summary>Acknowledges <paramref name="id"/> (XACK): false when it was not pending.</summary>
@@ -47,8 +52,9 @@ public static unsafe partial class StreamGroups
     {
         int i = PelFind(g, id);
         if (i < 0) return false;
-        RemoveOwn(g, i, NackConsumer(PelAt(g, i)), id);
+        byte* owner = NackConsumer(PelAt(g, i));
         SlotArray.Remove(Pel(g), i, NackSize);
+        Disown(g, owner);
         return true;
     }
 
@@ -59,55 +65,95 @@ public static unsafe partial class StreamGroups
         byte* old = NackConsumer(n);
         if (old == c) return;
         StreamId id = NackId(n);
-        RemoveOwn(g, i, old, id);
         *(byte**)(n + 32) = c;
-        InsertOwn(arena, g, i, c, id);
-    }
-
-    /// <summary>Adds <paramref name="id"/>, the group's NACK <paramref name="i"/>, to <paramref name="c"/>'s list.</summary>
-    static void InsertOwn(Arena arena, byte* g, int i, byte* c, StreamId id)
-    {
-        int j = ConsumerPelFind(g, i, c, id, owned: false);
-        // Where the bounds put it, unless the lists were out of step: then where a whole search does.
-        if (j >= 0 || !FitsAt(c, ~j, id)) j = ConsumerPelFind(c, id);
-        Debug.Assert(j < 0);
-        if (j >= 0) return;
-        byte* p = SlotArray.Insert(arena, ConsumerPel(c), ~j, IdSize);
-        *(ulong*)p = id.Ms;
-        *(ulong*)(p + 8) = id.Seq;
-    }
-
-    /// <summary>Takes <paramref name="id"/>, the group's NACK <paramref name="i"/>, out of its owner <paramref name="c"/>'s list.</summary>
-    static void RemoveOwn(byte* g, int i, byte* c, StreamId id)
-    {
-        int j = ConsumerPelFind(g, i, c, id, owned: true);
-        if (j < 0) j = ConsumerPelFind(c, id);
-        Debug.Assert(j >= 0, "a NACK's ID is in its owner's list");
-        if (j >= 0) SlotArray.Remove(ConsumerPel(c), j, IdSize);
+        Disown(g, old);
+        InsertOwn(arena, c, id);
     }
 
     /// <summary>
-    /// <see cref="ConsumerPelFind(byte*, StreamId)"/> of <paramref name="id"/>, the group's NACK <paramref name="i"/>
-    /// (held by <paramref name="c"/> when <paramref name="owned"/>), searched only where it can be: c's list is a
-    /// subsequence of the group's PEL, so c holds at most i of its IDs before id, and at least i less the group's other
-    /// NACKs c does not hold. A consumer holding the whole PEL (one consumer per group, a common shape) is answered
-    /// without a search.
+    /// <paramref name="id"/>, whose NACK has just become <paramref name="c"/>'s, joins c's list: appended when it is the
+    /// largest (a delivery), put in order otherwise, or, when the list still holds it stale, that slot lives again.
     /// </summary>
-    public static int ConsumerPelFind(byte* g, int i, byte* c, StreamId id, bool owned)
+    static void InsertOwn(Arena arena, byte* c, StreamId id)
     {
-        int others = PelCount(g) - 1;
-        int mine = ConsumerPelCount(c) - (owned ? 1 : 0);
-        int lo = Math.Max(0, i - (others - mine));
-        int hi = Math.Min(i, mine) + (owned ? 1 : 0);
-        if (lo > hi) return ~0; // the lists are out of step: the caller searches the whole list
-        return SlotArray.FindId(ConsumerPel(c), IdSize, id.Ms, id.Seq, lo, hi);
+        byte* own = ConsumerPel(c);
+        int n = SlotArray.Count(own);
+        int j = n == 0 || ConsumerSlotId(c, n - 1) < id ? ~n : SlotArray.FindId(own, IdSize, id.Ms, id.Seq);
+        if (j < 0)
+        {
+            byte* p = SlotArray.Insert(arena, own, ~j, IdSize);
+            *(ulong*)p = id.Ms;
+            *(ulong*)(p + 8) = id.Seq;
+        }
+        SlotArray.Tag(own)++;
     }
 
-    /// <summary>Whether <paramref name="id"/> goes at slot <paramref name="j"/> of <paramref name="c"/>'s sorted list.</summary>
-    static bool FitsAt(byte* c, int j, StreamId id)
+    /// <summary>
+    /// One of <paramref name="c"/>'s NACKs has just been acknowledged, deleted or given to another consumer: its slot in
+    /// c's list turns stale. When the stale slots outnumber the live ones (and are a few), they are dropped.
+    /// </summary>
+    static void Disown(byte* g, byte* c)
     {
-        int n = ConsumerPelCount(c);
-        if ((uint)j > (uint)n) return false;
-        return (j == 0 || ConsumerPelId(c, j - 1) < id) && (j == n || ConsumerPelId(c, j) > id);
+        byte* own = ConsumerPel(c);
+        int live = --SlotArray.Tag(own);
+        Debug.Assert(live >= 0);
+        int stale = SlotArray.Count(own) - live;
+        if (stale > live && stale >= CompactAt) Compact(g, c);
+    }
+
+    /// <summary>Stale slots a consumer's list keeps however few live ones it has.</summary>
+    public const int CompactAt = 16;
+
+    /// <summary>
+    /// Drops <paramref name="c"/>'s stale slots in place, walking its list and the group's PEL together in ID order: a
+    /// slot's ID is looked for from where the previous one was, and found at once when the two lists hold the same run.
+    /// </summary>
+    static void Compact(byte* g, byte* c)
+    {
+        byte* own = ConsumerPel(c), pel = Pel(g);
+        int n = SlotArray.Count(own), pelCount = SlotArray.Count(pel), kept = 0, from = 0;
+        for (int j = 0; j < n; j++)
+        {
+            byte* p = SlotArray.At(own, j, IdSize);
+            ulong ms = *(ulong*)p, seq = *(ulong*)(p + 8);
+            // The group slots before `from` hold smaller IDs than this one (they held IDs up to the previous one); the
+            // slot at `from` is most often this ID or, for a stale one, the next live one.
+            int i;
+            if (from == pelCount) i = ~from;
+            else
+            {
+                byte* at = SlotArray.At(pel, from, NackSize);
+                ulong am = *(ulong*)at, aq = *(ulong*)(at + 8);
+                if (am == ms && aq == seq) i = from;
+                else if (am > ms || (am == ms && aq > seq)) i = ~from;
+                else i = SlotArray.FindId(pel, NackSize, ms, seq, from + 1, pelCount);
+            }
+            if (i < 0)
+            {
+                from = ~i;
+                continue;
+            }
+            from = i + 1;
+            if (NackConsumer(SlotArray.At(pel, i, NackSize)) != c) continue;
+            if (kept != j)
+            {
+                byte* to = SlotArray.At(own, kept, IdSize);
+                *(ulong*)to = ms;
+                *(ulong*)(to + 8) = seq;
+            }
+            kept++;
+        }
+        Debug.Assert(kept == SlotArray.Tag(own), "a consumer's live slots are its NACKs");
+        SlotArray.Truncate(own, kept);
+    }
+
+    /// <summary>The NACK of slot <paramref name="j"/> of <paramref name="c"/>'s list when that slot is live (pending and
+    /// c's), else null: valid until the group's PEL changes.</summary>
+    public static byte* OwnNack(byte* g, byte* c, int j)
+    {
+        int i = PelFind(g, ConsumerSlotId(c, j));
+        if (i < 0) return null;
+        byte* n = PelAt(g, i);
+        return NackConsumer(n) == c ? n : null;
     }
 }

@@ -16,7 +16,7 @@ namespace FastKv.Engine;
 ///  group (GroupFixed + name bytes)          consumer (ConsumerFixed + name bytes)
 ///   0   u128  last_delivered_id             0   i64   seen_time ms
 ///   16  i64   entries_read (-1: unknown)    8   i64   active_time ms (-1: never)
-///   24  24    PEL: NackSize slots           16  24    own PEL: IdSize slots (IDs)
+///   24  24    PEL: NackSize slots           16  24    own PEL: IdSize slots (IDs), tag = live slots
 ///   48  24    consumers: 8-byte pointers    40  i32   name length
 ///   72  i32   name length                   44  ...   name
 ///   76  ...   name
@@ -27,9 +27,10 @@ namespace FastKv.Engine;
 ///   24  u64   delivery_count
 ///   32  ptr   owning consumer
 /// </code>
-/// A group's PEL and its consumers' PELs hold the same IDs: every NACK's ID is in its owner's list and nowhere
-/// else. Group and consumer blobs never move while they live, so pointers to them stay valid until they are
-/// destroyed; a NACK or table slot pointer is valid only until the next insert or remove in its array.
+/// Every NACK's ID is in its owner's list; a consumer's list may also hold stale IDs, acknowledged or now another
+/// consumer's, which its readers skip (StreamGroups.Pel.cs). Group and consumer blobs never move while they live, so
+/// pointers to them stay valid until they are destroyed; a NACK or table slot pointer is valid only until the next
+/// insert or remove in its array.
 /// Unsafe invariant for the whole class: <c>s</c> is a live stream header of the calling shard's arena, <c>g</c> a
 /// group and <c>c</c> a consumer reachable from it.
 /// </summary>
@@ -174,15 +175,20 @@ public static unsafe partial class StreamGroups
     public static void SetActiveTime(byte* c, long ms) => *(long*)(c + 8) = ms;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static byte* ConsumerPel(byte* c) => c + 16;
-    public static int ConsumerPelCount(byte* c) => SlotArray.Count(ConsumerPel(c));
-    public static StreamId ConsumerPelId(byte* c, int i)
+    /// <summary>The consumer's pending entries (its live slots).</summary>
+    public static int ConsumerPelCount(byte* c) => SlotArray.Tag(ConsumerPel(c));
+
+    /// <summary>Slots of the consumer's list, live and stale (StreamGroups.Pel.cs), in ID order.</summary>
+    public static int ConsumerSlots(byte* c) => SlotArray.Count(ConsumerPel(c));
+
+    public static StreamId ConsumerSlotId(byte* c, int j)
     {
-        byte* p = SlotArray.At(ConsumerPel(c), i, IdSize);
+        byte* p = SlotArray.At(ConsumerPel(c), j, IdSize);
         return new(*(ulong*)p, *(ulong*)(p + 8));
     }
 
-    /// <summary>The position in the consumer's own PEL of <paramref name="id"/>, or ~(where it would go).</summary>
-    public static int ConsumerPelFind(byte* c, StreamId id) => SlotArray.FindId(ConsumerPel(c), IdSize, id.Ms, id.Seq);
+    /// <summary>The slot of <paramref name="id"/> in the consumer's list (live or stale), or ~(where it would go).</summary>
+    public static int ConsumerSlotFind(byte* c, StreamId id) => SlotArray.FindId(ConsumerPel(c), IdSize, id.Ms, id.Seq);
 
     public static byte* FindConsumer(byte* g, ReadOnlySpan<byte> name)
     {
@@ -211,15 +217,15 @@ public static unsafe partial class StreamGroups
     {
         int i = Search(Consumers(g), ConsumerName(c), 40);
         Debug.Assert(i >= 0 && ConsumerAt(g, i) == c);
-        byte* own = ConsumerPel(c);
-        long pending = SlotArray.Count(own);
-        for (int j = 0; j < pending; j++)
+        long pending = ConsumerPelCount(c), removed = 0;
+        for (int j = 0; j < ConsumerSlots(c); j++)
         {
-            StreamId id = ConsumerPelId(c, j);
-            int k = PelFind(g, id);
-            Debug.Assert(k >= 0);
+            int k = PelFind(g, ConsumerSlotId(c, j));
+            if (k < 0 || NackConsumer(PelAt(g, k)) != c) continue; // stale
             SlotArray.Remove(Pel(g), k, NackSize);
+            removed++;
         }
+        Debug.Assert(removed == pending);
         FreeConsumer(arena, c);
         SlotArray.Remove(Consumers(g), i, PtrSize);
         return pending;
