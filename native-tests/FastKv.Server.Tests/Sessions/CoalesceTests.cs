@@ -106,7 +106,10 @@ public class CoalesceTests
         using var c = server.Connect();
         long before = Waits(c);
         Hammer(server, clients: 8, rounds: 60, pipeline: 1, pauseMs: 3);
-        Assert.Equal(before, Waits(c));
+        // None, but a loaded machine can make a millisecond look busy now and then (CI saw one wait in 480 requests);
+        // a loop that ignored the busy share would wait after most of them.
+        long waits = Waits(c) - before;
+        Assert.True(waits <= 480 / 20, $"{waits} coalesced waits for 480 requests under light load");
     }
 
     [Fact]
