@@ -140,7 +140,8 @@ public class ChunkedOutputBufferTests
         Assert.Equal((ChunkPool.MaxWarm + 50) * (long)ChunkPool.ChunkSize, pool.RentedBytes);
         foreach (var b in buffers) b.Clear();
         Assert.Equal(0, pool.RentedBytes);
-        Assert.Equal(ChunkPool.MaxWarm, pool.WarmChunks);
+        // All kept warm: that many were rented at once just now (a working set past MaxWarm stays resident).
+        Assert.Equal(ChunkPool.MaxWarm + 50, pool.WarmChunks);
         pool.Trim(3);
         Assert.Equal(3, pool.WarmChunks);
         // Cold chunks (given back to the OS) are reused and read back as written.
@@ -148,6 +149,36 @@ public class ChunkedOutputBufferTests
         foreach (var b in buffers) Assert.Equal("+PONG\r\n", System.Text.Encoding.ASCII.GetString(b.Written));
         foreach (var b in buffers) b.Clear();
         Assert.Equal(0, pool.RentedBytes);
+    }
+
+    /// <summary>
+    /// Warm chunks beyond MaxWarm are kept only while this window's or the last window's peak needed that many: two
+    /// windows after the burst, a returned chunk goes cold (its memory back to the OS) instead of staying warm.
+    /// </summary>
+    [Fact]
+    public void PoolKeepsTheRecentPeakWarm_NotAnOldOne()
+    {
+        using var pool = new ChunkPool();
+        int n = 2 * ChunkPool.MaxWarm;
+        var buffers = new List<OutputBuffer>();
+        for (int i = 0; i < n; i++)
+        {
+            var b = new OutputBuffer(pool);
+            b.Write("+OK\r\n"u8);
+            buffers.Add(b);
+        }
+        foreach (var b in buffers) b.Clear();
+        Assert.Equal(n, pool.WarmChunks);
+        Assert.Equal(n, pool.TakePeakRentedChunks()); // the burst's window closes; the next one remembers it
+        buffers[0].Write("+OK\r\n"u8);
+        buffers[0].Clear();
+        Assert.Equal(n, pool.WarmChunks);
+        Assert.Equal(1, pool.TakePeakRentedChunks()); // a quiet window: the burst is forgotten
+        buffers[0].Write("+OK\r\n"u8);
+        buffers[0].Clear();
+        Assert.Equal(n - 1, pool.WarmChunks); // the chunk went cold: more than MaxWarm are warm and no peak needs them
+        pool.Trim(0);
+        Assert.Equal(0, pool.WarmChunks);
     }
 
     /// <summary>The pool remembers the most chunks rented at once, and starts again from those rented now once asked.</summary>

@@ -12,9 +12,12 @@ namespace FastKv.Protocol;
 /// <para>
 /// Chunks are carved from anonymous mappings ("runs", 1 MiB growing to 32 MiB, as the arena maps its pages).
 /// A returned chunk goes on the warm list (memory kept, reused first, cache-hot) while that list holds fewer
-/// than <see cref="MaxWarm"/>; past that, and for every warm chunk <see cref="Trim"/> gives up when the shard
-/// idles, the chunk is madvise(MADV_DONTNEED)-ed: its memory returns to the OS at once, its address stays on
-/// the cold list for reuse. So RSS follows the buffers in use, not the peak. Blocks larger than a chunk are
+/// than <see cref="MaxWarm"/> or than the most chunks rented at once lately (this window's peak, or the last
+/// window's: <see cref="TakePeakRentedChunks"/> closes a window); past that, and for every warm chunk
+/// <see cref="Trim"/> gives up when the shard idles, the chunk is madvise(MADV_DONTNEED)-ed: its memory returns to
+/// the OS at once, its address stays on the cold list for reuse. So RSS follows the buffers in use, not an old
+/// peak, and a working set of more than <see cref="MaxWarm"/> chunks (a hundred connections each with a reply in
+/// flight) is not given back and faulted in again at every send (perf/RESULTS.md, 2026-12-05). Blocks larger than a chunk are
 /// their own mapping, unmapped when returned.
 /// </para>
 /// <para>
@@ -47,7 +50,9 @@ public sealed unsafe partial class ChunkPool : IDisposable
     int _runCount, _runCapacity;
     /// <summary>Returned chunks whose memory is still resident, most recent last.</summary>
     byte** _warm;
-    int _warmCount;
+    int _warmCount, _warmCapacity = MaxWarm;
+    /// <summary>The last closed window's peak of rented chunks (<see cref="TakePeakRentedChunks"/>).</summary>
+    int _lastPeak;
     /// <summary>Returned chunks already given back to the OS (their addresses only).</summary>
     byte** _cold;
     int _coldCount, _coldCapacity;
@@ -76,6 +81,7 @@ public sealed unsafe partial class ChunkPool : IDisposable
     {
         int peak = _peakRentedChunks;
         _peakRentedChunks = _rentedChunks;
+        _lastPeak = peak;
         return peak;
     }
 
@@ -104,8 +110,21 @@ public sealed unsafe partial class ChunkPool : IDisposable
         Debug.Assert(chunk != null && !_disposed);
         Volatile.Write(ref _rentedBytes, _rentedBytes - ChunkSize);
         _rentedChunks--;
-        if (_warmCount < MaxWarm) _warm[_warmCount++] = chunk; // _warm has MaxWarm slots
+        if (_warmCount < Math.Max(MaxWarm, Math.Max(_peakRentedChunks, _lastPeak)))
+        {
+            if (_warmCount == _warmCapacity) GrowWarm();
+            _warm[_warmCount++] = chunk; // _warm has _warmCapacity slots
+        }
         else MakeCold(chunk);
+    }
+
+    void GrowWarm()
+    {
+        int capacity = _warmCapacity * 2;
+        var grown = (byte**)NativeMemory.Realloc(_warm, (nuint)capacity * (nuint)sizeof(byte*));
+        if (grown == null) throw new OutOfMemoryException();
+        _warm = grown;
+        _warmCapacity = capacity;
     }
 
     /// <summary>Gives the memory of all but <paramref name="keep"/> warm chunks back to the OS (the shard idles).</summary>
@@ -210,7 +229,7 @@ public sealed unsafe partial class ChunkPool : IDisposable
         _runs = null;
         _cold = null;
         _warm = null;
-        _runCount = _runCapacity = _coldCount = _coldCapacity = _warmCount = 0;
+        _runCount = _runCapacity = _coldCount = _coldCapacity = _warmCount = _warmCapacity = 0;
         _runNext = _runEnd = null;
     }
 }
