@@ -17,8 +17,8 @@ namespace FastKv.Protocol;
 /// <see cref="Trim"/> gives up when the shard idles, the chunk is madvise(MADV_DONTNEED)-ed: its memory returns to
 /// the OS at once, its address stays on the cold list for reuse. So RSS follows the buffers in use, not an old
 /// peak, and a working set of more than <see cref="MaxWarm"/> chunks (a hundred connections each with a reply in
-/// flight) is not given back and faulted in again at every send (perf/RESULTS.md, 2026-12-05). Blocks larger than a chunk are
-/// their own mapping, unmapped when returned.
+/// flight) is not given back and faulted in again at every send (perf/RESULTS.md, 2026-12-05). Blocks larger than
+/// a chunk are their own mapping, unmapped when returned.
 /// </para>
 /// <para>
 /// Single-threaded: only the owning shard thread rents and returns. <see cref="RentedBytes"/> may be read

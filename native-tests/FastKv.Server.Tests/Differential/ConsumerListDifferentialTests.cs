@@ -89,8 +89,8 @@ public class ConsumerListDifferentialTests(OracleAndTargetsFixture servers) : IC
         // An AOF base in command form (XCLAIM ... FORCE per live slot), loaded back.
         session.Check("CONFIG", "SET", "aof-use-rdb-preamble", "no");
         session.Check("CONFIG", "SET", "appendonly", "yes");
-        WaitForRewrite(session.Oracle);
-        WaitForRewrite(session.Target);
+        Persistence.AofCommandBaseTests.WaitForRewrite(session.Oracle);
+        Persistence.AofCommandBaseTests.WaitForRewrite(session.Target);
         session.Check("DEBUG", "LOADAOF");
         StreamGroupDifferentialTests.CheckTimed(session, "XINFO", "STREAM", "s", "FULL");
         foreach (string c in s_consumers) StreamGroupDifferentialTests.CheckTimed(session, "XPENDING", "s", "g", "-", "+", "1000", c);
@@ -99,16 +99,5 @@ public class ConsumerListDifferentialTests(OracleAndTargetsFixture servers) : IC
         foreach (string c in s_consumers) session.Check("XGROUP", "DELCONSUMER", "s", "g", c);
         session.Check("XPENDING", "s", "g");
         target.AssertAlive();
-    }
-
-    private static void WaitForRewrite(RespConnection c)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (Persistence.SnapshotTests.Info(c, "aof_rewrites") == "0" || Persistence.SnapshotTests.Info(c, "aof_rewrite_in_progress") != "0"
-               || Persistence.SnapshotTests.Info(c, "aof_rewrite_scheduled") != "0")
-        {
-            Assert.True(sw.Elapsed < System.TimeSpan.FromSeconds(120), "the rewrite ends");
-            System.Threading.Thread.Sleep(20);
-        }
     }
 }

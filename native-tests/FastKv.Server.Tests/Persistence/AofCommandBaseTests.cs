@@ -27,7 +27,7 @@ public class AofCommandBaseTests
     static string BaseName(string dir) =>
         Manifest(dir).Split('\n').Single(l => l.EndsWith(" type b", StringComparison.Ordinal)).Split(' ')[1];
 
-    static void WaitForRewrite(RespConnection c)
+    internal static void WaitForRewrite(RespConnection c)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         while (SnapshotTests.Info(c, "aof_rewrites") == "0" || SnapshotTests.Info(c, "aof_rewrite_in_progress") != "0"

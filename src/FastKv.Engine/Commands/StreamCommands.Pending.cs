@@ -98,8 +98,14 @@ public static unsafe partial class StreamCommands
         long n = 0;
         for (; n < count && i < size; i++)
         {
-            byte* nack = consumer != null ? StreamGroups.OwnNack(g, consumer, i) : StreamGroups.PelAt(g, i);
-            if (nack == null) continue; // a stale slot of the consumer's list
+            byte* nack;
+            if (consumer == null) nack = StreamGroups.PelAt(g, i);
+            else
+            {
+                if (StreamGroups.ConsumerSlotId(consumer, i) > end) break;
+                nack = StreamGroups.OwnNack(g, consumer, i);
+                if (nack == null) continue; // a stale slot of the consumer's list
+            }
             StreamId id = StreamGroups.NackId(nack);
             if (id > end) break;
             long idle = now - StreamGroups.NackTime(nack);

@@ -110,23 +110,19 @@ public static unsafe partial class StreamGroups
     /// </summary>
     static void Compact(byte* g, byte* c)
     {
-        byte* own = ConsumerPel(c), pel = Pel(g);
-        int n = SlotArray.Count(own), pelCount = SlotArray.Count(pel), kept = 0, from = 0;
+        byte* own = ConsumerPel(c);
+        int n = SlotArray.Count(own), pelCount = PelCount(g), kept = 0, from = 0;
         for (int j = 0; j < n; j++)
         {
-            byte* p = SlotArray.At(own, j, IdSize);
-            ulong ms = *(ulong*)p, seq = *(ulong*)(p + 8);
+            StreamId id = ConsumerSlotId(c, j);
             // The group slots before `from` hold smaller IDs than this one (they held IDs up to the previous one); the
             // slot at `from` is most often this ID or, for a stale one, the next live one.
-            int i;
-            if (from == pelCount) i = ~from;
-            else
+            int i = ~from;
+            if (from < pelCount)
             {
-                byte* at = SlotArray.At(pel, from, NackSize);
-                ulong am = *(ulong*)at, aq = *(ulong*)(at + 8);
-                if (am == ms && aq == seq) i = from;
-                else if (am > ms || (am == ms && aq > seq)) i = ~from;
-                else i = SlotArray.FindId(pel, NackSize, ms, seq, from + 1, pelCount);
+                StreamId at = NackId(PelAt(g, from));
+                if (at == id) i = from;
+                else if (at < id) i = SlotArray.FindId(Pel(g), NackSize, id.Ms, id.Seq, from + 1, pelCount);
             }
             if (i < 0)
             {
@@ -134,12 +130,12 @@ public static unsafe partial class StreamGroups
                 continue;
             }
             from = i + 1;
-            if (NackConsumer(SlotArray.At(pel, i, NackSize)) != c) continue;
+            if (NackConsumer(PelAt(g, i)) != c) continue;
             if (kept != j)
             {
                 byte* to = SlotArray.At(own, kept, IdSize);
-                *(ulong*)to = ms;
-                *(ulong*)(to + 8) = seq;
+                *(ulong*)to = id.Ms;
+                *(ulong*)(to + 8) = id.Seq;
             }
             kept++;
         }
