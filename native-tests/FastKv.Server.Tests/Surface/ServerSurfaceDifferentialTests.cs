@@ -237,12 +237,25 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
             s.Check("CONFIG", "SET", "maxmemory-clients", "101%");
             s.Check("CONFIG", "SET", "maxmemory-clients", "lots");
             s.Check("CONFIG", "SET", "replica-announce-port", "65536");
+            // An enum is stored and shown by its name, whatever the case it was given in.
+            s.Check("CONFIG", "SET", "repl-diskless-load", "SwapDB");
+            s.Check("CONFIG", "GET", "repl-diskless-load");
+            s.Check("CONFIG", "SET", "sanitize-dump-payload", "CLIENTS");
+            s.Check("CONFIG", "GET", "sanitize-dump-payload");
+            // Two of the entry sizes are memory values, the third a plain number.
+            s.Check("CONFIG", "SET", "hash-max-listpack-value", "1kb");
+            s.Check("CONFIG", "GET", "hash-max-listpack-value");
+            s.Check("CONFIG", "SET", "zset-max-ziplist-value", "2KB");
+            s.Check("CONFIG", "GET", "zset-max-listpack-value");
+            s.Check("CONFIG", "SET", "set-max-listpack-value", "1kb");
+            s.Check("CONFIG", "SET", "hash-max-listpack-value", "lots");
         }
         finally
         {
             foreach (var conn in new[] { s.Oracle, s.Target })
                 conn.Call("CONFIG", "SET", "busy-reply-threshold", "5000", "replica-priority", "100", "repl-diskless-load", "disabled",
-                    "masterauth", "", "maxmemory-clients", "0", "maxmemory", "0");
+                    "masterauth", "", "maxmemory-clients", "0", "maxmemory", "0", "sanitize-dump-payload", "no",
+                    "hash-max-listpack-value", "64", "zset-max-listpack-value", "64");
         }
     }
 

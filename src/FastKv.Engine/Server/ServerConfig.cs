@@ -167,14 +167,15 @@ public sealed class ServerConfig
         Add("notify-keyspace-events", "", v => KeyspaceEventFlags.Parse(v, x => NotifyKeyspaceEvents = x));
         Add("hash-max-listpack-entries", "512", v => Int(v, 0, long.MaxValue, x => HashMaxListpackEntries = x));
         Alias("hash-max-ziplist-entries", "hash-max-listpack-entries");
-        Add("hash-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => HashMaxListpackValue = x));
+        // Redis 7.2 reads these two entry sizes as memory values ("1kb"), set-max-listpack-value as a plain number.
+        Add("hash-max-listpack-value", "64", v => Memory(v, 0, long.MaxValue, x => HashMaxListpackValue = x));
         Alias("hash-max-ziplist-value", "hash-max-listpack-value");
         Add("set-max-intset-entries", "512", v => Int(v, 0, long.MaxValue, x => SetMaxIntsetEntries = x));
         Add("set-max-listpack-entries", "128", v => Int(v, 0, long.MaxValue, x => SetMaxListpackEntries = x));
         Add("set-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => SetMaxListpackValue = x));
         Add("zset-max-listpack-entries", "128", v => Int(v, 0, long.MaxValue, x => ZSetMaxListpackEntries = x));
         Alias("zset-max-ziplist-entries", "zset-max-listpack-entries");
-        Add("zset-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => ZSetMaxListpackValue = x));
+        Add("zset-max-listpack-value", "64", v => Memory(v, 0, long.MaxValue, x => ZSetMaxListpackValue = x));
         Alias("zset-max-ziplist-value", "zset-max-listpack-value");
         Add("stream-node-max-bytes", "4096", v => Memory(v, 0, long.MaxValue, x => StreamNodeMaxBytes = x));
         Add("stream-node-max-entries", "100", v => Int(v, 0, long.MaxValue, x => StreamNodeMaxEntries = x));
@@ -495,12 +496,18 @@ public sealed class ServerConfig
     /// <summary>The current text of a parameter (an alias shows its target's).</summary>
     public static string ValueOf(ConfigParam p) => (p.AliasOf ?? p).Value;
 
+    /// <summary>The option an enum parameter's value named, in its own case (Redis stores and shows the enum's name).</summary>
+    [ThreadStatic] static string? enumChosen;
+
     /// <summary>Sets a parameter from the config file, the command line or CONFIG SET; null or an error text.</summary>
     public string? Set(string name, string value)
     {
         var p = Find(name);
         if (p == null) return "Bad directive or wrong number of arguments";
+        enumChosen = null;
         string? err = p.Apply(value);
+        string? chosen = enumChosen;
+        enumChosen = null;
         p = p.AliasOf ?? p;
         string key = p.Name;
         if (err == null)
@@ -516,6 +523,7 @@ public sealed class ServerConfig
                 "oom-score-adj" => value.Equals("relative", StringComparison.OrdinalIgnoreCase) ? "yes" : value.ToLowerInvariant(),
                 "oom-score-adj-values" => string.Join(' ', Array.ConvertAll(value.Split(' ', StringSplitOptions.RemoveEmptyEntries), x => int.Parse(x, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture))),
                 _ when p.IsBool => value.ToLowerInvariant(),
+                _ when chosen != null => chosen,
                 _ => Normalize(p.Name, value),
             };
         return err;
@@ -524,6 +532,7 @@ public sealed class ServerConfig
     static string Normalize(string name, string value) => name switch
     {
         "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size" or "stream-node-max-bytes" or "active-defrag-ignore-bytes"
+            or "hash-max-listpack-value" or "zset-max-listpack-value"
             => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
         "maxmemory" => TryMemoryUnsigned(value, out ulong u) ? u.ToString(CultureInfo.InvariantCulture) : value,
         "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,
@@ -703,7 +712,12 @@ public sealed class ServerConfig
     internal static string? Enum(string v, string[] options, Action<string> set)
     {
         foreach (var o in options)
-            if (o.Equals(v, StringComparison.OrdinalIgnoreCase)) { set(o); return null; }
+            if (o.Equals(v, StringComparison.OrdinalIgnoreCase))
+            {
+                set(o);
+                enumChosen = o;
+                return null;
+            }
         return "argument(s) must be one of the following: " + string.Join(", ", options);
     }
 }
