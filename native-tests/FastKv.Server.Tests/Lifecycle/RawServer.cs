@@ -33,10 +33,10 @@ public sealed partial class RawServer : IDisposable
     public bool IsRedis => Launch.IsRedis;
     public int Pid => _process.Id;
 
-    /// <summary>Starts the target server with <paramref name="args"/> (a config file path may come first).</summary>
-    public static RawServer Start(IEnumerable<string> args, string? workDir = null)
+    /// <summary>Starts the target server (or <paramref name="kind"/>) with <paramref name="args"/> (a config file path may come first).</summary>
+    public static RawServer Start(IEnumerable<string> args, string? workDir = null, ServerKind kind = ServerKind.Target)
     {
-        LaunchCommand launch = ServerLocator.Resolve(ServerKind.Target);
+        LaunchCommand launch = ServerLocator.Resolve(kind);
         workDir ??= Directory.CreateTempSubdirectory("fastkv-lifecycle-").FullName;
         var psi = new ProcessStartInfo(launch.FileName)
         {

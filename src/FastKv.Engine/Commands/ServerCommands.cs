@@ -18,6 +18,7 @@ public static unsafe class ServerCommands
         t.AddSub(config, "get", &ConfigGet);
         t.AddSub(config, "set", &ConfigSet);
         t.AddSub(config, "resetstat", &ConfigResetStat);
+        t.AddSub(config, "rewrite", &ConfigRewriteFile);
         t.AddSub(config, "help", &ConfigHelp);
         t.Add("time", &Time);
         var shutdown = t.Add("shutdown", &Shutdown, cross: CrossShard.ShutdownSave, route: Route.Custom);
@@ -185,12 +186,33 @@ public static unsafe class ServerCommands
         c.W.Ok();
     }
 
+    /// <summary>configRewriteCommand: the file the server started from gets the current values (<see cref="ConfigRewrite"/>).</summary>
+    static void ConfigRewriteFile(ref CommandContext c)
+    {
+        ServerState server = c.Shard.Server;
+        if (server.ConfigFile.Length == 0)
+        {
+            c.Error("ERR The server is running without a config file");
+            return;
+        }
+        string? err = ConfigRewrite.Rewrite(server.Config, server.ConfigFile);
+        if (err != null)
+        {
+            Console.WriteLine("CONFIG REWRITE failed: " + err);
+            c.Error("ERR Rewriting config file: " + err);
+            return;
+        }
+        Console.WriteLine("CONFIG REWRITE executed with success.");
+        c.W.Ok();
+    }
+
     static void ConfigHelp(ref CommandContext c) => Help(c.W, new[]
     {
         "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
         "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
         "RESETSTAT", "    Reset statistics reported by the INFO command.",
+        "REWRITE", "    Rewrite the configuration file.",
         "HELP", "    Print this help.",
     });
 

@@ -269,6 +269,7 @@ public static class CommandSummaries
         ["config|get"] = "Reads settings whose names match patterns.",
         ["config|help"] = "Lists the CONFIG subcommands.",
         ["config|resetstat"] = "Zeroes the statistics INFO reports.",
+        ["config|rewrite"] = "Writes the settings in use into the config file the server started from.",
         ["config|set"] = "Changes settings while the server runs.",
         ["debug"] = "Tools for testing and inspecting the server's internals.",
         ["info"] = "Reports the server's state and statistics by section.",

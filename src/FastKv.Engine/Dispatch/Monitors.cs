@@ -200,7 +200,7 @@ public sealed class Monitors
     }
 
     /// <summary>Redis's sdscatrepr: quoted, with \\ \" \n \r \t \a \b escaped and other non-printable bytes as \xhh.</summary>
-    static void Quote(System.Text.StringBuilder sb, ReadOnlySpan<byte> arg)
+    internal static void Quote(System.Text.StringBuilder sb, ReadOnlySpan<byte> arg)
     {
         sb.Append('"');
         foreach (byte b in arg)

@@ -10,6 +10,8 @@ public sealed class ConfigParam
 {
     public required string Name;
     public string Value = "";
+    /// <summary>The value it starts with (CONFIG REWRITE writes a value that differs from it).</summary>
+    public string Default = "";
     /// <summary>Parses and applies a value; returns an error text (Redis's wording) or null.</summary>
     public required Func<string, string?> Apply;
     public bool Immutable;
@@ -475,7 +477,7 @@ public sealed class ServerConfig
 
     internal ConfigParam Add(string name, string def, Func<string, string?> apply, bool immutable = false)
     {
-        var p = new ConfigParam { Name = name, Value = def, Apply = apply, Immutable = immutable, IsBool = def is "yes" or "no" };
+        var p = new ConfigParam { Name = name, Value = def, Default = def, Apply = apply, Immutable = immutable, IsBool = def is "yes" or "no" };
         all.Add(p);
         byName[name] = p;
         apply(def);
