@@ -74,6 +74,13 @@ internal static class ConfigLoader
     static string Quote(string a) =>
         "\"" + a.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t") + "\"";
 
+    static void AppendUtf8(List<byte> bytes, char ch)
+    {
+        Span<byte> tmp = stackalloc byte[4];
+        int n = Encoding.UTF8.GetBytes([ch], tmp);
+        for (int k = 0; k < n; k++) bytes.Add(tmp[k]);
+    }
+
     /// <summary>Splits a line like Redis's sdssplitargs: spaces separate, "..." with escapes, '...'.</summary>
     static List<string>? Split(string line)
     {
@@ -87,21 +94,31 @@ internal static class ConfigLoader
             if (line[i] == '"')
             {
                 i++;
+                // "\xHH" is a byte (sdscatrepr writes every byte outside printable ASCII so, e.g. UTF-8 text, as CONFIG
+                // REWRITE does): the bytes gather here and become text with the characters around them.
+                var bytes = new List<byte>();
                 while (true)
                 {
                     if (i >= line.Length) return null;
                     char ch = line[i];
+                    if (ch == '\\' && i + 3 < line.Length && line[i + 1] == 'x' && Uri.IsHexDigit(line[i + 2]) && Uri.IsHexDigit(line[i + 3]))
+                    {
+                        bytes.Add((byte)Convert.ToInt32(line.Substring(i + 2, 2), 16));
+                        i += 4;
+                        continue;
+                    }
                     if (ch == '\\' && i + 1 < line.Length)
                     {
                         char e = line[i + 1];
-                        sb.Append(e switch { 'n' => '\n', 'r' => '\r', 't' => '\t', _ => e });
+                        AppendUtf8(bytes, e switch { 'n' => '\n', 'r' => '\r', 't' => '\t', 'a' => '\a', 'b' => '\b', _ => e });
                         i += 2;
                         continue;
                     }
                     if (ch == '"') { i++; break; }
-                    sb.Append(ch);
+                    AppendUtf8(bytes, ch);
                     i++;
                 }
+                sb.Append(Encoding.UTF8.GetString(bytes.ToArray()));
                 if (i < line.Length && !char.IsWhiteSpace(line[i])) return null;
             }
             else if (line[i] == '\'')

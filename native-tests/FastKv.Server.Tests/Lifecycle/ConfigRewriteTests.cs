@@ -140,6 +140,41 @@ public class ConfigRewriteTests
         return text;
     }
 
+    /// <summary>
+    /// A value outside printable ASCII goes out as sdscatrepr writes it ("\\xc3\\xa4", as Redis's rewrite of the same
+    /// value) and comes back the same after a restart: here a password, so a wrong one would lock the test out.
+    /// </summary>
+    [Fact]
+    public void NonAsciiValue_WrittenAsRedisWritesIt_AndReadBack()
+    {
+        string dir = Directory.CreateTempSubdirectory("fastkv-rewrite-").FullName;
+        int port = PortAllocator.Next();
+        string conf = Path.Combine(dir, "server.conf");
+        // supervised "" (accepted, as Redis accepts it): an empty value is written back quoted, so the file still loads.
+        File.WriteAllText(conf, $"port {port}\nbind 127.0.0.1\nsave \"\"\ndir {dir}\nsupervised \"\"\n");
+        const string Password = "p\u00e4ss w\u00f6rd\t\"q\"";
+        using (var s = RawServer.Start([conf], Directory.CreateTempSubdirectory("fastkv-lifecycle-").FullName))
+        {
+            s.WaitReady(port);
+            using var c = RespConnection.Connect(port);
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "SET", "requirepass", Password));
+            Assert.Equal("+OK\r\n", c.CallText("AUTH", Password));
+            Assert.Equal("+OK\r\n", c.CallText("CONFIG", "REWRITE"));
+        }
+        string text = File.ReadAllText(conf);
+        Assert.Contains("\nrequirepass \"p\\xc3\\xa4ss w\\xc3\\xb6rd\\t\\\"q\\\"\"\n", text);
+        Assert.Contains("\nbind 127.0.0.1\n", text);
+        Assert.Contains("\nsupervised \"\"\n", text);
+        using (var again = RawServer.Start([conf], Directory.CreateTempSubdirectory("fastkv-lifecycle-").FullName))
+        {
+            again.WaitReady(port, Password);
+            using var c = RespConnection.Connect(port);
+            Assert.Equal("-WRONGPASS invalid username-password pair or user is disabled.\r\n", c.CallText("AUTH", "p"));
+            Assert.Equal("+OK\r\n", c.CallText("AUTH", Password));
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+
     [Fact]
     public void WithoutConfigFile_Refused()
     {
