@@ -249,13 +249,18 @@ public class ServerSurfaceDifferentialTests(OracleAndTargetsFixture servers) : I
             s.Check("CONFIG", "GET", "zset-max-listpack-value");
             s.Check("CONFIG", "SET", "set-max-listpack-value", "1kb");
             s.Check("CONFIG", "SET", "hash-max-listpack-value", "lots");
+            // Every memory value is shown in bytes, however it was set.
+            s.Check("CONFIG", "SET", "auto-aof-rewrite-min-size", "32mb", "hll-sparse-max-bytes", "3kb");
+            s.Check("CONFIG", "GET", "auto-aof-rewrite-min-size");
+            s.Check("CONFIG", "GET", "hll-sparse-max-bytes");
         }
         finally
         {
             foreach (var conn in new[] { s.Oracle, s.Target })
                 conn.Call("CONFIG", "SET", "busy-reply-threshold", "5000", "replica-priority", "100", "repl-diskless-load", "disabled",
                     "masterauth", "", "maxmemory-clients", "0", "maxmemory", "0", "sanitize-dump-payload", "no",
-                    "hash-max-listpack-value", "64", "zset-max-listpack-value", "64");
+                    "hash-max-listpack-value", "64", "zset-max-listpack-value", "64", "auto-aof-rewrite-min-size", "64mb",
+                    "hll-sparse-max-bytes", "3000");
         }
     }
 

@@ -15,8 +15,8 @@ internal static class ReplicationNames
     {
         c.Add("replicaof", "", v => null, immutable: true);
         c.Alias("slaveof", "replicaof");
-        c.Add("masterauth", "", v => null);
-        c.Add("masteruser", "", v => null);
+        c.AddText("masterauth", "", v => null, nullWhenEmpty: true);
+        c.AddText("masteruser", "", v => null, nullWhenEmpty: true);
         c.Add("replica-read-only", "yes", v => ServerConfig.Bool(v, _ => { }));
         c.Alias("slave-read-only", "replica-read-only");
         c.Add("replica-serve-stale-data", "yes", v => ServerConfig.Bool(v, _ => { }));
@@ -27,7 +27,7 @@ internal static class ReplicationNames
         c.Alias("slave-ignore-maxmemory", "replica-ignore-maxmemory");
         c.Add("replica-priority", "100", v => ServerConfig.Int(v, 0, IntMax, _ => { }));
         c.Alias("slave-priority", "replica-priority");
-        c.Add("replica-announce-ip", "", v => null);
+        c.AddText("replica-announce-ip", "", v => null, nullWhenEmpty: true);
         c.Alias("slave-announce-ip", "replica-announce-ip");
         c.Add("replica-announce-port", "0", v => ServerConfig.Int(v, 0, 65535, _ => { }));
         c.Alias("slave-announce-port", "replica-announce-port");
@@ -45,7 +45,7 @@ internal static class ReplicationNames
         c.Add("repl-diskless-sync", "yes", v => ServerConfig.Bool(v, _ => { }));
         c.Add("repl-diskless-sync-delay", "5", v => ServerConfig.Int(v, 0, IntMax, _ => { }));
         c.Add("repl-diskless-sync-max-replicas", "0", v => ServerConfig.Int(v, 0, IntMax, _ => { }));
-        c.Add("repl-diskless-load", "disabled", v => ServerConfig.Enum(v, new[] { "disabled", "on-empty-db", "swapdb" }, _ => { }));
+        c.AddEnum("repl-diskless-load", "disabled", new[] { "disabled", "on-empty-db", "swapdb" }, _ => { });
         c.Add("tls-replication", "no", v => ServerConfig.Bool(v, _ => { }));
         c.Add("cluster-replica-no-failover", "no", v => ServerConfig.Bool(v, _ => { }));
         c.Alias("cluster-slave-no-failover", "cluster-replica-no-failover");

@@ -12,6 +12,12 @@ public sealed class ConfigParam
     public string Value = "";
     /// <summary>The value it starts with (CONFIG REWRITE writes a value that differs from it).</summary>
     public string Default = "";
+    /// <summary>How its value is read and written back (Redis's config types that change either).</summary>
+    public ConfigKind Kind;
+    /// <summary>An enum's names (<see cref="ConfigKind.Enum"/>): a value is stored and shown by its name.</summary>
+    public string[]? Options;
+    /// <summary>A string Redis keeps as NULL when empty: CONFIG REWRITE writes no line for it then.</summary>
+    public bool NullWhenEmpty;
     /// <summary>Parses and applies a value; returns an error text (Redis's wording) or null.</summary>
     public required Func<string, string?> Apply;
     public bool Immutable;
@@ -23,6 +29,19 @@ public sealed class ConfigParam
     public bool IsBool;
     /// <summary>Redis's HIDDEN_CONFIG (test and debug settings): CONFIG GET reports it by its exact name only, never for a pattern.</summary>
     public bool Hidden;
+}
+
+/// <summary>Redis's config types where the form of a value matters beyond its text.</summary>
+public enum ConfigKind
+{
+    /// <summary>A number, yes/no, or a parameter with its own form.</summary>
+    Plain,
+    /// <summary>A size with Redis's units ("64mb"), shown in bytes, rewritten in the largest unit that divides it.</summary>
+    Memory,
+    /// <summary>A string, rewritten quoted.</summary>
+    Text,
+    /// <summary>One of <see cref="ConfigParam.Options"/>, in any case.</summary>
+    Enum,
 }
 
 /// <summary>
@@ -121,10 +140,10 @@ public sealed class ServerConfig
         Add("tcp-keepalive", "300", v => Int(v, 0, int.MaxValue, x => TcpKeepAlive = (int)x));
         Add("databases", "16", v => Int(v, 1, int.MaxValue, x => Databases = (int)x), immutable: true);
         Add("requirepass", "", v => { RequirePass = v.Length == 0 ? null : v; return null; });
-        Add("proto-max-bulk-len", "536870912", v => Memory(v, 1024 * 1024, long.MaxValue, x => ProtoMaxBulkLen = x));
-        Add("client-query-buffer-limit", "1073741824", v => Memory(v, 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x));
+        AddMemory("proto-max-bulk-len", "536870912", 1024 * 1024, long.MaxValue, x => ProtoMaxBulkLen = x);
+        AddMemory("client-query-buffer-limit", "1073741824", 1024 * 1024, long.MaxValue, x => ClientQueryBufferLimit = x);
         Add("maxmemory", "0", v => UnsignedMemory(v, x => MaxMemory = x > long.MaxValue ? long.MaxValue : (long)x));
-        Add("maxmemory-policy", "noeviction", v => Enum(v, EvictionPolicies.Names, s => { MaxMemoryPolicy = s; Policy = EvictionPolicies.Parse(s); }));
+        AddEnum("maxmemory-policy", "noeviction", EvictionPolicies.Names, s => { MaxMemoryPolicy = s; Policy = EvictionPolicies.Parse(s); });
         Add("maxmemory-samples", "5", v => Int(v, 1, int.MaxValue, x => MaxMemorySamples = (int)x));
         Add("maxmemory-eviction-tenacity", "10", v => Int(v, 0, 100, x => EvictionTenacity = (int)x));
         Add("hz", "10", v => Int(v, 1, 500, x => Hz = (int)x));
@@ -132,14 +151,14 @@ public sealed class ServerConfig
         Add("slowlog-max-len", "128", v => Int(v, 0, int.MaxValue, x => SlowlogMaxLen = (int)x));
         Add("save", "3600 1 300 100 60 10000", v => ParseSave(v));
         Add("appendonly", "no", v => Bool(v, b => SetAppendOnly(b)));
-        Add("appendfsync", "everysec", v => Enum(v, new[] { "always", "everysec", "no" }, x => AppendFsync = x switch
+        AddEnum("appendfsync", "everysec", new[] { "always", "everysec", "no" }, x => AppendFsync = x switch
         {
             "always" => AofFsync.Always,
             "no" => AofFsync.No,
             _ => AofFsync.EverySec,
-        }));
-        Add("appendfilename", "appendonly.aof", v => SetAppendName(v, "appendfilename", "filename", x => AppendFilename = x), immutable: true);
-        Add("appenddirname", "appendonlydir", v => SetAppendName(v, "appenddirname", "dirname", x => AppendDirname = x), immutable: true);
+        });
+        AddText("appendfilename", "appendonly.aof", v => SetAppendName(v, "appendfilename", "filename", x => AppendFilename = x), immutable: true);
+        AddText("appenddirname", "appendonlydir", v => SetAppendName(v, "appenddirname", "dirname", x => AppendDirname = x), immutable: true);
         Add("aof-use-rdb-preamble", "yes", v => Bool(v, b => AofUseRdbPreamble = b));
         Add("aof-load-truncated", "yes", v => Bool(v, b => AofLoadTruncated = b));
         Add("aof-timestamp-enabled", "no", v => Bool(v, b => AofTimestampEnabled = b));
@@ -152,39 +171,39 @@ public sealed class ServerConfig
         })).Hidden = true; // hidden in Redis too
         Add("no-appendfsync-on-rewrite", "no", v => Bool(v, b => NoAppendFsyncOnRewrite = b));
         Add("auto-aof-rewrite-percentage", "100", v => Int(v, 0, int.MaxValue, x => AutoAofRewritePercentage = (int)x));
-        Add("auto-aof-rewrite-min-size", "67108864", v => Memory(v, 0, long.MaxValue, x => AutoAofRewriteMinSize = x));
+        AddMemory("auto-aof-rewrite-min-size", "67108864", 0, long.MaxValue, x => AutoAofRewriteMinSize = x);
         Add("dir", ".", v => SetDir(v)).Protected = true;
-        Add("dbfilename", "dump.rdb", v => SetDbFilename(v)).Protected = true;
-        Add("enable-protected-configs", "no", v => Enum(v, new[] { "yes", "no", "local" }, x => ProtectedConfigs = x), immutable: true);
-        Add("loglevel", "notice", v => Enum(v, new[] { "debug", "verbose", "notice", "warning", "nothing" }, _ => { }));
-        Add("logfile", "", v => null, immutable: true);
+        AddText("dbfilename", "dump.rdb", v => SetDbFilename(v)).Protected = true;
+        AddEnum("enable-protected-configs", "no", new[] { "yes", "no", "local" }, x => ProtectedConfigs = x, immutable: true);
+        AddEnum("loglevel", "notice", new[] { "debug", "verbose", "notice", "warning", "nothing" }, _ => { });
+        AddText("logfile", "", v => null, immutable: true);
         Add("daemonize", "no", v => v == "no" ? null : "FastKv does not daemonize; run it under a supervisor", immutable: true);
         Add("supervised", "no", v => null, immutable: true);
-        Add("pidfile", "", v => null);
+        AddText("pidfile", "", v => null, nullWhenEmpty: true);
         Add("protected-mode", "yes", v => Bool(v, _ => { }));
         Add("tcp-backlog", "511", v => Int(v, 0, int.MaxValue, x => TcpBacklog = (int)x), immutable: true);
         // A unix domain socket to listen on as well (empty: none), and its permissions (octal; 0 leaves the umask's).
-        Add("unixsocket", "", v => { UnixSocket = v.Length == 0 ? null : v; return null; }, immutable: true);
+        AddText("unixsocket", "", v => { UnixSocket = v.Length == 0 ? null : v; return null; }, immutable: true, nullWhenEmpty: true);
         Add("unixsocketperm", "0", v => SetOctal(v, 0, 511, x => UnixSocketPerm = (int)x), immutable: true);
         Add("notify-keyspace-events", "", v => KeyspaceEventFlags.Parse(v, x => NotifyKeyspaceEvents = x));
         Add("hash-max-listpack-entries", "512", v => Int(v, 0, long.MaxValue, x => HashMaxListpackEntries = x));
         Alias("hash-max-ziplist-entries", "hash-max-listpack-entries");
         // Redis 7.2 reads these two entry sizes as memory values ("1kb"), set-max-listpack-value as a plain number.
-        Add("hash-max-listpack-value", "64", v => Memory(v, 0, long.MaxValue, x => HashMaxListpackValue = x));
+        AddMemory("hash-max-listpack-value", "64", 0, long.MaxValue, x => HashMaxListpackValue = x);
         Alias("hash-max-ziplist-value", "hash-max-listpack-value");
         Add("set-max-intset-entries", "512", v => Int(v, 0, long.MaxValue, x => SetMaxIntsetEntries = x));
         Add("set-max-listpack-entries", "128", v => Int(v, 0, long.MaxValue, x => SetMaxListpackEntries = x));
         Add("set-max-listpack-value", "64", v => Int(v, 0, long.MaxValue, x => SetMaxListpackValue = x));
         Add("zset-max-listpack-entries", "128", v => Int(v, 0, long.MaxValue, x => ZSetMaxListpackEntries = x));
         Alias("zset-max-ziplist-entries", "zset-max-listpack-entries");
-        Add("zset-max-listpack-value", "64", v => Memory(v, 0, long.MaxValue, x => ZSetMaxListpackValue = x));
+        AddMemory("zset-max-listpack-value", "64", 0, long.MaxValue, x => ZSetMaxListpackValue = x);
         Alias("zset-max-ziplist-value", "zset-max-listpack-value");
-        Add("stream-node-max-bytes", "4096", v => Memory(v, 0, long.MaxValue, x => StreamNodeMaxBytes = x));
+        AddMemory("stream-node-max-bytes", "4096", 0, long.MaxValue, x => StreamNodeMaxBytes = x);
         Add("stream-node-max-entries", "100", v => Int(v, 0, long.MaxValue, x => StreamNodeMaxEntries = x));
         Add("list-max-listpack-size", "-2", v => Int(v, int.MinValue, int.MaxValue, x => ListMaxListpackSize = (int)x));
         Alias("list-max-ziplist-size", "list-max-listpack-size");
         Add("list-compress-depth", "0", v => Int(v, 0, int.MaxValue, _ => { }));
-        Add("hll-sparse-max-bytes", "3000", v => Memory(v, 0, long.MaxValue, x => HllSparseMaxBytes = x));
+        AddMemory("hll-sparse-max-bytes", "3000", 0, long.MaxValue, x => HllSparseMaxBytes = x);
         Add("io-threads", "1", v => Int(v, 1, 128, _ => { }), immutable: true);
         Add("lfu-log-factor", "10", v => Int(v, 0, int.MaxValue, x => LfuLogFactor = (int)x));
         Add("lfu-decay-time", "1", v => Int(v, 0, int.MaxValue, x => LfuDecayTime = (int)x));
@@ -198,9 +217,9 @@ public sealed class ServerConfig
         Add("lazyfree-lazy-user-del", "no", v => Bool(v, b => LazyfreeLazyUserDel = b));
         Add("lazyfree-lazy-user-flush", "no", v => Bool(v, b => LazyfreeLazyUserFlush = b));
         Add("cluster-enabled", "no", v => v == "no" ? null : "cluster mode is not supported yet", immutable: true);
-        Add("enable-debug-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, x => EnableDebugCommand = x), immutable: true);
+        AddEnum("enable-debug-command", "no", new[] { "yes", "no", "local" }, x => EnableDebugCommand = x, immutable: true);
         Add("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", v => OutputBufferLimits.Parse(v));
-        Add("repl-backlog-size", "1048576", v => Memory(v, 1, long.MaxValue, _ => { }));
+        AddMemory("repl-backlog-size", "1048576", 1, long.MaxValue, _ => { });
         Add("stop-writes-on-bgsave-error", "yes", v => Bool(v, b => StopWritesOnBgsaveError = b));
         Add("rdbcompression", "yes", v => Bool(v, b => RdbCompression = b));
         Add("rdbchecksum", "yes", v => Bool(v, b => RdbChecksum = b), immutable: true);
@@ -208,7 +227,7 @@ public sealed class ServerConfig
         Add("rdb-del-sync-files", "no", v => Bool(v, _ => { }));
         Add("rdb-key-save-delay", "0", v => Int(v, int.MinValue, int.MaxValue, x => RdbKeySaveDelay = (int)x)).Hidden = true;
         // No fork child to pin: accepted and reported, as the other fork settings.
-        Add("bgsave_cpulist", "", v => null, immutable: true);
+        AddText("bgsave_cpulist", "", v => null, immutable: true, nullWhenEmpty: true);
         // Redis's test settings for watching a load: a pause per key loaded (debugDelay), and how often Redis serves
         // clients while it reads an RDB file (FastKv serves them throughout, so it is accepted and reported only).
         Add("key-load-delay", "0", v => Int(v, int.MinValue, int.MaxValue, x => KeyLoadDelay = (int)x)).Hidden = true;
@@ -216,7 +235,7 @@ public sealed class ServerConfig
         Add("fastkv-rdb-version", "11", v => Int(v, 10, 11, x => RdbVersion = (int)x));
         // A bound on each shard's Lua state (0: none, as Redis): past it a script's allocation fails with Lua's
         // "not enough memory" error instead of the server running out of memory.
-        Add("fastkv-lua-max-memory", "1gb", v => Memory(v, 0, long.MaxValue, x => LuaMaxMemory = x));
+        AddMemory("fastkv-lua-max-memory", "1gb", 0, long.MaxValue, x => LuaMaxMemory = x);
         Add("fastkv-snapshot-slice-us", "100", v => Int(v, 10, 1_000_000, x => SnapshotSliceMicros = (int)x));
         Add("fastkv-coalesce-us", "100", v => Int(v, 0, 10_000, x => CoalesceMicros = (int)x));
         Add("fastkv-coalesce-min-clients", "8", v => Int(v, 0, int.MaxValue, x => CoalesceMinClients = (int)x));
@@ -225,7 +244,7 @@ public sealed class ServerConfig
         Add("fastkv-snapshot-buffer-limit", "4mb 32mb", v => SetSnapshotBufferLimit(v));
         // Redis checks RESTORE payloads deeply only when asked (or "clients" not from a trusted connection); FastKv
         // always does (RdbDecode), so the setting is accepted and reported but changes nothing.
-        Add("sanitize-dump-payload", "no", v => Enum(v, new[] { "no", "yes", "clients" }, _ => { }));
+        AddEnum("sanitize-dump-payload", "no", new[] { "no", "yes", "clients" }, _ => { });
         Add("busy-reply-threshold", "5000", v => Int(v, 0, long.MaxValue, x => BusyReplyThreshold = x));
         Alias("lua-time-limit", "busy-reply-threshold");
         Add("tracking-table-max-keys", "1000000", v => Int(v, 0, long.MaxValue, x => TrackingTableMaxKeys = x));
@@ -241,11 +260,11 @@ public sealed class ServerConfig
         Add("activerehashing", "yes", v => Bool(v, _ => { }));
         Add("always-show-logo", "no", v => Bool(v, _ => { }), immutable: true);
         Add("set-proc-title", "yes", v => Bool(v, _ => { }), immutable: true);
-        Add("proc-title-template", "{title} {listen-addr} {server-mode}", v => null);
-        Add("locale-collate", "", v => null);
+        AddText("proc-title-template", "{title} {listen-addr} {server-mode}", v => null);
+        AddText("locale-collate", "", v => null);
         Add("syslog-enabled", "no", v => Bool(v, _ => { }), immutable: true);
-        Add("syslog-ident", "redis", v => null, immutable: true);
-        Add("syslog-facility", "local0", v => Enum(v, new[] { "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7" }, _ => { }), immutable: true);
+        AddText("syslog-ident", "redis", v => null, immutable: true);
+        AddEnum("syslog-facility", "local0", new[] { "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7" }, _ => { }, immutable: true);
         Add("crash-log-enabled", "yes", v => Bool(v, _ => { }));
         Add("crash-memcheck-enabled", "yes", v => Bool(v, _ => { }));
         // Redis exits instead of aborting on a panic; FastKv answers bad input with errors and never panics on purpose.
@@ -254,7 +273,7 @@ public sealed class ServerConfig
         // Accepted so that redis.conf files using them load; FastKv has no active defragmentation, no I/O threads,
         // no watchdog and no outgoing connections (no replication or MIGRATE) for a source address or mark.
         Add("activedefrag", "no", v => Bool(v, _ => { }));
-        Add("active-defrag-ignore-bytes", "104857600", v => Memory(v, 1, long.MaxValue, _ => { }));
+        AddMemory("active-defrag-ignore-bytes", "104857600", 1, long.MaxValue, _ => { });
         Add("active-defrag-threshold-lower", "10", v => Int(v, 0, 1000, _ => { }));
         Add("active-defrag-threshold-upper", "100", v => Int(v, 0, 1000, _ => { }));
         Add("active-defrag-cycle-min", "1", v => Int(v, 1, 99, _ => { }));
@@ -262,16 +281,16 @@ public sealed class ServerConfig
         Add("active-defrag-max-scan-fields", "1000", v => Int(v, 1, long.MaxValue, _ => { }));
         Add("io-threads-do-reads", "no", v => Bool(v, _ => { }), immutable: true);
         Add("watchdog-period", "0", v => Int(v, 0, int.MaxValue, _ => { })).Hidden = true;
-        Add("ignore-warnings", "", v => null);
+        AddText("ignore-warnings", "", v => null);
         Add("socket-mark-id", "0", v => Int(v, 0, uint.MaxValue, _ => { }), immutable: true);
-        Add("bind-source-addr", "", v => null);
+        AddText("bind-source-addr", "", v => null, nullWhenEmpty: true);
         Add("jemalloc-bg-thread", "yes", v => Bool(v, _ => { }));
         Add("disable-thp", "yes", v => Bool(v, _ => { }), immutable: true);
         // "relative" is another name of "yes", which CONFIG GET shows.
-        Add("oom-score-adj", "no", v => Enum(v, new[] { "no", "yes", "relative", "absolute" }, _ => { }));
+        AddEnum("oom-score-adj", "no", new[] { "no", "yes", "relative", "absolute" }, _ => { });
         Add("oom-score-adj-values", "0 200 800", v => OomScoreAdjValues(v));
-        Add("enable-module-command", "no", v => Enum(v, new[] { "yes", "no", "local" }, _ => { }), immutable: true);
-        Add("propagation-error-behavior", "ignore", v => Enum(v, new[] { "ignore", "panic", "panic-on-replicas" }, _ => { }));
+        AddEnum("enable-module-command", "no", new[] { "yes", "no", "local" }, _ => { }, immutable: true);
+        AddEnum("propagation-error-behavior", "ignore", new[] { "ignore", "panic", "panic-on-replicas" }, _ => { });
         Add("acllog-max-len", "128", v => Int(v, 0, long.MaxValue, _ => { }));
         ReplicationNames.Register(this);
     }
@@ -484,6 +503,33 @@ public sealed class ServerConfig
         return p;
     }
 
+    /// <summary>A memory value between <paramref name="min"/> and <paramref name="max"/> bytes, shown in bytes.</summary>
+    internal ConfigParam AddMemory(string name, string def, long min, long max, Action<long> set, bool immutable = false)
+    {
+        ConfigParam p = Add(name, def, v => Memory(v, min, max, set), immutable);
+        p.Kind = ConfigKind.Memory;
+        p.Value = p.Default = Normalize(p, def);
+        return p;
+    }
+
+    /// <summary>One of <paramref name="options"/> (any case; stored and shown as the option's name).</summary>
+    internal ConfigParam AddEnum(string name, string def, string[] options, Action<string> set, bool immutable = false)
+    {
+        ConfigParam p = Add(name, def, v => Enum(v, options, set), immutable);
+        p.Kind = ConfigKind.Enum;
+        p.Options = options;
+        return p;
+    }
+
+    /// <summary>A string (rewritten quoted); <paramref name="nullWhenEmpty"/>: Redis keeps it NULL when empty.</summary>
+    internal ConfigParam AddText(string name, string def, Func<string, string?> apply, bool immutable = false, bool nullWhenEmpty = false)
+    {
+        ConfigParam p = Add(name, def, apply, immutable);
+        p.Kind = ConfigKind.Text;
+        p.NullWhenEmpty = nullWhenEmpty;
+        return p;
+    }
+
     /// <summary>An old name that reads and writes another parameter (Redis 7 keeps the *-ziplist-* names).</summary>
     internal void Alias(string alias, string of)
     {
@@ -498,18 +544,12 @@ public sealed class ServerConfig
     /// <summary>The current text of a parameter (an alias shows its target's).</summary>
     public static string ValueOf(ConfigParam p) => (p.AliasOf ?? p).Value;
 
-    /// <summary>The option an enum parameter's value named, in its own case (Redis stores and shows the enum's name).</summary>
-    [ThreadStatic] static string? enumChosen;
-
     /// <summary>Sets a parameter from the config file, the command line or CONFIG SET; null or an error text.</summary>
     public string? Set(string name, string value)
     {
         var p = Find(name);
         if (p == null) return "Bad directive or wrong number of arguments";
-        enumChosen = null;
         string? err = p.Apply(value);
-        string? chosen = enumChosen;
-        enumChosen = null;
         p = p.AliasOf ?? p;
         string key = p.Name;
         if (err == null)
@@ -525,17 +565,20 @@ public sealed class ServerConfig
                 "oom-score-adj" => value.Equals("relative", StringComparison.OrdinalIgnoreCase) ? "yes" : value.ToLowerInvariant(),
                 "oom-score-adj-values" => string.Join(' ', Array.ConvertAll(value.Split(' ', StringSplitOptions.RemoveEmptyEntries), x => int.Parse(x, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture))),
                 _ when p.IsBool => value.ToLowerInvariant(),
-                _ when chosen != null => chosen,
-                _ => Normalize(p.Name, value),
+                _ => Normalize(p, value),
             };
         return err;
     }
 
+    static string Normalize(ConfigParam p, string value)
+    {
+        if (p.Kind == ConfigKind.Memory) return TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value;
+        if (p.Options != null) return Array.Find(p.Options, o => o.Equals(value, StringComparison.OrdinalIgnoreCase)) ?? value;
+        return Normalize(p.Name, value);
+    }
+
     static string Normalize(string name, string value) => name switch
     {
-        "proto-max-bulk-len" or "client-query-buffer-limit" or "repl-backlog-size" or "stream-node-max-bytes" or "active-defrag-ignore-bytes"
-            or "hash-max-listpack-value" or "zset-max-listpack-value"
-            => TryMemory(value, out long x) ? x.ToString(CultureInfo.InvariantCulture) : value,
         "maxmemory" => TryMemoryUnsigned(value, out ulong u) ? u.ToString(CultureInfo.InvariantCulture) : value,
         "notify-keyspace-events" => KeyspaceEventFlags.TryParse(value, out int f) ? KeyspaceEventFlags.Format(f) : value,
         _ => value,
@@ -714,12 +757,7 @@ public sealed class ServerConfig
     internal static string? Enum(string v, string[] options, Action<string> set)
     {
         foreach (var o in options)
-            if (o.Equals(v, StringComparison.OrdinalIgnoreCase))
-            {
-                set(o);
-                enumChosen = o;
-                return null;
-            }
+            if (o.Equals(v, StringComparison.OrdinalIgnoreCase)) { set(o); return null; }
         return "argument(s) must be one of the following: " + string.Join(", ", options);
     }
 }
